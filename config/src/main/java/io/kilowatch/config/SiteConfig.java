@@ -1,0 +1,55 @@
+package io.kilowatch.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * A whole site as described by one YAML file: the root of the configuration model.
+ *
+ * <p>Built only by {@link ConfigLoader}, which validates everything before constructing it, so
+ * code that receives a {@code SiteConfig} may rely on ids being unique and references resolving.
+ *
+ * @param source the file it was loaded from (for messages), or {@code null} when built in code
+ * @param devices facility-level devices that belong to no cluster (main meter, cooling plant)
+ */
+public record SiteConfig(
+    Path source,
+    Site site,
+    StoreConfig store,
+    WebConfig web,
+    List<Profile> profiles,
+    List<Cluster> clusters,
+    List<Device> devices,
+    EnergyModel energy) {
+
+  public SiteConfig {
+    profiles = List.copyOf(profiles);
+    clusters = List.copyOf(clusters);
+    devices = List.copyOf(devices);
+  }
+
+  /** Every device of the site, facility-level first, then cluster, then rack devices. */
+  public Stream<Device> allDevices() {
+    return Stream.concat(
+        devices.stream(),
+        clusters.stream()
+            .flatMap(
+                c ->
+                    Stream.concat(
+                        c.devices().stream(), c.racks().stream().flatMap(r -> r.devices().stream()))));
+  }
+
+  public Optional<Device> device(String id) {
+    return allDevices().filter(d -> d.id().equals(id)).findFirst();
+  }
+
+  public Optional<Profile> profile(String id) {
+    return profiles.stream().filter(p -> p.id().equals(id)).findFirst();
+  }
+
+  public Optional<Cluster> cluster(String id) {
+    return clusters.stream().filter(c -> c.id().equals(id)).findFirst();
+  }
+}

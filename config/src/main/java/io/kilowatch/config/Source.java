@@ -1,0 +1,29 @@
+package io.kilowatch.config;
+
+import java.net.URI;
+
+/** How kilowatch reaches a device: one of a few protocols. */
+public sealed interface Source {
+
+  /** Modbus TCP (or RTU over a TCP gateway when several unit ids share one address). */
+  record Modbus(String host, int port, int unitId) implements Source {}
+
+  /**
+   * OPC UA over TCP.
+   *
+   * @param username {@code null} for anonymous; the password comes from the environment via {@code
+   *     ${VAR}}
+   */
+  record OpcUa(URI endpoint, SecurityPolicy securityPolicy, String username, String password)
+      implements Source {}
+
+  /** A dcgm-exporter style Prometheus text endpoint. */
+  record Dcgm(URI url) implements Source {}
+
+  enum SecurityPolicy {
+    NONE,
+    BASIC256SHA256,
+    AES128_SHA256_RSAOAEP,
+    AES256_SHA256_RSAPSS
+  }
+}
