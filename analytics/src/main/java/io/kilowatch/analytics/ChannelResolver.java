@@ -1,0 +1,82 @@
+package io.kilowatch.analytics;
+
+import io.kilowatch.config.Device;
+import io.kilowatch.config.EnergyModel.Channel;
+import io.kilowatch.config.Profile;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.SeriesKey;
+import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.Store;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns energy-model channels into the concrete series that hold them.
+ *
+ * <p>A device usually stores a field more than once (total power and power per phase share {@code
+ * power_w}, told apart by a {@code phase} tag). A channel means the device's total, so only series
+ * whose tags are the device's own (site, cluster, rack, device and its configured tags) qualify;
+ * summing the per-phase series as well would count the load twice.
+ */
+public final class ChannelResolver {
+  private static final Set<String> LOCATION_TAGS = Set.of("site", "cluster", "rack", "device");
+
+  private final SiteConfig site;
+
+  public ChannelResolver(SiteConfig site) {
+    this.site = site;
+  }
+
+  /** The devices a channel selects, in configuration order. */
+  public List<Device> devices(Channel channel) {
+    if (channel.device() != null) {
+      return site.device(channel.device()).map(List::of).orElse(List.of());
+    }
+    return site.allDevices()
+        .filter(d -> d.kind() == channel.kind())
+        .filter(d -> channel.cluster() == null || channel.cluster().equals(d.location().cluster()))
+        .toList();
+  }
+
+  /** One query per selected device for the given field, e.g. the channel's energy field. */
+  public List<DeviceSeries> queries(Channel channel, String field) {
+    var out = new ArrayList<DeviceSeries>();
+    for (Device d : devices(channel)) {
+      out.add(new DeviceSeries(d, new SeriesQuery(measurement(d, field), field, deviceTags(d))));
+    }
+    return out;
+  }
+
+  /** The series of a device's total for {@code query}, among those the store actually holds. */
+  public static List<SeriesKey> totals(Store store, DeviceSeries ds) {
+    Set<String> allowed = new HashSet<>(LOCATION_TAGS);
+    allowed.addAll(ds.device().tags().keySet());
+    return store.listSeries(ds.query()).stream()
+        .filter(k -> allowed.containsAll(k.tags().keySet()))
+        .toList();
+  }
+
+  private java.util.Map<String, String> deviceTags(Device d) {
+    return java.util.Map.of("device", d.id());
+  }
+
+  /** The measurement a device's field lands in: the profile point's, else the kind's name. */
+  String measurement(Device d, String field) {
+    if (d.profile() != null) {
+      var profile = site.profile(d.profile());
+      if (profile.isPresent()) {
+        for (Profile.Point p : profile.get().points()) {
+          if (p.field().equals(field) && p.tags().isEmpty() && p.measurement() != null) {
+            return p.measurement();
+          }
+        }
+      }
+    }
+    return d.kind().yamlName();
+  }
+
+  /** A device and the query that selects its series for one field. */
+  public record DeviceSeries(Device device, SeriesQuery query) {}
+}

@@ -1,0 +1,99 @@
+package io.kilowatch.analytics;
+
+import io.kilowatch.analytics.ChannelResolver.DeviceSeries;
+import io.kilowatch.config.EnergyModel.Channel;
+import io.kilowatch.store.Aggregate;
+import io.kilowatch.store.Bucket;
+import io.kilowatch.store.SeriesBuckets;
+import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Sums one field over every device of a group of channels, step by step.
+ *
+ * <p>A step is summed only when every expected device series has a value in it: a sum with a
+ * missing PDU would look like a drop in load, which is exactly the kind of number an operator must
+ * not be shown.
+ */
+final class ChannelSum {
+  private final ChannelResolver resolver;
+  private final Store store;
+
+  ChannelSum(ChannelResolver resolver, Store store) {
+    this.resolver = resolver;
+    this.store = store;
+  }
+
+  /** Per-step sums (null where incomplete) and the share of device-steps present. */
+  Sums sum(
+      List<Channel> channels,
+      Function<Channel, String> field,
+      Aggregate aggregate,
+      Instant from,
+      Instant to,
+      Duration step) {
+    long stepMs = step.toMillis();
+    long first = Math.floorDiv(from.toEpochMilli(), stepMs) * stepMs;
+    int n = (int) Math.max(0, (to.toEpochMilli() - first + stepMs - 1) / stepMs);
+    double[] sum = new double[n];
+    int[] present = new int[n];
+    int expected = 0;
+    for (Channel channel : channels) {
+      for (DeviceSeries ds : resolver.queries(channel, field.apply(channel))) {
+        expected++;
+        var keys = ChannelResolver.totals(store, ds);
+        if (keys.isEmpty()) {
+          continue;
+        }
+        Map<Long, Double> byStart = new HashMap<>();
+        for (var key : keys) {
+          // Exact-tag query per key, so a per-phase sibling series cannot leak in.
+          var q = new SeriesQuery(key.measurement(), key.field(), key.tags());
+          for (SeriesBuckets sb : store.aggregate(q, from, to, step, aggregate)) {
+            if (!sb.key().equals(key)) {
+              continue;
+            }
+            for (Bucket b : sb.buckets()) {
+              byStart.merge(b.start().toEpochMilli(), b.value(), Double::sum);
+            }
+          }
+        }
+        for (var e : byStart.entrySet()) {
+          int i = (int) ((e.getKey() - first) / stepMs);
+          if (i >= 0 && i < n) {
+            sum[i] += e.getValue();
+            present[i]++;
+          }
+        }
+      }
+    }
+    var starts = new ArrayList<Instant>(n);
+    var values = new ArrayList<Double>(n);
+    long got = 0;
+    for (int i = 0; i < n; i++) {
+      starts.add(Instant.ofEpochMilli(first + i * stepMs));
+      got += present[i];
+      values.add(expected > 0 && present[i] == expected ? sum[i] : null);
+    }
+    double coverage = expected == 0 || n == 0 ? 0 : (double) got / ((long) expected * n);
+    return new Sums(starts, values, coverage, expected);
+  }
+
+  record Sums(List<Instant> starts, List<Double> values, double coverage, int expectedSeries) {
+    KpiSeries toSeries(String name, String unit, double factor) {
+      var steps = new ArrayList<KpiSeries.Step>(starts.size());
+      for (int i = 0; i < starts.size(); i++) {
+        Double v = values.get(i);
+        steps.add(new KpiSeries.Step(starts.get(i), v == null ? null : v * factor));
+      }
+      return new KpiSeries(name, unit, steps, coverage);
+    }
+  }
+}

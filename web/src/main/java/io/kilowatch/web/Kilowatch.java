@@ -1,0 +1,95 @@
+package io.kilowatch.web;
+
+import io.kilowatch.collector.PollScheduler;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.BatchingWriter;
+import io.kilowatch.store.Store;
+import io.kilowatch.store.embedded.EmbeddedStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running kilowatch: store, collectors and web server, started and stopped together. */
+public final class Kilowatch implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Kilowatch.class);
+
+  private final Store store;
+  private final BatchingWriter writer;
+  private final PollScheduler scheduler;
+  private final WebServer web;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Thread shutdownHook;
+
+  private Kilowatch(Store store, BatchingWriter writer, PollScheduler scheduler, WebServer web) {
+    this.store = store;
+    this.writer = writer;
+    this.scheduler = scheduler;
+    this.web = web;
+    this.shutdownHook = new Thread(this::close, "kilowatch-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /**
+   * Opens the store, starts polling every device and serves the API.
+   *
+   * @param port overrides the configured port when not null (0 picks a free one)
+   */
+  public static Kilowatch start(SiteConfig site, Integer port) {
+    Store store = EmbeddedStore.open(site.store());
+    var writer = new BatchingWriter(store, 500_000, 20_000, Duration.ofSeconds(1));
+    PollScheduler scheduler = null;
+    try {
+      scheduler = new PollScheduler(site, writer::accept, Clock.systemUTC());
+      scheduler.start();
+      var web = new WebServer(site, store, scheduler::statuses);
+      web.start(site.web().bind(), port != null ? port : site.web().port());
+      log.info("monitoring {} devices of {}", site.allDevices().count(), site.site().name());
+      return new Kilowatch(store, writer, scheduler, web);
+    } catch (RuntimeException e) {
+      if (scheduler != null) {
+        scheduler.close();
+      }
+      writer.close();
+      store.close();
+      throw e;
+    }
+  }
+
+  public String url() {
+    return web.url();
+  }
+
+  public int port() {
+    return web.port();
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  /** Blocks until the process is asked to stop (Ctrl+C, SIGTERM) or {@link #close()} is called. */
+  public void awaitShutdown() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (stopped.getCount() == 0) {
+      return;
+    }
+    try {
+      if (Thread.currentThread() != shutdownHook) {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      }
+    } catch (IllegalStateException shuttingDown) {
+      // The JVM is already exiting; the hook is what called us.
+    }
+    web.stop();
+    scheduler.close();
+    writer.close();
+    store.close();
+    stopped.countDown();
+  }
+}

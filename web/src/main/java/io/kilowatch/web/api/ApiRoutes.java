@@ -1,0 +1,196 @@
+package io.kilowatch.web.api;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.kilowatch.analytics.KpiSeries;
+import io.kilowatch.analytics.SiteOverview;
+import io.kilowatch.collector.DeviceStatus;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.Aggregate;
+import io.kilowatch.store.SeriesKey;
+import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.Store;
+import io.kilowatch.web.cli.VersionProvider;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The read-only JSON API the dashboard and integrations use. */
+public final class ApiRoutes {
+  /** Bounds the size of any answer: a year at 10 s for one series would be 3 million points. */
+  static final int MAX_POINTS = 10_000;
+
+  private final SiteConfig site;
+  private final Store store;
+  private final Supplier<List<DeviceStatus>> statuses;
+  private final SiteOverview overview;
+  private final Instant started = Instant.now();
+
+  public ApiRoutes(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
+    this.site = site;
+    this.store = store;
+    this.statuses = statuses;
+    this.overview = new SiteOverview(site, store);
+  }
+
+  public void register(RoutesConfig routes) {
+    routes.get("/api/health", this::health);
+    routes.get("/api/devices", ctx -> ctx.json(statuses.get()));
+    routes.get("/api/series", this::series);
+    routes.get("/api/query", this::query);
+    routes.get("/api/overview", this::overview);
+  }
+
+  private void health(Context ctx) {
+    var counts = new LinkedHashMap<String, Integer>();
+    for (var s : DeviceStatus.State.values()) {
+      counts.put(s.name().toLowerCase(Locale.ROOT), 0);
+    }
+    var all = statuses.get();
+    all.forEach(s -> counts.merge(s.state().name().toLowerCase(Locale.ROOT), 1, Integer::sum));
+    var body = new LinkedHashMap<String, Object>();
+    body.put("status", counts.get("down") == 0 ? "ok" : "degraded");
+    body.put("version", VersionProvider.version());
+    body.put("site", site.site().name());
+    body.put("store", site.store().kind().name().toLowerCase(Locale.ROOT));
+    body.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
+    body.put("devices", Map.of("total", all.size(), "byState", counts));
+    ctx.json(body);
+  }
+
+  private void series(Context ctx) {
+    var p = new Params(ctx, Instant.now());
+    String measurement = p.optional("measurement");
+    var q =
+        new SeriesQuery(
+            measurement == null ? "" : measurement, p.optional("field"), p.tags("tags"));
+    ctx.json(Map.of("series", store.listSeries(q).stream().map(ApiRoutes::keyJson).toList()));
+  }
+
+  private void query(Context ctx) {
+    Instant now = Instant.now();
+    var p = new Params(ctx, now);
+    var q = new SeriesQuery(p.required("measurement"), p.optional("field"), p.tags("tags"));
+    Instant to = p.time("to", now);
+    Instant from = p.time("from", to.minus(Duration.ofHours(1)));
+    if (!from.isBefore(to)) {
+      throw new BadRequest("from", "from (" + from + ") must be before to (" + to + ")");
+    }
+    Duration step = p.duration("step", null);
+    var out = new ArrayList<Map<String, Object>>();
+    if (step == null) {
+      for (var sp : store.read(q, from, to)) {
+        if (sp.points().size() > MAX_POINTS) {
+          throw new BadRequest(
+              "step", "more than " + MAX_POINTS + " raw points: give a step to aggregate");
+        }
+        var pts = new ArrayList<Object[]>(sp.points().size());
+        for (var pt : sp.points()) {
+          pts.add(
+              new Object[] {
+                pt.time().toEpochMilli(),
+                finite(pt.value()),
+                pt.quality().name().toLowerCase(Locale.ROOT)
+              });
+        }
+        var m = keyJson(sp.key());
+        m.put("points", pts);
+        out.add(m);
+      }
+    } else {
+      checkPointCount(from, to, step);
+      Aggregate agg = p.enumValue("aggregate", Aggregate.class, Aggregate.MEAN);
+      for (var sb : store.aggregate(q, from, to, step, agg)) {
+        var pts = new ArrayList<Object[]>(sb.buckets().size());
+        for (var b : sb.buckets()) {
+          pts.add(new Object[] {b.start().toEpochMilli(), finite(b.value()), b.count()});
+        }
+        var m = keyJson(sb.key());
+        m.put("points", pts);
+        out.add(m);
+      }
+    }
+    var body = new LinkedHashMap<String, Object>();
+    body.put("from", from);
+    body.put("to", to);
+    body.put("step", step);
+    body.put("series", out);
+    ctx.json(body);
+  }
+
+  private void overview(Context ctx) {
+    Instant now = Instant.now();
+    var p = new Params(ctx, now);
+    Instant to = p.time("to", now);
+    Instant from = p.time("from", to.minus(Duration.ofMinutes(30)));
+    if (!from.isBefore(to)) {
+      throw new BadRequest("from", "from (" + from + ") must be before to (" + to + ")");
+    }
+    Duration dflt = Duration.ofSeconds(Math.max(10, Duration.between(from, to).toSeconds() / 180));
+    Duration step = p.duration("step", dflt);
+    checkPointCount(from, to, step);
+    var o = overview.compute(from, to, step);
+    var body = new LinkedHashMap<String, Object>();
+    body.put("site", site.site().name());
+    body.put("from", o.from());
+    body.put("to", o.to());
+    body.put("stepSeconds", o.step().toSeconds());
+    body.put("pueCategory", o.pueCategory());
+    body.put("windowPue", o.windowPue());
+    body.put("facilityEnergyKwh", o.facilityEnergyKwh());
+    body.put("itEnergyKwh", o.itEnergyKwh());
+    body.put("pueStepCoverage", o.pueStepCoverage());
+    body.put(
+        "series",
+        List.of(
+            kpiJson(o.facilityPower()),
+            kpiJson(o.itPower()),
+            kpiJson(o.coolingPower()),
+            kpiJson(o.pue())));
+    ctx.json(body);
+  }
+
+  private static void checkPointCount(Instant from, Instant to, Duration step) {
+    long n = Duration.between(from, to).toMillis() / Math.max(1, step.toMillis());
+    if (n > MAX_POINTS) {
+      throw new BadRequest(
+          "step",
+          "step " + step + " gives " + n + " points over the range; the limit is " + MAX_POINTS);
+    }
+  }
+
+  private static Map<String, Object> kpiJson(KpiSeries s) {
+    var m = new LinkedHashMap<String, Object>();
+    m.put("name", s.name());
+    m.put("unit", s.unit());
+    m.put("coverage", s.coverage());
+    var latest = s.latest();
+    m.put(
+        "latest",
+        latest == null ? null : new Object[] {latest.start().toEpochMilli(), latest.value()});
+    var pts = new ArrayList<Object[]>(s.steps().size());
+    for (var st : s.steps()) {
+      pts.add(new Object[] {st.start().toEpochMilli(), st.value()});
+    }
+    m.put("points", pts);
+    return m;
+  }
+
+  private static Map<String, Object> keyJson(SeriesKey k) {
+    var m = new LinkedHashMap<String, Object>();
+    m.put("measurement", k.measurement());
+    m.put("tags", k.tags());
+    m.put("field", k.field());
+    return m;
+  }
+
+  /** JSON has no NaN or infinity; a non-finite value is sent as null (a gap), never as zero. */
+  private static Double finite(double v) {
+    return Double.isFinite(v) ? v : null;
+  }
+}

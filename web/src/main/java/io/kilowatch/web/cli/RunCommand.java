@@ -1,0 +1,43 @@
+package io.kilowatch.web.cli;
+
+import io.kilowatch.config.ConfigException;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.web.Kilowatch;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Monitors the site described by a configuration file. */
+@Command(name = "run", description = "Monitor the site described by a configuration file.")
+final class RunCommand implements Callable<Integer> {
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      description = "Site configuration YAML file.")
+  Path config;
+
+  @Option(
+      names = "--port",
+      description = "HTTP port (overrides web.port in the config; 0 picks a free one).")
+  Integer port;
+
+  @Override
+  public Integer call() throws Exception {
+    try {
+      var site = ConfigLoader.load(config);
+      try (var app = Kilowatch.start(site, port)) {
+        System.out.println("kilowatch is monitoring " + site.site().name() + " on " + app.url());
+        app.awaitShutdown();
+      }
+      return Main.EXIT_OK;
+    } catch (ConfigException e) {
+      e.problems().forEach(System.err::println);
+      return Main.EXIT_BAD_CONFIG;
+    } catch (IOException e) {
+      System.err.println(config + ": cannot read: " + e.getMessage());
+      return Main.EXIT_BAD_CONFIG;
+    }
+  }
+}
