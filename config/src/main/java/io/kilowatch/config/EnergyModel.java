@@ -3,8 +3,8 @@ package io.kilowatch.config;
 import java.util.List;
 
 /**
- * Which meter channels make up the facility's energy, so PUE is computed from this tree rather
- * than from hard-coded device names.
+ * Which meter channels make up the facility's energy, so PUE is computed from this tree rather than
+ * from hard-coded device names.
  *
  * @param itLevel where IT energy is metered; sets the ISO/IEC 30134-2 measurement category
  * @param facility total energy entering the facility (E_DC)

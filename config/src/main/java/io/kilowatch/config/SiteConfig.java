@@ -8,8 +8,8 @@ import java.util.stream.Stream;
 /**
  * A whole site as described by one YAML file: the root of the configuration model.
  *
- * <p>Built only by {@link ConfigLoader}, which validates everything before constructing it, so
- * code that receives a {@code SiteConfig} may rely on ids being unique and references resolving.
+ * <p>Built only by {@link ConfigLoader}, which validates everything before constructing it, so code
+ * that receives a {@code SiteConfig} may rely on ids being unique and references resolving.
  *
  * @param source the file it was loaded from (for messages), or {@code null} when built in code
  * @param devices facility-level devices that belong to no cluster (main meter, cooling plant)
@@ -38,7 +38,8 @@ public record SiteConfig(
             .flatMap(
                 c ->
                     Stream.concat(
-                        c.devices().stream(), c.racks().stream().flatMap(r -> r.devices().stream()))));
+                        c.devices().stream(),
+                        c.racks().stream().flatMap(r -> r.devices().stream()))));
   }
 
   public Optional<Device> device(String id) {
