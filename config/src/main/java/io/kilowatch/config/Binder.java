@@ -99,8 +99,8 @@ final class Binder {
     return "unknown key '"
         + name
         + "'"
-        + (closest == null ? "" : "; did you mean '" + closest + "'?")
-        + " Allowed here: "
+        + (closest == null ? "" : " (did you mean '" + closest + "'?)")
+        + "; allowed here: "
         + String.join(", ", sorted);
   }
 
@@ -115,26 +115,30 @@ final class Binder {
         bestDistance = d;
       }
     }
-    return bestDistance <= Math.max(1, Math.min(3, word.length() / 3)) ? best : null;
+    int allowed = word.length() <= 4 ? 1 : word.length() <= 8 ? 2 : 3;
+    return bestDistance <= allowed ? best : null;
   }
 
+  /** Edit distance where swapping two neighbouring letters counts as one typo. */
   private static int distance(String a, String b) {
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      for (int j = 0; j <= b.length(); j++) {
+        if (i == 0 || j == 0) {
+          d[i][j] = i + j;
+          continue;
+        }
         int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1
+            && j > 1
+            && a.charAt(i - 1) == b.charAt(j - 2)
+            && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
       }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
     }
-    return prev[b.length()];
+    return d[a.length()][b.length()];
   }
 
   /** The items of a list; nothing ({@code key:} with no value) reads as an empty list. */

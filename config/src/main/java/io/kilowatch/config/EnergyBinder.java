@@ -97,7 +97,7 @@ final class EnergyBinder {
               "unknown device '"
                   + c.device()
                   + "'"
-                  + (known == null ? "" : "; did you mean '" + known + "'?"));
+                  + (known == null ? "" : " (did you mean '" + known + "'?)"));
         }
       } else if (devices.stream()
           .noneMatch(

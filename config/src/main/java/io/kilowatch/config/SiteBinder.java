@@ -192,8 +192,8 @@ final class SiteBinder {
             "unknown profile '"
                 + ref.profile()
                 + "'"
-                + (closest == null ? "" : "; did you mean '" + closest + "'?")
-                + " Profiles: "
+                + (closest == null ? "" : " (did you mean '" + closest + "'?)")
+                + "; profiles defined: "
                 + (byId.isEmpty()
                     ? "(none)"
                     : String.join(", ", byId.keySet().stream().sorted().toList())));
