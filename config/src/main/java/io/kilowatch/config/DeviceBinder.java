@@ -16,12 +16,12 @@ final class DeviceBinder {
   static final int DEFAULT_MODBUS_PORT = 502;
   static final int DEFAULT_UNIT_ID = 1;
 
-  private static final Set<String> DEVICE_KEYS =
+  static final Set<String> DEVICE_KEYS =
       Set.of("id", "kind", "profile", "source", "interval", "timeout", "tags");
-  private static final Set<String> MODBUS_KEYS = Set.of("type", "host", "port", "unitId");
-  private static final Set<String> OPCUA_KEYS =
+  static final Set<String> MODBUS_KEYS = Set.of("type", "host", "port", "unitId");
+  static final Set<String> OPCUA_KEYS =
       Set.of("type", "endpoint", "securityPolicy", "username", "password");
-  private static final Set<String> DCGM_KEYS = Set.of("type", "url");
+  static final Set<String> DCGM_KEYS = Set.of("type", "url");
 
   /** A device's profile reference, checked once every profile is known. */
   record ProfileRef(At at, String profile, SourceType sourceType) {}

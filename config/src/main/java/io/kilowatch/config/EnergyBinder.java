@@ -10,9 +10,9 @@ final class EnergyBinder {
   static final String DEFAULT_ENERGY_FIELD = "energy_kwh";
   static final String DEFAULT_POWER_FIELD = "power_w";
 
-  private static final Set<String> ENERGY_KEYS =
+  static final Set<String> ENERGY_KEYS =
       Set.of("itLevel", "facility", "it", "cooling", "losses", "other");
-  private static final Set<String> CHANNEL_KEYS =
+  static final Set<String> CHANNEL_KEYS =
       Set.of("device", "kind", "cluster", "energyField", "powerField");
 
   private record Bound(Fields fields, EnergyModel.Channel channel) {}

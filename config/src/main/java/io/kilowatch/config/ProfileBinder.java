@@ -23,16 +23,15 @@ final class ProfileBinder {
   private static final Pattern NODE_ID =
       Pattern.compile("((ns=\\d+|nsu=[^;]+);)?(i=\\d+|s=.+|g=[0-9A-Fa-f-]{36}|b=.+)");
 
-  private static final Set<String> MODBUS_PROFILE_KEYS =
-      Set.of("id", "source", "addressBase", "points");
-  private static final Set<String> OPCUA_PROFILE_KEYS = Set.of("id", "source", "points");
-  private static final Set<String> COMMON_POINT_KEYS =
+  static final Set<String> MODBUS_PROFILE_KEYS = Set.of("id", "source", "addressBase", "points");
+  static final Set<String> OPCUA_PROFILE_KEYS = Set.of("id", "source", "points");
+  static final Set<String> COMMON_POINT_KEYS =
       Set.of("name", "unit", "kind", "measurement", "field", "tags");
-  private static final Set<String> MODBUS_POINT_KEYS =
+  static final Set<String> MODBUS_POINT_KEYS =
       union(
           COMMON_POINT_KEYS,
           Set.of("registerType", "address", "dataType", "wordOrder", "scale", "offset"));
-  private static final Set<String> OPCUA_POINT_KEYS = union(COMMON_POINT_KEYS, Set.of("nodeId"));
+  static final Set<String> OPCUA_POINT_KEYS = union(COMMON_POINT_KEYS, Set.of("nodeId"));
 
   /** A profile's {@code source}: only protocols whose points need mapping have profiles. */
   enum ProfileSource {

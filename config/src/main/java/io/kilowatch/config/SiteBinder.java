@@ -17,15 +17,14 @@ import java.util.stream.Collectors;
 final class SiteBinder {
   static final String DEFAULT_DATA_DIR = "./data";
 
-  private static final Set<String> ROOT_KEYS =
+  static final Set<String> ROOT_KEYS =
       Set.of("site", "store", "web", "profiles", "clusters", "devices", "energy");
-  private static final Set<String> SITE_KEYS =
-      Set.of("name", "timezone", "gridZone", "ashraeClass");
-  private static final Set<String> STORE_KEYS = Set.of("kind", "dataDir", "retention");
-  private static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
-  private static final Set<String> WEB_KEYS = Set.of("bind", "port");
-  private static final Set<String> CLUSTER_KEYS = Set.of("id", "name", "racks", "devices");
-  private static final Set<String> RACK_KEYS = Set.of("id", "devices");
+  static final Set<String> SITE_KEYS = Set.of("name", "timezone", "gridZone", "ashraeClass");
+  static final Set<String> STORE_KEYS = Set.of("kind", "dataDir", "retention");
+  static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
+  static final Set<String> WEB_KEYS = Set.of("bind", "port");
+  static final Set<String> CLUSTER_KEYS = Set.of("id", "name", "racks", "devices");
+  static final Set<String> RACK_KEYS = Set.of("id", "devices");
 
   private final Binder binder;
   private final Path baseDir;
