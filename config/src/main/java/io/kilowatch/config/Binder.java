@@ -78,6 +78,13 @@ final class Binder {
     return null;
   }
 
+  /** Whether a mapping has the key, whatever its value. */
+  static boolean hasKey(At at, String key) {
+    return at.node() instanceof MappingNode mapping
+        && mapping.getValue().stream()
+            .anyMatch(t -> t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key));
+  }
+
   /** The constant a peeked value names, or {@code null}. */
   static <E extends Enum<E>> E peekEnum(At at, String key, Class<E> type) {
     String raw = peek(at, key);

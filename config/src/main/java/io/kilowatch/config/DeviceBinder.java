@@ -144,6 +144,13 @@ final class DeviceBinder {
 
   private Source modbus(Fields f) {
     String host = f.requireString("host");
+    if (host != null && (host.contains("/") || host.chars().anyMatch(Character::isWhitespace))) {
+      binder.problem(
+          f.get("host"),
+          "expected a host name or address (the port goes in port:), got "
+              + Binder.shown(f.get("host")));
+      host = null;
+    }
     Integer port = f.optionalInt("port", DEFAULT_MODBUS_PORT, 1, 65535);
     // Unit 0 is the broadcast id on a serial line but a valid "any unit" on many TCP devices.
     Integer unitId = f.optionalInt("unitId", DEFAULT_UNIT_ID, 0, 255);

@@ -54,7 +54,7 @@ final class ProfileBinder {
   List<Profile> profiles(List<At> entries) {
     List<Profile> out = new ArrayList<>();
     for (At entry : entries) {
-      if (Binder.peek(entry, "file") != null) {
+      if (Binder.hasKey(entry, "file")) {
         for (At included : include(entry)) {
           addIfBound(out, included);
         }

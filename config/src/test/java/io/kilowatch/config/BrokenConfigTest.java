@@ -66,6 +66,8 @@ class BrokenConfigTest {
           literal-password.yaml | 12 | devices[0].source.password | must come from the environment
           duplicate-field.yaml | 9 | profiles[0].points[1].field | field 'power_w' is already written by point 'power'
           coil-with-float.yaml | 9 | profiles[0].points[1].dataType | coil registers hold single bits: dataType must be bit
+          duplicate-key.yaml | 13 | devices[0].kind | duplicate key 'kind' (first at line 11)
+          host-with-scheme.yaml | 13 | devices[0].source.host | expected a host name or address (the port goes in port:), got 'tcp://10.0.0.1'
           include-missing-file.yaml | 9 | profiles[1].file | cannot read
           """)
   void reportsTheMistakeAtItsFileLineAndPath(String name, int line, String path, String message) {
