@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Binds devices and their sources, and remembers which profiles they name for a later check. */
 final class DeviceBinder {
@@ -22,6 +24,12 @@ final class DeviceBinder {
   static final Set<String> OPCUA_KEYS =
       Set.of("type", "endpoint", "securityPolicy", "username", "password");
   static final Set<String> DCGM_KEYS = Set.of("type", "url");
+
+  /** Without a valid type no key can be called unknown, so any source key is let through. */
+  private static final Set<String> ANY_SOURCE_KEYS =
+      Stream.of(MODBUS_KEYS, OPCUA_KEYS, DCGM_KEYS)
+          .flatMap(Set::stream)
+          .collect(Collectors.toUnmodifiableSet());
 
   /** A device's profile reference, checked once every profile is known. */
   record ProfileRef(At at, String profile, SourceType sourceType) {}
@@ -114,7 +122,7 @@ final class DeviceBinder {
     SourceType peeked = Binder.peekEnum(at, "type", SourceType.class);
     Set<String> allowed =
         peeked == null
-            ? union(MODBUS_KEYS, OPCUA_KEYS, DCGM_KEYS)
+            ? ANY_SOURCE_KEYS
             : switch (peeked) {
               case MODBUS -> MODBUS_KEYS;
               case OPCUA -> OPCUA_KEYS;
@@ -133,13 +141,6 @@ final class DeviceBinder {
       case OPCUA -> opcUa(f);
       case DCGM -> dcgm(f);
     };
-  }
-
-  private static Set<String> union(Set<String> a, Set<String> b, Set<String> c) {
-    var all = new java.util.HashSet<>(a);
-    all.addAll(b);
-    all.addAll(c);
-    return all;
   }
 
   private Source modbus(Fields f) {
