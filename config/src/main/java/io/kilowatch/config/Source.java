@@ -15,7 +15,21 @@ public sealed interface Source {
    *     ${VAR}}
    */
   record OpcUa(URI endpoint, SecurityPolicy securityPolicy, String username, String password)
-      implements Source {}
+      implements Source {
+    /** Masks the password so logging a config never leaks it. */
+    @Override
+    public String toString() {
+      return "OpcUa[endpoint="
+          + endpoint
+          + ", securityPolicy="
+          + securityPolicy
+          + ", username="
+          + username
+          + ", password="
+          + (password == null ? "null" : "****")
+          + "]";
+    }
+  }
 
   /** A dcgm-exporter style Prometheus text endpoint. */
   record Dcgm(URI url) implements Source {}

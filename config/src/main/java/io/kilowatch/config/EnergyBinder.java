@@ -1,0 +1,122 @@
+package io.kilowatch.config;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/** Binds the energy model; its references are checked once every device is known. */
+final class EnergyBinder {
+  static final String DEFAULT_ENERGY_FIELD = "energy_kwh";
+  static final String DEFAULT_POWER_FIELD = "power_w";
+
+  static final Set<String> ENERGY_KEYS =
+      Set.of("itLevel", "facility", "it", "cooling", "losses", "other");
+  static final Set<String> CHANNEL_KEYS =
+      Set.of("device", "kind", "cluster", "energyField", "powerField");
+
+  private record Bound(Fields fields, EnergyModel.Channel channel) {}
+
+  private final Binder binder;
+  private final List<Bound> bound = new ArrayList<>();
+
+  EnergyBinder(Binder binder) {
+    this.binder = binder;
+  }
+
+  /** The model, or {@code null} when the file has no {@code energy} section. */
+  EnergyModel energy(At at) {
+    if (at == null) {
+      return null;
+    }
+    Fields f = binder.fields(at, ENERGY_KEYS);
+    if (f == null) {
+      return null;
+    }
+    return new EnergyModel(
+        f.requireEnum("itLevel", EnergyModel.ItLevel.class),
+        channels(f, "facility"),
+        channels(f, "it"),
+        channels(f, "cooling"),
+        channels(f, "losses"),
+        channels(f, "other"));
+  }
+
+  private List<EnergyModel.Channel> channels(Fields energy, String key) {
+    List<EnergyModel.Channel> out = new ArrayList<>();
+    for (At at : energy.list(key)) {
+      EnergyModel.Channel c = channel(at);
+      if (c != null) {
+        out.add(c);
+      }
+    }
+    return out;
+  }
+
+  private EnergyModel.Channel channel(At at) {
+    Fields f = binder.fields(at, CHANNEL_KEYS);
+    if (f == null) {
+      return null;
+    }
+    String device = f.optionalString("device", null);
+    DeviceKind kind = f.optionalEnum("kind", DeviceKind.class, null);
+    String cluster = f.optionalString("cluster", null);
+    String energyField = f.optionalString("energyField", DEFAULT_ENERGY_FIELD);
+    String powerField = f.optionalString("powerField", DEFAULT_POWER_FIELD);
+    if (f.has("device") && f.has("kind")) {
+      binder.problem(at, "give either device or kind, not both");
+      return null;
+    }
+    if (!f.has("device") && !f.has("kind")) {
+      binder.problem(at, "needs a device (one meter) or a kind (every device of that kind)");
+      return null;
+    }
+    if (device == null && kind == null || energyField == null || powerField == null) {
+      return null;
+    }
+    var channel = new EnergyModel.Channel(device, kind, cluster, energyField, powerField);
+    bound.add(new Bound(f, channel));
+    return channel;
+  }
+
+  /** Every channel must select at least one existing device. */
+  void checkReferences(List<Device> devices, Set<String> clusterIds) {
+    for (Bound b : bound) {
+      EnergyModel.Channel c = b.channel();
+      if (c.cluster() != null && !clusterIds.contains(c.cluster())) {
+        binder.problem(
+            b.fields().get("cluster"),
+            "unknown cluster '" + c.cluster() + "'; clusters: " + listOrNone(clusterIds));
+        continue;
+      }
+      if (c.device() != null) {
+        if (devices.stream().noneMatch(d -> c.device().equals(d.id()))) {
+          String known = Binder.closest(c.device(), devices.stream().map(Device::id).toList());
+          binder.problem(
+              b.fields().get("device"),
+              "unknown device '"
+                  + c.device()
+                  + "'"
+                  + (known == null ? "" : " (did you mean '" + known + "'?)"));
+        }
+      } else if (devices.stream()
+          .noneMatch(
+              d ->
+                  d.kind() == c.kind()
+                      && (c.cluster() == null
+                          || d.location() != null
+                              && Objects.equals(c.cluster(), d.location().cluster())))) {
+        binder.problem(
+            b.fields().get("kind"),
+            "selects no device: there is no "
+                + Binder.yamlName(c.kind())
+                + " device"
+                + (c.cluster() == null ? "" : " in cluster '" + c.cluster() + "'"));
+      }
+    }
+  }
+
+  private static String listOrNone(Set<String> ids) {
+    return ids.isEmpty() ? "(none)" : String.join(", ", ids);
+  }
+}

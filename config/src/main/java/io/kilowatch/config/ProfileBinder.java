@@ -1,0 +1,333 @@
+package io.kilowatch.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/** Binds profiles, given inline or as {@code {file: path}} entries relative to the config file. */
+final class ProfileBinder {
+  /** Measurements and fields become column and series names, so they keep to identifiers. */
+  private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+  private static final Pattern NODE_ID =
+      Pattern.compile("((ns=\\d+|nsu=[^;]+);)?(i=\\d+|s=.+|g=[0-9A-Fa-f-]{36}|b=.+)");
+
+  static final Set<String> MODBUS_PROFILE_KEYS = Set.of("id", "source", "addressBase", "points");
+  static final Set<String> OPCUA_PROFILE_KEYS = Set.of("id", "source", "points");
+  static final Set<String> COMMON_POINT_KEYS =
+      Set.of("name", "unit", "kind", "measurement", "field", "tags");
+  static final Set<String> MODBUS_POINT_KEYS =
+      union(
+          COMMON_POINT_KEYS,
+          Set.of("registerType", "address", "dataType", "wordOrder", "scale", "offset"));
+  static final Set<String> OPCUA_POINT_KEYS = union(COMMON_POINT_KEYS, Set.of("nodeId"));
+
+  /** A profile's {@code source}: only protocols whose points need mapping have profiles. */
+  enum ProfileSource {
+    MODBUS,
+    OPCUA
+  }
+
+  private final Binder binder;
+  private final Ids profileIds;
+  private final Path baseDir;
+  private final YamlDocuments documents;
+
+  ProfileBinder(Binder binder, Ids profileIds, Path baseDir, YamlDocuments documents) {
+    this.binder = binder;
+    this.profileIds = profileIds;
+    this.baseDir = baseDir;
+    this.documents = documents;
+  }
+
+  List<Profile> profiles(List<At> entries) {
+    List<Profile> out = new ArrayList<>();
+    for (At entry : entries) {
+      if (Binder.hasKey(entry, "file")) {
+        for (At included : include(entry)) {
+          addIfBound(out, included);
+        }
+      } else {
+        addIfBound(out, entry);
+      }
+    }
+    return out;
+  }
+
+  private void addIfBound(List<Profile> out, At at) {
+    Profile p = profile(at);
+    if (p != null) {
+      out.add(p);
+    }
+  }
+
+  /** The profiles of an included file: one profile mapping, or a list of them. */
+  private List<At> include(At entry) {
+    Fields f = binder.fields(entry, Set.of("file"));
+    String relative = f == null ? null : f.requireString("file");
+    if (relative == null) {
+      return List.of();
+    }
+    At fileAt = f.get("file");
+    Path path;
+    try {
+      path = baseDir.resolve(relative).normalize();
+    } catch (InvalidPathException e) {
+      binder.problem(fileAt, "not a valid path: " + e.getReason());
+      return List.of();
+    }
+    String text;
+    try {
+      text = Files.readString(path);
+    } catch (NoSuchFileException e) {
+      binder.problem(fileAt, "cannot read " + path + ": no such file");
+      return List.of();
+    } catch (IOException e) {
+      binder.problem(fileAt, "cannot read " + path + ": " + e);
+      return List.of();
+    }
+    String name = path.toString();
+    Node root = documents.compose(text, name);
+    if (root == null) {
+      return List.of();
+    }
+    At rootAt = new At(name, entry.path(), root);
+    return root instanceof SequenceNode ? binder.list(rootAt) : List.of(rootAt);
+  }
+
+  private Profile profile(At at) {
+    ProfileSource peeked = Binder.peekEnum(at, "source", ProfileSource.class);
+    Set<String> allowed = peeked == ProfileSource.OPCUA ? OPCUA_PROFILE_KEYS : MODBUS_PROFILE_KEYS;
+    Fields f = binder.fields(at, allowed);
+    if (f == null) {
+      return null;
+    }
+    String id = f.requireId("id");
+    if (id != null) {
+      profileIds.register(id, f.get("id"));
+    }
+    ProfileSource source = f.requireEnum("source", ProfileSource.class);
+    if (source == null) {
+      return null;
+    }
+    if (!f.has("points")) {
+      binder.problem(f.missing("points"), "is required (a profile needs at least one point)");
+    }
+    PointChecks checks = new PointChecks();
+    return switch (source) {
+      case MODBUS -> {
+        var base = f.requireEnum("addressBase", Profile.AddressBase.class);
+        List<Profile.ModbusPoint> points = new ArrayList<>();
+        for (At p : f.list("points")) {
+          var point = modbusPoint(p, base, checks);
+          if (point != null) {
+            points.add(point);
+          }
+        }
+        yield new Profile.Modbus(id, base, points);
+      }
+      case OPCUA -> {
+        List<Profile.OpcUaPoint> points = new ArrayList<>();
+        for (At p : f.list("points")) {
+          var point = opcUaPoint(p, checks);
+          if (point != null) {
+            points.add(point);
+          }
+        }
+        yield new Profile.OpcUa(id, points);
+      }
+    };
+  }
+
+  /** What one point shares with every other point: its name and where its value lands. */
+  private record Common(
+      String name,
+      String unit,
+      Profile.PointKind kind,
+      String measurement,
+      String field,
+      Map<String, String> tags) {}
+
+  /** Names and fields already used within one profile. */
+  private static final class PointChecks {
+    final Map<String, At> names = new HashMap<>();
+    final Map<String, String> fields = new HashMap<>();
+  }
+
+  private Common common(Fields f, PointChecks checks) {
+    String name = f.requireString("name");
+    if (name != null) {
+      At earlier = checks.names.putIfAbsent(name, f.get("name"));
+      if (earlier != null) {
+        binder.problem(
+            f.get("name"),
+            "duplicate point name '" + name + "' (first at line " + earlier.line() + ")");
+      }
+    }
+    String unit = f.optionalString("unit", null);
+    if (!f.has("unit")) {
+      binder.problem(
+          f.missing("unit"), "is required: every point needs a unit, e.g. W, kWh, degC, %, 1");
+    }
+    Profile.PointKind kind =
+        f.optionalEnum("kind", Profile.PointKind.class, Profile.PointKind.GAUGE);
+    String measurement = identifier(f, "measurement", false);
+    String field = identifier(f, "field", true);
+    if (field != null && name != null) {
+      String where = (measurement == null ? "" : measurement + ".") + field;
+      String earlier = checks.fields.putIfAbsent(where, name);
+      if (earlier != null) {
+        binder.problem(
+            f.get("field"), "field '" + where + "' is already written by point '" + earlier + "'");
+      }
+    }
+    return new Common(name, unit, kind, measurement, field, f.stringMap("tags"));
+  }
+
+  private String identifier(Fields f, String key, boolean required) {
+    String value = required ? f.requireString(key) : f.optionalString(key, null);
+    if (value != null && !NAME.matcher(value).matches()) {
+      binder.problem(
+          f.get(key),
+          "must be letters, digits and '_' (not starting with a digit), e.g. power_w, got "
+              + Binder.shown(f.get(key)));
+      return null;
+    }
+    return value;
+  }
+
+  private Profile.ModbusPoint modbusPoint(At at, Profile.AddressBase base, PointChecks checks) {
+    Fields f = binder.fields(at, MODBUS_POINT_KEYS);
+    if (f == null) {
+      return null;
+    }
+    Common c = common(f, checks);
+    Profile.RegisterType registerType = f.requireEnum("registerType", Profile.RegisterType.class);
+    Profile.DataType dataType = dataType(f, registerType);
+    Integer address = address(f, base, dataType);
+    Profile.WordOrder order =
+        f.optionalEnum("wordOrder", Profile.WordOrder.class, Profile.WordOrder.ABCD);
+    Double scale = f.optionalNumber("scale", 1.0);
+    if (scale != null && scale == 0.0) {
+      binder.problem(f.get("scale"), "must not be 0 (every reading would be 0)");
+    }
+    Double offset = f.optionalNumber("offset", 0.0);
+    if (registerType == null
+        || dataType == null
+        || address == null
+        || order == null
+        || scale == null
+        || offset == null) {
+      return null;
+    }
+    return new Profile.ModbusPoint(
+        c.name(),
+        registerType,
+        address,
+        dataType,
+        order,
+        scale,
+        offset,
+        c.unit(),
+        c.kind(),
+        c.measurement(),
+        c.field(),
+        c.tags());
+  }
+
+  /** Coils and discrete inputs hold single bits; registers hold numbers. */
+  private Profile.DataType dataType(Fields f, Profile.RegisterType registerType) {
+    boolean bits =
+        registerType == Profile.RegisterType.COIL || registerType == Profile.RegisterType.DISCRETE;
+    if (bits) {
+      Profile.DataType t = f.optionalEnum("dataType", Profile.DataType.class, Profile.DataType.BIT);
+      if (t != null && t != Profile.DataType.BIT) {
+        binder.problem(
+            f.get("dataType"),
+            Binder.yamlName(registerType) + " registers hold single bits: dataType must be bit");
+      }
+      return t;
+    }
+    Profile.DataType t = f.requireEnum("dataType", Profile.DataType.class);
+    if (t == Profile.DataType.BIT && registerType != null) {
+      binder.problem(f.get("dataType"), "bit applies only to coil and discrete registers");
+    }
+    return t;
+  }
+
+  /**
+   * The address as written (the collector applies the base), checked to land on the wire within
+   * 0..65535 including every register a multi-register value spans.
+   */
+  private Integer address(Fields f, Profile.AddressBase base, Profile.DataType dataType) {
+    Integer address = f.requireInt("address", Integer.MIN_VALUE, Integer.MAX_VALUE);
+    if (address == null || base == null) {
+      return address;
+    }
+    At at = f.get("address");
+    int first = base == Profile.AddressBase.ONE ? 1 : 0;
+    long wire = (long) address - first;
+    int span = dataType == null ? 1 : dataType.registers();
+    if (wire < 0) {
+      binder.problem(
+          at,
+          "must be at least "
+              + first
+              + " with addressBase "
+              + Binder.yamlName(base)
+              + ", got "
+              + address);
+      return null;
+    }
+    if (wire + span - 1 > 65535) {
+      binder.problem(
+          at,
+          "must be at most "
+              + (65535 - span + 1 + first)
+              + " with addressBase "
+              + Binder.yamlName(base)
+              + (span > 1 ? " for a " + span + "-register value" : "")
+              + ", got "
+              + address);
+      return null;
+    }
+    return address;
+  }
+
+  private Profile.OpcUaPoint opcUaPoint(At at, PointChecks checks) {
+    Fields f = binder.fields(at, OPCUA_POINT_KEYS);
+    if (f == null) {
+      return null;
+    }
+    Common c = common(f, checks);
+    String nodeId = f.requireString("nodeId");
+    if (nodeId != null && !NODE_ID.matcher(nodeId).matches()) {
+      binder.problem(
+          f.get("nodeId"),
+          "expected a node id such as ns=2;s=Temp, nsu=urn:x;i=42 or i=2258, got "
+              + Binder.shown(f.get("nodeId")));
+      return null;
+    }
+    return nodeId == null
+        ? null
+        : new Profile.OpcUaPoint(
+            c.name(), nodeId, c.unit(), c.kind(), c.measurement(), c.field(), c.tags());
+  }
+
+  private static Set<String> union(Set<String> a, Set<String> b) {
+    Set<String> all = new HashSet<>(a);
+    all.addAll(b);
+    return Set.copyOf(all);
+  }
+}

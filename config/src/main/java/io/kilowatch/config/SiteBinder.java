@@ -1,0 +1,211 @@
+package io.kilowatch.config;
+
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** Binds a whole site file, then checks what crosses sections: ids and references. */
+final class SiteBinder {
+  static final String DEFAULT_DATA_DIR = "./data";
+
+  static final Set<String> ROOT_KEYS =
+      Set.of("site", "store", "web", "profiles", "clusters", "devices", "energy");
+  static final Set<String> SITE_KEYS = Set.of("name", "timezone", "gridZone", "ashraeClass");
+  static final Set<String> STORE_KEYS = Set.of("kind", "dataDir", "retention");
+  static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
+  static final Set<String> WEB_KEYS = Set.of("bind", "port");
+  static final Set<String> CLUSTER_KEYS = Set.of("id", "name", "racks", "devices");
+  static final Set<String> RACK_KEYS = Set.of("id", "devices");
+
+  private final Binder binder;
+  private final Path baseDir;
+  private final Path source;
+  private final ProfileBinder profileBinder;
+  private final DeviceBinder deviceBinder;
+  private final EnergyBinder energyBinder;
+  private final Ids clusterIds;
+  private final Ids rackIds;
+
+  SiteBinder(Binder binder, Path baseDir, Path source, YamlDocuments documents) {
+    this.binder = binder;
+    this.baseDir = baseDir;
+    this.source = source;
+    this.profileBinder = new ProfileBinder(binder, new Ids("profile", binder), baseDir, documents);
+    this.deviceBinder = new DeviceBinder(binder, new Ids("device", binder));
+    this.energyBinder = new EnergyBinder(binder);
+    this.clusterIds = new Ids("cluster", binder);
+    this.rackIds = new Ids("rack", binder);
+  }
+
+  /** The site, or {@code null} when the root is unusable; problems are in the binder's list. */
+  SiteConfig bind(At root) {
+    Fields f = binder.fields(root, ROOT_KEYS);
+    if (f == null) {
+      return null;
+    }
+    Site site = site(f);
+    StoreConfig store = store(f.map("store", STORE_KEYS));
+    WebConfig web = web(f.map("web", WEB_KEYS));
+    List<Profile> profiles = profileBinder.profiles(f.list("profiles"));
+    List<Cluster> clusters = each(f.list("clusters"), this::cluster);
+    List<Device> devices = deviceBinder.devices(f.list("devices"), Location.FACILITY);
+    EnergyModel energy = energyBinder.energy(f.get("energy"));
+    SiteConfig config =
+        new SiteConfig(source, site, store, web, profiles, clusters, devices, energy);
+    checkProfileReferences(profiles);
+    energyBinder.checkReferences(config.allDevices().toList(), clusterIds.all());
+    return config;
+  }
+
+  private static <T> List<T> each(List<At> items, Function<At, T> bind) {
+    List<T> out = new ArrayList<>();
+    for (At item : items) {
+      T value = bind.apply(item);
+      if (value != null) {
+        out.add(value);
+      }
+    }
+    return out;
+  }
+
+  private Site site(Fields root) {
+    if (root.require("site", "a mapping with at least name") == null) {
+      return null;
+    }
+    Fields f = root.map("site", SITE_KEYS);
+    if (f == null) {
+      return null;
+    }
+    String name = f.requireString("name");
+    ZoneId zone = ZoneOffset.UTC;
+    String zoneText = f.optionalString("timezone", null);
+    if (zoneText != null) {
+      try {
+        zone = ZoneId.of(zoneText.strip());
+      } catch (DateTimeException e) {
+        binder.problem(
+            f.get("timezone"),
+            "unknown time zone "
+                + Binder.shown(f.get("timezone"))
+                + "; use a name like Europe/Paris");
+      }
+    }
+    return new Site(
+        name,
+        zone,
+        f.optionalString("gridZone", null),
+        f.optionalEnum("ashraeClass", AshraeClass.class, null));
+  }
+
+  private StoreConfig store(Fields f) {
+    StoreConfig defaults = StoreConfig.embedded(dataDir(null));
+    if (f == null) {
+      return defaults;
+    }
+    StoreConfig.StoreKind kind =
+        f.optionalEnum("kind", StoreConfig.StoreKind.class, StoreConfig.StoreKind.EMBEDDED);
+    Path dataDir = dataDir(f);
+    Fields retention = f.map("retention", RETENTION_KEYS);
+    Duration raw = retention("raw", retention, defaults.rawRetention());
+    Duration minute = retention("minute", retention, defaults.minuteRetention());
+    Duration hour = retention("hour", retention, defaults.hourRetention());
+    return new StoreConfig(kind, dataDir, raw, minute, hour);
+  }
+
+  /** The data directory, relative to the config file's directory unless absolute. */
+  private Path dataDir(Fields store) {
+    String text =
+        store == null ? DEFAULT_DATA_DIR : store.optionalString("dataDir", DEFAULT_DATA_DIR);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return baseDir.resolve(text).toAbsolutePath().normalize();
+    } catch (InvalidPathException e) {
+      binder.problem(store.get("dataDir"), "not a valid path: " + e.getReason());
+      return null;
+    }
+  }
+
+  private static Duration retention(String key, Fields retention, Duration fallback) {
+    return retention == null ? fallback : retention.optionalDuration(key, fallback);
+  }
+
+  private WebConfig web(Fields f) {
+    if (f == null) {
+      return WebConfig.DEFAULT;
+    }
+    String bind = f.optionalString("bind", WebConfig.DEFAULT.bind());
+    Integer port = f.optionalInt("port", WebConfig.DEFAULT.port(), 1, 65535);
+    return port == null ? null : new WebConfig(bind, port);
+  }
+
+  private Cluster cluster(At at) {
+    Fields f = binder.fields(at, CLUSTER_KEYS);
+    if (f == null) {
+      return null;
+    }
+    String id = f.requireId("id");
+    if (id != null) {
+      clusterIds.register(id, f.get("id"));
+    }
+    String name = f.optionalString("name", id);
+    List<Rack> racks = each(f.list("racks"), item -> rack(item, id));
+    List<Device> devices = deviceBinder.devices(f.list("devices"), new Location(id, null));
+    return new Cluster(id, name, racks, devices);
+  }
+
+  private Rack rack(At at, String clusterId) {
+    Fields f = binder.fields(at, RACK_KEYS);
+    if (f == null) {
+      return null;
+    }
+    String id = f.requireId("id");
+    if (id != null) {
+      rackIds.register(id, f.get("id"));
+    }
+    return new Rack(id, deviceBinder.devices(f.list("devices"), new Location(clusterId, id)));
+  }
+
+  /** A device's profile must exist and map the same protocol as the device's source. */
+  private void checkProfileReferences(List<Profile> profiles) {
+    Map<String, Profile> byId =
+        profiles.stream()
+            .filter(p -> p.id() != null)
+            .collect(Collectors.toMap(Profile::id, p -> p, (a, b) -> a));
+    for (DeviceBinder.ProfileRef ref : deviceBinder.profileRefs()) {
+      Profile profile = byId.get(ref.profile());
+      if (profile == null) {
+        String closest = Binder.closest(ref.profile(), byId.keySet().stream().sorted().toList());
+        binder.problem(
+            ref.at(),
+            "unknown profile '"
+                + ref.profile()
+                + "'"
+                + (closest == null ? "" : " (did you mean '" + closest + "'?)")
+                + "; profiles defined: "
+                + (byId.isEmpty()
+                    ? "(none)"
+                    : String.join(", ", byId.keySet().stream().sorted().toList())));
+      } else if (SourceType.of(profile) != ref.sourceType()) {
+        binder.problem(
+            ref.at(),
+            "profile '"
+                + ref.profile()
+                + "' is for "
+                + Binder.yamlName(SourceType.of(profile))
+                + " sources but this device's source is "
+                + Binder.yamlName(ref.sourceType()));
+      }
+    }
+  }
+}

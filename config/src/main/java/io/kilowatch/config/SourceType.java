@@ -1,0 +1,28 @@
+package io.kilowatch.config;
+
+/** The {@code type} of a device's source; also which sources need a profile. */
+enum SourceType {
+  MODBUS,
+  OPCUA,
+  DCGM;
+
+  /** Modbus registers and OPC UA nodes say nothing about what they mean; dcgm names its metrics. */
+  boolean needsProfile() {
+    return this != DCGM;
+  }
+
+  static SourceType of(Source source) {
+    return switch (source) {
+      case Source.Modbus m -> MODBUS;
+      case Source.OpcUa o -> OPCUA;
+      case Source.Dcgm d -> DCGM;
+    };
+  }
+
+  static SourceType of(Profile profile) {
+    return switch (profile) {
+      case Profile.Modbus m -> MODBUS;
+      case Profile.OpcUa o -> OPCUA;
+    };
+  }
+}
