@@ -145,7 +145,7 @@ final class SiteBinder {
       return WebConfig.DEFAULT;
     }
     String bind = f.optionalString("bind", WebConfig.DEFAULT.bind());
-    Integer port = f.optionalInt("port", WebConfig.DEFAULT.port(), 1, 65535);
+    Integer port = f.optionalInt("port", WebConfig.DEFAULT.port(), 0, 65535);
     return port == null ? null : new WebConfig(bind, port);
   }
 
