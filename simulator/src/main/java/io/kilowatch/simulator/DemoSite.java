@@ -8,6 +8,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +27,7 @@ public final class DemoSite implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DemoSite.class);
   private static final Duration TICK = Duration.ofSeconds(1);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final SiteModel model;
   private final List<ModbusDevice> modbus;
@@ -50,49 +57,92 @@ public final class DemoSite implements AutoCloseable {
     SiteModel model = new SiteModel(options);
     SiteLayout layout = model.layout();
     SiteSnapshot first = model.snapshot();
-    List<AutoCloseable> started = new ArrayList<>();
-    try {
-      List<ModbusDevice> modbus = new ArrayList<>();
+    // Milo takes seconds to start cold and each j2mod slave polls until it listens: start them
+    // all at once.
+    List<Future<? extends AutoCloseable>> starting = new ArrayList<>();
+    try (ExecutorService starter = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<CduOpcUaServer> opcUa =
+          starter.submit(() -> CduOpcUaServer.start(layout.cduIds(), first));
+      starting.add(opcUa);
+      List<Future<ModbusDevice>> modbus = new ArrayList<>();
       for (String pdu : layout.pduIds()) {
         modbus.add(
-            ModbusDevice.start(
-                pdu, ModbusDevice.PDU_REGISTERS, s -> ModbusDevice.pduWords(s.pdu(pdu)), first));
-        started.add(modbus.getLast());
+            starter.submit(
+                () ->
+                    ModbusDevice.start(
+                        pdu,
+                        ModbusDevice.PDU_REGISTERS,
+                        s -> ModbusDevice.pduWords(s.pdu(pdu)),
+                        first)));
       }
       for (String meter : List.of(SiteLayout.MAIN_METER, SiteLayout.COOLING_PLANT)) {
         modbus.add(
-            ModbusDevice.start(
-                meter,
-                ModbusDevice.METER_REGISTERS,
-                s -> ModbusDevice.meterWords(s.meter(meter)),
-                first));
-        started.add(modbus.getLast());
+            starter.submit(
+                () ->
+                    ModbusDevice.start(
+                        meter,
+                        ModbusDevice.METER_REGISTERS,
+                        s -> ModbusDevice.meterWords(s.meter(meter)),
+                        first)));
       }
-      CduOpcUaServer opcUa = CduOpcUaServer.start(layout.cduIds(), first);
-      started.add(opcUa);
-      DcgmExporterServer dcgm =
-          DcgmExporterServer.start(model::snapshot, Set.copyOf(layout.nodeIds()));
-      started.add(dcgm);
+      starting.addAll(modbus);
+      Future<DcgmExporterServer> dcgm =
+          starter.submit(
+              () -> DcgmExporterServer.start(model::snapshot, Set.copyOf(layout.nodeIds())));
+      starting.add(dcgm);
 
+      List<ModbusDevice> devices = new ArrayList<>();
+      for (Future<ModbusDevice> device : modbus) {
+        devices.add(await(device));
+      }
       Map<String, Integer> ports = new LinkedHashMap<>();
-      modbus.forEach(d -> ports.put(d.deviceId, d.port));
+      devices.forEach(d -> ports.put(d.deviceId, d.port));
+      CduOpcUaServer opcUaServer = await(opcUa);
+      DcgmExporterServer dcgmServer = await(dcgm);
       String yaml =
           SiteYaml.render(
               layout,
-              new SiteYaml.Ports(ports, opcUa.endpointUrl(), dcgm.port()),
+              new SiteYaml.Ports(ports, opcUaServer.endpointUrl(), dcgmServer.port()),
               options.pollInterval());
-      DemoSite site = new DemoSite(model, modbus, opcUa, dcgm, yaml);
+      DemoSite site = new DemoSite(model, devices, opcUaServer, dcgmServer, yaml);
       site.ticker.start();
       log.info(
           "demo site up: {} Modbus devices, OPC UA at {}, dcgm at http://127.0.0.1:{}/nodes/",
-          modbus.size(),
-          opcUa.endpointUrl(),
-          dcgm.port());
+          devices.size(),
+          opcUaServer.endpointUrl(),
+          dcgmServer.port());
       return site;
     } catch (IOException | RuntimeException e) {
-      closeAll(started.reversed());
+      closeStarted(starting);
       throw e;
     }
+  }
+
+  private static <T> T await(Future<T> future) throws IOException {
+    try {
+      return future.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting the demo site", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("demo site failed to start", e.getCause());
+    } catch (TimeoutException e) {
+      throw new IOException("demo site did not start within " + START_TIMEOUT, e);
+    }
+  }
+
+  /** After a failed start: closes whatever did come up (the executor has finished by now). */
+  private static void closeStarted(List<Future<? extends AutoCloseable>> starting) {
+    List<AutoCloseable> up = new ArrayList<>();
+    for (Future<? extends AutoCloseable> f : starting) {
+      if (f.state() == Future.State.SUCCESS) {
+        up.add(f.resultNow());
+      }
+    }
+    closeAll(up);
   }
 
   /** A complete kilowatch site config pointing at the live ports, profiles inline. */
