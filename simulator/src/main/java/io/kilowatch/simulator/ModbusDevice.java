@@ -14,6 +14,12 @@ import java.util.function.Function;
 final class ModbusDevice implements AutoCloseable {
   static final int UNIT_ID = 1;
 
+  /** Concurrent connections served; a collector needs one per device. */
+  private static final int POOL_SIZE = 4;
+
+  /** Drops connections a client forgot, so they cannot use up the pool. */
+  private static final int MAX_IDLE_S = 120;
+
   final String deviceId;
   final int port;
   private final ModbusSlave slave;
@@ -44,7 +50,7 @@ final class ModbusDevice implements AutoCloseable {
       int port = FreePorts.reserve();
       ModbusSlave slave = null;
       try {
-        slave = ModbusSlaveFactory.createTCPSlave(loopback, port, 4, false);
+        slave = ModbusSlaveFactory.createTCPSlave(loopback, port, POOL_SIZE, false, MAX_IDLE_S);
         slave.addProcessImage(UNIT_ID, image);
         slave.open();
         FreePorts.awaitListening(port);
