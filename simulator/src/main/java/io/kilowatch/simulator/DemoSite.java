@@ -1,0 +1,216 @@
+package io.kilowatch.simulator;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The built-in demo site: a small GPU hall whose devices are real servers on 127.0.0.1 — a Modbus
+ * TCP slave per PDU and meter, one OPC UA server for the CDUs, one HTTP server standing in for
+ * every node's dcgm-exporter — all fed by one {@link SiteModel} that a tick thread advances with
+ * the wall clock.
+ */
+public final class DemoSite implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DemoSite.class);
+  private static final Duration TICK = Duration.ofSeconds(1);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  private final SiteModel model;
+  private final List<ModbusDevice> modbus;
+  private final CduOpcUaServer opcUa;
+  private final DcgmExporterServer dcgm;
+  private final String siteYaml;
+  private final Thread ticker;
+  private volatile boolean closed;
+
+  private DemoSite(
+      SiteModel model,
+      List<ModbusDevice> modbus,
+      CduOpcUaServer opcUa,
+      DcgmExporterServer dcgm,
+      String siteYaml) {
+    this.model = model;
+    this.modbus = List.copyOf(modbus);
+    this.opcUa = opcUa;
+    this.dcgm = dcgm;
+    this.siteYaml = siteYaml;
+    this.ticker = Thread.ofVirtual().name("demo-physics").unstarted(this::tickLoop);
+  }
+
+  /** Binds every server on 127.0.0.1 (free ports) and starts the physics. */
+  public static DemoSite start(DemoOptions options) throws IOException {
+    Objects.requireNonNull(options, "options");
+    SiteModel model = new SiteModel(options);
+    SiteLayout layout = model.layout();
+    SiteSnapshot first = model.snapshot();
+    // Milo takes seconds to start cold and each j2mod slave polls until it listens: start them
+    // all at once.
+    List<Future<? extends AutoCloseable>> starting = new ArrayList<>();
+    try (ExecutorService starter = Executors.newVirtualThreadPerTaskExecutor()) {
+      Future<CduOpcUaServer> opcUa =
+          starter.submit(() -> CduOpcUaServer.start(layout.cduIds(), first));
+      starting.add(opcUa);
+      List<Future<ModbusDevice>> modbus = new ArrayList<>();
+      for (String pdu : layout.pduIds()) {
+        modbus.add(
+            starter.submit(
+                () ->
+                    ModbusDevice.start(
+                        pdu,
+                        ModbusDevice.PDU_REGISTERS,
+                        s -> ModbusDevice.pduWords(s.pdu(pdu)),
+                        first)));
+      }
+      for (String meter : List.of(SiteLayout.MAIN_METER, SiteLayout.COOLING_PLANT)) {
+        modbus.add(
+            starter.submit(
+                () ->
+                    ModbusDevice.start(
+                        meter,
+                        ModbusDevice.METER_REGISTERS,
+                        s -> ModbusDevice.meterWords(s.meter(meter)),
+                        first)));
+      }
+      starting.addAll(modbus);
+      Future<DcgmExporterServer> dcgm =
+          starter.submit(
+              () -> DcgmExporterServer.start(model::snapshot, Set.copyOf(layout.nodeIds())));
+      starting.add(dcgm);
+
+      List<ModbusDevice> devices = new ArrayList<>();
+      for (Future<ModbusDevice> device : modbus) {
+        devices.add(await(device));
+      }
+      Map<String, Integer> ports = new LinkedHashMap<>();
+      devices.forEach(d -> ports.put(d.deviceId, d.port));
+      CduOpcUaServer opcUaServer = await(opcUa);
+      DcgmExporterServer dcgmServer = await(dcgm);
+      String yaml =
+          SiteYaml.render(
+              layout,
+              new SiteYaml.Ports(ports, opcUaServer.endpointUrl(), dcgmServer.port()),
+              options.pollInterval());
+      DemoSite site = new DemoSite(model, devices, opcUaServer, dcgmServer, yaml);
+      site.ticker.start();
+      log.info(
+          "demo site up: {} Modbus devices, OPC UA at {}, dcgm at http://127.0.0.1:{}/nodes/",
+          devices.size(),
+          opcUaServer.endpointUrl(),
+          dcgmServer.port());
+      return site;
+    } catch (IOException | RuntimeException e) {
+      closeStarted(starting);
+      throw e;
+    }
+  }
+
+  private static <T> T await(Future<T> future) throws IOException {
+    try {
+      return future.get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while starting the demo site", e);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IOException("demo site failed to start", e.getCause());
+    } catch (TimeoutException e) {
+      throw new IOException("demo site did not start within " + START_TIMEOUT, e);
+    }
+  }
+
+  /** After a failed start: closes whatever did come up (the executor has finished by now). */
+  private static void closeStarted(List<Future<? extends AutoCloseable>> starting) {
+    List<AutoCloseable> up = new ArrayList<>();
+    for (Future<? extends AutoCloseable> f : starting) {
+      if (f.state() == Future.State.SUCCESS) {
+        up.add(f.resultNow());
+      }
+    }
+    closeAll(up);
+  }
+
+  /** A complete kilowatch site config pointing at the live ports, profiles inline. */
+  public String siteYaml() {
+    return siteYaml;
+  }
+
+  /** The physics behind the servers: true values for tests and for the demo's own checks. */
+  public SiteModel model() {
+    return model;
+  }
+
+  private void tickLoop() {
+    long last = System.nanoTime();
+    while (!closed) {
+      try {
+        Thread.sleep(TICK);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      long now = System.nanoTime();
+      try {
+        SiteSnapshot snapshot = model.advance(Duration.ofNanos(now - last));
+        publish(snapshot);
+      } catch (RuntimeException e) {
+        // One bad tick must not stop the demo; the next tick tries again.
+        log.warn("demo physics tick failed", e);
+      }
+      last = now;
+    }
+  }
+
+  private void publish(SiteSnapshot snapshot) {
+    for (ModbusDevice device : modbus) {
+      device.publish(snapshot);
+    }
+    opcUa.publish(snapshot);
+  }
+
+  /** Stops the physics and every server; returns within a few seconds. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ticker.interrupt();
+    try {
+      if (!ticker.join(STOP_TIMEOUT)) {
+        log.warn("demo physics thread did not stop within {}", STOP_TIMEOUT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<AutoCloseable> all = new ArrayList<>(modbus);
+    all.add(opcUa);
+    all.add(dcgm);
+    closeAll(all);
+  }
+
+  private static void closeAll(List<? extends AutoCloseable> resources) {
+    for (AutoCloseable resource : resources) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("closing {} failed", resource, e);
+      }
+    }
+  }
+}

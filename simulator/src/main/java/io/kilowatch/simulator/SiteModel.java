@@ -1,0 +1,273 @@
+package io.kilowatch.simulator;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.random.RandomGenerator;
+
+/**
+ * The demo hall's physics. Simulated time moves in fixed one-second steps, so the same seed and the
+ * same total advance give the same state whatever the tick jitter; {@link #advance} is what the
+ * live site's tick thread calls and what tests call to skip ahead without waiting.
+ *
+ * <p>Power flows up: GPU utilisation sets GPU power, nodes add their host, racks sum their nodes,
+ * each rack's two PDUs carry half each over three phases. Heat flows out: each cluster's IT power
+ * goes into its CDU's loop, the loops and the distribution losses go to the cooling plant (chillers
+ * trimming what the dry coolers cannot do), and the main meter sees it all plus lighting and other
+ * overhead.
+ *
+ * <p>Thread-safe: {@link #advance} is serialised, {@link #snapshot} returns the latest immutable
+ * state without blocking.
+ */
+public final class SiteModel {
+  private static final double STEP_S = 1.0;
+  private static final long STEP_MS = 1000;
+
+  /** UPS and distribution losses, as a share of IT power. */
+  private static final double LOSS_SHARE = 0.04;
+
+  private static final double OTHER_BASE_W = 8_000;
+  private static final double PLANT_DESIGN_HEAT_KW = 260;
+  private static final double GRID_HZ = 50;
+
+  private final SiteLayout layout;
+  private final Instant start;
+  private final FaultSchedule faults;
+  private final RandomGenerator rng;
+  private final List<RackSim> racks = new ArrayList<>();
+  private final List<CoolingLoop> loops = new ArrayList<>();
+  private final Meter mainMeter;
+  private final Meter coolingPlant;
+
+  private long elapsedMs;
+  private long pendingMs;
+  private double outdoorC;
+  private double gridV;
+  private double gridHz = GRID_HZ;
+  private double lossesW;
+  private double otherW;
+  private double lossesWh;
+  private double otherWh;
+  private volatile SiteSnapshot snapshot;
+
+  private static final class Meter {
+    final String id;
+    double powerW;
+    double energyWh;
+
+    Meter(String id, double energyWh) {
+      this.id = id;
+      this.energyWh = energyWh;
+    }
+  }
+
+  /** A rack: its jobs, its nodes and its two PDUs. */
+  private static final class RackSim {
+    final SiteLayout.RackSpec spec;
+    final RackJobs jobs;
+    final List<NodeSim> nodes = new ArrayList<>();
+    final List<PduSim> pdus = new ArrayList<>();
+    final double shareA;
+    final SplittableRandom rng;
+
+    RackSim(SiteLayout.RackSpec spec, long seed, SplittableRandom rng) {
+      this.spec = spec;
+      this.rng = rng;
+      this.jobs = new RackJobs(spec.nodeIds().size(), rng.split());
+      for (String node : spec.nodeIds()) {
+        nodes.add(new NodeSim(node, spec.clusterId(), spec.id(), seed, rng.split()));
+      }
+      for (String pdu : spec.pduIds()) {
+        pdus.add(new PduSim(pdu, spec.id(), rng.split()));
+      }
+      // Servers' dual supplies never share perfectly.
+      this.shareA = 0.5 + rng.nextDouble(-0.025, 0.025);
+    }
+
+    double powerW() {
+      return nodes.stream().mapToDouble(NodeSim::powerW).sum();
+    }
+  }
+
+  public SiteModel(DemoOptions options) {
+    this(options, Instant.now());
+  }
+
+  public SiteModel(DemoOptions options, Instant start) {
+    Objects.requireNonNull(options, "options");
+    this.layout = SiteLayout.demo();
+    this.start = Objects.requireNonNull(start, "start");
+    this.faults =
+        new FaultSchedule(options.coolingFaults(), options.faultPeriod(), options.faultLength());
+    SplittableRandom root = new SplittableRandom(options.seed());
+    this.rng = root.split();
+    for (SiteLayout.ClusterSpec cluster : layout.clusters()) {
+      loops.add(new CoolingLoop(cluster.cduId(), cluster.id(), root.split()));
+      for (SiteLayout.RackSpec rack : cluster.racks()) {
+        racks.add(new RackSim(rack, options.seed(), root.split()));
+      }
+    }
+    this.mainMeter = new Meter(SiteLayout.MAIN_METER, rng.nextDouble(2e8, 6e8));
+    this.coolingPlant = new Meter(SiteLayout.COOLING_PLANT, rng.nextDouble(3e7, 8e7));
+    prime();
+  }
+
+  /** Starts every lagged quantity at its steady state so the first readings are plausible. */
+  private void prime() {
+    updateWeather();
+    for (CoolingLoop loop : loops) {
+      double heatKw = 0;
+      for (RackSim rack : racksOf(loop.clusterId)) {
+        for (int i = 0; i < rack.nodes.size(); i++) {
+          double u = rack.jobs.util(i, 0);
+          heatKw += (1200 + 600 * u + 8 * (70 + u * 630 * rack.jobs.intensity(i))) / 1000;
+        }
+      }
+      loop.step(0, 0, heatKw, faults.severity(0), facilitySupplyC());
+    }
+    step(0);
+    publish();
+  }
+
+  public SiteLayout layout() {
+    return layout;
+  }
+
+  /** The latest state; never blocks. */
+  public SiteSnapshot snapshot() {
+    return snapshot;
+  }
+
+  /** Whether cluster c2's pump is degraded (fully or ramping) at the latest state. */
+  public boolean coolingFaultActive() {
+    return faults.severity(snapshot.elapsed().toMillis() / 1000.0) > 0;
+  }
+
+  /**
+   * Moves simulated time forward. Whole seconds are simulated; the remainder carries over to the
+   * next call.
+   */
+  public synchronized SiteSnapshot advance(Duration by) {
+    if (by.isNegative()) {
+      throw new IllegalArgumentException("time only moves forward: " + by);
+    }
+    pendingMs += by.toMillis();
+    boolean moved = false;
+    while (pendingMs >= STEP_MS) {
+      pendingMs -= STEP_MS;
+      elapsedMs += STEP_MS;
+      step(STEP_S);
+      moved = true;
+    }
+    if (moved) {
+      publish();
+    }
+    return snapshot;
+  }
+
+  private List<RackSim> racksOf(String clusterId) {
+    return racks.stream().filter(r -> r.spec.clusterId().equals(clusterId)).toList();
+  }
+
+  private double seconds() {
+    return elapsedMs / 1000.0;
+  }
+
+  private void updateWeather() {
+    Instant now = start.plusMillis(elapsedMs);
+    double hourOfDay = (now.getEpochSecond() % 86_400) / 3600.0;
+    // Warmest mid-afternoon (UTC ~14 h), coolest before dawn.
+    outdoorC = 15 + 5 * Math.sin(2 * Math.PI * (hourOfDay - 8) / 24);
+    gridV = 231 + 1.5 * Math.sin(2 * Math.PI * hourOfDay / 24) + rng.nextGaussian() * 0.2;
+    gridHz = Lag.clamp(gridHz + rng.nextGaussian() * 0.003 - (gridHz - GRID_HZ) * 0.05, 49.9, 50.1);
+  }
+
+  /** W27-class facility water: warmer on warm afternoons. */
+  private double facilitySupplyC() {
+    return 25.8 + 0.2 * (outdoorC - 15);
+  }
+
+  private void step(double dtS) {
+    double t = seconds();
+    updateWeather();
+    double itW = 0;
+    double cduW = 0;
+    double loopHeatKw = 0;
+    for (CoolingLoop loop : loops) {
+      double clusterW = 0;
+      double severity = loop.clusterId.equals("c2") ? faults.severity(t) : 0;
+      for (RackSim rack : racksOf(loop.clusterId)) {
+        rack.jobs.step(t);
+        for (int i = 0; i < rack.nodes.size(); i++) {
+          rack.nodes
+              .get(i)
+              .step(
+                  dtS,
+                  rack.jobs.util(i, t),
+                  rack.jobs.intensity(i),
+                  loop.coolantAtGpusC(),
+                  loop.relativeFlow());
+        }
+        double rackW = rack.powerW();
+        double a = rack.shareA + rack.rng.nextGaussian() * 0.002;
+        rack.pdus.get(0).step(dtS, rackW * a, gridV);
+        rack.pdus.get(1).step(dtS, rackW * (1 - a), gridV);
+        clusterW += rackW;
+      }
+      loop.step(t, dtS, clusterW / 1000, severity, facilitySupplyC());
+      itW += clusterW;
+      cduW += loop.powerW();
+      loopHeatKw += loop.heatRemovedKw();
+    }
+    lossesW = LOSS_SHARE * itW;
+    double daylight = Math.max(0, Math.sin(2 * Math.PI * (hoursOfDay() - 6) / 24));
+    otherW = OTHER_BASE_W + 1000 * daylight + rng.nextGaussian() * 80;
+
+    // Heat leaving the building: the loops, the CDUs' pump work and the distribution losses.
+    double heatKw = loopHeatKw + (cduW + lossesW) / 1000;
+    // Dry coolers carry what the outdoor air allows; chillers trim the rest.
+    double chillerShare = Lag.clamp(0.45 + 0.03 * (outdoorC - 15), 0.2, 0.7);
+    double cop = 4 + 2 * (1 - Lag.clamp(heatKw / PLANT_DESIGN_HEAT_KW, 0, 1));
+    double chillerKw = heatKw * chillerShare / cop;
+    double dryCoolersAndPumpsKw = 5 + 0.03 * heatKw;
+    coolingPlant.powerW = (chillerKw + dryCoolersAndPumpsKw) * 1000 + rng.nextGaussian() * 50;
+    mainMeter.powerW = itW + cduW + coolingPlant.powerW + lossesW + otherW;
+
+    coolingPlant.energyWh += coolingPlant.powerW * dtS / 3600;
+    mainMeter.energyWh += mainMeter.powerW * dtS / 3600;
+    lossesWh += lossesW * dtS / 3600;
+    otherWh += otherW * dtS / 3600;
+  }
+
+  private double hoursOfDay() {
+    return (start.plusMillis(elapsedMs).getEpochSecond() % 86_400) / 3600.0;
+  }
+
+  private void publish() {
+    List<NodeReading> nodes = new ArrayList<>();
+    List<PduReading> pdus = new ArrayList<>();
+    for (RackSim rack : racks) {
+      rack.nodes.forEach(n -> nodes.add(n.reading()));
+      rack.pdus.forEach(p -> pdus.add(p.reading()));
+    }
+    List<CduReading> cdus = loops.stream().map(CoolingLoop::reading).toList();
+    snapshot =
+        new SiteSnapshot(
+            start.plusMillis(elapsedMs),
+            Duration.ofMillis(elapsedMs),
+            nodes,
+            pdus,
+            cdus,
+            new MeterReading(mainMeter.id, mainMeter.powerW, mainMeter.energyWh, gridV, gridHz),
+            new MeterReading(
+                coolingPlant.id, coolingPlant.powerW, coolingPlant.energyWh, gridV - 0.8, gridHz),
+            lossesW,
+            otherW,
+            lossesWh,
+            otherWh,
+            outdoorC);
+  }
+}
