@@ -184,15 +184,21 @@ final class ProfileBinder {
         f.optionalEnum("kind", Profile.PointKind.class, Profile.PointKind.GAUGE);
     String measurement = identifier(f, "measurement", false);
     String field = identifier(f, "field", true);
+    Map<String, String> tags = f.stringMap("tags");
     if (field != null && name != null) {
-      String where = (measurement == null ? "" : measurement + ".") + field;
+      // The same field may appear once per tag set: total power and power per phase share
+      // power_w and differ by a phase tag. Only an identical series would be written twice.
+      String where =
+          (measurement == null ? "" : measurement + ".")
+              + field
+              + (tags == null || tags.isEmpty() ? "" : " " + new java.util.TreeMap<>(tags));
       String earlier = checks.fields.putIfAbsent(where, name);
       if (earlier != null) {
         binder.problem(
             f.get("field"), "field '" + where + "' is already written by point '" + earlier + "'");
       }
     }
-    return new Common(name, unit, kind, measurement, field, f.stringMap("tags"));
+    return new Common(name, unit, kind, measurement, field, tags);
   }
 
   private String identifier(Fields f, String key, boolean required) {

@@ -182,6 +182,26 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void oneFieldMayAppearOncePerTagSet() throws Exception {
+    // Total power and power per phase share power_w and differ by their phase tag.
+    String yaml =
+        MINIMAL.replace(
+            "field: power_w}",
+            "field: power_w}\n"
+                + "      - {name: p1, registerType: holding, address: 2, dataType: float32, unit: W,"
+                + " field: power_w, tags: {phase: l1}}\n"
+                + "      - {name: p2, registerType: holding, address: 4, dataType: float32, unit: W,"
+                + " field: power_w, tags: {phase: l2}}");
+    SiteConfig config = parse(yaml, Map.of());
+    assertThat(config.profiles().getFirst().points()).hasSize(3);
+
+    String twice = yaml.replace("tags: {phase: l2}", "tags: {phase: l1}");
+    assertThat(failure(twice, Map.of()).problems())
+        .singleElement()
+        .satisfies(p -> assertThat(p.message()).contains("already written by point 'p1'"));
+  }
+
+  @Test
   void anEmptyFileIsAProblemNotANullConfig() {
     ConfigException e = failure("# nothing here\n", Map.of());
 

@@ -161,7 +161,7 @@ final class SiteYaml {
     opcua("pump-speed", "PumpSpeed", "%", "pump_speed_pct", true, false);
     opcua("heat-removed", "HeatRemoved", "kW", "heat_removed_kw", true, false);
     opcua("reservoir-level", "ReservoirLevel", "%", "reservoir_level_pct", true, false);
-    opcua("leak-state", "LeakState", null, "leak_state", true, false);
+    opcua("leak-state", "LeakState", "1", "leak_state", true, false);
     opcua("power", "Power", "W", "power_w", false, false);
     opcua("energy", "Energy", "kWh", "energy_kwh", false, true);
   }
