@@ -538,8 +538,10 @@ public final class EmbeddedStore implements Store {
       lo = alignDown(min, MINUTE);
     }
     while (lo < target) {
-      long from = lo;
-      long to = Math.min(target, lo + MINUTE_CHUNK);
+      // Skip stretches without data (a first run over old imports, a long outage) in one step.
+      Long next = singleLong("SELECT min(ts) FROM points WHERE ts >= " + lo);
+      long from = next == null ? target : Math.min(target, Math.max(lo, alignDown(next, MINUTE)));
+      long to = Math.min(target, from + MINUTE_CHUNK);
       inTransaction(
           () -> {
             execute("DELETE FROM rollup_1m WHERE bucket >= " + from + " AND bucket < " + to);
@@ -643,8 +645,9 @@ public final class EmbeddedStore implements Store {
       lo = alignDown(min, HOUR);
     }
     while (lo < target) {
-      long from = lo;
-      long to = Math.min(target, lo + HOUR_CHUNK);
+      Long next = singleLong("SELECT min(bucket) FROM rollup_1m WHERE bucket >= " + lo);
+      long from = next == null ? target : Math.min(target, Math.max(lo, alignDown(next, HOUR)));
+      long to = Math.min(target, from + HOUR_CHUNK);
       inTransaction(
           () -> {
             execute("DELETE FROM rollup_1h WHERE bucket >= " + from + " AND bucket < " + to);

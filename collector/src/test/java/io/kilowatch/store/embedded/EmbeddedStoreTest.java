@@ -365,6 +365,22 @@ class EmbeddedStoreTest {
   }
 
   @Test
+  void counterPairAcrossYearsLongGapCountsBeforeAndAfterRollup() {
+    open(Duration.ofDays(1), Duration.ofDays(30), Duration.ofDays(1830));
+    // 100 three years before T0, then 150 and 160 at T0: the T0 hour holds 50 + 10 = 60.
+    store.write(List.of(energy(-3 * 365 * 86_400L, 100)));
+    store.write(List.of(energy(0, 150), energy(10, 160)));
+    var before = buckets("meter", HOUR, Aggregate.COUNTER_DELTA, T0);
+    assertThat(before).containsExactly(new Bucket(T0, 60, 2));
+
+    // Maintenance steps over the empty years instead of walking them day by day.
+    store.maintain(T0.plus(Duration.ofDays(3)));
+
+    assertThat(store.pointCount()).isEqualTo(1);
+    assertThat(buckets("meter", HOUR, Aggregate.COUNTER_DELTA, T0)).isEqualTo(before);
+  }
+
+  @Test
   void concurrentWritersLoseNothing() throws Exception {
     open();
     int writers = 8;
