@@ -367,9 +367,10 @@ class EmbeddedStoreTest {
   @Test
   void counterPairAcrossYearsLongGapCountsBeforeAndAfterRollup() {
     open(Duration.ofDays(1), Duration.ofDays(30), Duration.ofDays(1830));
-    // 100 three years before T0, then 150 and 160 at T0: the T0 hour holds 50 + 10 = 60.
-    store.write(List.of(energy(-3 * 365 * 86_400L, 100)));
-    store.write(List.of(energy(0, 150), energy(10, 160)));
+    // 1e10 three years before T0, then 1e10+50 and 1e10+60 at T0: the T0 hour holds 50 + 10 = 60.
+    // (Large values also check that the previous reading passes through SQL text exactly.)
+    store.write(List.of(energy(-3 * 365 * 86_400L, 1e10)));
+    store.write(List.of(energy(0, 1e10 + 50), energy(10, 1e10 + 60)));
     var before = buckets("meter", HOUR, Aggregate.COUNTER_DELTA, T0);
     assertThat(before).containsExactly(new Bucket(T0, 60, 2));
 
