@@ -1,8 +1,8 @@
 package io.kilowatch.store;
 
 /**
- * How far a reading can be trusted. It travels with the value into the store so that a bad
- * reading is data (shown as bad) rather than a silent gap or, worse, a good-looking number.
+ * How far a reading can be trusted. It travels with the value into the store so that a bad reading
+ * is data (shown as bad) rather than a silent gap or, worse, a good-looking number.
  */
 public enum Quality {
   GOOD,

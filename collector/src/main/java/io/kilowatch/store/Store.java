@@ -5,8 +5,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * Where samples are kept. Analytics and the web layer use only this interface, so every answer
- * must be the same whichever implementation is behind it.
+ * Where samples are kept. Analytics and the web layer use only this interface, so every answer must
+ * be the same whichever implementation is behind it.
  *
  * <p>Ranges are half-open: {@code from} inclusive, {@code to} exclusive. Implementations are
  * thread-safe.

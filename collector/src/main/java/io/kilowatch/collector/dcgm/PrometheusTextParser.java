@@ -31,7 +31,8 @@ public final class PrometheusTextParser {
    * What a scrape held.
    *
    * @param skipped lines that were neither comments nor valid samples
-   * @param firstSkipped the first such line (trimmed to 200 characters), for the warning, or null
+   * @param firstSkipped the first such line, for the warning (long label sets elided, the value
+   *     kept), or null
    */
   public record Result(List<Series> series, int skipped, String firstSkipped) {
     public Result {
@@ -52,13 +53,25 @@ public final class PrometheusTextParser {
       if (s == null) {
         skipped++;
         if (firstSkipped == null) {
-          firstSkipped = line.length() > 200 ? line.substring(0, 200) + "…" : line;
+          firstSkipped = shorten(line);
         }
       } else {
         series.add(s);
       }
     }
     return new Result(series, skipped, firstSkipped);
+  }
+
+  /** A line short enough for a log message that still shows the name and the bad value. */
+  static String shorten(String line) {
+    if (line.length() <= 200) {
+      return line;
+    }
+    int brace = line.lastIndexOf('}');
+    if (brace > 0 && line.length() - brace < 120) {
+      return line.substring(0, Math.min(80, brace)) + "…" + line.substring(brace);
+    }
+    return line.substring(0, 200) + "…";
   }
 
   /** One sample line, or null when it is not one. */
