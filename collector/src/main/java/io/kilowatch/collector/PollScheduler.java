@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,6 +48,7 @@ public final class PollScheduler implements AutoCloseable {
   private final RandomGenerator random = RandomGenerator.getDefault();
   private final Map<String, AtomicReference<DeviceStatus>> statuses = new LinkedHashMap<>();
   private final List<Thread> loops = new ArrayList<>();
+  private final List<DeviceStateListener> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean running;
 
   public PollScheduler(SiteConfig site, SampleSink sink, Clock clock) {
@@ -85,6 +87,11 @@ public final class PollScheduler implements AutoCloseable {
     for (Device d : devices) {
       loops.add(Thread.ofVirtual().name("poll-" + d.id()).start(new DeviceLoop(d)::run));
     }
+  }
+
+  /** Registers a listener for state changes; add listeners before {@link #start()}. */
+  public void addListener(DeviceStateListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Status of every device, in configuration order. */
@@ -248,7 +255,8 @@ public final class PollScheduler implements AutoCloseable {
         long behind = Duration.between(next, end).toMillis() / interval.toMillis() + 1;
         next = next.plus(interval.multipliedBy(behind));
       }
-      status.set(
+      update(
+          old,
           new DeviceStatus(
               device.id(),
               device.kind(),
@@ -262,6 +270,19 @@ public final class PollScheduler implements AutoCloseable {
       return next;
     }
 
+    private void update(DeviceStatus old, DeviceStatus current) {
+      status.set(current);
+      if (old.state() != current.state()) {
+        for (DeviceStateListener l : listeners) {
+          try {
+            l.stateChanged(old, current);
+          } catch (RuntimeException e) {
+            log.warn("state listener failed for device {}", device.id(), e);
+          }
+        }
+      }
+    }
+
     private Instant failed(Instant start, Instant end, String error) {
       DeviceStatus old = status.get();
       int failures = old.consecutiveFailures() + 1;
@@ -269,7 +290,8 @@ public final class PollScheduler implements AutoCloseable {
         log.warn("device {} is down: {}", device.id(), error);
       }
       Instant next = end.plus(Backoff.delay(interval, failures, maxBackoff, random));
-      status.set(
+      update(
+          old,
           new DeviceStatus(
               device.id(),
               device.kind(),
