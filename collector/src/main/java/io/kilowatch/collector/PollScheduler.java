@@ -14,11 +14,11 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
-import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +45,6 @@ public final class PollScheduler implements AutoCloseable {
   private final Clock clock;
   private final Function<Device, DeviceCollector> factory;
   private final Duration maxBackoff;
-  private final RandomGenerator random = RandomGenerator.getDefault();
   private final Map<String, AtomicReference<DeviceStatus>> statuses = new LinkedHashMap<>();
   private final List<Thread> loops = new ArrayList<>();
   private final List<DeviceStateListener> listeners = new CopyOnWriteArrayList<>();
@@ -74,11 +73,19 @@ public final class PollScheduler implements AutoCloseable {
     this.maxBackoff = maxBackoff;
     Instant now = clock.instant();
     for (Device d : devices) {
-      statuses.put(d.id(), new AtomicReference<>(DeviceStatus.initial(d.id(), d.kind(), now)));
+      // Spread first polls over one interval: thousands of devices configured with the same
+      // interval then keep distinct phases instead of all firing in the same millisecond.
+      Instant first =
+          now.plusMillis(
+              ThreadLocalRandom.current().nextLong(Math.max(1, intervalOf(d).toMillis())));
+      statuses.put(d.id(), new AtomicReference<>(DeviceStatus.initial(d.id(), d.kind(), first)));
     }
   }
 
-  /** Starts one loop per device; the first poll of each is due at once. */
+  /**
+   * Starts one loop per device. First polls are spread at random over each device's interval (see
+   * {@link DeviceStatus#nextAttempt()}), later ones follow at fixed rate.
+   */
   public synchronized void start() {
     if (running) {
       throw new IllegalStateException("already started");
@@ -171,7 +178,7 @@ public final class PollScheduler implements AutoCloseable {
     }
 
     void run() {
-      Instant slot = clock.instant();
+      Instant slot = status.get().nextAttempt();
       try {
         while (running && !Thread.currentThread().isInterrupted()) {
           sleepUntil(slot);
@@ -232,6 +239,9 @@ public final class PollScheduler implements AutoCloseable {
         // backoff so the status page shows why, rather than silently dropping the device.
         return describe(e);
       }
+      if (samples == null) {
+        samples = List.of();
+      }
       try {
         sink.accept(samples);
       } catch (RuntimeException e) {
@@ -289,7 +299,8 @@ public final class PollScheduler implements AutoCloseable {
       if (old.state() != DeviceStatus.State.DOWN) {
         log.warn("device {} is down: {}", device.id(), error);
       }
-      Instant next = end.plus(Backoff.delay(interval, failures, maxBackoff, random));
+      Instant next =
+          end.plus(Backoff.delay(interval, failures, maxBackoff, ThreadLocalRandom.current()));
       update(
           old,
           new DeviceStatus(
