@@ -210,7 +210,8 @@ class PollSchedulerTest {
     assertThat(s.consecutiveFailures()).isGreaterThanOrEqualTo(6);
     assertThat(s.lastError()).isEqualTo("connection refused");
     assertThat(s.lastSuccess()).isNull();
-    assertThat(Duration.between(s.lastAttempt(), s.nextAttempt()))
+    // The delay counts from the end of the failed attempt.
+    assertThat(Duration.between(s.lastAttempt().plus(s.lastRoundTrip()), s.nextAttempt()))
         .isLessThanOrEqualTo(Duration.ofMillis(200));
   }
 
