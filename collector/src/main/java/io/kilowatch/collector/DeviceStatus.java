@@ -1,0 +1,38 @@
+package io.kilowatch.collector;
+
+import io.kilowatch.config.DeviceKind;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * What the scheduler knows about one device, as of the last attempt.
+ *
+ * @param lastSuccess end of the last successful poll, or {@code null} if none yet
+ * @param lastAttempt start of the last attempt, or {@code null} before the first one
+ * @param lastError why the last failed attempt failed; {@code null} while the device is up
+ * @param consecutiveFailures failed attempts since the last success
+ * @param lastRoundTrip how long the last attempt took, successful or not ({@code null} before the
+ *     first one)
+ * @param nextAttempt when the next attempt is due
+ */
+public record DeviceStatus(
+    String deviceId,
+    DeviceKind kind,
+    State state,
+    Instant lastSuccess,
+    Instant lastAttempt,
+    String lastError,
+    int consecutiveFailures,
+    Duration lastRoundTrip,
+    Instant nextAttempt) {
+
+  public enum State {
+    UNKNOWN,
+    UP,
+    DOWN
+  }
+
+  static DeviceStatus initial(String deviceId, DeviceKind kind, Instant nextAttempt) {
+    return new DeviceStatus(deviceId, kind, State.UNKNOWN, null, null, null, 0, null, nextAttempt);
+  }
+}

@@ -1,0 +1,108 @@
+package io.kilowatch.collector;
+
+import io.kilowatch.config.Device;
+import io.kilowatch.config.Profile;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.Quality;
+import io.kilowatch.store.Sample;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Collects the readings of one poll and groups them into samples: fields that share measurement,
+ * tags and quality travel in one {@link Sample}.
+ *
+ * <p>Tags of every sample: the device's own {@code tags}, then the point's tags, then the identity
+ * tags {@code site}, {@code device}, {@code cluster} and {@code rack} (where the device has them),
+ * which win over both so that a stray tag can never move a reading to another device.
+ */
+public final class Readings {
+
+  private final Device device;
+  private final Instant time;
+  private final Map<String, String> identityTags;
+  private final Map<GroupKey, SortedMap<String, Double>> groups = new LinkedHashMap<>();
+  private final Map<String, String> errors = new LinkedHashMap<>();
+
+  private record GroupKey(String measurement, SortedMap<String, String> tags, Quality quality) {}
+
+  public Readings(SiteConfig site, Device device, Instant time) {
+    this.device = Objects.requireNonNull(device, "device");
+    this.time = Objects.requireNonNull(time, "time");
+    this.identityTags = identityTags(site, device);
+  }
+
+  /** The tags that say where a reading comes from: site, device, and cluster/rack if any. */
+  public static Map<String, String> identityTags(SiteConfig site, Device device) {
+    var tags = new LinkedHashMap<String, String>();
+    if (site != null && site.site() != null && site.site().name() != null) {
+      tags.put("site", site.site().name());
+    }
+    tags.put("device", device.id());
+    if (device.location() != null) {
+      if (device.location().cluster() != null) {
+        tags.put("cluster", device.location().cluster());
+      }
+      if (device.location().rack() != null) {
+        tags.put("rack", device.location().rack());
+      }
+    }
+    return Collections.unmodifiableMap(tags);
+  }
+
+  /** The measurement a point lands in: its own, or else the device kind's name. */
+  public static String measurementOf(Profile.Point point, Device device) {
+    return point.measurement() != null ? point.measurement() : device.kind().yamlName();
+  }
+
+  public Instant time() {
+    return time;
+  }
+
+  /** A profile point's reading: measurement, field and tags come from the point. */
+  public void add(Profile.Point point, double value, Quality quality) {
+    add(measurementOf(point, device), point.tags(), point.field(), value, quality);
+  }
+
+  /** A profile point that could not be read; {@code why} is kept for {@link #errors()}. */
+  public void bad(Profile.Point point, String why) {
+    errors.put(point.name(), why);
+    add(point, Double.NaN, Quality.BAD);
+  }
+
+  /**
+   * A reading. A non-finite value is never stored as good: it turns the field BAD. A BAD field is
+   * always NaN, whatever value came with it, so nothing downstream mistakes it for a number.
+   */
+  public void add(
+      String measurement, Map<String, String> tags, String field, double value, Quality quality) {
+    Objects.requireNonNull(field, "field");
+    Quality q = Double.isFinite(value) ? quality : Quality.BAD;
+    double v = q == Quality.BAD ? Double.NaN : value;
+    var allTags = new TreeMap<String, String>(device.tags());
+    allTags.putAll(tags);
+    allTags.putAll(identityTags);
+    groups
+        .computeIfAbsent(new GroupKey(measurement, allTags, q), k -> new TreeMap<>())
+        .put(field, v);
+  }
+
+  /** Why points were bad, by point name. */
+  public Map<String, String> errors() {
+    return Collections.unmodifiableMap(errors);
+  }
+
+  public List<Sample> samples() {
+    var out = new ArrayList<Sample>(groups.size());
+    groups.forEach(
+        (k, fields) -> out.add(new Sample(time, k.measurement(), k.tags(), fields, k.quality())));
+    return out;
+  }
+}

@@ -1,0 +1,114 @@
+package io.kilowatch.collector.dcgm;
+
+import io.kilowatch.collector.DeviceCollector;
+import io.kilowatch.collector.Readings;
+import io.kilowatch.config.Device;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.Source;
+import io.kilowatch.store.Quality;
+import io.kilowatch.store.Sample;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scrapes a dcgm-exporter {@code /metrics} endpoint and turns it into one {@code gpu} sample per
+ * GPU (see {@link DcgmGpuMapper} for the fields and for MIG).
+ *
+ * <p>The whole scrape fails (the device is down) on a connection error, a non-200 answer, or a body
+ * with no DCGM series at all (wrong URL, an HTML error page). A few invalid lines in an otherwise
+ * good scrape are skipped; their count is logged when it changes.
+ */
+public final class DcgmCollector implements DeviceCollector {
+  private static final Logger log = LoggerFactory.getLogger(DcgmCollector.class);
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  public static final String MEASUREMENT = "gpu";
+
+  private final Device device;
+  private final Source.Dcgm source;
+  private final SiteConfig site;
+  private final Clock clock;
+  private final Duration timeout;
+  private final HttpClient http;
+  private int lastSkipped;
+
+  public DcgmCollector(Device device, Source.Dcgm source, SiteConfig site, Clock clock) {
+    this.device = Objects.requireNonNull(device, "device");
+    this.source = Objects.requireNonNull(source, "source");
+    this.site = site;
+    this.clock = Objects.requireNonNull(clock, "clock");
+    if (source.url() == null
+        || !("http".equalsIgnoreCase(source.url().getScheme())
+            || "https".equalsIgnoreCase(source.url().getScheme()))) {
+      throw new IllegalArgumentException(
+          "device " + device.id() + ": dcgm url must be http(s)://..., not " + source.url());
+    }
+    this.timeout =
+        device.timeout() != null && device.timeout().isPositive()
+            ? device.timeout()
+            : DEFAULT_TIMEOUT;
+    this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+  }
+
+  @Override
+  public Device device() {
+    return device;
+  }
+
+  @Override
+  public synchronized List<Sample> poll() throws Exception {
+    var request =
+        HttpRequest.newBuilder(source.url())
+            .timeout(timeout)
+            .header("Accept", "text/plain")
+            .GET()
+            .build();
+    HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+    if (response.statusCode() != 200) {
+      throw new IOException("GET " + source.url() + " answered " + response.statusCode());
+    }
+    var readings = new Readings(site, device, clock.instant());
+    PrometheusTextParser.Result parsed = PrometheusTextParser.parse(response.body());
+    if (parsed.series().stream().noneMatch(s -> s.name().startsWith("DCGM_"))) {
+      throw new IOException(
+          source.url()
+              + " holds no DCGM series"
+              + (parsed.skipped() > 0 ? " (" + parsed.skipped() + " unreadable lines)" : ""));
+    }
+    if (parsed.skipped() != lastSkipped) {
+      if (parsed.skipped() > 0) {
+        log.warn(
+            "device {}: skipped {} invalid lines in {}, e.g. {}",
+            device.id(),
+            parsed.skipped(),
+            source.url(),
+            parsed.firstSkipped());
+      }
+      lastSkipped = parsed.skipped();
+    }
+    DcgmGpuMapper.map(parsed.series())
+        .forEach(
+            (gpu, fields) ->
+                fields.forEach(
+                    (field, value) ->
+                        readings.add(MEASUREMENT, gpu.tags(), field, value, Quality.GOOD)));
+    return readings.samples();
+  }
+
+  /** Invalid lines in the last scrape. */
+  public synchronized int lastSkippedLines() {
+    return lastSkipped;
+  }
+
+  @Override
+  public void close() {
+    http.shutdownNow();
+  }
+}

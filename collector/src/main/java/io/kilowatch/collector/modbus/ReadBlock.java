@@ -1,0 +1,22 @@
+package io.kilowatch.collector.modbus;
+
+import io.kilowatch.config.Profile.ModbusPoint;
+import io.kilowatch.config.Profile.RegisterType;
+import java.util.List;
+
+/**
+ * One read request: {@code count} registers (or bits, for coils and discretes) of one type from
+ * wire address {@code start}, covering {@code points}.
+ */
+public record ReadBlock(RegisterType type, int start, int count, List<Planned> points) {
+  public ReadBlock {
+    points = List.copyOf(points);
+  }
+
+  /** A point with its wire (zero-based) address. */
+  public record Planned(ModbusPoint point, int address) {
+    public int size() {
+      return point.dataType().registers();
+    }
+  }
+}

@@ -1,0 +1,345 @@
+package io.kilowatch.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kilowatch.config.Device;
+import io.kilowatch.config.DeviceKind;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.Source;
+import io.kilowatch.store.Sample;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The scheduler with collectors that behave as told (answer, fail, hang): this tests the
+ * scheduling, not a protocol, so the devices are stand-ins.
+ */
+class PollSchedulerTest {
+  private static final Source DUMMY = new Source.Dcgm(URI.create("http://127.0.0.1:9/metrics"));
+
+  private final Clock clock = Clock.systemUTC();
+  private final Map<String, List<Instant>> attempts = new ConcurrentHashMap<>();
+  private final List<Sample> received = new CopyOnWriteArrayList<>();
+  private final AtomicInteger created = new AtomicInteger();
+  private final AtomicInteger closed = new AtomicInteger();
+  private PollScheduler scheduler;
+
+  /** What a stand-in device does on its n-th poll (counting from 0). */
+  interface Behaviour {
+    List<Sample> poll(int n, FakeCollector self) throws Exception;
+  }
+
+  final class FakeCollector implements DeviceCollector {
+    private final Device device;
+    private final Behaviour behaviour;
+    private final AtomicInteger polls;
+    private final CountDownLatch released = new CountDownLatch(1);
+
+    FakeCollector(Device device, Behaviour behaviour, AtomicInteger polls) {
+      this.device = device;
+      this.behaviour = behaviour;
+      this.polls = polls;
+    }
+
+    @Override
+    public Device device() {
+      return device;
+    }
+
+    @Override
+    public List<Sample> poll() throws Exception {
+      attempts.computeIfAbsent(device.id(), k -> new CopyOnWriteArrayList<>()).add(clock.instant());
+      return behaviour.poll(polls.getAndIncrement(), this);
+    }
+
+    /** Blocks like a library read that ignores interrupts, until the collector is closed. */
+    List<Sample> hang() {
+      while (true) {
+        try {
+          released.await();
+          throw new IllegalStateException("connection closed");
+        } catch (InterruptedException e) {
+          // ignored on purpose
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      closed.incrementAndGet();
+      released.countDown();
+    }
+  }
+
+  private static Device device(String id, long intervalMs, long timeoutMs) {
+    return TestSites.device(
+        id,
+        DeviceKind.GPU_NODE,
+        DUMMY,
+        Duration.ofMillis(intervalMs),
+        Duration.ofMillis(timeoutMs));
+  }
+
+  private static List<Sample> answer(Device d) {
+    return List.of(
+        Sample.of(Instant.now(), "gpu", Map.of("device", d.id()), Map.of("power_w", 1.0)));
+  }
+
+  private PollScheduler start(
+      Map<Device, Behaviour> devices, Duration maxBackoff, DeviceStateListener listener) {
+    SiteConfig site = TestSites.site(List.of(), List.copyOf(devices.keySet()));
+    Map<String, AtomicInteger> counters = new ConcurrentHashMap<>();
+    scheduler =
+        new PollScheduler(
+            site,
+            received::addAll,
+            clock,
+            d -> {
+              created.incrementAndGet();
+              return new FakeCollector(
+                  d, devices.get(d), counters.computeIfAbsent(d.id(), k -> new AtomicInteger()));
+            },
+            maxBackoff);
+    if (listener != null) {
+      scheduler.addListener(listener);
+    }
+    scheduler.start();
+    return scheduler;
+  }
+
+  @AfterEach
+  void stop() {
+    if (scheduler != null) {
+      scheduler.close();
+    }
+  }
+
+  private static void await(String what, Duration max, BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private DeviceStatus status(String id) {
+    return scheduler.statuses().stream()
+        .filter(s -> s.deviceId().equals(id))
+        .findFirst()
+        .orElseThrow();
+  }
+
+  private List<Instant> attemptsOf(String id) {
+    return attempts.getOrDefault(id, List.of());
+  }
+
+  private static List<Long> gapsMs(List<Instant> times) {
+    var gaps = new ArrayList<Long>();
+    for (int i = 1; i < times.size(); i++) {
+      gaps.add(Duration.between(times.get(i - 1), times.get(i)).toMillis());
+    }
+    return gaps;
+  }
+
+  @Test
+  void aHangingDeviceDoesNotDelayAHealthyOne() throws Exception {
+    Device hanging = device("hanging", 100, 200);
+    Device healthy = device("healthy", 100, 1000);
+    var map = new java.util.LinkedHashMap<Device, Behaviour>();
+    map.put(hanging, (n, self) -> self.hang());
+    map.put(healthy, (n, self) -> answer(healthy));
+    start(map, Duration.ofSeconds(5), null);
+
+    await(
+        "12 polls of the healthy device",
+        Duration.ofSeconds(5),
+        () -> attemptsOf("healthy").size() >= 12);
+
+    // Every slot of the healthy device was kept while the other hung past its timeout.
+    assertThat(gapsMs(attemptsOf("healthy"))).allSatisfy(g -> assertThat(g).isBetween(40L, 190L));
+    DeviceStatus h = status("hanging");
+    assertThat(h.state()).isEqualTo(DeviceStatus.State.DOWN);
+    assertThat(h.lastError()).contains("no answer within");
+    assertThat(h.lastRoundTrip()).isBetween(Duration.ofMillis(190), Duration.ofMillis(600));
+    // The hung collector was closed (that is what unblocks a stuck read) and replaced.
+    assertThat(closed.get()).isGreaterThanOrEqualTo(1);
+    assertThat(created.get()).isGreaterThanOrEqualTo(3);
+    assertThat(status("healthy").state()).isEqualTo(DeviceStatus.State.UP);
+    assertThat(received)
+        .isNotEmpty()
+        .allSatisfy(s -> assertThat(s.tags()).containsEntry("device", "healthy"));
+  }
+
+  @Test
+  void backoffGrowsWhileDownAndIsCapped() throws Exception {
+    Device dead = device("dead", 20, 100);
+    start(
+        Map.of(
+            dead,
+            (n, self) -> {
+              throw new java.io.IOException("connection refused");
+            }),
+        Duration.ofMillis(200),
+        null);
+
+    await("7 attempts", Duration.ofSeconds(5), () -> attemptsOf("dead").size() >= 7);
+
+    // Nominal delays 40, 80, 160, then the cap of 200 ms, each less up to 10% jitter.
+    List<Long> gaps = gapsMs(attemptsOf("dead"));
+    assertThat(gaps.get(0)).isBetween(30L, 90L);
+    assertThat(gaps.get(1)).isBetween(68L, 140L);
+    assertThat(gaps.get(2)).isBetween(140L, 230L);
+    assertThat(gaps.subList(3, gaps.size())).allSatisfy(g -> assertThat(g).isBetween(175L, 260L));
+    DeviceStatus s = status("dead");
+    assertThat(s.state()).isEqualTo(DeviceStatus.State.DOWN);
+    assertThat(s.consecutiveFailures()).isGreaterThanOrEqualTo(6);
+    assertThat(s.lastError()).isEqualTo("connection refused");
+    assertThat(s.lastSuccess()).isNull();
+    // The delay counts from the end of the failed attempt.
+    assertThat(Duration.between(s.lastAttempt().plus(s.lastRoundTrip()), s.nextAttempt()))
+        .isLessThanOrEqualTo(Duration.ofMillis(200));
+  }
+
+  @Test
+  void recoveryIsReportedOnceAndResetsTheStatus() throws Exception {
+    Device flaky = device("flaky", 20, 100);
+    var changes = new CopyOnWriteArrayList<String>();
+    start(
+        Map.of(
+            flaky,
+            (n, self) -> {
+              if (n < 3) {
+                throw new java.io.IOException("timeout " + n);
+              }
+              return answer(flaky);
+            }),
+        Duration.ofMillis(100),
+        (before, after) ->
+            changes.add(before.state() + ">" + after.state() + "/" + before.consecutiveFailures()));
+
+    await("several good polls", Duration.ofSeconds(5), () -> received.size() >= 5);
+
+    assertThat(changes).containsExactly("UNKNOWN>DOWN/0", "DOWN>UP/3");
+    DeviceStatus s = status("flaky");
+    assertThat(s.state()).isEqualTo(DeviceStatus.State.UP);
+    assertThat(s.consecutiveFailures()).isZero();
+    assertThat(s.lastError()).isNull();
+    assertThat(s.lastSuccess()).isNotNull();
+    assertThat(s.nextAttempt()).isAfter(s.lastAttempt());
+    assertThat(s.kind()).isEqualTo(DeviceKind.GPU_NODE);
+  }
+
+  @Test
+  void pollingIsFixedRateWithoutDrift() throws Exception {
+    Device d = device("steady", 100, 1000);
+    start(
+        Map.of(
+            d,
+            (n, self) -> {
+              Thread.sleep(30);
+              return answer(d);
+            }),
+        Duration.ofSeconds(5),
+        null);
+
+    await("9 polls", Duration.ofSeconds(5), () -> attemptsOf("steady").size() >= 9);
+
+    // Slot k starts at k × interval after slot 1: the 30 ms each poll takes does not accumulate.
+    // (Slot 0 is left out: the very first poll in a JVM pays for class loading.)
+    List<Instant> t = attemptsOf("steady");
+    for (int k = 2; k < 9; k++) {
+      long offset = Duration.between(t.get(1), t.get(k)).toMillis() - (k - 1) * 100L;
+      assertThat(offset).as("slot %d", k).isBetween(-30L, 50L);
+    }
+  }
+
+  @Test
+  void slotsMissedByASlowPollAreSkippedNotBurst() throws Exception {
+    Device d = device("slow", 100, 1000);
+    start(
+        Map.of(
+            d,
+            (n, self) -> {
+              Thread.sleep(250);
+              return answer(d);
+            }),
+        Duration.ofSeconds(5),
+        null);
+
+    await("4 polls", Duration.ofSeconds(5), () -> attemptsOf("slow").size() >= 4);
+
+    // Each 250 ms poll overruns two slots; the next poll waits for the third, never back to back.
+    assertThat(gapsMs(attemptsOf("slow"))).allSatisfy(g -> assertThat(g).isBetween(270L, 400L));
+    assertThat(status("slow").state()).isEqualTo(DeviceStatus.State.UP);
+  }
+
+  @Test
+  void aDeviceTheFactoryRefusesIsDownWithTheReason() throws Exception {
+    SiteConfig site = TestSites.site(List.of(), List.of(device("misconfigured", 20, 100)));
+    scheduler =
+        new PollScheduler(
+            site,
+            received::addAll,
+            clock,
+            d -> {
+              throw new IllegalArgumentException("unknown profile nope");
+            });
+    scheduler.start();
+
+    await(
+        "a failure",
+        Duration.ofSeconds(2),
+        () -> status("misconfigured").consecutiveFailures() > 0);
+
+    assertThat(status("misconfigured").state()).isEqualTo(DeviceStatus.State.DOWN);
+    assertThat(status("misconfigured").lastError()).isEqualTo("unknown profile nope");
+  }
+
+  @Test
+  void statusesAreUnknownBeforeTheFirstPoll() {
+    SiteConfig site =
+        TestSites.site(List.of(), List.of(device("a", 1000, 100), device("b", 1000, 100)));
+    scheduler =
+        new PollScheduler(
+            site,
+            received::addAll,
+            clock,
+            d -> {
+              throw new AssertionError();
+            });
+
+    assertThat(scheduler.statuses())
+        .extracting(DeviceStatus::deviceId, DeviceStatus::state)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("a", DeviceStatus.State.UNKNOWN),
+            org.assertj.core.groups.Tuple.tuple("b", DeviceStatus.State.UNKNOWN));
+  }
+
+  @Test
+  void closeIsBoundedEvenWithAPollHanging() throws Exception {
+    Device hanging = device("hanging", 100, 10_000);
+    start(Map.of(hanging, (n, self) -> self.hang()), Duration.ofSeconds(5), null);
+    await("the hang to start", Duration.ofSeconds(2), () -> !attemptsOf("hanging").isEmpty());
+
+    long start = System.nanoTime();
+    scheduler.close();
+
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    assertThat(closed.get()).isEqualTo(1);
+  }
+}
