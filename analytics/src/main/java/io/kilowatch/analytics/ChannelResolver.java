@@ -51,9 +51,16 @@ public final class ChannelResolver {
 
   /** The series of a device's total for {@code query}, among those the store actually holds. */
   public static List<SeriesKey> totals(Store store, DeviceSeries ds) {
+    return totals(store.listSeries(ds.query()), ds);
+  }
+
+  /** The keys among {@code candidates} that hold the device's total for the query's field. */
+  public static List<SeriesKey> totals(
+      java.util.Collection<SeriesKey> candidates, DeviceSeries ds) {
     Set<String> allowed = new HashSet<>(LOCATION_TAGS);
     allowed.addAll(ds.device().tags().keySet());
-    return store.listSeries(ds.query()).stream()
+    return candidates.stream()
+        .filter(ds.query()::matches)
         .filter(k -> allowed.containsAll(k.tags().keySet()))
         .toList();
   }

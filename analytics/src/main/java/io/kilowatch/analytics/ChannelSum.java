@@ -5,6 +5,7 @@ import io.kilowatch.config.EnergyModel.Channel;
 import io.kilowatch.store.Aggregate;
 import io.kilowatch.store.Bucket;
 import io.kilowatch.store.SeriesBuckets;
+import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
 import java.time.Duration;
@@ -44,33 +45,36 @@ final class ChannelSum {
     int n = (int) Math.max(0, (to.toEpochMilli() - first + stepMs - 1) / stepMs);
     double[] sum = new double[n];
     int[] present = new int[n];
-    int expected = 0;
+    var wanted = new ArrayList<DeviceSeries>();
     for (Channel channel : channels) {
-      for (DeviceSeries ds : resolver.queries(channel, field.apply(channel))) {
-        expected++;
-        var keys = ChannelResolver.totals(store, ds);
-        if (keys.isEmpty()) {
-          continue;
+      wanted.addAll(resolver.queries(channel, field.apply(channel)));
+    }
+    int expected = wanted.size();
+    // One store query per measurement and field rather than one per device: a site has hundreds
+    // of PDUs but only a few kinds of them.
+    Map<SeriesQuery, Map<SeriesKey, List<Bucket>>> fetched = new HashMap<>();
+    for (DeviceSeries ds : wanted) {
+      var all =
+          fetched.computeIfAbsent(
+              new SeriesQuery(ds.query().measurement(), ds.query().field(), Map.of()),
+              q -> {
+                var byKey = new HashMap<SeriesKey, List<Bucket>>();
+                for (SeriesBuckets sb : store.aggregate(q, from, to, step, aggregate)) {
+                  byKey.put(sb.key(), sb.buckets());
+                }
+                return byKey;
+              });
+      Map<Long, Double> byStart = new HashMap<>();
+      for (SeriesKey key : ChannelResolver.totals(all.keySet(), ds)) {
+        for (Bucket b : all.get(key)) {
+          byStart.merge(b.start().toEpochMilli(), b.value(), Double::sum);
         }
-        Map<Long, Double> byStart = new HashMap<>();
-        for (var key : keys) {
-          // Exact-tag query per key, so a per-phase sibling series cannot leak in.
-          var q = new SeriesQuery(key.measurement(), key.field(), key.tags());
-          for (SeriesBuckets sb : store.aggregate(q, from, to, step, aggregate)) {
-            if (!sb.key().equals(key)) {
-              continue;
-            }
-            for (Bucket b : sb.buckets()) {
-              byStart.merge(b.start().toEpochMilli(), b.value(), Double::sum);
-            }
-          }
-        }
-        for (var e : byStart.entrySet()) {
-          int i = (int) ((e.getKey() - first) / stepMs);
-          if (i >= 0 && i < n) {
-            sum[i] += e.getValue();
-            present[i]++;
-          }
+      }
+      for (var e : byStart.entrySet()) {
+        int i = (int) ((e.getKey() - first) / stepMs);
+        if (i >= 0 && i < n) {
+          sum[i] += e.getValue();
+          present[i]++;
         }
       }
     }

@@ -73,8 +73,14 @@ final class DeviceBinder {
             ? null
             : source(f.get("source"));
     String profile = f.optionalString("profile", null);
-    if (source != null) {
-      checkProfilePresence(f, SourceType.of(source), profile);
+    // Check the profile even when another key of the source is wrong, so that one load reports
+    // both problems instead of revealing the second only after the first is fixed.
+    SourceType sourceType =
+        source != null
+            ? SourceType.of(source)
+            : f.has("source") ? Binder.peekEnum(f.get("source"), "type", SourceType.class) : null;
+    if (sourceType != null) {
+      checkProfilePresence(f, sourceType, profile);
     }
     Duration interval = f.optionalDuration("interval", DEFAULT_INTERVAL);
     Duration timeout = timeout(f, interval);
