@@ -129,11 +129,12 @@ async function refresh() {
     badge.className = "badge " + health.status;
     const byName = Object.fromEntries(overview.series.map(s => [s.name, s]));
     const step = overview.stepSeconds;
-    setTile("#tile-facility", byName.facility_power.latest, "kW", 1, step, "coverage " + Math.round(100 * byName.facility_power.coverage) + "%");
-    setTile("#tile-it", byName.it_power.latest, "kW", 1, step, "coverage " + Math.round(100 * byName.it_power.coverage) + "%");
-    setTile("#tile-cooling", byName.cooling_power.latest, "kW", 1, step, "");
+    const cov = s => "coverage " + Math.round(100 * s.coverage) + "% of " + range;
+    setTile("#tile-facility", byName.facility_power.latest, "kW", 1, step, cov(byName.facility_power));
+    setTile("#tile-it", byName.it_power.latest, "kW", 1, step, cov(byName.it_power));
+    setTile("#tile-cooling", byName.cooling_power.latest, "kW", 1, step, cov(byName.cooling_power));
     setTile("#tile-pue", byName.pue.latest, "", 3, step,
-      "category " + overview.pueCategory + (overview.windowPue ? " · window " + overview.windowPue.toFixed(3) : ""));
+      "category " + overview.pueCategory + (overview.windowPue ? " · " + range + ": " + overview.windowPue.toFixed(3) : ""));
     drawPower(overview);
     drawPue(overview);
     drawDevices(devices);

@@ -45,6 +45,10 @@ final class ChannelSum {
     int n = (int) Math.max(0, (to.toEpochMilli() - first + stepMs - 1) / stepMs);
     double[] sum = new double[n];
     int[] present = new int[n];
+    boolean counter = aggregate == Aggregate.COUNTER_DELTA;
+    // For counters, look one step further back, so a series whose readings began before the
+    // window is told apart from one that began inside it.
+    Instant queryFrom = counter ? Instant.ofEpochMilli(first - stepMs) : from;
     var wanted = new ArrayList<DeviceSeries>();
     for (Channel channel : channels) {
       wanted.addAll(resolver.queries(channel, field.apply(channel)));
@@ -59,15 +63,23 @@ final class ChannelSum {
               new SeriesQuery(ds.query().measurement(), ds.query().field(), Map.of()),
               q -> {
                 var byKey = new HashMap<SeriesKey, List<Bucket>>();
-                for (SeriesBuckets sb : store.aggregate(q, from, to, step, aggregate)) {
+                for (SeriesBuckets sb : store.aggregate(q, queryFrom, to, step, aggregate)) {
                   byKey.put(sb.key(), sb.buckets());
                 }
                 return byKey;
               });
       Map<Long, Double> byStart = new HashMap<>();
       for (SeriesKey key : ChannelResolver.totals(all.keySet(), ds)) {
-        for (Bucket b : all.get(key)) {
-          byStart.merge(b.start().toEpochMilli(), b.value(), Double::sum);
+        List<Bucket> buckets = all.get(key);
+        for (int b = 0; b < buckets.size(); b++) {
+          Bucket bucket = buckets.get(b);
+          if (counter && b == 0 && bucket.start().toEpochMilli() >= first) {
+            // The series' first reading in reach has no predecessor (it started, or came back
+            // from a gap, inside this step): the increase covers only part of the step, and
+            // summing it with complete neighbours would skew the step. Treat it as missing.
+            continue;
+          }
+          byStart.merge(bucket.start().toEpochMilli(), bucket.value(), Double::sum);
         }
       }
       for (var e : byStart.entrySet()) {

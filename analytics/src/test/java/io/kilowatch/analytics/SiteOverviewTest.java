@@ -86,26 +86,28 @@ class SiteOverviewTest {
 
   @Test
   void pueIsTheRatioOfEnergyIncreasesPerStepAndIgnoresPhaseSeries() {
-    // Readings every 10 s from t=0 to t=50; steps of 30 s: [0,30) and [30,60).
-    // main: +0.5 kWh per 10 s until t=20, then +0.6 kWh: 100, 100.5, 101.0 | 101.6, 102.2, 102.8
-    // p1:   +0.2 kWh per 10 s:                            10, 10.2, 10.4  | 10.6, 10.8, 11.0
-    // p2:   +0.2 kWh per 10 s, reset to 0 at t=30:         20, 20.2, 20.4  | 0.2, 0.4, 0.6
-    // Step 1: pairs (0→10), (10→20):            main 1.0, IT 0.4 + 0.4 = 0.8    → PUE 1.25
-    // Step 2: pairs (20→30), (30→40), (40→50):  main 1.8, IT 0.6 + 0.6 = 1.2    → PUE 1.5
+    // Readings every 10 s from t=-10 to t=50; steps of 30 s: [0,30) and [30,60).
+    // main: +0.5 kWh per 10 s until t=20, then +0.6:  99.5 | 100, 100.5, 101.0 | 101.6, 102.2,
+    // 102.8
+    // p1:   +0.2 kWh per 10 s:                          9.8 | 10, 10.2, 10.4    | 10.6, 10.8, 11.0
+    // p2:   +0.2 kWh per 10 s, reset to 0 at t=30:     19.8 | 20, 20.2, 20.4    | 0.2, 0.4, 0.6
+    // Step 1: pairs (-10→0), (0→10), (10→20):   main 1.5, IT 0.6 + 0.6 = 1.2   → PUE 1.25
+    // Step 2: pairs (20→30), (30→40), (40→50):  main 1.8, IT 0.6 + 0.6 = 1.2   → PUE 1.5
     //   (p2's reset pair counts its new reading, 0.2, in full: 0.2 + 0.2 + 0.2)
-    // Window: 2.8 / 2.0 = 1.4
-    double[] main = {100, 100.5, 101.0, 101.6, 102.2, 102.8};
-    double[] p1 = {10, 10.2, 10.4, 10.6, 10.8, 11.0};
-    double[] p2 = {20, 20.2, 20.4, 0.2, 0.4, 0.6};
-    for (int i = 0; i < 6; i++) {
-      put("main", "meter", i * 10, main[i], 200_000);
-      put("p1", "pdu", i * 10, p1[i], 80_000);
-      put("p2", "pdu", i * 10, p2[i], 80_000);
+    // Window: 3.3 / 2.4 = 1.375
+    double[] main = {99.5, 100, 100.5, 101.0, 101.6, 102.2, 102.8};
+    double[] p1 = {9.8, 10, 10.2, 10.4, 10.6, 10.8, 11.0};
+    double[] p2 = {19.8, 20, 20.2, 20.4, 0.2, 0.4, 0.6};
+    for (int i = 0; i < 7; i++) {
+      int t = (i - 1) * 10;
+      put("main", "meter", t, main[i], 200_000);
+      put("p1", "pdu", t, p1[i], 80_000);
+      put("p2", "pdu", t, p2[i], 80_000);
       // A per-phase reading of p1 shares the field names; it must not be added to the total.
       store.write(
           List.of(
               Sample.of(
-                  Instant.ofEpochSecond(i * 10),
+                  Instant.ofEpochSecond(t),
                   "pdu",
                   Map.of("site", "test", "device", "p1", "phase", "l1"),
                   Map.of("energy_kwh", 1000.0 + i, "power_w", 30_000.0))));
@@ -117,9 +119,9 @@ class SiteOverviewTest {
     assertThat(o.pue().steps()).hasSize(2);
     assertThat(o.pue().steps().get(0).value()).isCloseTo(1.25, within(1e-9));
     assertThat(o.pue().steps().get(1).value()).isCloseTo(1.5, within(1e-9));
-    assertThat(o.windowPue()).isCloseTo(1.4, within(1e-9));
-    assertThat(o.facilityEnergyKwh()).isCloseTo(2.8, within(1e-9));
-    assertThat(o.itEnergyKwh()).isCloseTo(2.0, within(1e-9));
+    assertThat(o.windowPue()).isCloseTo(1.375, within(1e-9));
+    assertThat(o.facilityEnergyKwh()).isCloseTo(3.3, within(1e-9));
+    assertThat(o.itEnergyKwh()).isCloseTo(2.4, within(1e-9));
     assertThat(o.pueCategory()).isEqualTo(2);
     // IT power = p1 + p2 totals only: 160 kW (not 190 kW with the phase series).
     assertThat(o.itPower().steps().get(0).value()).isCloseTo(160.0, within(1e-9));
@@ -130,7 +132,7 @@ class SiteOverviewTest {
   @Test
   void aStepWithAMissingDeviceIsAGapNotALowNumber() {
     // p2 stops reporting after t=20: step 2 has main and p1 only.
-    for (int i = 0; i < 6; i++) {
+    for (int i = -1; i < 6; i++) {
       put("main", "meter", i * 10, 100 + 0.5 * i, 200_000);
       put("p1", "pdu", i * 10, 10 + 0.2 * i, 80_000);
       if (i < 3) {
@@ -146,7 +148,27 @@ class SiteOverviewTest {
     // Two PDU series × two steps expected, three present.
     assertThat(o.itPower().coverage()).isCloseTo(0.75, within(1e-9));
     assertThat(o.pueStepCoverage()).isCloseTo(0.5, within(1e-9));
-    // Step 1 only: main 1.0 kWh, IT 0.8 kWh.
+    // Step 1 only: main 1.5 kWh, IT 0.6 + 0.6 kWh.
     assertThat(o.windowPue()).isCloseTo(1.25, within(1e-9));
+  }
+
+  @Test
+  void theStepWhereAMetersReadingsBeginIsAGapNotASpike() {
+    // main has read since t=-10; p2 starts at t=10 (a device added, or kilowatch just started).
+    // In step 1 p2 has one pair only (10→20) against main's three: summing that would show a PUE
+    // of 1.5 / (0.6 + 0.2) = 1.875. The step must be a gap instead; step 2 is complete.
+    for (int i = -1; i < 6; i++) {
+      put("main", "meter", i * 10, 100 + 0.5 * i, 200_000);
+      put("p1", "pdu", i * 10, 10 + 0.2 * i, 80_000);
+      if (i >= 1) {
+        put("p2", "pdu", i * 10, 20 + 0.2 * i, 80_000);
+      }
+    }
+    var o =
+        new SiteOverview(site, store)
+            .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(60), Duration.ofSeconds(30));
+    assertThat(o.pue().steps().get(0).value()).isNull();
+    // Step 2: main 1.5, IT 0.6 + 0.6 → 1.25
+    assertThat(o.pue().steps().get(1).value()).isCloseTo(1.25, within(1e-9));
   }
 }

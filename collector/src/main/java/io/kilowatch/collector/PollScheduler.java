@@ -256,7 +256,7 @@ public final class PollScheduler implements AutoCloseable {
       if (old.state() == DeviceStatus.State.DOWN) {
         log.info("device {} is back after {} failures", device.id(), old.consecutiveFailures());
       } else if (old.state() == DeviceStatus.State.UNKNOWN) {
-        log.info("device {} is up", device.id());
+        log.debug("device {} is up", device.id());
       }
       // Drift-free: the next slot follows from the previous slot, not from when the poll ended,
       // and slots already past are skipped.
