@@ -1,30 +1,8 @@
-// kilowatch dashboard: polls the JSON API and redraws. No inline script (CSP-friendly).
+// Site overview: power, PUE and a cluster grid, redrawn on every live tick.
 "use strict";
 
-const REFRESH_MS = 5000;
-const charts = {};
-let timer = null;
-
-function $(sel) { return document.querySelector(sel); }
-
-async function getJson(url) {
-  const r = await fetch(url, { headers: { Accept: "application/json" } });
-  if (!r.ok) throw new Error(url + ": HTTP " + r.status);
-  return r.json();
-}
-
-function fmt(v, digits) { return v === null || v === undefined ? "–" : Number(v).toFixed(digits); }
-
-function ago(ms) {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return s + " s ago";
-  if (s < 3600) return Math.round(s / 60) + " min ago";
-  return Math.round(s / 3600) + " h ago";
-}
-
 function setTile(id, latest, unit, digits, stepSeconds, extra) {
-  const el = $(id);
-  const now = Date.now();
+  const el = document.querySelector(id);
   if (!latest) {
     el.querySelector(".value").textContent = "–";
     el.querySelector(".sub").textContent = "no data yet" + (extra ? " · " + extra : "");
@@ -32,101 +10,53 @@ function setTile(id, latest, unit, digits, stepSeconds, extra) {
     return;
   }
   const [t, v] = latest;
-  const age = now - (t + stepSeconds * 1000);
-  el.querySelector(".value").textContent = fmt(v, digits) + " " + unit;
-  el.querySelector(".sub").textContent = "as of " + ago(Math.max(0, age)) + (extra ? " · " + extra : "");
-  // Older than three steps: show it, but as stale, so nobody steers by an old number.
+  const age = Date.now() - (t + stepSeconds * 1000);
+  el.querySelector(".value").textContent = kw.fmt(v, digits) + " " + unit;
+  el.querySelector(".sub").textContent = "as of " + kw.ago(age) + (extra ? " · " + extra : "");
+  // Older than three steps: shown, but as stale, so nobody steers by an old number.
   el.classList.toggle("stale", age > 3 * stepSeconds * 1000);
 }
 
-function lineSeries(s, name) {
-  return { name, type: "line", showSymbol: false, connectNulls: false, data: s.points.map(p => [p[0], p[1]]) };
+function totals(series) {
+  // A device's total carries no phase/outlet tag; per-phase siblings would count it twice.
+  return series.filter(s => !("phase" in s.tags) && !("outlet" in s.tags));
 }
 
-function chart(id) {
-  if (!charts[id]) {
-    charts[id] = echarts.init(document.getElementById(id), "dark", { renderer: "canvas" });
-    window.addEventListener("resize", () => charts[id].resize());
+async function clusterCard(c) {
+  const [pdu, temp, slow] = await Promise.all([
+    kw.getJson("/api/latest?measurement=pdu&field=power_w&window=2m&tags=cluster:" + encodeURIComponent(c.id)),
+    kw.getJson("/api/latest?measurement=gpu&field=temp_c&window=2m&tags=cluster:" + encodeURIComponent(c.id)),
+    kw.getJson("/api/latest?measurement=gpu&field=slowdown_temp_c&window=2m&tags=cluster:" + encodeURIComponent(c.id)),
+  ]);
+  const itKw = totals(pdu.series).reduce((a, s) => a + (s.value || 0), 0) / 1000;
+  const slowBy = new Map(slow.series.map(s => [s.tags.gpu_uuid, s.value]));
+  let minMargin = null, hottest = null;
+  for (const s of temp.series) {
+    if (s.value === null) continue;
+    hottest = hottest === null ? s.value : Math.max(hottest, s.value);
+    const limit = slowBy.get(s.tags.gpu_uuid);
+    if (limit !== undefined && limit !== null) {
+      const m = limit - s.value;
+      minMargin = minMargin === null ? m : Math.min(minMargin, m);
+    }
   }
-  return charts[id];
+  let level = "unknown";
+  if (minMargin !== null) level = minMargin < 3 ? "critical" : minMargin < 8 ? "warning" : minMargin < 15 ? "watch" : "ok";
+  const card = kw.el("a", { class: "card risk-" + level, href: "/cluster.html?id=" + encodeURIComponent(c.id) });
+  card.append(
+    kw.el("div", { class: "card-title" }, c.name + " (" + c.id + ")"),
+    kw.el("div", { class: "card-value" }, kw.fmt(itKw, 1) + " kW IT"),
+    kw.el("div", { class: "card-sub" }, "hottest GPU " + kw.fmt(hottest, 1) + " °C · min margin to slowdown " + kw.fmt(minMargin, 1) + " K"),
+    kw.el("div", { class: "card-level" }, "thermal: " + level));
+  return card;
 }
 
-function drawPower(o) {
-  const byName = Object.fromEntries(o.series.map(s => [s.name, s]));
-  chart("chart-power").setOption({
-    backgroundColor: "transparent",
-    animation: false,
-    tooltip: { trigger: "axis", valueFormatter: v => v === null || v === undefined ? "gap" : v.toFixed(1) + " kW" },
-    legend: { top: 0 },
-    grid: { left: 60, right: 20, top: 30, bottom: 30 },
-    xAxis: { type: "time" },
-    yAxis: { type: "value", name: "kW", scale: true },
-    series: [
-      lineSeries(byName.facility_power, "Facility"),
-      lineSeries(byName.it_power, "IT"),
-      lineSeries(byName.cooling_power, "Cooling"),
-    ],
-  }, true);
-}
-
-function drawPue(o) {
-  const s = o.series.find(x => x.name === "pue");
-  chart("chart-pue").setOption({
-    backgroundColor: "transparent",
-    animation: false,
-    tooltip: { trigger: "axis", valueFormatter: v => v === null || v === undefined ? "gap" : v.toFixed(3) },
-    grid: { left: 60, right: 20, top: 30, bottom: 30 },
-    xAxis: { type: "time" },
-    yAxis: { type: "value", name: "PUE", scale: true },
-    series: [Object.assign(lineSeries(s, "PUE"), { markLine: { silent: true, symbol: "none", data: [{ yAxis: 1, name: "ideal" }] } })],
-  }, true);
-}
-
-function drawDevices(devices) {
-  const body = $("#devices tbody");
-  body.replaceChildren();
-  const now = Date.now();
-  for (const d of devices) {
-    const tr = document.createElement("tr");
-    const cells = [
-      d.deviceId,
-      d.kind.toLowerCase().replace("_", "-"),
-      d.state.toLowerCase(),
-      d.lastSuccess ? ago(now - Date.parse(d.lastSuccess)) : "never",
-      d.lastRoundTrip ? (parseDurationMs(d.lastRoundTrip).toFixed(0) + " ms") : "–",
-      String(d.consecutiveFailures),
-      d.lastError || "",
-    ];
-    cells.forEach((c, i) => {
-      const td = document.createElement("td");
-      td.textContent = c;
-      if (i === 2) td.className = "state-" + c;
-      tr.appendChild(td);
-    });
-    body.appendChild(tr);
-  }
-}
-
-// ISO-8601 durations such as PT0.012S, as Jackson writes java.time.Duration.
-function parseDurationMs(iso) {
-  const m = /PT(?:(\d+)H)?(?:(\d+)M)?(?:([\d.]+)S)?/.exec(iso);
-  if (!m) return NaN;
-  return ((+(m[1] || 0)) * 3600 + (+(m[2] || 0)) * 60 + (+(m[3] || 0))) * 1000;
-}
+let site = null;
 
 async function refresh() {
-  const range = $("#range").value;
+  const range = document.getElementById("range").value;
   try {
-    const [health, overview, devices] = await Promise.all([
-      getJson("/api/health"),
-      getJson("/api/overview?from=-" + range),
-      getJson("/api/devices"),
-    ]);
-    $("#site-name").textContent = health.site;
-    const badge = $("#health");
-    const st = health.devices.byState;
-    badge.textContent = health.status + " · " + st.up + " up, " + st.down + " down";
-    badge.className = "badge " + health.status;
+    const overview = await kw.getJson("/api/overview?from=-" + range + "&step=" + kw.step(range));
     const byName = Object.fromEntries(overview.series.map(s => [s.name, s]));
     const step = overview.stepSeconds;
     const cov = s => "coverage " + Math.round(100 * s.coverage) + "% of " + range;
@@ -135,20 +65,21 @@ async function refresh() {
     setTile("#tile-cooling", byName.cooling_power.latest, "kW", 1, step, cov(byName.cooling_power));
     setTile("#tile-pue", byName.pue.latest, "", 3, step,
       "category " + overview.pueCategory + (overview.windowPue ? " · " + range + ": " + overview.windowPue.toFixed(3) : ""));
-    drawPower(overview);
-    drawPue(overview);
-    drawDevices(devices);
+    const pts = s => s.points.map(p => [p[0], p[1]]);
+    kw.timeChart("chart-power", "kW", [
+      { name: "Facility", data: pts(byName.facility_power) },
+      { name: "IT", data: pts(byName.it_power) },
+      { name: "Cooling", data: pts(byName.cooling_power) },
+    ]);
+    kw.timeChart("chart-pue", "PUE", [
+      { name: "PUE", data: pts(byName.pue), markLine: { silent: true, symbol: "none", data: [{ yAxis: 1 }] } },
+    ]);
+    if (!site) site = await kw.getJson("/api/site");
+    const cards = await Promise.all(site.clusters.map(clusterCard));
+    document.getElementById("cluster-grid").replaceChildren(...cards);
   } catch (e) {
-    const badge = $("#health");
-    badge.textContent = "unreachable: " + e.message;
-    badge.className = "badge down";
+    console.warn("refresh failed", e);
   }
 }
 
-function start() {
-  $("#range").addEventListener("change", refresh);
-  refresh();
-  timer = setInterval(refresh, REFRESH_MS);
-}
-
-window.addEventListener("DOMContentLoaded", start);
+window.addEventListener("DOMContentLoaded", () => kw.live(refresh, document.getElementById("range")));

@@ -4,8 +4,10 @@ import io.kilowatch.analytics.ChannelResolver.DeviceSeries;
 import io.kilowatch.config.EnergyModel.Channel;
 import io.kilowatch.store.Aggregate;
 import io.kilowatch.store.Bucket;
+import io.kilowatch.store.Point;
 import io.kilowatch.store.SeriesBuckets;
 import io.kilowatch.store.SeriesKey;
+import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
 import java.time.Duration;
@@ -24,6 +26,12 @@ import java.util.function.Function;
  * not be shown.
  */
 final class ChannelSum {
+  /** Below this many poll intervals per step, counters are read at the step boundaries. */
+  static final int RAW_COUNTER_STEPS = 100;
+
+  /** Readings further apart than this many poll intervals are a gap, not a line. */
+  static final int GAP_INTERVALS = 3;
+
   private final ChannelResolver resolver;
   private final Store store;
 
@@ -46,40 +54,71 @@ final class ChannelSum {
     double[] sum = new double[n];
     int[] present = new int[n];
     boolean counter = aggregate == Aggregate.COUNTER_DELTA;
-    // For counters, look one step further back, so a series whose readings began before the
-    // window is told apart from one that began inside it.
-    Instant queryFrom = counter ? Instant.ofEpochMilli(first - stepMs) : from;
     var wanted = new ArrayList<DeviceSeries>();
     for (Channel channel : channels) {
       wanted.addAll(resolver.queries(channel, field.apply(channel)));
     }
     int expected = wanted.size();
+    long maxIntervalMs =
+        wanted.stream().mapToLong(ds -> ds.device().interval().toMillis()).max().orElse(0);
+    // Reading counters at step boundaries needs raw points; once a step spans a hundred polls,
+    // the store's per-step increase is within 1 % and much cheaper over long ranges.
+    boolean interpolate = counter && stepMs < RAW_COUNTER_STEPS * maxIntervalMs;
+    long maxGapMs = GAP_INTERVALS * maxIntervalMs;
+    // For counters, look one step further back, so a series whose readings began before the
+    // window is told apart from one that began inside it.
+    Instant queryFrom = counter ? Instant.ofEpochMilli(first - stepMs) : from;
     // One store query per measurement and field rather than one per device: a site has hundreds
     // of PDUs but only a few kinds of them.
     Map<SeriesQuery, Map<SeriesKey, List<Bucket>>> fetched = new HashMap<>();
+    Map<SeriesQuery, Map<SeriesKey, List<Point>>> fetchedRaw = new HashMap<>();
     for (DeviceSeries ds : wanted) {
-      var all =
-          fetched.computeIfAbsent(
-              new SeriesQuery(ds.query().measurement(), ds.query().field(), Map.of()),
-              q -> {
-                var byKey = new HashMap<SeriesKey, List<Bucket>>();
-                for (SeriesBuckets sb : store.aggregate(q, queryFrom, to, step, aggregate)) {
-                  byKey.put(sb.key(), sb.buckets());
-                }
-                return byKey;
-              });
+      var byKind = new SeriesQuery(ds.query().measurement(), ds.query().field(), Map.of());
       Map<Long, Double> byStart = new HashMap<>();
-      for (SeriesKey key : ChannelResolver.totals(all.keySet(), ds)) {
-        List<Bucket> buckets = all.get(key);
-        for (int b = 0; b < buckets.size(); b++) {
-          Bucket bucket = buckets.get(b);
-          if (counter && b == 0 && bucket.start().toEpochMilli() >= first) {
-            // The series' first reading in reach has no predecessor (it started, or came back
-            // from a gap, inside this step): the increase covers only part of the step, and
-            // summing it with complete neighbours would skew the step. Treat it as missing.
-            continue;
+      if (interpolate) {
+        var all =
+            fetchedRaw.computeIfAbsent(
+                byKind,
+                q -> {
+                  var byKey = new HashMap<SeriesKey, List<Point>>();
+                  for (SeriesPoints sp :
+                      store.read(
+                          q, Instant.ofEpochMilli(first - maxGapMs), to.plusMillis(maxGapMs))) {
+                    byKey.put(sp.key(), sp.points());
+                  }
+                  return byKey;
+                });
+        for (SeriesKey key : ChannelResolver.totals(all.keySet(), ds)) {
+          Double[] e = CounterInterpolation.perStep(all.get(key), first, stepMs, n, maxGapMs);
+          for (int i = 0; i < n; i++) {
+            if (e[i] != null) {
+              byStart.merge(first + i * stepMs, e[i], Double::sum);
+            }
           }
-          byStart.merge(bucket.start().toEpochMilli(), bucket.value(), Double::sum);
+        }
+      } else {
+        var all =
+            fetched.computeIfAbsent(
+                byKind,
+                q -> {
+                  var byKey = new HashMap<SeriesKey, List<Bucket>>();
+                  for (SeriesBuckets sb : store.aggregate(q, queryFrom, to, step, aggregate)) {
+                    byKey.put(sb.key(), sb.buckets());
+                  }
+                  return byKey;
+                });
+        for (SeriesKey key : ChannelResolver.totals(all.keySet(), ds)) {
+          List<Bucket> buckets = all.get(key);
+          for (int b = 0; b < buckets.size(); b++) {
+            Bucket bucket = buckets.get(b);
+            if (counter && b == 0 && bucket.start().toEpochMilli() >= first) {
+              // The series' first reading in reach has no predecessor (it started, or came back
+              // from a gap, inside this step): the increase covers only part of the step, and
+              // summing it with complete neighbours would skew the step. Treat it as missing.
+              continue;
+            }
+            byStart.merge(bucket.start().toEpochMilli(), bucket.value(), Double::sum);
+          }
         }
       }
       for (var e : byStart.entrySet()) {

@@ -85,21 +85,21 @@ class SiteOverviewTest {
   }
 
   @Test
-  void pueIsTheRatioOfEnergyIncreasesPerStepAndIgnoresPhaseSeries() {
-    // Readings every 10 s from t=-10 to t=50; steps of 30 s: [0,30) and [30,60).
-    // main: +0.5 kWh per 10 s until t=20, then +0.6:  99.5 | 100, 100.5, 101.0 | 101.6, 102.2,
-    // 102.8
-    // p1:   +0.2 kWh per 10 s:                          9.8 | 10, 10.2, 10.4    | 10.6, 10.8, 11.0
-    // p2:   +0.2 kWh per 10 s, reset to 0 at t=30:     19.8 | 20, 20.2, 20.4    | 0.2, 0.4, 0.6
-    // Step 1: pairs (-10→0), (0→10), (10→20):   main 1.5, IT 0.6 + 0.6 = 1.2   → PUE 1.25
-    // Step 2: pairs (20→30), (30→40), (40→50):  main 1.8, IT 0.6 + 0.6 = 1.2   → PUE 1.5
-    //   (p2's reset pair counts its new reading, 0.2, in full: 0.2 + 0.2 + 0.2)
+  void pueIsTheRatioOfEnergyPerStepAndIgnoresPhaseSeries() {
+    // Readings every 10 s from t=0 to t=60; steps of 30 s: [0,30) and [30,60). A step's energy is
+    // the counter at its end minus the counter at its start (readings fall on the boundaries).
+    // main: +0.5 kWh per 10 s until t=30, then +0.6:  100, 100.5, 101.0, 101.5 | 102.1, 102.7,
+    // 103.3
+    // p1:   +0.2 kWh per 10 s:                          10, 10.2, 10.4, 10.6    | 10.8, 11.0, 11.2
+    // p2:   +0.2 kWh per 10 s, reset to 0 after t=30:   20, 20.2, 20.4, 20.6    | 0.2, 0.4, 0.6
+    // Step 1: main 101.5 - 100 = 1.5;  IT 0.6 + 0.6 = 1.2                         → PUE 1.25
+    // Step 2: main 103.3 - 101.5 = 1.8; IT 0.6 + (0.2 after the reset + 0.4) = 1.2 → PUE 1.5
     // Window: 3.3 / 2.4 = 1.375
-    double[] main = {99.5, 100, 100.5, 101.0, 101.6, 102.2, 102.8};
-    double[] p1 = {9.8, 10, 10.2, 10.4, 10.6, 10.8, 11.0};
-    double[] p2 = {19.8, 20, 20.2, 20.4, 0.2, 0.4, 0.6};
+    double[] main = {100, 100.5, 101.0, 101.5, 102.1, 102.7, 103.3};
+    double[] p1 = {10, 10.2, 10.4, 10.6, 10.8, 11.0, 11.2};
+    double[] p2 = {20, 20.2, 20.4, 20.6, 0.2, 0.4, 0.6};
     for (int i = 0; i < 7; i++) {
-      int t = (i - 1) * 10;
+      int t = i * 10;
       put("main", "meter", t, main[i], 200_000);
       put("p1", "pdu", t, p1[i], 80_000);
       put("p2", "pdu", t, p2[i], 80_000);
@@ -130,12 +130,13 @@ class SiteOverviewTest {
   }
 
   @Test
-  void aStepWithAMissingDeviceIsAGapNotALowNumber() {
-    // p2 stops reporting after t=20: step 2 has main and p1 only.
-    for (int i = -1; i < 6; i++) {
+  void aDeviceThatStopsReportingMakesGapsNotLowNumbers() {
+    // p2 stops after t=20: step 2 has no p2 power reading, and p2's counter cannot be read at
+    // t=30, so neither step's IT energy is known and no PUE may be shown.
+    for (int i = 0; i <= 6; i++) {
       put("main", "meter", i * 10, 100 + 0.5 * i, 200_000);
       put("p1", "pdu", i * 10, 10 + 0.2 * i, 80_000);
-      if (i < 3) {
+      if (i <= 2) {
         put("p2", "pdu", i * 10, 20 + 0.2 * i, 80_000);
       }
     }
@@ -144,20 +145,19 @@ class SiteOverviewTest {
             .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(60), Duration.ofSeconds(30));
     assertThat(o.itPower().steps().get(0).value()).isCloseTo(160.0, within(1e-9));
     assertThat(o.itPower().steps().get(1).value()).isNull();
-    assertThat(o.pue().steps().get(1).value()).isNull();
     // Two PDU series × two steps expected, three present.
     assertThat(o.itPower().coverage()).isCloseTo(0.75, within(1e-9));
-    assertThat(o.pueStepCoverage()).isCloseTo(0.5, within(1e-9));
-    // Step 1 only: main 1.5 kWh, IT 0.6 + 0.6 kWh.
-    assertThat(o.windowPue()).isCloseTo(1.25, within(1e-9));
+    assertThat(o.pue().steps()).allSatisfy(st -> assertThat(st.value()).isNull());
+    assertThat(o.pueStepCoverage()).isZero();
+    assertThat(o.windowPue()).isNull();
   }
 
   @Test
   void theStepWhereAMetersReadingsBeginIsAGapNotASpike() {
-    // main has read since t=-10; p2 starts at t=10 (a device added, or kilowatch just started).
-    // In step 1 p2 has one pair only (10→20) against main's three: summing that would show a PUE
-    // of 1.5 / (0.6 + 0.2) = 1.875. The step must be a gap instead; step 2 is complete.
-    for (int i = -1; i < 6; i++) {
+    // p2 starts at t=10 (a device added, or kilowatch just started): its counter cannot be read
+    // at t=0, so step 1 is a gap rather than 1.5 / (0.6 + 0.4) = 1.5. Step 2 is complete:
+    // main 3.0 - 1.5 = 1.5, IT 0.6 + 0.6 → 1.25.
+    for (int i = 0; i <= 6; i++) {
       put("main", "meter", i * 10, 100 + 0.5 * i, 200_000);
       put("p1", "pdu", i * 10, 10 + 0.2 * i, 80_000);
       if (i >= 1) {
@@ -168,7 +168,26 @@ class SiteOverviewTest {
         new SiteOverview(site, store)
             .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(60), Duration.ofSeconds(30));
     assertThat(o.pue().steps().get(0).value()).isNull();
-    // Step 2: main 1.5, IT 0.6 + 0.6 → 1.25
     assertThat(o.pue().steps().get(1).value()).isCloseTo(1.25, within(1e-9));
+  }
+
+  @Test
+  void longStepsUseTheStoresCounterIncreaseAndAgreeWithInterpolation() {
+    // Steps of 100 poll intervals or more take the store's per-step increase: same answer here,
+    // where readings fall on the boundaries. One reading every 10 s for 2 h; steps of 1 h.
+    // main +0.5 kWh and each PDU +0.2 kWh per reading: PUE 0.5 / 0.4 = 1.25 in both hours.
+    for (int i = -1; i <= 720; i++) {
+      put("main", "meter", i * 10, 100 + 0.5 * i, 200_000);
+      put("p1", "pdu", i * 10, 10 + 0.2 * i, 80_000);
+      put("p2", "pdu", i * 10, 20 + 0.2 * i, 80_000);
+    }
+    var o =
+        new SiteOverview(site, store)
+            .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(7200), Duration.ofHours(1));
+    assertThat(o.pue().steps()).hasSize(2);
+    assertThat(o.pue().steps().get(0).value()).isCloseTo(1.25, within(1e-9));
+    assertThat(o.pue().steps().get(1).value()).isCloseTo(1.25, within(1e-9));
+    // 360 readings per hour × 0.5 kWh
+    assertThat(o.facilityEnergyKwh()).isCloseTo(360.0, within(1e-6));
   }
 }

@@ -11,6 +11,7 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Store;
 import io.kilowatch.web.api.ApiRoutes;
 import io.kilowatch.web.api.BadRequest;
+import io.kilowatch.web.api.SiteRoutes;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -21,11 +22,22 @@ import org.slf4j.LoggerFactory;
 public final class WebServer {
   private static final Logger log = LoggerFactory.getLogger(WebServer.class);
 
+  /**
+   * No inline or third-party script may run: the pages load their code from this server only.
+   * ECharts' tooltips use inline style attributes, hence 'unsafe-inline' for styles alone.
+   */
+  static final String CSP =
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+          + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+          + "frame-ancestors 'none'; form-action 'self'";
+
   private final Javalin app;
+  private final SiteRoutes siteRoutes;
   private String host = "localhost";
 
   public WebServer(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
     var api = new ApiRoutes(site, store, statuses);
+    this.siteRoutes = new SiteRoutes(site, store, statuses);
     ObjectMapper mapper =
         new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -39,7 +51,15 @@ public final class WebServer {
               cfg.jsonMapper(new JavalinJackson(mapper, true));
               cfg.staticFiles.enableWebjars();
               cfg.staticFiles.add("/public", Location.CLASSPATH);
+              cfg.routes.before(
+                  ctx -> {
+                    ctx.header("Content-Security-Policy", CSP);
+                    ctx.header("X-Content-Type-Options", "nosniff");
+                    ctx.header("X-Frame-Options", "DENY");
+                    ctx.header("Referrer-Policy", "no-referrer");
+                  });
               api.register(cfg.routes);
+              siteRoutes.register(cfg.routes);
               cfg.routes.exception(
                   BadRequest.class,
                   (e, ctx) ->
@@ -68,6 +88,7 @@ public final class WebServer {
   }
 
   public void stop() {
+    siteRoutes.close();
     app.stop();
   }
 }

@@ -1,0 +1,168 @@
+package io.kilowatch.web.api;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.javalin.http.sse.SseClient;
+import io.kilowatch.collector.DeviceStatus;
+import io.kilowatch.config.Cluster;
+import io.kilowatch.config.Device;
+import io.kilowatch.config.Rack;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.Point;
+import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * What the pages need besides series: the site's structure, the latest reading of each series with
+ * its age, and a live event stream that tells open pages when to redraw.
+ */
+public final class SiteRoutes implements AutoCloseable {
+  private final SiteConfig site;
+  private final Store store;
+  private final Supplier<List<DeviceStatus>> statuses;
+  private final List<SseClient> clients = new CopyOnWriteArrayList<>();
+  private final ScheduledExecutorService ticker =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-ticker").factory());
+
+  public SiteRoutes(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
+    this.site = site;
+    this.store = store;
+    this.statuses = statuses;
+    // One tick per shortest poll interval (at least 1 s): pages redraw when new data can exist.
+    long tick =
+        Math.max(
+            1000,
+            site.allDevices()
+                .map(Device::interval)
+                .min(Duration::compareTo)
+                .orElse(Duration.ofSeconds(5))
+                .toMillis());
+    ticker.scheduleAtFixedRate(this::broadcast, tick, tick, TimeUnit.MILLISECONDS);
+  }
+
+  public void register(RoutesConfig routes) {
+    routes.get("/api/site", this::siteJson);
+    routes.get("/api/latest", this::latest);
+    routes.sse("/api/events", this::subscribe);
+  }
+
+  private void siteJson(Context ctx) {
+    var body = new LinkedHashMap<String, Object>();
+    body.put("name", site.site().name());
+    body.put("timezone", site.site().timezone().getId());
+    body.put("gridZone", site.site().gridZone());
+    body.put(
+        "ashraeClass", site.site().ashraeClass() == null ? null : site.site().ashraeClass().name());
+    body.put("pueCategory", site.energy() == null ? null : site.energy().itLevel().category());
+    body.put("devices", site.devices().stream().map(SiteRoutes::deviceJson).toList());
+    var clusters = new ArrayList<Map<String, Object>>();
+    for (Cluster c : site.clusters()) {
+      var cm = new LinkedHashMap<String, Object>();
+      cm.put("id", c.id());
+      cm.put("name", c.name());
+      cm.put("devices", c.devices().stream().map(SiteRoutes::deviceJson).toList());
+      var racks = new ArrayList<Map<String, Object>>();
+      for (Rack r : c.racks()) {
+        racks.add(
+            Map.of(
+                "id",
+                r.id(),
+                "devices",
+                r.devices().stream().map(SiteRoutes::deviceJson).toList()));
+      }
+      cm.put("racks", racks);
+      clusters.add(cm);
+    }
+    body.put("clusters", clusters);
+    ctx.json(body);
+  }
+
+  private static Map<String, Object> deviceJson(Device d) {
+    var m = new LinkedHashMap<String, Object>();
+    m.put("id", d.id());
+    m.put("kind", d.kind().yamlName());
+    m.put("cluster", d.location().cluster());
+    m.put("rack", d.location().rack());
+    m.put("intervalSeconds", d.interval().toMillis() / 1000.0);
+    m.put("source", d.source().getClass().getSimpleName().toLowerCase(Locale.ROOT));
+    return m;
+  }
+
+  /**
+   * The newest reading of each matching series within {@code window} (default 10 min), with its
+   * time and quality, so pages can show age and grey out what is stale.
+   */
+  private void latest(Context ctx) {
+    Instant now = Instant.now();
+    var p = new Params(ctx, now);
+    var q = new SeriesQuery(p.required("measurement"), p.optional("field"), p.tags("tags"));
+    Duration window = p.duration("window", Duration.ofMinutes(10));
+    if (window.compareTo(Duration.ofDays(1)) > 0) {
+      throw new BadRequest("window", "window is at most 1d");
+    }
+    var out = new ArrayList<Map<String, Object>>();
+    for (var sp : store.read(q, now.minus(window), now.plusSeconds(1))) {
+      if (sp.points().isEmpty()) {
+        continue;
+      }
+      Point last = sp.points().getLast();
+      var m = new LinkedHashMap<String, Object>();
+      m.put("measurement", sp.key().measurement());
+      m.put("tags", sp.key().tags());
+      m.put("field", sp.key().field());
+      m.put("time", last.time().toEpochMilli());
+      m.put("value", Double.isFinite(last.value()) ? last.value() : null);
+      m.put("quality", last.quality().name().toLowerCase(Locale.ROOT));
+      m.put("ageSeconds", Duration.between(last.time(), now).toMillis() / 1000.0);
+      out.add(m);
+    }
+    ctx.json(Map.of("series", out));
+  }
+
+  private void subscribe(SseClient client) {
+    client.keepAlive();
+    clients.add(client);
+    client.onClose(() -> clients.remove(client));
+    client.sendEvent("hello", summary());
+  }
+
+  private void broadcast() {
+    if (clients.isEmpty()) {
+      return;
+    }
+    var summary = summary();
+    for (SseClient c : clients) {
+      try {
+        c.sendEvent("tick", summary);
+      } catch (RuntimeException e) {
+        clients.remove(c);
+      }
+    }
+  }
+
+  private Map<String, Object> summary() {
+    var counts = new LinkedHashMap<String, Integer>();
+    for (var s : statuses.get()) {
+      counts.merge(s.state().name().toLowerCase(Locale.ROOT), 1, Integer::sum);
+    }
+    return Map.of("time", Instant.now().toEpochMilli(), "devices", counts);
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    clients.forEach(SseClient::close);
+  }
+}

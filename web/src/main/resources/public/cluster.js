@@ -1,0 +1,119 @@
+// One cluster: IT power by rack, its cooling loop(s), a GPU margin heatmap and thermal risk.
+"use strict";
+
+const cid = kw.param("id");
+const enc = encodeURIComponent;
+
+function tile(id, value, sub, stale) {
+  const el = document.getElementById(id);
+  el.querySelector(".value").textContent = value;
+  el.querySelector(".sub").textContent = sub;
+  el.classList.toggle("stale", !!stale);
+}
+
+function stepMs(step) {
+  const n = parseFloat(step);
+  return n * ({ s: 1000, m: 60000, h: 3600000 }[step.replace(/[\d.]/g, "")] || 1000);
+}
+
+async function racks(range, step) {
+  const q = await kw.getJson("/api/query?measurement=pdu&field=power_w&tags=cluster:" + enc(cid) +
+    "&from=-" + range + "&step=" + step + "&aggregate=mean");
+  const byRack = new Map();
+  for (const s of q.series) {
+    if ("phase" in s.tags || "outlet" in s.tags) continue;
+    const rack = s.tags.rack || "?";
+    if (!byRack.has(rack)) byRack.set(rack, new Map());
+    const m = byRack.get(rack);
+    for (const [t, v] of s.points) m.set(t, (m.get(t) || 0) + (v || 0) / 1000);
+  }
+  const series = [...byRack.keys()].sort().map(rack => ({
+    name: rack, stack: "it", areaStyle: {},
+    data: kw.withGaps([...byRack.get(rack).entries()].sort((a, b) => a[0] - b[0]), stepMs(step)),
+  }));
+  kw.timeChart("chart-racks", "kW", series);
+}
+
+async function loop(range, step) {
+  const base = "&tags=cluster:" + enc(cid) + "&from=-" + range + "&step=" + step + "&aggregate=mean";
+  const fields = ["supply_temp_c", "return_temp_c", "primary_supply_temp_c", "primary_return_temp_c"];
+  const temps = await Promise.all(fields.map(f => kw.getJson("/api/query?measurement=cooling_loop&field=" + f + base)));
+  const series = [];
+  temps.forEach((q, i) => q.series.forEach(s => series.push({
+    name: (s.tags.device || "") + " " + fields[i].replace("_temp_c", "").replace("_", " "),
+    data: kw.withGaps(s.points, stepMs(step)),
+  })));
+  kw.timeChart("chart-loop-temp", "°C", series);
+  const flowFields = [["flow_lpm", "flow L/min"], ["diff_pressure_kpa", "ΔP kPa"], ["pump_speed_pct", "pump %"]];
+  const flows = await Promise.all(flowFields.map(([f]) => kw.getJson("/api/query?measurement=cooling_loop&field=" + f + base)));
+  const fseries = [];
+  flows.forEach((q, i) => q.series.forEach(s => fseries.push({
+    name: (s.tags.device || "") + " " + flowFields[i][1],
+    yAxisIndex: i === 0 ? 0 : 1,
+    data: kw.withGaps(s.points, stepMs(step)),
+  })));
+  kw.timeChart("chart-loop-flow", "", fseries, {
+    yAxis: [{ type: "value", name: "L/min", scale: true }, { type: "value", name: "kPa · %", scale: true }],
+    tooltip: { trigger: "axis" },
+  });
+}
+
+async function heatmap() {
+  const [temp, slow] = await Promise.all([
+    kw.getJson("/api/latest?measurement=gpu&field=temp_c&window=2m&tags=cluster:" + enc(cid)),
+    kw.getJson("/api/latest?measurement=gpu&field=slowdown_temp_c&window=2m&tags=cluster:" + enc(cid)),
+  ]);
+  const limit = new Map(slow.series.map(s => [s.tags.gpu_uuid, s.value]));
+  const rackIds = [...new Set(temp.series.map(s => s.tags.rack))].sort();
+  const cols = [...new Set(temp.series.map(s => s.tags.device.replace(/^.*-/, "") + "·" + s.tags.gpu))]
+    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const data = [];
+  let min = null;
+  for (const s of temp.series) {
+    const l = limit.get(s.tags.gpu_uuid);
+    if (s.value === null || l === undefined || l === null) continue;
+    const margin = l - s.value;
+    min = min === null ? margin : Math.min(min, margin);
+    data.push([cols.indexOf(s.tags.device.replace(/^.*-/, "") + "·" + s.tags.gpu), rackIds.indexOf(s.tags.rack), +margin.toFixed(1)]);
+  }
+  tile("tile-margin", kw.fmt(min, 1) + " K", temp.series.length + " GPUs reporting", temp.series.length === 0);
+  kw.chart("chart-heatmap").setOption({
+    backgroundColor: "transparent",
+    animation: false,
+    tooltip: { formatter: p => rackIds[p.value[1]] + " " + cols[p.value[0]] + ": " + p.value[2] + " K to slowdown" },
+    grid: { left: 60, right: 20, top: 10, bottom: 70 },
+    xAxis: { type: "category", data: cols, axisLabel: { rotate: 90, fontSize: 9 } },
+    yAxis: { type: "category", data: rackIds },
+    visualMap: { min: 0, max: 30, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120,
+      inRange: { color: ["#f85149", "#d29922", "#3fb950"] }, text: ["30 K", "0 K"] },
+    series: [{ type: "heatmap", data, name: "margin K" }],
+  }, true);
+}
+
+async function latestTiles() {
+  const [pdu, supply, flow] = await Promise.all([
+    kw.getJson("/api/latest?measurement=pdu&field=power_w&window=2m&tags=cluster:" + enc(cid)),
+    kw.getJson("/api/latest?measurement=cooling_loop&field=supply_temp_c&window=2m&tags=cluster:" + enc(cid)),
+    kw.getJson("/api/latest?measurement=cooling_loop&field=flow_lpm&window=2m&tags=cluster:" + enc(cid)),
+  ]);
+  const totals = pdu.series.filter(s => !("phase" in s.tags) && !("outlet" in s.tags));
+  const oldest = list => list.reduce((a, s) => Math.max(a, s.ageSeconds), 0);
+  tile("tile-it", kw.fmt(totals.reduce((a, s) => a + (s.value || 0), 0) / 1000, 1) + " kW",
+    totals.length + " PDUs · oldest " + kw.ago(oldest(totals) * 1000), oldest(totals) > 30);
+  const s0 = supply.series[0], f0 = flow.series[0];
+  tile("tile-supply", s0 ? kw.fmt(s0.value, 1) + " °C" : "–", s0 ? s0.tags.device + " · " + kw.ago(s0.ageSeconds * 1000) : "no loop data", !s0 || s0.ageSeconds > 30);
+  tile("tile-flow", f0 ? kw.fmt(f0.value, 0) + " L/min" : "–", f0 ? f0.tags.device + " · " + kw.ago(f0.ageSeconds * 1000) : "no loop data", !f0 || f0.ageSeconds > 30);
+}
+
+async function refresh() {
+  const range = document.getElementById("range").value;
+  const step = kw.step(range);
+  document.getElementById("title").textContent = "Cluster " + cid;
+  try {
+    await Promise.all([racks(range, step), loop(range, step), heatmap(), latestTiles()]);
+  } catch (e) {
+    console.warn("refresh failed", e);
+  }
+}
+
+window.addEventListener("DOMContentLoaded", () => kw.live(refresh, document.getElementById("range")));

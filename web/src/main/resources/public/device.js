@@ -1,0 +1,75 @@
+// One device: its poll status, the latest value of each of its points with quality and age, and
+// the history of one chosen field.
+"use strict";
+
+const id = kw.param("id");
+
+async function refresh() {
+  const range = document.getElementById("range").value;
+  try {
+    const [devices, site, listed] = await Promise.all([
+      kw.getJson("/api/devices"),
+      kw.getJson("/api/site"),
+      kw.getJson("/api/series?tags=device:" + encodeURIComponent(id)),
+    ]);
+    const status = devices.find(d => d.deviceId === id);
+    const all = site.devices.concat(...site.clusters.map(c => c.devices.concat(...c.racks.map(r => r.devices))));
+    const info = all.find(d => d.id === id);
+    document.getElementById("title").textContent = id + (info ? " · " + info.kind : "");
+    const rows = [
+      ["Location", info ? [info.cluster, info.rack].filter(Boolean).join(" / ") || "facility" : "unknown device"],
+      ["Source", info ? info.source + ", every " + info.intervalSeconds + " s" : "–"],
+      ["State", status ? status.state.toLowerCase() : "–"],
+      ["Last success", status && status.lastSuccess ? kw.ago(Date.now() - Date.parse(status.lastSuccess)) : "never"],
+      ["Consecutive failures", status ? String(status.consecutiveFailures) : "–"],
+      ["Last error", status && status.lastError ? status.lastError : "none"],
+    ];
+    document.querySelector("#status tbody").replaceChildren(...rows.map(([k, v]) => {
+      const tr = kw.el("tr");
+      tr.append(kw.el("th", {}, k), kw.el("td", {}, v));
+      return tr;
+    }));
+
+    const measurements = [...new Set(listed.series.map(s => s.measurement))];
+    const latest = (await Promise.all(measurements.map(m =>
+      kw.getJson("/api/latest?measurement=" + encodeURIComponent(m) + "&tags=device:" + encodeURIComponent(id)))))
+      .flatMap(r => r.series);
+    const interval = info ? info.intervalSeconds : 10;
+    document.querySelector("#points tbody").replaceChildren(...latest.map(s => {
+      const tags = Object.entries(s.tags).filter(([k]) => !["site", "cluster", "rack", "device"].includes(k)).map(([k, v]) => k + "=" + v).join(", ");
+      const stale = s.ageSeconds > 3 * interval;
+      const tr = kw.el("tr", { class: stale ? "stale-row" : "" });
+      tr.append(kw.el("td", {}, s.measurement), kw.el("td", {}, s.field), kw.el("td", {}, tags),
+        kw.el("td", {}, kw.fmt(s.value, 3)), kw.el("td", { class: "quality-" + s.quality }, s.quality),
+        kw.el("td", {}, (stale ? "stale · " : "") + kw.ago(s.ageSeconds * 1000)));
+      return tr;
+    }));
+
+    const select = document.getElementById("field");
+    const keys = latest.map(s => s.measurement + "|" + s.field + "|" + JSON.stringify(s.tags));
+    if (select.options.length !== keys.length) {
+      select.replaceChildren(...latest.map((s, i) => kw.el("option", { value: keys[i] },
+        s.measurement + " · " + s.field + (Object.keys(s.tags).length > 4 ? " (" + Object.entries(s.tags).filter(([k]) => !["site", "cluster", "rack", "device"].includes(k)).map(([k, v]) => k + "=" + v).join(",") + ")" : ""))));
+      select.onchange = refresh;
+    }
+    if (select.value) {
+      const [m, f, t] = select.value.split("|");
+      const tags = Object.entries(JSON.parse(t)).map(([k, v]) => k + ":" + v).join(",");
+      const step = kw.step(range);
+      const q = await kw.getJson("/api/query?measurement=" + encodeURIComponent(m) + "&field=" + encodeURIComponent(f) +
+        "&tags=" + encodeURIComponent(tags) + "&from=-" + range + "&step=" + step + "&aggregate=mean");
+      const exact = q.series.filter(s => JSON.stringify(s.tags) === t);
+      const unitless = f.replace(/^.*_/, "");
+      kw.timeChart("chart-field", unitless, exact.map(s => ({ name: f, data: kw.withGaps(s.points, q.step ? parseStep(step) : 5000) })));
+    }
+  } catch (e) {
+    console.warn("refresh failed", e);
+  }
+}
+
+function parseStep(s) {
+  const n = parseFloat(s);
+  return n * ({ s: 1000, m: 60000, h: 3600000 }[s.replace(/[\d.]/g, "")] || 1000);
+}
+
+window.addEventListener("DOMContentLoaded", () => kw.live(refresh, document.getElementById("range")));
