@@ -7,6 +7,7 @@ import io.kilowatch.store.Store;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +44,7 @@ public final class Kilowatch implements AutoCloseable {
     try {
       scheduler = new PollScheduler(site, writer::accept, Clock.systemUTC());
       scheduler.start();
-      var web = new WebServer(site, store, scheduler::statuses);
+      var web = new WebServer(site, store, scheduler::statuses, writer);
       web.start(site.web().bind(), port != null ? port : site.web().port());
       log.info("monitoring {} devices of {}", site.allDevices().count(), site.site().name());
       return new Kilowatch(store, writer, scheduler, web);
@@ -67,6 +68,10 @@ public final class Kilowatch implements AutoCloseable {
 
   public Store store() {
     return store;
+  }
+
+  public List<String> routes() {
+    return web.routes();
   }
 
   /** Blocks until the process is asked to stop (Ctrl+C, SIGTERM) or {@link #close()} is called. */

@@ -11,6 +11,8 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Store;
 import io.kilowatch.web.api.ApiRoutes;
 import io.kilowatch.web.api.BadRequest;
+import io.kilowatch.web.api.MetricsRoutes;
+import io.kilowatch.web.api.OpenApi;
 import io.kilowatch.web.api.SiteRoutes;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +38,20 @@ public final class WebServer {
   private String host = "localhost";
 
   public WebServer(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
+    this(site, store, statuses, null);
+  }
+
+  /**
+   * @param writer the store writer whose queue depth and counts {@code /metrics} reports, or null
+   */
+  public WebServer(
+      SiteConfig site,
+      Store store,
+      Supplier<List<DeviceStatus>> statuses,
+      io.kilowatch.store.BatchingWriter writer) {
     var api = new ApiRoutes(site, store, statuses);
+    var metrics =
+        new MetricsRoutes(statuses, new io.kilowatch.analytics.SiteOverview(site, store), writer);
     this.siteRoutes = new SiteRoutes(site, store, statuses);
     ObjectMapper mapper =
         new ObjectMapper()
@@ -60,6 +75,10 @@ public final class WebServer {
                   });
               api.register(cfg.routes);
               siteRoutes.register(cfg.routes);
+              metrics.register(cfg.routes);
+              cfg.routes.get(
+                  "/api/openapi.json",
+                  ctx -> ctx.contentType("application/json").result(OpenApi.document()));
               cfg.routes.exception(
                   BadRequest.class,
                   (e, ctx) ->
@@ -81,6 +100,14 @@ public final class WebServer {
 
   public int port() {
     return app.port();
+  }
+
+  /** Every HTTP route as {@code "GET /api/health"}, for checking the API description. */
+  public List<String> routes() {
+    return app.unsafe.internalRouter.allHttpHandlers().stream()
+        .map(e -> e.endpoint.method.name() + " " + e.endpoint.path)
+        .sorted()
+        .toList();
   }
 
   public String url() {

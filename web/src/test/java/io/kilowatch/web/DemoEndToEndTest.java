@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -138,6 +139,69 @@ class DemoEndToEndTest {
     assertBadRequest("/api/query?measurement=pdu&step=-5s", "step");
     assertBadRequest("/api/query?measurement=pdu&step=5s&aggregate=median", "aggregate");
     assertBadRequest("/api/query?measurement=pdu&tags=nocolon", "tags");
+  }
+
+  @Test
+  void openApiDescribesExactlyTheServedRoutes() throws Exception {
+    JsonNode doc = JSON.readTree(get("/api/openapi.json").body());
+    var described = new java.util.TreeSet<String>();
+    doc.get("paths")
+        .properties()
+        .forEach(
+            e ->
+                e.getValue()
+                    .fieldNames()
+                    .forEachRemaining(
+                        m ->
+                            described.add(
+                                m.toUpperCase(java.util.Locale.ROOT) + " " + e.getKey())));
+    var served = new java.util.TreeSet<String>();
+    for (String r : app.routes()) {
+      if (r.matches("(GET|POST|PUT|PATCH|DELETE) .*")) {
+        served.add(r);
+      }
+    }
+    assertThat(described).isEqualTo(served);
+  }
+
+  @Test
+  void metricsExposeDeviceHealthAndSiteKpisInPrometheusFormat() throws Exception {
+    awaitJson(
+        "/api/overview?from=-2m&step=5s", n -> latest(n, "pue") != null, Duration.ofSeconds(60));
+    var r = get("/metrics");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
+    assertThat(r.body())
+        .contains("# TYPE kilowatch_device_up gauge")
+        .containsPattern("kilowatch_device_up\\{device=\"main-meter\",kind=\"meter\"} 1")
+        .contains("kilowatch_samples_written_total ")
+        .containsPattern("kilowatch_site_power_watts\\{kind=\"it\"} \\d+");
+  }
+
+  @Test
+  void everyAnswerCarriesSecurityHeaders() throws Exception {
+    for (String path : List.of("/", "/api/health", "/app.js")) {
+      var r = get(path);
+      assertThat(r.headers().firstValue("content-security-policy").orElse(""))
+          .as(path)
+          .contains("script-src 'self'")
+          .contains("frame-ancestors 'none'")
+          .doesNotContain("unsafe-eval");
+      assertThat(r.headers().firstValue("x-content-type-options")).as(path).hasValue("nosniff");
+    }
+  }
+
+  @Test
+  void latestReturnsTheNewestReadingWithItsAge() throws Exception {
+    JsonNode l =
+        awaitJson(
+            "/api/latest?measurement=meter&field=power_w&tags=device:main-meter",
+            n -> n.get("series").size() == 1,
+            Duration.ofSeconds(30));
+    assertThat(l.at("/series/0/value").asDouble()).isGreaterThan(50_000);
+    assertThat(l.at("/series/0/ageSeconds").asDouble()).isBetween(0.0, 10.0);
+    assertThat(l.at("/series/0/quality").asText()).isEqualTo("good");
+    assertBadRequest("/api/latest?measurement=meter&window=30d", "window");
   }
 
   private static void assertBadRequest(String path, String parameter) throws Exception {
