@@ -265,7 +265,12 @@ class DataTypeMatrixTest {
     var c = collector(port, List.of(energy));
 
     double before = c.poll().getFirst().fields().get("energy_kwh");
-    image.holding(0, Words.of(DataType.UINT32, WordOrder.CDAB, 7)); // 13 Wh later: 5 to the top, 1 to wrap to 0, 7 more
+    image.holding(
+        0,
+        Words.of(
+            DataType.UINT32,
+            WordOrder.CDAB,
+            7)); // 13 Wh later: 5 to the top, 1 to wrap to 0, 7 more
     double after = c.poll().getFirst().fields().get("energy_kwh");
 
     assertThat(before).isCloseTo(4294967.290, within(1e-6));
