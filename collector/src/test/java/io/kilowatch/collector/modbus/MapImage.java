@@ -25,8 +25,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class MapImage extends SimpleProcessImage {
   final AtomicInteger reads = new AtomicInteger();
   final Set<Integer> holes = new CopyOnWriteArraySet<>();
-  final AtomicInteger inFlight = new AtomicInteger();
-  final AtomicInteger maxInFlight = new AtomicInteger();
+
+  /** Shared between the images of one slave to see requests served at once across units. */
+  AtomicInteger inFlight = new AtomicInteger();
+
+  AtomicInteger maxInFlight = new AtomicInteger();
   volatile Duration delay = Duration.ZERO;
 
   /** Requests from this count on are answered after {@link #stallFor}. */

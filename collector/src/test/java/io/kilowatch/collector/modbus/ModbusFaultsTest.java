@@ -161,8 +161,7 @@ class ModbusFaultsTest {
   void everyExceptionCodeIsNamedInThePointError() throws Exception {
     int[] codes = {1, 2, 3, 4, 8};
     try (var server =
-        new ScriptedServer(
-            r -> new ScriptedServer.Answer.Exception(codes[r.start() / 100]))) {
+        new ScriptedServer(r -> new ScriptedServer.Answer.Exception(codes[r.start() / 100]))) {
       var c =
           collector(
               device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
