@@ -62,7 +62,7 @@ class ModbusGatewayTest {
                 "map",
                 new Source.Modbus("127.0.0.1", port, unit),
                 Duration.ofMillis(200),
-                Duration.ofMillis(200),
+                Duration.ofSeconds(2),
                 Map.of()));
       }
       SiteConfig site = TestSites.site(List.of(profile), devices);
@@ -90,7 +90,7 @@ class ModbusGatewayTest {
             () -> seen.size() == 3 && seen.values().stream().allMatch(v -> v.size() >= 3),
             Duration.ofSeconds(5));
 
-        assertThat(relay.accepted()).isEqualTo(1);
+        assertThat(relay.accepted()).as("connections; %s", scheduler.statuses()).isEqualTo(1);
         assertThat(endpoints.size()).isEqualTo(1);
         assertThat(images.getFirst().maxInFlight.get()).isEqualTo(1);
         for (int unit = 1; unit <= 3; unit++) {
