@@ -18,6 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class TcpRelay implements AutoCloseable {
   private final int targetPort;
   private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger accepted =
+      new java.util.concurrent.atomic.AtomicInteger();
   private volatile ServerSocket server;
 
   public TcpRelay(int targetPort) {
@@ -38,6 +40,7 @@ public final class TcpRelay implements AutoCloseable {
     while (!s.isClosed()) {
       try {
         Socket client = s.accept();
+        accepted.incrementAndGet();
         Socket target = new Socket(InetAddress.getLoopbackAddress(), targetPort);
         sockets.add(client);
         sockets.add(target);
@@ -64,6 +67,11 @@ public final class TcpRelay implements AutoCloseable {
                 closeQuietly(to);
               }
             });
+  }
+
+  /** Connections accepted so far. */
+  public int accepted() {
+    return accepted.get();
   }
 
   /** Closes the listener and every forwarded connection. */

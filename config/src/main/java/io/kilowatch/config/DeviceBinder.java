@@ -20,7 +20,16 @@ final class DeviceBinder {
 
   static final Set<String> DEVICE_KEYS =
       Set.of("id", "kind", "profile", "source", "interval", "timeout", "tags");
-  static final Set<String> MODBUS_KEYS = Set.of("type", "host", "port", "unitId");
+  static final Set<String> MODBUS_KEYS =
+      Set.of(
+          "type",
+          "host",
+          "port",
+          "unitId",
+          "maxRegistersPerRequest",
+          "maxGap",
+          "pauseBetweenRequests",
+          "requestTimeout");
   static final Set<String> OPCUA_KEYS =
       Set.of("type", "endpoint", "securityPolicy", "username", "password");
   static final Set<String> DCGM_KEYS = Set.of("type", "url");
@@ -161,9 +170,30 @@ final class DeviceBinder {
     Integer port = f.optionalInt("port", DEFAULT_MODBUS_PORT, 1, 65535);
     // Unit 0 is the broadcast id on a serial line but a valid "any unit" on many TCP devices.
     Integer unitId = f.optionalInt("unitId", DEFAULT_UNIT_ID, 0, 255);
-    return host == null || port == null || unitId == null
+    Source.ModbusRequests requests = modbusRequests(f);
+    return host == null || port == null || unitId == null || requests == null
         ? null
-        : new Source.Modbus(host, port, unitId);
+        : new Source.Modbus(host, port, unitId, requests);
+  }
+
+  private static Source.ModbusRequests modbusRequests(Fields f) {
+    var d = Source.ModbusRequests.DEFAULT;
+    Integer max =
+        f.optionalInt(
+            "maxRegistersPerRequest",
+            d.maxRegistersPerRequest(),
+            1,
+            Source.ModbusRequests.MAX_REGISTERS);
+    Integer gap = f.optionalInt("maxGap", d.maxGap(), 0, Source.ModbusRequests.MAX_REGISTERS);
+    Duration pause = f.optionalDuration("pauseBetweenRequests", d.pauseBetweenRequests());
+    Duration requestTimeout = f.optionalDuration("requestTimeout", null);
+    if (max == null || gap == null || pause == null) {
+      return null;
+    }
+    if (f.has("requestTimeout") && requestTimeout == null) {
+      return null;
+    }
+    return new Source.ModbusRequests(max, gap, pause, requestTimeout);
   }
 
   private Source opcUa(Fields f) {

@@ -72,6 +72,8 @@ public sealed interface Profile {
     UINT64(4),
     FLOAT32(2),
     FLOAT64(4),
+    /** Text, two bytes per register; its register count is the point's {@code length}. */
+    STRING(0),
     BIT(1);
 
     private final int registers;
@@ -80,9 +82,23 @@ public sealed interface Profile {
       this.registers = registers;
     }
 
-    /** Number of 16-bit registers a value of this type occupies. */
+    /**
+     * Number of 16-bit registers a value of this type occupies; 0 for {@code STRING}, whose length
+     * each point gives.
+     */
     public int registers() {
       return registers;
+    }
+
+    /** Width in bits of the integer a counter of this type wraps at; 0 for floats and text. */
+    public int counterBits() {
+      return switch (this) {
+        case INT16, UINT16 -> 16;
+        case INT32, UINT32 -> 32;
+        case INT64, UINT64 -> 64;
+        case FLOAT32, FLOAT64, STRING -> 0;
+        case BIT -> 1;
+      };
     }
   }
 
@@ -97,6 +113,12 @@ public sealed interface Profile {
     DCBA
   }
 
+  /**
+   * One register-mapped value.
+   *
+   * @param length registers the value spans: the data type's own size, or for {@code STRING} the
+   *     number of registers of text (two characters each)
+   */
   record ModbusPoint(
       String name,
       RegisterType registerType,
@@ -109,10 +131,95 @@ public sealed interface Profile {
       PointKind kind,
       String measurement,
       String field,
-      Map<String, String> tags)
+      Map<String, String> tags,
+      int length)
       implements Point {
     public ModbusPoint {
       tags = Map.copyOf(tags);
+      if (dataType != null && dataType != DataType.STRING) {
+        length = dataType.registers();
+      }
+      if (length < 1) {
+        throw new IllegalArgumentException("point " + name + ": a string needs a length >= 1");
+      }
+    }
+
+    /** A point of a fixed-size type (every type but {@code STRING}). */
+    public ModbusPoint(
+        String name,
+        RegisterType registerType,
+        int address,
+        DataType dataType,
+        WordOrder wordOrder,
+        double scale,
+        double offset,
+        String unit,
+        PointKind kind,
+        String measurement,
+        String field,
+        Map<String, String> tags) {
+      this(
+          name,
+          registerType,
+          address,
+          dataType,
+          wordOrder,
+          scale,
+          offset,
+          unit,
+          kind,
+          measurement,
+          field,
+          tags,
+          dataType == null ? 1 : dataType.registers());
+    }
+
+    /** Registers (or bits) this value spans. */
+    public int registers() {
+      return length;
+    }
+
+    /** How this point counts, or {@code null} when it is a gauge. */
+    public CounterSpec counter() {
+      return kind == PointKind.COUNTER ? new CounterSpec(dataType.counterBits(), scale) : null;
+    }
+  }
+
+  /**
+   * How a cumulative counter behaves, so that analytics can tell a wrap from a reset. A Modbus
+   * counter is an integer register of {@code bits} bits stored as {@code raw × scale + offset}; at
+   * its top it wraps to 0 (unsigned) or to its most negative value (signed), a drop of {@link
+   * #wrapSpan()} in stored units.
+   *
+   * @param bits width of the raw integer; 0 for a counter that does not wrap (a float register or
+   *     an OPC UA value)
+   * @param scale stored units per raw count
+   */
+  record CounterSpec(int bits, double scale) {
+    /** A counter that never wraps: a drop is always a reset. */
+    public static final CounterSpec UNBOUNDED = new CounterSpec(0, 1);
+
+    /** The drop in stored units when the raw counter wraps; infinite when it cannot wrap. */
+    public double wrapSpan() {
+      return bits <= 0 ? Double.POSITIVE_INFINITY : Math.scalb(1.0, bits) * Math.abs(scale);
+    }
+
+    /**
+     * The increase between two consecutive readings. A rise is the difference. A drop of more than
+     * half the wrap span is a wrap (the counter went past its top): the increase is what was left
+     * to the top plus the new value. Any other drop is a reset (meter replaced, counter cleared):
+     * the counter restarted from zero, so the increase is the new value itself, as Prometheus'
+     * {@code increase()} counts it.
+     */
+    public double increase(double previous, double current) {
+      if (current >= previous) {
+        return current - previous;
+      }
+      double span = wrapSpan();
+      if (previous - current > span / 2) {
+        return current + span - previous;
+      }
+      return Math.max(current, 0);
     }
   }
 

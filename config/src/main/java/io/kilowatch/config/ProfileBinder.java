@@ -30,7 +30,7 @@ final class ProfileBinder {
   static final Set<String> MODBUS_POINT_KEYS =
       union(
           COMMON_POINT_KEYS,
-          Set.of("registerType", "address", "dataType", "wordOrder", "scale", "offset"));
+          Set.of("registerType", "address", "dataType", "wordOrder", "scale", "offset", "length"));
   static final Set<String> OPCUA_POINT_KEYS = union(COMMON_POINT_KEYS, Set.of("nodeId"));
 
   /** A profile's {@code source}: only protocols whose points need mapping have profiles. */
@@ -221,7 +221,8 @@ final class ProfileBinder {
     Common c = common(f, checks);
     Profile.RegisterType registerType = f.requireEnum("registerType", Profile.RegisterType.class);
     Profile.DataType dataType = dataType(f, registerType);
-    Integer address = address(f, base, dataType);
+    Integer length = length(f, dataType);
+    Integer address = address(f, base, length == null ? 1 : length);
     Profile.WordOrder order =
         f.optionalEnum("wordOrder", Profile.WordOrder.class, Profile.WordOrder.ABCD);
     Double scale = f.optionalNumber("scale", 1.0);
@@ -234,7 +235,8 @@ final class ProfileBinder {
         || address == null
         || order == null
         || scale == null
-        || offset == null) {
+        || offset == null
+        || length == null) {
       return null;
     }
     return new Profile.ModbusPoint(
@@ -249,7 +251,24 @@ final class ProfileBinder {
         c.kind(),
         c.measurement(),
         c.field(),
-        c.tags());
+        c.tags(),
+        length);
+  }
+
+  /** Registers a value spans: a string's {@code length}, else its type's own size. */
+  private Integer length(Fields f, Profile.DataType dataType) {
+    if (dataType != Profile.DataType.STRING) {
+      if (f.has("length")) {
+        binder.problem(f.get("length"), "applies only to dataType string");
+      }
+      return dataType == null ? 1 : dataType.registers();
+    }
+    if (!f.has("length")) {
+      binder.problem(
+          f.missing("length"), "is required for a string: the number of registers it spans");
+      return null;
+    }
+    return f.requireInt("length", 1, Source.ModbusRequests.MAX_REGISTERS);
   }
 
   /** Coils and discrete inputs hold single bits; registers hold numbers. */
@@ -276,7 +295,7 @@ final class ProfileBinder {
    * The address as written (the collector applies the base), checked to land on the wire within
    * 0..65535 including every register a multi-register value spans.
    */
-  private Integer address(Fields f, Profile.AddressBase base, Profile.DataType dataType) {
+  private Integer address(Fields f, Profile.AddressBase base, int span) {
     Integer address = f.requireInt("address", Integer.MIN_VALUE, Integer.MAX_VALUE);
     if (address == null || base == null) {
       return address;
@@ -284,7 +303,6 @@ final class ProfileBinder {
     At at = f.get("address");
     int first = base == Profile.AddressBase.ONE ? 1 : 0;
     long wire = (long) address - first;
-    int span = dataType == null ? 1 : dataType.registers();
     if (wire < 0) {
       binder.problem(
           at,

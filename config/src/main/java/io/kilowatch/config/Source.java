@@ -1,12 +1,57 @@
 package io.kilowatch.config;
 
 import java.net.URI;
+import java.time.Duration;
 
 /** How kilowatch reaches a device: one of a few protocols. */
 public sealed interface Source {
 
-  /** Modbus TCP (or RTU over a TCP gateway when several unit ids share one address). */
-  record Modbus(String host, int port, int unitId) implements Source {}
+  /**
+   * Modbus TCP (or RTU over a TCP gateway when several unit ids share one address: devices with the
+   * same host and port share one connection and take turns, one request at a time).
+   */
+  record Modbus(String host, int port, int unitId, ModbusRequests requests) implements Source {
+    public Modbus {
+      requests = requests == null ? ModbusRequests.DEFAULT : requests;
+    }
+
+    /** With the default request options. */
+    public Modbus(String host, int port, int unitId) {
+      this(host, port, unitId, ModbusRequests.DEFAULT);
+    }
+  }
+
+  /**
+   * How requests to one Modbus device are cut and paced.
+   *
+   * @param maxRegistersPerRequest most registers in one read (the protocol allows 125; some devices
+   *     accept fewer)
+   * @param maxGap most unused registers read to merge two points into one request
+   * @param pauseBetweenRequests quiet time after each request, for devices (and serial gateways)
+   *     that need it; zero for none
+   * @param requestTimeout how long one request may wait for its answer; {@code null} means the
+   *     device's timeout
+   */
+  record ModbusRequests(
+      int maxRegistersPerRequest,
+      int maxGap,
+      Duration pauseBetweenRequests,
+      Duration requestTimeout) {
+    public static final int MAX_REGISTERS = 125;
+    public static final int DEFAULT_MAX_GAP = 10;
+    public static final ModbusRequests DEFAULT =
+        new ModbusRequests(MAX_REGISTERS, DEFAULT_MAX_GAP, Duration.ZERO, null);
+
+    public ModbusRequests {
+      if (maxRegistersPerRequest < 1 || maxRegistersPerRequest > MAX_REGISTERS) {
+        throw new IllegalArgumentException("maxRegistersPerRequest must be 1..125");
+      }
+      if (maxGap < 0) {
+        throw new IllegalArgumentException("maxGap must not be negative");
+      }
+      pauseBetweenRequests = pauseBetweenRequests == null ? Duration.ZERO : pauseBetweenRequests;
+    }
+  }
 
   /**
    * OPC UA over TCP.

@@ -1,15 +1,11 @@
 package io.kilowatch.collector.modbus;
 
-import com.ghgande.j2mod.modbus.ModbusException;
-import com.ghgande.j2mod.modbus.ModbusSlaveException;
-import com.ghgande.j2mod.modbus.facade.ModbusTCPMaster;
-import com.ghgande.j2mod.modbus.procimg.InputRegister;
-import com.ghgande.j2mod.modbus.util.BitVector;
 import io.kilowatch.collector.DeviceCollector;
 import io.kilowatch.collector.PointErrorLog;
 import io.kilowatch.collector.Readings;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.Profile;
+import io.kilowatch.config.Profile.DataType;
 import io.kilowatch.config.Profile.ModbusPoint;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
@@ -18,21 +14,45 @@ import io.kilowatch.store.Sample;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Polls a Modbus TCP device through one j2mod connection, kept open between polls and opened again
- * after a failure.
+ * Polls one Modbus device (a unit id at a host:port) over the endpoint's shared connection.
  *
- * <p>An exception response (say, illegal data address) makes only the points it covers BAD: a
- * merged block that is refused is read again point by point, so one wrong address in a map costs
- * that point, not its neighbours. An I/O failure fails the whole poll.
+ * <p>What a poll gives, by what the device does:
+ *
+ * <ul>
+ *   <li>answers: every point GOOD (a float that decodes to NaN or ±Inf is BAD);
+ *   <li>refuses a request (illegal function, address or value, device failure): the points of that
+ *       request are BAD with the exception named and the address in the message, and the rest of
+ *       the device is still read. A refused block of several points is probed point by point once;
+ *       what was refused is remembered, so later polls read only the readable points and do not
+ *       split the block again, until a re-probe every {@value #DEFAULT_REPROBE_POLLS} polls;
+ *   <li>says it is busy (acknowledge, server device busy): the points keep their last good value,
+ *       with quality STALE, if it is from the last {@value #STALE_POLLS} intervals; else BAD;
+ *   <li>does not answer in time, sends garbage or a short frame, drops the connection, or a gateway
+ *       says it cannot reach it: the poll throws, so the scheduler marks the device down.
+ * </ul>
+ *
+ * <p>Text points ({@code string}) are not numbers and are not stored: they are device information
+ * (model, serial number, firmware), returned by {@link #text()}.
  */
 public final class ModbusCollector implements DeviceCollector {
+  private static final Logger log = LoggerFactory.getLogger(ModbusCollector.class);
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
+  static final int DEFAULT_REPROBE_POLLS = 30;
+  static final int STALE_POLLS = 3;
 
   private final Device device;
   private final Source.Modbus source;
@@ -40,14 +60,26 @@ public final class ModbusCollector implements DeviceCollector {
   private final SiteConfig site;
   private final Clock clock;
   private final List<ReadBlock> plan;
-  private final int timeoutMs;
+  private final Duration requestTimeout;
+  private final Duration staleAfter;
   private final PointErrorLog errorLog;
-  private volatile ModbusTCPMaster master;
-  private volatile boolean closed;
+  private final ModbusEndpoints.Endpoint endpoint;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Map<ReadBlock, Refusals> refusals = new HashMap<>();
+  private final Map<ModbusPoint, LastGood> lastGood = new HashMap<>();
+  private volatile Map<String, String> text = Map.of();
+  private int reprobePolls = DEFAULT_REPROBE_POLLS;
+  private long requests;
+
+  /** What a refused block taught: which of its points the device refuses, which it answers. */
+  private record Refusals(
+      List<ReadBlock> readable, Map<ReadBlock.Planned, String> refused, int pollsLeft) {}
+
+  private record LastGood(double value, Instant time) {}
 
   public ModbusCollector(
       Device device, Source.Modbus source, Profile.Modbus profile, SiteConfig site, Clock clock) {
-    this(device, source, profile, site, clock, new RequestPlanner());
+    this(device, source, profile, site, clock, ModbusEndpoints.shared());
   }
 
   public ModbusCollector(
@@ -56,7 +88,7 @@ public final class ModbusCollector implements DeviceCollector {
       Profile.Modbus profile,
       SiteConfig site,
       Clock clock,
-      RequestPlanner planner) {
+      ModbusEndpoints endpoints) {
     this.device = Objects.requireNonNull(device, "device");
     this.source = Objects.requireNonNull(source, "source");
     this.profile = Objects.requireNonNull(profile, "profile");
@@ -70,17 +102,26 @@ public final class ModbusCollector implements DeviceCollector {
           "device " + device.id() + ": unit id must be 0..255, not " + source.unitId());
     }
     try {
-      this.plan = planner.plan(profile.points(), profile.addressBase());
+      this.plan =
+          RequestPlanner.of(source.requests()).plan(profile.points(), profile.addressBase());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
           "device " + device.id() + ", profile " + profile.id() + ": " + e.getMessage(), e);
     }
-    Duration t =
+    Duration deviceTimeout =
         device.timeout() != null && device.timeout().isPositive()
             ? device.timeout()
             : DEFAULT_TIMEOUT;
-    this.timeoutMs = (int) Math.min(Integer.MAX_VALUE, t.toMillis());
+    Duration own = source.requests().requestTimeout();
+    this.requestTimeout = own != null && own.compareTo(deviceTimeout) < 0 ? own : deviceTimeout;
+    Duration interval =
+        device.interval() != null && device.interval().isPositive()
+            ? device.interval()
+            : Duration.ofSeconds(10);
+    this.staleAfter = interval.multipliedBy(STALE_POLLS);
     this.errorLog = new PointErrorLog(device.id());
+    this.endpoint =
+        Objects.requireNonNull(endpoints, "endpoints").acquire(source.host(), source.port());
   }
 
   @Override
@@ -88,28 +129,40 @@ public final class ModbusCollector implements DeviceCollector {
     return device;
   }
 
-  /** The read requests one poll makes, in order. */
+  /** The read requests one poll makes when every block is readable, in order. */
   public List<ReadBlock> plan() {
     return plan;
   }
 
+  /** Text points of the last poll (model, serial number...), by point name. */
+  public Map<String, String> text() {
+    return text;
+  }
+
+  /** Requests sent so far (for benches and tests). */
+  public synchronized long requests() {
+    return requests;
+  }
+
+  /** How many polls a remembered refusal is trusted before the block is tried whole again. */
+  synchronized void reprobeEvery(int polls) {
+    this.reprobePolls = polls;
+  }
+
   @Override
   public synchronized List<Sample> poll() throws Exception {
-    if (closed) {
+    if (closed.get()) {
       throw new IllegalStateException("collector of " + device.id() + " is closed");
     }
-    ModbusTCPMaster m = connect();
     var readings = new Readings(site, device, clock.instant());
-    try {
-      for (ReadBlock block : plan) {
-        readBlock(m, block, readings);
-      }
-    } catch (ModbusException e) {
-      disconnect();
-      throw new IOException(
-          "modbus " + source.host() + ":" + source.port() + ": " + e.getMessage(), e);
+    var poll = new Poll(readings);
+    for (ReadBlock block : plan) {
+      poll.block(block);
     }
-    errorLog.update(readings.errors());
+    text = Collections.unmodifiableMap(poll.text);
+    var errors = new LinkedHashMap<>(readings.errors());
+    errors.putAll(poll.textErrors);
+    errorLog.update(errors);
     return readings.samples();
   }
 
@@ -118,136 +171,195 @@ public final class ModbusCollector implements DeviceCollector {
     return errorLog.current();
   }
 
-  private void readBlock(ModbusTCPMaster m, ReadBlock block, Readings readings)
-      throws ModbusException {
-    int[] values;
-    try {
-      values = read(m, block.type(), block.start(), block.count());
-    } catch (ModbusSlaveException e) {
-      if (block.points().size() == 1) {
-        refused(block.points().getFirst(), e, readings);
+  /** The work of one poll. */
+  private final class Poll {
+    final Readings readings;
+    final Map<String, String> text = new LinkedHashMap<>();
+    final Map<String, String> textErrors = new LinkedHashMap<>();
+
+    Poll(Readings readings) {
+      this.readings = readings;
+    }
+
+    void block(ReadBlock block) throws IOException, InterruptedException {
+      Refusals known = refusals.get(block);
+      if (known != null && known.pollsLeft() > 0) {
+        refusals.put(block, new Refusals(known.readable(), known.refused(), known.pollsLeft() - 1));
+        known.refused().forEach((p, why) -> bad(p, why));
+        for (ReadBlock part : known.readable()) {
+          try {
+            decodeAll(part, read(part.type(), part.start(), part.count()));
+          } catch (ModbusExceptionResponse e) {
+            refusedBlock(part, e, false);
+          }
+        }
         return;
       }
-      // Find out which points the device refuses instead of losing the whole block.
-      for (ReadBlock.Planned p : block.points()) {
-        try {
-          int[] own = read(m, block.type(), p.address(), p.size());
-          decode(p, own, 0, readings);
-        } catch (ModbusSlaveException pointError) {
-          refused(p, pointError, readings);
+      try {
+        decodeAll(block, read(block.type(), block.start(), block.count()));
+        if (refusals.remove(block) != null) {
+          log.info("device {}: {} is readable again", device.id(), describe(block));
+        }
+      } catch (ModbusExceptionResponse e) {
+        refusedBlock(block, e, true);
+      }
+    }
+
+    /** A block the device refused: probe its points one by one, and remember if asked to. */
+    private void refusedBlock(ReadBlock block, ModbusExceptionResponse e, boolean remember)
+        throws IOException, InterruptedException {
+      if (e.code().tryLater()) {
+        block.points().forEach(p -> staleOrBad(p, named(e, p)));
+        return;
+      }
+      var refused = new LinkedHashMap<ReadBlock.Planned, String>();
+      if (block.points().size() == 1) {
+        refused.put(block.points().getFirst(), named(e, block.points().getFirst()));
+      } else {
+        for (ReadBlock.Planned p : block.points()) {
+          try {
+            decode(p, read(block.type(), p.address(), p.size()), 0);
+          } catch (ModbusExceptionResponse pe) {
+            if (pe.code().tryLater()) {
+              staleOrBad(p, named(pe, p));
+            } else {
+              refused.put(p, named(pe, p));
+            }
+          }
         }
       }
-      return;
+      refused.forEach(this::bad);
+      if (remember) {
+        refusals.put(block, new Refusals(readableParts(block, refused), refused, reprobePolls));
+      }
     }
+
+    private void decodeAll(ReadBlock block, int[] values) {
+      for (ReadBlock.Planned p : block.points()) {
+        decode(p, values, p.address() - block.start());
+      }
+    }
+
+    private void decode(ReadBlock.Planned p, int[] values, int offset) {
+      ModbusPoint point = p.point();
+      if (point.dataType() == DataType.STRING) {
+        text.put(point.name(), RegisterDecoder.text(values, offset, p.size(), point.wordOrder()));
+        return;
+      }
+      double raw = RegisterDecoder.decode(values, offset, point.dataType(), point.wordOrder());
+      if (!Double.isFinite(raw)) {
+        readings.bad(point, "device sent " + raw + " at " + where(p));
+        return;
+      }
+      double value = raw * point.scale() + point.offset();
+      lastGood.put(point, new LastGood(value, readings.time()));
+      readings.add(point, value, Quality.GOOD);
+    }
+
+    private void bad(ReadBlock.Planned p, String why) {
+      if (p.point().dataType() == DataType.STRING) {
+        textErrors.put(p.point().name(), why);
+      } else {
+        readings.bad(p.point(), why);
+      }
+    }
+
+    private void staleOrBad(ReadBlock.Planned p, String why) {
+      LastGood last = lastGood.get(p.point());
+      if (last != null
+          && p.point().dataType() != DataType.STRING
+          && Duration.between(last.time(), readings.time()).compareTo(staleAfter) <= 0) {
+        readings.add(p.point(), last.value(), Quality.STALE);
+      } else {
+        bad(p, why);
+      }
+    }
+  }
+
+  /** The points of a block that were answered, merged again between the refused ones. */
+  private static List<ReadBlock> readableParts(
+      ReadBlock block, Map<ReadBlock.Planned, String> refused) {
+    var parts = new ArrayList<ReadBlock>();
+    var run = new ArrayList<ReadBlock.Planned>();
     for (ReadBlock.Planned p : block.points()) {
-      decode(p, values, p.address() - block.start(), readings);
+      if (refused.containsKey(p)) {
+        addRun(block, run, parts);
+        run = new ArrayList<>();
+      } else {
+        run.add(p);
+      }
     }
+    addRun(block, run, parts);
+    return parts;
   }
 
-  private void decode(ReadBlock.Planned p, int[] values, int offset, Readings readings) {
-    ModbusPoint point = p.point();
-    double raw = RegisterDecoder.decode(values, offset, point.dataType(), point.wordOrder());
-    if (!Double.isFinite(raw)) {
-      readings.bad(point, "device sent " + raw + " at " + where(p));
+  private static void addRun(ReadBlock block, List<ReadBlock.Planned> run, List<ReadBlock> out) {
+    if (run.isEmpty()) {
       return;
     }
-    readings.add(point, raw * point.scale() + point.offset(), Quality.GOOD);
+    int start = run.stream().mapToInt(ReadBlock.Planned::address).min().orElseThrow();
+    int end = run.stream().mapToInt(p -> p.address() + p.size()).max().orElseThrow();
+    out.add(new ReadBlock(block.type(), start, end - start, run));
   }
 
-  private void refused(ReadBlock.Planned p, ModbusSlaveException e, Readings readings) {
-    readings.bad(p.point(), e.getMessage() + " (exception " + e.getType() + ") at " + where(p));
+  private int[] read(Profile.RegisterType type, int start, int count)
+      throws IOException, ModbusExceptionResponse, InterruptedException {
+    synchronized (this) {
+      requests++;
+    }
+    try {
+      return endpoint.read(
+          this,
+          source.unitId(),
+          type,
+          start,
+          count,
+          requestTimeout,
+          source.requests().pauseBetweenRequests());
+    } catch (ModbusExceptionResponse e) {
+      if (e.code().deviceUnreachable()) {
+        // The gateway answered for a device it cannot reach: that device is down, not refusing.
+        throw new IOException(
+            "modbus " + endpointName() + " unit " + source.unitId() + ": " + e.getMessage(), e);
+      }
+      throw e;
+    } catch (IOException e) {
+      if (closed.get()) {
+        throw new IOException("collector of " + device.id() + " closed during a request", e);
+      }
+      throw e;
+    }
+  }
+
+  private String named(ModbusExceptionResponse e, ReadBlock.Planned p) {
+    return e.getMessage() + " at " + where(p);
   }
 
   private String where(ReadBlock.Planned p) {
-    String type = p.point().registerType().name().toLowerCase(Locale.ROOT);
-    return type
+    return name(p.point().registerType())
         + " "
         + p.point().address()
         + (profile.addressBase() == Profile.AddressBase.ONE ? " (wire " + p.address() + ")" : "");
   }
 
-  /** Reads registers as unsigned 16-bit values, or bits as 0/1. */
-  private int[] read(ModbusTCPMaster m, Profile.RegisterType type, int start, int count)
-      throws ModbusException {
-    int unit = source.unitId();
-    return switch (type) {
-      case HOLDING -> unsigned(m.readMultipleRegisters(unit, start, count), count);
-      case INPUT -> unsigned(m.readInputRegisters(unit, start, count), count);
-      case COIL -> bits(m.readCoils(unit, start, count), count);
-      case DISCRETE -> bits(m.readInputDiscretes(unit, start, count), count);
-    };
+  private static String describe(ReadBlock b) {
+    return name(b.type()) + " " + b.start() + "+" + b.count() + " (wire)";
   }
 
-  private static int[] unsigned(InputRegister[] regs, int count) throws ModbusException {
-    if (regs == null || regs.length < count) {
-      throw new ModbusException(
-          "short answer: " + (regs == null ? 0 : regs.length) + " of " + count + " registers");
-    }
-    int[] out = new int[count];
-    for (int i = 0; i < count; i++) {
-      out[i] = regs[i].toUnsignedShort();
-    }
-    return out;
+  private String endpointName() {
+    return source.host() + ":" + source.port();
   }
 
-  private static int[] bits(BitVector v, int count) throws ModbusException {
-    if (v == null || v.size() < count) {
-      throw new ModbusException(
-          "short answer: " + (v == null ? 0 : v.size()) + " of " + count + " bits");
-    }
-    int[] out = new int[count];
-    for (int i = 0; i < count; i++) {
-      out[i] = v.getBit(i) ? 1 : 0;
-    }
-    return out;
-  }
-
-  private ModbusTCPMaster connect() throws Exception {
-    if (master != null && master.isConnected()) {
-      return master;
-    }
-    disconnect();
-    var m = new ModbusTCPMaster(source.host(), source.port(), timeoutMs, false, false);
-    // j2mod treats 0 retries as its default of 5; one attempt is enough, the scheduler retries.
-    m.setRetries(1);
-    try {
-      m.connect();
-    } catch (Exception e) {
-      m.disconnect();
-      throw new IOException(
-          "cannot connect to modbus " + source.host() + ":" + source.port() + ": " + e.getMessage(),
-          e);
-    }
-    master = m;
-    return m;
-  }
-
-  private void disconnect() {
-    ModbusTCPMaster m = master;
-    master = null;
-    if (m != null) {
-      m.disconnect();
-    }
+  private static String name(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT);
   }
 
   @Override
   public void close() {
-    closed = true;
-    // Not synchronized, and the socket is closed before disconnect(): j2mod's facade methods are
-    // synchronized on the master, so disconnect() alone would wait for a read stuck in the socket.
-    // Closing the socket is what makes that read fail.
-    ModbusTCPMaster m = master;
-    master = null;
-    if (m != null) {
-      try {
-        var transport = m.getTransport();
-        if (transport != null) {
-          transport.close();
-        }
-      } catch (IOException | RuntimeException e) {
-        // closing anyway
-      }
-      m.disconnect();
+    if (closed.compareAndSet(false, true)) {
+      // Not synchronized: a poll may hold the lock, stuck in a read; releasing the endpoint cuts
+      // this collector's request in flight, which is what unblocks it.
+      endpoint.release(this);
     }
   }
 }

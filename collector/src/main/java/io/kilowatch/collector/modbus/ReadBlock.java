@@ -16,7 +16,7 @@ public record ReadBlock(RegisterType type, int start, int count, List<Planned> p
   /** A point with its wire (zero-based) address. */
   public record Planned(ModbusPoint point, int address) {
     public int size() {
-      return point.dataType().registers();
+      return point.registers();
     }
   }
 }

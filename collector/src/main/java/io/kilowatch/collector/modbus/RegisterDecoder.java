@@ -43,7 +43,31 @@ public final class RegisterDecoder {
       case FLOAT32 -> b.getFloat();
       case FLOAT64 -> b.getDouble();
       case BIT -> throw new AssertionError("handled above");
+      case STRING -> throw new IllegalArgumentException("a string is not a number: use text()");
     };
+  }
+
+  /**
+   * Decodes text of {@code n} registers, two characters each, in {@code order} (ABCD: the first
+   * character in the high byte; BADC and DCBA: in the low byte; CDAB and DCBA also reverse the
+   * registers). Characters are ISO-8859-1 (ASCII on every device seen); trailing NULs and spaces
+   * are padding and dropped.
+   */
+  public static String text(int[] registers, int offset, int n, WordOrder order) {
+    if (offset < 0 || offset + n > registers.length) {
+      throw new IllegalArgumentException(
+          "string needs " + n + " registers at " + offset + ", have " + registers.length);
+    }
+    byte[] bytes = bigEndianBytes(registers, offset, n, order);
+    int end = bytes.length;
+    while (end > 0 && (bytes[end - 1] == 0 || bytes[end - 1] == ' ')) {
+      end--;
+    }
+    int nul = 0;
+    while (nul < end && bytes[nul] != 0) {
+      nul++;
+    }
+    return new String(bytes, 0, nul, java.nio.charset.StandardCharsets.ISO_8859_1);
   }
 
   /** The value's bytes, most significant first, from {@code n} registers in {@code order}. */

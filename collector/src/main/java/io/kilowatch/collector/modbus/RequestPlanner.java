@@ -39,8 +39,8 @@ public final class RequestPlanner {
    *     adjacent points, a negative value never merges
    */
   public RequestPlanner(int maxRegisters, int maxBits, int maxGap) {
-    if (maxRegisters < 4 || maxRegisters > MAX_REGISTERS) {
-      throw new IllegalArgumentException("maxRegisters must be 4.." + MAX_REGISTERS);
+    if (maxRegisters < 1 || maxRegisters > MAX_REGISTERS) {
+      throw new IllegalArgumentException("maxRegisters must be 1.." + MAX_REGISTERS);
     }
     if (maxBits < 1 || maxBits > MAX_BITS) {
       throw new IllegalArgumentException("maxBits must be 1.." + MAX_BITS);
@@ -48,6 +48,11 @@ public final class RequestPlanner {
     this.maxRegisters = maxRegisters;
     this.maxBits = maxBits;
     this.maxGap = maxGap;
+  }
+
+  /** A planner for a device's request options. */
+  public static RequestPlanner of(io.kilowatch.config.Source.ModbusRequests requests) {
+    return new RequestPlanner(requests.maxRegistersPerRequest(), MAX_BITS, requests.maxGap());
   }
 
   /** Wire address of a point: {@code ONE} means the map counts from 1. */
@@ -75,7 +80,17 @@ public final class RequestPlanner {
                 + name(p.registerType())
                 + " holds one bit; use dataType bit");
       }
-      if (address < 0 || address + p.dataType().registers() - 1 > 0xFFFF) {
+      if (!bits && p.registers() > maxRegisters) {
+        throw new IllegalArgumentException(
+            "point "
+                + p.name()
+                + " spans "
+                + p.registers()
+                + " registers, more than the "
+                + maxRegisters
+                + " the device takes in one request");
+      }
+      if (address < 0 || address + p.registers() - 1 > 0xFFFF) {
         throw new IllegalArgumentException(
             "point "
                 + p.name()

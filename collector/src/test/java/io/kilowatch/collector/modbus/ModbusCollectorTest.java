@@ -326,6 +326,22 @@ class ModbusCollectorTest {
     assertThatThrownBy(c::poll).isInstanceOf(IOException.class).hasMessageContaining("127.0.0.1");
   }
 
+  /** The cut connection may linger a moment in the kernel (FIN_WAIT) and hold the port. */
+  private static void listenAgain(TcpRelay relay, int port) throws Exception {
+    long deadline = System.nanoTime() + 3_000_000_000L;
+    while (true) {
+      try {
+        relay.listen(port);
+        return;
+      } catch (java.net.BindException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
   @Test
   void reconnectsAfterTheConnectionIsLost() throws Exception {
     image.holding(0, 42);
@@ -342,7 +358,7 @@ class ModbusCollectorTest {
 
       relay.cut();
       assertThatThrownBy(c::poll).isInstanceOf(IOException.class);
-      relay.listen(relayPort);
+      listenAgain(relay, relayPort);
       image.holding(0, 43);
 
       assertThat(only(c.poll(), Quality.GOOD).fields()).containsEntry("a", 43.0);
