@@ -37,6 +37,13 @@ import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransportCo
 final class ClientConnector {
   private static final String NO_PKI_APPLICATION_URI = "urn:kilowatch:collector";
 
+  static {
+    // Aes256_Sha256_RsaPss signs with SHA256withRSA/PSS, which only Bouncy Castle provides.
+    if (java.security.Security.getProvider("BC") == null) {
+      java.security.Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+    }
+  }
+
   private final Source.OpcUa source;
   private final OpcUaOptions options;
   private final Path pkiDir;

@@ -78,7 +78,8 @@ final class ClientPki {
     }
   }
 
-  private static ClientPki load(Path dir) throws IOException {
+  /** Reads (or creates) the PKI in {@code dir} afresh, as a new process would. */
+  static ClientPki load(Path dir) throws IOException {
     Path certFile = dir.resolve("own").resolve("certificate.pem");
     Path keyFile = dir.resolve("own").resolve("private-key.pem");
     KeyPair keyPair;

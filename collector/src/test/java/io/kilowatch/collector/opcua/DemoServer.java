@@ -108,18 +108,6 @@ final class DemoServer implements AutoCloseable {
   }
 
   private Running start(boolean extraNamespaceFirst) throws Exception {
-    Set<EndpointConfig> endpoints = new LinkedHashSet<>();
-    endpoints.add(endpoint(SecurityPolicy.None, MessageSecurityMode.None));
-    if (setup.secure()) {
-      for (SecurityPolicy p :
-          List.of(
-              SecurityPolicy.Basic256Sha256,
-              SecurityPolicy.Aes128_Sha256_RsaOaep,
-              SecurityPolicy.Aes256_Sha256_RsaPss)) {
-        endpoints.add(endpoint(p, MessageSecurityMode.Sign));
-        endpoints.add(endpoint(p, MessageSecurityMode.SignAndEncrypt));
-      }
-    }
     var group =
         DefaultApplicationGroup.createAndInitialize(
             new MemoryTrustListManager(),
@@ -143,6 +131,18 @@ final class DemoServer implements AutoCloseable {
             new CertificateValidator.InsecureCertificateValidator());
     X509Certificate cert =
         group.getCertificateChain(NodeIds.RsaSha256ApplicationCertificateType).orElseThrow()[0];
+    Set<EndpointConfig> endpoints = new LinkedHashSet<>();
+    endpoints.add(endpoint(SecurityPolicy.None, MessageSecurityMode.None, cert));
+    if (setup.secure()) {
+      for (SecurityPolicy p :
+          List.of(
+              SecurityPolicy.Basic256Sha256,
+              SecurityPolicy.Aes128_Sha256_RsaOaep,
+              SecurityPolicy.Aes256_Sha256_RsaPss)) {
+        endpoints.add(endpoint(p, MessageSecurityMode.Sign, cert));
+        endpoints.add(endpoint(p, MessageSecurityMode.SignAndEncrypt, cert));
+      }
+    }
     var limits =
         new OpcUaServerConfigLimits() {
           @Override
@@ -196,9 +196,11 @@ final class DemoServer implements AutoCloseable {
     return new Running(server, namespaces, demo, cert);
   }
 
-  private EndpointConfig endpoint(SecurityPolicy policy, MessageSecurityMode mode) {
+  private EndpointConfig endpoint(
+      SecurityPolicy policy, MessageSecurityMode mode, X509Certificate cert) {
     var b =
         EndpointConfig.newBuilder()
+            .setCertificate(cert)
             .setTransportProfile(TransportProfile.TCP_UASC_UABINARY)
             .setBindAddress("127.0.0.1")
             .setBindPort(port)
