@@ -49,18 +49,23 @@ final class ClientConnector {
   private final Path pkiDir;
   private final Path configDir;
   private final long timeoutMs;
+  private final long keepAliveMs;
 
   /**
    * @param pkiDir where the application certificate and trust list live (absolute or relative to
    *     the working directory)
    * @param configDir the configuration file's directory, for relative user certificate paths
+   * @param timeoutMs bound on each request and on each step of connecting
+   * @param keepAliveMs how long a keep-alive may take before the session counts as lost
    */
-  ClientConnector(Source.OpcUa source, Path pkiDir, Path configDir, long timeoutMs) {
+  ClientConnector(
+      Source.OpcUa source, Path pkiDir, Path configDir, long timeoutMs, long keepAliveMs) {
     this.source = source;
     this.options = source.options();
     this.pkiDir = pkiDir;
     this.configDir = configDir;
     this.timeoutMs = timeoutMs;
+    this.keepAliveMs = keepAliveMs;
   }
 
   static SecurityPolicy policyOf(Source.SecurityPolicy p) {
@@ -111,8 +116,8 @@ final class ClientConnector {
             .setIdentityProvider(identity(validator))
             .setRequestTimeout(uint(timeoutMs))
             // A dead server is noticed within about two keep-alives, not after minutes.
-            .setKeepAliveInterval(uint(Math.max(1000, Math.min(5000, timeoutMs))))
-            .setKeepAliveTimeout(uint(timeoutMs))
+            .setKeepAliveInterval(uint(Math.max(1000, Math.min(5000, keepAliveMs))))
+            .setKeepAliveTimeout(uint(Math.max(500, keepAliveMs)))
             .setKeepAliveFailuresAllowed(uint(1));
     if (pki != null) {
       builder

@@ -75,6 +75,7 @@ public final class OpcUaCollector implements DeviceCollector {
   private static final Logger log = LoggerFactory.getLogger(OpcUaCollector.class);
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+  private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(10);
 
   /** Values held between polls before the oldest are dropped (a stalled sink must not OOM us). */
   static final int MAX_QUEUED = 100_000;
@@ -86,12 +87,25 @@ public final class OpcUaCollector implements DeviceCollector {
   private final Clock clock;
   private final List<PointRef> points = new ArrayList<>();
   private final long timeoutMs;
+
+  /**
+   * Bound on each step of opening a session. Longer than a poll: opening goes on in the background
+   * across polls (see {@link #openSession()}), and a cold JVM or a busy server may need seconds.
+   */
+  private final long setupTimeoutMs;
+
   private final double samplingMs;
   private final PointErrorLog errorLog;
   private final ClientConnector connector;
   private final AtomicLong notifications = new AtomicLong();
   private volatile Session session;
   private volatile boolean closed;
+
+  /** A session being opened in the background; survives a poll that gave up waiting for it. */
+  private java.util.concurrent.CompletableFuture<Session> connecting;
+
+  /** What the session being opened is doing, for "still connecting" messages. */
+  private volatile String stage = "";
 
   /** A profile point and how it names its node. */
   private record PointRef(OpcUaPoint point, NodeIdTemplate nodeId, BrowsePath path) {
@@ -140,6 +154,7 @@ public final class OpcUaCollector implements DeviceCollector {
             ? device.timeout()
             : DEFAULT_TIMEOUT;
     this.timeoutMs = t.toMillis();
+    this.setupTimeoutMs = Math.max(timeoutMs, SETUP_TIMEOUT.toMillis());
     Duration interval =
         device.interval() != null && device.interval().isPositive()
             ? device.interval()
@@ -149,7 +164,8 @@ public final class OpcUaCollector implements DeviceCollector {
     this.errorLog = new PointErrorLog(device.id());
     Path configDir =
         site != null && site.source() != null ? site.source().toAbsolutePath().getParent() : null;
-    this.connector = new ClientConnector(source, pkiDir(site, configDir), configDir, timeoutMs);
+    this.connector =
+        new ClientConnector(source, pkiDir(site, configDir), configDir, setupTimeoutMs, timeoutMs);
   }
 
   /** {@code pkiDir} from the source, else {@code <dataDir>/opcua/pki}. */
@@ -199,7 +215,7 @@ public final class OpcUaCollector implements DeviceCollector {
       s = null;
     }
     if (s == null) {
-      s = connect();
+      s = openSession();
     }
     return options.mode() == OpcUaOptions.Mode.POLL ? read(s) : assemble(s.drain(), s.errors);
   }
@@ -246,12 +262,60 @@ public final class OpcUaCollector implements DeviceCollector {
     }
   }
 
+  /**
+   * The session being opened, waiting at most three quarters of the poll timeout. Opening a session
+   * (discovery, handshake, namespace table, browsing, creating fifty monitored items) can take
+   * longer than one poll may, above all when many devices start at once on a busy machine: it then
+   * goes on in the background, this poll fails with "still connecting", and a later poll picks the
+   * session up, instead of the scheduler killing every attempt at the timeout.
+   */
+  private Session openSession() throws Exception {
+    if (connecting == null) {
+      var f = new java.util.concurrent.CompletableFuture<Session>();
+      connecting = f;
+      Thread.ofVirtual()
+          .name("opcua-connect-" + device.id())
+          .start(
+              () -> {
+                try {
+                  f.complete(connect());
+                } catch (Throwable t) {
+                  f.completeExceptionally(t);
+                }
+              });
+    }
+    try {
+      Session s = connecting.get(Math.max(1, timeoutMs * 3 / 4), TimeUnit.MILLISECONDS);
+      connecting = null;
+      session = s;
+      if (closed) {
+        disconnect();
+        throw new IllegalStateException("collector of " + device.id() + " is closed");
+      }
+      return s;
+    } catch (TimeoutException e) {
+      throw new IOException("still connecting to " + source.endpoint() + " (" + stage + ")");
+    } catch (ExecutionException e) {
+      connecting = null;
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
   private Session connect() throws Exception {
+    if (closed) {
+      throw new IllegalStateException("collector of " + device.id() + " is closed");
+    }
+    stage = "opening a session";
     OpcUaClient client = connector.connect();
     Session s = new Session(client);
     try {
-      NamespaceTable table = await(client.readNamespaceTableAsync(), "reading the namespace table");
-      BrowsePathResolver browser = new BrowsePathResolver(client, table, timeoutMs);
+      stage = "reading the namespace table";
+      NamespaceTable table =
+          await(client.readNamespaceTableAsync(), "reading the namespace table", setupTimeoutMs);
+      BrowsePathResolver browser = new BrowsePathResolver(client, table, setupTimeoutMs);
       for (PointRef ref : points) {
         if (ref.nodeId() != null) {
           ref.nodeId()
@@ -267,6 +331,7 @@ public final class OpcUaCollector implements DeviceCollector {
           }
         }
       }
+      stage = "reading operation limits";
       if (options.mode() == OpcUaOptions.Mode.POLL) {
         s.maxNodesPerRead =
             limit(client, NodeIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead);
@@ -278,9 +343,8 @@ public final class OpcUaCollector implements DeviceCollector {
       client.disconnectAsync();
       throw e;
     }
-    session = s;
     if (closed) {
-      disconnect();
+      client.disconnectAsync();
       throw new IllegalStateException("collector of " + device.id() + " is closed");
     }
     return s;
@@ -290,7 +354,10 @@ public final class OpcUaCollector implements DeviceCollector {
   private int limit(OpcUaClient client, NodeId node) throws InterruptedException {
     try {
       DataValue v =
-          await(client.readValuesAsync(0.0, TimestampsToReturn.Neither, List.of(node)), "limits")
+          await(
+                  client.readValuesAsync(0.0, TimestampsToReturn.Neither, List.of(node)),
+                  "limits",
+                  setupTimeoutMs)
               .getFirst();
       Object o = v.getValue() != null ? v.getValue().getValue() : null;
       return v.getStatusCode() != null && v.getStatusCode().isGood() && o instanceof Number n
@@ -345,7 +412,11 @@ public final class OpcUaCollector implements DeviceCollector {
     if (perCall > 0) {
       subscription.setMaxMonitoredItemsPerCall(uint(perCall));
     }
-    await(subscription.createAsync().toCompletableFuture(), "creating the subscription");
+    stage = "creating the subscription";
+    await(
+        subscription.createAsync().toCompletableFuture(),
+        "creating the subscription",
+        setupTimeoutMs);
     s.subscription = subscription;
     var items = new ArrayList<OpcUaMonitoredItem>();
     s.resolved.forEach(
@@ -367,9 +438,11 @@ public final class OpcUaCollector implements DeviceCollector {
           item.setUserObject(ref);
           items.add(item);
         });
+    stage = "creating " + items.size() + " monitored items";
     subscription.addMonitoredItems(items);
     // Blocking, but each request is bounded by the client's request timeout.
     subscription.createMonitoredItems();
+    stage = "subscribed";
     Instant now = clock.instant();
     for (OpcUaMonitoredItem item : items) {
       PointRef ref = (PointRef) item.getUserObject().orElseThrow();
@@ -398,7 +471,8 @@ public final class OpcUaCollector implements DeviceCollector {
       List<NodeId> ids = chunk.stream().map(s.resolved::get).toList();
       List<DataValue> values;
       try {
-        values = await(s.client.readValuesAsync(0.0, TimestampsToReturn.Both, ids), "read");
+        values =
+            await(s.client.readValuesAsync(0.0, TimestampsToReturn.Both, ids), "read", timeoutMs);
       } catch (IOException e) {
         disconnect();
         throw new IOException(
@@ -497,7 +571,8 @@ public final class OpcUaCollector implements DeviceCollector {
     return OpcUaErrors.statusName(status);
   }
 
-  private <T> T await(java.util.concurrent.CompletableFuture<T> f, String what)
+  private static <T> T await(
+      java.util.concurrent.CompletableFuture<T> f, String what, long timeoutMs)
       throws IOException, InterruptedException {
     try {
       return f.get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -526,6 +601,11 @@ public final class OpcUaCollector implements DeviceCollector {
   @Override
   public void close() {
     closed = true;
+    var pending = connecting;
+    if (pending != null) {
+      // A session that opens after close is dropped at once.
+      pending.thenAccept(s -> s.client.disconnectAsync());
+    }
     disconnect();
   }
 

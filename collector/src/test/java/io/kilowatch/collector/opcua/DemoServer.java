@@ -84,7 +84,7 @@ final class DemoServer implements AutoCloseable {
   }
 
   private final Setup setup;
-  private final int port;
+  private int port;
   private final Map<String, DataValue> current = new ConcurrentHashMap<>();
   private volatile Running running;
 
@@ -100,11 +100,21 @@ final class DemoServer implements AutoCloseable {
 
   DemoServer(Setup setup) throws Exception {
     this.setup = setup;
-    try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
     current.putAll(setup.variables());
-    running = start(false);
+    // A free port can be taken by another process between probing and binding: try another.
+    for (int attempt = 1; ; attempt++) {
+      try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = s.getLocalPort();
+      }
+      try {
+        running = start(false);
+        return;
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
   }
 
   private Running start(boolean extraNamespaceFirst) throws Exception {
