@@ -102,7 +102,7 @@ public final class OpcUaCollector implements DeviceCollector {
   private volatile boolean closed;
 
   /** A session being opened in the background; survives a poll that gave up waiting for it. */
-  private java.util.concurrent.CompletableFuture<Session> connecting;
+  private volatile java.util.concurrent.CompletableFuture<Session> connecting;
 
   /** What the session being opened is doing, for "still connecting" messages. */
   private volatile String stage = "";
