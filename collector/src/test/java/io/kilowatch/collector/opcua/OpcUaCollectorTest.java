@@ -36,7 +36,10 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpcUaCollectorTest {
   private static final String NS = "nsu=" + DemoServer.DEMO_URI + ";s=";
-  private static final Duration WAIT = Duration.ofSeconds(3);
+
+  /** Ample for a cold JVM on a busy machine; passing runs take a fraction of it. */
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
   private static final Instant SOURCE_TIME = Instant.parse("2020-01-01T00:00:00Z");
   private static final Instant SERVER_TIME = Instant.parse("2021-01-01T00:00:00Z");
 
@@ -241,6 +244,37 @@ class OpcUaCollectorTest {
     assertThat(Polls.values(seen, "pressure_raw")).contains(100.0, 100.4, 101.5);
     assertThat(Polls.values(seen, "pressure_kpa")).containsExactly(100.0, 101.5);
     server.set("cdu-7/Pressure", new DataValue(new Variant(100.0)));
+  }
+
+  @Test
+  void percentDeadbandOnANodeWithoutRangeIsABadPointWhileTheOthersFlow() throws Exception {
+    var percent =
+        new OpcUaPoint(
+            "level",
+            NS + "{device}/Level",
+            "%",
+            PointKind.GAUGE,
+            "cooling_loop",
+            "level_pct",
+            Map.of(),
+            null,
+            new Profile.Deadband(Profile.DeadbandType.PERCENT, 2));
+    var c =
+        collector(
+            List.of(percent, point("supply", NS + "{device}/SecondarySupplyTemp", "supply_temp_c")),
+            options(OpcUaOptions.Mode.SUBSCRIBE, OpcUaOptions.Timestamps.SOURCE));
+
+    List<Sample> samples =
+        Polls.until(
+            c,
+            WAIT,
+            s ->
+                Polls.has(s, "supply_temp_c", Quality.GOOD)
+                    && Polls.has(s, "level_pct", Quality.BAD));
+
+    assertThat(Polls.has(samples, "supply_temp_c", 18.5)).isTrue();
+    assertThat(Polls.has(samples, "level_pct", Quality.BAD)).isTrue();
+    assertThat(c.pointErrors().get("level")).contains("when subscribing to");
   }
 
   @Test

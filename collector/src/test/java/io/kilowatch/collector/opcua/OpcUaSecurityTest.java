@@ -161,7 +161,7 @@ class OpcUaSecurityTest {
             trustingPki,
             OpcUaOptions.Mode.SUBSCRIBE);
 
-    var samples = Polls.until(c, Duration.ofSeconds(3), s -> Polls.has(s, "supply_temp_c", 21.0));
+    var samples = Polls.until(c, Duration.ofSeconds(10), s -> Polls.has(s, "supply_temp_c", 21.0));
 
     assertThat(Polls.values(samples, "supply_temp_c")).contains(21.0);
   }
