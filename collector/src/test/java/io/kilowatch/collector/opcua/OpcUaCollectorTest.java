@@ -143,7 +143,7 @@ class OpcUaCollectorTest {
   void pollingReadsInBatchesWithinTheServerLimitAndKeepsEachStatus() throws Exception {
     var c = collector(MIXED, options(OpcUaOptions.Mode.POLL, OpcUaOptions.Timestamps.SOURCE));
 
-    List<Sample> samples = c.poll();
+    List<Sample> samples = Polls.once(c);
 
     Sample good = only(samples, Quality.GOOD);
     assertThat(good.measurement()).isEqualTo("cooling_loop");
@@ -292,7 +292,7 @@ class OpcUaCollectorTest {
                 pathPoint("nowhere", "Objects/{device}/NoSuchThing", "nowhere")),
             options(OpcUaOptions.Mode.POLL, OpcUaOptions.Timestamps.SOURCE));
 
-    List<Sample> samples = c.poll();
+    List<Sample> samples = Polls.once(c);
 
     assertThat(Polls.fields(samples, Quality.GOOD))
         .containsExactlyInAnyOrderEntriesOf(
@@ -307,7 +307,7 @@ class OpcUaCollectorTest {
     var points = List.of(point("stamped", NS + "{device}/Stamped", "stamped"));
     var bySource =
         collector(points, options(OpcUaOptions.Mode.POLL, OpcUaOptions.Timestamps.SOURCE));
-    assertThat(only(bySource.poll(), Quality.GOOD).time()).isEqualTo(SOURCE_TIME);
+    assertThat(only(Polls.once(bySource), Quality.GOOD).time()).isEqualTo(SOURCE_TIME);
     bySource.close();
 
     var byServer =
@@ -350,7 +350,7 @@ class OpcUaCollectorTest {
             "secret",
             options(OpcUaOptions.Mode.POLL, OpcUaOptions.Timestamps.SOURCE));
 
-    assertThat(only(c.poll(), Quality.GOOD).fields()).containsEntry("supply_temp_c", 18.5);
+    assertThat(only(Polls.once(c), Quality.GOOD).fields()).containsEntry("supply_temp_c", 18.5);
   }
 
   @Test
@@ -367,7 +367,7 @@ class OpcUaCollectorTest {
             null,
             OpcUaOptions.DEFAULTS);
 
-    assertThatThrownBy(c::poll).isInstanceOf(IOException.class).hasMessageContaining("127.0.0.1");
+    assertThat(Polls.failure(c)).isInstanceOf(IOException.class).hasMessageContaining("127.0.0.1");
   }
 
   @Test

@@ -34,6 +34,38 @@ final class Polls {
     }
   }
 
+  /**
+   * The samples of the first poll that does not fail with "still connecting" (sessions open in the
+   * background, which takes seconds in a cold JVM), waiting at most 10 s.
+   */
+  static List<Sample> once(DeviceCollector c) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (true) {
+      try {
+        return c.poll();
+      } catch (java.io.IOException e) {
+        if (!stillConnecting(e) || System.nanoTime() > deadline) {
+          throw e;
+        }
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** The first failure of a poll other than "still connecting", or null if a poll succeeded. */
+  static Exception failure(DeviceCollector c) throws InterruptedException {
+    try {
+      once(c);
+      return null;
+    } catch (Exception e) {
+      return e;
+    }
+  }
+
+  private static boolean stillConnecting(Exception e) {
+    return e.getMessage() != null && e.getMessage().startsWith("still connecting");
+  }
+
   /** Whether some sample of that quality carries {@code field}. */
   static boolean has(List<Sample> samples, String field, Quality q) {
     return samples.stream().anyMatch(s -> s.quality() == q && s.fields().containsKey(field));
