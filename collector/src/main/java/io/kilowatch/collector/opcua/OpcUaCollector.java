@@ -43,7 +43,6 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
-import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UInteger;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.DataChangeTrigger;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.DeadbandType;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
@@ -567,10 +566,6 @@ public final class OpcUaCollector implements DeviceCollector {
         : t.getJavaInstant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
   }
 
-  static String statusName(StatusCode status) {
-    return OpcUaErrors.statusName(status);
-  }
-
   private static <T> T await(
       java.util.concurrent.CompletableFuture<T> f, String what, long timeoutMs)
       throws IOException, InterruptedException {
@@ -607,10 +602,5 @@ public final class OpcUaCollector implements DeviceCollector {
       pending.thenAccept(s -> s.client.disconnectAsync());
     }
     disconnect();
-  }
-
-  /** For tests: the number of values that were refused a UInteger. */
-  static UInteger queueSizeOf(OpcUaOptions o) {
-    return uint(o.queueSize());
   }
 }
