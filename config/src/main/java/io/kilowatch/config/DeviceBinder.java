@@ -31,7 +31,21 @@ final class DeviceBinder {
           "pauseBetweenRequests",
           "requestTimeout");
   static final Set<String> OPCUA_KEYS =
-      Set.of("type", "endpoint", "securityPolicy", "username", "password");
+      Set.of(
+          "type",
+          "endpoint",
+          "securityPolicy",
+          "username",
+          "password",
+          "mode",
+          "securityMode",
+          "samplingInterval",
+          "queueSize",
+          "timestamps",
+          "userCertificate",
+          "userPrivateKey",
+          "trustOnFirstUse",
+          "pkiDir");
   static final Set<String> DCGM_KEYS = Set.of("type", "url");
 
   /** Without a valid type no key can be called unknown, so any source key is let through. */
@@ -213,9 +227,76 @@ final class DeviceBinder {
         binder.problem(passwordAt, "a password needs a username");
       }
     }
-    return endpoint == null || policy == null
+    OpcUaOptions options = opcUaOptions(f, policy);
+    return endpoint == null || policy == null || options == null
         ? null
-        : new Source.OpcUa(endpoint, policy, username, password);
+        : new Source.OpcUa(endpoint, policy, username, password, options);
+  }
+
+  private OpcUaOptions opcUaOptions(Fields f, Source.SecurityPolicy policy) {
+    var mode = f.optionalEnum("mode", OpcUaOptions.Mode.class, OpcUaOptions.Mode.SUBSCRIBE);
+    var securityMode = f.optionalEnum("securityMode", OpcUaOptions.SecurityMode.class, null);
+    if (securityMode != null && policy != null) {
+      boolean none = policy == Source.SecurityPolicy.NONE;
+      if (none && securityMode != OpcUaOptions.SecurityMode.NONE) {
+        binder.problem(
+            f.get("securityMode"),
+            "needs a securityPolicy other than none (e.g. basic256sha256) to sign or encrypt");
+      } else if (!none && securityMode == OpcUaOptions.SecurityMode.NONE) {
+        binder.problem(
+            f.get("securityMode"), "none is only valid with securityPolicy: none; use sign");
+      }
+    }
+    Duration sampling = f.optionalDuration("samplingInterval", null);
+    Integer queueSize = f.optionalInt("queueSize", OpcUaOptions.DEFAULT_QUEUE_SIZE, 1, 10_000);
+    var timestamps =
+        f.optionalEnum("timestamps", OpcUaOptions.Timestamps.class, OpcUaOptions.Timestamps.SOURCE);
+    java.nio.file.Path cert = path(f, "userCertificate");
+    java.nio.file.Path key = path(f, "userPrivateKey");
+    if (f.has("userCertificate") != f.has("userPrivateKey")) {
+      String present = f.has("userCertificate") ? "userCertificate" : "userPrivateKey";
+      binder.problem(
+          f.get(present), "userCertificate and userPrivateKey go together (X.509 login)");
+    }
+    if (f.has("userCertificate") && f.has("username")) {
+      binder.problem(
+          f.get("userCertificate"), "log in with a username or a userCertificate, not both");
+    }
+    Boolean tofu = bool(f, "trustOnFirstUse");
+    java.nio.file.Path pki = path(f, "pkiDir");
+    if (mode == null || queueSize == null || timestamps == null || tofu == null) {
+      return null;
+    }
+    return new OpcUaOptions(
+        mode, securityMode, sampling, queueSize, timestamps, cert, key, tofu, pki);
+  }
+
+  private java.nio.file.Path path(Fields f, String key) {
+    String text = f.optionalString(key, null);
+    if (text == null) {
+      return null;
+    }
+    try {
+      return java.nio.file.Path.of(text);
+    } catch (java.nio.file.InvalidPathException e) {
+      binder.problem(f.get(key), "not a valid path: " + e.getReason());
+      return null;
+    }
+  }
+
+  private Boolean bool(Fields f, String key) {
+    String text = f.optionalString(key, "false");
+    if (text == null) {
+      return null;
+    }
+    return switch (text.strip()) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> {
+        binder.problem(f.get(key), "expected true or false, got " + Binder.shown(f.get(key)));
+        yield null;
+      }
+    };
   }
 
   private Source dcgm(Fields f) {

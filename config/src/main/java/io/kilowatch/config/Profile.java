@@ -223,6 +223,16 @@ public sealed interface Profile {
     }
   }
 
+  /**
+   * One OPC UA variable.
+   *
+   * @param nodeId {@code ns=…;…} or {@code nsu=<uri>;…}; {@code null} when {@code browsePath} names
+   *     the node
+   * @param browsePath browse names from the Objects folder, e.g. {@code Objects/{device}/Flow},
+   *     resolved on connect; {@code null} when {@code nodeId} names the node
+   * @param deadband changes smaller than this are not reported by a subscription; {@code null} for
+   *     every change
+   */
   record OpcUaPoint(
       String name,
       String nodeId,
@@ -230,10 +240,34 @@ public sealed interface Profile {
       PointKind kind,
       String measurement,
       String field,
-      Map<String, String> tags)
+      Map<String, String> tags,
+      String browsePath,
+      Deadband deadband)
       implements Point {
     public OpcUaPoint {
       tags = Map.copyOf(tags);
     }
+
+    /** A point named by node id, reporting every change. */
+    public OpcUaPoint(
+        String name,
+        String nodeId,
+        String unit,
+        PointKind kind,
+        String measurement,
+        String field,
+        Map<String, String> tags) {
+      this(name, nodeId, unit, kind, measurement, field, tags, null, null);
+    }
+  }
+
+  /**
+   * An OPC UA data-change deadband: absolute in the value's unit, or percent of the node's EURange.
+   */
+  record Deadband(DeadbandType type, double value) {}
+
+  enum DeadbandType {
+    ABSOLUTE,
+    PERCENT
   }
 }

@@ -31,7 +31,8 @@ final class ProfileBinder {
       union(
           COMMON_POINT_KEYS,
           Set.of("registerType", "address", "dataType", "wordOrder", "scale", "offset", "length"));
-  static final Set<String> OPCUA_POINT_KEYS = union(COMMON_POINT_KEYS, Set.of("nodeId"));
+  static final Set<String> OPCUA_POINT_KEYS =
+      union(COMMON_POINT_KEYS, Set.of("nodeId", "browsePath", "deadband"));
 
   /** A profile's {@code source}: only protocols whose points need mapping have profiles. */
   enum ProfileSource {
@@ -335,7 +336,15 @@ final class ProfileBinder {
       return null;
     }
     Common c = common(f, checks);
-    String nodeId = f.requireString("nodeId");
+    if (f.has("nodeId") == f.has("browsePath")) {
+      binder.problem(
+          f.has("nodeId") ? f.get("browsePath") : f.missing("nodeId"),
+          f.has("nodeId")
+              ? "give nodeId or browsePath, not both"
+              : "is required (or browsePath, e.g. Objects/{device}/SupplyTemp)");
+      return null;
+    }
+    String nodeId = f.optionalString("nodeId", null);
     if (nodeId != null && !NODE_ID.matcher(nodeId).matches()) {
       binder.problem(
           f.get("nodeId"),
@@ -343,10 +352,58 @@ final class ProfileBinder {
               + Binder.shown(f.get("nodeId")));
       return null;
     }
-    return nodeId == null
+    String browsePath = f.optionalString("browsePath", null);
+    if (browsePath != null
+        && java.util.Arrays.stream(browsePath.strip().replaceFirst("^/", "").split("/", -1))
+            .anyMatch(String::isBlank)) {
+      binder.problem(
+          f.get("browsePath"),
+          "expected browse names separated by '/', e.g. Objects/{device}/SupplyTemp, got "
+              + Binder.shown(f.get("browsePath")));
+      return null;
+    }
+    Profile.Deadband deadband = deadband(f);
+    if (f.has("deadband") && deadband == null) {
+      return null;
+    }
+    return nodeId == null && browsePath == null
         ? null
         : new Profile.OpcUaPoint(
-            c.name(), nodeId, c.unit(), c.kind(), c.measurement(), c.field(), c.tags());
+            c.name(),
+            nodeId,
+            c.unit(),
+            c.kind(),
+            c.measurement(),
+            c.field(),
+            c.tags(),
+            browsePath,
+            deadband);
+  }
+
+  /** {@code 0.5} is absolute (in the point's unit); {@code 2%} is percent of the EURange. */
+  private Profile.Deadband deadband(Fields f) {
+    String text = f.optionalString("deadband", null);
+    if (text == null) {
+      return null;
+    }
+    String t = text.strip();
+    boolean percent = t.endsWith("%");
+    double value;
+    try {
+      value = Double.parseDouble(percent ? t.substring(0, t.length() - 1).strip() : t);
+    } catch (NumberFormatException e) {
+      value = Double.NaN;
+    }
+    if (!(value >= 0) || (percent && value > 100) || Double.isInfinite(value)) {
+      binder.problem(
+          f.get("deadband"),
+          "expected a non-negative number (absolute, e.g. 0.2) or a percentage of the range"
+              + " (e.g. 2%), got "
+              + Binder.shown(f.get("deadband")));
+      return null;
+    }
+    return new Profile.Deadband(
+        percent ? Profile.DeadbandType.PERCENT : Profile.DeadbandType.ABSOLUTE, value);
   }
 
   private static Set<String> union(Set<String> a, Set<String> b) {

@@ -58,9 +58,26 @@ public sealed interface Source {
    *
    * @param username {@code null} for anonymous; the password comes from the environment via {@code
    *     ${VAR}}
+   * @param options reading mode, message security, certificates; never {@code null}
    */
-  record OpcUa(URI endpoint, SecurityPolicy securityPolicy, String username, String password)
+  record OpcUa(
+      URI endpoint,
+      SecurityPolicy securityPolicy,
+      String username,
+      String password,
+      OpcUaOptions options)
       implements Source {
+    public OpcUa {
+      if (options == null) {
+        options = OpcUaOptions.DEFAULTS;
+      }
+    }
+
+    /** With the default options: subscriptions, no certificates. */
+    public OpcUa(URI endpoint, SecurityPolicy securityPolicy, String username, String password) {
+      this(endpoint, securityPolicy, username, password, OpcUaOptions.DEFAULTS);
+    }
+
     /** Masks the password so logging a config never leaks it. */
     @Override
     public String toString() {
@@ -72,6 +89,8 @@ public sealed interface Source {
           + username
           + ", password="
           + (password == null ? "null" : "****")
+          + ", options="
+          + options
           + "]";
     }
   }

@@ -28,6 +28,9 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 final class CduNamespace extends ManagedNamespaceWithLifecycle {
   static final String URI = "urn:kilowatch:demo";
 
+  /** The loop's fill pressure at the pump inlet; the pump adds the differential on top. */
+  static final double RETURN_PRESSURE_KPA = 120;
+
   /**
    * One published CDU variable: its browse name, OPC UA data type and where its value comes from.
    */
@@ -39,7 +42,11 @@ final class CduNamespace extends ManagedNamespaceWithLifecycle {
           new Point("PrimaryReturnTemp", NodeIds.Double, CduReading::primaryReturnC),
           new Point("SecondarySupplyTemp", NodeIds.Double, CduReading::secondarySupplyC),
           new Point("SecondaryReturnTemp", NodeIds.Double, CduReading::secondaryReturnC),
+          new Point("DeltaT", NodeIds.Double, c -> c.secondaryReturnC() - c.secondarySupplyC()),
           new Point("SecondaryFlow", NodeIds.Double, CduReading::secondaryFlowLpm),
+          new Point(
+              "SupplyPressure", NodeIds.Double, c -> RETURN_PRESSURE_KPA + c.diffPressureKpa()),
+          new Point("ReturnPressure", NodeIds.Double, c -> RETURN_PRESSURE_KPA),
           new Point("DiffPressure", NodeIds.Double, CduReading::diffPressureKpa),
           new Point("PumpSpeed", NodeIds.Double, CduReading::pumpSpeedPct),
           new Point("HeatRemoved", NodeIds.Double, CduReading::heatRemovedKw),

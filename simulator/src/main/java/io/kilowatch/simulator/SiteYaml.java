@@ -148,7 +148,8 @@ final class SiteYaml {
     point(3, "voltage-l1", 6, "float32", "cdab", "unit: V, field: voltage_v, tags: {phase: l1}");
     point(3, "frequency", 8, "float32", "cdab", "unit: Hz, field: frequency_hz");
     line(1, "# {device} in a node id is replaced by the polled device's id, so one profile");
-    line(1, "# serves every CDU.");
+    line(1, "# serves every CDU. Same points and fields as config/profiles/cdu-generic.yaml,");
+    line(1, "# named by namespace URI instead of browse path.");
     line(1, "- id: demo-cdu");
     line(1, "  source: opcua");
     line(1, "  points:");
@@ -156,14 +157,17 @@ final class SiteYaml {
     opcua("primary-return", "PrimaryReturnTemp", "degC", "primary_return_temp_c", true, false);
     opcua("supply", "SecondarySupplyTemp", "degC", "supply_temp_c", true, false);
     opcua("return", "SecondaryReturnTemp", "degC", "return_temp_c", true, false);
+    opcua("delta-t", "DeltaT", "K", "delta_t_k", true, false);
     opcua("flow", "SecondaryFlow", "L/min", "flow_lpm", true, false);
+    opcua("supply-pressure", "SupplyPressure", "kPa", "supply_pressure_kpa", true, false);
+    opcua("return-pressure", "ReturnPressure", "kPa", "return_pressure_kpa", true, false);
     opcua("diff-pressure", "DiffPressure", "kPa", "diff_pressure_kpa", true, false);
     opcua("pump-speed", "PumpSpeed", "%", "pump_speed_pct", true, false);
     opcua("heat-removed", "HeatRemoved", "kW", "heat_removed_kw", true, false);
     opcua("reservoir-level", "ReservoirLevel", "%", "reservoir_level_pct", true, false);
     opcua("leak-state", "LeakState", "1", "leak_state", true, false);
-    opcua("power", "Power", "W", "power_w", false, false);
-    opcua("energy", "Energy", "kWh", "energy_kwh", false, true);
+    opcua("power", "Power", "W", "power_w", true, false);
+    opcua("energy", "Energy", "kWh", "energy_kwh", true, true);
   }
 
   private void point(

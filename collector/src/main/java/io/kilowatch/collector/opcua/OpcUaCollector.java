@@ -6,6 +6,7 @@ import io.kilowatch.collector.DeviceCollector;
 import io.kilowatch.collector.PointErrorLog;
 import io.kilowatch.collector.Readings;
 import io.kilowatch.config.Device;
+import io.kilowatch.config.OpcUaOptions;
 import io.kilowatch.config.Profile;
 import io.kilowatch.config.Profile.OpcUaPoint;
 import io.kilowatch.config.SiteConfig;
@@ -14,67 +15,112 @@ import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.milo.opcua.sdk.client.DiscoveryClient;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
-import org.eclipse.milo.opcua.sdk.client.OpcUaClientConfig;
-import org.eclipse.milo.opcua.sdk.client.identity.AnonymousProvider;
-import org.eclipse.milo.opcua.sdk.client.identity.IdentityProvider;
-import org.eclipse.milo.opcua.sdk.client.identity.UsernameProvider;
+import org.eclipse.milo.opcua.sdk.client.SessionActivityListener;
+import org.eclipse.milo.opcua.sdk.client.UaSession;
+import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaMonitoredItem;
+import org.eclipse.milo.opcua.sdk.client.subscriptions.OpcUaSubscription;
 import org.eclipse.milo.opcua.stack.core.NamespaceTable;
-import org.eclipse.milo.opcua.stack.core.StatusCodes;
-import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
+import org.eclipse.milo.opcua.stack.core.NodeIds;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
-import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
-import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.DataChangeTrigger;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.DeadbandType;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
-import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
-import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
-import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransport;
-import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransportConfig;
+import org.eclipse.milo.opcua.stack.core.types.structured.DataChangeFilter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Polls an OPC UA server with one batched Read per poll over one session, opened lazily and again
- * after a failure. Each value's StatusCode becomes its quality: Good, Uncertain, or Bad (stored as
- * BAD, never as a good number). A node that is missing, or whose namespace URI the server does not
- * know, is a BAD point; the others still flow.
+ * Reads an OPC UA server over one session, by subscription (default) or by batched Read.
  *
- * <p>Security: policy None, anonymous or user name and password. Other policies are refused at
- * construction with a clear message until certificate handling lands.
+ * <p><b>Push through the poll model.</b> With subscriptions the server pushes changes at any time;
+ * they are queued as they arrive and {@link #poll()} hands over everything received since the
+ * previous poll, each value stamped with its own timestamp. The scheduler thus keeps one model for
+ * every protocol: its poll interval becomes how often queued values are flushed to the store, a
+ * failed poll (no session, cannot reconnect) still makes the device DOWN with backoff, and a device
+ * whose values do not change stays UP with nothing to store.
+ *
+ * <p><b>Reconnects.</b> A session that goes inactive (server restart, network loss, missed
+ * keep-alives) or a subscription the server stops serving marks the session lost; the next poll
+ * drops it and opens a fresh one, re-reading the namespace table, resolving {@code nsu=} ids and
+ * browse paths again (a restarted server may number its namespaces differently) and re-creating
+ * every monitored item.
+ *
+ * <p><b>Quality.</b> Each value's StatusCode becomes its quality: Good, Uncertain, or Bad (stored
+ * as BAD, never as a good number). A node that is missing, whose namespace URI the server does not
+ * know, or that the server refuses to monitor is a BAD point; the others still flow.
  */
 public final class OpcUaCollector implements DeviceCollector {
+  private static final Logger log = LoggerFactory.getLogger(OpcUaCollector.class);
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+  private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(10);
+
+  /** Values held between polls before the oldest are dropped (a stalled sink must not OOM us). */
+  static final int MAX_QUEUED = 100_000;
 
   private final Device device;
   private final Source.OpcUa source;
+  private final OpcUaOptions options;
   private final SiteConfig site;
   private final Clock clock;
-  private final Map<OpcUaPoint, NodeIdTemplate> nodes = new LinkedHashMap<>();
+  private final List<PointRef> points = new ArrayList<>();
   private final long timeoutMs;
+
+  /**
+   * Bound on each step of opening a session. Longer than a poll: opening goes on in the background
+   * across polls (see {@link #openSession()}), and a cold JVM or a busy server may need seconds.
+   */
+  private final long setupTimeoutMs;
+
+  private final double samplingMs;
   private final PointErrorLog errorLog;
-  private volatile Connection connection;
+  private final ClientConnector connector;
+  private final AtomicLong notifications = new AtomicLong();
+  private volatile Session session;
   private volatile boolean closed;
 
-  /** A session and the node ids resolved against its server's namespace table. */
-  private record Connection(OpcUaClient client, Map<OpcUaPoint, Optional<NodeId>> resolved) {}
+  /** A session being opened in the background; survives a poll that gave up waiting for it. */
+  private volatile java.util.concurrent.CompletableFuture<Session> connecting;
+
+  /** What the session being opened is doing, for "still connecting" messages. */
+  private volatile String stage = "";
+
+  /** A profile point and how it names its node. */
+  private record PointRef(OpcUaPoint point, NodeIdTemplate nodeId, BrowsePath path) {
+    String ref() {
+      return nodeId != null ? nodeId.text() : path.text();
+    }
+  }
+
+  /** A value as it arrived, or a point that could not be set up ({@code why} not null). */
+  private record Arrival(PointRef ref, DataValue value, Instant received, String why) {}
 
   public OpcUaCollector(
       Device device, Source.OpcUa source, Profile.OpcUa profile, SiteConfig site, Clock clock) {
     this.device = Objects.requireNonNull(device, "device");
     this.source = Objects.requireNonNull(source, "source");
+    this.options = source.options();
     this.site = site;
     this.clock = Objects.requireNonNull(clock, "clock");
     URI endpoint = source.endpoint();
@@ -82,17 +128,13 @@ public final class OpcUaCollector implements DeviceCollector {
       throw new IllegalArgumentException(
           "device " + device.id() + ": endpoint must be opc.tcp://host:port/path, not " + endpoint);
     }
-    if (source.securityPolicy() != null && source.securityPolicy() != Source.SecurityPolicy.NONE) {
-      throw new IllegalArgumentException(
-          "device "
-              + device.id()
-              + ": securityPolicy "
-              + source.securityPolicy().name().toLowerCase(Locale.ROOT).replace('_', '-')
-              + " is not yet supported; use securityPolicy: none");
-    }
     for (OpcUaPoint p : profile.points()) {
       try {
-        nodes.put(p, NodeIdTemplate.of(p.nodeId(), device.id()));
+        if (p.nodeId() != null) {
+          points.add(new PointRef(p, NodeIdTemplate.of(p.nodeId(), device.id()), null));
+        } else {
+          points.add(new PointRef(p, null, BrowsePath.of(p.browsePath(), device.id())));
+        }
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
             "device "
@@ -111,7 +153,33 @@ public final class OpcUaCollector implements DeviceCollector {
             ? device.timeout()
             : DEFAULT_TIMEOUT;
     this.timeoutMs = t.toMillis();
+    this.setupTimeoutMs = Math.max(timeoutMs, SETUP_TIMEOUT.toMillis());
+    Duration interval =
+        device.interval() != null && device.interval().isPositive()
+            ? device.interval()
+            : DEFAULT_INTERVAL;
+    this.samplingMs =
+        (options.samplingInterval() != null ? options.samplingInterval() : interval).toMillis();
     this.errorLog = new PointErrorLog(device.id());
+    Path configDir =
+        site != null && site.source() != null ? site.source().toAbsolutePath().getParent() : null;
+    this.connector =
+        new ClientConnector(source, pkiDir(site, configDir), configDir, setupTimeoutMs, timeoutMs);
+  }
+
+  /** {@code pkiDir} from the source, else {@code <dataDir>/opcua/pki}. */
+  private Path pkiDir(SiteConfig site, Path configDir) {
+    Path configured = options.pkiDir();
+    if (configured != null) {
+      return configured.isAbsolute() || configDir == null
+          ? configured
+          : configDir.resolve(configured);
+    }
+    Path data =
+        site != null && site.store() != null && site.store().dataDir() != null
+            ? site.store().dataDir()
+            : Path.of("data");
+    return data.resolve("opcua").resolve("pki");
   }
 
   @Override
@@ -124,37 +192,290 @@ public final class OpcUaCollector implements DeviceCollector {
     return errorLog.current();
   }
 
+  /** Values received by subscription since this collector was made (for benches). */
+  public long notificationCount() {
+    return notifications.get();
+  }
+
   @Override
   public synchronized List<Sample> poll() throws Exception {
     if (closed) {
       throw new IllegalStateException("collector of " + device.id() + " is closed");
     }
-    Connection c = connect();
-    var readings = new Readings(site, device, clock.instant());
-    var toRead = new ArrayList<OpcUaPoint>();
-    var ids = new ArrayList<NodeId>();
-    c.resolved()
-        .forEach(
-            (point, id) -> {
-              if (id.isPresent()) {
-                toRead.add(point);
-                ids.add(id.get());
-              } else {
-                readings.bad(point, "namespace of " + nodes.get(point) + " is not on the server");
+    Session s = session;
+    if (s != null && s.lost != null) {
+      log.info("device {}: {}; opening a new session", device.id(), s.lost);
+      List<Arrival> late = s.drain();
+      disconnect();
+      if (!late.isEmpty()) {
+        // Hand over what arrived before the loss; the next poll reconnects.
+        return assemble(late, s.errors);
+      }
+      s = null;
+    }
+    if (s == null) {
+      s = openSession();
+    }
+    return options.mode() == OpcUaOptions.Mode.POLL ? read(s) : assemble(s.drain(), s.errors);
+  }
+
+  // ---- one session ------------------------------------------------------------------------
+
+  /** A connected client, the nodes resolved on it, and (when subscribing) its subscription. */
+  private final class Session implements SessionActivityListener {
+    final OpcUaClient client;
+    final Map<PointRef, NodeId> resolved = new LinkedHashMap<>();
+    final Map<PointRef, String> unresolved = new LinkedHashMap<>();
+    final ConcurrentLinkedQueue<Arrival> inbox = new ConcurrentLinkedQueue<>();
+    final AtomicInteger queued = new AtomicInteger();
+    final Map<String, String> errors = new ConcurrentHashMap<>();
+    int maxNodesPerRead;
+    OpcUaSubscription subscription;
+    volatile String lost;
+
+    Session(OpcUaClient client) {
+      this.client = client;
+    }
+
+    @Override
+    public void onSessionInactive(UaSession s) {
+      lost = "session to " + source.endpoint() + " lost";
+    }
+
+    void arrive(Arrival a) {
+      if (queued.incrementAndGet() > MAX_QUEUED) {
+        inbox.poll();
+        queued.decrementAndGet();
+      }
+      inbox.add(a);
+    }
+
+    List<Arrival> drain() {
+      var out = new ArrayList<Arrival>();
+      Arrival a;
+      while ((a = inbox.poll()) != null) {
+        queued.decrementAndGet();
+        out.add(a);
+      }
+      return out;
+    }
+  }
+
+  /**
+   * The session being opened, waiting at most three quarters of the poll timeout. Opening a session
+   * (discovery, handshake, namespace table, browsing, creating fifty monitored items) can take
+   * longer than one poll may, above all when many devices start at once on a busy machine: it then
+   * goes on in the background, this poll fails with "still connecting", and a later poll picks the
+   * session up, instead of the scheduler killing every attempt at the timeout.
+   */
+  private Session openSession() throws Exception {
+    if (connecting == null) {
+      var f = new java.util.concurrent.CompletableFuture<Session>();
+      connecting = f;
+      Thread.ofVirtual()
+          .name("opcua-connect-" + device.id())
+          .start(
+              () -> {
+                try {
+                  f.complete(connect());
+                } catch (Throwable t) {
+                  f.completeExceptionally(t);
+                }
+              });
+    }
+    try {
+      Session s = connecting.get(Math.max(1, timeoutMs * 3 / 4), TimeUnit.MILLISECONDS);
+      connecting = null;
+      session = s;
+      if (closed) {
+        disconnect();
+        throw new IllegalStateException("collector of " + device.id() + " is closed");
+      }
+      return s;
+    } catch (TimeoutException e) {
+      throw new IOException("still connecting to " + source.endpoint() + " (" + stage + ")");
+    } catch (ExecutionException e) {
+      connecting = null;
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  private Session connect() throws Exception {
+    if (closed) {
+      throw new IllegalStateException("collector of " + device.id() + " is closed");
+    }
+    stage = "opening a session";
+    OpcUaClient client = connector.connect();
+    Session s = new Session(client);
+    try {
+      stage = "reading the namespace table";
+      NamespaceTable table =
+          await(client.readNamespaceTableAsync(), "reading the namespace table", setupTimeoutMs);
+      BrowsePathResolver browser = new BrowsePathResolver(client, table, setupTimeoutMs);
+      for (PointRef ref : points) {
+        if (ref.nodeId() != null) {
+          ref.nodeId()
+              .resolve(table)
+              .ifPresentOrElse(
+                  id -> s.resolved.put(ref, id),
+                  () ->
+                      s.unresolved.put(ref, "namespace of " + ref.ref() + " is not on the server"));
+        } else {
+          switch (browser.resolve(ref.path())) {
+            case BrowsePathResolver.Result.Found f -> s.resolved.put(ref, f.nodeId());
+            case BrowsePathResolver.Result.NotFound n -> s.unresolved.put(ref, n.why());
+          }
+        }
+      }
+      stage = "reading operation limits";
+      if (options.mode() == OpcUaOptions.Mode.POLL) {
+        s.maxNodesPerRead =
+            limit(client, NodeIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead);
+      } else {
+        subscribe(s);
+      }
+      client.addSessionActivityListener(s);
+    } catch (Exception e) {
+      client.disconnectAsync();
+      throw e;
+    }
+    if (closed) {
+      client.disconnectAsync();
+      throw new IllegalStateException("collector of " + device.id() + " is closed");
+    }
+    return s;
+  }
+
+  /** An operation limit of the server; 0 when it sets none or does not say. */
+  private int limit(OpcUaClient client, NodeId node) throws InterruptedException {
+    try {
+      DataValue v =
+          await(
+                  client.readValuesAsync(0.0, TimestampsToReturn.Neither, List.of(node)),
+                  "limits",
+                  setupTimeoutMs)
+              .getFirst();
+      Object o = v.getValue() != null ? v.getValue().getValue() : null;
+      return v.getStatusCode() != null && v.getStatusCode().isGood() && o instanceof Number n
+          ? (int) Math.min(Integer.MAX_VALUE, n.longValue())
+          : 0;
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  private void subscribe(Session s) throws Exception {
+    var subscription = new OpcUaSubscription(s.client, samplingMs);
+    subscription.setSubscriptionListener(
+        new OpcUaSubscription.SubscriptionListener() {
+          @Override
+          public void onDataReceived(
+              OpcUaSubscription sub, List<OpcUaMonitoredItem> items, List<DataValue> values) {
+            Instant now = clock.instant();
+            for (int i = 0; i < items.size() && i < values.size(); i++) {
+              Object ref = items.get(i).getUserObject().orElse(null);
+              if (ref instanceof PointRef p) {
+                notifications.incrementAndGet();
+                s.arrive(new Arrival(p, values.get(i), now, null));
               }
-            });
-    if (!ids.isEmpty()) {
+            }
+          }
+
+          @Override
+          public void onStatusChanged(OpcUaSubscription sub, StatusCode status) {
+            if (status.isBad()) {
+              s.lost = "subscription ended by the server (" + OpcUaErrors.statusName(status) + ")";
+            }
+          }
+
+          @Override
+          public void onWatchdogTimerElapsed(OpcUaSubscription sub) {
+            s.lost = "no publish response or keep-alive from " + source.endpoint() + " in time";
+          }
+
+          @Override
+          public void onTransferFailed(OpcUaSubscription sub, StatusCode status) {
+            s.lost = "subscription could not be moved to the new session";
+          }
+
+          @Override
+          public void onNotificationDataLost(OpcUaSubscription sub) {
+            log.warn("device {}: the server dropped notifications (queue overflow)", device.id());
+          }
+        });
+    int perCall =
+        limit(s.client, NodeIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall);
+    if (perCall > 0) {
+      subscription.setMaxMonitoredItemsPerCall(uint(perCall));
+    }
+    stage = "creating the subscription";
+    await(
+        subscription.createAsync().toCompletableFuture(),
+        "creating the subscription",
+        setupTimeoutMs);
+    s.subscription = subscription;
+    var items = new ArrayList<OpcUaMonitoredItem>();
+    s.resolved.forEach(
+        (ref, nodeId) -> {
+          OpcUaMonitoredItem item = OpcUaMonitoredItem.newDataItem(nodeId);
+          item.setSamplingInterval(samplingMs);
+          item.setQueueSize(uint(options.queueSize()));
+          item.setDiscardOldest(true);
+          if (ref.point().deadband() != null) {
+            var d = ref.point().deadband();
+            DeadbandType type =
+                d.type() == Profile.DeadbandType.PERCENT
+                    ? DeadbandType.Percent
+                    : DeadbandType.Absolute;
+            item.setFilter(
+                new DataChangeFilter(
+                    DataChangeTrigger.StatusValue, uint(type.getValue()), d.value()));
+          }
+          item.setUserObject(ref);
+          items.add(item);
+        });
+    stage = "creating " + items.size() + " monitored items";
+    subscription.addMonitoredItems(items);
+    // Blocking, but each request is bounded by the client's request timeout.
+    subscription.createMonitoredItems();
+    stage = "subscribed";
+    Instant now = clock.instant();
+    for (OpcUaMonitoredItem item : items) {
+      PointRef ref = (PointRef) item.getUserObject().orElseThrow();
+      StatusCode result = item.getCreateResult().orElse(null);
+      if (result == null || result.isBad()) {
+        String why =
+            (result == null ? "no answer" : OpcUaErrors.statusName(result))
+                + " when subscribing to "
+                + ref.ref();
+        s.arrive(new Arrival(ref, null, now, why));
+      }
+    }
+    s.unresolved.forEach((ref, why) -> s.arrive(new Arrival(ref, null, now, why)));
+  }
+
+  // ---- polling mode -----------------------------------------------------------------------
+
+  private List<Sample> read(Session s) throws Exception {
+    Instant now = clock.instant();
+    var arrivals = new ArrayList<Arrival>();
+    s.unresolved.forEach((ref, why) -> arrivals.add(new Arrival(ref, null, now, why)));
+    var refs = new ArrayList<>(s.resolved.keySet());
+    int batch = s.maxNodesPerRead > 0 ? s.maxNodesPerRead : refs.size();
+    for (int from = 0; from < refs.size(); from += batch) {
+      List<PointRef> chunk = refs.subList(from, Math.min(refs.size(), from + batch));
+      List<NodeId> ids = chunk.stream().map(s.resolved::get).toList();
       List<DataValue> values;
       try {
         values =
-            c.client()
-                .readValuesAsync(0.0, TimestampsToReturn.Neither, ids)
-                .get(timeoutMs, TimeUnit.MILLISECONDS);
-      } catch (ExecutionException | TimeoutException e) {
+            await(s.client.readValuesAsync(0.0, TimestampsToReturn.Both, ids), "read", timeoutMs);
+      } catch (IOException e) {
         disconnect();
-        Throwable cause =
-            e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-        throw new IOException("read from " + source.endpoint() + " failed: " + describe(cause), e);
+        throw new IOException(
+            "read from " + source.endpoint() + " failed: " + e.getMessage(), e.getCause());
       }
       if (values.size() != ids.size()) {
         disconnect();
@@ -162,18 +483,47 @@ public final class OpcUaCollector implements DeviceCollector {
             "server answered " + values.size() + " values for " + ids.size() + " nodes");
       }
       for (int i = 0; i < values.size(); i++) {
-        record(toRead.get(i), values.get(i), readings);
+        arrivals.add(new Arrival(chunk.get(i), values.get(i), now, null));
       }
     }
-    errorLog.update(readings.errors());
-    return readings.samples();
+    // A poll's errors are exactly this poll's bad points.
+    s.errors.clear();
+    return assemble(arrivals, s.errors);
   }
 
-  private void record(OpcUaPoint point, DataValue dv, Readings readings) {
+  // ---- values to samples ------------------------------------------------------------------
+
+  /**
+   * Samples from arrived values, grouped by their timestamps. {@code errors} is the standing map of
+   * bad points: a bad value sets its point's reason, a good one clears it.
+   */
+  private List<Sample> assemble(List<Arrival> arrivals, Map<String, String> errors) {
+    var byTime = new TreeMap<Instant, Readings>();
+    for (Arrival a : arrivals) {
+      OpcUaPoint point = a.ref().point();
+      Instant time = a.value() == null ? a.received() : timeOf(a.value(), a.received());
+      Readings r = byTime.computeIfAbsent(time, t -> new Readings(site, device, t));
+      String why = a.why() != null ? a.why() : record(a, r);
+      if (why != null) {
+        r.bad(point, why);
+        errors.put(point.name(), why);
+      } else {
+        errors.remove(point.name());
+      }
+    }
+    errorLog.update(Map.copyOf(errors));
+    var out = new ArrayList<Sample>();
+    byTime.values().forEach(r -> out.addAll(r.samples()));
+    return out;
+  }
+
+  /** Adds a good or uncertain value; returns why the value is bad instead, or null. */
+  private static String record(Arrival a, Readings readings) {
+    DataValue dv = a.value();
+    String ref = a.ref().ref();
     StatusCode status = dv.getStatusCode() != null ? dv.getStatusCode() : StatusCode.GOOD;
     if (status.isBad()) {
-      readings.bad(point, statusName(status) + " for " + nodes.get(point));
-      return;
+      return OpcUaErrors.statusName(status) + " for " + ref;
     }
     Object v = dv.getValue() != null ? dv.getValue().getValue() : null;
     double number;
@@ -182,106 +532,59 @@ public final class OpcUaCollector implements DeviceCollector {
     } else if (v instanceof Boolean b) {
       number = b ? 1 : 0;
     } else {
-      readings.bad(
-          point,
-          (v == null ? "no value" : "not a number: " + v.getClass().getSimpleName())
-              + " at "
-              + nodes.get(point));
-      return;
+      return (v == null ? "no value" : "not a number: " + v.getClass().getSimpleName())
+          + " at "
+          + ref;
     }
     if (!Double.isFinite(number)) {
-      readings.bad(point, "server sent " + number + " for " + nodes.get(point));
-      return;
+      return "server sent " + number + " for " + ref;
     }
-    readings.add(point, number, status.isUncertain() ? Quality.UNCERTAIN : Quality.GOOD);
+    readings.add(a.ref().point(), number, status.isUncertain() ? Quality.UNCERTAIN : Quality.GOOD);
+    return null;
   }
 
-  static String statusName(StatusCode status) {
-    return StatusCodes.lookup(status.getValue())
-        .map(names -> names[0])
-        .orElse(String.format("0x%08X", status.getValue()));
+  /**
+   * The configured timestamp of a value, else when it was received (the poll's time, or the
+   * publish's): values without timestamps of one poll then share one sample.
+   */
+  private Instant timeOf(DataValue dv, Instant received) {
+    Instant t =
+        usable(
+            options.timestamps() == OpcUaOptions.Timestamps.SERVER
+                ? dv.getServerTime()
+                : dv.getSourceTime());
+    return t != null ? t : received;
   }
 
-  private Connection connect() throws Exception {
-    Connection c = connection;
-    if (c != null) {
-      return c;
-    }
-    String url = source.endpoint().toString();
-    EndpointDescription endpoint;
+  /**
+   * A timestamp to the millisecond: values a server stamps microseconds apart in one scan then
+   * share a sample instead of one sample each.
+   */
+  private static Instant usable(DateTime t) {
+    return t == null || t.isNull() || !t.isValid() || t.getUtcTime() <= 0
+        ? null
+        : t.getJavaInstant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+  }
+
+  private static <T> T await(
+      java.util.concurrent.CompletableFuture<T> f, String what, long timeoutMs)
+      throws IOException, InterruptedException {
     try {
-      List<EndpointDescription> endpoints =
-          DiscoveryClient.getEndpoints(url, t -> t.setConnectTimeout(uint(timeoutMs)))
-              .get(timeoutMs, TimeUnit.MILLISECONDS);
-      endpoint =
-          endpoints.stream()
-              .filter(e -> SecurityPolicy.None.getUri().equals(e.getSecurityPolicyUri()))
-              .filter(e -> e.getSecurityMode() == MessageSecurityMode.None)
-              .filter(e -> e.getEndpointUrl() != null && e.getEndpointUrl().startsWith("opc.tcp"))
-              .findFirst()
-              .orElseThrow(
-                  () -> new IOException(url + " offers no endpoint with security policy None"));
+      return f.get(timeoutMs, TimeUnit.MILLISECONDS);
     } catch (ExecutionException | TimeoutException e) {
+      f.cancel(true);
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      throw new IOException("cannot reach " + url + ": " + describe(cause), e);
+      throw new IOException(what + " failed: " + OpcUaErrors.describe(cause), cause);
     }
-    // Servers often advertise a host name only they can resolve: keep the one we were given.
-    endpoint =
-        EndpointUtil.updateUrl(endpoint, source.endpoint().getHost(), portOf(source.endpoint()));
-    OpcUaClientConfig config =
-        OpcUaClientConfig.builder()
-            .setApplicationName(LocalizedText.english("kilowatch collector"))
-            .setApplicationUri("urn:kilowatch:collector")
-            .setProductUri("urn:kilowatch")
-            .setEndpoint(endpoint)
-            .setIdentityProvider(identity())
-            .setRequestTimeout(uint(timeoutMs))
-            .build();
-    var transport =
-        new OpcTcpClientTransport(
-            OpcTcpClientTransportConfig.newBuilder().setConnectTimeout(uint(timeoutMs)).build());
-    OpcUaClient client = new OpcUaClient(config, transport);
-    try {
-      client.connectAsync().get(timeoutMs, TimeUnit.MILLISECONDS);
-      NamespaceTable table = client.readNamespaceTableAsync().get(timeoutMs, TimeUnit.MILLISECONDS);
-      var resolved = new LinkedHashMap<OpcUaPoint, Optional<NodeId>>();
-      nodes.forEach((point, template) -> resolved.put(point, template.resolve(table)));
-      c = new Connection(client, resolved);
-    } catch (ExecutionException | TimeoutException e) {
-      client.disconnectAsync();
-      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-      throw new IOException("cannot open a session on " + url + ": " + describe(cause), e);
-    }
-    connection = c;
-    if (closed) {
-      disconnect();
-      throw new IllegalStateException("collector of " + device.id() + " is closed");
-    }
-    return c;
-  }
-
-  private IdentityProvider identity() {
-    if (source.username() == null || source.username().isBlank()) {
-      return AnonymousProvider.INSTANCE;
-    }
-    return new UsernameProvider(
-        source.username(), source.password() == null ? "" : source.password());
-  }
-
-  private static int portOf(URI uri) {
-    return uri.getPort() > 0 ? uri.getPort() : 4840;
-  }
-
-  private static String describe(Throwable t) {
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   private void disconnect() {
-    Connection c = connection;
-    connection = null;
-    if (c != null) {
+    Session s = session;
+    session = null;
+    if (s != null) {
+      s.client.removeSessionActivityListener(s);
       try {
-        c.client().disconnectAsync().get(Math.min(timeoutMs, 2000), TimeUnit.MILLISECONDS);
+        s.client.disconnectAsync().get(Math.min(timeoutMs, 2000), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (ExecutionException | TimeoutException | RuntimeException e) {
@@ -293,6 +596,11 @@ public final class OpcUaCollector implements DeviceCollector {
   @Override
   public void close() {
     closed = true;
+    var pending = connecting;
+    if (pending != null) {
+      // A session that opens after close is dropped at once.
+      pending.thenAccept(s -> s.client.disconnectAsync());
+    }
     disconnect();
   }
 }

@@ -1,0 +1,263 @@
+package io.kilowatch.collector.opcua;
+
+import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
+
+import io.kilowatch.config.OpcUaOptions;
+import io.kilowatch.config.Source;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import org.eclipse.milo.opcua.sdk.client.DiscoveryClient;
+import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
+import org.eclipse.milo.opcua.sdk.client.OpcUaClientConfig;
+import org.eclipse.milo.opcua.sdk.client.identity.AnonymousProvider;
+import org.eclipse.milo.opcua.sdk.client.identity.IdentityProvider;
+import org.eclipse.milo.opcua.sdk.client.identity.UsernameProvider;
+import org.eclipse.milo.opcua.sdk.client.identity.X509IdentityProvider;
+import org.eclipse.milo.opcua.stack.core.StatusCodes;
+import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
+import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
+import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
+import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
+import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
+import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransport;
+import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransportConfig;
+
+/**
+ * Opens a session as a device's source asks: picks the endpoint with the configured security policy
+ * and mode, logs in anonymously, by user name or by X.509 certificate, and turns the usual failures
+ * (wrong password, untrusted certificate, no such endpoint) into plain messages.
+ */
+final class ClientConnector {
+  private static final String NO_PKI_APPLICATION_URI = "urn:kilowatch:collector";
+
+  static {
+    // Aes256_Sha256_RsaPss signs with SHA256withRSA/PSS, which only Bouncy Castle provides.
+    if (java.security.Security.getProvider("BC") == null) {
+      java.security.Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+    }
+  }
+
+  private final Source.OpcUa source;
+  private final OpcUaOptions options;
+  private final Path pkiDir;
+  private final Path configDir;
+  private final long timeoutMs;
+  private final long keepAliveMs;
+
+  /**
+   * @param pkiDir where the application certificate and trust list live (absolute or relative to
+   *     the working directory)
+   * @param configDir the configuration file's directory, for relative user certificate paths
+   * @param timeoutMs bound on each request and on each step of connecting
+   * @param keepAliveMs how long a keep-alive may take before the session counts as lost
+   */
+  ClientConnector(
+      Source.OpcUa source, Path pkiDir, Path configDir, long timeoutMs, long keepAliveMs) {
+    this.source = source;
+    this.options = source.options();
+    this.pkiDir = pkiDir;
+    this.configDir = configDir;
+    this.timeoutMs = timeoutMs;
+    this.keepAliveMs = keepAliveMs;
+  }
+
+  static SecurityPolicy policyOf(Source.SecurityPolicy p) {
+    return switch (p == null ? Source.SecurityPolicy.NONE : p) {
+      case NONE -> SecurityPolicy.None;
+      case BASIC256SHA256 -> SecurityPolicy.Basic256Sha256;
+      case AES128_SHA256_RSAOAEP -> SecurityPolicy.Aes128_Sha256_RsaOaep;
+      case AES256_SHA256_RSAPSS -> SecurityPolicy.Aes256_Sha256_RsaPss;
+    };
+  }
+
+  MessageSecurityMode modeOf() {
+    OpcUaOptions.SecurityMode m = options.securityMode();
+    if (m == null) {
+      return policyOf(source.securityPolicy()) == SecurityPolicy.None
+          ? MessageSecurityMode.None
+          : MessageSecurityMode.SignAndEncrypt;
+    }
+    return switch (m) {
+      case NONE -> MessageSecurityMode.None;
+      case SIGN -> MessageSecurityMode.Sign;
+      case SIGN_AND_ENCRYPT -> MessageSecurityMode.SignAndEncrypt;
+    };
+  }
+
+  /** Whether this source needs kilowatch's own certificate (signing, encrypting, X.509 login). */
+  boolean needsPki() {
+    return policyOf(source.securityPolicy()) != SecurityPolicy.None
+        || options.userCertificate() != null;
+  }
+
+  /** A connected client; the caller disconnects it. */
+  OpcUaClient connect() throws IOException, InterruptedException {
+    String url = source.endpoint().toString();
+    SecurityPolicy policy = policyOf(source.securityPolicy());
+    MessageSecurityMode mode = modeOf();
+    EndpointDescription endpoint = endpoint(url, policy, mode);
+
+    ClientPki pki = needsPki() ? ClientPki.open(pkiDir) : null;
+    ServerCertificateValidator validator =
+        pki == null ? null : new ServerCertificateValidator(pki, options.trustOnFirstUse());
+    var builder =
+        OpcUaClientConfig.builder()
+            .setApplicationName(LocalizedText.english("kilowatch collector"))
+            .setApplicationUri(pki == null ? NO_PKI_APPLICATION_URI : pki.applicationUri())
+            .setProductUri("urn:kilowatch")
+            .setEndpoint(endpoint)
+            .setIdentityProvider(identity(validator))
+            .setRequestTimeout(uint(timeoutMs))
+            // A dead server is noticed within about two keep-alives, not after minutes.
+            .setKeepAliveInterval(uint(Math.max(1000, Math.min(5000, keepAliveMs))))
+            .setKeepAliveTimeout(uint(Math.max(500, keepAliveMs)))
+            .setKeepAliveFailuresAllowed(uint(1));
+    if (pki != null) {
+      builder
+          .setKeyPair(pki.keyPair())
+          .setCertificate(pki.certificate())
+          .setCertificateChain(new java.security.cert.X509Certificate[] {pki.certificate()})
+          .setCertificateValidator(validator);
+    }
+    var transport =
+        new OpcTcpClientTransport(
+            OpcTcpClientTransportConfig.newBuilder().setConnectTimeout(uint(timeoutMs)).build());
+    OpcUaClient client;
+    try {
+      client = new OpcUaClient(builder.build(), transport);
+    } catch (RuntimeException e) {
+      throw new IOException("cannot configure a client for " + url + ": " + e.getMessage(), e);
+    }
+    var connecting = client.connectAsync();
+    try {
+      connecting.get(timeoutMs, TimeUnit.MILLISECONDS);
+      return client;
+    } catch (ExecutionException | TimeoutException e) {
+      connecting.cancel(true);
+      client.disconnectAsync();
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw new IOException(sessionFailure(url, cause, validator, pki), cause);
+    }
+  }
+
+  private String sessionFailure(
+      String url, Throwable cause, ServerCertificateValidator validator, ClientPki pki) {
+    String prefix = "cannot open a session on " + url + ": ";
+    if (validator != null && validator.lastRefusal() != null) {
+      return prefix + validator.lastRefusal();
+    }
+    if (OpcUaErrors.is(cause, StatusCodes.Bad_UserAccessDenied)
+        || OpcUaErrors.is(cause, StatusCodes.Bad_IdentityTokenRejected)
+        || OpcUaErrors.is(cause, StatusCodes.Bad_IdentityTokenInvalid)) {
+      String who =
+          options.userCertificate() != null
+              ? "the user certificate " + options.userCertificate()
+              : source.username() != null ? "user '" + source.username() + "'" : "anonymous login";
+      return prefix
+          + "the server refused "
+          + who
+          + " ("
+          + OpcUaErrors.statusName(OpcUaErrors.statusOf(cause))
+          + "): check the username and password (or certificate)";
+    }
+    if (pki != null
+        && (OpcUaErrors.is(cause, StatusCodes.Bad_SecurityChecksFailed)
+            || OpcUaErrors.is(cause, StatusCodes.Bad_CertificateUntrusted))) {
+      return prefix
+          + "the server refused kilowatch's certificate ("
+          + OpcUaErrors.describe(cause)
+          + "): trust "
+          + pki.dir().resolve("own").resolve("certificate.pem")
+          + " on the server";
+    }
+    return prefix + OpcUaErrors.describe(cause);
+  }
+
+  private EndpointDescription endpoint(String url, SecurityPolicy policy, MessageSecurityMode mode)
+      throws IOException, InterruptedException {
+    List<EndpointDescription> endpoints;
+    var discovering = DiscoveryClient.getEndpoints(url, t -> t.setConnectTimeout(uint(timeoutMs)));
+    try {
+      endpoints = discovering.get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      discovering.cancel(true);
+      Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw new IOException("cannot reach " + url + ": " + OpcUaErrors.describe(cause), e);
+    }
+    EndpointDescription chosen =
+        endpoints.stream()
+            .filter(e -> policy.getUri().equals(e.getSecurityPolicyUri()))
+            .filter(e -> e.getSecurityMode() == mode)
+            .filter(e -> e.getEndpointUrl() != null && e.getEndpointUrl().startsWith("opc.tcp"))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IOException(
+                        url
+                            + " offers no endpoint with security policy "
+                            + yaml(source.securityPolicy())
+                            + " and mode "
+                            + modeName(mode)
+                            + "; it offers: "
+                            + endpoints.stream()
+                                .map(
+                                    e ->
+                                        policyName(e.getSecurityPolicyUri())
+                                            + "/"
+                                            + modeName(e.getSecurityMode()))
+                                .distinct()
+                                .collect(Collectors.joining(", "))));
+    // Servers often advertise a host name only they can resolve: keep the one we were given.
+    URI configured = source.endpoint();
+    return EndpointUtil.updateUrl(
+        chosen, configured.getHost(), configured.getPort() > 0 ? configured.getPort() : 4840);
+  }
+
+  private IdentityProvider identity(ServerCertificateValidator validator) throws IOException {
+    if (options.userCertificate() != null) {
+      Path cert = resolve(options.userCertificate());
+      Path key = resolve(options.userPrivateKey());
+      return new X509IdentityProvider(PemFiles.readCertificate(cert), PemFiles.readPrivateKey(key));
+    }
+    if (source.username() == null || source.username().isBlank()) {
+      return AnonymousProvider.INSTANCE;
+    }
+    String password = source.password() == null ? "" : source.password();
+    return validator == null
+        ? new UsernameProvider(source.username(), password)
+        : new UsernameProvider(source.username(), password, validator);
+  }
+
+  private Path resolve(Path p) {
+    return p.isAbsolute() || configDir == null ? p : configDir.resolve(p);
+  }
+
+  private static String yaml(Source.SecurityPolicy p) {
+    return (p == null ? Source.SecurityPolicy.NONE : p)
+        .name()
+        .toLowerCase(Locale.ROOT)
+        .replace('_', '-');
+  }
+
+  private static String policyName(String uri) {
+    return SecurityPolicy.fromUriSafe(uri)
+        .map(p -> p.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+        .orElse(uri);
+  }
+
+  private static String modeName(MessageSecurityMode m) {
+    return switch (m) {
+      case None -> "none";
+      case Sign -> "sign";
+      case SignAndEncrypt -> "sign-and-encrypt";
+      default -> String.valueOf(m);
+    };
+  }
+}

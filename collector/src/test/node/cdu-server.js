@@ -1,0 +1,82 @@
+// A small CDU served by node-opcua, an OPC UA stack kilowatch did not write: one folder per CDU
+// under Objects holding the variables of config/profiles/cdu-generic.yaml, with values that move.
+// Usage: node cdu-server.js <port> <pki dir> <cdu id>...   Prints "READY <port>" once listening.
+"use strict";
+const path = require("path");
+const { OPCUAServer, OPCUACertificateManager, Variant, DataType, StatusCodes } = require("node-opcua");
+
+const port = parseInt(process.argv[2], 10);
+const pki = process.argv[3];
+const cdus = process.argv.slice(4);
+
+async function main() {
+  const certificates = (name) =>
+    new OPCUACertificateManager({ rootFolder: path.join(pki, name), automaticallyAcceptUnknownCertificate: true });
+  const server = new OPCUAServer({
+    port,
+    resourcePath: "/UA/kilowatch",
+    serverCertificateManager: certificates("server"),
+    userCertificateManager: certificates("user"),
+    buildInfo: { productName: "kilowatch node-opcua CDU" },
+  });
+  await server.initialize();
+  const ns = server.engine.addressSpace.registerNamespace("urn:kilowatch:node-opcua-cdu");
+  const objects = server.engine.addressSpace.rootFolder.objects;
+  const start = Date.now();
+  cdus.forEach((id, n) => {
+    const folder = ns.addFolder(objects, { browseName: id });
+    // Values as a running CDU would give them; t in seconds since start.
+    const t = () => (Date.now() - start) / 1000;
+    const flow = () => 450 + 20 * Math.sin(t() * 2) + n;
+    const supply = () => 30 + 0.5 * Math.sin(t() / 3);
+    const deltaT = () => 6 + 0.3 * Math.cos(t());
+    const values = {
+      PrimarySupplyTemp: () => 25,
+      PrimaryReturnTemp: () => 25 + (0.0697 * flow() * deltaT()) / (0.0697 * 420),
+      SecondarySupplyTemp: supply,
+      SecondaryReturnTemp: () => supply() + deltaT(),
+      DeltaT: deltaT,
+      SupplyPressure: () => 120 + 84,
+      ReturnPressure: () => 120,
+      DiffPressure: () => 84,
+      SecondaryFlow: flow,
+      PumpSpeed: () => flow() / 6,
+      HeatRemoved: () => 0.0697 * flow() * deltaT(),
+      ReservoirLevel: () => 80,
+      Power: () => 2000 + flow(),
+      Energy: () => 1000 + t() / 3600,
+    };
+    for (const [name, get] of Object.entries(values)) {
+      ns.addVariable({
+        organizedBy: folder,
+        browseName: name,
+        dataType: "Double",
+        minimumSamplingInterval: 50,
+        value: { get: () => new Variant({ dataType: DataType.Double, value: get() }) },
+      });
+    }
+    ns.addVariable({
+      organizedBy: folder,
+      browseName: "LeakState",
+      dataType: "Int32",
+      minimumSamplingInterval: 50,
+      value: { get: () => new Variant({ dataType: DataType.Int32, value: 0 }) },
+    });
+  });
+  await server.start();
+  process.stdout.write("READY " + port + "\n");
+  const stop = async () => {
+    await server.shutdown(100);
+    process.exit(0);
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  // The test owns this process: when it goes away (stdin closes), stop too.
+  process.stdin.on("end", stop);
+  process.stdin.resume();
+}
+
+main().catch((e) => {
+  process.stderr.write("FAILED " + (e && e.stack ? e.stack : e) + "\n");
+  process.exit(1);
+});
