@@ -11,6 +11,10 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Store;
 import io.kilowatch.web.api.ApiRoutes;
 import io.kilowatch.web.api.BadRequest;
+import io.kilowatch.web.ingest.IngestRoutes;
+import io.kilowatch.web.ingest.IngestSink;
+import io.kilowatch.web.ingest.TokenAuth;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -25,7 +29,28 @@ public final class WebServer {
   private String host = "localhost";
 
   public WebServer(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
+    this(
+        site,
+        store,
+        statuses,
+        samples -> {
+          store.write(samples);
+          return true;
+        });
+  }
+
+  /**
+   * @param ingest where line-protocol writes go (the collectors' store writer)
+   */
+  public WebServer(
+      SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses, IngestSink ingest) {
     var api = new ApiRoutes(site, store, statuses);
+    var ingestRoutes =
+        new IngestRoutes(
+            ingest,
+            new TokenAuth(site.web().tokens(), System.getenv(TokenAuth.ENV)),
+            site.site().name(),
+            Clock.systemUTC());
     ObjectMapper mapper =
         new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -40,6 +65,7 @@ public final class WebServer {
               cfg.staticFiles.enableWebjars();
               cfg.staticFiles.add("/public", Location.CLASSPATH);
               api.register(cfg.routes);
+              ingestRoutes.register(cfg.routes);
               cfg.routes.exception(
                   BadRequest.class,
                   (e, ctx) ->
