@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 /** Runs on a GPU node: reads NVML and pushes line protocol to kilowatch or InfluxDB. */
 @Command(
     name = "agent",
+    mixinStandardHelpOptions = true,
     description =
         "Read this node's GPUs through NVML every interval and push them to a central kilowatch"
             + " (or InfluxDB), buffering on disk while the target is unreachable.")
