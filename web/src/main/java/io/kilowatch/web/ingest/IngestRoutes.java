@@ -58,7 +58,7 @@ public final class IngestRoutes {
   private final Clock clock;
   private final int maxBody;
   // Bounds the memory held by bodies being parsed at once (each up to maxBody as text).
-  private final Semaphore parsing = new Semaphore(4);
+  private final Semaphore parsing = new Semaphore(16);
   private final AtomicLong points = new AtomicLong();
   private final AtomicLong rejectedLines = new AtomicLong();
 

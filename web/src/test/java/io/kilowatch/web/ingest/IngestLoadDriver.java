@@ -71,6 +71,7 @@ public final class IngestLoadDriver {
     AtomicInteger done = new AtomicInteger();
     AtomicLong points = new AtomicLong();
     AtomicLong failures = new AtomicLong();
+    var statuses = new java.util.concurrent.ConcurrentHashMap<String, Integer>();
     long startMs = (System.currentTimeMillis() / 1000 + 1) * 1000;
     long start = System.nanoTime() + (startMs - System.currentTimeMillis()) * 1_000_000;
     long spacing = interval.toNanos() / nodes;
@@ -103,9 +104,11 @@ public final class IngestLoadDriver {
                     points.addAndGet((long) perNode * fields);
                   } else {
                     failures.incrementAndGet();
+                    statuses.merge("http " + r.statusCode(), 1, Integer::sum);
                   }
                 } catch (IOException | InterruptedException e) {
                   failures.incrementAndGet();
+                  statuses.merge(e.getClass().getSimpleName(), 1, Integer::sum);
                 }
                 latencies[done.getAndIncrement()] = System.nanoTime() - t0;
               });
@@ -130,6 +133,9 @@ public final class IngestLoadDriver {
         pct(sorted, 0.99),
         sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
         cpu / 1e9);
+    if (!statuses.isEmpty()) {
+      System.out.println("FAILURES " + new java.util.TreeMap<>(statuses));
+    }
   }
 
   private static double pct(long[] sorted, double q) {
