@@ -68,6 +68,9 @@ public final class IngestLoadDriver {
             .connectTimeout(Duration.ofSeconds(5))
             .build();
     long[] latencies = new long[(int) (nodes * periods)];
+    // Latencies after the first interval: the first one pays JIT warm-up and series registration.
+    long[] steady = new long[(int) (nodes * periods)];
+    AtomicInteger steadyDone = new AtomicInteger();
     AtomicInteger done = new AtomicInteger();
     AtomicLong points = new AtomicLong();
     AtomicLong failures = new AtomicLong();
@@ -110,7 +113,11 @@ public final class IngestLoadDriver {
                   failures.incrementAndGet();
                   statuses.merge(e.getClass().getSimpleName(), 1, Integer::sum);
                 }
-                latencies[done.getAndIncrement()] = System.nanoTime() - t0;
+                long took = System.nanoTime() - t0;
+                latencies[done.getAndIncrement()] = took;
+                if (tick > 0) {
+                  steady[steadyDone.getAndIncrement()] = took;
+                }
               });
         }
       }
@@ -133,6 +140,15 @@ public final class IngestLoadDriver {
         pct(sorted, 0.99),
         sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1e6,
         cpu / 1e9);
+    long[] steadySorted = Arrays.copyOf(steady, steadyDone.get());
+    Arrays.sort(steadySorted);
+    System.out.printf(
+        "STEADY (after the first %d s) requests=%d p50_ms=%.1f p99_ms=%.1f p999_ms=%.1f%n",
+        interval.toSeconds(),
+        steadySorted.length,
+        pct(steadySorted, 0.50),
+        pct(steadySorted, 0.99),
+        pct(steadySorted, 0.999));
     if (!statuses.isEmpty()) {
       System.out.println("FAILURES " + new java.util.TreeMap<>(statuses));
     }
