@@ -66,7 +66,22 @@ public final class NvmlReader implements AutoCloseable {
     for (Gpu gpu : gpus) {
       out.add(read(gpu));
     }
+    if (out.stream().anyMatch(r -> r.errors().containsValue(NvmlError.UNINITIALIZED))) {
+      // The driver was reloaded or NVML shut down under us: handles are stale. Start afresh on
+      // the next read (this one's bad fields stand).
+      log.warn("NVML answered UNINITIALIZED; loading {} again on the next read", library);
+      reset();
+    }
     return out;
+  }
+
+  private void reset() {
+    NvmlLibrary lib = nvml;
+    nvml = null;
+    gpus = List.of();
+    if (lib != null) {
+      lib.close();
+    }
   }
 
   private void open() throws NvmlException {

@@ -187,6 +187,25 @@ class NvmlCollectorTest {
   }
 
   @Test
+  void afterUninitializedTheReaderStartsAfreshOnTheNextRead() throws Exception {
+    // What a driver reload looks like from a running process: calls answer UNINITIALIZED.
+    stub.fail("nvmlDeviceGetPowerUsage", -1, NvmlError.UNINITIALIZED);
+    try (var reader = new NvmlReader(stub.path())) {
+      assertThat(reader.read().getFirst().errors())
+          .containsEntry("power_w", NvmlError.UNINITIALIZED);
+      int inits = stub.calls("nvmlInit_v2");
+
+      stub.reset(2);
+      var again = reader.read();
+
+      assertThat(stub.calls("nvmlInit_v2")).isEqualTo(1);
+      assertThat(inits).isEqualTo(1);
+      assertThat(again).hasSize(2).allSatisfy(r -> assertThat(r.errors()).isEmpty());
+      assertThat(again.getFirst().values()).containsEntry("power_w", 300.0);
+    }
+  }
+
+  @Test
   void noLibraryMeansTheDeviceIsDownWithAClearMessageNotACrash() {
     Device node = node("/nonexistent/libnvidia-ml.so.1");
     try (var c = Collectors.create(node, TestSites.site(List.of(), List.of(node)))) {

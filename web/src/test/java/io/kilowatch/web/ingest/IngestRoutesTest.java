@@ -221,6 +221,36 @@ class IngestRoutesTest {
   }
 
   @Test
+  void aPlainBodyOverAMegabyteIsAcceptedWhole() throws Exception {
+    // Javalin caps ctx.body() at 1 MB by default; ingest reads the stream under its own limit.
+    var sb = new StringBuilder();
+    for (int i = 0; sb.length() < 1536 * 1024; i++) {
+      sb.append("bulk,device=b")
+          .append(i % 50)
+          .append(" f=")
+          .append(i)
+          .append(' ')
+          .append(i + 1)
+          .append('\n');
+    }
+
+    var r =
+        post(
+            "/write?precision=s",
+            sb.toString().getBytes(StandardCharsets.UTF_8),
+            "Authorization",
+            bearer(OPERATOR));
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+    long lines = sb.chars().filter(c -> c == '\n').count();
+    long stored = 0;
+    for (int d = 0; d < 50; d++) {
+      stored += points("bulk", "b" + d).getFirst().points().size();
+    }
+    assertThat(stored).isEqualTo(lines);
+  }
+
+  @Test
   void badParametersAndEncodingsAreClientErrors() throws Exception {
     byte[] line = "m,device=x f=1".getBytes(StandardCharsets.UTF_8);
 
