@@ -2,6 +2,7 @@ package io.kilowatch.collector;
 
 import io.kilowatch.collector.dcgm.DcgmCollector;
 import io.kilowatch.collector.modbus.ModbusCollector;
+import io.kilowatch.collector.nvml.NvmlCollector;
 import io.kilowatch.collector.opcua.OpcUaCollector;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.Profile;
@@ -31,6 +32,7 @@ public final class Collectors {
       case Source.OpcUa o ->
           new OpcUaCollector(device, o, profile(device, site, Profile.OpcUa.class), site, clock);
       case Source.Dcgm g -> new DcgmCollector(device, g, site, clock);
+      case Source.Nvml n -> new NvmlCollector(device, n, site, clock);
     };
   }
 

@@ -123,6 +123,11 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
     return queue.size();
   }
 
+  /** Samples the queue can take now without waiting (for callers that prefer to refuse). */
+  public int remainingCapacity() {
+    return queue.remainingCapacity();
+  }
+
   /** Flushes what is queued; waits at most ten seconds. */
   @Override
   public void close() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kilowatch.collector.dcgm.DcgmCollector;
 import io.kilowatch.collector.modbus.ModbusCollector;
+import io.kilowatch.collector.nvml.NvmlCollector;
 import io.kilowatch.collector.opcua.OpcUaCollector;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
@@ -50,6 +51,17 @@ class CollectorsTest {
       assertThat(o).isInstanceOf(OpcUaCollector.class);
       assertThat(d).isInstanceOf(DcgmCollector.class);
       assertThat(m.device()).isSameAs(meter);
+    }
+  }
+
+  @Test
+  void anNvmlDeviceGetsTheNvmlCollectorWithoutLoadingTheLibrary() {
+    Device gpuNode =
+        TestSites.device(
+            "n2", DeviceKind.GPU_NODE, Location.FACILITY, null, new Source.Nvml("/nowhere/lib.so"));
+
+    try (var c = Collectors.create(gpuNode, TestSites.site(List.of(), List.of(gpuNode)))) {
+      assertThat(c).isInstanceOf(NvmlCollector.class);
     }
   }
 

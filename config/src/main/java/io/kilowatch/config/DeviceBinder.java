@@ -47,10 +47,11 @@ final class DeviceBinder {
           "trustOnFirstUse",
           "pkiDir");
   static final Set<String> DCGM_KEYS = Set.of("type", "url");
+  static final Set<String> NVML_KEYS = Set.of("type", "library");
 
   /** Without a valid type no key can be called unknown, so any source key is let through. */
   private static final Set<String> ANY_SOURCE_KEYS =
-      Stream.of(MODBUS_KEYS, OPCUA_KEYS, DCGM_KEYS)
+      Stream.of(MODBUS_KEYS, OPCUA_KEYS, DCGM_KEYS, NVML_KEYS)
           .flatMap(Set::stream)
           .collect(Collectors.toUnmodifiableSet());
 
@@ -92,7 +93,7 @@ final class DeviceBinder {
     }
     DeviceKind kind = f.requireEnum("kind", DeviceKind.class);
     Source source =
-        f.require("source", "a mapping with type: modbus, opcua or dcgm") == null
+        f.require("source", "a mapping with type: modbus, opcua, dcgm or nvml") == null
             ? null
             : source(f.get("source"));
     String profile = f.optionalString("profile", null);
@@ -156,6 +157,7 @@ final class DeviceBinder {
               case MODBUS -> MODBUS_KEYS;
               case OPCUA -> OPCUA_KEYS;
               case DCGM -> DCGM_KEYS;
+              case NVML -> NVML_KEYS;
             };
     Fields f = binder.fields(at, allowed);
     if (f == null) {
@@ -169,6 +171,7 @@ final class DeviceBinder {
       case MODBUS -> modbus(f);
       case OPCUA -> opcUa(f);
       case DCGM -> dcgm(f);
+      case NVML -> new Source.Nvml(f.optionalString("library", null));
     };
   }
 

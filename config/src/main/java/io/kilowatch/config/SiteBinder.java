@@ -22,7 +22,8 @@ final class SiteBinder {
   static final Set<String> SITE_KEYS = Set.of("name", "timezone", "gridZone", "ashraeClass");
   static final Set<String> STORE_KEYS = Set.of("kind", "dataDir", "retention");
   static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
-  static final Set<String> WEB_KEYS = Set.of("bind", "port");
+  static final Set<String> WEB_KEYS = Set.of("bind", "port", "tokens");
+  static final Set<String> TOKEN_KEYS = Set.of("name", "sha256", "role");
   static final Set<String> CLUSTER_KEYS = Set.of("id", "name", "racks", "devices");
   static final Set<String> RACK_KEYS = Set.of("id", "devices");
 
@@ -146,7 +147,25 @@ final class SiteBinder {
     }
     String bind = f.optionalString("bind", WebConfig.DEFAULT.bind());
     Integer port = f.optionalInt("port", WebConfig.DEFAULT.port(), 0, 65535);
-    return port == null ? null : new WebConfig(bind, port);
+    List<ApiToken> tokens = each(f.list("tokens"), this::token);
+    return port == null ? null : new WebConfig(bind, port, tokens);
+  }
+
+  private ApiToken token(At at) {
+    Fields f = binder.fields(at, TOKEN_KEYS);
+    if (f == null) {
+      return null;
+    }
+    String name = f.requireString("name");
+    String sha256 = f.requireString("sha256");
+    if (sha256 != null && !ApiToken.SHA256_HEX.matcher(sha256).matches()) {
+      binder.problem(
+          f.get("sha256"),
+          "must be the 64 hex digits of the token's SHA-256 (sha256sum), not the token itself");
+      sha256 = null;
+    }
+    ApiToken.Role role = f.requireEnum("role", ApiToken.Role.class);
+    return name == null || sha256 == null || role == null ? null : new ApiToken(name, sha256, role);
   }
 
   private Cluster cluster(At at) {

@@ -98,6 +98,19 @@ public sealed interface Source {
   /** A dcgm-exporter style Prometheus text endpoint. */
   record Dcgm(URI url) implements Source {}
 
+  /**
+   * The GPUs of the machine kilowatch runs on, read through NVML.
+   *
+   * @param library path or soname of the NVML library; {@code null} for {@link #DEFAULT_LIBRARY}
+   */
+  record Nvml(String library) implements Source {
+    public static final String DEFAULT_LIBRARY = "libnvidia-ml.so.1";
+
+    public String libraryOrDefault() {
+      return library == null ? DEFAULT_LIBRARY : library;
+    }
+  }
+
   enum SecurityPolicy {
     NONE,
     BASIC256SHA256,

@@ -4,11 +4,15 @@ package io.kilowatch.config;
 enum SourceType {
   MODBUS,
   OPCUA,
-  DCGM;
+  DCGM,
+  NVML;
 
-  /** Modbus registers and OPC UA nodes say nothing about what they mean; dcgm names its metrics. */
+  /**
+   * Modbus registers and OPC UA nodes say nothing about what they mean; dcgm and NVML name their
+   * metrics.
+   */
   boolean needsProfile() {
-    return this != DCGM;
+    return this != DCGM && this != NVML;
   }
 
   static SourceType of(Source source) {
@@ -16,6 +20,7 @@ enum SourceType {
       case Source.Modbus m -> MODBUS;
       case Source.OpcUa o -> OPCUA;
       case Source.Dcgm d -> DCGM;
+      case Source.Nvml n -> NVML;
     };
   }
 

@@ -44,7 +44,21 @@ public final class Kilowatch implements AutoCloseable {
     try {
       scheduler = new PollScheduler(site, writer::accept, Clock.systemUTC());
       scheduler.start();
-      var web = new WebServer(site, store, scheduler::statuses, writer);
+      var web =
+          new WebServer(
+              site,
+              store,
+              scheduler::statuses,
+              writer,
+              samples -> {
+                // Refuse rather than block: BatchingWriter waits per sample when full, and a
+                // refused write is retried by the client (writes of the same point replace).
+                if (writer.remainingCapacity() < samples.size()) {
+                  return false;
+                }
+                writer.accept(samples);
+                return true;
+              });
       web.start(site.web().bind(), port != null ? port : site.web().port());
       log.info("monitoring {} devices of {}", site.allDevices().count(), site.site().name());
       return new Kilowatch(store, writer, scheduler, web);

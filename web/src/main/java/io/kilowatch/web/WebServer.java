@@ -14,6 +14,10 @@ import io.kilowatch.web.api.BadRequest;
 import io.kilowatch.web.api.MetricsRoutes;
 import io.kilowatch.web.api.OpenApi;
 import io.kilowatch.web.api.SiteRoutes;
+import io.kilowatch.web.ingest.IngestRoutes;
+import io.kilowatch.web.ingest.IngestSink;
+import io.kilowatch.web.ingest.TokenAuth;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -38,21 +42,37 @@ public final class WebServer {
   private String host = "localhost";
 
   public WebServer(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
-    this(site, store, statuses, null);
+    this(
+        site,
+        store,
+        statuses,
+        null,
+        samples -> {
+          store.write(samples);
+          return true;
+        });
   }
 
   /**
    * @param writer the store writer whose queue depth and counts {@code /metrics} reports, or null
+   * @param ingest where line-protocol writes go (the collectors' store writer)
    */
   public WebServer(
       SiteConfig site,
       Store store,
       Supplier<List<DeviceStatus>> statuses,
-      io.kilowatch.store.BatchingWriter writer) {
+      io.kilowatch.store.BatchingWriter writer,
+      IngestSink ingest) {
     var api = new ApiRoutes(site, store, statuses);
     var metrics =
         new MetricsRoutes(statuses, new io.kilowatch.analytics.SiteOverview(site, store), writer);
     this.siteRoutes = new SiteRoutes(site, store, statuses);
+    var ingestRoutes =
+        new IngestRoutes(
+            ingest,
+            new TokenAuth(site.web().tokens(), System.getenv(TokenAuth.ENV)),
+            site.site().name(),
+            Clock.systemUTC());
     ObjectMapper mapper =
         new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -79,6 +99,7 @@ public final class WebServer {
               cfg.routes.get(
                   "/api/openapi.json",
                   ctx -> ctx.contentType("application/json").result(OpenApi.document()));
+              ingestRoutes.register(cfg.routes);
               cfg.routes.exception(
                   BadRequest.class,
                   (e, ctx) ->

@@ -221,13 +221,21 @@ public final class EmbeddedStore implements Store {
     for (Sample s : batch) {
       n += s.fields().size();
     }
+    var seriesKeys = new ArrayList<SeriesKey>(n);
+    for (Sample s : batch) {
+      for (String field : s.fields().keySet()) {
+        seriesKeys.add(s.key(field));
+      }
+    }
+    catalog.registerAll(seriesKeys, writer);
+    int k = 0;
     var rows = new Rows(n);
     var seen = new HashMap<Long, Integer>();
     Map<SeriesKeyTime, Integer> index = null;
     for (Sample s : batch) {
       long ts = s.time().toEpochMilli();
       for (var f : s.fields().entrySet()) {
-        int id = catalog.idFor(s.key(f.getKey()), writer);
+        int id = catalog.idFor(seriesKeys.get(k++), writer);
         double v = f.getValue() == null ? Double.NaN : f.getValue();
         // Cheap duplicate screen on a hash of (id, ts); exact index only on a collision.
         long h = ts * 31 + id;

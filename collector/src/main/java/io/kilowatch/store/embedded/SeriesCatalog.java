@@ -56,6 +56,45 @@ final class SeriesCatalog {
     }
   }
 
+  /**
+   * Registers, in one append, every key of {@code batch} not yet known; caller holds the write
+   * lock. The first batch from a large site brings hundreds of thousands of new series (25,000 GPUs
+   * × 20 fields), and one INSERT each takes minutes; one appender takes well under a second.
+   */
+  void registerAll(java.util.Collection<SeriesKey> batch, org.duckdb.DuckDBConnection c)
+      throws SQLException {
+    var fresh = new java.util.LinkedHashSet<SeriesKey>();
+    for (SeriesKey k : batch) {
+      if (!ids.containsKey(k)) {
+        fresh.add(k);
+      }
+    }
+    if (fresh.size() < 2) {
+      return; // idFor registers a lone new series
+    }
+    int first = nextId;
+    try (var app = c.createAppender("series")) {
+      int id = first;
+      for (SeriesKey k : fresh) {
+        app.beginRow()
+            .append(id++)
+            .append(k.measurement())
+            .append(TagCodec.encode(k.tags()))
+            .append(k.field())
+            .endRow();
+      }
+    }
+    // Only once the rows are durable do the ids become visible to writes.
+    int id = first;
+    for (SeriesKey k : fresh) {
+      keys.put(id, k);
+      bounds.put(id, new Bounds());
+      ids.put(k, id);
+      id++;
+    }
+    nextId = id;
+  }
+
   /** The id of a series, registering it durably first if new; caller holds the write lock. */
   int idFor(SeriesKey key, Connection c) throws SQLException {
     Integer id = ids.get(key);

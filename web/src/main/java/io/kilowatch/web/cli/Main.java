@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Power, cooling and energy monitor for GPU data centres.",
-    subcommands = {RunCommand.class, DemoCommand.class, ValidateCommand.class})
+    subcommands = {RunCommand.class, DemoCommand.class, ValidateCommand.class, AgentCommand.class})
 public final class Main implements Runnable {
   public static final int EXIT_OK = 0;
   public static final int EXIT_FAILURE = 1;
@@ -39,6 +39,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "Missing command: run, demo or validate");
+        spec.commandLine(), "Missing command: run, demo, validate or agent");
   }
 }
