@@ -27,13 +27,15 @@ public final class InfluxProcess implements AutoCloseable {
   private final Path dir;
   private final int port;
   private final boolean auth;
+  private final String dataSettings;
   private Process process;
 
-  private InfluxProcess(Path influxd, Path dir, int port, boolean auth) {
+  private InfluxProcess(Path influxd, Path dir, int port, boolean auth, String dataSettings) {
     this.influxd = influxd;
     this.dir = dir;
     this.port = port;
     this.auth = auth;
+    this.dataSettings = dataSettings;
   }
 
   /** The {@code influxd} on the PATH, if any. */
@@ -50,10 +52,22 @@ public final class InfluxProcess implements AutoCloseable {
 
   /** Starts a server and waits until it answers {@code /ping}. */
   public static InfluxProcess start(Path influxd, boolean auth) {
+    return start(influxd, auth, "");
+  }
+
+  /**
+   * With extra lines for the {@code [data]} section, e.g. short cold durations so the benchmark
+   * measures compacted TSM files rather than the write-ahead log.
+   */
+  public static InfluxProcess start(Path influxd, boolean auth, String dataSettings) {
     try {
       var p =
           new InfluxProcess(
-              influxd, Files.createTempDirectory("kilowatch-influxd"), freePort(), auth);
+              influxd,
+              Files.createTempDirectory("kilowatch-influxd"),
+              freePort(),
+              auth,
+              dataSettings);
       p.start();
       return p;
     } catch (IOException e) {
@@ -84,6 +98,7 @@ public final class InfluxProcess implements AutoCloseable {
             dir = "%s/data"
             wal-dir = "%s/wal"
             query-log-enabled = false
+          %s
           [monitor]
             store-enabled = false
           [http]
@@ -91,7 +106,7 @@ public final class InfluxProcess implements AutoCloseable {
             auth-enabled = %s
             log-enabled = false
           """
-              .formatted(rpc, dir, dir, dir, port, auth);
+              .formatted(rpc, dir, dir, dir, dataSettings, port, auth);
       Path file = dir.resolve("influxd.conf");
       Files.writeString(file, config);
       process =
@@ -149,6 +164,11 @@ public final class InfluxProcess implements AutoCloseable {
     process = null;
   }
 
+  /** Where the config, data and WAL live. */
+  public Path directory() {
+    return dir;
+  }
+
   public URI url() {
     return URI.create("http://127.0.0.1:" + port);
   }
@@ -160,8 +180,13 @@ public final class InfluxProcess implements AutoCloseable {
 
   /** Bytes under the data and WAL directories. */
   public long diskBytes() {
+    return diskBytes("data") + diskBytes("wal");
+  }
+
+  /** Bytes under {@code data} or {@code wal}. */
+  public long diskBytes(String sub) {
     long total = 0;
-    for (String d : new String[] {"data", "wal"}) {
+    for (String d : new String[] {sub}) {
       try (Stream<Path> files = Files.walk(dir.resolve(d))) {
         total += files.filter(Files::isRegularFile).mapToLong(InfluxProcess::size).sum();
       } catch (IOException e) {
