@@ -5,7 +5,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * One of {@code count} instances that share a site's devices: instance {@code index} polls the
  * devices it {@link #owns}. Written {@code index/count}, counting from 0 ({@code 0/3}, {@code 1/3},
- * {@code 2/3}).
+ * {@code 2/3}). {@link #NONE} ({@code none}) polls nothing: an instance that only serves the
+ * dashboard and analytics from a store the collectors share.
  *
  * <p>Ownership is rendezvous (highest-random-weight) hashing of the device id: each device goes to
  * the shard with the highest hash of (device id, shard number). It needs no coordination (every
@@ -17,36 +18,42 @@ public record Shard(int index, int count) {
   /** A single instance polls everything. */
   public static final Shard ALL = new Shard(0, 1);
 
+  /** No device: {@code 0/0}, written {@code none}. */
+  public static final Shard NONE = new Shard(0, 0);
+
   public Shard {
-    if (count < 1 || index < 0 || index >= count) {
+    if (!(index == 0 && count == 0) && (count < 1 || index < 0 || index >= count)) {
       throw new IllegalArgumentException(
           "shard must be i/n with n >= 1 and 0 <= i < n, got " + index + "/" + count);
     }
   }
 
   /**
-   * Parses {@code i/n}.
+   * Parses {@code i/n} or {@code none}.
    *
    * @throws IllegalArgumentException with a message fit for the user
    */
   public static Shard parse(String text) {
     String t = text.strip();
+    if (t.equals("none")) {
+      return NONE;
+    }
     int slash = t.indexOf('/');
     if (slash < 0) {
-      throw new IllegalArgumentException("expected i/n (e.g. 0/3), got '" + text + "'");
+      throw new IllegalArgumentException("expected i/n (e.g. 0/3) or none, got '" + text + "'");
     }
     try {
       return new Shard(
           Integer.parseInt(t.substring(0, slash).strip()),
           Integer.parseInt(t.substring(slash + 1).strip()));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("expected i/n (e.g. 0/3), got '" + text + "'", e);
+      throw new IllegalArgumentException("expected i/n (e.g. 0/3) or none, got '" + text + "'", e);
     }
   }
 
   /** Whether this shard polls the device. */
   public boolean owns(String deviceId) {
-    return count == 1 || ownerOf(deviceId, count) == index;
+    return count == 1 || (count > 1 && ownerOf(deviceId, count) == index);
   }
 
   /** The shard, of {@code count}, that polls the device. */
@@ -84,6 +91,6 @@ public record Shard(int index, int count) {
 
   @Override
   public String toString() {
-    return index + "/" + count;
+    return count == 0 ? "none" : index + "/" + count;
   }
 }

@@ -98,6 +98,9 @@ class StoreAndShardConfigTest {
   @Test
   void shardsParseAndEveryDeviceHasExactlyOneOwner() {
     assertThat(Shard.parse(" 2/5 ")).isEqualTo(new Shard(2, 5));
+    assertThat(Shard.parse("none")).isEqualTo(Shard.NONE);
+    assertThat(Shard.NONE.owns("dev-1")).isFalse();
+    assertThatThrownBy(() -> Shard.parse("1/0")).hasMessageContaining("shard must be i/n");
     assertThatThrownBy(() -> Shard.parse("1-3")).hasMessageContaining("expected i/n");
     for (int d = 0; d < 200; d++) {
       String id = "dev-" + d;

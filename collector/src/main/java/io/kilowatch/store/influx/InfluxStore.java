@@ -78,7 +78,7 @@ public final class InfluxStore implements Store {
   private final String database;
   private final String retentionPolicy;
 
-  /** Series whose marker is written, with the hour it was written for. */
+  /** Series whose marker is written, with the latest hour it was written for. */
   private final Map<SeriesKey, Long> markedHour = new ConcurrentHashMap<>();
 
   private InfluxStore(InfluxDB client, String database, String retentionPolicy) {
@@ -136,7 +136,7 @@ public final class InfluxStore implements Store {
         BatchPoints.database(database)
             .retentionPolicy(retentionPolicy)
             .precision(TimeUnit.MILLISECONDS);
-    var newMarks = new HashMap<SeriesKey, Long>();
+    var newMarks = new java.util.HashSet<SeriesHour>();
     // Markers of one measurement, tag set and hour share a point.
     var markers = new LinkedHashMap<MarkerPoint, Set<String>>();
     for (Sample s : batch) {
@@ -159,7 +159,7 @@ public final class InfluxStore implements Store {
         SeriesKey key = s.key(f.getKey());
         long hour = Math.floorDiv(ms, HOUR_MS) * HOUR_MS;
         Long marked = markedHour.get(key);
-        if ((marked == null || marked != hour) && newMarks.put(key, hour) == null) {
+        if ((marked == null || marked != hour) && newMarks.add(new SeriesHour(key, hour))) {
           markers
               .computeIfAbsent(
                   new MarkerPoint(s.measurement(), s.tags(), hour), m -> new LinkedHashSet<>())
@@ -188,8 +188,10 @@ public final class InfluxStore implements Store {
       throw new StoreException(
           "write of " + batch.size() + " samples to InfluxDB failed: " + e.getMessage(), e);
     }
-    markedHour.putAll(newMarks);
+    newMarks.forEach(m -> markedHour.merge(m.key(), m.hour(), Math::max));
   }
+
+  private record SeriesHour(SeriesKey key, long hour) {}
 
   private record MarkerPoint(String measurement, SortedMap<String, String> tags, long hour) {}
 
@@ -198,16 +200,31 @@ public final class InfluxStore implements Store {
 
   @Override
   public List<SeriesKey> listSeries(SeriesQuery query) {
+    return listSeries(query, InfluxQl.MIN_MILLIS, InfluxQl.MAX_MILLIS);
+  }
+
+  /**
+   * Series with a marker in {@code [from, to)}. A series with a reading in a range has a marker at
+   * the start of that reading's hour, so queries list only from the hour their range starts in.
+   */
+  private List<SeriesKey> listSeries(SeriesQuery query, long from, long to) {
     boolean any = query.measurement() == null || query.measurement().isEmpty();
-    String fields = query.field() == null ? "/\\.series$/" : ident(query.field() + SERIES_SUFFIX);
-    String from = source(any ? "/.*/" : ident(query.measurement()));
+    // One row per series: the last marker of each field, non-null where the series has the field.
+    String fields =
+        query.field() == null
+            ? "last(/\\.series$/)"
+            : "last("
+                + ident(query.field() + SERIES_SUFFIX)
+                + ") AS "
+                + ident("last_" + query.field() + SERIES_SUFFIX);
+    String source = source(any ? "/.*/" : ident(query.measurement()));
     String q =
         "SELECT "
             + fields
             + " FROM "
-            + from
+            + source
             + " WHERE "
-            + range(InfluxQl.MIN_MILLIS, InfluxQl.MAX_MILLIS)
+            + range(from, to)
             + tagFilter(query.tags())
             + " GROUP BY *";
     // Sorted by their text, like the embedded store's answers.
@@ -217,10 +234,12 @@ public final class InfluxStore implements Store {
       var columns = series.getColumns();
       for (int c = 1; c < columns.size(); c++) {
         String column = columns.get(c);
-        if (!column.endsWith(SERIES_SUFFIX) || !anyNonNull(series.getValues(), c)) {
+        if (!column.startsWith("last_")
+            || !column.endsWith(SERIES_SUFFIX)
+            || !anyNonNull(series.getValues(), c)) {
           continue;
         }
-        String field = column.substring(0, column.length() - SERIES_SUFFIX.length());
+        String field = column.substring("last_".length(), column.length() - SERIES_SUFFIX.length());
         var key = new SeriesKey(series.getName(), tags, field);
         if ((any || key.measurement().equals(query.measurement()))
             && fieldMatches(query, key)
@@ -243,7 +262,7 @@ public final class InfluxStore implements Store {
     if (f >= t) {
       return List.of();
     }
-    var keys = listSeries(query);
+    var keys = listSeries(query, hourOf(f), t);
     var byMeasurement = fieldsByMeasurement(keys);
     var statements = new ArrayList<String>();
     for (var e : byMeasurement.entrySet()) {
@@ -316,7 +335,7 @@ public final class InfluxStore implements Store {
     if (f >= t) {
       return List.of();
     }
-    var keys = listSeries(query);
+    var keys = listSeries(query, hourOf(f), t);
     if (keys.isEmpty()) {
       return List.of();
     }
@@ -487,6 +506,10 @@ public final class InfluxStore implements Store {
     var lists = new LinkedHashMap<String, List<String>>();
     out.forEach((m, f) -> lists.put(m, List.copyOf(f)));
     return lists;
+  }
+
+  private static long hourOf(long ms) {
+    return Math.max(InfluxQl.MIN_MILLIS, Math.floorDiv(ms, HOUR_MS) * HOUR_MS);
   }
 
   private String source(String measurement) {

@@ -27,9 +27,10 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--shard",
-      paramLabel = "i/n",
+      paramLabel = "i/n|none",
       description =
-          "Poll only shard i of n of the devices, counting from 0 (overrides collector.shard).")
+          "Poll only shard i of n of the devices, counting from 0, or none (a dashboard-only"
+              + " instance); overrides collector.shard.")
   String shard;
 
   @Override
