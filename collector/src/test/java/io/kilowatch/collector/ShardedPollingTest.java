@@ -40,32 +40,6 @@ class ShardedPollingTest {
   }
 
   @Test
-  void addingAnInstanceMovesOnlyTheDevicesTheNewShardWins() {
-    var ids = ids(10_000);
-    for (int n = 1; n <= 5; n++) {
-      int moved = 0;
-      var perShard = new int[n + 1];
-      for (String id : ids) {
-        int before = Shard.ownerOf(id, n);
-        int after = Shard.ownerOf(id, n + 1);
-        perShard[after]++;
-        if (before != after) {
-          moved++;
-          // Nothing moves between the old shards: a device moves only to the new one.
-          assertThat(after).as(id).isEqualTo(n);
-        }
-      }
-      double expected = 1.0 / (n + 1);
-      assertThat((double) moved / ids.size())
-          .as("moved from %d to %d", n, n + 1)
-          .isBetween(expected * 0.85, expected * 1.15);
-      for (int count : perShard) {
-        assertThat((double) count / ids.size()).isBetween(expected * 0.85, expected * 1.15);
-      }
-    }
-  }
-
-  @Test
   void twoInstancesWithShardsZeroAndOneOfTwoPollEveryDeviceExactlyOnceIntoOneInfluxDb()
       throws Exception {
     var devices = new ArrayList<Device>();
