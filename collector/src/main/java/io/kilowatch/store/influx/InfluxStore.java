@@ -60,9 +60,9 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are idempotent: a point with the same series and timestamp replaces the earlier one, so
  * replaying a buffered batch is safe. Step aggregates other than {@code COUNTER_DELTA} run in
  * InfluxDB ({@code GROUP BY time(step)} is aligned to multiples of the step since the epoch, like
- * the embedded store's steps); counter deltas are computed here from the raw good readings, because
- * InfluxQL's {@code non_negative_difference} drops the reading after a reset where the Store
- * contract counts it in full.
+ * the embedded store's steps). Counter deltas are assembled from per-step InfluxQL results plus the
+ * value after each reset, because InfluxQL's {@code non_negative_difference} drops the reading
+ * after a reset where the Store contract counts it in full.
  */
 public final class InfluxStore implements Store {
   private static final Logger log = LoggerFactory.getLogger(InfluxStore.class);
@@ -362,7 +362,7 @@ public final class InfluxStore implements Store {
           case MIN -> "min";
           case MAX -> "max";
           case LAST -> "last";
-          case COUNTER_DELTA -> throw new IllegalArgumentException("computed here");
+          case COUNTER_DELTA -> throw new IllegalArgumentException("see counterDeltas");
         };
     var statements = new ArrayList<String>();
     for (var e : fieldsByMeasurement(keys).entrySet()) {
@@ -413,45 +413,98 @@ public final class InfluxStore implements Store {
    * Sum of the positive differences between consecutive good readings, a drop counting as a reset
    * (the reading after it counts in full), the pair across a step boundary in the later step, and
    * the first reading in range paired with the last good one before it.
+   *
+   * <p>InfluxDB does the bulk per step, so only steps travel, never the raw readings: the sum of
+   * the non-negative {@code difference()}s, the count, the first reading in range and the last one
+   * before it, and the time of each reset. The value after each reset (rare for a counter) is
+   * fetched in a second round trip, one statement per reset, since InfluxQL can neither select a
+   * reading together with its difference nor OR several instants in one condition.
    */
   private Map<SeriesKey, List<Bucket>> counterDeltas(
       List<SeriesKey> keys, SeriesQuery query, long f, long t, long step) {
+    record Part(String measurement, String field) {}
+    var parts = new ArrayList<Part>();
     var statements = new ArrayList<String>();
-    var order = new ArrayList<String>();
     for (var e : fieldsByMeasurement(keys).entrySet()) {
       for (String field : e.getValue()) {
-        String good =
-            " FROM "
-                + source(ident(e.getKey()))
-                + " WHERE "
-                + ident(field + QUALITY_SUFFIX)
-                + " <= "
-                + Quality.UNCERTAIN.code()
-                + " AND ";
+        parts.add(new Part(e.getKey(), field));
+        String from = " FROM " + source(ident(e.getKey()));
+        String good = " WHERE " + ident(field + QUALITY_SUFFIX) + " <= " + Quality.UNCERTAIN.code();
+        String where = good + " AND " + range(f, t) + tagFilter(query.tags());
+        String differences =
+            "(SELECT difference(" + ident(field) + ") AS d" + from + where + " GROUP BY *)";
+        String byStep = " GROUP BY time(" + step + "ms), * fill(none)";
+        statements.add("SELECT count(" + ident(field) + ")" + from + where + byStep);
+        // The outer query repeats the range: without it, InfluxDB 1.x widens the inner one.
+        String outer = " AND " + range(f, t);
+        statements.add("SELECT sum(d) FROM " + differences + " WHERE d >= 0" + outer + byStep);
+        statements.add("SELECT d FROM " + differences + " WHERE d < 0" + outer + " GROUP BY *");
+        statements.add("SELECT first(" + ident(field) + ")" + from + where + " GROUP BY *");
         statements.add(
             "SELECT last("
                 + ident(field)
                 + ")"
+                + from
                 + good
+                + " AND "
                 + range(InfluxQl.MIN_MILLIS, f)
                 + tagFilter(query.tags())
                 + " GROUP BY *");
-        statements.add(
-            "SELECT "
-                + ident(field)
-                + good
-                + range(f, t)
-                + tagFilter(query.tags())
-                + " GROUP BY *");
-        order.add(field);
       }
     }
     var results = run(query(String.join("; ", statements)));
     var out = new HashMap<SeriesKey, List<Bucket>>();
-    for (int i = 0; i < order.size(); i++) {
-      String field = order.get(i);
+    var resetLookups = new ArrayList<String>();
+    var resetFields = new ArrayList<String>();
+    var increases = new HashMap<SeriesKey, Map<Long, Double>>();
+    for (int i = 0; i < parts.size(); i++) {
+      String measurement = parts.get(i).measurement();
+      String field = parts.get(i).field();
+      var counts = results.get(5 * i);
+      for (var series : series(counts)) {
+        var key = new SeriesKey(series.getName(), tags(series), field);
+        var byStep = new TreeMap<Long, Double>();
+        var list = new ArrayList<Bucket>();
+        for (var row : series.getValues()) {
+          long c = number(row.get(1)).longValue();
+          if (c > 0) {
+            byStep.put(time(row).toEpochMilli(), 0.0);
+            list.add(new Bucket(time(row), 0, c));
+          }
+        }
+        increases.put(key, byStep);
+        out.put(key, list);
+      }
+      for (var series : series(results.get(5 * i + 1))) {
+        var byStep = increases.get(new SeriesKey(series.getName(), tags(series), field));
+        for (var row : series.getValues()) {
+          if (byStep != null && row.get(1) != null) {
+            byStep.merge(time(row).toEpochMilli(), number(row.get(1)).doubleValue(), Double::sum);
+          }
+        }
+      }
+      for (var series : series(results.get(5 * i + 2))) {
+        // InfluxQL cannot OR several instants together, so one statement per reset.
+        for (var row : series.getValues()) {
+          resetLookups.add(
+              "SELECT "
+                  + ident(field)
+                  + " FROM "
+                  + source(ident(measurement))
+                  + " WHERE "
+                  + ident(field + QUALITY_SUFFIX)
+                  + " <= "
+                  + Quality.UNCERTAIN.code()
+                  + " AND time = "
+                  + time(row).toEpochMilli()
+                  + "ms"
+                  + tagFilter(tags(series))
+                  + " GROUP BY *");
+          resetFields.add(field);
+        }
+      }
       var prior = new HashMap<SeriesKey, Double>();
-      for (var series : series(results.get(2 * i))) {
+      for (var series : series(results.get(5 * i + 4))) {
         var row = series.getValues().getFirst();
         if (row.get(1) != null) {
           prior.put(
@@ -459,37 +512,44 @@ public final class InfluxStore implements Store {
               number(row.get(1)).doubleValue());
         }
       }
-      for (var series : series(results.get(2 * i + 1))) {
+      for (var series : series(results.get(5 * i + 3))) {
         var key = new SeriesKey(series.getName(), tags(series), field);
-        Double prev = prior.get(key);
-        var list = new ArrayList<Bucket>();
-        long bucket = Long.MIN_VALUE;
-        double increase = 0;
-        long count = 0;
-        for (var row : series.getValues()) {
-          if (row.get(1) == null) {
-            continue;
-          }
-          long ts = time(row).toEpochMilli();
+        var row = series.getValues().getFirst();
+        Double p = prior.get(key);
+        var byStep = increases.get(key);
+        if (p != null && byStep != null && row.get(1) != null) {
           double v = number(row.get(1)).doubleValue();
-          long b = Math.floorDiv(ts, step) * step;
-          if (b != bucket) {
-            if (count > 0) {
-              list.add(new Bucket(Instant.ofEpochMilli(bucket), increase, count));
-            }
-            bucket = b;
-            increase = 0;
-            count = 0;
-          }
-          increase += prev == null ? 0 : v >= prev ? v - prev : v;
-          count++;
-          prev = v;
+          long b = Math.floorDiv(time(row).toEpochMilli(), step) * step;
+          byStep.merge(b, v >= p ? v - p : v, Double::sum);
         }
-        if (count > 0) {
-          list.add(new Bucket(Instant.ofEpochMilli(bucket), increase, count));
-        }
-        out.put(key, list);
       }
+    }
+    var values = new ArrayList<QueryResult.Result>();
+    for (int c = 0; c < resetLookups.size(); c += 500) {
+      var chunk = resetLookups.subList(c, Math.min(resetLookups.size(), c + 500));
+      values.addAll(run(new Query(String.join("; ", chunk), database, true)));
+    }
+    for (int r = 0; r < values.size(); r++) {
+      for (var series : series(values.get(r))) {
+        var byStep =
+            increases.get(new SeriesKey(series.getName(), tags(series), resetFields.get(r)));
+        for (var row : series.getValues()) {
+          if (byStep != null && row.get(1) != null) {
+            long b = Math.floorDiv(time(row).toEpochMilli(), step) * step;
+            byStep.merge(b, number(row.get(1)).doubleValue(), Double::sum);
+          }
+        }
+      }
+    }
+    for (var e : out.entrySet()) {
+      var byStep = increases.get(e.getKey());
+      e.setValue(
+          e.getValue().stream()
+              .map(
+                  b ->
+                      new Bucket(
+                          b.start(), byStep.getOrDefault(b.start().toEpochMilli(), 0.0), b.count()))
+              .toList());
     }
     return out;
   }
