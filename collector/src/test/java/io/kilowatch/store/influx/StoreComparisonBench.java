@@ -43,16 +43,18 @@ public final class StoreComparisonBench {
       System.exit(1);
     }
     int timestamps = days * 86_400 / intervalS;
-    long points = (long) series * timestamps;
+    int meters = Math.max(1, series / 10);
+    long points = (long) (series + meters) * timestamps;
     System.out.printf(
-        "%d series x %d timestamps (%d days every %d s) = %,d points, batches of %,d samples,"
-            + " %d CPUs%n",
+        "%d gauge + %d counter series x %d timestamps (%d days every %d s) = %,d points,"
+            + " batches of %,d samples, %d CPUs%n",
         series,
+        meters,
         timestamps,
         days,
         intervalS,
         points,
-        series * perBatch,
+        (series + meters) * perBatch,
         Runtime.getRuntime().availableProcessors());
     Path dir = Files.createTempDirectory("kilowatch-compare");
     // Short cold durations: InfluxDB snapshots its cache into TSM files and compacts them soon
@@ -67,8 +69,10 @@ public final class StoreComparisonBench {
       EmbeddedStore embedded =
           EmbeddedStores.openWithoutMaintenance(embeddedDir, Duration.ofDays(3650));
 
-      double embeddedRate = write("embedded", embedded, series, timestamps, perBatch, intervalS);
-      double influxRate = write("influxdb", influx, series, timestamps, perBatch, intervalS);
+      double embeddedRate =
+          write("embedded", embedded, series, meters, timestamps, perBatch, intervalS);
+      double influxRate =
+          write("influxdb", influx, series, meters, timestamps, perBatch, intervalS);
 
       embedded.close();
       long embeddedBytes = du(embeddedDir);
@@ -79,16 +83,17 @@ public final class StoreComparisonBench {
 
       Instant end = START.plus(Duration.ofDays(days));
       var all = SeriesQuery.of("gpu", "power_w");
-      var tenth = SeriesQuery.of("gpu", "power_w").withTag("group", "0");
+      var counters = SeriesQuery.of("meter", "energy_kwh");
       final Store e = embedded;
       double embeddedMean = timed("embedded MEAN", () -> e.aggregate(all, START, end, h(), mean()));
       double influxMean =
           timed("influxdb MEAN", () -> influx.aggregate(all, START, end, h(), mean()));
       double embeddedCounter =
-          timed("embedded COUNTER_DELTA", () -> e.aggregate(tenth, START, end, h(), counter()));
+          timed("embedded COUNTER_DELTA", () -> e.aggregate(counters, START, end, h(), counter()));
       double influxCounter =
           timed(
-              "influxdb COUNTER_DELTA", () -> influx.aggregate(tenth, START, end, h(), counter()));
+              "influxdb COUNTER_DELTA",
+              () -> influx.aggregate(counters, START, end, h(), counter()));
       embedded.close();
       influx.close();
 
@@ -143,9 +148,14 @@ public final class StoreComparisonBench {
         embedded / influx);
   }
 
-  /** The same batches for every store: every series at {@code perBatch} consecutive timestamps. */
-  private static List<Sample> batch(int series, int firstT, int count, int intervalS) {
-    var batch = new ArrayList<Sample>(series * count);
+  /**
+   * The same batches for every store: every series at {@code perBatch} consecutive timestamps;
+   * gauges {@code gpu power_w} and energy counters {@code meter energy_kwh} that reset once,
+   * midway.
+   */
+  private static List<Sample> batch(
+      int series, int meters, int timestamps, int firstT, int count, int intervalS) {
+    var batch = new ArrayList<Sample>((series + meters) * count);
     for (int t = firstT; t < firstT + count; t++) {
       Instant time = START.plusSeconds((long) t * intervalS);
       for (int s = 0; s < series; s++) {
@@ -158,22 +168,38 @@ public final class StoreComparisonBench {
                 new TreeMap<>(Map.of("power_w", 300 + (s * 7 + t * 13) % 400 + t * 1e-3)),
                 Quality.GOOD));
       }
+      for (int m = 0; m < meters; m++) {
+        int sinceReset = t < timestamps / 2 ? t : t - timestamps / 2;
+        batch.add(
+            new Sample(
+                time,
+                "meter",
+                new TreeMap<>(Map.of("meter", "m" + m)),
+                new TreeMap<>(Map.of("energy_kwh", sinceReset * (1 + m % 5) * 0.25)),
+                Quality.GOOD));
+      }
     }
     return batch;
   }
 
   private static double write(
-      String name, Store store, int series, int timestamps, int perBatch, int intervalS) {
+      String name,
+      Store store,
+      int series,
+      int meters,
+      int timestamps,
+      int perBatch,
+      int intervalS) {
     long t0 = System.nanoTime();
     long generating = 0;
     for (int t = 0; t < timestamps; t += perBatch) {
       long g0 = System.nanoTime();
-      var b = batch(series, t, Math.min(perBatch, timestamps - t), intervalS);
+      var b = batch(series, meters, timestamps, t, Math.min(perBatch, timestamps - t), intervalS);
       generating += System.nanoTime() - g0;
       store.write(b);
     }
     double seconds = (System.nanoTime() - t0 - generating) / 1e9;
-    double rate = (double) series * timestamps / seconds;
+    double rate = (double) (series + meters) * timestamps / seconds;
     System.out.printf(
         "%s: wrote in %.1f s (generation excluded), %,.0f points/s%n", name, seconds, rate);
     return rate;
