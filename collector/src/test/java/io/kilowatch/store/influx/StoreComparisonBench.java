@@ -209,14 +209,18 @@ public final class StoreComparisonBench {
     query.get(); // warm-up: caches, JIT
     double[] ms = new double[3];
     int buckets = 0;
+    double total = 0;
     for (int i = 0; i < ms.length; i++) {
       long t0 = System.nanoTime();
       var r = query.get();
       ms[i] = (System.nanoTime() - t0) / 1e6;
       buckets = r.stream().mapToInt(s -> s.buckets().size()).sum();
+      total = r.stream().flatMap(s -> s.buckets().stream()).mapToDouble(b -> b.value()).sum();
     }
     Arrays.sort(ms);
-    System.out.printf("%s: %s ms, %,d buckets%n", name, Arrays.toString(ms), buckets);
+    // The sum of every bucket's value: both stores must print the same.
+    System.out.printf(
+        "%s: %s ms, %,d buckets, values sum to %.6f%n", name, Arrays.toString(ms), buckets, total);
     return ms[1];
   }
 
