@@ -91,6 +91,9 @@ class ScaleOutEndToEndTest {
     assertThat(a).isPositive();
     assertThat(b).isPositive();
     assertThat(dashboard.at("/devices/total").asInt()).isZero();
+    // Behind InfluxDB every instance reports its disk buffer; nothing waits while the server is up.
+    assertThat(first.at("/buffer/droppedSamples").asLong()).isZero();
+    assertThat(first.at("/buffer/buffering").isBoolean()).isTrue();
 
     JsonNode gpus =
         awaitJson(
