@@ -174,6 +174,7 @@ public final class DiskBuffer implements AutoCloseable {
   }
 
   private void openWriter() throws IOException {
+    boolean created = !Files.exists(segment(writerSegment));
     writer =
         FileChannel.open(
             segment(writerSegment),
@@ -181,6 +182,14 @@ public final class DiskBuffer implements AutoCloseable {
             StandardOpenOption.WRITE,
             StandardOpenOption.APPEND);
     segments.putIfAbsent(writerSegment, writer.size());
+    if (created) {
+      // A forced record is of no use in a file whose directory entry a power cut can lose.
+      try (var d = FileChannel.open(dir, StandardOpenOption.READ)) {
+        d.force(true);
+      } catch (IOException e) {
+        log.debug("cannot force directory {} (not supported here): {}", dir, e.toString());
+      }
+    }
   }
 
   private Path segment(long s) {
