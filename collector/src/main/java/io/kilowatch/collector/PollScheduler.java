@@ -66,7 +66,8 @@ public final class PollScheduler implements AutoCloseable {
       Clock clock,
       Function<Device, DeviceCollector> factory,
       Duration maxBackoff) {
-    this.devices = site.allDevices().toList();
+    // With collector.shard i/n, this instance polls only its share; the others poll the rest.
+    this.devices = site.allDevices().filter(d -> site.collector().shard().owns(d.id())).toList();
     this.sink = Objects.requireNonNull(sink, "sink");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.factory = Objects.requireNonNull(factory, "factory");

@@ -18,9 +18,14 @@ final class SiteBinder {
   static final String DEFAULT_DATA_DIR = "./data";
 
   static final Set<String> ROOT_KEYS =
-      Set.of("site", "store", "web", "profiles", "clusters", "devices", "energy");
+      Set.of("site", "store", "web", "profiles", "clusters", "devices", "energy", "collector");
   static final Set<String> SITE_KEYS = Set.of("name", "timezone", "gridZone", "ashraeClass");
-  static final Set<String> STORE_KEYS = Set.of("kind", "dataDir", "retention");
+  static final Set<String> STORE_KEYS =
+      Set.of("kind", "dataDir", "retention", "influxdb", "buffer");
+  static final Set<String> INFLUXDB_KEYS =
+      Set.of("url", "database", "retentionPolicy", "username", "password", "token");
+  static final Set<String> BUFFER_KEYS = Set.of("maxBytes");
+  static final Set<String> COLLECTOR_KEYS = Set.of("shard");
   static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
   static final Set<String> WEB_KEYS = Set.of("bind", "port", "tokens");
   static final Set<String> TOKEN_KEYS = Set.of("name", "sha256", "role");
@@ -60,8 +65,9 @@ final class SiteBinder {
     List<Cluster> clusters = each(f.list("clusters"), this::cluster);
     List<Device> devices = deviceBinder.devices(f.list("devices"), Location.FACILITY);
     EnergyModel energy = energyBinder.energy(f.get("energy"));
+    CollectorConfig collector = collector(f.map("collector", COLLECTOR_KEYS));
     SiteConfig config =
-        new SiteConfig(source, site, store, web, profiles, clusters, devices, energy);
+        new SiteConfig(source, site, store, web, profiles, clusters, devices, energy, collector);
     checkProfileReferences(profiles);
     energyBinder.checkReferences(config.allDevices().toList(), clusterIds.all());
     return config;
@@ -119,7 +125,80 @@ final class SiteBinder {
     Duration raw = retention("raw", retention, defaults.rawRetention());
     Duration minute = retention("minute", retention, defaults.minuteRetention());
     Duration hour = retention("hour", retention, defaults.hourRetention());
-    return new StoreConfig(kind, dataDir, raw, minute, hour);
+    InfluxConfig influx = influx(f, kind);
+    BufferConfig buffer = buffer(f.map("buffer", BUFFER_KEYS));
+    return new StoreConfig(kind, dataDir, raw, minute, hour, influx, buffer);
+  }
+
+  private InfluxConfig influx(Fields store, StoreConfig.StoreKind kind) {
+    if (kind != StoreConfig.StoreKind.INFLUXDB) {
+      if (store.has("influxdb")) {
+        store.map("influxdb", INFLUXDB_KEYS); // still checked, so typos show up before a switch
+      }
+      return null;
+    }
+    if (store.require("influxdb", "kind: influxdb needs url and database") == null) {
+      return null;
+    }
+    Fields f = store.map("influxdb", INFLUXDB_KEYS);
+    if (f == null) {
+      return null;
+    }
+    var url = f.requireUri("url", Set.of("http", "https"));
+    String database = f.requireString("database");
+    String username = f.optionalString("username", null);
+    String password = f.optionalString("password", null);
+    String token = f.optionalString("token", null);
+    if (token != null && username != null) {
+      binder.problem(f.get("token"), "give either username/password (1.x) or token (2.x, 3.x)");
+    }
+    if ((username == null) != (password == null) && token == null) {
+      binder.problem(
+          f.missing(username == null ? "username" : "password"),
+          "username and password go together");
+    }
+    for (String secret : List.of("password", "token")) {
+      At at = f.get(secret);
+      if (at != null
+          && at.node() instanceof org.yaml.snakeyaml.nodes.ScalarNode s
+          && !s.getValue().contains("${")) {
+        binder.problem(at, "write the " + secret + " as ${VARIABLE}, not in the file");
+      }
+    }
+    return new InfluxConfig(
+        url, database, f.optionalString("retentionPolicy", null), username, password, token);
+  }
+
+  private BufferConfig buffer(Fields f) {
+    if (f == null || !f.has("maxBytes")) {
+      return BufferConfig.DEFAULT;
+    }
+    String text = binder.text(f.get("maxBytes"));
+    if (text == null) {
+      return null;
+    }
+    try {
+      return new BufferConfig(ByteSizes.parse(text));
+    } catch (IllegalArgumentException e) {
+      binder.problem(f.get("maxBytes"), e.getMessage());
+      return null;
+    }
+  }
+
+  private CollectorConfig collector(Fields f) {
+    if (f == null || !f.has("shard")) {
+      return CollectorConfig.DEFAULT;
+    }
+    String text = binder.text(f.get("shard"));
+    if (text == null) {
+      return null;
+    }
+    try {
+      return new CollectorConfig(Shard.parse(text));
+    } catch (IllegalArgumentException e) {
+      binder.problem(f.get("shard"), e.getMessage());
+      return null;
+    }
   }
 
   /** The data directory, relative to the config file's directory unless absolute. */

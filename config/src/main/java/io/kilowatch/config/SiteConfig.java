@@ -13,6 +13,7 @@ import java.util.stream.Stream;
  *
  * @param source the file it was loaded from (for messages), or {@code null} when built in code
  * @param devices facility-level devices that belong to no cluster (main meter, cooling plant)
+ * @param collector how this instance collects (which shard of the devices it polls)
  */
 public record SiteConfig(
     Path source,
@@ -22,9 +23,24 @@ public record SiteConfig(
     List<Profile> profiles,
     List<Cluster> clusters,
     List<Device> devices,
-    EnergyModel energy) {
+    EnergyModel energy,
+    CollectorConfig collector) {
+
+  /** A site whose single instance polls every device. */
+  public SiteConfig(
+      Path source,
+      Site site,
+      StoreConfig store,
+      WebConfig web,
+      List<Profile> profiles,
+      List<Cluster> clusters,
+      List<Device> devices,
+      EnergyModel energy) {
+    this(source, site, store, web, profiles, clusters, devices, energy, CollectorConfig.DEFAULT);
+  }
 
   public SiteConfig {
+    collector = collector == null ? CollectorConfig.DEFAULT : collector;
     profiles = List.copyOf(profiles);
     clusters = List.copyOf(clusters);
     devices = List.copyOf(devices);
@@ -40,6 +56,11 @@ public record SiteConfig(
                     Stream.concat(
                         c.devices().stream(),
                         c.racks().stream().flatMap(r -> r.devices().stream()))));
+  }
+
+  /** The same site collected with other settings, e.g. a shard given on the command line. */
+  public SiteConfig withCollector(CollectorConfig collector) {
+    return new SiteConfig(source, site, store, web, profiles, clusters, devices, energy, collector);
   }
 
   public Optional<Device> device(String id) {

@@ -4,7 +4,7 @@ import io.kilowatch.collector.PollScheduler;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.BatchingWriter;
 import io.kilowatch.store.Store;
-import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.store.Stores;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +38,7 @@ public final class Kilowatch implements AutoCloseable {
    * @param port overrides the configured port when not null (0 picks a free one)
    */
   public static Kilowatch start(SiteConfig site, Integer port) {
-    Store store = EmbeddedStore.open(site.store());
+    Store store = Stores.open(site.store());
     var writer = new BatchingWriter(store, 500_000, 20_000, Duration.ofSeconds(1));
     PollScheduler scheduler = null;
     try {
@@ -61,6 +61,10 @@ public final class Kilowatch implements AutoCloseable {
               });
       web.start(site.web().bind(), port != null ? port : site.web().port());
       log.info("monitoring {} devices of {}", site.allDevices().count(), site.site().name());
+      if (site.collector().shard().count() > 1) {
+        log.info(
+            "shard {}: polling {} of them", site.collector().shard(), scheduler.statuses().size());
+      }
       return new Kilowatch(store, writer, scheduler, web);
     } catch (RuntimeException e) {
       if (scheduler != null) {

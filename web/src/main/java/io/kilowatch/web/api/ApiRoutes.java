@@ -10,6 +10,7 @@ import io.kilowatch.store.Aggregate;
 import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
+import io.kilowatch.store.buffer.BufferedStore;
 import io.kilowatch.web.cli.VersionProvider;
 import java.time.Duration;
 import java.time.Instant;
@@ -60,6 +61,21 @@ public final class ApiRoutes {
     body.put("store", site.store().kind().name().toLowerCase(Locale.ROOT));
     body.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
     body.put("devices", Map.of("total", all.size(), "byState", counts));
+    if (store instanceof BufferedStore b) {
+      // Writes waiting on disk for the store, and what a full buffer has cost.
+      body.put(
+          "buffer",
+          Map.of(
+              "buffering", b.isBuffering(),
+              "bytes", b.bufferedBytes(),
+              "batches", b.bufferedBatches(),
+              "replayedSamples", b.replayedSamples(),
+              "droppedSamples", b.droppedSamples(),
+              "rejectedSamples", b.rejectedSamples()));
+      if (b.droppedSamples() > 0 || b.isBuffering()) {
+        body.put("status", "degraded");
+      }
+    }
     ctx.json(body);
   }
 

@@ -1,7 +1,9 @@
 package io.kilowatch.web.cli;
 
+import io.kilowatch.config.CollectorConfig;
 import io.kilowatch.config.ConfigException;
 import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.config.Shard;
 import io.kilowatch.web.Kilowatch;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -23,10 +25,26 @@ final class RunCommand implements Callable<Integer> {
       description = "HTTP port (overrides web.port in the config; 0 picks a free one).")
   Integer port;
 
+  @Option(
+      names = "--shard",
+      paramLabel = "i/n|none",
+      description =
+          "Poll only shard i of n of the devices, counting from 0, or none (a dashboard-only"
+              + " instance); overrides collector.shard.")
+  String shard;
+
   @Override
   public Integer call() throws Exception {
     try {
       var site = ConfigLoader.load(config);
+      if (shard != null) {
+        try {
+          site = site.withCollector(new CollectorConfig(Shard.parse(shard)));
+        } catch (IllegalArgumentException e) {
+          System.err.println("--shard: " + e.getMessage());
+          return Main.EXIT_USAGE;
+        }
+      }
       try (var app = Kilowatch.start(site, port)) {
         System.out.println("kilowatch is monitoring " + site.site().name() + " on " + app.url());
         app.awaitShutdown();

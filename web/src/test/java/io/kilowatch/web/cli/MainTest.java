@@ -86,4 +86,11 @@ class MainTest {
     assertThat(Main.execute("--help")).isZero();
     assertThat(out.toString()).contains("demo", "run", "validate");
   }
+
+  @Test
+  void runRejectsAShardThatIsNotIOfNAsAUsageError() {
+    int code = Main.execute("run", "--config", "../config/examples/site.yaml", "--shard", "3/3");
+    assertThat(code).isEqualTo(Main.EXIT_USAGE);
+    assertThat(err.toString()).contains("--shard: shard must be i/n");
+  }
 }

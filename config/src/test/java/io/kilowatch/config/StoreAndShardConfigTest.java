@@ -1,0 +1,114 @@
+package io.kilowatch.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class StoreAndShardConfigTest {
+  private static SiteConfig parse(String yaml, Map<String, String> env) {
+    try {
+      return ConfigLoader.parse(yaml, "site.yaml", Path.of("/srv/kw"), env);
+    } catch (ConfigException e) {
+      // Rethrown unchecked with every problem in the message, so assertions can read them.
+      throw new IllegalStateException(
+          String.join("\n", e.problems().stream().map(Object::toString).toList()), e);
+    }
+  }
+
+  @Test
+  void influxStoreBufferAndShardAreBound() {
+    var site =
+        parse(
+            """
+            site: {name: Hall}
+            store:
+              kind: influxdb
+              influxdb:
+                url: http://influx:8086
+                database: kilowatch
+                retentionPolicy: one_year
+                token: ${INFLUX_TOKEN}
+              buffer: {maxBytes: 2GiB}
+            collector: {shard: 1/3}
+            """,
+            Map.of("INFLUX_TOKEN", "s3cret"));
+
+    assertThat(site.store().kind()).isEqualTo(StoreConfig.StoreKind.INFLUXDB);
+    assertThat(site.store().influxdb())
+        .isEqualTo(
+            new InfluxConfig(
+                URI.create("http://influx:8086"), "kilowatch", "one_year", null, null, "s3cret"));
+    assertThat(site.store().influxdb().toString()).doesNotContain("s3cret");
+    assertThat(site.store().buffer().maxBytes()).isEqualTo(2L << 30);
+    assertThat(site.collector().shard()).isEqualTo(new Shard(1, 3));
+  }
+
+  @Test
+  void defaultsPollEverythingWithAOneGibibyteBuffer() {
+    var site = parse("site: {name: Hall}\n", Map.of());
+
+    assertThat(site.collector()).isEqualTo(CollectorConfig.DEFAULT);
+    assertThat(site.store().buffer()).isEqualTo(BufferConfig.DEFAULT);
+    assertThat(site.store().influxdb()).isNull();
+  }
+
+  @Test
+  void mistakesAreReportedWithTheirLines() {
+    assertThatThrownBy(
+            () ->
+                parse(
+                    """
+                    site: {name: Hall}
+                    store:
+                      kind: influxdb
+                      influxdb:
+                        url: ftp://influx
+                        username: kw
+                        password: hunter2
+                      buffer: {maxBytes: lots}
+                    collector: {shard: 3/3}
+                    """,
+                    Map.of()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("site.yaml:5: store.influxdb.database: is required")
+        .hasMessageContaining("site.yaml:5: store.influxdb.url: expected a URL")
+        .hasMessageContaining("site.yaml:7: store.influxdb.password: write the password as ${")
+        .hasMessageContaining("site.yaml:8: store.buffer.maxBytes: expected a size")
+        .hasMessageContaining("site.yaml:9: collector.shard: shard must be i/n")
+        .satisfies(e -> assertThat(e.getMessage()).doesNotContain("hunter2"));
+  }
+
+  @Test
+  void influxKindWithoutServerIsAnError() {
+    assertThatThrownBy(() -> parse("site: {name: Hall}\nstore: {kind: influxdb}\n", Map.of()))
+        .hasMessageContaining("store.influxdb: is required");
+  }
+
+  @Test
+  void sizesUseDecimalAndBinaryUnits() {
+    assertThat(ByteSizes.parse("1048576")).isEqualTo(1_048_576);
+    assertThat(ByteSizes.parse("500MB")).isEqualTo(500_000_000);
+    assertThat(ByteSizes.parse("64 KiB")).isEqualTo(65_536);
+  }
+
+  @Test
+  void shardsParseAndEveryDeviceHasExactlyOneOwner() {
+    assertThat(Shard.parse(" 2/5 ")).isEqualTo(new Shard(2, 5));
+    assertThat(Shard.parse("none")).isEqualTo(Shard.NONE);
+    assertThat(Shard.NONE.owns("dev-1")).isFalse();
+    assertThatThrownBy(() -> Shard.parse("1/0")).hasMessageContaining("shard must be i/n");
+    assertThatThrownBy(() -> Shard.parse("1-3")).hasMessageContaining("expected i/n");
+    for (int d = 0; d < 200; d++) {
+      String id = "dev-" + d;
+      int owners = 0;
+      for (int i = 0; i < 4; i++) {
+        owners += new Shard(i, 4).owns(id) ? 1 : 0;
+      }
+      assertThat(owners).as(id).isEqualTo(1);
+    }
+  }
+}
