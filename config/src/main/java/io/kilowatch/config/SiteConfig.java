@@ -13,6 +13,7 @@ import java.util.stream.Stream;
  *
  * @param source the file it was loaded from (for messages), or {@code null} when built in code
  * @param devices facility-level devices that belong to no cluster (main meter, cooling plant)
+ * @param analytics settings of the energy, carbon and risk analytics (defaults when absent)
  */
 public record SiteConfig(
     Path source,
@@ -22,12 +23,27 @@ public record SiteConfig(
     List<Profile> profiles,
     List<Cluster> clusters,
     List<Device> devices,
-    EnergyModel energy) {
+    EnergyModel energy,
+    AnalyticsConfig analytics) {
 
   public SiteConfig {
     profiles = List.copyOf(profiles);
     clusters = List.copyOf(clusters);
     devices = List.copyOf(devices);
+    analytics = analytics == null ? AnalyticsConfig.DEFAULT : analytics;
+  }
+
+  /** A site with default analytics settings. */
+  public SiteConfig(
+      Path source,
+      Site site,
+      StoreConfig store,
+      WebConfig web,
+      List<Profile> profiles,
+      List<Cluster> clusters,
+      List<Device> devices,
+      EnergyModel energy) {
+    this(source, site, store, web, profiles, clusters, devices, energy, AnalyticsConfig.DEFAULT);
   }
 
   /** Every device of the site, facility-level first, then cluster, then rack devices. */
