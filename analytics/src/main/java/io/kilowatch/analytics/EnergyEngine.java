@@ -141,23 +141,46 @@ public final class EnergyEngine {
   /** IT energy of one rack or cluster: the energy model's IT channels located there. */
   public EnergySeries itOf(
       String clusterId, String rackId, Instant from, Instant to, StepPlan.Step step) {
+    String name = rackId != null ? rackId : clusterId;
+    return select(
+        name,
+        site.energy().it(),
+        d ->
+            d.location() != null
+                && (clusterId == null || clusterId.equals(d.location().cluster()))
+                && (rackId == null || rackId.equals(d.location().rack())),
+        from,
+        to,
+        step);
+  }
+
+  /** Energy of the devices the channels select that also pass {@code keep}, summed. */
+  public EnergySeries select(
+      String name,
+      List<Channel> channels,
+      java.util.function.BiPredicate<Channel, Device> keep,
+      Instant from,
+      Instant to,
+      StepPlan.Step step) {
     var inputs = new ArrayList<Input>();
-    for (Channel c : site.energy().it()) {
+    for (Channel c : channels) {
       for (Device d : resolver.devices(c)) {
-        if (d.location() == null) {
-          continue;
+        if (keep.test(c, d)) {
+          inputs.addAll(inputs(d, c.energyField(), c.powerField()));
         }
-        if (clusterId != null && !clusterId.equals(d.location().cluster())) {
-          continue;
-        }
-        if (rackId != null && !rackId.equals(d.location().rack())) {
-          continue;
-        }
-        inputs.addAll(inputs(d, c.energyField(), c.powerField()));
       }
     }
-    String name = rackId != null ? rackId : clusterId;
     return compute(name, inputs, plan(from, to, step), from, to);
+  }
+
+  private EnergySeries select(
+      String name,
+      List<Channel> channels,
+      java.util.function.Predicate<Device> keep,
+      Instant from,
+      Instant to,
+      StepPlan.Step step) {
+    return select(name, channels, (c, d) -> keep.test(d), from, to, step);
   }
 
   StepPlan plan(Instant from, Instant to, StepPlan.Step step) {
