@@ -25,8 +25,8 @@ import java.util.Map;
  * Energy in kWh per meter channel, rack, cluster and site for any interval and step.
  *
  * <p>Each device contributes from its cumulative energy counter when the store holds one, else by
- * integrating its power. GPU nodes scraped from dcgm-exporter have no node-level series: their GPUs'
- * {@code gpu} series ({@code energy_mj} counters, else {@code power_w}) stand in for them.
+ * integrating its power. GPU nodes scraped from dcgm-exporter have no node-level series: their
+ * GPUs' {@code gpu} series ({@code energy_mj} counters, else {@code power_w}) stand in for them.
  *
  * <p>Intervals up to {@code rawWindow} are computed from raw readings (exact gap, reset and wrap
  * handling, see {@link SeriesEnergy}); longer ones from the store's rollups through {@link
@@ -55,7 +55,7 @@ public final class EnergyEngine {
   }
 
   /** One series a device's energy is computed from. */
-  record Input(Device device, SeriesQuery query, boolean counter, FieldUnit unit, double modulus) {}
+  record Input(Device device, SeriesQuery query, boolean counter, double factor, double modulus) {}
 
   /** The inputs of one device: its counter, else its power, else its GPUs'. */
   List<Input> inputs(Device d, String energyField, String powerField) {
@@ -63,24 +63,25 @@ public final class EnergyEngine {
     var ds = new ChannelResolver.DeviceSeries(d, new SeriesQuery(m, energyField, deviceTag(d)));
     if (!ChannelResolver.totals(store, ds).isEmpty()) {
       return List.of(
-          new Input(d, ds.query(), true, FieldUnit.of(energyField), modulus(d, energyField)));
+          new Input(
+              d, ds.query(), true, FieldUnit.of(energyField).factor(), modulus(d, energyField)));
     }
     String pm = resolver.measurement(d, powerField);
     var ps = new ChannelResolver.DeviceSeries(d, new SeriesQuery(pm, powerField, deviceTag(d)));
     if (!ChannelResolver.totals(store, ps).isEmpty()) {
-      return List.of(new Input(d, ps.query(), false, FieldUnit.of(powerField), 0));
+      return List.of(new Input(d, ps.query(), false, FieldUnit.of(powerField).factor(), 0));
     }
     if (d.kind() == DeviceKind.GPU_NODE) {
       var gq = new SeriesQuery(GPU_MEASUREMENT, GPU_ENERGY, deviceTag(d));
       if (!store.listSeries(gq).isEmpty()) {
-        return List.of(new Input(d, gq, true, FieldUnit.MJ, 0));
+        return List.of(new Input(d, gq, true, FieldUnit.MJ.factor(), 0));
       }
       var gp = new SeriesQuery(GPU_MEASUREMENT, GPU_POWER, deviceTag(d));
       if (!store.listSeries(gp).isEmpty()) {
-        return List.of(new Input(d, gp, false, FieldUnit.W, 0));
+        return List.of(new Input(d, gp, false, FieldUnit.W.factor(), 0));
       }
     }
-    return List.of(new Input(d, ds.query(), true, FieldUnit.of(energyField), 0));
+    return List.of(new Input(d, ds.query(), true, FieldUnit.of(energyField).factor(), 0));
   }
 
   private static Map<String, String> deviceTag(Device d) {
@@ -183,6 +184,21 @@ public final class EnergyEngine {
     return select(name, channels, (c, d) -> keep.test(d), from, to, step);
   }
 
+  /**
+   * Increase of any cumulative counter of one device (a water meter, a heat meter), in the
+   * counter's unit times {@code factor}, with the same gap and reset rules as energy.
+   */
+  public EnergySeries counter(
+      String deviceId, String field, double factor, Instant from, Instant to, StepPlan.Step step) {
+    var d = site.device(deviceId);
+    if (d.isEmpty()) {
+      return compute(deviceId, List.of(), plan(from, to, step), from, to);
+    }
+    var q = new SeriesQuery(resolver.measurement(d.get(), field), field, deviceTag(d.get()));
+    var in = new Input(d.get(), q, true, factor, modulus(d.get(), field));
+    return compute(deviceId, List.of(in), plan(from, to, step), from, to);
+  }
+
   StepPlan plan(Instant from, Instant to, StepPlan.Step step) {
     return StepPlan.of(from, to, step, site.site().timezone());
   }
@@ -216,7 +232,8 @@ public final class EnergyEngine {
         }
       } else {
         // A group is one measurement and field, so all its inputs are counters or all power.
-        Aggregate agg = g.getValue().getFirst().counter() ? Aggregate.COUNTER_DELTA : Aggregate.MEAN;
+        Aggregate agg =
+            g.getValue().getFirst().counter() ? Aggregate.COUNTER_DELTA : Aggregate.MEAN;
         for (SeriesBuckets sb :
             store.aggregate(g.getKey(), plan.first(), plan.last(), rollupStep(plan), agg)) {
           data.put(sb.key(), sb);
@@ -243,9 +260,9 @@ public final class EnergyEngine {
           Object d = data.get(key);
           if (d instanceof SeriesPoints sp) {
             if (in.counter()) {
-              acc.addCounter(sp.points(), in.unit().factor(), in.modulus());
+              acc.addCounter(sp.points(), in.factor(), in.modulus());
             } else {
-              acc.addPower(sp.points(), in.unit().factor());
+              acc.addPower(sp.points(), in.factor());
             }
           } else if (d instanceof SeriesBuckets sb) {
             addBuckets(acc, plan, sb.buckets(), in, rollupStep(plan));
@@ -270,8 +287,8 @@ public final class EnergyEngine {
 
   /**
    * Adds rollup buckets. A counter bucket whose increase is more than {@link
-   * SeriesEnergy#PLAUSIBLE_FACTOR} times the series' 90th-percentile bucket is dropped as a
-   * reset artefact (the store counts the first reading after a drop in full).
+   * SeriesEnergy#PLAUSIBLE_FACTOR} times the series' 90th-percentile bucket is dropped as a reset
+   * artefact (the store counts the first reading after a drop in full).
    */
   private static void addBuckets(
       SeriesEnergy acc, StepPlan plan, List<Bucket> buckets, Input in, Duration bucket) {
@@ -294,9 +311,9 @@ public final class EnergyEngine {
           acc.resets++;
           continue;
         }
-        acc.kwh[i] += v * in.unit().factor();
+        acc.kwh[i] += v * in.factor();
       } else {
-        acc.kwh[i] += v * in.unit().factor() * hours;
+        acc.kwh[i] += v * in.factor() * hours;
       }
       acc.touched[i] = true;
     }

@@ -47,8 +47,7 @@ public final class PueEngine {
     for (int i = 0; i < n; i++) {
       Double f = facility.kwh(i);
       Double t = it.kwh(i);
-      double cov =
-          Math.min(facility.steps().get(i).coverage(), it.steps().get(i).coverage());
+      double cov = Math.min(facility.steps().get(i).coverage(), it.steps().get(i).coverage());
       KpiStatus st = KpiStatus.of(f, t, cov, threshold, 1);
       steps.add(
           new PueReport.StepPue(
@@ -67,9 +66,7 @@ public final class PueEngine {
     boolean ok = st == KpiStatus.OK;
     boolean lossesMetered = !model.losses().isEmpty();
     double lossesKwh =
-        lossesMetered
-            ? losses.totalKwh()
-            : e - eIt - cooling.totalKwh() - other.totalKwh();
+        lossesMetered ? losses.totalKwh() : e - eIt - cooling.totalKwh() - other.totalKwh();
     var window =
         new PueReport.Window(
             e,
@@ -171,8 +168,7 @@ public final class PueEngine {
         itK += itStep;
         coolK += coolStep;
         ohK += oh;
-        stepShares.add(
-            facility.kwh(i) == null || siteIt == null ? null : itStep + coolStep + oh);
+        stepShares.add(facility.kwh(i) == null || siteIt == null ? null : itStep + coolStep + oh);
       }
       double cov =
           un

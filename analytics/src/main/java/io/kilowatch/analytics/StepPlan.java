@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The steps of an interval: fixed ones (15 min, an hour) aligned to multiples of the step since
- * the epoch, as the store aligns its buckets, or calendar days and months in the site's time zone,
+ * The steps of an interval: fixed ones (15 min, an hour) aligned to multiples of the step since the
+ * epoch, as the store aligns its buckets, or calendar days and months in the site's time zone,
  * whose length varies (23 or 25 h days at a DST change, 28–31 day months).
  *
  * @param edges step {@code i} is {@code [edges[i], edges[i+1])}; the first edge is at or before the

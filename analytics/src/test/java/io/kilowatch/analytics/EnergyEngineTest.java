@@ -51,7 +51,12 @@ class EnergyEngineTest {
                 device("ramp", DeviceKind.PDU, f, null, 60),
                 device("n1", DeviceKind.GPU_NODE, f, null, 60)),
             new EnergyModel(
-                EnergyModel.ItLevel.IT_INPUT, List.of(), List.of(), List.of(), List.of(), List.of()),
+                EnergyModel.ItLevel.IT_INPUT,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of()),
             AnalyticsConfig.DEFAULT);
     energy = new EnergyEngine(site, store);
   }

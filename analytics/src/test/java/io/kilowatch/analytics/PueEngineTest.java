@@ -64,7 +64,10 @@ class PueEngineTest {
             id + "-r1",
             List.of(device(id + "-pdu", DeviceKind.PDU, new Location(id, id + "-r1"), null, 60)));
     return new Cluster(
-        id, id, List.of(rack), List.of(device(id + "-cdu", DeviceKind.CDU, new Location(id, null), null, 60)));
+        id,
+        id,
+        List.of(rack),
+        List.of(device(id + "-cdu", DeviceKind.CDU, new Location(id, null), null, 60)));
   }
 
   @AfterEach
@@ -95,9 +98,7 @@ class PueEngineTest {
     meter("cdu", "c1-cdu", 6, 2, 10);
     meter("cdu", "c2-cdu", 8, 2, 20);
     meter("meter", "plant", 10, 2, 300);
-    var r =
-        pue.compute(
-            Instant.EPOCH, Instant.ofEpochSecond(7200), new StepPlan.Step.Fixed(HOUR));
+    var r = pue.compute(Instant.EPOCH, Instant.ofEpochSecond(7200), new StepPlan.Step.Fixed(HOUR));
 
     assertThat(r.category()).isEqualTo(2);
     assertThat(r.itLevel()).isEqualTo("pdu-output");
@@ -134,7 +135,13 @@ class PueEngineTest {
       }
       double h = Math.min(t, 3600) / 3600.0;
       double h3 = Math.max(0, t - 7200) / 3600.0;
-      put(store, "meter", "main", t, "energy_kwh", 1000 + 50 * h + 20 * Math.max(0, t - 3600) / 3600.0);
+      put(
+          store,
+          "meter",
+          "main",
+          t,
+          "energy_kwh",
+          1000 + 50 * h + 20 * Math.max(0, t - 3600) / 3600.0);
       put(store, "pdu", "c1-pdu", t, "energy_kwh", 100 + 60 * h + 10 * h3);
       put(store, "pdu", "c2-pdu", t, "energy_kwh", 100 + 40 * h + 10 * h3);
     }
@@ -160,8 +167,7 @@ class PueEngineTest {
       assertThat(level.category()).isEqualTo(expected);
     }
     // A report says its category alongside every value, even when there is no data.
-    var r =
-        pue.compute(Instant.EPOCH, Instant.ofEpochSecond(3600), new StepPlan.Step.Whole());
+    var r = pue.compute(Instant.EPOCH, Instant.ofEpochSecond(3600), new StepPlan.Step.Whole());
     assertThat(r.category()).isEqualTo(2);
     assertThat(r.window().status()).isEqualTo(KpiStatus.NO_DATA);
     assertThat(r.clusters()).extracting(PueReport.ClusterPue::cluster).contains("c1", "c2");
