@@ -1,7 +1,6 @@
 package io.kilowatch.analytics;
 
 import static io.kilowatch.analytics.TestSites.device;
-import static io.kilowatch.analytics.TestSites.put;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -131,12 +130,15 @@ class CarbonEngineTest {
     // CUE (location) = 516 / 1920 = 0.26875 kgCO2e/kWh; market = 352 / 1920 = 0.183333…
     // Clusters (no cooling; overhead 20 kWh/h split 50:30): c1 62.5 kWh/h, c2 37.5 kWh/h
     //   c1 location = 0.625 × 516 = 322.5 kg, c2 = 0.375 × 516 = 193.5 kg
+    var batch = new ArrayList<io.kilowatch.store.Sample>();
     for (int t = 0; t <= 24 * 3600; t += 60) {
       double h = t / 3600.0;
-      put(store, "meter", "main", DAY.getEpochSecond() + t, "energy_kwh", 1000 + 100 * h);
-      put(store, "pdu", "c1-pdu", DAY.getEpochSecond() + t, "energy_kwh", 10 + 50 * h);
-      put(store, "pdu", "c2-pdu", DAY.getEpochSecond() + t, "energy_kwh", 20 + 30 * h);
+      long s = DAY.getEpochSecond() + t;
+      batch.add(TestSites.sample("meter", "main", s, "energy_kwh", 1000 + 100 * h));
+      batch.add(TestSites.sample("pdu", "c1-pdu", s, "energy_kwh", 10 + 50 * h));
+      batch.add(TestSites.sample("pdu", "c2-pdu", s, "energy_kwh", 20 + 30 * h));
     }
+    store.write(batch);
     var r =
         carbon.compute(
             DAY, DAY.plus(Duration.ofDays(1)), new StepPlan.Step.Fixed(Duration.ofHours(1)));

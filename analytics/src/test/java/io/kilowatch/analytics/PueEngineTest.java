@@ -1,7 +1,6 @@
 package io.kilowatch.analytics;
 
 import static io.kilowatch.analytics.TestSites.device;
-import static io.kilowatch.analytics.TestSites.put;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -77,9 +76,11 @@ class PueEngineTest {
 
   /** Counters read every minute over [0, hours], growing by the given kWh per hour. */
   private void meter(String measurement, String device, double perHour, int hours, double start) {
+    var batch = new java.util.ArrayList<io.kilowatch.store.Sample>();
     for (int t = 0; t <= hours * 3600; t += 60) {
-      put(store, measurement, device, t, "energy_kwh", start + perHour * t / 3600.0);
+      batch.add(TestSites.sample(measurement, device, t, "energy_kwh", start + perHour * t / 3600.0));
     }
+    store.write(batch);
   }
 
   @Test
@@ -129,22 +130,19 @@ class PueEngineTest {
     // Hour 1: main 50 kWh, IT 100 kWh → 0.5: impossible, BELOW_ONE.
     // Hour 2: IT counters flat (0 kWh) → NO_IT_ENERGY.
     // Hour 3: every meter reads only the first 20 minutes (21 of 60 readings) → LOW_COVERAGE.
+    var batch = new java.util.ArrayList<io.kilowatch.store.Sample>();
     for (int t = 0; t <= 3 * 3600; t += 60) {
       if (t > 2 * 3600 + 1200 && t < 3 * 3600) {
         continue;
       }
       double h = Math.min(t, 3600) / 3600.0;
       double h3 = Math.max(0, t - 7200) / 3600.0;
-      put(
-          store,
-          "meter",
-          "main",
-          t,
-          "energy_kwh",
-          1000 + 50 * h + 20 * Math.max(0, t - 3600) / 3600.0);
-      put(store, "pdu", "c1-pdu", t, "energy_kwh", 100 + 60 * h + 10 * h3);
-      put(store, "pdu", "c2-pdu", t, "energy_kwh", 100 + 40 * h + 10 * h3);
+      double main = 1000 + 50 * h + 20 * Math.max(0, t - 3600) / 3600.0;
+      batch.add(TestSites.sample("meter", "main", t, "energy_kwh", main));
+      batch.add(TestSites.sample("pdu", "c1-pdu", t, "energy_kwh", 100 + 60 * h + 10 * h3));
+      batch.add(TestSites.sample("pdu", "c2-pdu", t, "energy_kwh", 100 + 40 * h + 10 * h3));
     }
+    store.write(batch);
     var r =
         pue.compute(Instant.EPOCH, Instant.ofEpochSecond(3 * 3600), new StepPlan.Step.Fixed(HOUR));
     assertThat(r.steps().get(0).status()).isEqualTo(KpiStatus.BELOW_ONE);

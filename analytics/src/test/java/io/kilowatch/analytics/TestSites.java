@@ -79,12 +79,14 @@ final class TestSites {
   }
 
   static void put(Store store, String measurement, String device, long second, String f, double v) {
-    store.write(
-        List.of(
-            Sample.of(
-                Instant.ofEpochSecond(second),
-                measurement,
-                Map.of("site", "test", "device", device),
-                Map.of(f, v))));
+    store.write(List.of(sample(measurement, device, second, f, v)));
+  }
+
+  static Sample sample(String measurement, String device, long second, String f, double v) {
+    return Sample.of(
+        Instant.ofEpochSecond(second),
+        measurement,
+        Map.of("site", "test", "device", device),
+        Map.of(f, v));
   }
 }
