@@ -140,8 +140,7 @@ public final class RiskEngine {
     List<double[]> margin = marginSeries(temp, slowdown, marginField);
     Double minutes = null;
     if (!margin.isEmpty()
-        && Duration.between(Instant.ofEpochMilli((long) margin.getLast()[0]), at)
-                .compareTo(CURRENT)
+        && Duration.between(Instant.ofEpochMilli((long) margin.getLast()[0]), at).compareTo(CURRENT)
             <= 0) {
       double m = margin.getLast()[1];
       double c = MARGIN_WEIGHT * clamp((MARGIN_START_K - m) / MARGIN_START_K);
@@ -309,14 +308,17 @@ public final class RiskEngine {
     return w != null ? w : loops.get(key.tags().getOrDefault("cluster", ""));
   }
 
-  /** Percent below the window's 90th percentile of the current (last-minute mean) value. */
+  /**
+   * Percent below the window's 90th percentile of the current value (the mean of the last 30 s,
+   * short enough to catch a pump ramping down within a minute).
+   */
   static Double drop(List<Point> pts, Instant at) {
     if (pts.size() < 3 || latest(pts, at) == null) {
       return null;
     }
     double[] v = pts.stream().mapToDouble(Point::value).sorted().toArray();
     double base = v[(int) Math.min(v.length - 1, Math.floor(v.length * 0.9))];
-    Instant recent = at.minus(Duration.ofMinutes(1));
+    Instant recent = at.minus(Duration.ofSeconds(30));
     double now =
         pts.stream()
             .filter(p -> !p.time().isBefore(recent))

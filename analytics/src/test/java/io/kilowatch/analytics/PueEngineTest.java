@@ -78,7 +78,8 @@ class PueEngineTest {
   private void meter(String measurement, String device, double perHour, int hours, double start) {
     var batch = new java.util.ArrayList<io.kilowatch.store.Sample>();
     for (int t = 0; t <= hours * 3600; t += 60) {
-      batch.add(TestSites.sample(measurement, device, t, "energy_kwh", start + perHour * t / 3600.0));
+      batch.add(
+          TestSites.sample(measurement, device, t, "energy_kwh", start + perHour * t / 3600.0));
     }
     store.write(batch);
   }

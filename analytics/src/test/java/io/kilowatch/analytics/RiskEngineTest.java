@@ -53,7 +53,12 @@ class RiskEngineTest {
             List.of(),
             List.of(),
             new EnergyModel(
-                EnergyModel.ItLevel.IT_INPUT, List.of(), List.of(), List.of(), List.of(), List.of()),
+                EnergyModel.ItLevel.IT_INPUT,
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of()),
             analytics);
     risk = new RiskEngine(site, store);
     writeScenario();
@@ -98,11 +103,16 @@ class RiskEngineTest {
         Map.of(
             "cluster", cluster, "rack", cluster + "-r1", "device", cluster + "-r1-n1", "gpu", "0"),
         Map.of(
-            "temp_c", temp,
-            "slowdown_temp_c", 87.0,
-            "mem_temp_c", 70.0,
-            "clocks_event_reasons", (double) bits,
-            "thermal_violation_ns", violationNs));
+            "temp_c",
+            temp,
+            "slowdown_temp_c",
+            87.0,
+            "mem_temp_c",
+            70.0,
+            "clocks_event_reasons",
+            (double) bits,
+            "thermal_violation_ns",
+            violationNs));
   }
 
   private static Sample loop(Instant t, String cluster, double supply, double flow, double dp) {
