@@ -82,7 +82,8 @@ public final class KpiJob implements AutoCloseable {
     if (nextHour == null) {
       nextHour = lastComplete.minus(BACKFILL);
     }
-    if (nextHour.isBefore(lastComplete)) {
+    // Without an energy model there is no PUE or carbon to write; risk still is.
+    if (nextHour.isBefore(lastComplete) && analytics.site().energy() != null) {
       out.addAll(hourly(nextHour, lastComplete));
       nextHour = lastComplete;
     }

@@ -93,7 +93,7 @@ public final class PueEngine {
   }
 
   /** The cluster a cooling device serves: the channel's cluster, else where the device sits. */
-  static String servedCluster(Channel c, Device d) {
+  public static String servedCluster(Channel c, Device d) {
     if (c.cluster() != null) {
       return c.cluster();
     }

@@ -1,5 +1,7 @@
 package io.kilowatch.web;
 
+import io.kilowatch.analytics.Analytics;
+import io.kilowatch.analytics.KpiJob;
 import io.kilowatch.collector.PollScheduler;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.BatchingWriter;
@@ -21,6 +23,7 @@ public final class Kilowatch implements AutoCloseable {
   private final WebServer web;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Thread shutdownHook;
+  private volatile KpiJob kpi;
 
   private Kilowatch(Store store, BatchingWriter writer, PollScheduler scheduler, WebServer web) {
     this.store = store;
@@ -46,7 +49,10 @@ public final class Kilowatch implements AutoCloseable {
       var web = new WebServer(site, store, scheduler::statuses);
       web.start(site.web().bind(), port != null ? port : site.web().port());
       log.info("monitoring {} devices of {}", site.allDevices().count(), site.site().name());
-      return new Kilowatch(store, writer, scheduler, web);
+      var app = new Kilowatch(store, writer, scheduler, web);
+      app.kpi = new KpiJob(new Analytics(site, store, Clock.systemUTC()), store, Clock.systemUTC());
+      app.kpi.start();
+      return app;
     } catch (RuntimeException e) {
       if (scheduler != null) {
         scheduler.close();
@@ -85,6 +91,9 @@ public final class Kilowatch implements AutoCloseable {
       }
     } catch (IllegalStateException shuttingDown) {
       // The JVM is already exiting; the hook is what called us.
+    }
+    if (kpi != null) {
+      kpi.close();
     }
     web.stop();
     scheduler.close();

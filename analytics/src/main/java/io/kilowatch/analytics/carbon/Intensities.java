@@ -33,8 +33,20 @@ public final class Intensities {
     };
   }
 
+  /**
+   * The cache over the configured provider. A provider that cannot be built (an unreadable CSV
+   * file) is logged and replaced by none, so emissions show as unknown rather than the whole
+   * application failing to start.
+   */
   public static IntensityCache cache(CarbonConfig c, ZoneId zone, Clock clock) {
-    IntensityProvider p = provider(c, zone);
+    IntensityProvider p;
+    try {
+      p = provider(c, zone);
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(Intensities.class)
+          .error("carbon intensity source unusable: {}", e.toString());
+      p = null;
+    }
     if (p == null) {
       p =
           c.fallbackGPerKwh() == null
