@@ -73,8 +73,8 @@ public record AnalyticsConfig(
   /**
    * One cumulative meter outside the energy model.
    *
-   * @param field the counter field; its unit comes from the suffix ({@code _l}, {@code _m3},
-   *     {@code _kwh}, {@code _mwh})
+   * @param field the counter field; its unit comes from the suffix ({@code _l}, {@code _m3}, {@code
+   *     _kwh}, {@code _mwh})
    */
   public record Meter(String device, String field) {}
 
@@ -118,8 +118,8 @@ public record AnalyticsConfig(
     record Static(double gPerKwh) implements IntensitySource {}
 
     /**
-     * A CSV file: {@code timestamp,g_per_kwh} rows (ISO-8601 hour starts), or {@code hour,g_per_kwh}
-     * rows with hours 0..23 as a typical day in the site's time zone.
+     * A CSV file: {@code timestamp,g_per_kwh} rows (ISO-8601 hour starts), or {@code
+     * hour,g_per_kwh} rows with hours 0..23 as a typical day in the site's time zone.
      */
     record CsvProfile(java.nio.file.Path file) implements IntensitySource {}
 
