@@ -61,27 +61,49 @@ public final class EnergyEngine {
   List<Input> inputs(Device d, String energyField, String powerField) {
     String m = resolver.measurement(d, energyField);
     var ds = new ChannelResolver.DeviceSeries(d, new SeriesQuery(m, energyField, deviceTag(d)));
-    if (!ChannelResolver.totals(store, ds).isEmpty()) {
+    if (!ChannelResolver.totals(seriesOf(m, energyField), ds).isEmpty()) {
       return List.of(
           new Input(
               d, ds.query(), true, FieldUnit.of(energyField).factor(), modulus(d, energyField)));
     }
     String pm = resolver.measurement(d, powerField);
     var ps = new ChannelResolver.DeviceSeries(d, new SeriesQuery(pm, powerField, deviceTag(d)));
-    if (!ChannelResolver.totals(store, ps).isEmpty()) {
+    if (!ChannelResolver.totals(seriesOf(pm, powerField), ps).isEmpty()) {
       return List.of(new Input(d, ps.query(), false, FieldUnit.of(powerField).factor(), 0));
     }
     if (d.kind() == DeviceKind.GPU_NODE) {
       var gq = new SeriesQuery(GPU_MEASUREMENT, GPU_ENERGY, deviceTag(d));
-      if (!store.listSeries(gq).isEmpty()) {
+      if (seriesOf(GPU_MEASUREMENT, GPU_ENERGY).stream().anyMatch(gq::matches)) {
         return List.of(new Input(d, gq, true, FieldUnit.MJ.factor(), 0));
       }
       var gp = new SeriesQuery(GPU_MEASUREMENT, GPU_POWER, deviceTag(d));
-      if (!store.listSeries(gp).isEmpty()) {
+      if (seriesOf(GPU_MEASUREMENT, GPU_POWER).stream().anyMatch(gp::matches)) {
         return List.of(new Input(d, gp, false, FieldUnit.W.factor(), 0));
       }
     }
     return List.of(new Input(d, ds.query(), true, FieldUnit.of(energyField).factor(), 0));
+  }
+
+  /** How long the list of series of one measurement and field is reused. */
+  private static final Duration SERIES_TTL = Duration.ofSeconds(30);
+
+  private record Listed(long atNanos, List<SeriesKey> keys) {}
+
+  private final Map<List<String>, Listed> listed = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * Every series of a measurement and field, listed once per {@link #SERIES_TTL}: a site with
+   * thousands of PDUs would otherwise scan the catalogue once per PDU.
+   */
+  private List<SeriesKey> seriesOf(String measurement, String field) {
+    long now = System.nanoTime();
+    List<String> k = List.of(measurement, field);
+    Listed l = listed.get(k);
+    if (l == null || now - l.atNanos() > SERIES_TTL.toNanos()) {
+      l = new Listed(now, store.listSeries(new SeriesQuery(measurement, field, Map.of())));
+      listed.put(k, l);
+    }
+    return l.keys();
   }
 
   private static Map<String, String> deviceTag(Device d) {
@@ -208,6 +230,25 @@ public final class EnergyEngine {
     return !Duration.between(from, to).minus(settings.rawWindow()).isPositive();
   }
 
+  /**
+   * Store answers shared by the energy queries of one report: the site's IT total and each
+   * cluster's IT share come from the same PDU series, read once.
+   */
+  private final ThreadLocal<Map<List<Object>, Map<SeriesKey, Object>>> memo = new ThreadLocal<>();
+
+  /** Runs {@code work} with store answers shared between its energy queries. */
+  public <T> T shared(java.util.function.Supplier<T> work) {
+    if (memo.get() != null) {
+      return work.get();
+    }
+    memo.set(new HashMap<>());
+    try {
+      return work.get();
+    } finally {
+      memo.remove();
+    }
+  }
+
   EnergySeries compute(String name, List<Input> inputs, StepPlan plan, Instant from, Instant to) {
     long gap = settings.gapLimit().toMillis();
     var acc = new SeriesEnergy(plan, gap);
@@ -223,22 +264,7 @@ public final class EnergyEngine {
       groups.computeIfAbsent(q, k -> new ArrayList<>()).add(in);
     }
     for (var g : groups.entrySet()) {
-      Map<SeriesKey, Object> data = new HashMap<>();
-      if (raw) {
-        // Reach one gap limit beyond both ends so pairs that straddle them are complete.
-        for (SeriesPoints sp :
-            store.read(g.getKey(), plan.first().minusMillis(gap), plan.last().plusMillis(gap))) {
-          data.put(sp.key(), sp);
-        }
-      } else {
-        // A group is one measurement and field, so all its inputs are counters or all power.
-        Aggregate agg =
-            g.getValue().getFirst().counter() ? Aggregate.COUNTER_DELTA : Aggregate.MEAN;
-        for (SeriesBuckets sb :
-            store.aggregate(g.getKey(), plan.first(), plan.last(), rollupStep(plan), agg)) {
-          data.put(sb.key(), sb);
-        }
-      }
+      Map<SeriesKey, Object> data = fetch(g.getKey(), g.getValue(), plan, raw, gap);
       for (Input in : g.getValue()) {
         acc.expect(in.device().interval().toMillis());
         var keys =
@@ -271,6 +297,34 @@ public final class EnergyEngine {
       }
     }
     return result(name, source, plan, acc);
+  }
+
+  private Map<SeriesKey, Object> fetch(
+      SeriesQuery q, List<Input> group, StepPlan plan, boolean raw, long gap) {
+    var shared = memo.get();
+    List<Object> key = List.of(q, plan.first(), plan.last(), raw, rollupStep(plan));
+    if (shared != null && shared.containsKey(key)) {
+      return shared.get(key);
+    }
+    Map<SeriesKey, Object> data = new HashMap<>();
+    if (raw) {
+      // Reach one gap limit beyond both ends so pairs that straddle them are complete.
+      for (SeriesPoints sp :
+          store.read(q, plan.first().minusMillis(gap), plan.last().plusMillis(gap))) {
+        data.put(sp.key(), sp);
+      }
+    } else {
+      // A group is one measurement and field, so all its inputs are counters or all power.
+      Aggregate agg = group.getFirst().counter() ? Aggregate.COUNTER_DELTA : Aggregate.MEAN;
+      for (SeriesBuckets sb :
+          store.aggregate(q, plan.first(), plan.last(), rollupStep(plan), agg)) {
+        data.put(sb.key(), sb);
+      }
+    }
+    if (shared != null) {
+      shared.put(key, data);
+    }
+    return data;
   }
 
   private static List<SeriesKey> matching(java.util.Collection<SeriesKey> keys, SeriesQuery q) {

@@ -35,6 +35,10 @@ public final class PueEngine {
   }
 
   public PueReport compute(Instant from, Instant to, StepPlan.Step step) {
+    return energy.shared(() -> computeShared(from, to, step));
+  }
+
+  private PueReport computeShared(Instant from, Instant to, StepPlan.Step step) {
     StepPlan plan = energy.plan(from, to, step);
     int n = plan.size();
     EnergySeries facility = energy.channels("facility", model.facility(), from, to, step);
