@@ -54,6 +54,7 @@ public final class AnalyticsBench {
     int gpus = args.length > 0 && !args[0].isBlank() ? Integer.parseInt(args[0]) : 25_000;
     int days = args.length > 1 && !args[1].isBlank() ? Integer.parseInt(args[1]) : 30;
     int step = args.length > 2 && !args[2].isBlank() ? Integer.parseInt(args[2]) : 60;
+    energyStep = step;
     Path dir = Files.createTempDirectory("kilowatch-analytics-bench");
     Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
     Instant start = end.minus(Duration.ofDays(days));
@@ -240,13 +241,16 @@ public final class AnalyticsBench {
     }
   }
 
+  /** Poll interval of the energy meters: the bench writes their counters this often. */
+  private static int energyStep = 60;
+
   private static Device device(String id, DeviceKind kind, Location loc) {
+    Duration interval = Duration.ofSeconds(kind == DeviceKind.GPU_NODE ? 60 : energyStep);
     Source src =
         kind == DeviceKind.GPU_NODE
             ? new Source.Dcgm(URI.create("http://127.0.0.1:9400/metrics"))
             : new Source.Modbus("127.0.0.1", 502, 1);
-    return new Device(
-        id, kind, loc, null, src, Duration.ofSeconds(60), Duration.ofSeconds(5), Map.of());
+    return new Device(id, kind, loc, null, src, interval, Duration.ofSeconds(5), Map.of());
   }
 
   private static long writeEnergy(

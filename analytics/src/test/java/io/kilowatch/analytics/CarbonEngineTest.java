@@ -45,6 +45,11 @@ class CarbonEngineTest {
   @BeforeEach
   void setUp() {
     store = EmbeddedStore.open(StoreConfig.embedded(dir));
+    carbon = engine(null);
+  }
+
+  /** The test site; {@code water} is the water meter, or null to use the declared WUE. */
+  private CarbonEngine engine(AnalyticsConfig.Meter water) {
     // PPA: 0.04 MWh in each hour 08:00–16:00, renewable, 0 g/kWh.
     // Certificates (GoO): 37.2 MWh per month (July: 744 h), renewable, 0 g/kWh.
     // Residual mix: 400 g/kWh.
@@ -77,8 +82,8 @@ class CarbonEngineTest {
             Map.of(),
             95,
             new CarbonConfig(null, null, 400.0, instruments, Duration.ofSeconds(2)),
-            null,
-            null,
+            water,
+            new AnalyticsConfig.Meter("heat", "reuse_kwh"),
             new AnalyticsConfig.Declared(0.35, null));
     var site =
         TestSites.site(
@@ -86,7 +91,10 @@ class CarbonEngineTest {
             ZoneOffset.UTC,
             List.of(),
             List.of(cluster("c1"), cluster("c2")),
-            List.of(device("main", DeviceKind.METER, Location.FACILITY, null, 60)),
+            List.of(
+                device("main", DeviceKind.METER, Location.FACILITY, null, 60),
+                device("water", DeviceKind.METER, Location.FACILITY, null, 60),
+                device("heat", DeviceKind.METER, Location.FACILITY, null, 60)),
             new EnergyModel(
                 EnergyModel.ItLevel.PDU_OUTPUT,
                 List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
@@ -104,7 +112,7 @@ class CarbonEngineTest {
         new IntensityCache(
             CsvIntensity.parse(csv, ZoneOffset.UTC), null, Clock.systemUTC(), Duration.ZERO);
     var energy = new EnergyEngine(site, store);
-    carbon = new CarbonEngine(energy, new PueEngine(energy), cache);
+    return new CarbonEngine(energy, new PueEngine(energy), cache);
   }
 
   private static Cluster cluster(String id) {
@@ -115,6 +123,39 @@ class CarbonEngineTest {
   @AfterEach
   void tearDown() {
     store.close();
+  }
+
+  /**
+   * A day of readings every minute. Per hour: E_DC 100 kWh (main), IT 80 kWh (c1-pdu 50, c2-pdu
+   * 30), water 1 m³, reused heat 10 kWh.
+   */
+  private void writeDay() {
+    var batch = new ArrayList<io.kilowatch.store.Sample>();
+    for (int t = 0; t <= 24 * 3600; t += 60) {
+      double h = t / 3600.0;
+      long s = DAY.getEpochSecond() + t;
+      batch.add(TestSites.sample("meter", "main", s, "energy_kwh", 1000 + 100 * h));
+      batch.add(TestSites.sample("pdu", "c1-pdu", s, "energy_kwh", 10 + 50 * h));
+      batch.add(TestSites.sample("pdu", "c2-pdu", s, "energy_kwh", 20 + 30 * h));
+      batch.add(TestSites.sample("meter", "water", s, "water_m3", 500 + h));
+      batch.add(TestSites.sample("meter", "heat", s, "reuse_kwh", 70 + 10 * h));
+    }
+    store.write(batch);
+  }
+
+  @Test
+  void wueAndErfAreMeasuredWhereMetersExist() {
+    // Water 24 m³ = 24,000 L over E_IT 1,920 kWh → WUE 12.5 L/kWh (measured, not the declared 0.35)
+    // Reused heat 240 kWh over E_DC 2,400 kWh → ERF 0.1
+    writeDay();
+    var t =
+        engine(new AnalyticsConfig.Meter("water", "water_m3"))
+            .compute(DAY, DAY.plus(Duration.ofDays(1)), new StepPlan.Step.Whole())
+            .totals();
+    assertThat(t.wue().value()).isCloseTo(12.5, within(1e-9));
+    assertThat(t.wue().basis()).isEqualTo("measured");
+    assertThat(t.erf().value()).isCloseTo(0.1, within(1e-9));
+    assertThat(t.erf().basis()).isEqualTo("measured");
   }
 
   @Test
@@ -130,15 +171,7 @@ class CarbonEngineTest {
     // CUE (location) = 516 / 1920 = 0.26875 kgCO2e/kWh; market = 352 / 1920 = 0.183333…
     // Clusters (no cooling; overhead 20 kWh/h split 50:30): c1 62.5 kWh/h, c2 37.5 kWh/h
     //   c1 location = 0.625 × 516 = 322.5 kg, c2 = 0.375 × 516 = 193.5 kg
-    var batch = new ArrayList<io.kilowatch.store.Sample>();
-    for (int t = 0; t <= 24 * 3600; t += 60) {
-      double h = t / 3600.0;
-      long s = DAY.getEpochSecond() + t;
-      batch.add(TestSites.sample("meter", "main", s, "energy_kwh", 1000 + 100 * h));
-      batch.add(TestSites.sample("pdu", "c1-pdu", s, "energy_kwh", 10 + 50 * h));
-      batch.add(TestSites.sample("pdu", "c2-pdu", s, "energy_kwh", 20 + 30 * h));
-    }
-    store.write(batch);
+    writeDay();
     var r =
         carbon.compute(
             DAY, DAY.plus(Duration.ofDays(1)), new StepPlan.Step.Fixed(Duration.ofHours(1)));
@@ -153,7 +186,8 @@ class CarbonEngineTest {
     assertThat(t.cueMarket()).isCloseTo(352.0 / 1920, within(1e-9));
     assertThat(t.wue().value()).isEqualTo(0.35);
     assertThat(t.wue().basis()).isEqualTo("declared");
-    assertThat(t.erf().basis()).isEqualTo("none");
+    // Reused heat 240 kWh / E_DC 2,400 kWh
+    assertThat(t.erf().value()).isCloseTo(0.1, within(1e-9));
     // Hour 10: location 100 × 200 / 1000 = 20 kg; market 10 kWh × 0.4 = 4 kg.
     assertThat(r.steps()).hasSize(24);
     assertThat(r.steps().get(10).locationKg()).isCloseTo(20, within(1e-6));
