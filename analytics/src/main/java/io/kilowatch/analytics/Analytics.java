@@ -16,7 +16,7 @@ public final class Analytics {
 
   public Analytics(SiteConfig site, Store store, Clock clock) {
     this.site = site;
-    this.energy = new EnergyEngine(site, store);
+    this.energy = new EnergyEngine(site, store, clock);
     this.pue = new PueEngine(energy);
     IntensityCache cache =
         Intensities.cache(site.analytics().carbon(), site.site().timezone(), clock);

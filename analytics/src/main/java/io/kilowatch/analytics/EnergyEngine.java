@@ -43,7 +43,18 @@ public final class EnergyEngine {
   private final ChannelResolver resolver;
   private final AnalyticsConfig settings;
 
+  private final java.time.Clock clock;
+
   public EnergyEngine(SiteConfig site, Store store) {
+    this(site, store, java.time.Clock.systemUTC());
+  }
+
+  /**
+   * @param clock tells the step in progress: readings are expected only up to now, so the current
+   *     step's coverage is that of the part already measurable
+   */
+  public EnergyEngine(SiteConfig site, Store store, java.time.Clock clock) {
+    this.clock = clock;
     this.site = site;
     this.store = store;
     this.resolver = new ChannelResolver(site);
@@ -251,7 +262,7 @@ public final class EnergyEngine {
 
   EnergySeries compute(String name, List<Input> inputs, StepPlan plan, Instant from, Instant to) {
     long gap = settings.gapLimit().toMillis();
-    var acc = new SeriesEnergy(plan, gap);
+    var acc = new SeriesEnergy(plan, gap, clock.millis());
     EnergySource source = EnergySource.NONE;
     boolean raw = raw(from, to);
     // One store query per measurement and field: a site has thousands of PDUs but few kinds.

@@ -10,8 +10,8 @@ import java.util.Map;
  * @param id the GPU ({@code node/gpuN}), rack or cluster id
  * @param score 0–100; the sum of the factors' contributions, capped
  * @param factors what drove the score, largest contribution first
- * @param minutesToSlowdown predicted from the smoothed margin trend where the margin is shrinking;
- *     null when it is not
+ * @param minutesToSlowdown predicted from the smoothed margin trend where the margin is shrinking
+ *     and already under 20 K; null otherwise
  * @param gpusByLevel for racks and clusters: how many GPUs are at each level
  */
 public record Risk(

@@ -148,9 +148,14 @@ public final class RiskEngine {
       critical |= m <= 0;
       double slope = slopePerMinute(margin);
       if (slope < -MIN_SLOPE_K_PER_MIN) {
-        minutes = Math.max(0, m) / -slope;
-        double tc = m < TREND_GATE_K ? trendPoints(minutes) : 0;
-        factors.add(new Risk.Factor("minutes_to_slowdown", minutes, "min", tc));
+        double predicted = Math.max(0, m) / -slope;
+        // Far from the limit a steep slope is a job ramping up, not a cooling problem: shown as
+        // a factor, but neither scored nor reported as a prediction.
+        boolean near = m < TREND_GATE_K;
+        factors.add(
+            new Risk.Factor(
+                "minutes_to_slowdown", predicted, "min", near ? trendPoints(predicted) : 0));
+        minutes = near ? predicted : null;
       }
     }
     Point memNow = latest(mem, at);

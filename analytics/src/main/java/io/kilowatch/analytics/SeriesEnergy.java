@@ -39,8 +39,14 @@ final class SeriesEnergy {
   int wraps;
   int gaps;
 
-  SeriesEnergy(StepPlan plan, long gapLimitMs) {
+  private final long nowMs;
+
+  /**
+   * @param nowMs readings are expected only before this (a step in progress is judged on its past)
+   */
+  SeriesEnergy(StepPlan plan, long gapLimitMs, long nowMs) {
     this.plan = plan;
+    this.nowMs = nowMs;
     this.gapLimitMs = gapLimitMs;
     int n = plan.size();
     kwh = new double[n];
@@ -52,8 +58,11 @@ final class SeriesEnergy {
   /** Adds the expected readings of one series polled every {@code intervalMs}. */
   void expect(long intervalMs) {
     for (int i = 0; i < plan.size(); i++) {
-      long len = plan.end(i).toEpochMilli() - plan.start(i).toEpochMilli();
-      expected[i] += Math.max(1.0, (double) len / intervalMs);
+      long start = plan.start(i).toEpochMilli();
+      long len = Math.min(plan.end(i).toEpochMilli(), nowMs) - start;
+      if (len > 0) {
+        expected[i] += Math.max(1.0, (double) len / intervalMs);
+      }
     }
   }
 

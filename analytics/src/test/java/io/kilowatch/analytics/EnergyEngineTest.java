@@ -175,6 +175,26 @@ class EnergyEngineTest {
   }
 
   @Test
+  void aStepInProgressIsJudgedOnlyOnItsPast() {
+    // It is t = 120 s; a 10-minute step [0, 600) has readings at 0, 60, 120 (every 60 s):
+    // 3 present of the 120 / 60 = 2 expected so far → coverage 1.0, not 3 / 10.
+    for (int t = 0; t <= 120; t += 60) {
+      put(store, "pdu", "gap", t, "power_w", 60_000);
+    }
+    var now = java.time.Clock.fixed(Instant.ofEpochSecond(120), ZoneOffset.UTC);
+    var e =
+        new EnergyEngine(energy.site(), store, now)
+            .channels(
+                "gap",
+                List.of(new Channel("gap", null, null, "energy_kwh", "power_w")),
+                Instant.EPOCH,
+                Instant.ofEpochSecond(600),
+                new StepPlan.Step.Fixed(Duration.ofMinutes(10)));
+    assertThat(e.steps().getFirst().coverage()).isEqualTo(1.0);
+    assertThat(e.kwh(0)).isCloseTo(2.0, within(1e-9)); // 60 kW × 120 s
+  }
+
+  @Test
   void calendarDaysFollowTheSitesTimeZoneAcrossADaylightSavingChange() {
     // Paris moves to summer time on Sunday 2026-03-29: that day is 23 h long.
     var plan =

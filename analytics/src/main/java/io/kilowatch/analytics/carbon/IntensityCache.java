@@ -141,7 +141,10 @@ public final class IntensityCache {
       while (points.size() > MAX_POINTS) {
         points.pollFirstEntry();
       }
-      lastSuccess = now;
+      // An empty answer is no news: the age stays that of the last real value.
+      if (!fetched.isEmpty()) {
+        lastSuccess = now;
+      }
       lastError = null;
     } catch (java.io.IOException | RuntimeException e) {
       lastError = e.toString();
