@@ -19,7 +19,8 @@ public final class Analytics {
     this.energy = new EnergyEngine(site, store, clock);
     this.pue = new PueEngine(energy);
     IntensityCache cache =
-        Intensities.cache(site.analytics().carbon(), site.site().timezone(), clock);
+        Intensities.cache(
+            site.analytics().carbon(), site.site().timezone(), site.site().gridZone(), clock);
     this.carbon = new CarbonEngine(energy, pue, cache);
     this.risk = new RiskEngine(site, store);
   }

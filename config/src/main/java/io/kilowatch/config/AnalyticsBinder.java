@@ -182,7 +182,8 @@ final class AnalyticsBinder {
             : new AnalyticsConfig.IntensitySource.CsvProfile(baseDir.resolve(file).normalize());
       }
       case ELECTRICITY_MAPS -> {
-        String zone = f.requireString("zone");
+        // Without a zone, the site's gridZone is used (filled in by analytics).
+        String zone = f.optionalString("zone", null);
         yield new AnalyticsConfig.IntensitySource.ElectricityMaps(
             uri(f, ELECTRICITY_MAPS), zone, f.optionalString("token", null));
       }

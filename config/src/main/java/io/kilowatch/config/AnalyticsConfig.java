@@ -123,7 +123,11 @@ public record AnalyticsConfig(
      */
     record CsvProfile(java.nio.file.Path file) implements IntensitySource {}
 
-    /** Electricity Maps v3 ({@code /v3/carbon-intensity/history?zone=}, header auth-token). */
+    /**
+     * Electricity Maps v3 ({@code /v3/carbon-intensity/history?zone=}, header auth-token).
+     *
+     * @param zone {@code null} uses the site's {@code gridZone}
+     */
     record ElectricityMaps(java.net.URI baseUrl, String zone, String token)
         implements IntensitySource {
       @Override

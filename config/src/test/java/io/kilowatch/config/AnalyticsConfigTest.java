@@ -78,6 +78,17 @@ class AnalyticsConfigTest {
   }
 
   @Test
+  void anElectricityMapsSourceWithoutAZoneLeavesItToTheSitesGridZone() throws Exception {
+    var c =
+        parse(
+                "site: {name: t, gridZone: DE}\n"
+                    + "analytics: {carbon: {source: {type: electricity-maps}}}\n")
+            .analytics()
+            .carbon();
+    assertThat(((AnalyticsConfig.IntensitySource.ElectricityMaps) c.source()).zone()).isNull();
+  }
+
+  @Test
   void aCsvProfileIsRelativeToTheConfigFile() throws Exception {
     var c =
         parse(SITE + "analytics: {carbon: {source: {type: csv, file: grid/fr.csv}}}\n")

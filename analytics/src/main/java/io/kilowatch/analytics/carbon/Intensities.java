@@ -14,6 +14,15 @@ public final class Intensities {
 
   /** The provider, or {@code null} when none is configured. */
   public static IntensityProvider provider(CarbonConfig c, ZoneId zone) {
+    return provider(c, zone, null);
+  }
+
+  /**
+   * The provider, or {@code null} when none is configured.
+   *
+   * @param gridZone the site's grid zone, used where an Electricity Maps source names none
+   */
+  public static IntensityProvider provider(CarbonConfig c, ZoneId zone, String gridZone) {
     Duration t = c.timeout();
     return switch (c.source()) {
       case null -> null;
@@ -26,7 +35,8 @@ public final class Intensities {
         }
       }
       case IntensitySource.ElectricityMaps em ->
-          new ElectricityMaps(em.baseUrl(), em.zone(), em.token(), t);
+          new ElectricityMaps(
+              em.baseUrl(), em.zone() != null ? em.zone() : requireZone(gridZone), em.token(), t);
       case IntensitySource.UkCarbonIntensity uk -> new UkCarbonIntensity(uk.baseUrl(), t);
       case IntensitySource.WattTime wt ->
           new WattTime(wt.baseUrl(), wt.region(), wt.signal(), wt.token(), t);
@@ -39,9 +49,14 @@ public final class Intensities {
    * application failing to start.
    */
   public static IntensityCache cache(CarbonConfig c, ZoneId zone, Clock clock) {
+    return cache(c, zone, null, clock);
+  }
+
+  /** As {@link #cache(CarbonConfig, ZoneId, Clock)}, with the site's grid zone as default zone. */
+  public static IntensityCache cache(CarbonConfig c, ZoneId zone, String gridZone, Clock clock) {
     IntensityProvider p;
     try {
-      p = provider(c, zone);
+      p = provider(c, zone, gridZone);
     } catch (RuntimeException e) {
       org.slf4j.LoggerFactory.getLogger(Intensities.class)
           .error("carbon intensity source unusable: {}", e.toString());
@@ -54,6 +69,14 @@ public final class Intensities {
               : new StaticIntensity(c.fallbackGPerKwh());
     }
     return new IntensityCache(p, c.fallbackGPerKwh(), clock, Duration.ofMinutes(5));
+  }
+
+  private static String requireZone(String gridZone) {
+    if (gridZone == null) {
+      throw new IllegalArgumentException(
+          "Electricity Maps needs a zone: set carbon.source.zone or site.gridZone");
+    }
+    return gridZone;
   }
 
   /** No source configured: every hour is empty, so emissions are reported as unknown. */
