@@ -18,7 +18,16 @@ final class SiteBinder {
   static final String DEFAULT_DATA_DIR = "./data";
 
   static final Set<String> ROOT_KEYS =
-      Set.of("site", "store", "web", "profiles", "clusters", "devices", "energy", "collector");
+      Set.of(
+          "site",
+          "store",
+          "web",
+          "profiles",
+          "clusters",
+          "devices",
+          "energy",
+          "collector",
+          "analytics");
   static final Set<String> SITE_KEYS = Set.of("name", "timezone", "gridZone", "ashraeClass");
   static final Set<String> STORE_KEYS =
       Set.of("kind", "dataDir", "retention", "influxdb", "buffer");
@@ -66,8 +75,10 @@ final class SiteBinder {
     List<Device> devices = deviceBinder.devices(f.list("devices"), Location.FACILITY);
     EnergyModel energy = energyBinder.energy(f.get("energy"));
     CollectorConfig collector = collector(f.map("collector", COLLECTOR_KEYS));
+    AnalyticsConfig analytics = new AnalyticsBinder(binder, baseDir).analytics(f.get("analytics"));
     SiteConfig config =
-        new SiteConfig(source, site, store, web, profiles, clusters, devices, energy, collector);
+        new SiteConfig(
+            source, site, store, web, profiles, clusters, devices, energy, collector, analytics);
     checkProfileReferences(profiles);
     energyBinder.checkReferences(config.allDevices().toList(), clusterIds.all());
     return config;

@@ -14,6 +14,7 @@ import java.util.stream.Stream;
  * @param source the file it was loaded from (for messages), or {@code null} when built in code
  * @param devices facility-level devices that belong to no cluster (main meter, cooling plant)
  * @param collector how this instance collects (which shard of the devices it polls)
+ * @param analytics settings of the energy, carbon and risk analytics (defaults when absent)
  */
 public record SiteConfig(
     Path source,
@@ -24,7 +25,8 @@ public record SiteConfig(
     List<Cluster> clusters,
     List<Device> devices,
     EnergyModel energy,
-    CollectorConfig collector) {
+    CollectorConfig collector,
+    AnalyticsConfig analytics) {
 
   /** A site whose single instance polls every device. */
   public SiteConfig(
@@ -35,8 +37,23 @@ public record SiteConfig(
       List<Profile> profiles,
       List<Cluster> clusters,
       List<Device> devices,
-      EnergyModel energy) {
-    this(source, site, store, web, profiles, clusters, devices, energy, CollectorConfig.DEFAULT);
+      EnergyModel energy,
+      CollectorConfig collector) {
+    this(source, site, store, web, profiles, clusters, devices, energy, collector, null);
+  }
+
+  /** A site whose single instance polls every device, with the given analytics settings. */
+  public SiteConfig(
+      Path source,
+      Site site,
+      StoreConfig store,
+      WebConfig web,
+      List<Profile> profiles,
+      List<Cluster> clusters,
+      List<Device> devices,
+      EnergyModel energy,
+      AnalyticsConfig analytics) {
+    this(source, site, store, web, profiles, clusters, devices, energy, null, analytics);
   }
 
   public SiteConfig {
@@ -44,6 +61,20 @@ public record SiteConfig(
     profiles = List.copyOf(profiles);
     clusters = List.copyOf(clusters);
     devices = List.copyOf(devices);
+    analytics = analytics == null ? AnalyticsConfig.DEFAULT : analytics;
+  }
+
+  /** A site with default collection and analytics settings. */
+  public SiteConfig(
+      Path source,
+      Site site,
+      StoreConfig store,
+      WebConfig web,
+      List<Profile> profiles,
+      List<Cluster> clusters,
+      List<Device> devices,
+      EnergyModel energy) {
+    this(source, site, store, web, profiles, clusters, devices, energy, null, null);
   }
 
   /** Every device of the site, facility-level first, then cluster, then rack devices. */
@@ -60,7 +91,8 @@ public record SiteConfig(
 
   /** The same site collected with other settings, e.g. a shard given on the command line. */
   public SiteConfig withCollector(CollectorConfig collector) {
-    return new SiteConfig(source, site, store, web, profiles, clusters, devices, energy, collector);
+    return new SiteConfig(
+        source, site, store, web, profiles, clusters, devices, energy, collector, analytics);
   }
 
   public Optional<Device> device(String id) {

@@ -1,5 +1,7 @@
 package io.kilowatch.web;
 
+import io.kilowatch.analytics.Analytics;
+import io.kilowatch.analytics.KpiJob;
 import io.kilowatch.collector.PollScheduler;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.BatchingWriter;
@@ -22,6 +24,7 @@ public final class Kilowatch implements AutoCloseable {
   private final WebServer web;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Thread shutdownHook;
+  private volatile KpiJob kpi;
 
   private Kilowatch(Store store, BatchingWriter writer, PollScheduler scheduler, WebServer web) {
     this.store = store;
@@ -65,7 +68,15 @@ public final class Kilowatch implements AutoCloseable {
         log.info(
             "shard {}: polling {} of them", site.collector().shard(), scheduler.statuses().size());
       }
-      return new Kilowatch(store, writer, scheduler, web);
+      var app = new Kilowatch(store, writer, scheduler, web);
+      // KPIs are derived from the whole site: the instance that sees all of it computes them
+      // (a single instance, or the dashboard instance of a sharded layout), not every collector.
+      if (site.collector().shard().count() <= 1) {
+        app.kpi =
+            new KpiJob(new Analytics(site, store, Clock.systemUTC()), store, Clock.systemUTC());
+        app.kpi.start();
+      }
+      return app;
     } catch (RuntimeException e) {
       if (scheduler != null) {
         scheduler.close();
@@ -108,6 +119,9 @@ public final class Kilowatch implements AutoCloseable {
       }
     } catch (IllegalStateException shuttingDown) {
       // The JVM is already exiting; the hook is what called us.
+    }
+    if (kpi != null) {
+      kpi.close();
     }
     web.stop();
     scheduler.close();

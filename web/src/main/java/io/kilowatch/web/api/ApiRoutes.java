@@ -2,6 +2,7 @@ package io.kilowatch.web.api;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.kilowatch.analytics.Analytics;
 import io.kilowatch.analytics.KpiSeries;
 import io.kilowatch.analytics.SiteOverview;
 import io.kilowatch.collector.DeviceStatus;
@@ -45,6 +46,8 @@ public final class ApiRoutes {
     routes.get("/api/series", this::series);
     routes.get("/api/query", this::query);
     routes.get("/api/overview", this::overview);
+    new AnalyticsRoutes(site, new Analytics(site, store, java.time.Clock.systemUTC()))
+        .register(routes);
   }
 
   private void health(Context ctx) {

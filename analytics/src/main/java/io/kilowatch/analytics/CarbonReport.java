@@ -1,0 +1,83 @@
+package io.kilowatch.analytics;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Scope 2 emissions over an interval (GHG Protocol), both location- and market-based, and the
+ * companion KPIs (ISO/IEC 30134 CUE, REF, WUE, ERF).
+ */
+public record CarbonReport(
+    Instant from,
+    Instant to,
+    String step,
+    IntensityInfo intensity,
+    Totals totals,
+    List<StepCarbon> steps,
+    List<ClusterCarbon> clusters) {
+
+  public CarbonReport {
+    steps = List.copyOf(steps);
+    clusters = List.copyOf(clusters);
+  }
+
+  /**
+   * Where the grid intensity came from and how fresh it is.
+   *
+   * @param coverage share of the hours that have an intensity (from the source, carried forward or
+   *     the fallback factor)
+   * @param ageSeconds seconds since the source last answered, or null if it never did
+   * @param lastError the source's last failure, or null
+   */
+  public record IntensityInfo(
+      String source,
+      double coverage,
+      long sourceHours,
+      long carriedForwardHours,
+      long fallbackHours,
+      Instant lastGoodAt,
+      Long ageSeconds,
+      String lastError) {}
+
+  /**
+   * @param locationKg Σ_h E_DC,h × CI_h / 1000, kgCO2e; null unless {@code status} is OK
+   * @param marketKg instruments at their factors, the rest at the residual mix, kgCO2e
+   * @param cueLocation location-based kgCO2e / E_IT kWh (ISO/IEC 30134-8)
+   * @param renewableKwh energy covered by renewable instruments
+   * @param ref E_renewable / E_DC (ISO/IEC 30134-3)
+   * @param coverage the lower of energy and intensity coverage
+   */
+  public record Totals(
+      double facilityKwh,
+      double itKwh,
+      Double locationKg,
+      Double marketKg,
+      Double cueLocation,
+      Double cueMarket,
+      KpiStatus status,
+      double coverage,
+      double renewableKwh,
+      Double ref,
+      Declarable wue,
+      Declarable erf) {}
+
+  /**
+   * A KPI that is measured where meters exist and declared (entered in config) otherwise.
+   *
+   * @param basis {@code measured}, {@code declared} or {@code none}
+   */
+  public record Declarable(Double value, String unit, String basis) {}
+
+  /** One output step; intensity is the energy-weighted mean over its hours. */
+  public record StepCarbon(
+      Instant start,
+      Instant end,
+      Double facilityKwh,
+      Double intensityGPerKwh,
+      Double locationKg,
+      Double marketKg) {}
+
+  /** A cluster's emissions: its part of E_DC (see per-cluster PUE) hour by hour. */
+  public record ClusterCarbon(
+      String cluster, double facilityShareKwh, Double locationKg, Double marketKg) {}
+}

@@ -1,0 +1,439 @@
+package io.kilowatch.analytics;
+
+import io.kilowatch.config.AnalyticsConfig;
+import io.kilowatch.config.AshraeClass;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.Point;
+import io.kilowatch.store.Quality;
+import io.kilowatch.store.SeriesKey;
+import io.kilowatch.store.SeriesPoints;
+import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.Store;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Thermal-throttle risk per GPU, rack and cluster: a transparent additive score whose factors are
+ * reported with it. The model is described in {@code analytics/README.md}; the constants below are
+ * its whole definition.
+ */
+public final class RiskEngine {
+  /** Window of the margin trend (least-squares slope) and of violation-counter growth. */
+  static final Duration TREND = Duration.ofMinutes(10);
+
+  /** Window whose high flow / ΔP is the loop's recent baseline. */
+  static final Duration BASELINE = Duration.ofMinutes(30);
+
+  /** Readings older than this at the assessment time are not "current". */
+  static final Duration CURRENT = Duration.ofMinutes(2);
+
+  /** Margin (K) below which margin points start to count, and its weight at zero margin. */
+  static final double MARGIN_START_K = 15;
+
+  static final double MARGIN_WEIGHT = 40;
+  static final double HBM_WEIGHT = 30;
+
+  /** A predicted time to slowdown counts only once the margin is under this (K). */
+  static final double TREND_GATE_K = 20;
+
+  /** Slopes shallower than this (K/min) are noise, not a trend. */
+  static final double MIN_SLOPE_K_PER_MIN = 0.05;
+
+  static final long THERMAL_BITS = 0x08 | 0x20 | 0x40;
+  static final long POWER_BRAKE = 0x80;
+
+  private final SiteConfig site;
+  private final Store store;
+  private final AnalyticsConfig settings;
+
+  public RiskEngine(SiteConfig site, Store store) {
+    this.site = site;
+    this.store = store;
+    this.settings = site.analytics();
+  }
+
+  /** Risk of every GPU, rack and cluster at {@code at}, from the readings just before it. */
+  public RiskReport assess(Instant at) {
+    Instant end = at.plusMillis(1);
+    Instant trendFrom = at.minus(TREND);
+    var temp = read("temp_c", trendFrom, end);
+    var slowdown = read("slowdown_temp_c", trendFrom, end);
+    var marginField = read("margin_c", trendFrom, end);
+    var mem = read("mem_temp_c", trendFrom, end);
+    var bits = read("clocks_event_reasons", trendFrom, end);
+    var violation = read("thermal_violation_ns", trendFrom, end);
+
+    Map<String, List<Risk.Factor>> clusterFactors = loopFactors(at);
+    Map<String, List<Risk.Factor>> rackFactors = inletFactors(at);
+
+    var gpus = new ArrayList<Risk>();
+    var ids = new java.util.TreeSet<Map<String, String>>(Comparator.comparing(Object::toString));
+    ids.addAll(temp.keySet());
+    ids.addAll(marginField.keySet());
+    for (Map<String, String> tags : ids) {
+      gpus.add(
+          gpu(
+              at,
+              tags,
+              temp.get(tags),
+              slowdown.get(tags),
+              marginField.get(tags),
+              mem.get(tags),
+              bits.get(tags),
+              violation.get(tags),
+              clusterFactors.getOrDefault(tags.get("cluster"), List.of()),
+              rackFactors.getOrDefault(tags.get("rack"), List.of())));
+    }
+    var racks = group("rack", gpus, r -> r.rack(), Map.of());
+    var clusters = group("cluster", gpus, r -> r.cluster(), clusterFactors);
+    return new RiskReport(at, clusters, racks, gpus);
+  }
+
+  /** Latest readings of one {@code gpu} field, by the GPU's tags. */
+  private Map<Map<String, String>, List<Point>> read(String field, Instant from, Instant to) {
+    var out = new HashMap<Map<String, String>, List<Point>>();
+    for (SeriesPoints sp : store.read(SeriesQuery.of("gpu", field), from, to)) {
+      out.put(sp.key().tags(), good(sp.points()));
+    }
+    return out;
+  }
+
+  private static List<Point> good(List<Point> pts) {
+    return pts.stream()
+        .filter(p -> p.quality() == Quality.GOOD || p.quality() == Quality.UNCERTAIN)
+        .filter(p -> Double.isFinite(p.value()))
+        .toList();
+  }
+
+  private static Point latest(List<Point> pts, Instant at) {
+    if (pts == null || pts.isEmpty()) {
+      return null;
+    }
+    Point p = pts.getLast();
+    return Duration.between(p.time(), at).compareTo(CURRENT) > 0 ? null : p;
+  }
+
+  private Risk gpu(
+      Instant at,
+      Map<String, String> tags,
+      List<Point> temp,
+      List<Point> slowdown,
+      List<Point> marginField,
+      List<Point> mem,
+      List<Point> bits,
+      List<Point> violation,
+      List<Risk.Factor> loop,
+      List<Risk.Factor> inlet) {
+    var factors = new ArrayList<Risk.Factor>();
+    boolean critical = false;
+
+    // Margin series: the device's own slowdown threshold minus its temperature, else the margin
+    // the device reports itself. No threshold, no margin: one SKU's numbers are never assumed.
+    List<double[]> margin = marginSeries(temp, slowdown, marginField);
+    Double minutes = null;
+    if (!margin.isEmpty()
+        && Duration.between(Instant.ofEpochMilli((long) margin.getLast()[0]), at).compareTo(CURRENT)
+            <= 0) {
+      double m = margin.getLast()[1];
+      double c = MARGIN_WEIGHT * clamp((MARGIN_START_K - m) / MARGIN_START_K);
+      factors.add(new Risk.Factor("gpu_margin", m, "K", c));
+      critical |= m <= 0;
+      double slope = slopePerMinute(margin);
+      if (slope < -MIN_SLOPE_K_PER_MIN) {
+        double predicted = Math.max(0, m) / -slope;
+        // Far from the limit a steep slope is a job ramping up, not a cooling problem: shown as
+        // a factor, but neither scored nor reported as a prediction.
+        boolean near = m < TREND_GATE_K;
+        factors.add(
+            new Risk.Factor(
+                "minutes_to_slowdown", predicted, "min", near ? trendPoints(predicted) : 0));
+        minutes = near ? predicted : null;
+      }
+    }
+    Point memNow = latest(mem, at);
+    if (memNow != null) {
+      double hm = settings.hbmLimitC() - memNow.value();
+      factors.add(
+          new Risk.Factor(
+              "hbm_margin", hm, "K", HBM_WEIGHT * clamp((MARGIN_START_K - hm) / MARGIN_START_K)));
+      critical |= hm <= 0;
+    }
+    Point bitsNow = latest(bits, at);
+    if (bitsNow != null) {
+      long b = (long) bitsNow.value();
+      if ((b & THERMAL_BITS) != 0) {
+        factors.add(new Risk.Factor("thermal_clock_events", b, "bitmask", 75));
+        critical = true;
+      }
+      if ((b & POWER_BRAKE) != 0) {
+        factors.add(new Risk.Factor("power_brake", b, "bitmask", 50));
+      }
+    }
+    if (violation != null && violation.size() >= 2) {
+      double growth = violation.getLast().value() - violation.getFirst().value();
+      if (growth > 0) {
+        factors.add(new Risk.Factor("thermal_violation_growth", growth / 1e9, "s", 30));
+      }
+    }
+    factors.addAll(loop);
+    factors.addAll(inlet);
+    factors.sort(Comparator.comparingDouble(Risk.Factor::contribution).reversed());
+    double score = Math.min(100, factors.stream().mapToDouble(Risk.Factor::contribution).sum());
+    RiskLevel level = critical ? RiskLevel.CRITICAL : RiskLevel.of(score);
+    String id = tags.getOrDefault("device", "?") + "/gpu" + tags.getOrDefault("gpu", "?");
+    return new Risk(
+        "gpu", id, tags.get("cluster"), tags.get("rack"), level, score, factors, minutes, null);
+  }
+
+  /** Points of the time to slowdown: the sooner, the more. */
+  static double trendPoints(double minutes) {
+    if (minutes <= 5) {
+      return 35;
+    }
+    if (minutes <= 15) {
+      return 25;
+    }
+    if (minutes <= 30) {
+      return 15;
+    }
+    return minutes <= 60 ? 5 : 0;
+  }
+
+  private static double clamp(double v) {
+    return Math.max(0, Math.min(1, v));
+  }
+
+  /** (epoch ms, margin K) pairs, oldest first. */
+  private static List<double[]> marginSeries(
+      List<Point> temp, List<Point> slowdown, List<Point> marginField) {
+    var out = new ArrayList<double[]>();
+    if (temp != null && slowdown != null && !slowdown.isEmpty()) {
+      var thresholds = new TreeMap<Long, Double>();
+      slowdown.forEach(p -> thresholds.put(p.time().toEpochMilli(), p.value()));
+      for (Point p : temp) {
+        var th = thresholds.floorEntry(p.time().toEpochMilli());
+        double limit = th != null ? th.getValue() : thresholds.firstEntry().getValue();
+        out.add(new double[] {p.time().toEpochMilli(), limit - p.value()});
+      }
+    } else if (marginField != null) {
+      for (Point p : marginField) {
+        out.add(new double[] {p.time().toEpochMilli(), p.value()});
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Least-squares slope of the margin in K per minute: the smoothed trend. Needs three readings
+   * over at least a minute, else 0 (no trend claimed).
+   */
+  static double slopePerMinute(List<double[]> pts) {
+    int n = pts.size();
+    if (n < 3 || pts.getLast()[0] - pts.getFirst()[0] < 60_000) {
+      return 0;
+    }
+    double t0 = pts.getFirst()[0];
+    double st = 0;
+    double sm = 0;
+    for (double[] p : pts) {
+      st += (p[0] - t0) / 60_000;
+      sm += p[1];
+    }
+    double mt = st / n;
+    double mm = sm / n;
+    double num = 0;
+    double den = 0;
+    for (double[] p : pts) {
+      double x = (p[0] - t0) / 60_000 - mt;
+      num += x * (p[1] - mm);
+      den += x * x;
+    }
+    return den == 0 ? 0 : num / den;
+  }
+
+  /**
+   * Per cluster: coolant supply against the loop's W-class limit, and flow and ΔP against their
+   * recent baseline (the 90th percentile over {@link #BASELINE}), worst loop of the cluster.
+   */
+  private Map<String, List<Risk.Factor>> loopFactors(Instant at) {
+    Instant from = at.minus(BASELINE);
+    Instant end = at.plusMillis(1);
+    var byCluster = new HashMap<String, Map<String, Risk.Factor>>();
+    for (SeriesPoints sp : store.read(SeriesQuery.of("cooling_loop", "supply_temp_c"), from, end)) {
+      Point now = latest(good(sp.points()), at);
+      String cluster = sp.key().tags().get("cluster");
+      AnalyticsConfig.WaterClass w = waterClass(sp.key());
+      if (now == null || cluster == null || w == null) {
+        continue;
+      }
+      double headroom = w.maxSupplyC() - now.value();
+      double c = headroom < 0 ? 30 : headroom < 1 ? 15 : headroom < 2 ? 5 : 0;
+      worst(byCluster, cluster, new Risk.Factor("coolant_supply_headroom_" + w, headroom, "K", c));
+    }
+    for (SeriesPoints sp : store.read(SeriesQuery.of("cooling_loop", "flow_lpm"), from, end)) {
+      Double drop = drop(good(sp.points()), at);
+      String cluster = sp.key().tags().get("cluster");
+      if (drop != null && cluster != null) {
+        double c = drop >= 50 ? 30 : drop >= 25 ? 20 : drop >= 10 ? 8 : 0;
+        worst(byCluster, cluster, new Risk.Factor("coolant_flow_drop", drop, "%", c));
+      }
+    }
+    for (SeriesPoints sp :
+        store.read(SeriesQuery.of("cooling_loop", "diff_pressure_kpa"), from, end)) {
+      Double drop = drop(good(sp.points()), at);
+      String cluster = sp.key().tags().get("cluster");
+      if (drop != null && cluster != null) {
+        double c = drop >= 25 ? 10 : 0;
+        worst(byCluster, cluster, new Risk.Factor("loop_dp_drop", drop, "%", c));
+      }
+    }
+    var out = new HashMap<String, List<Risk.Factor>>();
+    byCluster.forEach((k, v) -> out.put(k, List.copyOf(v.values())));
+    return out;
+  }
+
+  private static void worst(
+      Map<String, Map<String, Risk.Factor>> by, String cluster, Risk.Factor f) {
+    String name = f.name().startsWith("coolant_supply") ? "coolant_supply" : f.name();
+    by.computeIfAbsent(cluster, k -> new LinkedHashMap<>())
+        .merge(name, f, (a, b) -> a.contribution() >= b.contribution() ? a : b);
+  }
+
+  private AnalyticsConfig.WaterClass waterClass(SeriesKey key) {
+    var loops = settings.loops();
+    var w = loops.get(key.tags().getOrDefault("device", ""));
+    return w != null ? w : loops.get(key.tags().getOrDefault("cluster", ""));
+  }
+
+  /**
+   * Percent below the window's 90th percentile of the current value (the mean of the last 30 s,
+   * short enough to catch a pump ramping down within a minute).
+   */
+  static Double drop(List<Point> pts, Instant at) {
+    if (pts.size() < 3 || latest(pts, at) == null) {
+      return null;
+    }
+    double[] v = pts.stream().mapToDouble(Point::value).sorted().toArray();
+    double base = v[(int) Math.min(v.length - 1, Math.floor(v.length * 0.9))];
+    Instant recent = at.minus(Duration.ofSeconds(30));
+    double now =
+        pts.stream()
+            .filter(p -> !p.time().isBefore(recent))
+            .mapToDouble(Point::value)
+            .average()
+            .orElse(pts.getLast().value());
+    return base <= 0 ? null : Math.max(0, 100 * (base - now) / base);
+  }
+
+  /** Per rack: inlet air against the site's ASHRAE class, where inlet sensors exist. */
+  private Map<String, List<Risk.Factor>> inletFactors(Instant at) {
+    var out = new HashMap<String, List<Risk.Factor>>();
+    AshraeClass cls = site.site() == null ? null : site.site().ashraeClass();
+    if (cls == null) {
+      return out;
+    }
+    double recommended = cls == AshraeClass.H1 ? 22 : 27;
+    double allowable =
+        switch (cls) {
+          case A1 -> 32;
+          case A2 -> 35;
+          case A3 -> 40;
+          case A4 -> 45;
+          case H1 -> 25;
+        };
+    for (String m : List.of("sensor", "rack")) {
+      for (SeriesPoints sp :
+          store.read(SeriesQuery.of(m, "inlet_temp_c"), at.minus(CURRENT), at.plusMillis(1))) {
+        String rack = sp.key().tags().get("rack");
+        Point now = latest(good(sp.points()), at);
+        if (rack == null || now == null) {
+          continue;
+        }
+        double c = now.value() > allowable ? 30 : now.value() > recommended ? 10 : 0;
+        var f = new Risk.Factor("inlet_air_" + cls, now.value(), "°C", c);
+        out.merge(
+            rack,
+            List.of(f),
+            (a, b) -> a.getFirst().contribution() >= b.getFirst().contribution() ? a : b);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A rack's or cluster's risk: its worst GPU's (score, level, factors), the soonest predicted
+   * slowdown and the count of GPUs per level; a cluster's loop factors count even without GPUs.
+   */
+  private static List<Risk> group(
+      String scope,
+      List<Risk> gpus,
+      java.util.function.Function<Risk, String> key,
+      Map<String, List<Risk.Factor>> ownFactors) {
+    var by = new TreeMap<String, List<Risk>>();
+    for (Risk g : gpus) {
+      String k = key.apply(g);
+      if (k != null) {
+        by.computeIfAbsent(k, x -> new ArrayList<>()).add(g);
+      }
+    }
+    for (String k : ownFactors.keySet()) {
+      by.computeIfAbsent(k, x -> new ArrayList<>());
+    }
+    var out = new ArrayList<Risk>();
+    by.forEach(
+        (id, members) -> {
+          var counts = new EnumMap<RiskLevel, Integer>(RiskLevel.class);
+          for (RiskLevel l : RiskLevel.values()) {
+            counts.put(l, 0);
+          }
+          Risk worst = null;
+          Double minutes = null;
+          for (Risk g : members) {
+            counts.merge(g.level(), 1, Integer::sum);
+            if (worst == null
+                || g.level().compareTo(worst.level()) > 0
+                || g.level() == worst.level() && g.score() > worst.score()) {
+              worst = g;
+            }
+            if (g.minutesToSlowdown() != null
+                && (minutes == null || g.minutesToSlowdown() < minutes)) {
+              minutes = g.minutesToSlowdown();
+            }
+          }
+          List<Risk.Factor> factors;
+          double score;
+          RiskLevel level;
+          if (worst != null) {
+            factors = worst.factors();
+            score = worst.score();
+            level = worst.level();
+          } else {
+            factors = new ArrayList<>(ownFactors.get(id));
+            factors.sort(Comparator.comparingDouble(Risk.Factor::contribution).reversed());
+            score = Math.min(100, factors.stream().mapToDouble(Risk.Factor::contribution).sum());
+            level = RiskLevel.of(score);
+          }
+          String cluster = members.isEmpty() ? id : members.getFirst().cluster();
+          out.add(
+              new Risk(
+                  scope,
+                  id,
+                  cluster,
+                  scope.equals("rack") ? id : null,
+                  level,
+                  score,
+                  factors,
+                  minutes,
+                  counts));
+        });
+    return out;
+  }
+}

@@ -1,0 +1,199 @@
+package io.kilowatch.web.api;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.kilowatch.analytics.Analytics;
+import io.kilowatch.analytics.EnergySeries;
+import io.kilowatch.analytics.PueEngine;
+import io.kilowatch.analytics.Risk;
+import io.kilowatch.analytics.RiskLevel;
+import io.kilowatch.analytics.RiskReport;
+import io.kilowatch.analytics.StepPlan;
+import io.kilowatch.config.EnergyModel;
+import io.kilowatch.config.SiteConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Energy, PUE, carbon and risk over HTTP. Every answer carries its units, coverage and, for PUE,
+ * the measurement category; a flagged value is null with its status, never a number.
+ *
+ * <p>Parameters: {@code from}, {@code to} (as {@code /api/query}), {@code step} ({@code 15m},
+ * {@code 1h}, {@code day}, {@code month}, {@code whole}; days and months in the site's time zone).
+ */
+public final class AnalyticsRoutes {
+  private final SiteConfig site;
+  private final Analytics analytics;
+
+  public AnalyticsRoutes(SiteConfig site, Analytics analytics) {
+    this.site = site;
+    this.analytics = analytics;
+  }
+
+  public void register(RoutesConfig routes) {
+    routes.get("/api/energy", this::energy);
+    routes.get("/api/pue", this::pue);
+    routes.get("/api/carbon", this::carbon);
+    routes.get("/api/risk", this::risk);
+  }
+
+  private record Window(Instant from, Instant to, StepPlan.Step step) {}
+
+  private Window window(Params p, Instant now, Duration span, String defaultStep) {
+    Instant to = p.time("to", now);
+    Instant from = p.time("from", to.minus(span));
+    if (!from.isBefore(to)) {
+      throw new BadRequest("from", "from (" + from + ") must be before to (" + to + ")");
+    }
+    String text = p.optional("step");
+    StepPlan.Step step;
+    try {
+      step = StepPlan.Step.parse(text == null ? defaultStep : text);
+    } catch (IllegalArgumentException e) {
+      throw new BadRequest(
+          "step", "'" + text + "' is not a step: use 15m, 1h, day, month or whole");
+    }
+    if (step instanceof StepPlan.Step.Fixed f) {
+      long n = Duration.between(from, to).toMillis() / f.length().toMillis();
+      if (n > ApiRoutes.MAX_POINTS) {
+        throw new BadRequest(
+            "step",
+            "step " + text + " gives " + n + " steps; the limit is " + ApiRoutes.MAX_POINTS);
+      }
+    }
+    return new Window(from, to, step);
+  }
+
+  private void energy(Context ctx) {
+    var p = new Params(ctx, Instant.now());
+    Window w = window(p, Instant.now(), Duration.ofDays(1), "1h");
+    String scope = p.optional("scope") == null ? "site" : p.optional("scope");
+    String id = p.optional("id");
+    var e = analytics.energy();
+    EnergyModel m = site.energy();
+    if (m == null) {
+      throw new BadRequest("scope", "the site has no energy model (energy: section)");
+    }
+    var series = new ArrayList<EnergySeries>();
+    switch (scope) {
+      case "site" -> {
+        series.add(e.channels("facility", m.facility(), w.from(), w.to(), w.step()));
+        series.add(e.channels("it", m.it(), w.from(), w.to(), w.step()));
+        series.add(e.channels("cooling", m.cooling(), w.from(), w.to(), w.step()));
+        series.add(e.channels("losses", m.losses(), w.from(), w.to(), w.step()));
+        series.add(e.channels("other", m.other(), w.from(), w.to(), w.step()));
+      }
+      case "cluster" -> {
+        String c = requireId(id, site.cluster(id).isPresent(), "cluster");
+        series.add(e.itOf(c, null, w.from(), w.to(), w.step()));
+        series.add(
+            e.select(
+                "cooling:" + c,
+                m.cooling(),
+                (ch, d) -> c.equals(PueEngine.servedCluster(ch, d)),
+                w.from(),
+                w.to(),
+                w.step()));
+      }
+      case "rack" -> {
+        boolean known =
+            site.clusters().stream()
+                .flatMap(c -> c.racks().stream())
+                .anyMatch(r -> r.id().equals(id));
+        series.add(e.itOf(null, requireId(id, known, "rack"), w.from(), w.to(), w.step()));
+      }
+      case "device" -> {
+        requireId(id, site.device(id).isPresent(), "device");
+        series.add(
+            e.channels(
+                id,
+                List.of(new EnergyModel.Channel(id, null, null, "energy_kwh", "power_w")),
+                w.from(),
+                w.to(),
+                w.step()));
+      }
+      default ->
+          throw new BadRequest("scope", "scope must be site, cluster, rack or device: " + scope);
+    }
+    var body = new LinkedHashMap<String, Object>();
+    body.put("from", w.from());
+    body.put("to", w.to());
+    body.put("step", w.step().label());
+    body.put("unit", "kWh");
+    body.put("series", series);
+    ctx.json(body);
+  }
+
+  private static String requireId(String id, boolean known, String what) {
+    if (id == null) {
+      throw new BadRequest("id", "scope " + what + " needs id=<" + what + " id>");
+    }
+    if (!known) {
+      throw new BadRequest("id", "unknown " + what + " '" + id + "'");
+    }
+    return id;
+  }
+
+  private void pue(Context ctx) {
+    var p = new Params(ctx, Instant.now());
+    if (site.energy() == null) {
+      throw new BadRequest("from", "the site has no energy model (energy: section)");
+    }
+    if ("trailing-12-months".equals(p.optional("window"))) {
+      ctx.json(analytics.pue().trailingTwelveMonths(p.time("to", Instant.now())));
+      return;
+    }
+    Window w = window(p, Instant.now(), Duration.ofDays(1), "1h");
+    ctx.json(analytics.pue().compute(w.from(), w.to(), w.step()));
+  }
+
+  private void carbon(Context ctx) {
+    var p = new Params(ctx, Instant.now());
+    if (site.energy() == null) {
+      throw new BadRequest("from", "the site has no energy model (energy: section)");
+    }
+    Window w = window(p, Instant.now(), Duration.ofDays(1), "1h");
+    var r = analytics.carbon().compute(w.from(), w.to(), w.step());
+    var body = new LinkedHashMap<String, Object>();
+    body.put(
+        "units",
+        Map.of(
+            "emissions", "kgCO2e",
+            "intensity", "gCO2e/kWh",
+            "energy", "kWh",
+            "cue", "kgCO2e/kWh"));
+    body.put("report", r);
+    ctx.json(body);
+  }
+
+  private void risk(Context ctx) {
+    var p = new Params(ctx, Instant.now());
+    Instant at = p.time("at", Instant.now());
+    String detail = p.optional("detail");
+    if (detail != null && !detail.equals("gpus") && !detail.equals("summary")) {
+      throw new BadRequest("detail", "detail must be gpus or summary");
+    }
+    RiskReport r = analytics.risk().assess(at);
+    var body = new LinkedHashMap<String, Object>();
+    body.put("at", r.at());
+    body.put("levels", List.of("ok", "watch", "warning", "critical"));
+    body.put("clusters", r.clusters());
+    body.put("racks", r.racks());
+    List<Risk> gpus =
+        "gpus".equals(detail)
+            ? r.gpus()
+            : r.gpus().stream()
+                .filter(g -> g.level() != RiskLevel.OK)
+                .sorted(Comparator.comparingDouble(Risk::score).reversed())
+                .limit(20)
+                .toList();
+    body.put("gpus", gpus);
+    body.put("gpuCount", r.gpus().size());
+    ctx.json(body);
+  }
+}

@@ -1,0 +1,155 @@
+package io.kilowatch.web.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kilowatch.config.Device;
+import io.kilowatch.config.DeviceKind;
+import io.kilowatch.config.EnergyModel;
+import io.kilowatch.config.EnergyModel.Channel;
+import io.kilowatch.config.Location;
+import io.kilowatch.config.Site;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.Source;
+import io.kilowatch.config.StoreConfig;
+import io.kilowatch.config.WebConfig;
+import io.kilowatch.store.Sample;
+import io.kilowatch.store.Store;
+import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.web.WebServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The analytics endpoints on a real server: units, category, coverage, and 400s. */
+class AnalyticsRoutesTest {
+  static final Instant T0 = Instant.parse("2026-07-01T00:00:00Z");
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir Path dir;
+  Store store;
+  WebServer web;
+  String base;
+
+  @BeforeEach
+  void start() {
+    store = EmbeddedStore.open(StoreConfig.embedded(dir));
+    var site =
+        new SiteConfig(
+            null,
+            new Site("t", ZoneOffset.UTC, null, null),
+            StoreConfig.embedded(dir),
+            WebConfig.DEFAULT,
+            List.of(),
+            List.of(),
+            List.of(device("main", DeviceKind.METER), device("pdu", DeviceKind.PDU)),
+            new EnergyModel(
+                EnergyModel.ItLevel.PDU_OUTPUT,
+                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
+                List.of(),
+                List.of(),
+                List.of()));
+    var batch = new ArrayList<Sample>();
+    for (int t = 0; t <= 7200; t += 60) {
+      Instant at = T0.plusSeconds(t);
+      batch.add(
+          Sample.of(at, "meter", Map.of("device", "main"), Map.of("energy_kwh", 130 * t / 3600.0)));
+      batch.add(
+          Sample.of(at, "pdu", Map.of("device", "pdu"), Map.of("energy_kwh", 100 * t / 3600.0)));
+    }
+    store.write(batch);
+    web = new WebServer(site, store, List::of);
+    web.start("127.0.0.1", 0);
+    base = "http://127.0.0.1:" + web.port();
+  }
+
+  private static Device device(String id, DeviceKind kind) {
+    return new Device(
+        id,
+        kind,
+        Location.FACILITY,
+        null,
+        new Source.Modbus("127.0.0.1", 502, 1),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(2),
+        Map.of());
+  }
+
+  @AfterEach
+  void stop() {
+    web.stop();
+    store.close();
+  }
+
+  private HttpResponse<String> get(String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void pueComesWithItsCategoryCoverageAndEnergies() throws Exception {
+    var r = get("/api/pue?from=2026-07-01T00:00:00Z&to=2026-07-01T02:00:00Z&step=1h");
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode j = JSON.readTree(r.body());
+    assertThat(j.get("category").asInt()).isEqualTo(2);
+    assertThat(j.at("/window/pue").asDouble()).isCloseTo(1.3, within(1e-9));
+    assertThat(j.at("/window/status").asText()).isEqualTo("OK");
+    assertThat(j.at("/window/coverage").asDouble()).isEqualTo(1.0);
+    assertThat(j.get("steps")).hasSize(2);
+  }
+
+  @Test
+  void energyAndCarbonAndRiskAnswerWithUnits() throws Exception {
+    var e =
+        JSON.readTree(
+            get("/api/energy?from=2026-07-01T00:00:00Z&to=2026-07-01T02:00:00Z&step=whole").body());
+    assertThat(e.get("unit").asText()).isEqualTo("kWh");
+    assertThat(e.at("/series/0/name").asText()).isEqualTo("facility");
+    assertThat(e.at("/series/0/totalKwh").asDouble()).isCloseTo(260, within(1e-6));
+    assertThat(e.at("/series/0/source").asText()).isEqualTo("COUNTER");
+    var c = get("/api/carbon?from=2026-07-01T00:00:00Z&to=2026-07-01T02:00:00Z&step=1h");
+    assertThat(c.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(c.body()).at("/units/emissions").asText()).isEqualTo("kgCO2e");
+    // No intensity source configured: emissions are unknown, not zero.
+    assertThat(JSON.readTree(c.body()).at("/report/totals/locationKg").isNull()).isTrue();
+    var k = get("/api/risk");
+    assertThat(k.statusCode()).isEqualTo(200);
+    assertThat(JSON.readTree(k.body()).get("levels")).hasSize(4);
+  }
+
+  @Test
+  void badParametersAreAnsweredWith400NamingTheParameter() throws Exception {
+    assertBad("/api/pue?step=fortnight", "step");
+    assertBad("/api/pue?from=2026-07-02T00:00:00Z&to=2026-07-01T00:00:00Z", "from");
+    assertBad("/api/energy?scope=cluster", "id");
+    assertBad("/api/energy?scope=galaxy", "scope");
+    assertBad("/api/energy?scope=rack&id=nope", "id");
+    assertBad("/api/carbon?from=yesterday", "from");
+    assertBad("/api/risk?at=soon", "at");
+    assertBad("/api/pue?from=-400d&step=15m", "step");
+  }
+
+  private void assertBad(String path, String parameter) throws Exception {
+    var r = get(path);
+    assertThat(r.statusCode()).as(path).isEqualTo(400);
+    assertThat(JSON.readTree(r.body()).get("parameter").asText()).as(path).isEqualTo(parameter);
+  }
+}
