@@ -18,7 +18,7 @@ final class SiteBinder {
   static final String DEFAULT_DATA_DIR = "./data";
 
   static final Set<String> ROOT_KEYS =
-      Set.of("site", "store", "web", "profiles", "clusters", "devices", "energy");
+      Set.of("site", "store", "web", "profiles", "clusters", "devices", "energy", "alerts");
   static final Set<String> SITE_KEYS = Set.of("name", "timezone", "gridZone", "ashraeClass");
   static final Set<String> STORE_KEYS = Set.of("kind", "dataDir", "retention");
   static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
@@ -59,8 +59,9 @@ final class SiteBinder {
     List<Cluster> clusters = each(f.list("clusters"), this::cluster);
     List<Device> devices = deviceBinder.devices(f.list("devices"), Location.FACILITY);
     EnergyModel energy = energyBinder.energy(f.get("energy"));
+    AlertsConfig alerts = new AlertsBinder(binder).alerts(f.get("alerts"));
     SiteConfig config =
-        new SiteConfig(source, site, store, web, profiles, clusters, devices, energy);
+        new SiteConfig(source, site, store, web, profiles, clusters, devices, energy, alerts);
     checkProfileReferences(profiles);
     energyBinder.checkReferences(config.allDevices().toList(), clusterIds.all());
     return config;

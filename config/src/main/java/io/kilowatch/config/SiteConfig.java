@@ -13,6 +13,7 @@ import java.util.stream.Stream;
  *
  * @param source the file it was loaded from (for messages), or {@code null} when built in code
  * @param devices facility-level devices that belong to no cluster (main meter, cooling plant)
+ * @param alerts alert rules, receivers and routes; {@link AlertsConfig#NONE} when not configured
  */
 public record SiteConfig(
     Path source,
@@ -22,12 +23,27 @@ public record SiteConfig(
     List<Profile> profiles,
     List<Cluster> clusters,
     List<Device> devices,
-    EnergyModel energy) {
+    EnergyModel energy,
+    AlertsConfig alerts) {
 
   public SiteConfig {
     profiles = List.copyOf(profiles);
     clusters = List.copyOf(clusters);
     devices = List.copyOf(devices);
+    alerts = alerts == null ? AlertsConfig.NONE : alerts;
+  }
+
+  /** A site without alerting. */
+  public SiteConfig(
+      Path source,
+      Site site,
+      StoreConfig store,
+      WebConfig web,
+      List<Profile> profiles,
+      List<Cluster> clusters,
+      List<Device> devices,
+      EnergyModel energy) {
+    this(source, site, store, web, profiles, clusters, devices, energy, AlertsConfig.NONE);
   }
 
   /** Every device of the site, facility-level first, then cluster, then rack devices. */
