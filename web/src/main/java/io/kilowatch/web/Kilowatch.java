@@ -1,5 +1,7 @@
 package io.kilowatch.web;
 
+import io.kilowatch.alerts.AlertEngine;
+import io.kilowatch.alerts.DeliveryOptions;
 import io.kilowatch.collector.PollScheduler;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.BatchingWriter;
@@ -20,10 +22,17 @@ public final class Kilowatch implements AutoCloseable {
   private final BatchingWriter writer;
   private final PollScheduler scheduler;
   private final WebServer web;
+  private final AlertEngine alerts;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Thread shutdownHook;
 
-  private Kilowatch(Store store, BatchingWriter writer, PollScheduler scheduler, WebServer web) {
+  private Kilowatch(
+      Store store,
+      BatchingWriter writer,
+      PollScheduler scheduler,
+      WebServer web,
+      AlertEngine alerts) {
+    this.alerts = alerts;
     this.store = store;
     this.writer = writer;
     this.scheduler = scheduler;
@@ -41,14 +50,27 @@ public final class Kilowatch implements AutoCloseable {
     Store store = EmbeddedStore.open(site.store());
     var writer = new BatchingWriter(store, 500_000, 20_000, Duration.ofSeconds(1));
     PollScheduler scheduler = null;
+    AlertEngine alerts = null;
     try {
       scheduler = new PollScheduler(site, writer::accept, Clock.systemUTC());
+      alerts =
+          AlertEngine.open(
+              site,
+              store,
+              site.store().dataDir().resolve("alerts"),
+              Clock.systemUTC(),
+              DeliveryOptions.DEFAULT);
+      scheduler.addListener(alerts.deviceListener());
       scheduler.start();
-      var web = new WebServer(site, store, scheduler::statuses, writer);
+      alerts.start();
+      var web = new WebServer(site, store, scheduler::statuses, writer, alerts);
       web.start(site.web().bind(), port != null ? port : site.web().port());
       log.info("monitoring {} devices of {}", site.allDevices().count(), site.site().name());
-      return new Kilowatch(store, writer, scheduler, web);
+      return new Kilowatch(store, writer, scheduler, web, alerts);
     } catch (RuntimeException e) {
+      if (alerts != null) {
+        alerts.close();
+      }
       if (scheduler != null) {
         scheduler.close();
       }
@@ -68,6 +90,10 @@ public final class Kilowatch implements AutoCloseable {
 
   public Store store() {
     return store;
+  }
+
+  public AlertEngine alerts() {
+    return alerts;
   }
 
   public List<String> routes() {
@@ -92,6 +118,7 @@ public final class Kilowatch implements AutoCloseable {
       // The JVM is already exiting; the hook is what called us.
     }
     web.stop();
+    alerts.close();
     scheduler.close();
     writer.close();
     store.close();

@@ -49,6 +49,21 @@ public final class WebServer {
       Store store,
       Supplier<List<DeviceStatus>> statuses,
       io.kilowatch.store.BatchingWriter writer) {
+    this(site, store, statuses, writer, null);
+  }
+
+  /**
+   * @param alerts the site's alerting behind {@code /api/alerts} and {@code /api/silences}, or null
+   */
+  public WebServer(
+      SiteConfig site,
+      Store store,
+      Supplier<List<DeviceStatus>> statuses,
+      io.kilowatch.store.BatchingWriter writer,
+      io.kilowatch.alerts.AlertEngine alerts) {
+    var alertRoutes =
+        new io.kilowatch.web.api.AlertRoutes(
+            alerts, new io.kilowatch.web.api.HashedTokens(site.alerts().apiTokens()));
     var api = new ApiRoutes(site, store, statuses);
     var metrics =
         new MetricsRoutes(statuses, new io.kilowatch.analytics.SiteOverview(site, store), writer);
@@ -76,6 +91,7 @@ public final class WebServer {
               api.register(cfg.routes);
               siteRoutes.register(cfg.routes);
               metrics.register(cfg.routes);
+              alertRoutes.register(cfg.routes);
               cfg.routes.get(
                   "/api/openapi.json",
                   ctx -> ctx.contentType("application/json").result(OpenApi.document()));
