@@ -17,8 +17,28 @@ final class AlertSites {
 
   /** A site whose alerts section is {@code alertsYaml} (indented by two spaces under alerts:). */
   static SiteConfig site(Path dir, String alertsYaml) throws Exception {
+    return site(dir, alertsYaml, "");
+  }
+
+  /** With one GPU node {@code n1} in rack {@code c1-r1} of cluster {@code c1}. */
+  static SiteConfig siteWithNode(Path dir, String alertsYaml) throws Exception {
+    return site(
+        dir,
+        alertsYaml,
+        """
+        clusters:
+          - id: c1
+            racks:
+              - id: c1-r1
+                devices:
+                  - {id: n1, kind: gpu-node, source: {type: dcgm, url: "http://127.0.0.1:9400/metrics"}}
+        """);
+  }
+
+  private static SiteConfig site(Path dir, String alertsYaml, String more) throws Exception {
     String yaml =
-        "site: {name: test-site}\n"
+        more
+            + "site: {name: test-site}\n"
             + "store: {dataDir: \""
             + dir.resolve("data").toString().replace("\\", "/")
             + "\"}\n"

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class AlertsConfigTest {
   private static final String SITE = "site: {name: s}\n";
 
-  private static SiteConfig parse(String alerts, Map<String, String> env) {
+  private static SiteConfig parse(String alerts, Map<String, String> env) throws ConfigException {
     return ConfigLoader.parse(SITE + "alerts:\n" + alerts.indent(2), "a.yaml", Path.of(""), env);
   }
 
@@ -25,13 +25,13 @@ class AlertsConfigTest {
   }
 
   @Test
-  void siteWithoutAlertsHasNoRules() {
+  void siteWithoutAlertsHasNoRules() throws Exception {
     SiteConfig site = ConfigLoader.parse(SITE, "a.yaml", Path.of(""), Map.of());
     assertThat(site.alerts()).isEqualTo(AlertsConfig.NONE);
   }
 
   @Test
-  void rulesReceiversAndRoutesBindWithDefaults() {
+  void rulesReceiversAndRoutesBindWithDefaults() throws Exception {
     AlertsConfig a =
         parse(
                 """
