@@ -59,6 +59,34 @@ class WebhookContractTest {
     assertThat(ours.get("version").asText()).isEqualTo("4");
   }
 
+  @Test
+  void slackReceiverGetsAnIncomingWebhookMessage() throws Exception {
+    try (var receiver = new TestReceiver(0)) {
+      String rules =
+          AlertSites.supplyRule(receiver.url(), "0s").replace("kind: webhook", "kind: slack");
+      var site = AlertSites.site(dir, rules);
+      Instant t0 = Instant.now().minusSeconds(120).truncatedTo(ChronoUnit.SECONDS);
+      try (var store = EmbeddedStore.open(site.store());
+          var engine =
+              AlertEngine.open(
+                  site, store, dir.resolve("alerts"), Clock.systemUTC(), AlertEngineTest.FAST)) {
+        engine.startDelivery();
+        supply(store, t0, "cdu-1", "c1", 50);
+        engine.evaluate(t0);
+        engine.evaluate(t0.plusSeconds(30));
+        JsonNode msg =
+            JSON.readTree(
+                receiver.await(r -> r.size() == 1, Duration.ofSeconds(10)).getFirst().body());
+        assertThat(msg.get("text").asText()).isEqualTo("[FIRING:1] alertname=supply-hot");
+        JsonNode att = msg.get("attachments").get(0);
+        assertThat(att.get("color").asText()).isEqualTo("danger");
+        assertThat(att.get("text").asText()).isEqualTo("cdu-1 supply 50 degC above 40 degC");
+        assertThat(att.get("title_link").asText())
+            .isEqualTo("http://kw.example:8080/device.html?id=cdu-1");
+      }
+    }
+  }
+
   private static Set<String> names(JsonNode n) {
     Set<String> out = new TreeSet<>();
     n.fieldNames().forEachRemaining(out::add);
