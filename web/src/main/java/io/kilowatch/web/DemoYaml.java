@@ -7,13 +7,20 @@ public final class DemoYaml {
   private DemoYaml() {}
 
   public static String of(String siteYaml, Path dataDir, int port) {
+    return of(siteYaml, dataDir, port, null);
+  }
+
+  /**
+   * @param alertWebhook where the demo's alerts are also delivered (Alertmanager v4 JSON), or null
+   */
+  public static String of(String siteYaml, Path dataDir, int port, java.net.URI alertWebhook) {
     return siteYaml
         + "\nstore:\n  kind: embedded\n  dataDir: \""
         + dataDir.toAbsolutePath().toString().replace("\\", "/").replace("\"", "\\\"")
         + "\"\nweb:\n  bind: 0.0.0.0\n  port: "
         + port
         + "\n"
-        + alerts(port);
+        + alerts(port, alertWebhook);
   }
 
   /**
@@ -22,6 +29,26 @@ public final class DemoYaml {
    * webhook receiver and route to see them elsewhere.
    */
   static String alerts(int port) {
+    return alerts(port, null);
+  }
+
+  static String alerts(int port, java.net.URI webhook) {
+    String group = "groupBy: [alertname, cluster], groupWait: 5s, groupInterval: 1m";
+    StringBuilder delivery = new StringBuilder("  receivers:\n    - {name: demo-log, kind: log}\n");
+    if (webhook != null) {
+      delivery
+          .append("    - {name: webhook, kind: webhook, url: \"")
+          .append(webhook)
+          .append("\"}\n");
+    }
+    delivery.append("  routes:\n    - {receiver: demo-log, ").append(group).append("}\n");
+    if (webhook != null) {
+      delivery.append("    - {receiver: webhook, ").append(group).append("}\n");
+    }
+    return rules(port) + delivery;
+  }
+
+  private static String rules(int port) {
     return """
         alerts:
           externalUrl: http://localhost:%d
@@ -94,10 +121,6 @@ public final class DemoYaml {
               type: device-down
               for: 30s
               severity: warning
-          receivers:
-            - {name: demo-log, kind: log}
-          routes:
-            - {receiver: demo-log, groupBy: [alertname, cluster], groupWait: 5s, groupInterval: 1m, repeatInterval: 4h}
         """
         .formatted(port);
   }
