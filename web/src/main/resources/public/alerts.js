@@ -14,10 +14,10 @@ function link(a) {
 }
 
 function alertRow(a, now) {
-  const tr = kw.el("tr", { class: "sev-" + (a.labels.severity || "") });
+  const tr = kw.el("tr");
   const since = a.firedAt || a.activeSince;
   tr.append(link(a),
-    kw.el("td", { class: "state-" + (a.labels.severity === "critical" ? "down" : "unknown") }, a.labels.severity || ""),
+    kw.el("td", { class: "sev-" + (a.labels.severity || "none") }, a.labels.severity || ""),
     kw.el("td", {}, where(a.labels)),
     kw.el("td", {}, kw.fmt(a.value, 2)),
     kw.el("td", {}, (a.annotations && a.annotations.summary) || ""),
