@@ -14,6 +14,8 @@ import java.util.TreeMap;
  * @param firedAt when it started firing, {@code null} while pending
  * @param resolvedAt when it resolved, {@code null} until then
  * @param silencedBy ids of the silences that match it now; empty when notifications go out
+ * @param clearingSince while firing: since when the value has been past the clear level (the alert
+ *     resolves once that lasts the rule's {@code keepFiringFor}); {@code null} otherwise
  */
 public record Alert(
     String fingerprint,
@@ -25,7 +27,8 @@ public record Alert(
     Instant activeSince,
     Instant firedAt,
     Instant resolvedAt,
-    java.util.List<String> silencedBy) {
+    java.util.List<String> silencedBy,
+    Instant clearingSince) {
 
   public Alert {
     labels = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(labels));
@@ -39,7 +42,32 @@ public record Alert(
 
   Alert withState(AlertState s, double v, Instant fired, Instant resolved) {
     return new Alert(
-        fingerprint, rule, labels, annotations, s, v, activeSince, fired, resolved, silencedBy);
+        fingerprint,
+        rule,
+        labels,
+        annotations,
+        s,
+        v,
+        activeSince,
+        fired,
+        resolved,
+        silencedBy,
+        null);
+  }
+
+  Alert clearingSince(Instant since) {
+    return new Alert(
+        fingerprint,
+        rule,
+        labels,
+        annotations,
+        state,
+        value,
+        activeSince,
+        firedAt,
+        resolvedAt,
+        silencedBy,
+        since);
   }
 
   Alert withAnnotations(Map<String, String> a) {
@@ -53,7 +81,8 @@ public record Alert(
         activeSince,
         firedAt,
         resolvedAt,
-        silencedBy);
+        silencedBy,
+        clearingSince);
   }
 
   Alert withSilencedBy(java.util.List<String> ids) {
@@ -67,6 +96,7 @@ public record Alert(
         activeSince,
         firedAt,
         resolvedAt,
-        ids);
+        ids,
+        clearingSince);
   }
 }

@@ -177,11 +177,19 @@ public final class AlertEngine implements AutoCloseable {
                 now,
                 null,
                 null,
-                silencedBy(labels, now));
+                silencedBy(labels, now),
+                null);
         Alert current = instances.get(fp);
         record(
             current,
-            Transitions.step(current, fresh, o.value(), condition, rule.forDuration(), now),
+            Transitions.step(
+                current,
+                fresh,
+                o.value(),
+                condition,
+                rule.forDuration(),
+                rule.keepFiringFor(),
+                now),
             fp,
             now,
             resolvedNow);
@@ -190,7 +198,8 @@ public final class AlertEngine implements AutoCloseable {
         if (current.rule().equals(rule.name()) && !seen.containsKey(current.fingerprint())) {
           record(
               current,
-              Transitions.step(current, current, null, condition, rule.forDuration(), now),
+              Transitions.step(
+                  current, current, null, condition, rule.forDuration(), rule.keepFiringFor(), now),
               current.fingerprint(),
               now,
               resolvedNow);

@@ -21,6 +21,7 @@ final class Transitions {
       Double value,
       Condition condition,
       Duration forDuration,
+      Duration keepFiringFor,
       Instant now) {
     AlertState state = current == null ? AlertState.INACTIVE : current.state();
     return switch (state) {
@@ -39,7 +40,8 @@ final class Transitions {
                 now,
                 null,
                 null,
-                fresh.silencedBy());
+                fresh.silencedBy(),
+                null);
         yield forDuration.isZero()
             ? started.withState(AlertState.FIRING, value, now, null)
             : started;
@@ -54,9 +56,18 @@ final class Transitions {
             : fresh(current, fresh).withState(AlertState.PENDING, value, null, null);
       }
       case FIRING -> {
-        if (value == null || condition.clears(value)) {
-          double last = value == null ? current.value() : value;
-          yield current.withState(AlertState.RESOLVED, last, current.firedAt(), now);
+        if (value == null) {
+          yield current.withState(AlertState.RESOLVED, current.value(), current.firedAt(), now);
+        }
+        if (condition.clears(value)) {
+          // A flapping value resolves only once it has stayed clear for keepFiringFor.
+          Instant since = current.clearingSince() != null ? current.clearingSince() : now;
+          if (!now.isBefore(since.plus(keepFiringFor))) {
+            yield current.withState(AlertState.RESOLVED, value, current.firedAt(), now);
+          }
+          yield fresh(current, fresh)
+              .withState(AlertState.FIRING, value, current.firedAt(), null)
+              .clearingSince(since);
         }
         yield fresh(current, fresh).withState(AlertState.FIRING, value, current.firedAt(), null);
       }

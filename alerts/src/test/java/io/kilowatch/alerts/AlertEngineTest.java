@@ -128,6 +128,37 @@ class AlertEngineTest {
   }
 
   @Test
+  void seriesFlappingAcrossBothLevelsPagesOnceWithKeepFiringFor() throws Exception {
+    receiver = new TestReceiver(0);
+    String rule =
+        AlertSites.supplyRule(receiver.url(), "0s")
+            .replace("for: 30s", "for: 0s\n    keepFiringFor: 1m");
+    engine = engine(AlertSites.site(dir, rule));
+    double[] flapping = {45, 30, 45, 30, 30, 45, 30, 45};
+    for (int i = 0; i < flapping.length; i++) {
+      Instant t = t0.plusSeconds(15L * i);
+      supply(store, t, "cdu-1", "c1", flapping[i]);
+      engine.evaluate(t);
+    }
+    assertThat(engine.alerts())
+        .singleElement()
+        .extracting(Alert::state)
+        .isEqualTo(AlertState.FIRING);
+    for (int i = 0; i <= 4; i++) {
+      Instant t = t0.plusSeconds(15L * (flapping.length + i));
+      supply(store, t, "cdu-1", "c1", 30);
+      engine.evaluate(t);
+    }
+    assertThat(engine.alerts()).isEmpty();
+    var got = receiver.await(r -> r.size() == 2, WAIT);
+    assertThat(got)
+        .extracting(r -> json(r).get("status").asText())
+        .containsExactly("firing", "resolved");
+    Thread.sleep(300);
+    assertThat(receiver.requests).hasSize(2);
+  }
+
+  @Test
   void receiverFailingWith503ThreeTimesGetsOneDeliveryWithOneIdempotencyKey() throws Exception {
     receiver = new TestReceiver(0, 503, 503, 503, 200);
     engine = engine(AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s")));

@@ -28,6 +28,7 @@ final class AlertsBinder {
           "threshold",
           "clear",
           "for",
+          "keepFiringFor",
           "per",
           "rating",
           "ratingTag",
@@ -168,6 +169,8 @@ final class AlertsBinder {
     }
     Duration window = f.optionalDuration("window", DEFAULT_WINDOW);
     Duration forDuration = f.has("for") ? zeroOrPositive(f.get("for")) : Duration.ZERO;
+    Duration keepFiringFor =
+        f.has("keepFiringFor") ? zeroOrPositive(f.get("keepFiringFor")) : Duration.ZERO;
     Duration per = f.optionalDuration("per", Duration.ofMinutes(1));
     AlertsConfig.Reduce reduce =
         f.optionalEnum("reduce", AlertsConfig.Reduce.class, AlertsConfig.Reduce.MEAN);
@@ -177,6 +180,7 @@ final class AlertsBinder {
         || (needsSeries && (measurement == null || field == null))
         || window == null
         || forDuration == null
+        || keepFiringFor == null
         || per == null
         || reduce == null
         || severity == null
@@ -196,6 +200,7 @@ final class AlertsBinder {
         threshold == null ? 0 : threshold,
         clear,
         forDuration,
+        keepFiringFor,
         per,
         rating,
         ratingTag,

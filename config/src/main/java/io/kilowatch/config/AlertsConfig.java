@@ -57,6 +57,8 @@ public record AlertsConfig(
    * @param clear the level at which a firing alert resolves (hysteresis), {@code null} for the
    *     threshold itself
    * @param forDuration how long the condition must hold before the alert fires
+   * @param keepFiringFor how long the value must stay past the clear level before a firing alert
+   *     resolves: damps a series that flaps across both levels
    * @param per for {@code rate}: the change is expressed per this duration
    * @param rating for {@code load}: the rating (e.g. breaker amperes) the value is a percentage of
    * @param ratingTag for {@code load}: a series tag holding the rating, used when {@code rating} is
@@ -77,6 +79,7 @@ public record AlertsConfig(
       double threshold,
       Double clear,
       Duration forDuration,
+      Duration keepFiringFor,
       Duration per,
       Double rating,
       String ratingTag,
