@@ -27,7 +27,8 @@ final class SiteBinder {
           "devices",
           "energy",
           "collector",
-          "analytics");
+          "analytics",
+          "alerts");
   static final Set<String> SITE_KEYS = Set.of("name", "timezone", "gridZone", "ashraeClass");
   static final Set<String> STORE_KEYS =
       Set.of("kind", "dataDir", "retention", "influxdb", "buffer");
@@ -76,9 +77,11 @@ final class SiteBinder {
     EnergyModel energy = energyBinder.energy(f.get("energy"));
     CollectorConfig collector = collector(f.map("collector", COLLECTOR_KEYS));
     AnalyticsConfig analytics = new AnalyticsBinder(binder, baseDir).analytics(f.get("analytics"));
+    AlertsConfig alerts = new AlertsBinder(binder).alerts(f.get("alerts"));
     SiteConfig config =
         new SiteConfig(
-            source, site, store, web, profiles, clusters, devices, energy, collector, analytics);
+            source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
+            alerts);
     checkProfileReferences(profiles);
     energyBinder.checkReferences(config.allDevices().toList(), clusterIds.all());
     return config;

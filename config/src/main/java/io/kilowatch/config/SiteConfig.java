@@ -15,6 +15,7 @@ import java.util.stream.Stream;
  * @param devices facility-level devices that belong to no cluster (main meter, cooling plant)
  * @param collector how this instance collects (which shard of the devices it polls)
  * @param analytics settings of the energy, carbon and risk analytics (defaults when absent)
+ * @param alerts alert rules, receivers and routes; {@link AlertsConfig#NONE} when not configured
  */
 public record SiteConfig(
     Path source,
@@ -26,7 +27,8 @@ public record SiteConfig(
     List<Device> devices,
     EnergyModel energy,
     CollectorConfig collector,
-    AnalyticsConfig analytics) {
+    AnalyticsConfig analytics,
+    AlertsConfig alerts) {
 
   /** A site whose single instance polls every device. */
   public SiteConfig(
@@ -39,7 +41,7 @@ public record SiteConfig(
       List<Device> devices,
       EnergyModel energy,
       CollectorConfig collector) {
-    this(source, site, store, web, profiles, clusters, devices, energy, collector, null);
+    this(source, site, store, web, profiles, clusters, devices, energy, collector, null, null);
   }
 
   /** A site whose single instance polls every device, with the given analytics settings. */
@@ -53,7 +55,21 @@ public record SiteConfig(
       List<Device> devices,
       EnergyModel energy,
       AnalyticsConfig analytics) {
-    this(source, site, store, web, profiles, clusters, devices, energy, null, analytics);
+    this(source, site, store, web, profiles, clusters, devices, energy, null, analytics, null);
+  }
+
+  /** A site whose single instance polls every device, with the given alerting. */
+  public SiteConfig(
+      Path source,
+      Site site,
+      StoreConfig store,
+      WebConfig web,
+      List<Profile> profiles,
+      List<Cluster> clusters,
+      List<Device> devices,
+      EnergyModel energy,
+      AlertsConfig alerts) {
+    this(source, site, store, web, profiles, clusters, devices, energy, null, null, alerts);
   }
 
   public SiteConfig {
@@ -62,9 +78,10 @@ public record SiteConfig(
     clusters = List.copyOf(clusters);
     devices = List.copyOf(devices);
     analytics = analytics == null ? AnalyticsConfig.DEFAULT : analytics;
+    alerts = alerts == null ? AlertsConfig.NONE : alerts;
   }
 
-  /** A site with default collection and analytics settings. */
+  /** A site with default collection and analytics settings and no alerting. */
   public SiteConfig(
       Path source,
       Site site,
@@ -74,7 +91,7 @@ public record SiteConfig(
       List<Cluster> clusters,
       List<Device> devices,
       EnergyModel energy) {
-    this(source, site, store, web, profiles, clusters, devices, energy, null, null);
+    this(source, site, store, web, profiles, clusters, devices, energy, null, null, null);
   }
 
   /** Every device of the site, facility-level first, then cluster, then rack devices. */
@@ -92,7 +109,8 @@ public record SiteConfig(
   /** The same site collected with other settings, e.g. a shard given on the command line. */
   public SiteConfig withCollector(CollectorConfig collector) {
     return new SiteConfig(
-        source, site, store, web, profiles, clusters, devices, energy, collector, analytics);
+        source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
+        alerts);
   }
 
   public Optional<Device> device(String id) {

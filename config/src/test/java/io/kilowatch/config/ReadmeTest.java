@@ -52,7 +52,12 @@ class ReadmeTest {
             ProfileBinder.MODBUS_POINT_KEYS,
             ProfileBinder.OPCUA_POINT_KEYS,
             EnergyBinder.ENERGY_KEYS,
-            EnergyBinder.CHANNEL_KEYS)
+            EnergyBinder.CHANNEL_KEYS,
+            AlertsBinder.ALERTS_KEYS,
+            AlertsBinder.RULE_KEYS,
+            AlertsBinder.RECEIVER_KEYS,
+            AlertsBinder.ROUTE_KEYS,
+            AlertsBinder.TOKEN_KEYS)
         .forEach(keys::addAll);
 
     assertThat(keys).allMatch(k -> documents(readme, k), "documented in README.md");

@@ -1,5 +1,7 @@
 package io.kilowatch.web;
 
+import io.kilowatch.alerts.AlertEngine;
+import io.kilowatch.alerts.DeliveryOptions;
 import io.kilowatch.analytics.Analytics;
 import io.kilowatch.analytics.KpiJob;
 import io.kilowatch.collector.PollScheduler;
@@ -22,11 +24,18 @@ public final class Kilowatch implements AutoCloseable {
   private final BatchingWriter writer;
   private final PollScheduler scheduler;
   private final WebServer web;
+  private final AlertEngine alerts;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Thread shutdownHook;
   private volatile KpiJob kpi;
 
-  private Kilowatch(Store store, BatchingWriter writer, PollScheduler scheduler, WebServer web) {
+  private Kilowatch(
+      Store store,
+      BatchingWriter writer,
+      PollScheduler scheduler,
+      WebServer web,
+      AlertEngine alerts) {
+    this.alerts = alerts;
     this.store = store;
     this.writer = writer;
     this.scheduler = scheduler;
@@ -44,9 +53,19 @@ public final class Kilowatch implements AutoCloseable {
     Store store = Stores.open(site.store());
     var writer = new BatchingWriter(store, 500_000, 20_000, Duration.ofSeconds(1));
     PollScheduler scheduler = null;
+    AlertEngine alerts = null;
     try {
       scheduler = new PollScheduler(site, writer::accept, Clock.systemUTC());
+      alerts =
+          AlertEngine.open(
+              site,
+              store,
+              site.store().dataDir().resolve("alerts"),
+              Clock.systemUTC(),
+              DeliveryOptions.DEFAULT);
+      scheduler.addListener(alerts.deviceListener());
       scheduler.start();
+      alerts.start();
       var web =
           new WebServer(
               site,
@@ -61,14 +80,15 @@ public final class Kilowatch implements AutoCloseable {
                 }
                 writer.accept(samples);
                 return true;
-              });
+              },
+              alerts);
       web.start(site.web().bind(), port != null ? port : site.web().port());
       log.info("monitoring {} devices of {}", site.allDevices().count(), site.site().name());
       if (site.collector().shard().count() > 1) {
         log.info(
             "shard {}: polling {} of them", site.collector().shard(), scheduler.statuses().size());
       }
-      var app = new Kilowatch(store, writer, scheduler, web);
+      var app = new Kilowatch(store, writer, scheduler, web, alerts);
       // KPIs are derived from the whole site: the instance that sees all of it computes them
       // (a single instance, or the dashboard instance of a sharded layout), not every collector.
       if (site.collector().shard().count() <= 1) {
@@ -78,6 +98,9 @@ public final class Kilowatch implements AutoCloseable {
       }
       return app;
     } catch (RuntimeException e) {
+      if (alerts != null) {
+        alerts.close();
+      }
       if (scheduler != null) {
         scheduler.close();
       }
@@ -97,6 +120,10 @@ public final class Kilowatch implements AutoCloseable {
 
   public Store store() {
     return store;
+  }
+
+  public AlertEngine alerts() {
+    return alerts;
   }
 
   public List<String> routes() {
@@ -124,6 +151,7 @@ public final class Kilowatch implements AutoCloseable {
       kpi.close();
     }
     web.stop();
+    alerts.close();
     scheduler.close();
     writer.close();
     store.close();

@@ -63,16 +63,43 @@ public final class WebServer {
       Supplier<List<DeviceStatus>> statuses,
       io.kilowatch.store.BatchingWriter writer,
       IngestSink ingest) {
+    this(site, store, statuses, writer, ingest, null);
+  }
+
+  /**
+   * @param writer the store writer whose queue depth and counts {@code /metrics} reports, or null
+   * @param ingest where line-protocol writes go (the collectors' store writer)
+   * @param alerts the site's alerting behind {@code /api/alerts} and {@code /api/silences}, or null
+   */
+  public WebServer(
+      SiteConfig site,
+      Store store,
+      Supplier<List<DeviceStatus>> statuses,
+      io.kilowatch.store.BatchingWriter writer,
+      IngestSink ingest,
+      io.kilowatch.alerts.AlertEngine alerts) {
+    var webTokens = new TokenAuth(site.web().tokens(), System.getenv(TokenAuth.ENV));
+    var alertTokens = new io.kilowatch.web.api.HashedTokens(site.alerts().apiTokens());
+    // One token store for every write: web.tokens (and the ingest token from the environment)
+    // plus the tokens listed under alerts.apiTokens.
+    io.kilowatch.web.api.Authorizer authorizer =
+        token ->
+            alertTokens
+                .roleOf(token)
+                .or(
+                    () ->
+                        webTokens
+                            .find(token)
+                            .map(
+                                t ->
+                                    io.kilowatch.config.AlertsConfig.Role.valueOf(
+                                        t.role().name())));
+    var alertRoutes = new io.kilowatch.web.api.AlertRoutes(alerts, authorizer);
     var api = new ApiRoutes(site, store, statuses);
     var metrics =
         new MetricsRoutes(statuses, new io.kilowatch.analytics.SiteOverview(site, store), writer);
     this.siteRoutes = new SiteRoutes(site, store, statuses);
-    var ingestRoutes =
-        new IngestRoutes(
-            ingest,
-            new TokenAuth(site.web().tokens(), System.getenv(TokenAuth.ENV)),
-            site.site().name(),
-            Clock.systemUTC());
+    var ingestRoutes = new IngestRoutes(ingest, webTokens, site.site().name(), Clock.systemUTC());
     ObjectMapper mapper =
         new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -96,6 +123,7 @@ public final class WebServer {
               api.register(cfg.routes);
               siteRoutes.register(cfg.routes);
               metrics.register(cfg.routes);
+              alertRoutes.register(cfg.routes);
               cfg.routes.get(
                   "/api/openapi.json",
                   ctx -> ctx.contentType("application/json").result(OpenApi.document()));

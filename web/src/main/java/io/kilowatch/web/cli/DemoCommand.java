@@ -40,6 +40,11 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--no-faults", description = "Disable the recurring cooling fault in cluster c2.")
   boolean noFaults;
 
+  @Option(
+      names = "--alert-webhook",
+      description = "Also deliver the demo's alerts to this URL (Alertmanager v4 JSON).")
+  java.net.URI alertWebhook;
+
   @Override
   public Integer call() throws Exception {
     var defaults = DemoOptions.defaults();
@@ -53,7 +58,7 @@ final class DemoCommand implements Callable<Integer> {
     try (var demo = DemoSite.start(options)) {
       Files.createDirectories(dataDir);
       Path file = dataDir.resolve("demo-site.yaml");
-      Files.writeString(file, DemoYaml.of(demo.siteYaml(), dataDir, port));
+      Files.writeString(file, DemoYaml.of(demo.siteYaml(), dataDir, port, alertWebhook));
       var site = ConfigLoader.load(file);
       try (var app = Kilowatch.start(site, port)) {
         System.out.println("kilowatch demo: dashboard at " + app.url());

@@ -121,6 +121,7 @@ class DashboardBrowserTest {
     assertPageRenders("/devices.html", "devices", Map.of());
     awaitTrue("document.querySelectorAll('#devices tbody tr').length === 52");
     assertPageRenders("/alerts.html", "alerts", Map.of());
+    awaitTrue("/6 rules evaluated/.test(document.querySelector('#alerts-meta').textContent)");
     assertPageRenders("/reports.html", "reports", Map.of());
   }
 

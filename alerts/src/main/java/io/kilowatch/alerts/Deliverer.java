@@ -1,0 +1,235 @@
+package io.kilowatch.alerts;
+
+import io.kilowatch.config.AlertsConfig;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends outbox messages, oldest first, on one virtual thread. A 2xx removes the message; a timeout,
+ * connection failure or 5xx (and 408/429) schedules a retry with exponential backoff and jitter;
+ * any other 4xx is a configuration error: logged and the message set aside, as retrying cannot
+ * help.
+ */
+final class Deliverer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Deliverer.class);
+  private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+  private static final Duration STOP_WAIT = Duration.ofSeconds(5);
+
+  private final Outbox outbox;
+  private final Map<String, AlertsConfig.Receiver> receivers;
+  private final DeliveryOptions options;
+  private final Clock clock;
+  private final HttpClient http;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition wake = lock.newCondition();
+  private volatile boolean running;
+  private Thread thread;
+
+  Deliverer(
+      Outbox outbox,
+      Map<String, AlertsConfig.Receiver> receivers,
+      DeliveryOptions options,
+      Clock clock) {
+    this.outbox = outbox;
+    this.receivers = Map.copyOf(receivers);
+    this.options = options;
+    this.clock = clock;
+    this.http =
+        HttpClient.newBuilder()
+            .connectTimeout(Duration.ofSeconds(5))
+            .version(HttpClient.Version.HTTP_1_1)
+            .followRedirects(HttpClient.Redirect.NEVER)
+            .build();
+  }
+
+  synchronized void start() {
+    running = true;
+    thread = Thread.ofVirtual().name("alert-delivery").start(this::loop);
+  }
+
+  /** Asks the loop to look at the outbox now (a message was just added). */
+  void poke() {
+    lock.lock();
+    try {
+      wake.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void loop() {
+    while (running) {
+      Instant next = clock.instant().plus(IDLE_WAIT);
+      try {
+        for (OutboxMessage m : outbox.pending()) {
+          if (!running) {
+            return;
+          }
+          Instant now = clock.instant();
+          if (m.nextAttemptAt().isAfter(now)) {
+            next = m.nextAttemptAt().isBefore(next) ? m.nextAttemptAt() : next;
+            continue;
+          }
+          OutboxMessage after = attempt(m);
+          if (after != null && after.nextAttemptAt().isBefore(next)) {
+            next = after.nextAttemptAt();
+          }
+        }
+      } catch (RuntimeException e) {
+        log.error("alert delivery loop failed; retrying", e);
+      }
+      if (!sleepUntil(next)) {
+        return;
+      }
+    }
+  }
+
+  private boolean sleepUntil(Instant next) {
+    long millis = Duration.between(clock.instant(), next).toMillis();
+    if (millis <= 0) {
+      return true;
+    }
+    lock.lock();
+    try {
+      wake.await(
+          Math.min(millis, IDLE_WAIT.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** One attempt; returns the message as rescheduled, or {@code null} when it is done with. */
+  OutboxMessage attempt(OutboxMessage m) {
+    AlertsConfig.Receiver receiver = receivers.get(m.receiver());
+    if (receiver == null) {
+      log.error(
+          "alert notification {} is for receiver '{}', which is no longer configured; set aside",
+          m.id(),
+          m.receiver());
+      outbox.fail(m.retryAt(clock.instant(), "receiver not configured"));
+      return null;
+    }
+    if (receiver.kind() == AlertsConfig.ReceiverKind.LOG) {
+      log.info("alert notification to {}: {}", receiver.name(), m.body());
+      outbox.remove(m);
+      return null;
+    }
+    String error;
+    try {
+      HttpResponse<String> r =
+          http.send(request(receiver, m), HttpResponse.BodyHandlers.ofString());
+      int status = r.statusCode();
+      if (status >= 200 && status < 300) {
+        if (m.attempts() > 0) {
+          log.info(
+              "alert notification {} delivered to {} after {} failed attempts",
+              m.id(),
+              receiver.name(),
+              m.attempts());
+        }
+        outbox.remove(m);
+        return null;
+      }
+      if (status >= 400 && status < 500 && status != 408 && status != 429) {
+        log.error(
+            "receiver {} refused alert notification {} with HTTP {}: a configuration error (URL,"
+                + " secret or payload kind); not retried. Body: {}",
+            receiver.name(),
+            m.id(),
+            status,
+            abbreviate(r.body()));
+        outbox.fail(m.retryAt(clock.instant(), "HTTP " + status));
+        return null;
+      }
+      error = "HTTP " + status;
+    } catch (HttpTimeoutException e) {
+      error = "timeout after " + receiver.timeout();
+    } catch (IOException e) {
+      error = e.toString();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return m;
+    }
+    Instant now = clock.instant();
+    if (Duration.between(m.createdAt(), now).compareTo(options.maxAge()) > 0) {
+      log.error(
+          "alert notification {} to {} undelivered for {}; giving up: {}",
+          m.id(),
+          receiver.name(),
+          options.maxAge(),
+          error);
+      outbox.fail(m.retryAt(now, error));
+      return null;
+    }
+    Duration wait = options.backoff(m.attempts() + 1, ThreadLocalRandom.current().nextDouble());
+    OutboxMessage retry = m.retryAt(now.plus(wait), error);
+    outbox.put(retry);
+    log.warn(
+        "alert notification {} to {} failed ({}), attempt {}; retry in {} ms",
+        m.id(),
+        receiver.name(),
+        error,
+        retry.attempts(),
+        wait.toMillis());
+    return retry;
+  }
+
+  private HttpRequest request(AlertsConfig.Receiver receiver, OutboxMessage m) {
+    long timestamp = clock.instant().getEpochSecond();
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(receiver.url())
+            .timeout(receiver.timeout())
+            .header("Content-Type", "application/json")
+            .header("User-Agent", "kilowatch")
+            .header(Signatures.IDEMPOTENCY_HEADER, m.id())
+            .header(Signatures.TIMESTAMP_HEADER, Long.toString(timestamp))
+            .POST(HttpRequest.BodyPublishers.ofString(m.body()));
+    if (receiver.secret() != null) {
+      b.header(
+          Signatures.SIGNATURE_HEADER, Signatures.sign(receiver.secret(), timestamp, m.body()));
+    }
+    return b.build();
+  }
+
+  private static String abbreviate(String s) {
+    return s == null ? "" : s.length() > 200 ? s.substring(0, 200) + "…" : s;
+  }
+
+  @Override
+  public void close() {
+    Thread t;
+    synchronized (this) {
+      running = false;
+      t = thread;
+    }
+    if (t == null) {
+      http.close();
+      return;
+    }
+    t.interrupt();
+    try {
+      if (!t.join(STOP_WAIT)) {
+        log.warn("alert delivery did not stop within {}", STOP_WAIT);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    http.close();
+  }
+}
