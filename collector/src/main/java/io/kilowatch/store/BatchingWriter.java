@@ -49,18 +49,31 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
 
   @Override
   public void accept(List<Sample> samples) {
+    boolean interrupted = false;
     for (Sample s : samples) {
-      try {
-        if (closing || !queue.offer(s, offerTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-          long d = dropped.incrementAndGet();
-          if (Long.bitCount(d) == 1) { // log at 1, 2, 4, 8… so a long outage does not flood
-            log.error("store write queue full: {} samples dropped so far", d);
-          }
+      boolean queued;
+      if (closing) {
+        queued = false;
+      } else if (interrupted) {
+        // An interrupt only cuts the waiting short: take what fits without waiting.
+        queued = queue.offer(s);
+      } else {
+        try {
+          queued = queue.offer(s, offerTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+          interrupted = true;
+          queued = queue.offer(s);
         }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return;
       }
+      if (!queued) {
+        long d = dropped.incrementAndGet();
+        if (Long.bitCount(d) == 1) { // log at 1, 2, 4, 8… so a long outage does not flood
+          log.error("store write queue full: {} samples dropped so far", d);
+        }
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
     }
   }
 

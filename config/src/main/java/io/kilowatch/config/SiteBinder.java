@@ -37,7 +37,9 @@ final class SiteBinder {
   static final Set<String> BUFFER_KEYS = Set.of("maxBytes");
   static final Set<String> COLLECTOR_KEYS = Set.of("shard");
   static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
-  static final Set<String> WEB_KEYS = Set.of("bind", "port", "tokens");
+  static final Set<String> WEB_KEYS =
+      Set.of("bind", "port", "tokens", "readAccess", "tls", "rateLimitPerMinute");
+  static final Set<String> TLS_KEYS = Set.of("keystore", "password");
   static final Set<String> TOKEN_KEYS = Set.of("name", "sha256", "role");
   static final Set<String> CLUSTER_KEYS = Set.of("id", "name", "racks", "devices");
   static final Set<String> RACK_KEYS = Set.of("id", "devices");
@@ -241,7 +243,38 @@ final class SiteBinder {
     String bind = f.optionalString("bind", WebConfig.DEFAULT.bind());
     Integer port = f.optionalInt("port", WebConfig.DEFAULT.port(), 0, 65535);
     List<ApiToken> tokens = each(f.list("tokens"), this::token);
-    return port == null ? null : new WebConfig(bind, port, tokens);
+    var readAccess =
+        f.optionalEnum("readAccess", WebConfig.ReadAccess.class, WebConfig.ReadAccess.OPEN);
+    if (readAccess == WebConfig.ReadAccess.TOKEN && tokens.isEmpty()) {
+      binder.problem(f.get("readAccess"), "readAccess: token needs at least one entry in tokens");
+    }
+    Integer rate = f.optionalInt("rateLimitPerMinute", WebConfig.DEFAULT_RATE_LIMIT, 0, 10_000_000);
+    WebConfig.Tls tls = tls(f.map("tls", TLS_KEYS));
+    return port == null || rate == null
+        ? null
+        : new WebConfig(bind, port, tokens, readAccess, tls, rate);
+  }
+
+  private WebConfig.Tls tls(Fields f) {
+    if (f == null) {
+      return null;
+    }
+    String keystore = f.requireString("keystore");
+    String password = f.requireString("password");
+    At at = f.get("password");
+    if (at != null
+        && at.node() instanceof org.yaml.snakeyaml.nodes.ScalarNode s
+        && !s.getValue().contains("${")) {
+      binder.problem(at, "write the password as ${VARIABLE}, not in the file");
+    }
+    if (keystore == null || password == null) {
+      return null;
+    }
+    Path path = baseDir == null ? Path.of(keystore) : baseDir.resolve(keystore).normalize();
+    if (!java.nio.file.Files.isReadable(path)) {
+      binder.problem(f.get("keystore"), "cannot read the PKCS#12 keystore " + path);
+    }
+    return new WebConfig.Tls(path, password);
   }
 
   private ApiToken token(At at) {

@@ -37,7 +37,16 @@ public final class WebServer {
           + "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
           + "frame-ancestors 'none'; form-action 'self'";
 
+  /**
+   * Bodies the JSON routes read (silences) are small; ingest reads its own, larger limit from the
+   * stream.
+   */
+  static final long MAX_JSON_BODY = 1 << 20;
+
   private final Javalin app;
+  private final boolean https;
+  private volatile String startHost = "0.0.0.0";
+  private volatile int startPort;
   private final SiteRoutes siteRoutes;
   private String host = "localhost";
 
@@ -84,17 +93,21 @@ public final class WebServer {
     // plus the tokens listed under alerts.apiTokens.
     io.kilowatch.web.api.Authorizer authorizer =
         token ->
-            alertTokens
-                .roleOf(token)
-                .or(
-                    () ->
-                        webTokens
-                            .find(token)
-                            .map(
-                                t ->
-                                    io.kilowatch.config.AlertsConfig.Role.valueOf(
-                                        t.role().name())));
+            token == null
+                ? java.util.Optional.empty()
+                : alertTokens
+                    .roleOf(token)
+                    .or(
+                        () ->
+                            webTokens
+                                .find(token)
+                                .map(
+                                    t ->
+                                        io.kilowatch.config.AlertsConfig.Role.valueOf(
+                                            t.role().name())));
+    this.https = site.web().tls() != null;
     var alertRoutes = new io.kilowatch.web.api.AlertRoutes(alerts, authorizer);
+    var access = new AccessControl(site.web(), webTokens, Clock.systemUTC());
     var api = new ApiRoutes(site, store, statuses);
     var metrics =
         new MetricsRoutes(statuses, new io.kilowatch.analytics.SiteOverview(site, store), writer);
@@ -113,13 +126,18 @@ public final class WebServer {
               cfg.jsonMapper(new JavalinJackson(mapper, true));
               cfg.staticFiles.enableWebjars();
               cfg.staticFiles.add("/public", Location.CLASSPATH);
+              cfg.http.maxRequestSize = MAX_JSON_BODY;
               cfg.routes.before(
                   ctx -> {
                     ctx.header("Content-Security-Policy", CSP);
                     ctx.header("X-Content-Type-Options", "nosniff");
                     ctx.header("X-Frame-Options", "DENY");
                     ctx.header("Referrer-Policy", "no-referrer");
+                    access.check(ctx);
                   });
+              if (site.web().tls() != null) {
+                Tls.configure(cfg, site.web().tls(), () -> startHost, () -> startPort);
+              }
               api.register(cfg.routes);
               siteRoutes.register(cfg.routes);
               metrics.register(cfg.routes);
@@ -128,6 +146,9 @@ public final class WebServer {
                   "/api/openapi.json",
                   ctx -> ctx.contentType("application/json").result(OpenApi.document()));
               ingestRoutes.register(cfg.routes);
+              cfg.routes.exception(
+                  AccessControl.ApiError.class,
+                  (e, ctx) -> ctx.status(e.status).json(Map.of("error", e.getMessage())));
               cfg.routes.exception(
                   BadRequest.class,
                   (e, ctx) ->
@@ -143,6 +164,8 @@ public final class WebServer {
   }
 
   public void start(String bind, int port) {
+    this.startHost = bind;
+    this.startPort = port;
     app.start(bind, port);
     this.host = "0.0.0.0".equals(bind) || bind.isBlank() ? "localhost" : bind;
   }
@@ -160,7 +183,7 @@ public final class WebServer {
   }
 
   public String url() {
-    return "http://" + host + ":" + port() + "/";
+    return (https ? "https://" : "http://") + host + ":" + port() + "/";
   }
 
   public void stop() {

@@ -38,7 +38,7 @@ public final class TokenAuth {
   }
 
   /** The token an {@code Authorization} header carries, or empty when it carries none. */
-  static Optional<String> presented(String header) {
+  public static Optional<String> presented(String header) {
     if (header == null) {
       return Optional.empty();
     }
