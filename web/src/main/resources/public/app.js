@@ -17,38 +17,65 @@ function setTile(id, latest, unit, digits, stepSeconds, extra) {
   el.classList.toggle("stale", age > 3 * stepSeconds * 1000);
 }
 
-function totals(series) {
-  // A device's total carries no phase/outlet tag; per-phase siblings would count it twice.
-  return series.filter(s => !("phase" in s.tags) && !("outlet" in s.tags));
-}
-
-async function clusterCard(c) {
-  const [pdu, temp, slow] = await Promise.all([
-    kw.getJson("/api/latest?measurement=pdu&field=power_w&window=2m&tags=cluster:" + encodeURIComponent(c.id)),
-    kw.getJson("/api/latest?measurement=gpu&field=temp_c&window=2m&tags=cluster:" + encodeURIComponent(c.id)),
-    kw.getJson("/api/latest?measurement=gpu&field=slowdown_temp_c&window=2m&tags=cluster:" + encodeURIComponent(c.id)),
-  ]);
-  const itKw = totals(pdu.series).reduce((a, s) => a + (s.value || 0), 0) / 1000;
-  const slowBy = new Map(slow.series.map(s => [s.tags.gpu_uuid, s.value]));
-  let minMargin = null, hottest = null;
-  for (const s of temp.series) {
-    if (s.value === null) continue;
-    hottest = hottest === null ? s.value : Math.max(hottest, s.value);
-    const limit = slowBy.get(s.tags.gpu_uuid);
-    if (limit !== undefined && limit !== null) {
-      const m = limit - s.value;
-      minMargin = minMargin === null ? m : Math.min(minMargin, m);
-    }
-  }
-  let level = "unknown";
-  if (minMargin !== null) level = minMargin < 3 ? "critical" : minMargin < 8 ? "warning" : minMargin < 15 ? "watch" : "ok";
+function clusterCard(c, risk) {
+  const level = risk ? risk.level.toLowerCase() : "unknown";
   const card = kw.el("a", { class: "card risk-" + level, href: "/cluster.html?id=" + encodeURIComponent(c.id) });
+  const top = risk ? [...risk.factors].sort((a, b) => b.contribution - a.contribution)[0] : null;
   card.append(
     kw.el("div", { class: "card-title" }, c.name + " (" + c.id + ")"),
-    kw.el("div", { class: "card-value" }, kw.fmt(itKw, 1) + " kW IT"),
-    kw.el("div", { class: "card-sub" }, "hottest GPU " + kw.fmt(hottest, 1) + " °C · min margin to slowdown " + kw.fmt(minMargin, 1) + " K"),
-    kw.el("div", { class: "card-level" }, "thermal: " + level));
+    kw.el("div", { class: "card-value" }, level + (risk ? " · " + Math.round(risk.score) + "/100" : "")),
+    kw.el("div", { class: "card-sub" }, top ? "main factor: " + top.name.replace(/_/g, " ") + " " + kw.fmt(top.value, 1) + " " + top.unit : "no risk data yet"),
+    kw.el("div", { class: "card-level" }, risk && risk.minutesToSlowdown !== null ? "slowdown in ~" + kw.fmt(risk.minutesToSlowdown, 0) + " min" : ""));
   return card;
+}
+
+// A KPI is shown only with a good status; otherwise the status says why there is no number.
+function statusText(status, coverage) {
+  return status.toLowerCase().replace(/_/g, " ") + (coverage !== undefined ? " (coverage " + Math.round(100 * coverage) + "%)" : "");
+}
+
+function pueTile(id, report) {
+  const el = document.getElementById(id);
+  const w = report.window;
+  el.querySelector(".value").textContent = w.pue === null ? "–" : w.pue.toFixed(3);
+  el.querySelector(".sub").textContent = w.pue === null
+    ? statusText(w.status, w.coverage)
+    : "category " + report.category + " · coverage " + Math.round(100 * w.coverage) + "%";
+}
+
+let longKpis = 0;
+
+async function slowTiles() {
+  // Long windows change slowly: refresh them every tenth tick.
+  if (longKpis++ % 10 !== 0) return;
+  const midnight = new Date();
+  midnight.setHours(0, 0, 0, 0);
+  const [d1, d30, y1, carbon] = await Promise.all([
+    kw.getJson("/api/pue?from=-24h&step=whole"),
+    kw.getJson("/api/pue?from=-30d&step=whole"),
+    kw.getJson("/api/pue?window=trailing-12-months"),
+    kw.getJson("/api/carbon?from=" + midnight.getTime() + "&step=whole"),
+  ]);
+  pueTile("tile-pue-24h", d1);
+  pueTile("tile-pue-30d", d30);
+  pueTile("tile-pue-12m", y1);
+  const t = carbon.report.totals;
+  const el = document.getElementById("tile-carbon");
+  el.querySelector(".value").textContent = t.locationKg === null ? "–" : kw.fmt(t.locationKg, 0) + " kgCO2e";
+  el.querySelector(".sub").textContent = t.locationKg === null
+    ? statusText(t.status, t.coverage) + " · source " + carbon.report.intensity.source
+    : "source " + carbon.report.intensity.source + " · market-based " + kw.fmt(t.marketKg, 0) + " kg · CUE " + kw.fmt(t.cueLocation, 3);
+}
+
+async function alertsTile() {
+  const a = await kw.getJson("/api/alerts");
+  const firing = a.alerts.filter(x => x.state === "FIRING" || x.state === "firing");
+  const el = document.getElementById("tile-alerts");
+  el.querySelector(".value").textContent = String(firing.length);
+  el.querySelector(".sub").textContent = firing.length === 0
+    ? a.rules.length + " rules watching"
+    : firing.map(x => (x.labels.alertname || x.rule || "") + " " + (x.labels.cluster || x.labels.device || "")).slice(0, 3).join(", ");
+  el.classList.toggle("alerting", firing.length > 0);
 }
 
 let site = null;
@@ -75,8 +102,10 @@ async function refresh() {
       { name: "PUE", data: pts(byName.pue), markLine: { silent: true, symbol: "none", data: [{ yAxis: 1 }] } },
     ]);
     if (!site) site = await kw.getJson("/api/site");
-    const cards = await Promise.all(site.clusters.map(clusterCard));
-    document.getElementById("cluster-grid").replaceChildren(...cards);
+    const risk = await kw.getJson("/api/risk");
+    const byCluster = new Map(risk.clusters.map(r => [r.id, r]));
+    document.getElementById("cluster-grid").replaceChildren(...site.clusters.map(c => clusterCard(c, byCluster.get(c.id))));
+    await Promise.all([alertsTile(), slowTiles()]);
   } catch (e) {
     console.warn("refresh failed", e);
   }

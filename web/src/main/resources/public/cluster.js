@@ -105,12 +105,31 @@ async function latestTiles() {
   tile("tile-flow", f0 ? kw.fmt(f0.value, 0) + " L/min" : "–", f0 ? f0.tags.device + " · " + kw.ago(f0.ageSeconds * 1000) : "no loop data", !f0 || f0.ageSeconds > 30);
 }
 
+async function risk() {
+  const r = await kw.getJson("/api/risk");
+  const rows = r.clusters.concat(r.racks).filter(x => x.cluster === cid);
+  const table = kw.el("table");
+  const head = kw.el("tr");
+  for (const h of ["scope", "level", "score", "minutes to slowdown", "factors (contribution)"]) head.append(kw.el("th", {}, h));
+  table.append(head);
+  for (const x of rows) {
+    const tr = kw.el("tr");
+    const factors = [...x.factors].sort((a, b) => b.contribution - a.contribution)
+      .map(f => f.name.replace(/_/g, " ") + " " + kw.fmt(f.value, 1) + " " + f.unit + " (" + kw.fmt(f.contribution, 0) + ")").join(" · ");
+    tr.append(kw.el("td", {}, x.scope + " " + x.id), kw.el("td", { class: "level-" + x.level.toLowerCase() }, x.level.toLowerCase()),
+      kw.el("td", {}, kw.fmt(x.score, 0)), kw.el("td", {}, x.minutesToSlowdown === null ? "–" : kw.fmt(x.minutesToSlowdown, 0)),
+      kw.el("td", {}, factors));
+    table.append(tr);
+  }
+  document.getElementById("risk").replaceChildren(table);
+}
+
 async function refresh() {
   const range = document.getElementById("range").value;
   const step = kw.step(range);
   document.getElementById("title").textContent = "Cluster " + cid;
   try {
-    await Promise.all([racks(range, step), loop(range, step), heatmap(), latestTiles()]);
+    await Promise.all([racks(range, step), loop(range, step), heatmap(), latestTiles(), risk()]);
   } catch (e) {
     console.warn("refresh failed", e);
   }

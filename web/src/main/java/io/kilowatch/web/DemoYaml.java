@@ -20,8 +20,21 @@ public final class DemoYaml {
         + "\"\nweb:\n  bind: 0.0.0.0\n  port: "
         + port
         + "\n"
+        + ANALYTICS
         + alerts(port, alertWebhook);
   }
+
+  /**
+   * The demo's analytics: its CDUs run W32 loops, and its carbon intensity is a declared static
+   * factor (the French grid's yearly average, about 56 gCO2e/kWh), shown as source "static".
+   */
+  static final String ANALYTICS =
+      """
+      analytics:
+        loops: {c1-cdu: w32, c2-cdu: w32}
+        carbon:
+          source: {type: static, gPerKwh: 56}
+      """;
 
   /**
    * Demo alert rules: cluster c2's pump fault first starves the loop of flow (warning), then heats

@@ -97,6 +97,10 @@ class DashboardBrowserTest {
         .matches("1\\.\\d{3} ");
     assertThat(browser.evaluate("document.querySelectorAll('#cluster-grid .card').length").asInt())
         .isEqualTo(2);
+    // Risk levels come from the analytics engine, alerts from the alert engine.
+    awaitTrue("document.querySelector('#cluster-grid .card').className.includes('risk-ok')");
+    awaitTrue("/^\\d+$/.test(document.querySelector('#tile-alerts .value').textContent)");
+    awaitTrue("document.querySelector('#tile-carbon .sub').textContent.includes('static')");
   }
 
   @Test
@@ -105,6 +109,7 @@ class DashboardBrowserTest {
         "/cluster.html?id=c2",
         "cluster-c2",
         Map.of("chart-racks", 4, "chart-loop-temp", 4, "chart-loop-flow", 3, "chart-heatmap", 100));
+    awaitTrue("document.querySelectorAll('#risk table tr').length === 6"); // header, c2, 4 racks
   }
 
   @Test
