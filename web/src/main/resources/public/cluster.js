@@ -43,7 +43,16 @@ async function loop(range, step) {
     name: (s.tags.device || "") + " " + fields[i].replace("_temp_c", "").replace("_", " "),
     data: kw.withGaps(s.points, stepMs(step)),
   })));
-  kw.timeChart("chart-loop-temp", "°C", series);
+  // The loop's ASHRAE liquid class caps the facility supply temperature: draw that limit.
+  const site = await kw.getJson("/api/site");
+  const cluster = site.clusters.find(c => c.id === cid);
+  const loopIds = [cid].concat(cluster ? cluster.devices.map(d => d.id) : []);
+  const limit = loopIds.map(id => site.loops[id]).find(Boolean);
+  if (limit && series.length > 0) {
+    series[0].markLine = { silent: true, symbol: "none", lineStyle: { color: "#f85149", type: "dashed" },
+      label: { formatter: limit.class + " limit " + limit.maxSupplyC + " °C" }, data: [{ yAxis: limit.maxSupplyC }] };
+  }
+  kw.timeChart("chart-loop-temp", "°C", series, limit ? { yAxis: { type: "value", name: "°C", scale: true, max: v => Math.max(v.max, limit.maxSupplyC + 1) } } : undefined);
   const flowFields = [["flow_lpm", "flow L/min"], ["diff_pressure_kpa", "ΔP kPa"], ["pump_speed_pct", "pump %"]];
   const flows = await Promise.all(flowFields.map(([f]) => kw.getJson("/api/query?measurement=cooling_loop&field=" + f + base)));
   const fseries = [];
@@ -105,6 +114,14 @@ async function latestTiles() {
   tile("tile-flow", f0 ? kw.fmt(f0.value, 0) + " L/min" : "–", f0 ? f0.tags.device + " · " + kw.ago(f0.ageSeconds * 1000) : "no loop data", !f0 || f0.ageSeconds > 30);
 }
 
+async function clusterPue(range) {
+  const r = await kw.getJson("/api/pue?from=-" + range + "&step=whole");
+  const c = r.clusters.find(x => x.cluster === cid);
+  tile("tile-pue", c && c.pue !== null ? c.pue.toFixed(3) : "–",
+    c ? (c.pue !== null ? "category " + r.category + " · IT " + kw.fmt(c.itKwh, 1) + " kWh" : c.status.toLowerCase().replace(/_/g, " ") + " (coverage " + Math.round(100 * c.coverage) + "%)") : "no energy model",
+    !c || c.pue === null);
+}
+
 async function risk() {
   const r = await kw.getJson("/api/risk");
   const rows = r.clusters.concat(r.racks).filter(x => x.cluster === cid);
@@ -129,7 +146,7 @@ async function refresh() {
   const step = kw.step(range);
   document.getElementById("title").textContent = "Cluster " + cid;
   try {
-    await Promise.all([racks(range, step), loop(range, step), heatmap(), latestTiles(), risk()]);
+    await Promise.all([racks(range, step), loop(range, step), heatmap(), latestTiles(), risk(), clusterPue(range)]);
   } catch (e) {
     console.warn("refresh failed", e);
   }

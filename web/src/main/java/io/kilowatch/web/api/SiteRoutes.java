@@ -86,6 +86,12 @@ public final class SiteRoutes implements AutoCloseable {
       clusters.add(cm);
     }
     body.put("clusters", clusters);
+    // Liquid-cooling class per loop (CDU id or cluster id): the pages draw its supply limit.
+    var loops = new LinkedHashMap<String, Object>();
+    site.analytics()
+        .loops()
+        .forEach((id, w) -> loops.put(id, Map.of("class", w.name(), "maxSupplyC", w.maxSupplyC())));
+    body.put("loops", loops);
     ctx.json(body);
   }
 
