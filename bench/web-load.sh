@@ -12,7 +12,7 @@ duration=${2:-20}
 port=18080
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 data=$(mktemp -d)
-./kilowatch demo --port "$port" --data-dir "$data" > "$data/demo.log" 2>&1 &
+./kilowatch demo --port "$port" --data-dir "$data" --rate-limit-per-minute 0 > "$data/demo.log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 120); do
@@ -25,6 +25,11 @@ sleep "$warmup"
 run() { # name path → "req/s p99ms"
   local out rps p99
   out=$(wrk -t2 -c50 -d"${duration}s" --latency "http://127.0.0.1:$port$2")
+  # Only successful answers count: a bench of error responses would flatter the server.
+  if grep -q "Non-2xx" <<<"$out"; then
+    echo "$1: $(grep Non-2xx <<<"$out")" >&2
+    exit 1
+  fi
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$out")
   echo "$1 $rps $p99"

@@ -14,11 +14,22 @@ public final class DemoYaml {
    * @param alertWebhook where the demo's alerts are also delivered (Alertmanager v4 JSON), or null
    */
   public static String of(String siteYaml, Path dataDir, int port, java.net.URI alertWebhook) {
+    return of(
+        siteYaml, dataDir, port, alertWebhook, io.kilowatch.config.WebConfig.DEFAULT_RATE_LIMIT);
+  }
+
+  /**
+   * @param rateLimitPerMinute API requests per minute per client; 0 turns the limit off
+   */
+  public static String of(
+      String siteYaml, Path dataDir, int port, java.net.URI alertWebhook, int rateLimitPerMinute) {
     return siteYaml
         + "\nstore:\n  kind: embedded\n  dataDir: \""
         + dataDir.toAbsolutePath().toString().replace("\\", "/").replace("\"", "\\\"")
         + "\"\nweb:\n  bind: 0.0.0.0\n  port: "
         + port
+        + "\n  rateLimitPerMinute: "
+        + rateLimitPerMinute
         + "\n"
         + ANALYTICS
         + alerts(port, alertWebhook);

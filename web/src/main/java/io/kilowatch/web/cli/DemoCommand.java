@@ -37,6 +37,13 @@ final class DemoCommand implements Callable<Integer> {
       description = "Poll interval of the demo devices (default ${DEFAULT-VALUE}).")
   String pollInterval;
 
+  @Option(
+      names = "--rate-limit-per-minute",
+      defaultValue = "6000",
+      description =
+          "API requests per minute per client (default ${DEFAULT-VALUE}; 0 = none, for load benches).")
+  int rateLimitPerMinute;
+
   @Option(names = "--no-faults", description = "Disable the recurring cooling fault in cluster c2.")
   boolean noFaults;
 
@@ -58,7 +65,8 @@ final class DemoCommand implements Callable<Integer> {
     try (var demo = DemoSite.start(options)) {
       Files.createDirectories(dataDir);
       Path file = dataDir.resolve("demo-site.yaml");
-      Files.writeString(file, DemoYaml.of(demo.siteYaml(), dataDir, port, alertWebhook));
+      Files.writeString(
+          file, DemoYaml.of(demo.siteYaml(), dataDir, port, alertWebhook, rateLimitPerMinute));
       var site = ConfigLoader.load(file);
       try (var app = Kilowatch.start(site, port)) {
         System.out.println("kilowatch demo: dashboard at " + app.url());
