@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * The EU EED data-centre reporting items (Delegated Regulation (EU) 2024/1364), each marked
- * measured, computed or declared. Items nothing measures and the config does not declare are
- * listed as {@code not-available} so the auditor sees the hole rather than a made-up figure.
+ * measured, computed or declared. Items nothing measures and the config does not declare are listed
+ * as {@code not-available} so the auditor sees the hole rather than a made-up figure.
  */
 final class Eed {
   private Eed() {}
@@ -62,7 +62,12 @@ final class Eed {
     out.add(na("intake_air_setpoint", "IT intake air temperature setpoint", "C"));
     out.add(
         new Report.EedField(
-            "pue", "Power usage effectiveness", h.pue(), "", "computed", "status " + h.pueStatus()));
+            "pue",
+            "Power usage effectiveness",
+            h.pue(),
+            "",
+            "computed",
+            "status " + h.pueStatus()));
     out.add(
         new Report.EedField(
             "wue",
@@ -73,7 +78,12 @@ final class Eed {
             null));
     out.add(
         new Report.EedField(
-            "erf", "Energy reuse factor", c.erf(), "", basis(c.erfBasis(), declared.erf() != null), null));
+            "erf",
+            "Energy reuse factor",
+            c.erf(),
+            "",
+            basis(c.erfBasis(), declared.erf() != null),
+            null));
     out.add(new Report.EedField("ref", "Renewable energy factor", c.ref(), "", "computed", null));
     return out;
   }

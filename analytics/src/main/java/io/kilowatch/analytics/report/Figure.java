@@ -5,10 +5,10 @@ import java.util.Locale;
 /**
  * One line of a report's flat form (the CSV row, the JSON {@code figures} entry).
  *
- * @param value a {@link Double} (written with {@code decimals} places), a {@link String}, a
- *     {@link Long}, a {@link Boolean}, or null for "no value"
- * @param basis {@code measured}, {@code computed}, {@code declared}, {@code not-available} or
- *     empty for descriptive fields
+ * @param value a {@link Double} (written with {@code decimals} places), a {@link String}, a {@link
+ *     Long}, a {@link Boolean}, or null for "no value"
+ * @param basis {@code measured}, {@code computed}, {@code declared}, {@code not-available} or empty
+ *     for descriptive fields
  */
 public record Figure(
     String section,

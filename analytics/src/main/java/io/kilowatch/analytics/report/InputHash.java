@@ -18,11 +18,10 @@ import java.util.List;
 import java.util.TreeMap;
 
 /**
- * SHA-256 over the raw readings of every series the report's meters select, in
- * [from − gapLimit, to + gapLimit), serialized canonically: series sorted by key, each as {@code
- * S <key>\n} then one {@code <epoch ms>,<IEEE-754 bits hex>,<quality>\n} per reading in time
- * order. A CSV intensity profile's bytes are hashed after them. Any changed, added or removed
- * reading changes the hash.
+ * SHA-256 over the raw readings of every series the report's meters select, in [from − gapLimit, to
+ * + gapLimit), serialized canonically: series sorted by key, each as {@code S <key>\n} then one
+ * {@code <epoch ms>,<IEEE-754 bits hex>,<quality>\n} per reading in time order. A CSV intensity
+ * profile's bytes are hashed after them. Any changed, added or removed reading changes the hash.
  */
 record InputHash(String sha256, long points, long series) {
 

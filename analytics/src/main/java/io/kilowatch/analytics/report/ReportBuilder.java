@@ -100,7 +100,8 @@ public final class ReportBuilder {
         }
       }
       months.add(month(s, e, p, c, cluster));
-      progress.step(i + 1, total, "month " + s.atZone(zone).toLocalDate().toString().substring(0, 7));
+      progress.step(
+          i + 1, total, "month " + s.atZone(zone).toLocalDate().toString().substring(0, 7));
     }
     PueReport pue;
     CarbonReport carbon;

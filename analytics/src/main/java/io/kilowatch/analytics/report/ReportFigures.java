@@ -18,7 +18,13 @@ final class ReportFigures {
     return List.copyOf(f.out);
   }
 
-  private void add(String section, String scope, String field, Object v, String unit, String basis,
+  private void add(
+      String section,
+      String scope,
+      String field,
+      Object v,
+      String unit,
+      String basis,
       int decimals) {
     out.add(new Figure(section, scope, field, v, unit, basis, decimals));
   }
@@ -49,8 +55,14 @@ final class ReportFigures {
     add("headline", "site", "e_dc", h.facilityKwh(), "kWh", "measured", KWH);
     add("headline", "site", "e_it", h.itKwh(), "kWh", "measured", KWH);
     add("headline", "site", "e_cooling", h.coolingKwh(), "kWh", "measured", KWH);
-    add("headline", "site", "e_losses", h.lossesKwh(), "kWh",
-        h.powerDeliveryDerived() ? "computed" : "measured", KWH);
+    add(
+        "headline",
+        "site",
+        "e_losses",
+        h.lossesKwh(),
+        "kWh",
+        h.powerDeliveryDerived() ? "computed" : "measured",
+        KWH);
     add("headline", "site", "e_other", h.otherKwh(), "kWh", "measured", KWH);
     add("headline", "site", "pue", h.pue(), "", "computed", RATIO);
     text("headline", "site", "pue_status", h.pueStatus());
@@ -106,7 +118,14 @@ final class ReportFigures {
       add("cluster", k, "market_kgco2e", cl.marketKg(), "kgCO2e", "computed", KWH);
     }
     for (var e : r.eed()) {
-      add("eed", e.id(), "value", e.value(), e.unit(), e.basis(), e.unit().equals("") ? RATIO : KWH);
+      add(
+          "eed",
+          e.id(),
+          "value",
+          e.value(),
+          e.unit(),
+          e.basis(),
+          e.unit().equals("") ? RATIO : KWH);
       text("eed", e.id(), "label", e.label());
       if (e.note() != null) {
         text("eed", e.id(), "note", e.note());

@@ -42,8 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  *       kWh since the restart, 5 min earlier): E_DC = 744 × 100 = 74,400 kWh, 1 reset
  *   <li>chiller (cooling, unassigned) 15 kWh/h: 11,160 kWh
  *   <li>c1-pdu 50 kWh/h: 37,200 kWh
- *   <li>c2-pdu 30 kWh/h with a 6 h gap (no readings between 480 h and 486 h, not bridged):
- *       22,320 − 180 = 22,140 kWh
+ *   <li>c2-pdu 30 kWh/h with a 6 h gap (no readings between 480 h and 486 h, not bridged): 22,320 −
+ *       180 = 22,140 kWh
  * </ul>
  */
 class ReportBuilderTest {
@@ -160,7 +160,10 @@ class ReportBuilderTest {
   static ReportBuilder builder(SiteConfig site, Store store) {
     var clock = Clock.fixed(Instant.parse("2026-09-01T00:00:00Z"), ZoneOffset.UTC);
     return new ReportBuilder(
-        new Analytics(site, store, clock), store, "test-version", ReportBuilder.sha256(new byte[0]));
+        new Analytics(site, store, clock),
+        store,
+        "test-version",
+        ReportBuilder.sha256(new byte[0]));
   }
 
   @Test
@@ -213,6 +216,69 @@ class ReportBuilderTest {
     // 8,929 readings × 4 series − the 71 c2 readings inside the gap
     assertThat(r.provenance().inputPoints()).isEqualTo(4 * 8929 - 71);
     assertThat(progress).containsExactly("1/3", "2/3", "3/3");
-    System.out.println(CanonicalText.csv(r));
+    // Both PDUs read 8,928 of 8,928 and 8,857 of 8,928 expected readings
+    assertThat(h.coverage()).isCloseTo((8928 + 8857) / (2.0 * 8928), within(1e-9));
+
+    // Clusters (whole period): overhead O = 74,400 − 59,340 = 15,060 split by IT energy
+    //   c1 share = 37,200 + 15,060 × 37,200 / 59,340; emissions hour by hour: each hour's part of
+    //   E_DC (62.5 / 37.5 kWh; c1 100 kWh in the six gap hours 00–05 h, CI 100..150, Σ 750)
+    //   c1 location = 62.5 × (31 × 5,160 − 750) / 1000 + 100 × 750 / 1000 = 10,025.625 kg
+    //   c2 location = 37.5 × (159,960 − 750) / 1000 = 5,970.375 kg
+    var c1 = r.clusters().get(0);
+    var c2r = r.clusters().get(1);
+    assertThat(c1.cluster()).isEqualTo("c1");
+    assertThat(c1.itKwh()).isCloseTo(37_200, within(1e-6));
+    assertThat(c1.facilityShareKwh()).isCloseTo(37_200 + 15_060.0 * 37_200 / 59_340, within(1e-6));
+    assertThat(c1.locationKg()).isCloseTo(10_025.625, within(1e-6));
+    assertThat(c2r.itKwh()).isCloseTo(22_140, within(1e-6));
+    assertThat(c2r.locationKg()).isCloseTo(5_970.375, within(1e-6));
+    assertThat(c1.locationKg() + c2r.locationKg()).isCloseTo(c.locationKg(), within(1e-6));
+  }
+
+  @Test
+  void twoRunsGiveByteIdenticalCsvAndJson() {
+    Report a = builder(site, store).build(FROM, TO, null, ReportBuilder.Progress.NONE);
+    Report b = builder(site, store).build(FROM, TO, null, ReportBuilder.Progress.NONE);
+    assertThat(CanonicalText.csv(b)).isEqualTo(CanonicalText.csv(a));
+    assertThat(CanonicalText.json(b)).isEqualTo(CanonicalText.json(a));
+    assertThat(CanonicalText.csv(a)).contains("headline,site,e_dc,74400.000,kWh,measured\n");
+    assertThat(CanonicalText.json(a))
+        .contains(
+            "{\"basis\": \"measured\", \"field\": \"e_it\", \"scope\": \"site\","
+                + " \"section\": \"headline\", \"unit\": \"kWh\", \"value\": 59340.000}");
+  }
+
+  @Test
+  void verifyMatchesUnchangedDataAndDetectsAChangedReading() throws Exception {
+    var builder = builder(site, store);
+    Report r = builder.build(FROM, TO, null, ReportBuilder.Progress.NONE);
+    var files = new ArrayList<Path>();
+    for (var f : ReportFormat.values()) {
+      Path file = dir.resolve("report." + f.extension());
+      try (var out = Files.newOutputStream(file)) {
+        ReportWriter.write(r, f, out);
+      }
+      files.add(file);
+    }
+    for (Path file : files) {
+      var v =
+          ReportVerifier.verify(
+              file, (ft, c) -> builder.build(ft[0], ft[1], c, ReportBuilder.Progress.NONE));
+      assertThat(v.matches()).as(file.toString()).isTrue();
+      assertThat(v.differences()).isEmpty();
+    }
+    // One extra c1 reading half-way between two others, 10 kWh above the line: E_IT rises by 10.
+    long s = FROM.getEpochSecond() + 100 * 3600 + 150;
+    store.write(List.of(sample("pdu", "c1-pdu", s, 10 + 50 * (100 + 150 / 3600.0) + 10)));
+    for (Path file : files) {
+      var v =
+          ReportVerifier.verify(
+              file,
+              (ft, c) -> builder(site, store).build(ft[0], ft[1], c, ReportBuilder.Progress.NONE));
+      assertThat(v.matches()).as(file.toString()).isFalse();
+      assertThat(v.inputMatch()).isFalse();
+      assertThat(v.figuresMatch()).isFalse();
+      assertThat(String.join("\n", v.differences())).contains("e_it");
+    }
   }
 }
