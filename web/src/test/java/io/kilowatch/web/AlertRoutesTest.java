@@ -62,7 +62,17 @@ class AlertRoutesTest {
     engine =
         AlertEngine.open(
             site, store, dir.resolve("alerts"), Clock.systemUTC(), DeliveryOptions.DEFAULT);
-    web = new WebServer(site, store, List::of, null, engine);
+    web =
+        new WebServer(
+            site,
+            store,
+            List::of,
+            null,
+            samples -> {
+              store.write(samples);
+              return true;
+            },
+            engine);
     web.start("127.0.0.1", 0);
     base = "http://127.0.0.1:" + web.port();
   }

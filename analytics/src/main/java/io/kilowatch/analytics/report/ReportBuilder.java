@@ -44,6 +44,18 @@ public final class ReportBuilder {
     this.configSha256 = configSha256;
   }
 
+  /**
+   * A builder for a loaded site: the config hash is that of the file the site was loaded from
+   * ({@code site.source()}), or of no bytes when it was built in code.
+   */
+  public static ReportBuilder forSite(SiteConfig site, Store store, String version)
+      throws java.io.IOException {
+    byte[] config =
+        site.source() == null ? new byte[0] : java.nio.file.Files.readAllBytes(site.source());
+    return new ReportBuilder(
+        new Analytics(site, store, java.time.Clock.systemUTC()), store, version, sha256(config));
+  }
+
   /** SHA-256 of some bytes, lower-case hex. */
   public static String sha256(byte[] bytes) {
     return HexFormat.of().formatHex(digest().digest(bytes));
