@@ -17,8 +17,10 @@ final class Eed {
       SiteConfig site, Report.Headline h, Report.Carbon c, PueReport pue) {
     var out = new ArrayList<Report.EedField>();
     var declared = site.analytics().declared();
-    out.add(na("installed_it_power", "Installed IT power P_DIT", "kW"));
-    out.add(na("floor_area", "Total and computer room floor area", "m2"));
+    var d = declared.eed();
+    out.add(maybe("installed_it_power", "Installed IT power P_DIT", d.installedItPowerKw(), "kW"));
+    out.add(maybe("floor_area", "Total floor area", d.floorAreaM2(), "m2"));
+    out.add(maybe("computer_room_area", "Computer room floor area", d.computerRoomAreaM2(), "m2"));
     out.add(
         new Report.EedField(
             "e_dc", "Total energy consumption E_DC", h.facilityKwh(), "kWh", "measured", null));
@@ -30,7 +32,8 @@ final class Eed {
             "kWh",
             "measured",
             "metered at " + pue.itLevel() + " (category " + pue.category() + ")"));
-    out.add(na("backup_generator_energy", "Backup generator energy", "kWh"));
+    out.add(
+        maybe("backup_generator_energy", "Backup generator energy", d.backupGeneratorKwh(), "kWh"));
     Double waterM3 = null;
     if ("measured".equals(c.wueBasis()) && c.wue() != null) {
       waterM3 = c.wue() * h.itKwh() / 1000;
@@ -39,8 +42,8 @@ final class Eed {
         waterM3 != null
             ? new Report.EedField(
                 "water_input", "Total water input", waterM3, "m3", "measured", "water meter")
-            : na("water_input", "Total water input", "m3"));
-    out.add(na("potable_water_input", "Potable water input", "m3"));
+            : maybe("water_input", "Total water input", d.waterM3(), "m3"));
+    out.add(maybe("potable_water_input", "Potable water input", d.potableWaterM3(), "m3"));
     Double reuseKwh = null;
     if ("measured".equals(c.erfBasis()) && c.erf() != null) {
       reuseKwh = c.erf() * h.facilityKwh();
@@ -49,8 +52,9 @@ final class Eed {
         reuseKwh != null
             ? new Report.EedField(
                 "e_reuse", "Reused heat E_REUSE", reuseKwh, "kWh", "measured", "heat meter")
-            : na("e_reuse", "Reused heat E_REUSE", "kWh"));
-    out.add(na("reuse_temperature", "Mean temperature of reused heat", "C"));
+            : maybe("e_reuse", "Reused heat E_REUSE", d.reusedHeatKwh(), "kWh"));
+    out.add(
+        maybe("reuse_temperature", "Mean temperature of reused heat", d.reuseTemperatureC(), "C"));
     out.add(
         new Report.EedField(
             "e_res_tot",
@@ -59,7 +63,12 @@ final class Eed {
             "kWh",
             "declared",
             "contractual instruments in analytics.carbon.instruments, matched hour by hour"));
-    out.add(na("intake_air_setpoint", "IT intake air temperature setpoint", "C"));
+    out.add(
+        maybe(
+            "intake_air_setpoint",
+            "IT intake air temperature setpoint",
+            d.intakeAirSetpointC(),
+            "C"));
     out.add(
         new Report.EedField(
             "pue",
@@ -94,6 +103,15 @@ final class Eed {
       case "declared" -> "declared";
       default -> declared ? "declared" : "not-available";
     };
+  }
+
+  /** A declared value from {@code analytics.declared}, or not-available. */
+  private static Report.EedField maybe(String id, String label, Double declared, String unit) {
+    if (declared == null) {
+      return na(id, label, unit);
+    }
+    return new Report.EedField(
+        id, label, declared, unit, "declared", "analytics.declared in the site config");
   }
 
   private static Report.EedField na(String id, String label, String unit) {

@@ -90,7 +90,11 @@ class ReportBuilderTest {
                 Duration.ofSeconds(2)),
             null,
             null,
-            new AnalyticsConfig.Declared(0.35, null));
+            new AnalyticsConfig.Declared(
+                0.35,
+                null,
+                new AnalyticsConfig.EedDeclared(
+                    800.0, 1200.0, null, null, null, null, null, null, 24.0)));
     return new SiteConfig(
         null,
         new Site("test", ZoneOffset.UTC, null, null),
@@ -198,6 +202,17 @@ class ReportBuilderTest {
     assertThat(c.sourceHours()).isEqualTo(744);
     assertThat(c.wue()).isEqualTo(0.35);
     assertThat(c.wueBasis()).isEqualTo("declared");
+
+    var eed = new java.util.HashMap<String, Report.EedField>();
+    r.eed().forEach(e -> eed.put(e.id(), e));
+    assertThat(eed.get("installed_it_power").value()).isEqualTo(800.0);
+    assertThat(eed.get("installed_it_power").basis()).isEqualTo("declared");
+    assertThat(eed.get("intake_air_setpoint").value()).isEqualTo(24.0);
+    assertThat(eed.get("computer_room_area").basis()).isEqualTo("not-available");
+    assertThat(eed.get("computer_room_area").value()).isNull();
+    assertThat(eed.get("e_dc").basis()).isEqualTo("measured");
+    assertThat(eed.get("pue").basis()).isEqualTo("computed");
+    assertThat(eed.get("wue").basis()).isEqualTo("declared");
 
     assertThat(r.months()).hasSize(1);
     assertThat(r.months().getFirst().facilityKwh()).isCloseTo(74_400, within(1e-6));
