@@ -81,6 +81,16 @@ class PdfReportTest {
     assertThat(proc.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(proc.exitValue()).as(new String(proc.getInputStream().readAllBytes())).isZero();
     BufferedImage png = ImageIO.read(dir.resolve("page1.png").toFile());
+    // Kept for a person to look at (target/ is the build's scratch space).
+    Files.createDirectories(Path.of("target"));
+    Files.copy(
+        dir.resolve("page1.png"),
+        Path.of("target/report-page1.png"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.copy(
+        pdf,
+        Path.of("target/report-sample.pdf"),
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     // A4 at 50 dpi: 413 × 585 px; the charts put coloured pixels on the page.
     assertThat(png.getWidth()).isBetween(410, 416);
     assertThat(png.getHeight()).isBetween(582, 588);
