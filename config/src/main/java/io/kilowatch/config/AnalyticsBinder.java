@@ -27,7 +27,19 @@ final class AnalyticsBinder {
           "reuse",
           "declared");
   static final Set<String> METER_KEYS = Set.of("device", "field");
-  static final Set<String> DECLARED_KEYS = Set.of("wueLPerKwh", "erf");
+  static final Set<String> DECLARED_KEYS =
+      Set.of(
+          "wueLPerKwh",
+          "erf",
+          "installedItPowerKw",
+          "floorAreaM2",
+          "computerRoomAreaM2",
+          "backupGeneratorKwh",
+          "waterM3",
+          "potableWaterM3",
+          "reusedHeatKwh",
+          "reuseTemperatureC",
+          "intakeAirSetpointC");
   static final Set<String> CARBON_KEYS =
       Set.of("source", "fallbackGPerKwh", "residualMixGPerKwh", "instruments", "timeout");
   static final Set<String> SOURCE_KEYS =
@@ -131,7 +143,19 @@ final class AnalyticsBinder {
     if (f == null) {
       return AnalyticsConfig.Declared.NONE;
     }
-    return new AnalyticsConfig.Declared(number(f, "wueLPerKwh"), number(f, "erf"));
+    return new AnalyticsConfig.Declared(
+        number(f, "wueLPerKwh"),
+        number(f, "erf"),
+        new AnalyticsConfig.EedDeclared(
+            number(f, "installedItPowerKw"),
+            number(f, "floorAreaM2"),
+            number(f, "computerRoomAreaM2"),
+            number(f, "backupGeneratorKwh"),
+            number(f, "waterM3"),
+            number(f, "potableWaterM3"),
+            number(f, "reusedHeatKwh"),
+            number(f, "reuseTemperatureC"),
+            number(f, "intakeAirSetpointC")));
   }
 
   private static Double number(Fields f, String key) {

@@ -84,8 +84,35 @@ public record AnalyticsConfig(
    * @param wueLPerKwh water usage effectiveness, L/kWh
    * @param erf energy reuse factor, 0..1
    */
-  public record Declared(Double wueLPerKwh, Double erf) {
+  public record Declared(Double wueLPerKwh, Double erf, EedDeclared eed) {
     public static final Declared NONE = new Declared(null, null);
+
+    public Declared {
+      eed = eed == null ? EedDeclared.NONE : eed;
+    }
+
+    /** Without EED items. */
+    public Declared(Double wueLPerKwh, Double erf) {
+      this(wueLPerKwh, erf, EedDeclared.NONE);
+    }
+  }
+
+  /**
+   * EU EED reporting items no meter gives (Delegated Regulation (EU) 2024/1364), entered by hand
+   * and shown in energy reports as "declared"; null where not declared.
+   */
+  public record EedDeclared(
+      Double installedItPowerKw,
+      Double floorAreaM2,
+      Double computerRoomAreaM2,
+      Double backupGeneratorKwh,
+      Double waterM3,
+      Double potableWaterM3,
+      Double reusedHeatKwh,
+      Double reuseTemperatureC,
+      Double intakeAirSetpointC) {
+    public static final EedDeclared NONE =
+        new EedDeclared(null, null, null, null, null, null, null, null, null);
   }
 
   /**

@@ -39,7 +39,7 @@ class AnalyticsConfigTest {
                       loops: {c1-cdu: w32, c2: w-plus}
                       water: {device: water-meter, field: water_m3}
                       reuse: {device: heat-meter, field: energy_kwh}
-                      declared: {wueLPerKwh: 0.4, erf: 0.12}
+                      declared: {wueLPerKwh: 0.4, erf: 0.12, installedItPowerKw: 800, floorAreaM2: 1200}
                       carbon:
                         source: {type: electricity-maps, zone: FR, token: "${EM_TOKEN}"}
                         fallbackGPerKwh: 56
@@ -59,7 +59,11 @@ class AnalyticsConfigTest {
         .containsEntry("c1-cdu", AnalyticsConfig.WaterClass.W32)
         .containsEntry("c2", AnalyticsConfig.WaterClass.W_PLUS);
     assertThat(a.water()).isEqualTo(new AnalyticsConfig.Meter("water-meter", "water_m3"));
-    assertThat(a.declared()).isEqualTo(new AnalyticsConfig.Declared(0.4, 0.12));
+    assertThat(a.declared().wueLPerKwh()).isEqualTo(0.4);
+    assertThat(a.declared().erf()).isEqualTo(0.12);
+    assertThat(a.declared().eed().installedItPowerKw()).isEqualTo(800.0);
+    assertThat(a.declared().eed().floorAreaM2()).isEqualTo(1200.0);
+    assertThat(a.declared().eed().waterM3()).isNull();
     var c = a.carbon();
     assertThat(c.source())
         .isEqualTo(

@@ -142,6 +142,7 @@ public final class WebServer {
               siteRoutes.register(cfg.routes);
               metrics.register(cfg.routes);
               alertRoutes.register(cfg.routes);
+              new io.kilowatch.web.api.ReportRoutes(site, store).register(cfg.routes);
               cfg.routes.get(
                   "/api/openapi.json",
                   ctx -> ctx.contentType("application/json").result(OpenApi.document()));

@@ -9,7 +9,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Power, cooling and energy monitor for GPU data centres.",
-    subcommands = {RunCommand.class, DemoCommand.class, ValidateCommand.class, AgentCommand.class})
+    subcommands = {
+      RunCommand.class,
+      DemoCommand.class,
+      ValidateCommand.class,
+      AgentCommand.class,
+      ReportCommand.class
+    })
 public final class Main implements Runnable {
   public static final int EXIT_OK = 0;
   public static final int EXIT_FAILURE = 1;

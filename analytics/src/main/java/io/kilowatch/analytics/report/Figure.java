@@ -1,0 +1,35 @@
+package io.kilowatch.analytics.report;
+
+import java.util.Locale;
+
+/**
+ * One line of a report's flat form (the CSV row, the JSON {@code figures} entry).
+ *
+ * @param value a {@link Double} (written with {@code decimals} places), a {@link String}, a {@link
+ *     Long}, a {@link Boolean}, or null for "no value"
+ * @param basis {@code measured}, {@code computed}, {@code declared}, {@code not-available} or empty
+ *     for descriptive fields
+ */
+public record Figure(
+    String section,
+    String scope,
+    String field,
+    Object value,
+    String unit,
+    String basis,
+    int decimals) {
+
+  /** The value as written: fixed decimals in {@link Locale#ROOT}, never exponent notation. */
+  public String text() {
+    return switch (value) {
+      case null -> "";
+      case Double d when d.isNaN() || d.isInfinite() -> "";
+      case Double d -> String.format(Locale.ROOT, "%." + decimals + "f", d + 0.0);
+      default -> value.toString();
+    };
+  }
+
+  public boolean numeric() {
+    return value instanceof Double d ? !d.isNaN() && !d.isInfinite() : value instanceof Long;
+  }
+}

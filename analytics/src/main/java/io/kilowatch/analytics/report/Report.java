@@ -1,0 +1,139 @@
+package io.kilowatch.analytics.report;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * An energy report for an audit: what was asked, where the numbers came from and the figures.
+ * Everything in it is a function of the stored data and the config, never of the time it was made,
+ * so the same data gives the same bytes.
+ */
+public record Report(
+    Provenance provenance,
+    Headline headline,
+    List<Month> months,
+    List<ClusterRow> clusters,
+    Carbon carbon,
+    List<EedField> eed,
+    List<MeterCoverage> meters) {
+
+  public Report {
+    months = List.copyOf(months);
+    clusters = List.copyOf(clusters);
+    eed = List.copyOf(eed);
+    meters = List.copyOf(meters);
+  }
+
+  /** What the report was asked for. */
+  public record Params(String site, Instant from, Instant to, String cluster, String zone) {}
+
+  /**
+   * @param configSha256 SHA-256 of the config file's bytes
+   * @param inputSha256 SHA-256 over the canonical serialization of the raw readings read
+   */
+  public record Provenance(
+      String kilowatchVersion,
+      String configSha256,
+      String store,
+      Params params,
+      String inputSha256,
+      long inputPoints,
+      long inputSeries) {}
+
+  /**
+   * @param pue null unless {@code pueStatus} is OK
+   * @param peakItKw highest hourly mean IT power
+   * @param meanItKw E_IT over the hours of the period
+   */
+  public record Headline(
+      double facilityKwh,
+      double itKwh,
+      double coolingKwh,
+      double lossesKwh,
+      double otherKwh,
+      Double pue,
+      String pueStatus,
+      int pueCategory,
+      String itLevel,
+      double coverage,
+      Double ppueCooling,
+      Double ppuePowerDelivery,
+      boolean powerDeliveryDerived,
+      Double peakItKw,
+      Double meanItKw) {}
+
+  /**
+   * One calendar month (site time zone), clipped to the period.
+   *
+   * @param otherKwh E_DC − E_IT − cooling: power delivery losses and everything else
+   */
+  public record Month(
+      Instant start,
+      Instant end,
+      Double facilityKwh,
+      Double itKwh,
+      Double coolingKwh,
+      Double otherKwh,
+      Double pue,
+      String pueStatus,
+      double coverage,
+      Double locationKg,
+      Double marketKg,
+      Double intensityGPerKwh) {}
+
+  /** kilowatch's per-cluster PUE and emissions (see analytics README). */
+  public record ClusterRow(
+      String cluster,
+      double itKwh,
+      double coolingKwh,
+      double overheadKwh,
+      double facilityShareKwh,
+      Double pue,
+      String pueStatus,
+      Double locationKg,
+      Double marketKg) {}
+
+  /** Scope 2 emissions and the companion KPIs. */
+  public record Carbon(
+      Double locationKg,
+      Double marketKg,
+      Double cueLocation,
+      Double cueMarket,
+      String status,
+      double coverage,
+      String intensitySource,
+      double intensityCoverage,
+      long sourceHours,
+      long carriedForwardHours,
+      long fallbackHours,
+      double renewableKwh,
+      Double ref,
+      Double wue,
+      String wueBasis,
+      Double erf,
+      String erfBasis) {}
+
+  /**
+   * One EU EED reporting item (Delegated Regulation (EU) 2024/1364).
+   *
+   * @param basis {@code measured}, {@code computed}, {@code declared} or {@code not-available}
+   */
+  public record EedField(
+      String id, String label, Double value, String unit, String basis, String note) {}
+
+  /**
+   * Data coverage of one meter and what was done about the missing parts.
+   *
+   * @param rule how gaps and resets were handled
+   */
+  public record MeterCoverage(
+      String role,
+      String device,
+      String source,
+      double coverage,
+      Double kwh,
+      int resets,
+      int wraps,
+      int gaps,
+      String rule) {}
+}

@@ -1,0 +1,345 @@
+package io.kilowatch.analytics.report;
+
+import io.kilowatch.analytics.Analytics;
+import io.kilowatch.analytics.CarbonReport;
+import io.kilowatch.analytics.ChannelResolver;
+import io.kilowatch.analytics.EnergySeries;
+import io.kilowatch.analytics.KpiStatus;
+import io.kilowatch.analytics.PueReport;
+import io.kilowatch.analytics.StepPlan;
+import io.kilowatch.config.AnalyticsConfig;
+import io.kilowatch.config.EnergyModel;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.Store;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds a {@link Report} from the analytics engines. All energy, PUE and carbon figures come from
+ * {@code Analytics}; this class only arranges them, adds provenance and hashes the input.
+ */
+public final class ReportBuilder {
+  /** Told after each month (and the final whole-period step) is done. */
+  public interface Progress {
+    void step(int done, int total, String what);
+
+    Progress NONE = (d, t, w) -> {};
+  }
+
+  private final Analytics analytics;
+  private final Store store;
+  private final String version;
+  private final String configSha256;
+
+  public ReportBuilder(Analytics analytics, Store store, String version, String configSha256) {
+    this.analytics = analytics;
+    this.store = store;
+    this.version = version;
+    this.configSha256 = configSha256;
+  }
+
+  /**
+   * A builder for a loaded site: the config hash is that of the file the site was loaded from
+   * ({@code site.source()}), or of no bytes when it was built in code.
+   */
+  public static ReportBuilder forSite(SiteConfig site, Store store, String version)
+      throws java.io.IOException {
+    byte[] config =
+        site.source() == null ? new byte[0] : java.nio.file.Files.readAllBytes(site.source());
+    return new ReportBuilder(
+        new Analytics(site, store, java.time.Clock.systemUTC()), store, version, sha256(config));
+  }
+
+  /** SHA-256 of some bytes, lower-case hex. */
+  public static String sha256(byte[] bytes) {
+    return HexFormat.of().formatHex(digest().digest(bytes));
+  }
+
+  static MessageDigest digest() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JDK has SHA-256", e);
+    }
+  }
+
+  public Report build(Instant from, Instant to, String cluster, Progress progress) {
+    if (!from.isBefore(to)) {
+      throw new IllegalArgumentException("from must be before to");
+    }
+    SiteConfig site = analytics.site();
+    if (cluster != null && site.clusters().stream().noneMatch(c -> c.id().equals(cluster))) {
+      throw new IllegalArgumentException("unknown cluster: " + cluster);
+    }
+    var zone = site.site().timezone();
+    var params = new Report.Params(site.site().name(), from, to, cluster, zone.getId());
+    StepPlan plan = StepPlan.of(from, to, new StepPlan.Step.Month(), zone);
+    int total = plan.size() + 2;
+    var months = new ArrayList<Report.Month>();
+    double peakKw = Double.NaN;
+    var whole = new StepPlan.Step.Whole();
+    var hour = new StepPlan.Step.Fixed(Duration.ofHours(1));
+    EnergyModel model = site.energy();
+    for (int i = 0; i < plan.size(); i++) {
+      Instant s = max(plan.start(i), from);
+      Instant e = min(plan.end(i), to);
+      var month =
+          analytics
+              .energy()
+              .shared(
+                  () -> {
+                    PueReport p = analytics.pue().compute(s, e, whole);
+                    CarbonReport c = analytics.carbon().compute(s, e, whole);
+                    EnergySeries it =
+                        cluster == null
+                            ? analytics.energy().channels("it", model.it(), s, e, hour)
+                            : analytics.energy().itOf(cluster, null, s, e, hour);
+                    return new Object[] {p, c, it};
+                  });
+      PueReport p = (PueReport) month[0];
+      CarbonReport c = (CarbonReport) month[1];
+      for (var st : ((EnergySeries) month[2]).steps()) {
+        if (st.kwh() != null) {
+          double hours = Duration.between(st.start(), st.end()).toMillis() / 3_600_000.0;
+          double kw = st.kwh() / hours;
+          peakKw = Double.isNaN(peakKw) ? kw : Math.max(peakKw, kw);
+        }
+      }
+      months.add(month(s, e, p, c, cluster));
+      progress.step(
+          i + 1, total, "month " + s.atZone(zone).toLocalDate().toString().substring(0, 7));
+    }
+    PueReport pue;
+    CarbonReport carbon;
+    var all =
+        analytics
+            .energy()
+            .shared(
+                () ->
+                    new Object[] {
+                      analytics.pue().compute(from, to, whole),
+                      analytics.carbon().compute(from, to, whole),
+                      meters(from, to, cluster)
+                    });
+    pue = (PueReport) all[0];
+    carbon = (CarbonReport) all[1];
+    @SuppressWarnings("unchecked")
+    var meters = (List<Report.MeterCoverage>) all[2];
+    progress.step(total - 1, total, "whole period");
+    var input = InputHash.of(store, site, from, to);
+    progress.step(total, total, "input hash");
+    var w = pue.window();
+    double hours = Duration.between(from, to).toMillis() / 3_600_000.0;
+    double itKwh = w.itKwh();
+    var clusterRows = clusters(pue, carbon, cluster);
+    if (cluster != null && !clusterRows.isEmpty()) {
+      itKwh = clusterRows.getFirst().itKwh();
+    }
+    var headline =
+        new Report.Headline(
+            w.facilityKwh(),
+            w.itKwh(),
+            w.coolingKwh(),
+            // Without a loss meter the engine reports 0 metered losses; the report shows the
+            // derived remainder, marked computed.
+            w.powerDeliveryDerived()
+                ? w.facilityKwh() - w.itKwh() - w.coolingKwh() - w.otherKwh()
+                : w.lossesKwh(),
+            w.otherKwh(),
+            w.pue(),
+            w.status().name(),
+            pue.category(),
+            pue.itLevel(),
+            w.coverage(),
+            w.ppueCooling(),
+            w.ppuePowerDelivery(),
+            w.powerDeliveryDerived(),
+            Double.isNaN(peakKw) ? null : peakKw,
+            hours > 0 ? itKwh / hours : null);
+    var t = carbon.totals();
+    var ci = carbon.intensity();
+    var co2 =
+        new Report.Carbon(
+            t.locationKg(),
+            t.marketKg(),
+            t.cueLocation(),
+            t.cueMarket(),
+            t.status().name(),
+            t.coverage(),
+            ci.source(),
+            ci.coverage(),
+            ci.sourceHours(),
+            ci.carriedForwardHours(),
+            ci.fallbackHours(),
+            t.renewableKwh(),
+            t.ref(),
+            t.wue().value(),
+            t.wue().basis(),
+            t.erf().value(),
+            t.erf().basis());
+    var provenance =
+        new Report.Provenance(
+            version,
+            configSha256,
+            site.store().kind().name().toLowerCase(java.util.Locale.ROOT),
+            params,
+            input.sha256(),
+            input.points(),
+            input.series());
+    return new Report(
+        provenance,
+        headline,
+        months,
+        clusterRows,
+        co2,
+        Eed.fields(site, headline, co2, pue),
+        meters);
+  }
+
+  private static Report.Month month(
+      Instant s, Instant e, PueReport p, CarbonReport c, String cluster) {
+    var w = p.window();
+    var t = c.totals();
+    Double intensity = c.steps().isEmpty() ? null : c.steps().getFirst().intensityGPerKwh();
+    if (cluster != null) {
+      var cp = p.clusters().stream().filter(x -> x.cluster().equals(cluster)).findFirst();
+      var cc = c.clusters().stream().filter(x -> x.cluster().equals(cluster)).findFirst();
+      if (cp.isPresent()) {
+        var k = cp.get();
+        return new Report.Month(
+            s,
+            e,
+            k.facilityShareKwh(),
+            k.itKwh(),
+            k.coolingKwh(),
+            k.facilityShareKwh() - k.itKwh() - k.coolingKwh(),
+            k.pue(),
+            k.status().name(),
+            k.coverage(),
+            cc.map(CarbonReport.ClusterCarbon::locationKg).orElse(null),
+            cc.map(CarbonReport.ClusterCarbon::marketKg).orElse(null),
+            intensity);
+      }
+    }
+    boolean any = w.status() != KpiStatus.NO_DATA;
+    return new Report.Month(
+        s,
+        e,
+        any ? w.facilityKwh() : null,
+        any ? w.itKwh() : null,
+        any ? w.coolingKwh() : null,
+        any ? w.facilityKwh() - w.itKwh() - w.coolingKwh() : null,
+        w.pue(),
+        w.status().name(),
+        w.coverage(),
+        t.locationKg(),
+        t.marketKg(),
+        intensity);
+  }
+
+  private static List<Report.ClusterRow> clusters(PueReport p, CarbonReport c, String only) {
+    var out = new ArrayList<Report.ClusterRow>();
+    for (var k : p.clusters()) {
+      if (only != null && !only.equals(k.cluster())) {
+        continue;
+      }
+      var cc = c.clusters().stream().filter(x -> x.cluster().equals(k.cluster())).findFirst();
+      out.add(
+          new Report.ClusterRow(
+              k.cluster(),
+              k.itKwh(),
+              k.coolingKwh(),
+              k.overheadKwh(),
+              k.facilityShareKwh(),
+              k.pue(),
+              k.status().name(),
+              cc.map(CarbonReport.ClusterCarbon::locationKg).orElse(null),
+              cc.map(CarbonReport.ClusterCarbon::marketKg).orElse(null)));
+    }
+    return out;
+  }
+
+  private List<Report.MeterCoverage> meters(Instant from, Instant to, String cluster) {
+    var site = analytics.site();
+    var m = site.energy();
+    var a = site.analytics();
+    String gap = a.gapLimit().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    String rule =
+        "gaps over "
+            + gap
+            + " not bridged (left, lower coverage); resets counted from the reading after the"
+            + " reset when plausible (<= 20x median rate), else nothing";
+    var out = new ArrayList<Report.MeterCoverage>();
+    var whole = new StepPlan.Step.Whole();
+    var roles =
+        List.of(
+            Map.entry("facility", m.facility()),
+            Map.entry("it", m.it()),
+            Map.entry("cooling", m.cooling()),
+            Map.entry("losses", m.losses()),
+            Map.entry("other", m.other()));
+    for (var role : roles) {
+      var per = analytics.energy().perDevice(role.getValue(), from, to, whole);
+      for (var e : per.entrySet()) {
+        if (cluster != null && role.getKey().equals("it") && !inCluster(e.getKey(), cluster)) {
+          continue;
+        }
+        var s = e.getValue();
+        out.add(
+            new Report.MeterCoverage(
+                role.getKey(),
+                e.getKey(),
+                s.source().name(),
+                s.coverage(),
+                s.steps().isEmpty() ? null : s.steps().getFirst().kwh(),
+                s.resets(),
+                s.wraps(),
+                s.gaps(),
+                rule));
+      }
+    }
+    for (var meter : new AnalyticsConfig.Meter[] {a.water(), a.reuse()}) {
+      if (meter != null) {
+        var s = analytics.energy().counter(meter.device(), meter.field(), 1, from, to, whole);
+        out.add(
+            new Report.MeterCoverage(
+                meter == a.water() ? "water" : "reuse",
+                meter.device(),
+                s.source().name(),
+                s.coverage(),
+                null,
+                s.resets(),
+                s.wraps(),
+                s.gaps(),
+                rule));
+      }
+    }
+    return out;
+  }
+
+  private boolean inCluster(String deviceId, String cluster) {
+    return analytics
+        .site()
+        .device(deviceId)
+        .map(d -> d.location() != null && cluster.equals(d.location().cluster()))
+        .orElse(false);
+  }
+
+  private static Instant max(Instant a, Instant b) {
+    return a.isAfter(b) ? a : b;
+  }
+
+  private static Instant min(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  static ChannelResolver resolver(SiteConfig site) {
+    return new ChannelResolver(site);
+  }
+}

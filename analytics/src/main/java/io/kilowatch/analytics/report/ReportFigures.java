@@ -1,0 +1,153 @@
+package io.kilowatch.analytics.report;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The report as a flat, fixed-order list of figures: the content of the CSV and the JSON. */
+final class ReportFigures {
+  private static final int KWH = 3;
+  private static final int RATIO = 4;
+
+  private final List<Figure> out = new ArrayList<>();
+
+  static List<Figure> of(Report r) {
+    var f = new ReportFigures();
+    f.fill(r);
+    return List.copyOf(f.out);
+  }
+
+  private void add(
+      String section,
+      String scope,
+      String field,
+      Object v,
+      String unit,
+      String basis,
+      int decimals) {
+    out.add(new Figure(section, scope, field, v, unit, basis, decimals));
+  }
+
+  private void text(String section, String scope, String field, Object v) {
+    Object x = v instanceof Integer i ? Long.valueOf(i) : v;
+    add(section, scope, field, x, "", "", 0);
+  }
+
+  private void fill(Report r) {
+    var p = r.provenance();
+    var q = p.params();
+    text("meta", "", "schema", "kilowatch-report/1");
+    text("meta", "", "kilowatch_version", p.kilowatchVersion());
+    text("meta", "", "config_sha256", p.configSha256());
+    text("meta", "", "store", p.store());
+    text("meta", "", "site", q.site());
+    text("meta", "", "from", q.from().toString());
+    text("meta", "", "to", q.to().toString());
+    text("meta", "", "cluster", q.cluster());
+    text("meta", "", "zone", q.zone());
+    text("meta", "", "input_sha256", p.inputSha256());
+    text("meta", "", "input_points", p.inputPoints());
+    text("meta", "", "input_series", p.inputSeries());
+
+    var h = r.headline();
+    String s = q.cluster() == null ? "site" : q.cluster();
+    add("headline", "site", "e_dc", h.facilityKwh(), "kWh", "measured", KWH);
+    add("headline", "site", "e_it", h.itKwh(), "kWh", "measured", KWH);
+    add("headline", "site", "e_cooling", h.coolingKwh(), "kWh", "measured", KWH);
+    add(
+        "headline",
+        "site",
+        "e_losses",
+        h.lossesKwh(),
+        "kWh",
+        h.powerDeliveryDerived() ? "computed" : "measured",
+        KWH);
+    add("headline", "site", "e_other", h.otherKwh(), "kWh", "measured", KWH);
+    add("headline", "site", "pue", h.pue(), "", "computed", RATIO);
+    text("headline", "site", "pue_status", h.pueStatus());
+    text("headline", "site", "pue_category", (long) h.pueCategory());
+    text("headline", "site", "it_level", h.itLevel());
+    add("headline", "site", "coverage", h.coverage(), "", "computed", RATIO);
+    add("headline", "site", "ppue_cooling", h.ppueCooling(), "", "computed", RATIO);
+    add("headline", "site", "ppue_power_delivery", h.ppuePowerDelivery(), "", "computed", RATIO);
+    text("headline", "site", "power_delivery_derived", h.powerDeliveryDerived());
+    add("headline", s, "peak_it_kw", h.peakItKw(), "kW", "computed", KWH);
+    add("headline", s, "mean_it_kw", h.meanItKw(), "kW", "computed", KWH);
+
+    var c = r.carbon();
+    add("carbon", s, "location_kgco2e", c.locationKg(), "kgCO2e", "computed", KWH);
+    add("carbon", s, "market_kgco2e", c.marketKg(), "kgCO2e", "computed", KWH);
+    add("carbon", s, "cue_location", c.cueLocation(), "kgCO2e/kWh", "computed", 6);
+    add("carbon", s, "cue_market", c.cueMarket(), "kgCO2e/kWh", "computed", 6);
+    text("carbon", s, "status", c.status());
+    add("carbon", s, "coverage", c.coverage(), "", "computed", RATIO);
+    text("carbon", s, "intensity_source", c.intensitySource());
+    add("carbon", s, "intensity_coverage", c.intensityCoverage(), "", "computed", RATIO);
+    text("carbon", s, "intensity_source_hours", c.sourceHours());
+    text("carbon", s, "intensity_carried_forward_hours", c.carriedForwardHours());
+    text("carbon", s, "intensity_fallback_hours", c.fallbackHours());
+    add("carbon", s, "renewable_kwh", c.renewableKwh(), "kWh", "declared", KWH);
+    add("carbon", s, "ref", c.ref(), "", "computed", RATIO);
+    add("carbon", s, "wue", c.wue(), "L/kWh", basis(c.wueBasis()), RATIO);
+    add("carbon", s, "erf", c.erf(), "", basis(c.erfBasis()), RATIO);
+
+    ZoneId zone = ZoneId.of(q.zone());
+    for (var m : r.months()) {
+      String k = month(m.start(), zone);
+      add("month", k, "e_dc", m.facilityKwh(), "kWh", "measured", KWH);
+      add("month", k, "e_it", m.itKwh(), "kWh", "measured", KWH);
+      add("month", k, "e_cooling", m.coolingKwh(), "kWh", "measured", KWH);
+      add("month", k, "e_other", m.otherKwh(), "kWh", "computed", KWH);
+      add("month", k, "pue", m.pue(), "", "computed", RATIO);
+      text("month", k, "pue_status", m.pueStatus());
+      add("month", k, "coverage", m.coverage(), "", "computed", RATIO);
+      add("month", k, "location_kgco2e", m.locationKg(), "kgCO2e", "computed", KWH);
+      add("month", k, "market_kgco2e", m.marketKg(), "kgCO2e", "computed", KWH);
+      add("month", k, "intensity_g_per_kwh", m.intensityGPerKwh(), "gCO2e/kWh", "computed", KWH);
+    }
+    for (var cl : r.clusters()) {
+      String k = cl.cluster();
+      add("cluster", k, "e_it", cl.itKwh(), "kWh", "measured", KWH);
+      add("cluster", k, "e_cooling", cl.coolingKwh(), "kWh", "measured", KWH);
+      add("cluster", k, "overhead_kwh", cl.overheadKwh(), "kWh", "computed", KWH);
+      add("cluster", k, "facility_share_kwh", cl.facilityShareKwh(), "kWh", "computed", KWH);
+      add("cluster", k, "pue", cl.pue(), "", "computed", RATIO);
+      text("cluster", k, "pue_status", cl.pueStatus());
+      add("cluster", k, "location_kgco2e", cl.locationKg(), "kgCO2e", "computed", KWH);
+      add("cluster", k, "market_kgco2e", cl.marketKg(), "kgCO2e", "computed", KWH);
+    }
+    for (var e : r.eed()) {
+      add(
+          "eed",
+          e.id(),
+          "value",
+          e.value(),
+          e.unit(),
+          e.basis(),
+          e.unit().equals("") ? RATIO : KWH);
+      text("eed", e.id(), "label", e.label());
+      if (e.note() != null) {
+        text("eed", e.id(), "note", e.note());
+      }
+    }
+    for (var m : r.meters()) {
+      String k = m.role() + "/" + m.device();
+      text("meter", k, "source", m.source());
+      add("meter", k, "coverage", m.coverage(), "", "computed", RATIO);
+      add("meter", k, "energy_kwh", m.kwh(), "kWh", "measured", KWH);
+      text("meter", k, "resets", (long) m.resets());
+      text("meter", k, "wraps", (long) m.wraps());
+      text("meter", k, "gaps_left", (long) m.gaps());
+      text("meter", k, "rule", m.rule());
+    }
+  }
+
+  static String month(Instant start, ZoneId zone) {
+    return start.atZone(zone).toLocalDate().toString().substring(0, 7);
+  }
+
+  private static String basis(String b) {
+    return "none".equals(b) ? "not-available" : b;
+  }
+}
