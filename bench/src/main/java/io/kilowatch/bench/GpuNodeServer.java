@@ -87,9 +87,9 @@ final class GpuNodeServer implements AutoCloseable {
       case GARBAGE ->
           send(exchange, 200, "DCGM_FI_DEV_POWER_USAGE{gpu=\"0\" 12 12 }}}\n\u0000\u0001");
       case OK -> {
-        String body = render(node);
+        send(exchange, 200, render(node));
+        // Counted once the reply is written: a client that gave up makes the write fail.
         answered.incrementAndGet(node);
-        send(exchange, 200, body);
       }
     }
   }

@@ -70,6 +70,13 @@ public record SoakReport(
           l.upDevices(),
           l.faultedDevices(),
           l.lostDevices().isEmpty() ? "" : " e.g. " + l.lostDevices());
+      if (l.failedPolls() > 0) {
+        f(
+            b,
+            "  %s polls of up devices that kilowatch timed out (answer late or lost): %d%n",
+            l.source(),
+            l.failedPolls());
+      }
     }
     f(
         b,

@@ -121,7 +121,7 @@ public final class SoakRun {
         site.silenceAll();
         awaitDrained(app, o.interval().plus(o.timeout()).plusSeconds(3));
         List<ScaleSite.Answered> answered = site.answered();
-        var loss = count(app, answered, started.minusSeconds(60));
+        var loss = count(app, answered, cycles, started.minusSeconds(60));
         return new SoakReport(
             o,
             wall,
@@ -158,9 +158,11 @@ public final class SoakRun {
       long expected,
       long stored,
       long lost,
+      long failedPolls,
       List<String> lostDevices) {}
 
-  private static List<Loss> count(Kilowatch app, List<ScaleSite.Answered> answered, Instant from) {
+  private static List<Loss> count(
+      Kilowatch app, List<ScaleSite.Answered> answered, CycleWatch cycles, Instant from) {
     Instant to = Instant.now().plusSeconds(1);
     Map<String, Long> gpuPoints =
         goodPointsByDevice(app, SeriesQuery.of("gpu", "power_w"), from, to);
@@ -174,6 +176,7 @@ public final class SoakRun {
       long expected = 0;
       long have = 0;
       long lost = 0;
+      long failedPolls = 0;
       List<String> lostDevices = new ArrayList<>();
       for (ScaleSite.Answered a : answered) {
         if (!a.source().equals(source)) {
@@ -184,6 +187,7 @@ public final class SoakRun {
           continue;
         }
         up++;
+        failedPolls += cycles.failed(a.deviceId());
         long want = a.answers() * a.series();
         long got = stored.getOrDefault(a.deviceId(), 0L);
         expected += want;
@@ -195,7 +199,7 @@ public final class SoakRun {
           }
         }
       }
-      out.add(new Loss(source, up, faulted, expected, have, lost, lostDevices));
+      out.add(new Loss(source, up, faulted, expected, have, lost, failedPolls, lostDevices));
     }
     return out;
   }
@@ -260,12 +264,21 @@ public final class SoakRun {
             s.state() == DeviceStatus.State.UP
                 && startedOnTime
                 && s.lastRoundTrip().compareTo(interval) <= 0;
-        long[] c = attemptsAndOnTime.computeIfAbsent(s.deviceId(), k -> new long[2]);
+        long[] c = attemptsAndOnTime.computeIfAbsent(s.deviceId(), k -> new long[3]);
         c[0]++;
         if (onTime) {
           c[1]++;
         }
+        if (s.state() != DeviceStatus.State.UP) {
+          c[2]++;
+        }
       }
+    }
+
+    /** Failed attempts of one device (timeouts of a device the simulator never faulted). */
+    synchronized long failed(String deviceId) {
+      long[] c = attemptsAndOnTime.get(deviceId);
+      return c == null ? 0 : c[2];
     }
 
     /** Cycle figures for the devices that were up all run. */
