@@ -126,6 +126,16 @@ public final class Kilowatch implements AutoCloseable {
     return alerts;
   }
 
+  /** Every polled device's latest status; for the soak bench's on-time and cycle-time figures. */
+  public List<io.kilowatch.collector.DeviceStatus> statuses() {
+    return scheduler.statuses();
+  }
+
+  /** The write queue between collectors and store; its written and dropped counters. */
+  public BatchingWriter writer() {
+    return writer;
+  }
+
   public List<String> routes() {
     return web.routes();
   }

@@ -1,0 +1,187 @@
+package io.kilowatch.bench;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Every GPU node's dcgm-exporter on one JDK HTTP server: {@code /nodes/<index>/metrics} renders
+ * that node's GPUs in dcgm-exporter's text format. Power follows a per-GPU load curve and the
+ * energy counter is its exact integral, so the site is coherent at any scale without a ticker.
+ */
+final class GpuNodeServer implements AutoCloseable {
+  private static final String PREFIX = "/nodes/";
+
+  private final HttpServer server;
+  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final int nodes;
+  private final int gpusPerNode;
+  private final int gpus;
+  private final Faults faults;
+  private final AtomicLongArray answered;
+  private final long startNanos = System.nanoTime();
+
+  GpuNodeServer(int gpus, int gpusPerNode) throws IOException {
+    this.gpus = gpus;
+    this.gpusPerNode = gpusPerNode;
+    this.nodes = (gpus + gpusPerNode - 1) / gpusPerNode;
+    this.faults = new Faults(nodes);
+    this.answered = new AtomicLongArray(nodes);
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
+    server.setExecutor(executor);
+    server.createContext(
+        PREFIX,
+        exchange -> {
+          try (exchange) {
+            handle(exchange);
+          }
+        });
+    server.start();
+  }
+
+  int nodes() {
+    return nodes;
+  }
+
+  int gpusOn(int node) {
+    return Math.min(gpusPerNode, gpus - node * gpusPerNode);
+  }
+
+  String url(int node) {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + PREFIX + node + "/metrics";
+  }
+
+  Faults faults() {
+    return faults;
+  }
+
+  long answered(int node) {
+    return answered.get(node);
+  }
+
+  private void handle(HttpExchange exchange) throws IOException {
+    String path = exchange.getRequestURI().getPath();
+    int node = nodeOf(path);
+    if (node < 0) {
+      send(exchange, 404, "no such node: " + path + "\n");
+      return;
+    }
+    switch (faults.mode(node)) {
+      case SILENT -> {
+        // Hold the request open past any timeout, then drop it without a reply.
+        sleep(ScaleSite.SLOW_DELAY.multipliedBy(2).toMillis());
+        exchange.close();
+      }
+      case SLOW -> {
+        sleep(ScaleSite.SLOW_DELAY.toMillis());
+        send(exchange, 200, render(node));
+      }
+      case GARBAGE ->
+          send(exchange, 200, "DCGM_FI_DEV_POWER_USAGE{gpu=\"0\" 12 12 }}}\n\u0000\u0001");
+      case OK -> {
+        send(exchange, 200, render(node));
+        // Counted once the reply is written: a client that gave up makes the write fail.
+        answered.incrementAndGet(node);
+      }
+    }
+  }
+
+  private int nodeOf(String path) {
+    if (!path.startsWith(PREFIX) || !path.endsWith("/metrics")) {
+      return -1;
+    }
+    try {
+      int node = Integer.parseInt(path.substring(PREFIX.length(), path.length() - 8));
+      return node >= 0 && node < nodes ? node : -1;
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  private String render(int node) {
+    double seconds = (System.nanoTime() - startNanos) / 1e9;
+    int n = gpusOn(node);
+    StringBuilder out = new StringBuilder(256 * n);
+    out.append("# TYPE DCGM_FI_DEV_POWER_USAGE gauge\n");
+    for (int g = 0; g < n; g++) {
+      line(out, "DCGM_FI_DEV_POWER_USAGE", node, g, fmt(powerW(node * gpusPerNode + g, seconds)));
+    }
+    out.append("# TYPE DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION counter\n");
+    for (int g = 0; g < n; g++) {
+      long mj = (long) (energyJ(node * gpusPerNode + g, seconds) * 1000);
+      line(out, "DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", node, g, Long.toString(mj));
+    }
+    out.append("# TYPE DCGM_FI_DEV_GPU_TEMP gauge\n");
+    for (int g = 0; g < n; g++) {
+      double p = powerW(node * gpusPerNode + g, seconds);
+      line(out, "DCGM_FI_DEV_GPU_TEMP", node, g, Long.toString(Math.round(30 + p / 700 * 45)));
+    }
+    out.append("# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n");
+    for (int g = 0; g < n; g++) {
+      double p = powerW(node * gpusPerNode + g, seconds);
+      line(out, "DCGM_FI_DEV_GPU_UTIL", node, g, Long.toString(Math.round((p - 100) / 6)));
+    }
+    return out.toString();
+  }
+
+  private static void line(StringBuilder out, String name, int node, int gpu, String value) {
+    out.append(name)
+        .append("{gpu=\"")
+        .append(gpu)
+        .append("\",UUID=\"GPU-")
+        .append(node)
+        .append('-')
+        .append(gpu)
+        .append("\",Hostname=\"n")
+        .append(node)
+        .append("\"} ")
+        .append(value)
+        .append('\n');
+  }
+
+  /** Between 100 W idle and 700 W flat out, on a slow per-GPU wave. */
+  static double powerW(int gpu, double seconds) {
+    return 400 + 300 * Math.sin(seconds / 120.0 + gpu * 0.37);
+  }
+
+  /** The exact integral of {@link #powerW} since the simulator started, plus a boot offset. */
+  static double energyJ(int gpu, double seconds) {
+    double phase = gpu * 0.37;
+    return 1e9 + 400 * seconds + 300 * 120 * (Math.cos(phase) - Math.cos(seconds / 120.0 + phase));
+  }
+
+  private static String fmt(double v) {
+    return String.format(Locale.ROOT, "%.3f", v);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void send(HttpExchange exchange, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdownNow();
+  }
+}

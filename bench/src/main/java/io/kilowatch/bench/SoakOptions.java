@@ -1,0 +1,49 @@
+package io.kilowatch.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * One soak run's size and length.
+ *
+ * @param faults whether to run the default fault schedule
+ * @param dashboardClients virtual-thread clients hitting the dashboard API during the run
+ */
+public record SoakOptions(
+    int gpus,
+    int pdus,
+    Duration length,
+    Duration interval,
+    Duration timeout,
+    boolean faults,
+    int dashboardClients,
+    Path workDir) {
+
+  public static SoakOptions parse(String[] args, Path workDir) {
+    int gpus = 25_000;
+    int pdus = 1_536;
+    Duration length = Duration.ofMinutes(10);
+    Duration interval = Duration.ofSeconds(10);
+    boolean faults = true;
+    int clients = 4;
+    for (String arg : args) {
+      String[] kv = arg.replaceFirst("^--", "").split("=", 2);
+      String v = kv.length > 1 ? kv[1] : "";
+      switch (kv[0]) {
+        case "gpus" -> gpus = Integer.parseInt(v);
+        case "pdus" -> pdus = Integer.parseInt(v);
+        case "cdus" -> {
+          // Accepted for the command line; CDUs over OPC UA are not simulated yet.
+        }
+        case "minutes" -> length = Duration.ofSeconds(Math.round(Double.parseDouble(v) * 60));
+        case "seconds" -> length = Duration.ofSeconds(Long.parseLong(v));
+        case "interval" -> interval = Duration.ofSeconds(Long.parseLong(v));
+        case "no-faults" -> faults = false;
+        case "clients" -> clients = Integer.parseInt(v);
+        default -> throw new IllegalArgumentException("unknown option: " + arg);
+      }
+    }
+    return new SoakOptions(
+        gpus, pdus, length, interval, Duration.ofSeconds(2), faults, clients, workDir);
+  }
+}

@@ -1,0 +1,427 @@
+package io.kilowatch.bench;
+
+import io.kilowatch.collector.DeviceStatus;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.config.DeviceKind;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.Point;
+import io.kilowatch.store.Quality;
+import io.kilowatch.store.SeriesPoints;
+import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.web.Kilowatch;
+import java.lang.management.ManagementFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The soak: starts a {@link ScaleSite}, runs kilowatch on it in this process for the given length
+ * with faults and a dashboard load, then counts what the simulator answered against what the store
+ * holds. {@code main} prints the figures of bench/README.md.
+ */
+public final class SoakRun {
+  private static final Logger log = LoggerFactory.getLogger(SoakRun.class);
+  private static final Pattern TIME = Pattern.compile("\"time\":(\\d+)");
+
+  /** An attempt is on time when it starts within this of its due time and ends within interval. */
+  private static final Duration START_SLACK = Duration.ofSeconds(1);
+
+  private SoakRun() {}
+
+  public static void main(String[] args) throws Exception {
+    // Thousands of devices going down on schedule (and all of them at the end) would flood the
+    // console; the figures are what this run is for.
+    System.setProperty("org.slf4j.simpleLogger.log.io.kilowatch.collector", "error");
+    Path work = Files.createTempDirectory("kilowatch-soak");
+    SoakOptions options = SoakOptions.parse(args, work);
+    SoakReport report = run(options);
+    System.out.println(report.render());
+  }
+
+  /** The default fault schedule, scaled to the site and spread over the run's first half. */
+  static List<Fault> defaultFaults(SoakOptions o) {
+    int nodes = (o.gpus() + ScaleSite.GPUS_PER_NODE - 1) / ScaleSite.GPUS_PER_NODE;
+    long len = o.length().toMillis();
+    return List.of(
+        Fault.of(Fault.Target.GPU_NODE, FaultMode.SILENT, Math.max(1, nodes / 100), at(len, 0.2)),
+        Fault.of(Fault.Target.GPU_NODE, FaultMode.SLOW, Math.max(1, nodes / 200), at(len, 0.3)),
+        Fault.of(Fault.Target.GPU_NODE, FaultMode.GARBAGE, Math.max(1, nodes / 200), at(len, 0.4)),
+        Fault.of(Fault.Target.PDU, FaultMode.SILENT, Math.max(1, o.pdus() / 100), at(len, 0.25)),
+        Fault.of(Fault.Target.PDU, FaultMode.SLOW, Math.max(1, o.pdus() / 200), at(len, 0.35)),
+        Fault.of(Fault.Target.PDU, FaultMode.GARBAGE, Math.max(1, o.pdus() / 200), at(len, 0.45)));
+  }
+
+  private static Duration at(long lengthMs, double fraction) {
+    return Duration.ofMillis((long) (lengthMs * fraction));
+  }
+
+  public static SoakReport run(SoakOptions o) throws Exception {
+    List<Fault> faults = o.faults() ? defaultFaults(o) : List.of();
+    var spec = new ScaleSite.Spec(o.gpus(), o.pdus(), o.interval(), o.timeout(), faults);
+    try (ScaleSite site = ScaleSite.start(spec)) {
+      Path yaml = o.workDir().resolve("site.yaml");
+      Files.writeString(yaml, site.siteYaml(o.workDir().resolve("data")));
+      SiteConfig config = ConfigLoader.load(yaml);
+      var os = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
+      long cpuStart = os.getProcessCpuTime();
+      Instant started = Instant.now();
+      try (Kilowatch app = Kilowatch.start(config, 0)) {
+        var cycles = new CycleWatch(o.interval());
+        var api = new ApiLoad(app.url(), site.nodes());
+        Thread watcher =
+            Thread.ofPlatform()
+                .name("soak-cycles")
+                .daemon()
+                .start(
+                    () -> {
+                      while (!Thread.currentThread().isInterrupted()) {
+                        cycles.observe(app.statuses());
+                        try {
+                          Thread.sleep(500);
+                        } catch (InterruptedException e) {
+                          Thread.currentThread().interrupt();
+                        }
+                      }
+                    });
+        api.start(o.dashboardClients());
+        Instant end = started.plus(o.length());
+        while (Instant.now().isBefore(end)) {
+          Thread.sleep(
+              Math.min(10_000, Math.max(1, Duration.between(Instant.now(), end).toMillis())));
+          log.info(
+              "soak: {}s of {}s, written {} dropped {} queue {}",
+              Duration.between(started, Instant.now()).toSeconds(),
+              o.length().toSeconds(),
+              app.writer().written(),
+              app.writer().dropped(),
+              app.writer().depth());
+        }
+        api.stop();
+        watcher.interrupt();
+        watcher.join(5_000);
+        long cpuNanos = os.getProcessCpuTime() - cpuStart;
+        Duration wall = Duration.between(started, Instant.now());
+        // Stop answering, then wait out in-flight polls and the writer's flush so every answer
+        // the simulator counted has had its chance to reach the store.
+        site.silenceAll();
+        awaitDrained(app, o.interval().plus(o.timeout()).plusSeconds(3));
+        List<ScaleSite.Answered> answered = site.answered();
+        var loss = count(app, answered, cycles, started.minusSeconds(60));
+        return new SoakReport(
+            o,
+            wall,
+            cycles.summary(answered),
+            loss,
+            api.summary(),
+            cpuNanos,
+            os.getAvailableProcessors(),
+            peakRssKb(),
+            Runtime.getRuntime().maxMemory(),
+            app.writer().written(),
+            app.writer().dropped());
+      }
+    }
+  }
+
+  private static void awaitDrained(Kilowatch app, Duration wait) throws InterruptedException {
+    Instant until = Instant.now().plus(wait);
+    while (Instant.now().isBefore(until)) {
+      Thread.sleep(250);
+    }
+    Instant deadline = Instant.now().plusSeconds(30);
+    while (app.writer().depth() > 0 && Instant.now().isBefore(deadline)) {
+      Thread.sleep(100);
+    }
+    Thread.sleep(1_500); // one flush period past an empty queue: the last batch is committed
+  }
+
+  /** Per source type: devices up all run, answers they gave, GOOD points the store holds. */
+  record Loss(
+      String source,
+      int upDevices,
+      int faultedDevices,
+      long expected,
+      long stored,
+      long lost,
+      long failedPolls,
+      List<String> lostDevices) {}
+
+  private static List<Loss> count(
+      Kilowatch app, List<ScaleSite.Answered> answered, CycleWatch cycles, Instant from) {
+    Instant to = Instant.now().plusSeconds(1);
+    Map<String, Long> gpuPoints =
+        goodPointsByDevice(app, SeriesQuery.of("gpu", "power_w"), from, to);
+    Map<String, Long> pduPoints =
+        goodPointsByDevice(app, SeriesQuery.of("pdu", "power_w"), from, to);
+    List<Loss> out = new ArrayList<>();
+    for (String source : List.of("dcgm", "modbus")) {
+      Map<String, Long> stored = source.equals("dcgm") ? gpuPoints : pduPoints;
+      int up = 0;
+      int faulted = 0;
+      long expected = 0;
+      long have = 0;
+      long lost = 0;
+      long failedPolls = 0;
+      List<String> lostDevices = new ArrayList<>();
+      for (ScaleSite.Answered a : answered) {
+        if (!a.source().equals(source)) {
+          continue;
+        }
+        if (a.faulted()) {
+          faulted++;
+          continue;
+        }
+        up++;
+        failedPolls += cycles.failed(a.deviceId());
+        long want = a.answers() * a.series();
+        long got = stored.getOrDefault(a.deviceId(), 0L);
+        expected += want;
+        have += got;
+        if (got < want) {
+          lost += want - got;
+          if (lostDevices.size() < 10) {
+            lostDevices.add(a.deviceId() + " " + got + "/" + want);
+          }
+        }
+      }
+      out.add(new Loss(source, up, faulted, expected, have, lost, failedPolls, lostDevices));
+    }
+    return out;
+  }
+
+  private static Map<String, Long> goodPointsByDevice(
+      Kilowatch app, SeriesQuery query, Instant from, Instant to) {
+    Map<String, Long> out = new HashMap<>();
+    for (SeriesPoints sp : app.store().read(query, from, to)) {
+      long good = 0;
+      for (Point p : sp.points()) {
+        if (p.quality() == Quality.GOOD) {
+          good++;
+        }
+      }
+      out.merge(sp.key().tags().getOrDefault("device", "?"), good, Long::sum);
+    }
+    return out;
+  }
+
+  static long peakRssKb() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (line.startsWith("VmHWM:")) {
+          return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (java.io.IOException | NumberFormatException e) {
+      // Not Linux: no figure rather than a made-up one.
+    }
+    return -1;
+  }
+
+  /** Watches device statuses: each new attempt's round trip, and whether it was on time. */
+  static final class CycleWatch {
+    private final Duration interval;
+    private final Map<String, DeviceStatus> last = new HashMap<>();
+    private final Map<String, long[]> attemptsAndOnTime = new HashMap<>();
+    private final Map<String, Histogram> roundTrips = new HashMap<>();
+
+    CycleWatch(Duration interval) {
+      this.interval = interval;
+    }
+
+    synchronized void observe(List<DeviceStatus> statuses) {
+      for (DeviceStatus s : statuses) {
+        DeviceStatus prev = last.put(s.deviceId(), s);
+        if (s.lastAttempt() == null || s.lastRoundTrip() == null) {
+          continue;
+        }
+        if (prev != null && s.lastAttempt().equals(prev.lastAttempt())) {
+          continue;
+        }
+        String source = s.kind() == DeviceKind.GPU_NODE ? "dcgm" : "modbus";
+        roundTrips
+            .computeIfAbsent(source, k -> new Histogram())
+            .add(s.lastRoundTrip().toNanos() / 1000);
+        boolean startedOnTime =
+            prev == null
+                || prev.nextAttempt() == null
+                || !s.lastAttempt().isAfter(prev.nextAttempt().plus(START_SLACK));
+        boolean onTime =
+            s.state() == DeviceStatus.State.UP
+                && startedOnTime
+                && s.lastRoundTrip().compareTo(interval) <= 0;
+        long[] c = attemptsAndOnTime.computeIfAbsent(s.deviceId(), k -> new long[3]);
+        c[0]++;
+        if (onTime) {
+          c[1]++;
+        }
+        if (s.state() != DeviceStatus.State.UP) {
+          c[2]++;
+        }
+      }
+    }
+
+    /** Failed attempts of one device (timeouts of a device the simulator never faulted). */
+    synchronized long failed(String deviceId) {
+      long[] c = attemptsAndOnTime.get(deviceId);
+      return c == null ? 0 : c[2];
+    }
+
+    /** Cycle figures for the devices that were up all run. */
+    synchronized CycleSummary summary(List<ScaleSite.Answered> answered) {
+      long attempts = 0;
+      long onTime = 0;
+      for (ScaleSite.Answered a : answered) {
+        long[] c = attemptsAndOnTime.get(a.deviceId());
+        if (c != null && !a.faulted()) {
+          attempts += c[0];
+          onTime += c[1];
+        }
+      }
+      Map<String, double[]> byType = new HashMap<>();
+      roundTrips.forEach(
+          (k, h) -> byType.put(k, new double[] {h.quantileMs(0.5), h.quantileMs(0.99), h.count()}));
+      return new CycleSummary(attempts, onTime, byType);
+    }
+  }
+
+  record CycleSummary(long attempts, long onTime, Map<String, double[]> roundTripMs) {}
+
+  /** Dashboard clients and a freshness probe against the running API. */
+  static final class ApiLoad {
+    private final String base;
+    private final int nodes;
+    private final HttpClient http =
+        HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Histogram latency = new Histogram();
+    private final Histogram age = new Histogram();
+    private final AtomicLong errors = new AtomicLong();
+    private final List<Thread> threads = new ArrayList<>();
+    private volatile boolean running = true;
+
+    ApiLoad(String base, int nodes) {
+      this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
+      this.nodes = nodes;
+    }
+
+    void start(int clients) {
+      for (int i = 0; i < clients; i++) {
+        threads.add(Thread.ofVirtual().name("dashboard-" + i).start(this::dashboard));
+      }
+      threads.add(Thread.ofVirtual().name("freshness").start(this::freshness));
+    }
+
+    private void dashboard() {
+      while (running) {
+        int node = ThreadLocalRandom.current().nextInt(nodes);
+        get("/api/overview");
+        get(
+            "/api/query?measurement=gpu&field=power_w&from=now-15m&tags=device:"
+                + ScaleSite.nodeId(node));
+        get("/api/query?measurement=pdu&field=power_w&from=now-1h&step=1m&tags=rack:r0");
+        pause(1_000);
+      }
+    }
+
+    private void freshness() {
+      pause(15_000);
+      while (running) {
+        // A node the default faults never touch (they hit the last nodes).
+        int node = ThreadLocalRandom.current().nextInt(Math.max(1, nodes / 2));
+        String body =
+            get(
+                "/api/latest?measurement=gpu&field=power_w&window=2m&tags=device:"
+                    + ScaleSite.nodeId(node));
+        if (body != null) {
+          long newest = 0;
+          Matcher m = TIME.matcher(body);
+          while (m.find()) {
+            newest = Math.max(newest, Long.parseLong(m.group(1)));
+          }
+          if (newest > 0) {
+            age.add((System.currentTimeMillis() - newest) * 1000);
+          }
+        }
+        pause(1_000);
+      }
+    }
+
+    private String get(String path) {
+      long t0 = System.nanoTime();
+      try {
+        var resp =
+            http.send(
+                HttpRequest.newBuilder(URI.create(base + path))
+                    .timeout(Duration.ofSeconds(30))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        latency.add((System.nanoTime() - t0) / 1000);
+        if (resp.statusCode() != 200) {
+          if (errors.incrementAndGet() <= 3) {
+            log.warn("dashboard {} answered {}: {}", path, resp.statusCode(), resp.body());
+          }
+          return null;
+        }
+        return resp.body();
+      } catch (java.io.IOException e) {
+        if (errors.incrementAndGet() <= 3) {
+          log.warn("dashboard {} failed: {}", path, e.toString());
+        }
+        return null;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return null;
+      }
+    }
+
+    private void pause(long ms) {
+      try {
+        Thread.sleep(ms);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        running = false;
+      }
+    }
+
+    void stop() throws InterruptedException {
+      running = false;
+      for (Thread t : threads) {
+        t.join(35_000);
+      }
+    }
+
+    ApiSummary summary() {
+      return new ApiSummary(
+          latency.count(),
+          errors.get(),
+          latency.quantileMs(0.5),
+          latency.quantileMs(0.99),
+          age.count(),
+          age.quantileMs(0.5),
+          age.quantileMs(0.99));
+    }
+  }
+
+  record ApiSummary(
+      long requests,
+      long errors,
+      double p50Ms,
+      double p99Ms,
+      long ageProbes,
+      double ageP50Ms,
+      double ageP99Ms) {}
+}

@@ -1,0 +1,56 @@
+package io.kilowatch.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The soak's short CI variant: 2,000 GPUs and 32 PDUs through the real collectors for 45 s, with
+ * devices going silent, slow and garbled on schedule. Correctness, not speed: every answer a device
+ * that stayed up gave must be in the store.
+ */
+class SoakCiTest {
+  @TempDir Path work;
+
+  @Test
+  void everyAnswerOfADeviceThatStayedUpIsStoredWhileOthersFail() throws Exception {
+    var options =
+        new SoakOptions(
+            2_000,
+            32,
+            Duration.ofSeconds(45),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(2),
+            true,
+            2,
+            work);
+
+    SoakReport report = SoakRun.run(options);
+    System.out.println(report.render());
+
+    assertThat(report.losses()).hasSize(2);
+    for (SoakRun.Loss loss : report.losses()) {
+      assertThat(loss.faultedDevices()).as("%s faulted devices", loss.source()).isPositive();
+      assertThat(loss.upDevices()).as("%s devices up", loss.source()).isPositive();
+      // Each device that stayed up answered several polls.
+      assertThat(loss.expected())
+          .as("%s answers", loss.source())
+          .isGreaterThan(loss.upDevices() * 3L);
+      // A sample may be missing only where kilowatch itself recorded the poll as failed (an
+      // answer that arrived after its timeout on an overloaded runner): never silently.
+      int perPoll = loss.source().equals("dcgm") ? ScaleSite.GPUS_PER_NODE : 1;
+      assertThat(loss.lost())
+          .as("%s samples missing beyond polls kilowatch recorded as failed", loss.source())
+          .isLessThanOrEqualTo(loss.failedPolls() * perPoll);
+      assertThat(loss.stored()).as("%s stored", loss.source()).isLessThanOrEqualTo(loss.expected());
+      if (loss.failedPolls() == 0) {
+        assertThat(loss.stored()).as("%s stored", loss.source()).isEqualTo(loss.expected());
+      }
+    }
+    assertThat(report.dropped()).as("samples dropped by the write queue").isZero();
+    assertThat(report.api().requests()).as("dashboard requests").isPositive();
+  }
+}
