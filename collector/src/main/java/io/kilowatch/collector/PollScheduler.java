@@ -152,10 +152,17 @@ public final class PollScheduler implements AutoCloseable {
                     log.debug("closing collector of {} failed", collector.device().id(), e);
                   }
                 });
+    // A loop closes its collector on the way out of an interrupt: clear the flag for the wait,
+    // or join would return at once and close() could finish before the collector is closed.
+    boolean interrupted = Thread.interrupted();
     try {
       t.join(COLLECTOR_CLOSE_WAIT);
     } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
