@@ -33,6 +33,8 @@ public final class ApiRoutes {
   private final SiteOverview overview;
   private final Instant started = Instant.now();
 
+  private final ResponseCache cache = new ResponseCache(Duration.ofSeconds(1));
+
   public ApiRoutes(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
     this.site = site;
     this.store = store;
@@ -44,8 +46,8 @@ public final class ApiRoutes {
     routes.get("/api/health", this::health);
     routes.get("/api/devices", ctx -> ctx.json(statuses.get()));
     routes.get("/api/series", this::series);
-    routes.get("/api/query", this::query);
-    routes.get("/api/overview", this::overview);
+    routes.get("/api/query", ctx -> cache.respond(ctx, () -> query(ctx)));
+    routes.get("/api/overview", ctx -> cache.respond(ctx, () -> overview(ctx)));
     new AnalyticsRoutes(site, new Analytics(site, store, java.time.Clock.systemUTC()))
         .register(routes);
   }
@@ -91,7 +93,7 @@ public final class ApiRoutes {
     ctx.json(Map.of("series", store.listSeries(q).stream().map(ApiRoutes::keyJson).toList()));
   }
 
-  private void query(Context ctx) {
+  private Object query(Context ctx) {
     Instant now = Instant.now();
     var p = new Params(ctx, now);
     var q = new SeriesQuery(p.required("measurement"), p.optional("field"), p.tags("tags"));
@@ -139,10 +141,10 @@ public final class ApiRoutes {
     body.put("to", to);
     body.put("step", step);
     body.put("series", out);
-    ctx.json(body);
+    return body;
   }
 
-  private void overview(Context ctx) {
+  private Object overview(Context ctx) {
     Instant now = Instant.now();
     var p = new Params(ctx, now);
     Instant to = p.time("to", now);
@@ -171,7 +173,7 @@ public final class ApiRoutes {
             kpiJson(o.itPower()),
             kpiJson(o.coolingPower()),
             kpiJson(o.pue())));
-    ctx.json(body);
+    return body;
   }
 
   private static void checkPointCount(Instant from, Instant to, Duration step) {

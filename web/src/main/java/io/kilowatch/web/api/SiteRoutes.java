@@ -33,6 +33,7 @@ public final class SiteRoutes implements AutoCloseable {
   private final Store store;
   private final Supplier<List<DeviceStatus>> statuses;
   private final List<SseClient> clients = new CopyOnWriteArrayList<>();
+  private final ResponseCache cache = new ResponseCache(Duration.ofSeconds(1));
   private final ScheduledExecutorService ticker =
       Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-ticker").factory());
 
@@ -54,7 +55,7 @@ public final class SiteRoutes implements AutoCloseable {
 
   public void register(RoutesConfig routes) {
     routes.get("/api/site", this::siteJson);
-    routes.get("/api/latest", this::latest);
+    routes.get("/api/latest", ctx -> cache.respond(ctx, () -> latest(ctx)));
     routes.sse("/api/events", this::subscribe);
   }
 
@@ -110,7 +111,7 @@ public final class SiteRoutes implements AutoCloseable {
    * The newest reading of each matching series within {@code window} (default 10 min), with its
    * time and quality, so pages can show age and grey out what is stale.
    */
-  private void latest(Context ctx) {
+  private Object latest(Context ctx) {
     Instant now = Instant.now();
     var p = new Params(ctx, now);
     var q = new SeriesQuery(p.required("measurement"), p.optional("field"), p.tags("tags"));
@@ -134,7 +135,7 @@ public final class SiteRoutes implements AutoCloseable {
       m.put("ageSeconds", Duration.between(last.time(), now).toMillis() / 1000.0);
       out.add(m);
     }
-    ctx.json(Map.of("series", out));
+    return Map.of("series", out);
   }
 
   private void subscribe(SseClient client) {

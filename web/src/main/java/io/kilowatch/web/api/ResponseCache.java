@@ -1,0 +1,65 @@
+package io.kilowatch.web.api;
+
+import io.javalin.http.Context;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Answers identical read requests that arrive within a short time from one computation.
+ *
+ * <p>A wall of screens showing the same overview asks the same question every tick; each answer
+ * would otherwise cost several store queries. Requests for the same URL while one is being computed
+ * wait for it instead of starting their own (no thundering herd), and an answer is reused for
+ * {@code ttl}, shorter than any poll interval, so nothing is older than a tick. Errors are never
+ * cached.
+ */
+public final class ResponseCache {
+  private static final int SWEEP_AT = 1_000;
+
+  private final long ttlNanos;
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+
+  public ResponseCache(Duration ttl) {
+    this.ttlNanos = ttl.toNanos();
+  }
+
+  private record Entry(long expires, CompletableFuture<String> json) {}
+
+  /** Sends the JSON for this request, computing {@code body} only when no fresh answer exists. */
+  public void respond(Context ctx, Callable<Object> body) throws Exception {
+    String key = ctx.method().name() + " " + ctx.fullUrl();
+    long now = System.nanoTime();
+    var mine = new CompletableFuture<String>();
+    Entry entry =
+        entries.compute(
+            key,
+            (k, old) ->
+                old != null && old.expires - now > 0 ? old : new Entry(now + ttlNanos, mine));
+    if (entry.json() == mine) {
+      try {
+        mine.complete(ctx.jsonMapper().toJsonString(body.call(), Object.class));
+      } catch (Exception | Error e) {
+        entries.remove(key, entry);
+        mine.completeExceptionally(e);
+        throw e;
+      }
+      if (entries.size() > SWEEP_AT) {
+        entries.values().removeIf(e -> e.expires - System.nanoTime() <= 0);
+      }
+    }
+    String json;
+    try {
+      json = entry.json().join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
+    ctx.contentType("application/json").result(json);
+  }
+}
