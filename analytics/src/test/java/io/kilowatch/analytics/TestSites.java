@@ -67,15 +67,15 @@ final class TestSites {
       EnergyModel energy,
       AnalyticsConfig analytics) {
     return new SiteConfig(
-        null,
-        new Site("test", zone, null, null),
-        StoreConfig.embedded(dir),
-        WebConfig.DEFAULT,
-        profiles,
-        clusters,
-        devices,
-        energy,
-        analytics);
+            null,
+            new Site("test", zone, null, null),
+            StoreConfig.embedded(dir),
+            WebConfig.DEFAULT,
+            profiles,
+            clusters,
+            devices,
+            energy)
+        .withAnalytics(analytics);
   }
 
   static void put(Store store, String measurement, String device, long second, String f, double v) {

@@ -30,48 +30,6 @@ public record SiteConfig(
     AnalyticsConfig analytics,
     AlertsConfig alerts) {
 
-  /** A site whose single instance polls every device. */
-  public SiteConfig(
-      Path source,
-      Site site,
-      StoreConfig store,
-      WebConfig web,
-      List<Profile> profiles,
-      List<Cluster> clusters,
-      List<Device> devices,
-      EnergyModel energy,
-      CollectorConfig collector) {
-    this(source, site, store, web, profiles, clusters, devices, energy, collector, null, null);
-  }
-
-  /** A site whose single instance polls every device, with the given analytics settings. */
-  public SiteConfig(
-      Path source,
-      Site site,
-      StoreConfig store,
-      WebConfig web,
-      List<Profile> profiles,
-      List<Cluster> clusters,
-      List<Device> devices,
-      EnergyModel energy,
-      AnalyticsConfig analytics) {
-    this(source, site, store, web, profiles, clusters, devices, energy, null, analytics, null);
-  }
-
-  /** A site whose single instance polls every device, with the given alerting. */
-  public SiteConfig(
-      Path source,
-      Site site,
-      StoreConfig store,
-      WebConfig web,
-      List<Profile> profiles,
-      List<Cluster> clusters,
-      List<Device> devices,
-      EnergyModel energy,
-      AlertsConfig alerts) {
-    this(source, site, store, web, profiles, clusters, devices, energy, null, null, alerts);
-  }
-
   public SiteConfig {
     collector = collector == null ? CollectorConfig.DEFAULT : collector;
     profiles = List.copyOf(profiles);
@@ -107,6 +65,18 @@ public record SiteConfig(
   }
 
   /** The same site collected with other settings, e.g. a shard given on the command line. */
+  public SiteConfig withAnalytics(AnalyticsConfig analytics) {
+    return new SiteConfig(
+        source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
+        alerts);
+  }
+
+  public SiteConfig withAlerts(AlertsConfig alerts) {
+    return new SiteConfig(
+        source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
+        alerts);
+  }
+
   public SiteConfig withCollector(CollectorConfig collector) {
     return new SiteConfig(
         source, site, store, web, profiles, clusters, devices, energy, collector, analytics,

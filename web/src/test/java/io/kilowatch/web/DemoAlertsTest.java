@@ -79,15 +79,15 @@ class DemoAlertsTest {
             Duration.ofHours(4));
     SiteConfig site =
         new SiteConfig(
-            null,
-            parsed.site(),
-            parsed.store(),
-            parsed.web(),
-            List.of(),
-            List.of(),
-            List.of(),
-            null,
-            parsed.alerts().withReceivers(List.of(webhook), List.of(route)));
+                null,
+                parsed.site(),
+                parsed.store(),
+                parsed.web(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null)
+            .withAlerts(parsed.alerts().withReceivers(List.of(webhook), List.of(route)));
 
     Instant start = Instant.now().minus(Duration.ofMinutes(30)).truncatedTo(ChronoUnit.SECONDS);
     var model = new SiteModel(DemoOptions.defaults(), start);

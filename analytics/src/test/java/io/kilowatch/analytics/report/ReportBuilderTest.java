@@ -96,23 +96,23 @@ class ReportBuilderTest {
                 new AnalyticsConfig.EedDeclared(
                     800.0, 1200.0, null, null, null, null, null, null, 24.0)));
     return new SiteConfig(
-        null,
-        new Site("test", ZoneOffset.UTC, null, null),
-        StoreConfig.embedded(dir.resolve("store")),
-        WebConfig.DEFAULT,
-        List.of(),
-        List.of(cluster("c1"), cluster("c2")),
-        List.of(
-            device("main", DeviceKind.METER, Location.FACILITY),
-            device("chiller", DeviceKind.METER, Location.FACILITY)),
-        new EnergyModel(
-            EnergyModel.ItLevel.PDU_OUTPUT,
-            List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
-            List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
-            List.of(new Channel("chiller", null, null, "energy_kwh", "power_w")),
+            null,
+            new Site("test", ZoneOffset.UTC, null, null),
+            StoreConfig.embedded(dir.resolve("store")),
+            WebConfig.DEFAULT,
             List.of(),
-            List.of()),
-        analytics);
+            List.of(cluster("c1"), cluster("c2")),
+            List.of(
+                device("main", DeviceKind.METER, Location.FACILITY),
+                device("chiller", DeviceKind.METER, Location.FACILITY)),
+            new EnergyModel(
+                EnergyModel.ItLevel.PDU_OUTPUT,
+                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
+                List.of(new Channel("chiller", null, null, "energy_kwh", "power_w")),
+                List.of(),
+                List.of()))
+        .withAnalytics(analytics);
   }
 
   static Device device(String id, DeviceKind kind, Location loc) {
