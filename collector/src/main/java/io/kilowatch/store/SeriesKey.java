@@ -19,7 +19,12 @@ public record SeriesKey(String measurement, SortedMap<String, String> tags, Stri
 
   /** Whether every tag in {@code filter} is present here with the same value. */
   public boolean matches(Map<String, String> filter) {
-    return filter.entrySet().stream().allMatch(e -> e.getValue().equals(tags.get(e.getKey())));
+    for (var e : filter.entrySet()) {
+      if (!e.getValue().equals(tags.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Line-protocol-like text, stable and unique: {@code pdu,device=r1-a,rack=r1 power_w}. */

@@ -250,6 +250,16 @@ public abstract class StoreContractTest {
         .containsExactly("b", "c");
     assertThat(store.listSeries(SeriesQuery.of("pdu", null).withTag("rack", "r9"))).isEmpty();
     assertThat(store.listSeries(SeriesQuery.of("none", null))).isEmpty();
+    // A tag selects within its measurement and field only, whichever index is narrower.
+    assertThat(store.listSeries(SeriesQuery.of("pdu", null).withTag("device", "a")))
+        .extracting(SeriesKey::field)
+        .containsExactly("energy_kwh", "power_w");
+    assertThat(store.listSeries(SeriesQuery.of("cdu", null).withTag("rack", "r2"))).isEmpty();
+    assertThat(
+            store.listSeries(
+                SeriesQuery.of("pdu", "power_w").withTag("rack", "r2").withTag("device", "c")))
+        .extracting(SeriesKey::toString)
+        .containsExactly("pdu,device=c,rack=r2 power_w");
 
     var r2 = SeriesQuery.of("pdu", "power_w").withTag("rack", "r2");
     assertThat(store.aggregate(r2, T0, T0.plus(HOUR), HOUR, Aggregate.MAX))

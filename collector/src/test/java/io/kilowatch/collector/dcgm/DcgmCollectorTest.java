@@ -159,4 +159,58 @@ class DcgmCollectorTest {
     assertThatThrownBy(c::poll).isInstanceOf(HttpTimeoutException.class);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
   }
+
+  @Test
+  void closingOneCollectorAbortsItsScrapeButNotOthersOnTheSharedClient() throws Exception {
+    body = Fixtures.read(Fixtures.DATADOG);
+    server.createContext(
+        "/stuck",
+        exchange -> {
+          try {
+            Thread.sleep(Duration.ofSeconds(20));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          exchange.close();
+        });
+    var healthy = collector(Duration.ofSeconds(5));
+    var stuckSource =
+        new Source.Dcgm(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/stuck"));
+    var stuckDevice =
+        new Device(
+            "c1-r1-n2",
+            DeviceKind.GPU_NODE,
+            new Location("c1", "c1-r1"),
+            null,
+            stuckSource,
+            Duration.ofSeconds(10),
+            Duration.ofSeconds(30),
+            Map.of());
+    var stuck =
+        new DcgmCollector(
+            stuckDevice,
+            stuckSource,
+            TestSites.siteWithRack(List.of(), List.of(stuckDevice)),
+            Clock.systemUTC());
+    var outcome = new java.util.concurrent.CompletableFuture<Throwable>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                stuck.poll();
+                outcome.complete(null);
+              } catch (Throwable t) {
+                outcome.complete(t);
+              }
+            });
+    Thread.sleep(300); // the stuck scrape is in flight
+
+    long start = System.nanoTime();
+    stuck.close();
+    Throwable thrown = outcome.get(5, java.util.concurrent.TimeUnit.SECONDS);
+
+    assertThat(thrown).isNotNull();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+    assertThat(healthy.poll()).isNotEmpty();
+  }
 }
