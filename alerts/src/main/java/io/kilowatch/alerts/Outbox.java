@@ -22,6 +22,26 @@ public final class Outbox {
   private final Path dir;
   private final Path failed;
   private final ObjectMapper json;
+  private final java.util.concurrent.atomic.AtomicLong queued =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong retried =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong delivered =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong givenUp =
+      new java.util.concurrent.atomic.AtomicLong();
+
+  /**
+   * What this outbox did since it was opened: notifications queued, attempts rescheduled after a
+   * failure, notifications done with (delivered, or logged for a log receiver) and given up (moved
+   * to {@code failed/}). Queued = done + given up + still waiting, so a soak can tell a lost
+   * delivery from a late one.
+   */
+  public record Counts(long queued, long retried, long delivered, long givenUp) {}
+
+  public Counts counts() {
+    return new Counts(queued.get(), retried.get(), delivered.get(), givenUp.get());
+  }
 
   Outbox(Path dir, ObjectMapper json) {
     this.dir = dir;
@@ -41,10 +61,12 @@ public final class Outbox {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write outbox message " + m.id(), e);
     }
+    (m.attempts() == 0 ? queued : retried).incrementAndGet();
   }
 
   synchronized void remove(OutboxMessage m) {
     AtomicFiles.delete(file(m));
+    delivered.incrementAndGet();
   }
 
   synchronized void fail(OutboxMessage m) {
@@ -54,6 +76,7 @@ public final class Outbox {
       log.warn("cannot keep failed message {}: {}", m.id(), e.toString());
     }
     AtomicFiles.delete(file(m));
+    givenUp.incrementAndGet();
   }
 
   /** Every waiting message, oldest first. */

@@ -8,6 +8,10 @@ import java.time.Duration;
  *
  * @param faults whether to run the default fault schedule
  * @param dashboardClients virtual-thread clients hitting the dashboard API during the run
+ * @param store {@code embedded} (the default) or {@code influxdb}: a real {@code influxd} started
+ *     by the soak, which then also goes away for a while (the store outage)
+ * @param outages whether the alert receiver, the intensity API and (with InfluxDB) the store go
+ *     down on schedule; alert rules and a webhook receiver are configured either way
  */
 public record SoakOptions(
     int gpus,
@@ -17,7 +21,47 @@ public record SoakOptions(
     Duration timeout,
     boolean faults,
     int dashboardClients,
-    Path workDir) {
+    Path workDir,
+    String store,
+    boolean outages) {
+
+  public SoakOptions {
+    if (!store.equals("embedded") && !store.equals("influxdb")) {
+      throw new IllegalArgumentException("store must be embedded or influxdb, not " + store);
+    }
+  }
+
+  /** With the embedded store, and outages when there are faults. */
+  public SoakOptions(
+      int gpus,
+      int pdus,
+      Duration length,
+      Duration interval,
+      Duration timeout,
+      boolean faults,
+      int dashboardClients,
+      Path workDir) {
+    this(
+        gpus,
+        pdus,
+        length,
+        interval,
+        timeout,
+        faults,
+        dashboardClients,
+        workDir,
+        "embedded",
+        faults);
+  }
+
+  public SoakOptions withStore(String kind) {
+    return new SoakOptions(
+        gpus, pdus, length, interval, timeout, faults, dashboardClients, workDir, kind, outages);
+  }
+
+  boolean influx() {
+    return store.equals("influxdb");
+  }
 
   public static SoakOptions parse(String[] args, Path workDir) {
     int gpus = 25_000;
@@ -26,6 +70,7 @@ public record SoakOptions(
     Duration interval = Duration.ofSeconds(10);
     boolean faults = true;
     int clients = 4;
+    String store = "embedded";
     for (String arg : args) {
       String[] kv = arg.replaceFirst("^--", "").split("=", 2);
       String v = kv.length > 1 ? kv[1] : "";
@@ -40,10 +85,20 @@ public record SoakOptions(
         case "interval" -> interval = Duration.ofSeconds(Long.parseLong(v));
         case "no-faults" -> faults = false;
         case "clients" -> clients = Integer.parseInt(v);
+        case "store" -> store = v;
         default -> throw new IllegalArgumentException("unknown option: " + arg);
       }
     }
     return new SoakOptions(
-        gpus, pdus, length, interval, Duration.ofSeconds(2), faults, clients, workDir);
+        gpus,
+        pdus,
+        length,
+        interval,
+        Duration.ofSeconds(2),
+        faults,
+        clients,
+        workDir,
+        store,
+        faults);
   }
 }

@@ -17,7 +17,12 @@ public record SoakReport(
     long peakRssKb,
     long maxHeapBytes,
     long written,
-    long dropped) {
+    long dropped,
+    AlertTally alerts,
+    CarbonProbe.Summary carbon,
+    StoreOutage store,
+    List<Outages.Happened> outages,
+    java.time.Instant started) {
 
   /** Samples lost for devices that were up, all source types together. */
   public long lost() {
@@ -36,13 +41,14 @@ public record SoakReport(
     StringBuilder b = new StringBuilder();
     f(
         b,
-        "soak: %d GPUs (%d nodes), %d PDUs, every %ds, %ds run (wall %ds)%n",
+        "soak: %d GPUs (%d nodes), %d PDUs, every %ds, %ds run (wall %ds), %s store%n",
         options.gpus(),
         (options.gpus() + 7) / 8,
         options.pdus(),
         options.interval().toSeconds(),
         options.length().toSeconds(),
-        wall.toSeconds());
+        wall.toSeconds(),
+        options.store());
     f(
         b,
         "poll cycles on time (devices up all run): %d / %d = %.3f%%%n",
@@ -106,7 +112,73 @@ public record SoakReport(
         maxHeapBytes / (1024 * 1024),
         written,
         dropped);
+    renderOutages(b);
     return b.toString();
+  }
+
+  private void renderOutages(StringBuilder b) {
+    for (Outages.Happened h : outages) {
+      f(
+          b,
+          "outage %-22s %s%n",
+          h.window().what(),
+          h.down() == null
+              ? "did not happen" + (h.error() == null ? "" : ": " + h.error())
+              : String.format(
+                  Locale.ROOT,
+                  "down at %ds for %ds%s",
+                  Duration.between(started, h.down()).toSeconds(),
+                  h.up() == null ? -1 : Duration.between(h.down(), h.up()).toSeconds(),
+                  h.error() == null ? "" : " (" + h.error() + ")"));
+    }
+    f(
+        b,
+        "alert deliveries: queued %d, received %d distinct (+%d duplicate deliveries), lost %d,"
+            + " given up %d, still queued %d; %d retries, %d refused while the receiver was down,"
+            + " %d bad signatures%n",
+        alerts.queued(),
+        alerts.received(),
+        alerts.duplicates(),
+        alerts.lost(),
+        alerts.givenUp(),
+        alerts.stillQueued(),
+        alerts.retries(),
+        alerts.refusedWhileDown(),
+        alerts.badSignatures());
+    f(
+        b,
+        "  faulted devices alerted on: %d / %d%s%n",
+        alerts.faultedAlerted(),
+        alerts.faultedDevices(),
+        alerts.notAlerted().isEmpty() ? "" : " missing e.g. " + alerts.notAlerted());
+    f(
+        b,
+        "carbon intensity API: %d answers to kilowatch, %d refused in its outage; /api/carbon"
+            + " answered %d / %d probes, showed the source error in %d of %d probes during the"
+            + " outage%s; intensity coverage min %.3f; error cleared after: %s%n",
+        carbon.fetched(),
+        carbon.refused(),
+        carbon.answered(),
+        carbon.probes(),
+        carbon.errorShownDuringOutage(),
+        carbon.probesDuringOutage(),
+        carbon.refused() == 0
+            ? " (no fetch fell inside the outage: kilowatch re-asks every 5 min)"
+            : " (" + carbon.errorSeen() + ")",
+        carbon.minCoverage(),
+        carbon.clearedAfter() ? "yes" : "no");
+    if (store != null) {
+      f(
+          b,
+          "store outage: influxd away %ds; disk buffer took %d samples, replayed %d, dropped %d,"
+              + " rejected %d, batches left %d%n",
+          store.down().toSeconds(),
+          store.bufferedSamples(),
+          store.replayedSamples(),
+          store.droppedSamples(),
+          store.rejectedSamples(),
+          store.leftBatches());
+    }
   }
 
   private static void f(StringBuilder b, String format, Object... args) {

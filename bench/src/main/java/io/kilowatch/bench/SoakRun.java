@@ -8,6 +8,8 @@ import io.kilowatch.store.Point;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.influx.InfluxProcess;
+import io.kilowatch.store.influx.InfluxStore;
 import io.kilowatch.web.Kilowatch;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -16,10 +18,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
@@ -73,16 +77,32 @@ public final class SoakRun {
   public static SoakReport run(SoakOptions o) throws Exception {
     List<Fault> faults = o.faults() ? defaultFaults(o) : List.of();
     var spec = new ScaleSite.Spec(o.gpus(), o.pdus(), o.interval(), o.timeout(), faults);
-    try (ScaleSite site = ScaleSite.start(spec)) {
+    String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
+    try (ScaleSite site = ScaleSite.start(spec);
+        AlertReceiver receiver = new AlertReceiver(secret);
+        CarbonSource carbon = new CarbonSource();
+        InfluxProcess influx = o.influx() ? startInfluxd() : null;
+        Outages outages = new Outages()) {
       Path yaml = o.workDir().resolve("site.yaml");
-      Files.writeString(yaml, site.siteYaml(o.workDir().resolve("data")));
-      SiteConfig config = ConfigLoader.load(yaml);
+      String siteYaml = site.siteYaml(o.workDir().resolve("data"));
+      if (influx != null) {
+        siteYaml = SoakYaml.withInfluxStore(siteYaml, influx.url());
+      }
+      Files.writeString(
+          yaml, siteYaml + SoakYaml.alertsAndCarbon(o, receiver.url(), carbon.baseUrl()));
+      var env = new HashMap<>(System.getenv());
+      env.put(SoakYaml.SECRET_VARIABLE, secret);
+      SiteConfig config = ConfigLoader.load(yaml, env);
       var os = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
       long cpuStart = os.getProcessCpuTime();
       Instant started = Instant.now();
       try (Kilowatch app = Kilowatch.start(config, 0)) {
+        if (o.outages()) {
+          scheduleOutages(o, outages, receiver, carbon, influx);
+        }
         var cycles = new CycleWatch(o.interval());
         var api = new ApiLoad(app.url(), site.nodes());
+        var carbonProbe = new CarbonProbe(app.url(), outages);
         Thread watcher =
             Thread.ofPlatform()
                 .name("soak-cycles")
@@ -99,6 +119,7 @@ public final class SoakRun {
                       }
                     });
         api.start(o.dashboardClients());
+        carbonProbe.start();
         Instant end = started.plus(o.length());
         while (Instant.now().isBefore(end)) {
           Thread.sleep(
@@ -112,14 +133,19 @@ public final class SoakRun {
               app.writer().depth());
         }
         api.stop();
+        carbonProbe.stop();
         watcher.interrupt();
         watcher.join(5_000);
         long cpuNanos = os.getProcessCpuTime() - cpuStart;
         Duration wall = Duration.between(started, Instant.now());
+        // Alerts first, while the devices a fault never touched are still up: every notification
+        // kilowatch queued must reach the receiver (retries after its outage included).
+        var alerts = AlertTally.await(app, receiver, site.answered(), Duration.ofMinutes(6));
         // Stop answering, then wait out in-flight polls and the writer's flush so every answer
         // the simulator counted has had its chance to reach the store.
         site.silenceAll();
         awaitDrained(app, o.interval().plus(o.timeout()).plusSeconds(3));
+        StoreOutage.awaitReplayed(app.store(), Duration.ofMinutes(5));
         List<ScaleSite.Answered> answered = site.answered();
         var loss = count(app, answered, cycles, started.minusSeconds(60));
         return new SoakReport(
@@ -133,8 +159,86 @@ public final class SoakRun {
             peakRssKb(),
             Runtime.getRuntime().maxMemory(),
             app.writer().written(),
-            app.writer().dropped());
+            app.writer().dropped(),
+            alerts,
+            carbonProbe.summary(carbon),
+            StoreOutage.summarize(app.store(), outages.happened()),
+            outages.happened(),
+            started);
       }
+    }
+  }
+
+  private static InfluxProcess startInfluxd() {
+    Path influxd =
+        InfluxProcess.findInfluxd()
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "--store=influxdb needs influxd on the PATH (Debian: apt-get install"
+                            + " influxdb)"));
+    InfluxProcess influx = InfluxProcess.start(influxd, false);
+    // kilowatch writes into a database the operator made; here the soak is the operator.
+    try (var store = InfluxStore.open(influx.config(SoakYaml.INFLUX_DATABASE))) {
+      store.createDatabase();
+    } catch (RuntimeException e) {
+      influx.close();
+      throw e;
+    }
+    return influx;
+  }
+
+  /**
+   * The receiver is away while the first faults raise alerts, the intensity API later, and the
+   * store (InfluxDB only: the embedded store lives in this process) in between.
+   */
+  static void scheduleOutages(
+      SoakOptions o,
+      Outages outages,
+      AlertReceiver receiver,
+      CarbonSource carbon,
+      InfluxProcess influx) {
+    long len = o.length().toMillis();
+    outages.schedule(
+        new Outages.Window("alert receiver", at(len, 0.40), at(len, 0.70)),
+        new Outages.Part() {
+          @Override
+          public void down() {
+            receiver.setDown(true);
+          }
+
+          @Override
+          public void up() {
+            receiver.setDown(false);
+          }
+        });
+    outages.schedule(
+        new Outages.Window(CarbonProbe.WHAT, at(len, 0.55), at(len, 0.75)),
+        new Outages.Part() {
+          @Override
+          public void down() {
+            carbon.setDown(true);
+          }
+
+          @Override
+          public void up() {
+            carbon.setDown(false);
+          }
+        });
+    if (influx != null) {
+      outages.schedule(
+          new Outages.Window(StoreOutage.WHAT, at(len, 0.35), at(len, 0.60)),
+          new Outages.Part() {
+            @Override
+            public void down() {
+              influx.stop();
+            }
+
+            @Override
+            public void up() {
+              influx.start();
+            }
+          });
     }
   }
 

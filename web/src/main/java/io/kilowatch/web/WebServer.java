@@ -110,7 +110,11 @@ public final class WebServer {
     var access = new AccessControl(site.web(), webTokens, Clock.systemUTC());
     var api = new ApiRoutes(site, store, statuses);
     var metrics =
-        new MetricsRoutes(statuses, new io.kilowatch.analytics.SiteOverview(site, store), writer);
+        new MetricsRoutes(
+            statuses,
+            new io.kilowatch.analytics.SiteOverview(site, store),
+            writer,
+            alerts == null ? null : () -> alerts.outbox().counts());
     this.siteRoutes = new SiteRoutes(site, store, statuses);
     var ingestRoutes = new IngestRoutes(ingest, webTokens, site.site().name(), Clock.systemUTC());
     ObjectMapper mapper =

@@ -21,12 +21,23 @@ public final class MetricsRoutes {
   private final Supplier<List<DeviceStatus>> statuses;
   private final SiteOverview overview;
   private final BatchingWriter writer;
+  private final Supplier<io.kilowatch.alerts.Outbox.Counts> alertDeliveries;
 
   public MetricsRoutes(
       Supplier<List<DeviceStatus>> statuses, SiteOverview overview, BatchingWriter writer) {
+    this(statuses, overview, writer, null);
+  }
+
+  /** With the alert outbox's counters, when alerting is configured. */
+  public MetricsRoutes(
+      Supplier<List<DeviceStatus>> statuses,
+      SiteOverview overview,
+      BatchingWriter writer,
+      Supplier<io.kilowatch.alerts.Outbox.Counts> alertDeliveries) {
     this.statuses = statuses;
     this.overview = overview;
     this.writer = writer;
+    this.alertDeliveries = alertDeliveries;
   }
 
   public void register(RoutesConfig routes) {
@@ -70,6 +81,19 @@ public final class MetricsRoutes {
       sample(out, "kilowatch_samples_written_total", "", writer.written());
       family(out, "kilowatch_samples_dropped_total", "counter", "samples lost before the store");
       sample(out, "kilowatch_samples_dropped_total", "", writer.dropped());
+    }
+
+    if (alertDeliveries != null) {
+      var c = alertDeliveries.get();
+      family(
+          out,
+          "kilowatch_alert_notifications_total",
+          "counter",
+          "alert notifications by outcome: queued, delivered, retried attempts, given up");
+      sample(out, "kilowatch_alert_notifications_total", "outcome=\"queued\"", c.queued());
+      sample(out, "kilowatch_alert_notifications_total", "outcome=\"delivered\"", c.delivered());
+      sample(out, "kilowatch_alert_notifications_total", "outcome=\"retried\"", c.retried());
+      sample(out, "kilowatch_alert_notifications_total", "outcome=\"given_up\"", c.givenUp());
     }
 
     var o = overview.compute(now.minus(Duration.ofMinutes(15)), now, Duration.ofMinutes(1));
