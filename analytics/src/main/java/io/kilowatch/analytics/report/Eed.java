@@ -55,14 +55,42 @@ final class Eed {
             : maybe("e_reuse", "Reused heat E_REUSE", d.reusedHeatKwh(), "kWh"));
     out.add(
         maybe("reuse_temperature", "Mean temperature of reused heat", d.reuseTemperatureC(), "C"));
+    var rn = c.renewables();
     out.add(
         new Report.EedField(
             "e_res_tot",
             "Renewable energy E_RES-TOT",
             c.renewableKwh(),
             "kWh",
+            "computed",
+            "sum of the three items below: each kWh of E_DC counted once, by the supply that"
+                + " covered it hour by hour (the market-based matching)"));
+    out.add(
+        new Report.EedField(
+            "e_res_go",
+            "Renewable energy: guarantees of origin / certificates",
+            rn.certificatesKwh(),
+            "kWh",
             "declared",
-            "contractual instruments in analytics.carbon.instruments, matched hour by hour"));
+            "certificate instruments in analytics.carbon.instruments, matched to E_DC"));
+    out.add(
+        new Report.EedField(
+            "e_res_ppa",
+            "Renewable energy: power purchase agreements",
+            rn.ppaKwh(),
+            "kWh",
+            "declared",
+            "ppa instruments in analytics.carbon.instruments, matched to E_DC"));
+    out.add(
+        new Report.EedField(
+            "e_res_onsite",
+            "Renewable energy: on-site generation",
+            rn.onsiteKwh(),
+            "kWh",
+            rn.onsiteBasis(),
+            "measured".equals(rn.onsiteBasis())
+                ? "metered by analytics.carbon.onsiteGeneration, hour by hour"
+                : "onsite instruments in analytics.carbon.instruments, matched to E_DC"));
     out.add(
         maybe(
             "intake_air_setpoint",
