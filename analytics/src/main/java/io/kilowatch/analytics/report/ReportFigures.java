@@ -108,9 +108,9 @@ final class ReportFigures {
     ZoneId zone = ZoneId.of(q.zone());
     for (var m : r.months()) {
       String k = month(m.start(), zone);
-      add("month", k, "e_dc", m.facilityKwh(), "kWh", "measured", KWH);
+      add("month", k, "e_dc", m.facilityKwh(), "kWh", shared, KWH);
       add("month", k, "e_it", m.itKwh(), "kWh", "measured", KWH);
-      add("month", k, "e_cooling", m.coolingKwh(), "kWh", "measured", KWH);
+      add("month", k, "e_cooling", m.coolingKwh(), "kWh", shared, KWH);
       add("month", k, "e_other", m.otherKwh(), "kWh", "computed", KWH);
       add("month", k, "pue", m.pue(), "", "computed", RATIO);
       text("month", k, "pue_status", m.pueStatus());

@@ -183,7 +183,12 @@ class ClusterReportTest {
         .contains(String.format(java.util.Locale.ROOT, "headline,c1,e_dc,%.3f,kWh,computed\n", eDc))
         .contains("headline,c1,e_cooling,")
         .contains("headline,c1,allocation_rule,\"per-cluster PUE: E_IT from the cluster")
-        .doesNotContain("headline,site,");
+        .doesNotContain("headline,site,")
+        .containsPattern("month,2026-07,e_dc,[0-9.]+,kWh,computed\n")
+        .containsPattern("month,2026-07,e_it,[0-9.]+,kWh,measured\n");
+    assertThat(eed(r).get("e_dc").basis()).isEqualTo("computed");
+    assertThat(eed(r).get("e_dc").value()).isCloseTo(eDc, within(1e-6));
+    assertThat(eed(r).get("e_it").basis()).isEqualTo("measured");
 
     // The two clusters' allocated E_DC add back up to the site's.
     Report c2 =
