@@ -1,4 +1,5 @@
-// The Reports page: asks /api/reports for a file and offers it as a download.
+// The Reports page: makes a report as a job (/api/reports/jobs), shows its progress and offers
+// the file as a download.
 "use strict";
 
 function isoDate(d) { return d.toISOString().slice(0, 10); }
@@ -19,40 +20,46 @@ async function clusters(select) {
   } catch (e) { /* the form still works for the whole site */ }
 }
 
-// Reads the answer chunk by chunk so the page shows the bytes as they arrive.
-async function fetchReport(url, status) {
+async function errorOf(r) {
+  let msg = "HTTP " + r.status;
+  try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
+  return new Error(msg);
+}
+
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
+
+// Starts a report job, follows its progress (step k of n: each month, then the whole period and
+// the input hash) on the bar, then fetches the finished file.
+async function makeReport(query, bar, status) {
   const started = Date.now();
-  const timer = setInterval(() => {
-    status.textContent = "computing… " + Math.round((Date.now() - started) / 1000) + " s";
-  }, 500);
-  try {
+  const created = await fetch("/api/reports/jobs?" + query, { method: "POST" });
+  if (!created.ok) throw await errorOf(created);
+  let job = await created.json();
+  const url = "/api/reports/jobs/" + encodeURIComponent(job.id);
+  while (job.state === "running") {
+    if (job.total > 0) {
+      bar.max = job.total;
+      bar.value = job.done;
+    }
+    status.textContent = job.phase + " (" + job.done + " of " + (job.total || "?") + ", "
+      + Math.round((Date.now() - started) / 1000) + " s)";
+    await sleep(400);
     const r = await fetch(url);
-    if (!r.ok) {
-      let msg = "HTTP " + r.status;
-      try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
-      throw new Error(msg);
-    }
-    clearInterval(timer);
-    const reader = r.body.getReader();
-    const chunks = [];
-    let got = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      got += value.length;
-      status.textContent = "receiving… " + Math.round(got / 1024) + " KiB";
-    }
-    const name = /filename="([^"]+)"/.exec(r.headers.get("Content-Disposition") || "");
-    return {
-      blob: new Blob(chunks, { type: r.headers.get("Content-Type") || "application/octet-stream" }),
-      name: name ? name[1] : "kilowatch-report",
-      hash: r.headers.get("X-Report-Input-Sha256"),
-      seconds: (Date.now() - started) / 1000,
-    };
-  } finally {
-    clearInterval(timer);
+    if (!r.ok) throw await errorOf(r);
+    job = await r.json();
   }
+  if (job.state !== "done") throw new Error(job.error || job.state);
+  bar.max = job.total;
+  bar.value = job.total;
+  status.textContent = "downloading…";
+  const r = await fetch(job.file);
+  if (!r.ok) throw await errorOf(r);
+  return {
+    blob: await r.blob(),
+    name: job.fileName,
+    hash: job.inputSha256,
+    seconds: (Date.now() - started) / 1000,
+  };
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -70,7 +77,9 @@ document.addEventListener("DOMContentLoaded", () => {
     progress.hidden = false;
     result.replaceChildren();
     try {
-      const rep = await fetchReport("/api/reports?" + q, status);
+      const bar = progress.querySelector("progress");
+      bar.removeAttribute("value");
+      const rep = await makeReport(q, bar, status);
       const a = kw.el("a", { href: URL.createObjectURL(rep.blob), download: rep.name }, "Download " + rep.name);
       result.append(a, kw.el("span", {}, " (" + Math.round(rep.blob.size / 1024) + " KiB, "
         + kw.fmt(rep.seconds, 1) + " s; input SHA-256 " + (rep.hash || "–") + ")"));

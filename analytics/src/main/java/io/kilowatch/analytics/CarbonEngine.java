@@ -43,6 +43,18 @@ public final class CarbonEngine {
   }
 
   public CarbonReport compute(Instant from, Instant to, StepPlan.Step step) {
+    return compute(from, to, step, h -> {});
+  }
+
+  /**
+   * As {@link #compute(Instant, Instant, StepPlan.Step)}, telling {@code used} the hourly
+   * intensities the figures were computed with (for a report's input hash).
+   */
+  public CarbonReport compute(
+      Instant from,
+      Instant to,
+      StepPlan.Step step,
+      java.util.function.Consumer<IntensityCache.Hourly> used) {
     Instant hFrom = from.truncatedTo(ChronoUnit.HOURS);
     Instant hTo = to.truncatedTo(ChronoUnit.HOURS);
     if (hTo.isBefore(to)) {
@@ -51,6 +63,7 @@ public final class CarbonEngine {
     PueReport hourly = pue.compute(hFrom, hTo, new StepPlan.Step.Fixed(HOUR));
     int n = hourly.steps().size();
     IntensityCache.Hourly ci = intensity.hourly(hFrom, n);
+    used.accept(ci);
 
     double[] e = new double[n];
     boolean[] has = new boolean[n];
@@ -59,7 +72,7 @@ public final class CarbonEngine {
       has[i] = f != null;
       e[i] = f == null ? 0 : f;
     }
-    Market market = market(hourly, e, ci.g());
+    Market market = market(hourly, e, ci.g(), hFrom, hTo);
 
     double[] loc = new double[n];
     boolean[] locOk = new boolean[n];
@@ -106,7 +119,8 @@ public final class CarbonEngine {
                 ? market.renewableKwh / eDc
                 : null,
             wue(hFrom, hTo, hourly.window().itKwh()),
-            erf(hFrom, hTo, eDc));
+            erf(hFrom, hTo, eDc),
+            market.renewables(null));
 
     StepPlan out = energy.plan(from, to, step);
     var steps = new ArrayList<CarbonReport.StepCarbon>();
@@ -142,6 +156,7 @@ public final class CarbonEngine {
       double share = 0;
       double l = 0;
       double m = 0;
+      double[] part = new double[n];
       for (int i = 0; i < n; i++) {
         Double s = c.stepFacilityShareKwh().get(i);
         if (s == null || !locOk[i]) {
@@ -150,9 +165,11 @@ public final class CarbonEngine {
         share += s;
         l += s * ci.g()[i] / 1000;
         m += e[i] > 0 ? market.kg[i] * s / e[i] : 0;
+        part[i] = e[i] > 0 ? s / e[i] : 0;
       }
       clusters.add(
-          new CarbonReport.ClusterCarbon(c.cluster(), share, ok ? l : null, ok ? m : null));
+          new CarbonReport.ClusterCarbon(
+              c.cluster(), share, ok ? l : null, ok ? m : null, market.renewables(part)));
     }
 
     var info =
@@ -168,14 +185,57 @@ public final class CarbonEngine {
     return new CarbonReport(from, to, step.label(), info, totals, steps, clusters);
   }
 
-  /** Market-based kg per hour (NaN where the residual factor is unknown) and renewable kWh. */
-  private record Market(double[] kg, double renewableKwh) {}
+  /**
+   * Market-based kg per hour (NaN where the residual factor is unknown), renewable kWh and, per
+   * hour, the renewable kWh of each instrument kind (indexed by {@link
+   * AnalyticsConfig.InstrumentKind#ordinal()}).
+   */
+  private record Market(
+      double[] kg, double renewableKwh, double[][] renewableByKind, String onsiteBasis) {
 
-  private Market market(PueReport hourly, double[] e, double[] g) {
+    /** The renewables of every hour, each hour weighted by {@code part} (all of it when null). */
+    CarbonReport.Renewables renewables(double[] part) {
+      double[] sum = new double[renewableByKind.length];
+      for (int k = 0; k < sum.length; k++) {
+        for (int i = 0; i < renewableByKind[k].length; i++) {
+          sum[k] += renewableByKind[k][i] * (part == null ? 1 : part[i]);
+        }
+      }
+      return new CarbonReport.Renewables(
+          sum[AnalyticsConfig.InstrumentKind.CERTIFICATE.ordinal()],
+          sum[AnalyticsConfig.InstrumentKind.PPA.ordinal()],
+          sum[AnalyticsConfig.InstrumentKind.ONSITE.ordinal()],
+          onsiteBasis);
+    }
+  }
+
+  private Market market(PueReport hourly, double[] e, double[] g, Instant hFrom, Instant hTo) {
     int n = e.length;
     double[] remaining = e.clone();
     double[] kg = new double[n];
     double renewable = 0;
+    double[][] byKind = new double[AnalyticsConfig.InstrumentKind.values().length][n];
+    int onsite = AnalyticsConfig.InstrumentKind.ONSITE.ordinal();
+    AnalyticsConfig.Meter meter = settings.carbon().onsiteGeneration();
+    if (meter != null) {
+      // Metered on-site generation is what physically supplied the site that hour: it covers E_DC
+      // first, at factor 0 (renewable), before any contractual instrument.
+      EnergySeries gen =
+          energy.counter(
+              meter.device(),
+              meter.field(),
+              FieldUnit.of(meter.field()).factor(),
+              hFrom,
+              hTo,
+              new StepPlan.Step.Fixed(HOUR));
+      for (int i = 0; i < n && i < gen.steps().size(); i++) {
+        Double kwh = gen.kwh(i);
+        double used = kwh == null || kwh <= 0 ? 0 : Math.min(remaining[i], kwh);
+        remaining[i] -= used;
+        byKind[onsite][i] += used;
+        renewable += used;
+      }
+    }
     var ordered = new ArrayList<>(settings.carbon().instruments());
     // Hourly matching is the stricter claim, so it is applied first.
     ordered.sort(
@@ -194,6 +254,7 @@ public final class CarbonEngine {
         kg[i] += used * in.factorGPerKwh() / 1000;
         if (in.renewable()) {
           renewable += used;
+          byKind[in.kind().ordinal()][i] += used;
         }
       }
     }
@@ -202,7 +263,7 @@ public final class CarbonEngine {
       double f = residual != null ? residual : g[i];
       kg[i] = remaining[i] > 0 && Double.isNaN(f) ? Double.NaN : kg[i] + remaining[i] * f / 1000;
     }
-    return new Market(kg, renewable);
+    return new Market(kg, renewable, byKind, meter != null ? "measured" : "declared");
   }
 
   /** The instrument's volume available in each hour, kWh. */

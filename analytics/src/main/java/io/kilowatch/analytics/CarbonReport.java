@@ -59,7 +59,26 @@ public record CarbonReport(
       double renewableKwh,
       Double ref,
       Declarable wue,
-      Declarable erf) {}
+      Declarable erf,
+      Renewables renewables) {}
+
+  /**
+   * Renewable energy that covered E_DC, by kind of supply (the EU EED's E_RES-TOT split): each kWh
+   * is counted once, by the instrument that covered it in the market-based matching.
+   *
+   * @param certificatesKwh guarantees of origin / energy attribute certificates ({@code
+   *     certificate} instruments), declared
+   * @param ppaKwh power purchase agreements ({@code ppa} instruments), declared
+   * @param onsiteKwh on-site generation: measured by {@code carbon.onsiteGeneration}, else declared
+   *     by {@code onsite} instruments
+   * @param onsiteBasis {@code measured} or {@code declared}
+   */
+  public record Renewables(
+      double certificatesKwh, double ppaKwh, double onsiteKwh, String onsiteBasis) {
+    public double totalKwh() {
+      return certificatesKwh + ppaKwh + onsiteKwh;
+    }
+  }
 
   /**
    * A KPI that is measured where meters exist and declared (entered in config) otherwise.
@@ -77,7 +96,16 @@ public record CarbonReport(
       Double locationKg,
       Double marketKg) {}
 
-  /** A cluster's emissions: its part of E_DC (see per-cluster PUE) hour by hour. */
+  /**
+   * A cluster's emissions: its part of E_DC (see per-cluster PUE) hour by hour.
+   *
+   * @param renewables the renewable supply of each hour shared like the market-based emissions, in
+   *     proportion to the cluster's part of that hour's E_DC
+   */
   public record ClusterCarbon(
-      String cluster, double facilityShareKwh, Double locationKg, Double marketKg) {}
+      String cluster,
+      double facilityShareKwh,
+      Double locationKg,
+      Double marketKg,
+      Renewables renewables) {}
 }

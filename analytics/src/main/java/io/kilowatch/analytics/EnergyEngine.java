@@ -247,6 +247,34 @@ public final class EnergyEngine {
    */
   private final ThreadLocal<Map<List<Object>, Map<SeriesKey, Object>>> memo = new ThreadLocal<>();
 
+  /** Told of every rollup read (the store's per-step aggregates), for a report's input hash. */
+  public interface RollupListener {
+    void read(
+        SeriesQuery query,
+        Instant from,
+        Instant to,
+        Duration step,
+        Aggregate aggregate,
+        List<SeriesBuckets> buckets);
+  }
+
+  private final ThreadLocal<RollupListener> listener = new ThreadLocal<>();
+
+  /** Runs {@code work}, telling {@code l} of every rollup read it makes on this thread. */
+  public <T> T listening(RollupListener l, java.util.function.Supplier<T> work) {
+    RollupListener before = listener.get();
+    listener.set(l);
+    try {
+      return work.get();
+    } finally {
+      if (before == null) {
+        listener.remove();
+      } else {
+        listener.set(before);
+      }
+    }
+  }
+
   /** Runs {@code work} with store answers shared between its energy queries. */
   public <T> T shared(java.util.function.Supplier<T> work) {
     if (memo.get() != null) {
@@ -327,9 +355,13 @@ public final class EnergyEngine {
     } else {
       // A group is one measurement and field, so all its inputs are counters or all power.
       Aggregate agg = group.getFirst().counter() ? Aggregate.COUNTER_DELTA : Aggregate.MEAN;
-      for (SeriesBuckets sb :
-          store.aggregate(q, plan.first(), plan.last(), rollupStep(plan), agg)) {
+      var read = store.aggregate(q, plan.first(), plan.last(), rollupStep(plan), agg);
+      for (SeriesBuckets sb : read) {
         data.put(sb.key(), sb);
+      }
+      RollupListener l = listener.get();
+      if (l != null) {
+        l.read(q, plan.first(), plan.last(), rollupStep(plan), agg, read);
       }
     }
     if (shared != null) {

@@ -41,7 +41,13 @@ final class AnalyticsBinder {
           "reuseTemperatureC",
           "intakeAirSetpointC");
   static final Set<String> CARBON_KEYS =
-      Set.of("source", "fallbackGPerKwh", "residualMixGPerKwh", "instruments", "timeout");
+      Set.of(
+          "source",
+          "fallbackGPerKwh",
+          "residualMixGPerKwh",
+          "instruments",
+          "timeout",
+          "onsiteGeneration");
   static final Set<String> SOURCE_KEYS =
       Set.of("type", "gPerKwh", "file", "zone", "region", "signal", "token", "baseUrl");
   static final Set<String> INSTRUMENT_KEYS =
@@ -168,10 +174,22 @@ final class AnalyticsBinder {
       return d;
     }
     var instruments = new ArrayList<AnalyticsConfig.Instrument>();
+    var onsite = meter(f.map("onsiteGeneration", METER_KEYS));
     for (At item : f.list("instruments")) {
-      var in = instrument(binder.fields(item, INSTRUMENT_KEYS));
+      Fields i = binder.fields(item, INSTRUMENT_KEYS);
+      var in = instrument(i);
       if (in != null) {
         instruments.add(in);
+        if (onsite != null && in.kind() == AnalyticsConfig.InstrumentKind.ONSITE) {
+          // The meter already gives the on-site supply hour by hour; a declared volume on top
+          // would cover the same kWh twice in the market-based figure and in REF.
+          binder.problem(
+              i.get("kind"),
+              "instrument '"
+                  + in.name()
+                  + "': on-site generation is metered by carbon.onsiteGeneration; declaring it"
+                  + " too would count it twice");
+        }
       }
     }
     return new AnalyticsConfig.CarbonConfig(
@@ -179,7 +197,8 @@ final class AnalyticsBinder {
         number(f, "fallbackGPerKwh"),
         number(f, "residualMixGPerKwh"),
         instruments,
-        positive(f, "timeout", d.timeout()));
+        positive(f, "timeout", d.timeout()),
+        onsite);
   }
 
   private AnalyticsConfig.IntensitySource source(Fields f) {

@@ -123,19 +123,34 @@ public record AnalyticsConfig(
    * @param residualMixGPerKwh market-based factor for energy no instrument covers; {@code null}
    *     uses the location-based intensity of the hour
    * @param timeout every request to an intensity API ends within this
+   * @param onsiteGeneration a meter (energy counter) of on-site renewable generation consumed on
+   *     site, or {@code null}: when set, on-site supply is measured hour by hour instead of
+   *     declared by {@code onsite} instruments (both at once would count it twice, the config
+   *     rejects that)
    */
   public record CarbonConfig(
       IntensitySource source,
       Double fallbackGPerKwh,
       Double residualMixGPerKwh,
       List<Instrument> instruments,
-      Duration timeout) {
+      Duration timeout,
+      Meter onsiteGeneration) {
 
     public static final CarbonConfig NONE =
         new CarbonConfig(null, null, null, List.of(), Duration.ofSeconds(10));
 
     public CarbonConfig {
       instruments = List.copyOf(instruments);
+    }
+
+    /** Without an on-site generation meter. */
+    public CarbonConfig(
+        IntensitySource source,
+        Double fallbackGPerKwh,
+        Double residualMixGPerKwh,
+        List<Instrument> instruments,
+        Duration timeout) {
+      this(source, fallbackGPerKwh, residualMixGPerKwh, instruments, timeout, null);
     }
   }
 

@@ -127,4 +127,45 @@ class AnalyticsConfigTest {
         .anySatisfy(p -> assertThat(p).contains("region"))
         .anySatisfy(p -> assertThat(p).contains("lease"));
   }
+
+  @Test
+  void aMeteredOnsiteGenerationIsBoundAndADeclaredOneBesideItIsAnError() throws Exception {
+    var c =
+        parse(
+                SITE
+                    + """
+                    analytics:
+                      carbon:
+                        onsiteGeneration: {device: pv-meter, field: energy_kwh}
+                        instruments:
+                          - {name: goo, kind: certificate, mwh: 500}
+                    """)
+            .analytics()
+            .carbon();
+    assertThat(c.onsiteGeneration()).isEqualTo(new AnalyticsConfig.Meter("pv-meter", "energy_kwh"));
+    var e =
+        catchThrowableOfType(
+            ConfigException.class,
+            () ->
+                parse(
+                    SITE
+                        + """
+                        analytics:
+                          carbon:
+                            onsiteGeneration: {device: pv-meter, field: energy_kwh}
+                            instruments:
+                              - {name: roof, kind: onsite, mwh: 5}
+                        """));
+    // file:line: key.path: message, pointing at the instrument's kind
+    assertThat(e.problems())
+        .extracting(ConfigProblem::toString)
+        .singleElement()
+        .satisfies(
+            p ->
+                assertThat(p)
+                    .startsWith("test.yaml:6:")
+                    .contains("kind")
+                    .contains("roof")
+                    .contains("count it twice"));
+  }
 }

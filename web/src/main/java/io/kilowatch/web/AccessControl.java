@@ -19,6 +19,8 @@ final class AccessControl {
   /** Health stays open so load balancers and probes need no token. */
   private static final String HEALTH = "/api/health";
 
+  private static final String REPORT_JOBS = "/api/reports/jobs";
+
   private final WebConfig config;
   private final TokenAuth tokens;
   private final Clock clock;
@@ -57,7 +59,10 @@ final class AccessControl {
         windows.entrySet().removeIf(e -> e.getValue().minute != minute);
       }
     }
-    boolean read = ctx.method().name().equals("GET");
+    // Starting a report job is a POST but only reads data: it needs what a read needs.
+    boolean read =
+        ctx.method().name().equals("GET")
+            || ctx.method().name().equals("POST") && path.equals(REPORT_JOBS);
     if (read && config.readAccess() == WebConfig.ReadAccess.TOKEN && !path.equals(HEALTH)) {
       if (presented == null) {
         ctx.header("WWW-Authenticate", "Bearer");

@@ -16,6 +16,8 @@ final class Eed {
   static List<Report.EedField> fields(
       SiteConfig site, Report.Headline h, Report.Carbon c, PueReport pue) {
     var out = new ArrayList<Report.EedField>();
+    // A cluster report's E_DC (and what is derived from it) is allocated, not metered.
+    boolean cluster = h.allocationRule() != null;
     var declared = site.analytics().declared();
     var d = declared.eed();
     out.add(maybe("installed_it_power", "Installed IT power P_DIT", d.installedItPowerKw(), "kW"));
@@ -23,7 +25,12 @@ final class Eed {
     out.add(maybe("computer_room_area", "Computer room floor area", d.computerRoomAreaM2(), "m2"));
     out.add(
         new Report.EedField(
-            "e_dc", "Total energy consumption E_DC", h.facilityKwh(), "kWh", "measured", null));
+            "e_dc",
+            "Total energy consumption E_DC",
+            h.facilityKwh(),
+            "kWh",
+            cluster ? "computed" : "measured",
+            cluster ? "the cluster's allocated part, see allocation_rule" : null));
     out.add(
         new Report.EedField(
             "e_it",
@@ -41,7 +48,12 @@ final class Eed {
     out.add(
         waterM3 != null
             ? new Report.EedField(
-                "water_input", "Total water input", waterM3, "m3", "measured", "water meter")
+                "water_input",
+                "Total water input",
+                waterM3,
+                "m3",
+                cluster ? "computed" : "measured",
+                cluster ? "water meter, the cluster's E_IT share" : "water meter")
             : maybe("water_input", "Total water input", d.waterM3(), "m3"));
     out.add(maybe("potable_water_input", "Potable water input", d.potableWaterM3(), "m3"));
     Double reuseKwh = null;
@@ -51,18 +63,51 @@ final class Eed {
     out.add(
         reuseKwh != null
             ? new Report.EedField(
-                "e_reuse", "Reused heat E_REUSE", reuseKwh, "kWh", "measured", "heat meter")
+                "e_reuse",
+                "Reused heat E_REUSE",
+                reuseKwh,
+                "kWh",
+                cluster ? "computed" : "measured",
+                cluster ? "heat meter, the cluster's E_DC share" : "heat meter")
             : maybe("e_reuse", "Reused heat E_REUSE", d.reusedHeatKwh(), "kWh"));
     out.add(
         maybe("reuse_temperature", "Mean temperature of reused heat", d.reuseTemperatureC(), "C"));
+    var rn = c.renewables();
     out.add(
         new Report.EedField(
             "e_res_tot",
             "Renewable energy E_RES-TOT",
             c.renewableKwh(),
             "kWh",
+            "computed",
+            "sum of the three items below: each kWh of E_DC counted once, by the supply that"
+                + " covered it hour by hour (the market-based matching)"));
+    out.add(
+        new Report.EedField(
+            "e_res_go",
+            "Renewable energy: guarantees of origin / certificates",
+            rn.certificatesKwh(),
+            "kWh",
             "declared",
-            "contractual instruments in analytics.carbon.instruments, matched hour by hour"));
+            "certificate instruments in analytics.carbon.instruments, matched to E_DC"));
+    out.add(
+        new Report.EedField(
+            "e_res_ppa",
+            "Renewable energy: power purchase agreements",
+            rn.ppaKwh(),
+            "kWh",
+            "declared",
+            "ppa instruments in analytics.carbon.instruments, matched to E_DC"));
+    out.add(
+        new Report.EedField(
+            "e_res_onsite",
+            "Renewable energy: on-site generation",
+            rn.onsiteKwh(),
+            "kWh",
+            rn.onsiteBasis(),
+            "measured".equals(rn.onsiteBasis())
+                ? "metered by analytics.carbon.onsiteGeneration, hour by hour"
+                : "onsite instruments in analytics.carbon.instruments, matched to E_DC"));
     out.add(
         maybe(
             "intake_air_setpoint",

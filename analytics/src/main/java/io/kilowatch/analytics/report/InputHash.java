@@ -1,31 +1,71 @@
 package io.kilowatch.analytics.report;
 
 import io.kilowatch.analytics.ChannelResolver;
+import io.kilowatch.analytics.EnergyEngine;
+import io.kilowatch.analytics.carbon.IntensityCache;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.EnergyModel;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.Aggregate;
+import io.kilowatch.store.Bucket;
 import io.kilowatch.store.Point;
+import io.kilowatch.store.SeriesBuckets;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * SHA-256 over the raw readings of every series the report's meters select, in [from − gapLimit, to
- * + gapLimit), serialized canonically: series sorted by key, each as {@code S <key>\n} then one
- * {@code <epoch ms>,<IEEE-754 bits hex>,<quality>\n} per reading in time order. A CSV intensity
- * profile's bytes are hashed after them. Any changed, added or removed reading changes the hash.
+ * SHA-256 over everything a report's figures are computed from, serialized canonically, in this
+ * order:
+ *
+ * <ol>
+ *   <li>the raw readings of every series the report's meters select, in [from − gapLimit, to +
+ *       gapLimit): series sorted by key, each as {@code S <key>\n} then one {@code <epoch
+ *       ms>,<IEEE-754 bits hex>,<quality>\n} per reading in time order;
+ *   <li>each distinct rollup read the engines made (ranges longer than {@code rawWindow} are
+ *       computed from the store's per-step aggregates), in the order they were made: {@code R
+ *       <measurement> <field> <from ms> <to ms> <step s> <aggregate>\n}, then per series sorted by
+ *       key {@code S <key>\n} and one {@code <start ms>,<value bits hex>,<count>\n} per bucket;
+ *   <li>the bytes of a CSV intensity profile ({@code F intensity\n} first);
+ *   <li>the hourly grid intensities the emissions were computed with, whatever their source (an
+ *       API's answers are hashed as the values used, not as HTTP bytes): {@code I <source>\n} then
+ *       {@code <hour start ms>,<g/kWh bits hex>,<origin>\n} per hour.
+ * </ol>
+ *
+ * Any changed, added or removed reading, rollup row or intensity used changes the hash.
  */
-record InputHash(String sha256, long points, long series) {
+final class InputHash implements EnergyEngine.RollupListener {
+  private static final HexFormat HEX = HexFormat.of();
 
-  static InputHash of(Store store, SiteConfig site, Instant from, Instant to) {
+  /** The finished hash and what went into it. */
+  record Result(String sha256, long points, long series, long rollupRows, long intensityHours) {}
+
+  private final MessageDigest md = ReportBuilder.digest();
+  private final Set<String> seenReads = new HashSet<>();
+  private long points;
+  private long series;
+  private long rollupRows;
+
+  /** Starts with the raw readings of the report's meters. */
+  static InputHash start(Store store, SiteConfig site, Instant from, Instant to) {
+    var h = new InputHash();
+    h.raw(store, site, from, to);
+    return h;
+  }
+
+  private void raw(Store store, SiteConfig site, Instant from, Instant to) {
     var resolver = new ChannelResolver(site);
     var queries = new ArrayList<SeriesQuery>();
     EnergyModel m = site.energy();
@@ -39,7 +79,8 @@ record InputHash(String sha256, long points, long series) {
       }
     }
     var a = site.analytics();
-    for (var meter : new AnalyticsConfig.Meter[] {a.water(), a.reuse()}) {
+    for (var meter :
+        new AnalyticsConfig.Meter[] {a.water(), a.reuse(), a.carbon().onsiteGeneration()}) {
       if (meter != null) {
         var c = new EnergyModel.Channel(meter.device(), null, null, meter.field(), null);
         resolver.queries(c, meter.field()).forEach(ds -> queries.add(ds.query()));
@@ -54,33 +95,111 @@ record InputHash(String sha256, long points, long series) {
         bySeries.putIfAbsent(sp.key().toString(), sp.points());
       }
     }
-    MessageDigest md = ReportBuilder.digest();
-    long n = 0;
-    var hex = HexFormat.of();
     for (var e : bySeries.entrySet()) {
-      md.update(("S " + e.getKey() + "\n").getBytes(StandardCharsets.UTF_8));
+      line("S " + e.getKey());
       var pts = new ArrayList<>(e.getValue());
-      pts.sort(java.util.Comparator.comparing(Point::time));
+      pts.sort(Comparator.comparing(Point::time));
       for (Point p : pts) {
-        String line =
+        line(
             p.time().toEpochMilli()
                 + ","
-                + hex.toHexDigits(Double.doubleToLongBits(p.value()))
+                + HEX.toHexDigits(Double.doubleToLongBits(p.value()))
                 + ","
-                + p.quality().name()
-                + "\n";
-        md.update(line.getBytes(StandardCharsets.UTF_8));
-        n++;
+                + p.quality().name());
+        points++;
       }
     }
+    series = bySeries.size();
     if (a.carbon().source() instanceof AnalyticsConfig.IntensitySource.CsvProfile csv) {
-      try {
-        md.update(("F intensity\n").getBytes(StandardCharsets.UTF_8));
-        md.update(Files.readAllBytes(csv.file()));
-      } catch (java.io.IOException e) {
-        md.update(("unreadable\n").getBytes(StandardCharsets.UTF_8));
+      // Kept in the raw part so the order of the sections stays as documented.
+      csvBytes = readOrNull(csv.file());
+    }
+  }
+
+  private byte[] csvBytes;
+
+  private static byte[] readOrNull(java.nio.file.Path file) {
+    try {
+      return Files.readAllBytes(file);
+    } catch (java.io.IOException e) {
+      return null;
+    }
+  }
+
+  @Override
+  public synchronized void read(
+      SeriesQuery query,
+      Instant from,
+      Instant to,
+      Duration step,
+      Aggregate aggregate,
+      List<SeriesBuckets> buckets) {
+    String head =
+        "R "
+            + query.measurement()
+            + " "
+            + query.field()
+            + " "
+            + new TreeMap<>(query.tags())
+            + " "
+            + from.toEpochMilli()
+            + " "
+            + to.toEpochMilli()
+            + " "
+            + step.toSeconds()
+            + " "
+            + aggregate.name();
+    // The same read within one report (a month, then the whole period) is the same input.
+    if (!seenReads.add(head)) {
+      return;
+    }
+    line(head);
+    var sorted = new ArrayList<>(buckets);
+    sorted.sort(Comparator.comparing(sb -> sb.key().toString()));
+    for (SeriesBuckets sb : sorted) {
+      line("S " + sb.key());
+      var rows = new ArrayList<>(sb.buckets());
+      rows.sort(Comparator.comparing(Bucket::start));
+      for (Bucket b : rows) {
+        line(
+            b.start().toEpochMilli()
+                + ","
+                + HEX.toHexDigits(Double.doubleToLongBits(b.value()))
+                + ","
+                + b.count());
+        rollupRows++;
       }
     }
-    return new InputHash(hex.formatHex(md.digest()), n, bySeries.size());
+  }
+
+  /**
+   * Ends the hash with the CSV profile's bytes and the intensities used.
+   *
+   * @param intensity the hourly intensities of the whole period, or null when none were asked for
+   * @param firstHour the start of the first of them
+   */
+  synchronized Result finish(IntensityCache.Hourly intensity, Instant firstHour) {
+    if (csvBytes != null) {
+      line("F intensity");
+      md.update(csvBytes);
+    }
+    long hours = 0;
+    if (intensity != null) {
+      line("I " + intensity.source());
+      for (int i = 0; i < intensity.g().length; i++) {
+        line(
+            firstHour.plus(Duration.ofHours(i)).toEpochMilli()
+                + ","
+                + HEX.toHexDigits(Double.doubleToLongBits(intensity.g()[i]))
+                + ","
+                + intensity.origin()[i].name());
+        hours++;
+      }
+    }
+    return new Result(HEX.formatHex(md.digest()), points, series, rollupRows, hours);
+  }
+
+  private void line(String s) {
+    md.update((s + "\n").getBytes(StandardCharsets.UTF_8));
   }
 }

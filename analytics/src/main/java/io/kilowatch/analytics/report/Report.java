@@ -1,5 +1,6 @@
 package io.kilowatch.analytics.report;
 
+import io.kilowatch.analytics.CarbonReport;
 import java.time.Instant;
 import java.util.List;
 
@@ -29,7 +30,8 @@ public record Report(
 
   /**
    * @param configSha256 SHA-256 of the config file's bytes
-   * @param inputSha256 SHA-256 over the canonical serialization of the raw readings read
+   * @param inputSha256 SHA-256 over the canonical serialization of the raw readings, rollup rows
+   *     and hourly intensities read (see {@link InputHash})
    */
   public record Provenance(
       String kilowatchVersion,
@@ -38,12 +40,21 @@ public record Report(
       Params params,
       String inputSha256,
       long inputPoints,
-      long inputSeries) {}
+      long inputSeries,
+      long inputRollupRows,
+      long inputIntensityHours) {}
 
   /**
+   * Site figures, or for a cluster report that cluster's: metered IT energy and, by the per-cluster
+   * PUE rules, its allocated part of the rest.
+   *
    * @param pue null unless {@code pueStatus} is OK
    * @param peakItKw highest hourly mean IT power
    * @param meanItKw E_IT over the hours of the period
+   * @param itShare for a cluster, E_IT,cluster / E_IT,site (the share of unattributed cooling,
+   *     losses and other energy it is allocated); null for the site
+   * @param allocationRule for a cluster, how its E_DC, cooling, losses and other energy were
+   *     allocated; null for the site
    */
   public record Headline(
       double facilityKwh,
@@ -60,7 +71,9 @@ public record Report(
       Double ppuePowerDelivery,
       boolean powerDeliveryDerived,
       Double peakItKw,
-      Double meanItKw) {}
+      Double meanItKw,
+      Double itShare,
+      String allocationRule) {}
 
   /**
    * One calendar month (site time zone), clipped to the period.
@@ -107,6 +120,7 @@ public record Report(
       long carriedForwardHours,
       long fallbackHours,
       double renewableKwh,
+      CarbonReport.Renewables renewables,
       Double ref,
       Double wue,
       String wueBasis,

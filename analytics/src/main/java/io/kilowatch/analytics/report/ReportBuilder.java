@@ -7,6 +7,7 @@ import io.kilowatch.analytics.EnergySeries;
 import io.kilowatch.analytics.KpiStatus;
 import io.kilowatch.analytics.PueReport;
 import io.kilowatch.analytics.StepPlan;
+import io.kilowatch.analytics.carbon.IntensityCache;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.EnergyModel;
 import io.kilowatch.config.SiteConfig;
@@ -69,6 +70,14 @@ public final class ReportBuilder {
     }
   }
 
+  /** How a cluster report's energy figures are allocated (reference.md §1, per-cluster PUE). */
+  static final String ALLOCATION_RULE =
+      "per-cluster PUE: E_IT from the cluster's IT meters; cooling = its own cooling devices (CDUs)"
+          + " + it_share x the cooling no cluster is attributed; losses and other = it_share x the"
+          + " site's; E_DC = E_IT + cooling + losses + other; it_share = E_IT,cluster / E_IT,site"
+          + " over the period. Emissions and renewables: hour by hour, in proportion to the"
+          + " cluster's part of each hour's E_DC";
+
   public Report build(Instant from, Instant to, String cluster, Progress progress) {
     if (!from.isBefore(to)) {
       throw new IllegalArgumentException("from must be before to");
@@ -77,6 +86,19 @@ public final class ReportBuilder {
     if (cluster != null && site.clusters().stream().noneMatch(c -> c.id().equals(cluster))) {
       throw new IllegalArgumentException("unknown cluster: " + cluster);
     }
+    var input = InputHash.start(store, site, from, to);
+    return analytics
+        .energy()
+        .listening(input, () -> build(from, to, cluster, progress, site, input));
+  }
+
+  private Report build(
+      Instant from,
+      Instant to,
+      String cluster,
+      Progress progress,
+      SiteConfig site,
+      InputHash input) {
     var zone = site.site().timezone();
     var params = new Report.Params(site.site().name(), from, to, cluster, zone.getId());
     StepPlan plan = StepPlan.of(from, to, new StepPlan.Step.Month(), zone);
@@ -115,8 +137,7 @@ public final class ReportBuilder {
       progress.step(
           i + 1, total, "month " + s.atZone(zone).toLocalDate().toString().substring(0, 7));
     }
-    PueReport pue;
-    CarbonReport carbon;
+    var intensity = new IntensityCache.Hourly[1];
     var all =
         analytics
             .energy()
@@ -124,74 +145,35 @@ public final class ReportBuilder {
                 () ->
                     new Object[] {
                       analytics.pue().compute(from, to, whole),
-                      analytics.carbon().compute(from, to, whole),
+                      analytics.carbon().compute(from, to, whole, h -> intensity[0] = h),
                       meters(from, to, cluster)
                     });
-    pue = (PueReport) all[0];
-    carbon = (CarbonReport) all[1];
+    PueReport pue = (PueReport) all[0];
+    CarbonReport carbon = (CarbonReport) all[1];
     @SuppressWarnings("unchecked")
     var meters = (List<Report.MeterCoverage>) all[2];
     progress.step(total - 1, total, "whole period");
-    var input = InputHash.of(store, site, from, to);
+    var hash = input.finish(intensity[0], from.truncatedTo(java.time.temporal.ChronoUnit.HOURS));
     progress.step(total, total, "input hash");
-    var w = pue.window();
     double hours = Duration.between(from, to).toMillis() / 3_600_000.0;
-    double itKwh = w.itKwh();
     var clusterRows = clusters(pue, carbon, cluster);
-    if (cluster != null && !clusterRows.isEmpty()) {
-      itKwh = clusterRows.getFirst().itKwh();
-    }
+    Double peak = Double.isNaN(peakKw) ? null : peakKw;
     var headline =
-        new Report.Headline(
-            w.facilityKwh(),
-            w.itKwh(),
-            w.coolingKwh(),
-            // Without a loss meter the engine reports 0 metered losses; the report shows the
-            // derived remainder, marked computed.
-            w.powerDeliveryDerived()
-                ? w.facilityKwh() - w.itKwh() - w.coolingKwh() - w.otherKwh()
-                : w.lossesKwh(),
-            w.otherKwh(),
-            w.pue(),
-            w.status().name(),
-            pue.category(),
-            pue.itLevel(),
-            w.coverage(),
-            w.ppueCooling(),
-            w.ppuePowerDelivery(),
-            w.powerDeliveryDerived(),
-            Double.isNaN(peakKw) ? null : peakKw,
-            hours > 0 ? itKwh / hours : null);
-    var t = carbon.totals();
-    var ci = carbon.intensity();
-    var co2 =
-        new Report.Carbon(
-            t.locationKg(),
-            t.marketKg(),
-            t.cueLocation(),
-            t.cueMarket(),
-            t.status().name(),
-            t.coverage(),
-            ci.source(),
-            ci.coverage(),
-            ci.sourceHours(),
-            ci.carriedForwardHours(),
-            ci.fallbackHours(),
-            t.renewableKwh(),
-            t.ref(),
-            t.wue().value(),
-            t.wue().basis(),
-            t.erf().value(),
-            t.erf().basis());
+        cluster == null
+            ? siteHeadline(pue, peak, hours)
+            : clusterHeadline(pue, cluster, peak, hours);
+    var co2 = carbon(carbon, cluster, headline);
     var provenance =
         new Report.Provenance(
             version,
             configSha256,
             site.store().kind().name().toLowerCase(java.util.Locale.ROOT),
             params,
-            input.sha256(),
-            input.points(),
-            input.series());
+            hash.sha256(),
+            hash.points(),
+            hash.series(),
+            hash.rollupRows(),
+            hash.intensityHours());
     return new Report(
         provenance,
         headline,
@@ -202,30 +184,153 @@ public final class ReportBuilder {
         meters);
   }
 
+  private static Report.Headline siteHeadline(PueReport pue, Double peakKw, double hours) {
+    var w = pue.window();
+    return new Report.Headline(
+        w.facilityKwh(),
+        w.itKwh(),
+        w.coolingKwh(),
+        // Without a loss meter the engine reports 0 metered losses; the report shows the
+        // derived remainder, marked computed.
+        w.powerDeliveryDerived()
+            ? w.facilityKwh() - w.itKwh() - w.coolingKwh() - w.otherKwh()
+            : w.lossesKwh(),
+        w.otherKwh(),
+        w.pue(),
+        w.status().name(),
+        pue.category(),
+        pue.itLevel(),
+        w.coverage(),
+        w.ppueCooling(),
+        w.ppuePowerDelivery(),
+        w.powerDeliveryDerived(),
+        peakKw,
+        hours > 0 ? w.itKwh() / hours : null,
+        null,
+        null);
+  }
+
+  /** A cluster's energy figures over a window, allocated as the PUE engine allocates them. */
+  record ClusterEnergy(
+      double facilityKwh,
+      double itKwh,
+      double coolingKwh,
+      double lossesKwh,
+      double otherKwh,
+      double itShare,
+      PueReport.ClusterPue pue) {
+
+    static ClusterEnergy of(PueReport p, String cluster) {
+      var w = p.window();
+      var k =
+          p.clusters().stream()
+              .filter(x -> x.cluster().equals(cluster))
+              .findFirst()
+              .orElseThrow(() -> new IllegalArgumentException("unknown cluster: " + cluster));
+      // The engine's share over a one-step window: E_IT,cluster / E_IT,site.
+      double share = w.itKwh() > 0 ? k.itKwh() / w.itKwh() : 0;
+      double attributed = p.clusters().stream().mapToDouble(PueReport.ClusterPue::coolingKwh).sum();
+      double cooling = k.coolingKwh() + share * (w.coolingKwh() - attributed);
+      double other = share * w.otherKwh();
+      // Without a loss meter the losses are what the cluster's part of E_DC leaves.
+      double losses =
+          w.powerDeliveryDerived()
+              ? k.facilityShareKwh() - k.itKwh() - cooling - other
+              : share * w.lossesKwh();
+      return new ClusterEnergy(k.facilityShareKwh(), k.itKwh(), cooling, losses, other, share, k);
+    }
+  }
+
+  private static Report.Headline clusterHeadline(
+      PueReport pue, String cluster, Double peakKw, double hours) {
+    var c = ClusterEnergy.of(pue, cluster);
+    boolean ok = c.pue().status() == KpiStatus.OK;
+    return new Report.Headline(
+        c.facilityKwh(),
+        c.itKwh(),
+        c.coolingKwh(),
+        c.lossesKwh(),
+        c.otherKwh(),
+        c.pue().pue(),
+        c.pue().status().name(),
+        pue.category(),
+        pue.itLevel(),
+        c.pue().coverage(),
+        ok ? (c.itKwh() + c.coolingKwh()) / c.itKwh() : null,
+        ok ? (c.itKwh() + c.lossesKwh()) / c.itKwh() : null,
+        pue.window().powerDeliveryDerived(),
+        peakKw,
+        hours > 0 ? c.itKwh() / hours : null,
+        c.itShare(),
+        ALLOCATION_RULE);
+  }
+
+  /** Site emissions, or the cluster's hourly allocated part with its own CUE and REF. */
+  private Report.Carbon carbon(CarbonReport carbon, String cluster, Report.Headline h) {
+    var t = carbon.totals();
+    var ci = carbon.intensity();
+    Double location = t.locationKg();
+    Double market = t.marketKg();
+    Double cueLocation = t.cueLocation();
+    Double cueMarket = t.cueMarket();
+    var renewables = t.renewables();
+    Double ref = t.ref();
+    if (cluster != null) {
+      var cc =
+          carbon.clusters().stream().filter(x -> x.cluster().equals(cluster)).findFirst().get();
+      location = cc.locationKg();
+      market = cc.marketKg();
+      cueLocation = location == null || h.itKwh() <= 0 ? null : location / h.itKwh();
+      cueMarket = market == null || h.itKwh() <= 0 ? null : market / h.itKwh();
+      renewables = cc.renewables();
+      // The renewables were shared hour by hour like E_DC, so REF is over that same E_DC.
+      ref =
+          t.ref() == null || cc.facilityShareKwh() <= 0
+              ? null
+              : renewables.totalKwh() / cc.facilityShareKwh();
+    }
+    return new Report.Carbon(
+        location,
+        market,
+        cueLocation,
+        cueMarket,
+        t.status().name(),
+        t.coverage(),
+        ci.source(),
+        ci.coverage(),
+        ci.sourceHours(),
+        ci.carriedForwardHours(),
+        ci.fallbackHours(),
+        renewables.totalKwh(),
+        renewables,
+        ref,
+        t.wue().value(),
+        t.wue().basis(),
+        t.erf().value(),
+        t.erf().basis());
+  }
+
   private static Report.Month month(
       Instant s, Instant e, PueReport p, CarbonReport c, String cluster) {
     var w = p.window();
     var t = c.totals();
     Double intensity = c.steps().isEmpty() ? null : c.steps().getFirst().intensityGPerKwh();
     if (cluster != null) {
-      var cp = p.clusters().stream().filter(x -> x.cluster().equals(cluster)).findFirst();
+      var k = ClusterEnergy.of(p, cluster);
       var cc = c.clusters().stream().filter(x -> x.cluster().equals(cluster)).findFirst();
-      if (cp.isPresent()) {
-        var k = cp.get();
-        return new Report.Month(
-            s,
-            e,
-            k.facilityShareKwh(),
-            k.itKwh(),
-            k.coolingKwh(),
-            k.facilityShareKwh() - k.itKwh() - k.coolingKwh(),
-            k.pue(),
-            k.status().name(),
-            k.coverage(),
-            cc.map(CarbonReport.ClusterCarbon::locationKg).orElse(null),
-            cc.map(CarbonReport.ClusterCarbon::marketKg).orElse(null),
-            intensity);
-      }
+      return new Report.Month(
+          s,
+          e,
+          k.facilityKwh(),
+          k.itKwh(),
+          k.coolingKwh(),
+          k.facilityKwh() - k.itKwh() - k.coolingKwh(),
+          k.pue().pue(),
+          k.pue().status().name(),
+          k.pue().coverage(),
+          cc.map(CarbonReport.ClusterCarbon::locationKg).orElse(null),
+          cc.map(CarbonReport.ClusterCarbon::marketKg).orElse(null),
+          intensity);
     }
     boolean any = w.status() != KpiStatus.NO_DATA;
     return new Report.Month(
@@ -304,12 +409,13 @@ public final class ReportBuilder {
                 rule));
       }
     }
-    for (var meter : new AnalyticsConfig.Meter[] {a.water(), a.reuse()}) {
+    var onsite = a.carbon().onsiteGeneration();
+    for (var meter : new AnalyticsConfig.Meter[] {a.water(), a.reuse(), onsite}) {
       if (meter != null) {
         var s = analytics.energy().counter(meter.device(), meter.field(), 1, from, to, whole);
         out.add(
             new Report.MeterCoverage(
-                meter == a.water() ? "water" : "reuse",
+                meter == a.water() ? "water" : meter == onsite ? "onsite-generation" : "reuse",
                 meter.device(),
                 s.source().name(),
                 s.coverage(),

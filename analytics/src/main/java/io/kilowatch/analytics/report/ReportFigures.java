@@ -49,31 +49,40 @@ final class ReportFigures {
     text("meta", "", "input_sha256", p.inputSha256());
     text("meta", "", "input_points", p.inputPoints());
     text("meta", "", "input_series", p.inputSeries());
+    text("meta", "", "input_rollup_rows", p.inputRollupRows());
+    text("meta", "", "input_intensity_hours", p.inputIntensityHours());
 
     var h = r.headline();
     String s = q.cluster() == null ? "site" : q.cluster();
-    add("headline", "site", "e_dc", h.facilityKwh(), "kWh", "measured", KWH);
-    add("headline", "site", "e_it", h.itKwh(), "kWh", "measured", KWH);
-    add("headline", "site", "e_cooling", h.coolingKwh(), "kWh", "measured", KWH);
+    // A cluster's figures other than its metered E_IT are allocated: computed, by the rule named.
+    boolean site = q.cluster() == null;
+    String shared = site ? "measured" : "computed";
+    add("headline", s, "e_dc", h.facilityKwh(), "kWh", shared, KWH);
+    add("headline", s, "e_it", h.itKwh(), "kWh", "measured", KWH);
+    add("headline", s, "e_cooling", h.coolingKwh(), "kWh", shared, KWH);
     add(
         "headline",
-        "site",
+        s,
         "e_losses",
         h.lossesKwh(),
         "kWh",
-        h.powerDeliveryDerived() ? "computed" : "measured",
+        h.powerDeliveryDerived() ? "computed" : shared,
         KWH);
-    add("headline", "site", "e_other", h.otherKwh(), "kWh", "measured", KWH);
-    add("headline", "site", "pue", h.pue(), "", "computed", RATIO);
-    text("headline", "site", "pue_status", h.pueStatus());
-    text("headline", "site", "pue_category", (long) h.pueCategory());
-    text("headline", "site", "it_level", h.itLevel());
-    add("headline", "site", "coverage", h.coverage(), "", "computed", RATIO);
-    add("headline", "site", "ppue_cooling", h.ppueCooling(), "", "computed", RATIO);
-    add("headline", "site", "ppue_power_delivery", h.ppuePowerDelivery(), "", "computed", RATIO);
-    text("headline", "site", "power_delivery_derived", h.powerDeliveryDerived());
+    add("headline", s, "e_other", h.otherKwh(), "kWh", shared, KWH);
+    add("headline", s, "pue", h.pue(), "", "computed", RATIO);
+    text("headline", s, "pue_status", h.pueStatus());
+    text("headline", s, "pue_category", (long) h.pueCategory());
+    text("headline", s, "it_level", h.itLevel());
+    add("headline", s, "coverage", h.coverage(), "", "computed", RATIO);
+    add("headline", s, "ppue_cooling", h.ppueCooling(), "", "computed", RATIO);
+    add("headline", s, "ppue_power_delivery", h.ppuePowerDelivery(), "", "computed", RATIO);
+    text("headline", s, "power_delivery_derived", h.powerDeliveryDerived());
     add("headline", s, "peak_it_kw", h.peakItKw(), "kW", "computed", KWH);
     add("headline", s, "mean_it_kw", h.meanItKw(), "kW", "computed", KWH);
+    if (!site) {
+      add("headline", s, "it_share", h.itShare(), "", "computed", RATIO);
+      text("headline", s, "allocation_rule", h.allocationRule());
+    }
 
     var c = r.carbon();
     add("carbon", s, "location_kgco2e", c.locationKg(), "kgCO2e", "computed", KWH);
@@ -87,7 +96,11 @@ final class ReportFigures {
     text("carbon", s, "intensity_source_hours", c.sourceHours());
     text("carbon", s, "intensity_carried_forward_hours", c.carriedForwardHours());
     text("carbon", s, "intensity_fallback_hours", c.fallbackHours());
-    add("carbon", s, "renewable_kwh", c.renewableKwh(), "kWh", "declared", KWH);
+    var rn = c.renewables();
+    add("carbon", s, "renewable_kwh", c.renewableKwh(), "kWh", "computed", KWH);
+    add("carbon", s, "renewable_certificates_kwh", rn.certificatesKwh(), "kWh", "declared", KWH);
+    add("carbon", s, "renewable_ppa_kwh", rn.ppaKwh(), "kWh", "declared", KWH);
+    add("carbon", s, "renewable_onsite_kwh", rn.onsiteKwh(), "kWh", rn.onsiteBasis(), KWH);
     add("carbon", s, "ref", c.ref(), "", "computed", RATIO);
     add("carbon", s, "wue", c.wue(), "L/kWh", basis(c.wueBasis()), RATIO);
     add("carbon", s, "erf", c.erf(), "", basis(c.erfBasis()), RATIO);
@@ -95,9 +108,9 @@ final class ReportFigures {
     ZoneId zone = ZoneId.of(q.zone());
     for (var m : r.months()) {
       String k = month(m.start(), zone);
-      add("month", k, "e_dc", m.facilityKwh(), "kWh", "measured", KWH);
+      add("month", k, "e_dc", m.facilityKwh(), "kWh", shared, KWH);
       add("month", k, "e_it", m.itKwh(), "kWh", "measured", KWH);
-      add("month", k, "e_cooling", m.coolingKwh(), "kWh", "measured", KWH);
+      add("month", k, "e_cooling", m.coolingKwh(), "kWh", shared, KWH);
       add("month", k, "e_other", m.otherKwh(), "kWh", "computed", KWH);
       add("month", k, "pue", m.pue(), "", "computed", RATIO);
       text("month", k, "pue_status", m.pueStatus());

@@ -9,31 +9,71 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Store;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /api/reports?from&to&format[&cluster]}: an energy report of the running instance's
- * store, as a download. One report at a time: a long range reads a lot, and a second request gets
- * 429 rather than slowing the collectors down.
+ * Energy reports of the running instance's store.
+ *
+ * <ul>
+ *   <li>{@code GET /api/reports?from&to&format[&cluster]}: the report as a download, in one request
+ *       (what scripts use);
+ *   <li>{@code POST /api/reports/jobs} with the same parameters: starts making it in the background
+ *       and answers 202 with the job; {@code GET /api/reports/jobs/{id}} tells its progress (step
+ *       {@code done} of {@code total}: each month, then the whole period and the input hash) and
+ *       {@code GET /api/reports/jobs/{id}/file} gives the finished file (what the Reports page
+ *       uses).
+ * </ul>
+ *
+ * One report at a time, one-shot and jobs together: a long range reads a lot, and a second request
+ * gets 429 rather than slowing the collectors down. Starting a job only reads data, so it needs
+ * what a read needs (a token where {@code web.readAccess: token}), not an operator's.
  */
 public final class ReportRoutes {
+  private static final Logger log = LoggerFactory.getLogger(ReportRoutes.class);
+
+  /** How long a finished job's file is kept for its download. */
+  static final Duration KEEP = Duration.ofMinutes(15);
+
+  /** What was asked for, parsed and checked. */
+  record Request(Instant from, Instant to, ReportFormat format, String cluster) {}
+
   private final SiteConfig site;
   private final Store store;
+  private final ReportBuilder.Progress observer;
   private final Semaphore one = new Semaphore(1);
+  private final Map<String, ReportJob> jobs = new ConcurrentHashMap<>();
 
   public ReportRoutes(SiteConfig site, Store store) {
+    this(site, store, ReportBuilder.Progress.NONE);
+  }
+
+  /**
+   * @param observer told of each step after a job has published it, on the job's thread (tests use
+   *     it to hold a job at a step)
+   */
+  ReportRoutes(SiteConfig site, Store store, ReportBuilder.Progress observer) {
     this.site = site;
     this.store = store;
+    this.observer = observer;
   }
 
   public void register(RoutesConfig routes) {
     routes.get("/api/reports", this::report);
+    routes.post("/api/reports/jobs", this::start);
+    routes.get("/api/reports/jobs/{id}", this::status);
+    routes.get("/api/reports/jobs/{id}/file", this::file);
   }
 
-  private void report(Context ctx) throws IOException {
+  private Request request(Context ctx) {
     var p = new Params(ctx, Instant.now());
     Instant from = time(p, "from");
     Instant to = time(p, "to");
@@ -51,33 +91,116 @@ public final class ReportRoutes {
     if (cluster != null && site.clusters().stream().noneMatch(c -> c.id().equals(cluster))) {
       throw new BadRequest("cluster", "unknown cluster '" + cluster + "'");
     }
+    return new Request(from, to, format, cluster);
+  }
+
+  private static void busy(Context ctx) {
+    ctx.status(429).json(Map.of("error", "a report is being made; try again soon"));
+  }
+
+  private void report(Context ctx) throws IOException {
+    Request r = request(ctx);
     if (!one.tryAcquire()) {
-      ctx.status(429).json(java.util.Map.of("error", "a report is being made; try again soon"));
+      busy(ctx);
       return;
     }
     try {
-      String version = ReportRoutes.class.getPackage().getImplementationVersion();
-      var builder =
-          ReportBuilder.forSite(site, store, version == null ? "development build" : version);
-      var report = builder.build(from, to, cluster, ReportBuilder.Progress.NONE);
-      var bytes = new ByteArrayOutputStream();
-      ReportWriter.write(report, format, bytes);
-      String name =
-          "kilowatch-report-"
-              + site.site().name()
-              + "-"
-              + from.toString().substring(0, 10)
-              + "-"
-              + to.toString().substring(0, 10)
-              + "."
-              + format.extension();
-      ctx.contentType(format.contentType())
-          .header("Content-Disposition", "attachment; filename=\"" + name + "\"")
-          .header("X-Report-Input-Sha256", report.provenance().inputSha256())
-          .result(bytes.toByteArray());
+      var f = make(r, ReportBuilder.Progress.NONE);
+      ctx.contentType(f.contentType())
+          .header("Content-Disposition", "attachment; filename=\"" + f.name() + "\"")
+          .header("X-Report-Input-Sha256", f.inputSha256())
+          .result(f.bytes());
     } finally {
       one.release();
     }
+  }
+
+  private void start(Context ctx) {
+    Request r = request(ctx);
+    if (!one.tryAcquire()) {
+      busy(ctx);
+      return;
+    }
+    Instant now = Instant.now();
+    jobs.values().removeIf(j -> j.endedBefore(now.minus(KEEP)));
+    var job = new ReportJob(UUID.randomUUID().toString(), r);
+    jobs.put(job.id(), job);
+    try {
+      Thread.ofVirtual().name("report-" + job.id()).start(() -> run(job));
+    } catch (RuntimeException | Error e) {
+      one.release();
+      throw e;
+    }
+    ctx.status(202).header("Location", "/api/reports/jobs/" + job.id()).json(job.view());
+  }
+
+  private void run(ReportJob job) {
+    try {
+      ReportBuilder.Progress progress =
+          (d, t, w) -> {
+            job.step(d, t, w);
+            observer.step(d, t, w);
+          };
+      job.finished(make(job.request(), progress), Instant.now());
+    } catch (IOException | RuntimeException e) {
+      log.warn("report job {} failed: {}", job.id(), e.toString());
+      job.failed(e.getMessage() == null ? e.toString() : e.getMessage(), Instant.now());
+    } finally {
+      one.release();
+    }
+  }
+
+  private ReportJob job(Context ctx) {
+    var job = jobs.get(ctx.pathParam("id"));
+    if (job == null) {
+      ctx.status(404).json(Map.of("error", "no such report job (finished ones are kept 15 min)"));
+    }
+    return job;
+  }
+
+  private void status(Context ctx) {
+    var job = job(ctx);
+    if (job != null) {
+      ctx.json(job.view());
+    }
+  }
+
+  private void file(Context ctx) {
+    var job = job(ctx);
+    if (job == null) {
+      return;
+    }
+    var f = job.file();
+    if (f == null) {
+      ctx.status(409).json(Map.of("error", "the report is " + job.view().get("state")));
+      return;
+    }
+    ctx.contentType(f.contentType())
+        .header("Content-Disposition", "attachment; filename=\"" + f.name() + "\"")
+        .header("X-Report-Input-Sha256", f.inputSha256())
+        .result(f.bytes());
+  }
+
+  /** The report file, the same bytes whichever route asked. */
+  private ReportJob.File make(Request r, ReportBuilder.Progress progress) throws IOException {
+    String version = ReportRoutes.class.getPackage().getImplementationVersion();
+    var builder =
+        ReportBuilder.forSite(site, store, version == null ? "development build" : version);
+    var report = builder.build(r.from(), r.to(), r.cluster(), progress);
+    var bytes = new ByteArrayOutputStream();
+    ReportWriter.write(report, r.format(), bytes);
+    String name =
+        "kilowatch-report-"
+            + site.site().name()
+            + (r.cluster() == null ? "" : "-" + r.cluster())
+            + "-"
+            + r.from().toString().substring(0, 10)
+            + "-"
+            + r.to().toString().substring(0, 10)
+            + "."
+            + r.format().extension();
+    return new ReportJob.File(
+        bytes.toByteArray(), name, r.format().contentType(), report.provenance().inputSha256());
   }
 
   /** A date (midnight in the site's zone) or anything {@code /api/query} takes. */

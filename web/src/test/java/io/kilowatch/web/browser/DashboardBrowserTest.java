@@ -128,6 +128,18 @@ class DashboardBrowserTest {
     assertPageRenders("/alerts.html", "alerts", Map.of());
     awaitTrue("/6 rules evaluated/.test(document.querySelector('#alerts-meta').textContent)");
     assertPageRenders("/reports.html", "reports", Map.of());
+    // A one-day CSV report through the job API: the bar ends at step 3 of 3 (one month, the
+    // whole period, the input hash) and the file is offered for download.
+    browser.evaluate(
+        "(() => { const f = document.getElementById('report-form'); const d = new Date();"
+            + " f.from.value = d.toISOString().slice(0, 10); d.setUTCDate(d.getUTCDate() + 1);"
+            + " f.to.value = d.toISOString().slice(0, 10); f.format.value = 'csv';"
+            + " f.requestSubmit(); return true; })()");
+    awaitTrue(
+        "(a => a !== null && a.download.endsWith('.csv'))"
+            + "(document.querySelector('#report-result a'))");
+    awaitTrue("document.querySelector('#report-progress progress').max === 3");
+    awaitTrue("document.querySelector('#report-progress progress').value === 3");
   }
 
   @Test

@@ -1,0 +1,167 @@
+package io.kilowatch.analytics.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.sun.net.httpserver.HttpServer;
+import io.kilowatch.analytics.Analytics;
+import io.kilowatch.config.AnalyticsConfig;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.StoreConfig;
+import io.kilowatch.store.Store;
+import io.kilowatch.store.embedded.EmbeddedStore;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What {@code input_sha256} covers beyond raw readings: the rollup rows read when the range is
+ * computed from rollups, and the hourly intensities an API source gave (a local Electricity Maps
+ * stub on loopback).
+ */
+class InputHashCoverageTest {
+  static final Instant DAY = ReportBuilderTest.FROM;
+  static final Instant NEXT = DAY.plus(Duration.ofDays(1));
+
+  @TempDir Path dir;
+  Store store;
+  HttpServer server;
+  final AtomicReference<String> history = new AtomicReference<>();
+
+  @BeforeEach
+  void setUp() throws Exception {
+    store = EmbeddedStore.open(StoreConfig.embedded(dir));
+    ReportBuilderTest.writeMonth(store);
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/v3/carbon-intensity/history",
+        ex -> {
+          byte[] body = history.get().getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "application/json");
+          ex.sendResponseHeaders(200, body.length);
+          try (var out = ex.getResponseBody()) {
+            out.write(body);
+          }
+        });
+    server.start();
+  }
+
+  @AfterEach
+  void tearDown() {
+    server.stop(0);
+    store.close();
+  }
+
+  /** Electricity Maps' last 24 hours for 1 July: 100 + 10 h g/kWh, hour {@code h5} as given. */
+  static String history(double h5) {
+    var items = new ArrayList<String>();
+    for (int h = 0; h < 24; h++) {
+      double g = h == 5 ? h5 : 100 + 10 * h;
+      items.add(
+          "{\"zone\": \"FR\", \"carbonIntensity\": "
+              + g
+              + ", \"datetime\": \""
+              + DAY.plus(Duration.ofHours(h))
+              + "\", \"isEstimated\": false, \"emissionFactorType\": \"direct\"}");
+    }
+    return "{\"zone\": \"FR\", \"history\": [" + String.join(", ", items) + "]}";
+  }
+
+  SiteConfig site(AnalyticsConfig.IntensitySource source, Duration rawWindow) throws Exception {
+    SiteConfig base = ReportBuilderTest.site(dir);
+    var a = base.analytics();
+    var c = a.carbon();
+    return base.withAnalytics(
+        new AnalyticsConfig(
+            a.gapLimit(),
+            a.coverageThreshold(),
+            rawWindow,
+            a.kpiInterval(),
+            a.loops(),
+            a.hbmLimitC(),
+            new AnalyticsConfig.CarbonConfig(
+                source, null, c.residualMixGPerKwh(), c.instruments(), c.timeout()),
+            a.water(),
+            a.reuse(),
+            a.declared()));
+  }
+
+  /** A fresh builder (its own intensity cache) as a later {@code --verify} run has. */
+  static ReportBuilder builder(SiteConfig site, Store store) {
+    var clock = Clock.fixed(NEXT, ZoneOffset.UTC);
+    return new ReportBuilder(
+        new Analytics(site, store, clock),
+        store,
+        "test-version",
+        ReportBuilder.sha256(new byte[0]));
+  }
+
+  @Test
+  void aChangedIntensityFromAnApiChangesTheHashAndVerifySaysSo() throws Exception {
+    var source =
+        new AnalyticsConfig.IntensitySource.ElectricityMaps(
+            URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "FR", "t");
+    var site = site(source, Duration.ofDays(40));
+    history.set(history(150));
+    Report r = builder(site, store).build(DAY, NEXT, null, ReportBuilder.Progress.NONE);
+    // 100 kWh every hour × (100 + 10 h) g/kWh over one day: 516 kg
+    assertThat(r.carbon().locationKg()).isCloseTo(516, within(1e-6));
+    assertThat(r.carbon().intensitySource()).isEqualTo("electricity-maps:FR");
+    assertThat(r.provenance().inputIntensityHours()).isEqualTo(24);
+    Path file = dir.resolve("day.json");
+    try (var out = Files.newOutputStream(file)) {
+      ReportWriter.write(r, ReportFormat.JSON, out);
+    }
+    var same =
+        ReportVerifier.verify(
+            file,
+            (ft, cl) -> builder(site, store).build(ft[0], ft[1], cl, ReportBuilder.Progress.NONE));
+    assertThat(same.matches()).isTrue();
+
+    // The API now says 160 instead of 150 g/kWh for 05:00; the stored readings are unchanged.
+    history.set(history(160));
+    var v =
+        ReportVerifier.verify(
+            file,
+            (ft, cl) -> builder(site, store).build(ft[0], ft[1], cl, ReportBuilder.Progress.NONE));
+    assertThat(v.inputMatch()).isFalse();
+    assertThat(v.storeInputSha256()).isNotEqualTo(r.provenance().inputSha256());
+    assertThat(v.figuresMatch()).isFalse();
+    // 100 kWh × 10 g/kWh more: 517 kg
+    assertThat(String.join("\n", v.differences())).contains("input_sha256").contains("517.000");
+  }
+
+  @Test
+  void rollupRowsReadAreHashedWhenTheRangeIsBeyondTheRawWindow() throws Exception {
+    var source = new AnalyticsConfig.IntensitySource.Static(200);
+    Report raw =
+        builder(site(source, Duration.ofDays(40)), store)
+            .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, null, ReportBuilder.Progress.NONE);
+    assertThat(raw.provenance().inputRollupRows()).isZero();
+    Report rolled =
+        builder(site(source, Duration.ofDays(1)), store)
+            .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, null, ReportBuilder.Progress.NONE);
+    // Each of the four meters' 744 hourly buckets is read at least once.
+    assertThat(rolled.provenance().inputRollupRows()).isGreaterThanOrEqualTo(4 * 744);
+    assertThat(rolled.provenance().inputSha256()).isNotEqualTo(raw.provenance().inputSha256());
+    // The same stored data read the same way gives the same hash.
+    Report again =
+        builder(site(source, Duration.ofDays(1)), store)
+            .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, null, ReportBuilder.Progress.NONE);
+    assertThat(again.provenance().inputSha256()).isEqualTo(rolled.provenance().inputSha256());
+    assertThat(CanonicalText.csv(again)).isEqualTo(CanonicalText.csv(rolled));
+  }
+}

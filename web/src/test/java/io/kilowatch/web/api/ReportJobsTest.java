@@ -1,0 +1,242 @@
+package io.kilowatch.web.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.javalin.Javalin;
+import io.kilowatch.analytics.report.ReportBuilder;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.config.Device;
+import io.kilowatch.config.DeviceKind;
+import io.kilowatch.config.EnergyModel;
+import io.kilowatch.config.EnergyModel.Channel;
+import io.kilowatch.config.Location;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.Source;
+import io.kilowatch.config.StoreConfig;
+import io.kilowatch.store.Sample;
+import io.kilowatch.store.Store;
+import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.web.WebServer;
+import io.kilowatch.web.ingest.TokenAuth;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The report job API over real HTTP: progress that moves step by step, the one-report-at-a-time
+ * 429, the finished file equal to the one-shot download, and read access.
+ */
+class ReportJobsTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  static final Instant T0 = Instant.parse("2026-07-01T00:00:00Z");
+  static final String VIEWER = "viewer-token-1";
+
+  @TempDir Path dir;
+
+  /** A meter and a PDU; the web section (tokens, read access) as the YAML says. */
+  SiteConfig site(String web) throws Exception {
+    var parsed =
+        ConfigLoader.parse(
+            """
+            site: {name: t}
+            store: {dataDir: data}
+            web:
+              tokens:
+                - {name: screens, sha256: %s, role: viewer}
+            %s
+            """
+                .formatted(TokenAuth.sha256Hex(VIEWER), web),
+            "site.yaml",
+            dir,
+            Map.of());
+    return new SiteConfig(
+        null,
+        parsed.site(),
+        parsed.store(),
+        parsed.web(),
+        List.of(),
+        List.of(),
+        List.of(device("main", DeviceKind.METER), device("pdu", DeviceKind.PDU)),
+        new EnergyModel(
+            EnergyModel.ItLevel.PDU_OUTPUT,
+            List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+            List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
+            List.of(),
+            List.of(),
+            List.of()));
+  }
+
+  private static Device device(String id, DeviceKind kind) {
+    return new Device(
+        id,
+        kind,
+        Location.FACILITY,
+        null,
+        new Source.Modbus("127.0.0.1", 502, 1),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(2),
+        Map.of());
+  }
+
+  /** Two hours on 1 July: E_DC 130 kWh/h, E_IT 100 kWh/h. */
+  static void write(Store store) {
+    var batch = new ArrayList<Sample>();
+    for (int t = 0; t <= 7200; t += 60) {
+      Instant at = T0.plusSeconds(t);
+      batch.add(
+          Sample.of(at, "meter", Map.of("device", "main"), Map.of("energy_kwh", 130 * t / 3600.0)));
+      batch.add(
+          Sample.of(at, "pdu", Map.of("device", "pdu"), Map.of("energy_kwh", 100 * t / 3600.0)));
+    }
+    store.write(batch);
+  }
+
+  static HttpResponse<byte[]> send(String url, String method, String token) throws Exception {
+    var b =
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(20))
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  static JsonNode json(HttpResponse<byte[]> r) throws Exception {
+    return JSON.readTree(r.body());
+  }
+
+  /** Polls the job until {@code until} holds, within a bounded time. */
+  static JsonNode poll(String url, Predicate<JsonNode> until) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (true) {
+      JsonNode j = json(send(url, "GET", null));
+      if (until.test(j)) {
+        return j;
+      }
+      assertThat(System.nanoTime()).as("waiting for " + url + ", last " + j).isLessThan(deadline);
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void aJobReportsMovingProgressAndEndsWithTheOneShotBytes() throws Exception {
+    var site = site("");
+    // The job stops after publishing each step until the test has seen it over HTTP.
+    var gate = new Semaphore(0);
+    ReportBuilder.Progress hold =
+        (d, t, w) -> {
+          try {
+            if (!gate.tryAcquire(20, TimeUnit.SECONDS)) {
+              throw new IllegalStateException("the test never released step " + d);
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        };
+    try (Store store = EmbeddedStore.open(StoreConfig.embedded(dir.resolve("s")))) {
+      write(store);
+      var routes = new ReportRoutes(site, store, hold);
+      var app = Javalin.create(cfg -> routes.register(cfg.routes)).start("127.0.0.1", 0);
+      try {
+        String base = "http://127.0.0.1:" + app.port();
+        // July to September: three months, then the whole period and the input hash.
+        String q = "?from=2026-07-01&to=2026-10-01&format=csv";
+        var created = send(base + "/api/reports/jobs" + q, "POST", null);
+        assertThat(created.statusCode()).isEqualTo(202);
+        String id = json(created).get("id").asText();
+        String url = base + "/api/reports/jobs/" + id;
+        assertThat(created.headers().firstValue("Location")).hasValue("/api/reports/jobs/" + id);
+        var seen = new ArrayList<String>();
+        for (int k = 1; k <= 5; k++) {
+          int step = k;
+          JsonNode j = poll(url, n -> n.get("done").asInt() == step);
+          assertThat(j.get("state").asText()).isEqualTo("running");
+          assertThat(j.get("total").asInt()).isEqualTo(5);
+          seen.add(j.get("done").asInt() + " " + j.get("phase").asText());
+          if (k == 2) {
+            // While it runs, neither another job nor a one-shot download may start.
+            assertThat(send(base + "/api/reports/jobs" + q, "POST", null).statusCode())
+                .isEqualTo(429);
+            assertThat(send(base + "/api/reports" + q, "GET", null).statusCode()).isEqualTo(429);
+            assertThat(send(url + "/file", "GET", null).statusCode()).isEqualTo(409);
+          }
+          gate.release();
+        }
+        assertThat(seen)
+            .containsExactly(
+                "1 month 2026-07",
+                "2 month 2026-08",
+                "3 month 2026-09",
+                "4 whole period",
+                "5 input hash");
+        JsonNode done = poll(url, n -> n.get("state").asText().equals("done"));
+        var file = send(base + done.get("file").asText(), "GET", null);
+        assertThat(file.statusCode()).isEqualTo(200);
+        assertThat(file.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
+        assertThat(done.get("bytes").asInt()).isEqualTo(file.body().length);
+        String text = new String(file.body(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text).contains("headline,site,e_dc,260.000,kWh,measured\n");
+        assertThat(file.headers().firstValue("X-Report-Input-Sha256"))
+            .hasValue(done.get("inputSha256").asText());
+
+        // The one-shot route gives the same bytes (its own builds pass the hold gate too).
+        gate.release(5);
+        var oneShot = send(base + "/api/reports" + q, "GET", null);
+        assertThat(oneShot.statusCode()).isEqualTo(200);
+        assertThat(file.body()).isEqualTo(oneShot.body());
+        assertThat(send(base + "/api/reports/jobs/nope", "GET", null).statusCode()).isEqualTo(404);
+      } finally {
+        app.stop();
+      }
+    }
+  }
+
+  @Test
+  void startingAJobNeedsWhatAReadNeeds() throws Exception {
+    var site = site("  readAccess: token");
+    try (Store store = EmbeddedStore.open(site.store())) {
+      write(store);
+      var web = new WebServer(site, store, List::of);
+      web.start("127.0.0.1", 0);
+      try {
+        String base = "http://127.0.0.1:" + web.port();
+        String q =
+            "/api/reports/jobs?from=2026-07-01T00:00:00Z&to=2026-07-01T02:00:00Z&format=json";
+        assertThat(send(base + q, "POST", null).statusCode()).isEqualTo(401);
+        var created = send(base + q, "POST", VIEWER);
+        assertThat(created.statusCode()).isEqualTo(202);
+        String url = base + "/api/reports/jobs/" + json(created).get("id").asText();
+        assertThat(send(url, "GET", null).statusCode()).isEqualTo(401);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        JsonNode j;
+        do {
+          j = json(send(url, "GET", VIEWER));
+          assertThat(System.nanoTime()).isLessThan(deadline);
+          Thread.sleep(10);
+        } while (!j.get("state").asText().equals("done"));
+        assertThat(j.get("done").asInt()).isEqualTo(j.get("total").asInt());
+        var file = json(send(base + j.get("file").asText(), "GET", VIEWER));
+        assertThat(file.get("schema").asText()).isEqualTo("kilowatch-report/1");
+      } finally {
+        web.stop();
+      }
+    }
+  }
+}
