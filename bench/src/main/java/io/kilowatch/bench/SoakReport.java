@@ -17,7 +17,55 @@ public record SoakReport(
     long peakRssKb,
     long maxHeapBytes,
     long written,
-    long dropped) {
+    long dropped,
+    OpcUaRestartCheck opcUaRestarts,
+    Baselines.Report baselines) {
+
+  /** Without CDUs or baselines. */
+  public SoakReport(
+      SoakOptions options,
+      Duration wall,
+      SoakRun.CycleSummary cycles,
+      List<SoakRun.Loss> losses,
+      SoakRun.ApiSummary api,
+      long cpuNanos,
+      int cpus,
+      long peakRssKb,
+      long maxHeapBytes,
+      long written,
+      long dropped) {
+    this(
+        options,
+        wall,
+        cycles,
+        losses,
+        api,
+        cpuNanos,
+        cpus,
+        peakRssKb,
+        maxHeapBytes,
+        written,
+        dropped,
+        null,
+        null);
+  }
+
+  SoakReport withBaselines(Baselines.Report b) {
+    return new SoakReport(
+        options,
+        wall,
+        cycles,
+        losses,
+        api,
+        cpuNanos,
+        cpus,
+        peakRssKb,
+        maxHeapBytes,
+        written,
+        dropped,
+        opcUaRestarts,
+        b);
+  }
 
   /** Samples lost for devices that were up, all source types together. */
   public long lost() {
@@ -36,10 +84,11 @@ public record SoakReport(
     StringBuilder b = new StringBuilder();
     f(
         b,
-        "soak: %d GPUs (%d nodes), %d PDUs, every %ds, %ds run (wall %ds)%n",
+        "soak: %d GPUs (%d nodes), %d PDUs, %d CDUs, every %ds, %ds run (wall %ds)%n",
         options.gpus(),
         (options.gpus() + 7) / 8,
         options.pdus(),
+        options.cdus(),
         options.interval().toSeconds(),
         options.length().toSeconds(),
         wall.toSeconds());
@@ -91,6 +140,9 @@ public record SoakReport(
         api.p99Ms(),
         api.requests(),
         api.errors());
+    if (opcUaRestarts != null) {
+      b.append(opcUaRestarts.render());
+    }
     double cpuS = cpuNanos / 1e9;
     f(
         b,
@@ -106,6 +158,9 @@ public record SoakReport(
         maxHeapBytes / (1024 * 1024),
         written,
         dropped);
+    if (baselines != null) {
+      b.append(baselines.render());
+    }
     return b.toString();
   }
 
