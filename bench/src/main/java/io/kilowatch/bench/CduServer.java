@@ -128,6 +128,11 @@ final class CduServer implements AutoCloseable {
     return physics.cdus();
   }
 
+  /** The index of the CDUs' namespace on the running server. */
+  synchronized int namespaceIndex() {
+    return namespace.getNamespaceIndex().intValue();
+  }
+
   /** Reads of this CDU that the server answered with good values. */
   long answered(int cdu) {
     return answered.get(cdu);

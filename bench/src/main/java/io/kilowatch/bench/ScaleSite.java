@@ -169,6 +169,19 @@ public final class ScaleSite implements AutoCloseable {
     }
   }
 
+  /**
+   * Devices no fault hit answer again and the CDUs' server is back, after {@link #silenceAll}: the
+   * baselines read the site once the soak's counting is done.
+   */
+  void resumeForBaselines() throws IOException, InterruptedException {
+    for (int p = 0; p < spec.pdus(); p++) {
+      pdus.faults().resume(p);
+    }
+    if (cdus != null) {
+      cdus.restart(Duration.ZERO);
+    }
+  }
+
   public Spec spec() {
     return spec;
   }

@@ -150,7 +150,7 @@ public final class SoakRun {
                 null);
       }
       if (o.baselines()) {
-        report = report.withBaselines(Baselines.run(site, o));
+        report = report.withBaselines(Baselines.run(site, config, o));
       }
       return report;
     }
