@@ -105,7 +105,10 @@ public final class PollScheduler implements AutoCloseable {
 
   /** Status of every device, in configuration order. */
   public List<DeviceStatus> statuses() {
-    return statuses.values().stream().map(AtomicReference::get).toList();
+    return statuses.values().stream()
+        .map(AtomicReference::get)
+        .map(st -> st.withDroppedValues(droppedValues.getOrDefault(st.deviceId(), 0L)))
+        .toList();
   }
 
   /**
