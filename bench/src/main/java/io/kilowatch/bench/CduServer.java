@@ -43,6 +43,7 @@ final class CduServer implements AutoCloseable {
   private final int port;
   private OpcUaServer server;
   private CduNodes namespace;
+  private boolean closed;
 
   CduServer(CduPhysics physics) throws IOException {
     this.physics = physics;
@@ -143,18 +144,19 @@ final class CduServer implements AutoCloseable {
    * port, as a CDU controller's firmware update or power cycle would.
    */
   void restart(Duration pause) throws IOException, InterruptedException {
-    synchronized (this) {
-      shutdown(server, namespace);
-      server = null;
-      namespace = null;
-    }
+    stop();
     log.info("OPC UA server on port {} stopped; starting again in {}", port, pause);
     Thread.sleep(pause.toMillis());
     IOException last = null;
     // The port may linger for a moment after the old server's channels close.
     for (int attempt = 0; attempt < 20; attempt++) {
       try {
-        startOn(port);
+        synchronized (this) {
+          if (closed) {
+            return; // the site closed during the pause: stay down
+          }
+          startOn(port);
+        }
         log.info("OPC UA server on port {} started again", port);
         return;
       } catch (IOException e) {
@@ -165,13 +167,18 @@ final class CduServer implements AutoCloseable {
     throw last;
   }
 
+  /** Stops serving (every session drops) until {@link #restart}. */
+  synchronized void stop() {
+    shutdown(server, namespace);
+    server = null;
+    namespace = null;
+  }
+
+  /** Stops serving for good: a restart under way stays down. */
   @Override
   public synchronized void close() {
-    if (server != null) {
-      shutdown(server, namespace);
-      server = null;
-      namespace = null;
-    }
+    closed = true;
+    stop();
   }
 
   private static void shutdown(OpcUaServer server, CduNodes namespace) {

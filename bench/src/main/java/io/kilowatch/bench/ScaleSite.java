@@ -115,7 +115,8 @@ public final class ScaleSite implements AutoCloseable {
           case GPU_NODE -> gpus.faults();
           case PDU -> pdus.faults();
           case OPCUA_RESTART -> {
-            restartOpcUa();
+            // On its own thread: the pause must not hold back the faults scheduled during it.
+            Thread.ofVirtual().name("opcua-restart").start(this::restartOpcUa);
             yield null;
           }
         };
@@ -165,7 +166,7 @@ public final class ScaleSite implements AutoCloseable {
       pdus.faults().stop(p);
     }
     if (cdus != null) {
-      cdus.close();
+      cdus.stop();
     }
   }
 
