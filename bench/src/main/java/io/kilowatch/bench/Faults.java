@@ -29,6 +29,13 @@ final class Faults {
     modes.set(device, FaultMode.SILENT.ordinal());
   }
 
+  /** Answers again after {@link #stop} (a device no fault hit): the baselines after a soak. */
+  void resume(int device) {
+    if (!everFaulted(device)) {
+      modes.set(device, FaultMode.OK.ordinal());
+    }
+  }
+
   synchronized boolean everFaulted(int device) {
     return everFaulted[device];
   }

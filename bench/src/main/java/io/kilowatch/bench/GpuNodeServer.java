@@ -51,6 +51,15 @@ final class GpuNodeServer implements AutoCloseable {
     return nodes;
   }
 
+  int gpus() {
+    return gpus;
+  }
+
+  /** Seconds on the clock that {@link #powerW} and {@link #energyJ} run on. */
+  double seconds() {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
   int gpusOn(int node) {
     return Math.min(gpusPerNode, gpus - node * gpusPerNode);
   }

@@ -3,16 +3,21 @@ package io.kilowatch.bench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A site of any size served over loopback for kilowatch to monitor through its real collectors: GPU
- * nodes as dcgm-exporter HTTP endpoints, PDUs as Modbus TCP servers, with a schedule of faults. It
- * counts every good answer it gives, so a soak can tell exactly what should have been stored.
+ * nodes as dcgm-exporter HTTP endpoints, PDUs as Modbus TCP servers, CDUs on an OPC UA server, with
+ * a schedule of faults. It counts every good answer it gives, so a soak can tell exactly what
+ * should have been stored.
  */
 public final class ScaleSite implements AutoCloseable {
   /** How long a slow device takes to answer: longer than the configured timeout. */
@@ -20,9 +25,13 @@ public final class ScaleSite implements AutoCloseable {
 
   static final int GPUS_PER_NODE = 8;
 
+  private static final Logger log = LoggerFactory.getLogger(ScaleSite.class);
+
   private final Spec spec;
   private final GpuNodeServer gpus;
   private final PduModbusServer pdus;
+  private final CduServer cdus;
+  private final List<Restart> restarts = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService faultClock =
       Executors.newSingleThreadScheduledExecutor(
           r -> Thread.ofPlatform().name("scale-site-faults").daemon().unstarted(r));
@@ -30,22 +39,47 @@ public final class ScaleSite implements AutoCloseable {
   /**
    * What to simulate.
    *
+   * @param cdus CDUs served over OPC UA (0 for none), each cooling an even share of the racks
    * @param interval how often kilowatch is told to poll each device
    * @param timeout kilowatch's per-request timeout (below {@link #SLOW_DELAY})
+   * @param opcuaRestartPause how long the OPC UA server stays down in an {@code OPCUA_RESTART}
    */
-  public record Spec(int gpus, int pdus, Duration interval, Duration timeout, List<Fault> faults) {
+  public record Spec(
+      int gpus,
+      int pdus,
+      int cdus,
+      Duration interval,
+      Duration timeout,
+      List<Fault> faults,
+      Duration opcuaRestartPause) {
     public Spec {
       if (gpus < 1 || pdus < 1) {
         throw new IllegalArgumentException("need at least one GPU and one PDU");
       }
+      if (cdus < 0) {
+        throw new IllegalArgumentException("cdus must be >= 0");
+      }
       faults = List.copyOf(faults);
+    }
+
+    /** A site without CDUs. */
+    public Spec(int gpus, int pdus, Duration interval, Duration timeout, List<Fault> faults) {
+      this(gpus, pdus, 0, interval, timeout, faults, DEFAULT_RESTART_PAUSE);
+    }
+
+    int racks() {
+      return Math.max(1, (pdus + 1) / 2);
     }
   }
 
-  private ScaleSite(Spec spec, GpuNodeServer gpus, PduModbusServer pdus) {
+  /** How long the OPC UA server stays down in a restart unless told otherwise. */
+  public static final Duration DEFAULT_RESTART_PAUSE = Duration.ofSeconds(20);
+
+  private ScaleSite(Spec spec, GpuNodeServer gpus, PduModbusServer pdus, CduServer cdus) {
     this.spec = spec;
     this.gpus = gpus;
     this.pdus = pdus;
+    this.cdus = cdus;
   }
 
   public static ScaleSite start(Spec spec) throws IOException {
@@ -57,7 +91,17 @@ public final class ScaleSite implements AutoCloseable {
       gpus.close();
       throw e;
     }
-    var site = new ScaleSite(spec, gpus, pdus);
+    CduServer cdus = null;
+    if (spec.cdus() > 0) {
+      try {
+        cdus = new CduServer(new CduPhysics(gpus, spec.cdus(), spec.racks()));
+      } catch (IOException e) {
+        gpus.close();
+        pdus.close();
+        throw e;
+      }
+    }
+    var site = new ScaleSite(spec, gpus, pdus, cdus);
     for (Fault fault : spec.faults()) {
       site.faultClock.schedule(
           () -> site.apply(fault), fault.after().toMillis(), TimeUnit.MILLISECONDS);
@@ -70,7 +114,11 @@ public final class ScaleSite implements AutoCloseable {
         switch (fault.target()) {
           case GPU_NODE -> gpus.faults();
           case PDU -> pdus.faults();
-          case OPCUA_RESTART -> null;
+          case OPCUA_RESTART -> {
+            // On its own thread: the pause must not hold back the faults scheduled during it.
+            Thread.ofVirtual().name("opcua-restart").start(this::restartOpcUa);
+            yield null;
+          }
         };
     if (target == null) {
       return;
@@ -86,6 +134,29 @@ public final class ScaleSite implements AutoCloseable {
     }
   }
 
+  private void restartOpcUa() {
+    if (cdus == null) {
+      return;
+    }
+    Instant stopped = Instant.now();
+    try {
+      cdus.restart(spec.opcuaRestartPause());
+      restarts.add(new Restart(stopped, Instant.now()));
+    } catch (IOException e) {
+      log.error("OPC UA server did not come back after its restart", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** One OPC UA server restart: when it stopped and when it was serving again. */
+  public record Restart(Instant stopped, Instant serving) {}
+
+  /** OPC UA server restarts so far. */
+  public List<Restart> opcUaRestarts() {
+    return List.copyOf(restarts);
+  }
+
   /** Every device stops answering: the end of a soak, so the last answers can be counted. */
   public void silenceAll() {
     for (int n = 0; n < gpus.nodes(); n++) {
@@ -93,6 +164,22 @@ public final class ScaleSite implements AutoCloseable {
     }
     for (int p = 0; p < spec.pdus(); p++) {
       pdus.faults().stop(p);
+    }
+    if (cdus != null) {
+      cdus.stop();
+    }
+  }
+
+  /**
+   * Devices no fault hit answer again and the CDUs' server is back, after {@link #silenceAll}: the
+   * baselines read the site once the soak's counting is done.
+   */
+  void resumeForBaselines() throws IOException, InterruptedException {
+    for (int p = 0; p < spec.pdus(); p++) {
+      pdus.faults().resume(p);
+    }
+    if (cdus != null) {
+      cdus.restart(Duration.ZERO);
     }
   }
 
@@ -112,13 +199,22 @@ public final class ScaleSite implements AutoCloseable {
     return "pdu-" + pdu;
   }
 
+  public static String cduId(int cdu) {
+    return CduNodes.cduId(cdu);
+  }
+
+  /** The CDUs' OPC UA server, or null when the site has none. */
+  CduServer cduServer() {
+    return cdus;
+  }
+
   /** One device the simulator served and how many good answers it gave. */
   public record Answered(
       String deviceId, String source, boolean faulted, long answers, int series) {}
 
   /** What each device answered so far; faulted is set for any device a fault ever hit. */
   public List<Answered> answered() {
-    List<Answered> out = new ArrayList<>(gpus.nodes() + spec.pdus());
+    List<Answered> out = new ArrayList<>(gpus.nodes() + spec.pdus() + spec.cdus());
     for (int n = 0; n < gpus.nodes(); n++) {
       out.add(
           new Answered(
@@ -133,6 +229,11 @@ public final class ScaleSite implements AutoCloseable {
           new Answered(
               pduId(p), "modbus", faultedBeforeEnd(pdus.faults(), p), pdus.answered(p), 1));
     }
+    // A restart is not a device fault: reads are counted only when served, so every CDU must
+    // have stored exactly what it answered, restart or not.
+    for (int c = 0; c < spec.cdus(); c++) {
+      out.add(new Answered(cduId(c), "opcua", false, cdus.answered(c), 1));
+    }
     return out;
   }
 
@@ -142,13 +243,16 @@ public final class ScaleSite implements AutoCloseable {
 
   /** The kilowatch site config for this site, storing under {@code dataDir}. */
   public String siteYaml(Path dataDir) {
-    return SiteYamlWriter.render(this, gpus, pdus, dataDir);
+    return SiteYamlWriter.render(this, gpus, pdus, cdus, dataDir);
   }
 
   @Override
   public void close() {
     faultClock.shutdownNow();
     gpus.close();
+    if (cdus != null) {
+      cdus.close();
+    }
     try {
       pdus.close();
     } catch (IOException e) {

@@ -37,9 +37,11 @@ public final class Simulate {
         new ScaleSite.Spec(
             o.gpus(),
             o.pdus(),
+            o.cdus(),
             o.interval(),
             o.timeout(),
-            o.faults() ? SoakRun.defaultFaults(o) : List.of());
+            o.faults() ? SoakRun.defaultFaults(o) : List.of(),
+            o.opcuaRestartPause());
     var stop = new CountDownLatch(1);
     try (ScaleSite site = ScaleSite.start(spec)) {
       Files.writeString(out, site.siteYaml(data));
@@ -50,7 +52,9 @@ public final class Simulate {
               + site.nodes()
               + " dcgm endpoints) and "
               + o.pdus()
-              + " Modbus PDUs; site config: "
+              + " Modbus PDUs and "
+              + o.cdus()
+              + " OPC UA CDUs; site config: "
               + out.toAbsolutePath());
       Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
       while (!stop.await(

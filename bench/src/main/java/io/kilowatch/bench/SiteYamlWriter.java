@@ -14,11 +14,13 @@ final class SiteYamlWriter {
 
   private SiteYamlWriter() {}
 
-  static String render(ScaleSite site, GpuNodeServer gpus, PduModbusServer pdus, Path dataDir) {
-    return new SiteYamlWriter().write(site, gpus, pdus, dataDir);
+  static String render(
+      ScaleSite site, GpuNodeServer gpus, PduModbusServer pdus, CduServer cdus, Path dataDir) {
+    return new SiteYamlWriter().write(site, gpus, pdus, cdus, dataDir);
   }
 
-  private String write(ScaleSite site, GpuNodeServer gpus, PduModbusServer pdus, Path dataDir) {
+  private String write(
+      ScaleSite site, GpuNodeServer gpus, PduModbusServer pdus, CduServer cdus, Path dataDir) {
     ScaleSite.Spec spec = site.spec();
     String every = duration(spec.interval());
     String timeout = duration(spec.timeout());
@@ -51,13 +53,19 @@ final class SiteYamlWriter {
         3,
         "- {name: energy, registerType: holding, address: 4, dataType: uint64, wordOrder: abcd,"
             + " scale: 0.001, unit: kWh, kind: counter, field: energy_kwh}");
-    int racks = Math.max(1, (spec.pdus() + 1) / 2);
+    if (cdus != null) {
+      cduProfile();
+    }
+    int racks = spec.racks();
     int clusters = (racks + RACKS_PER_CLUSTER - 1) / RACKS_PER_CLUSTER;
     line(0, "clusters:");
     int pdu = 0;
     int node = 0;
     for (int c = 0; c < clusters; c++) {
       line(1, "- id: c" + c);
+      if (cdus != null) {
+        cdusOf(c, racks, clusters, cdus, every, timeout);
+      }
       line(1, "  racks:");
       for (int r = c * RACKS_PER_CLUSTER; r < Math.min(racks, (c + 1) * RACKS_PER_CLUSTER); r++) {
         line(3, "- id: r" + r);
@@ -96,6 +104,75 @@ final class SiteYamlWriter {
     line(1, "losses: []");
     line(1, "other: []");
     return out.toString();
+  }
+
+  /**
+   * Polled reads (mode: poll), not subscriptions: one Read per CDU per interval, which the server
+   * counts per CDU, so the soak knows exactly how many readings kilowatch should have stored. A
+   * subscription pushes only changes, at a rate the server decides, which nothing could count
+   * against the store without reimplementing the server's sampling.
+   */
+  private void cduProfile() {
+    line(1, "- id: scale-cdu");
+    line(1, "  source: opcua");
+    line(1, "  points:");
+    for (CduNodes.Point p : CduNodes.POINTS) {
+      String[] fieldUnit = CDU_FIELDS.get(p.name());
+      line(
+          3,
+          "- {name: "
+              + p.name()
+              + ", nodeId: \"nsu="
+              + CduNodes.URI
+              + ";s={device}/"
+              + p.name()
+              + "\", unit: \""
+              + fieldUnit[1]
+              + "\", measurement: cooling_loop, field: "
+              + fieldUnit[0]
+              + "}");
+    }
+  }
+
+  /** Field and unit of each CDU variable, as the shipped cdu-generic profile names them. */
+  private static final java.util.Map<String, String[]> CDU_FIELDS =
+      java.util.Map.of(
+          "SecondarySupplyTemp",
+          new String[] {"supply_temp_c", "degC"},
+          "SecondaryReturnTemp",
+          new String[] {"return_temp_c", "degC"},
+          "SecondaryFlow",
+          new String[] {"flow_lpm", "L/min"},
+          "PumpSpeed",
+          new String[] {"pump_speed_pct", "%"},
+          CduNodes.COUNTED,
+          new String[] {"heat_removed_kw", "kW"},
+          "Power",
+          new String[] {"power_w", "W"});
+
+  /** A CDU sits in the cluster of the first rack it cools. */
+  private void cdusOf(
+      int cluster, int racks, int clusters, CduServer cdus, String every, String timeout) {
+    boolean any = false;
+    for (int c = 0; c < cdus.cdus(); c++) {
+      int first = Math.min(racks - 1, (int) ((long) racks * c / cdus.cdus()));
+      if (Math.min(clusters - 1, first / RACKS_PER_CLUSTER) != cluster) {
+        continue;
+      }
+      if (!any) {
+        line(1, "  devices:");
+        any = true;
+      }
+      line(3, "- id: " + ScaleSite.cduId(c));
+      line(3, "  kind: cdu");
+      line(3, "  profile: scale-cdu");
+      line(
+          3,
+          "  source: {type: opcua, endpoint: \""
+              + cdus.endpointUrl()
+              + "\", securityPolicy: none, mode: poll}");
+      timing(3, every, timeout);
+    }
   }
 
   private void timing(int level, String every, String timeout) {

@@ -8,6 +8,9 @@ import java.time.Duration;
  *
  * @param faults whether to run the default fault schedule
  * @param dashboardClients virtual-thread clients hitting the dashboard API during the run
+ * @param cdus CDUs served over OPC UA
+ * @param opcuaRestartPause how long the OPC UA server stays down in the restart fault
+ * @param baselines whether to run the side-by-side baselines ({@link Baselines}) at the end
  * @param store {@code embedded} (the default) or {@code influxdb}: a real {@code influxd} started
  *     by the soak, which then also goes away for a while (the store outage)
  * @param outages whether the alert receiver, the intensity API and (with InfluxDB) the store go
@@ -22,6 +25,9 @@ public record SoakOptions(
     boolean faults,
     int dashboardClients,
     Path workDir,
+    int cdus,
+    Duration opcuaRestartPause,
+    boolean baselines,
     String store,
     boolean outages) {
 
@@ -40,6 +46,35 @@ public record SoakOptions(
       Duration timeout,
       boolean faults,
       int dashboardClients,
+      Path workDir,
+      int cdus,
+      Duration opcuaRestartPause,
+      boolean baselines) {
+    this(
+        gpus,
+        pdus,
+        length,
+        interval,
+        timeout,
+        faults,
+        dashboardClients,
+        workDir,
+        cdus,
+        opcuaRestartPause,
+        baselines,
+        "embedded",
+        faults);
+  }
+
+  /** Without CDUs or baselines. */
+  public SoakOptions(
+      int gpus,
+      int pdus,
+      Duration length,
+      Duration interval,
+      Duration timeout,
+      boolean faults,
+      int dashboardClients,
       Path workDir) {
     this(
         gpus,
@@ -50,13 +85,26 @@ public record SoakOptions(
         faults,
         dashboardClients,
         workDir,
-        "embedded",
-        faults);
+        0,
+        ScaleSite.DEFAULT_RESTART_PAUSE,
+        false);
   }
 
   public SoakOptions withStore(String kind) {
     return new SoakOptions(
-        gpus, pdus, length, interval, timeout, faults, dashboardClients, workDir, kind, outages);
+        gpus,
+        pdus,
+        length,
+        interval,
+        timeout,
+        faults,
+        dashboardClients,
+        workDir,
+        cdus,
+        opcuaRestartPause,
+        baselines,
+        kind,
+        outages);
   }
 
   boolean influx() {
@@ -70,6 +118,9 @@ public record SoakOptions(
     Duration interval = Duration.ofSeconds(10);
     boolean faults = true;
     int clients = 4;
+    int cdus = 64;
+    Duration restartPause = ScaleSite.DEFAULT_RESTART_PAUSE;
+    boolean baselines = true;
     String store = "embedded";
     for (String arg : args) {
       String[] kv = arg.replaceFirst("^--", "").split("=", 2);
@@ -77,9 +128,9 @@ public record SoakOptions(
       switch (kv[0]) {
         case "gpus" -> gpus = Integer.parseInt(v);
         case "pdus" -> pdus = Integer.parseInt(v);
-        case "cdus" -> {
-          // Accepted for the command line; CDUs over OPC UA are not simulated yet.
-        }
+        case "cdus" -> cdus = Integer.parseInt(v);
+        case "opcua-restart-pause" -> restartPause = Duration.ofSeconds(Long.parseLong(v));
+        case "no-baselines" -> baselines = false;
         case "minutes" -> length = Duration.ofSeconds(Math.round(Double.parseDouble(v) * 60));
         case "seconds" -> length = Duration.ofSeconds(Long.parseLong(v));
         case "interval" -> interval = Duration.ofSeconds(Long.parseLong(v));
@@ -98,6 +149,9 @@ public record SoakOptions(
         faults,
         clients,
         workDir,
+        cdus,
+        restartPause,
+        baselines,
         store,
         faults);
   }

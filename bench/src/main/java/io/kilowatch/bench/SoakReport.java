@@ -18,11 +18,35 @@ public record SoakReport(
     long maxHeapBytes,
     long written,
     long dropped,
+    OpcUaRestartCheck opcUaRestarts,
+    Baselines.Report baselines,
     AlertTally alerts,
     CarbonProbe.Summary carbon,
     StoreOutage store,
     List<Outages.Happened> outages,
     java.time.Instant started) {
+
+  SoakReport withBaselines(Baselines.Report b) {
+    return new SoakReport(
+        options,
+        wall,
+        cycles,
+        losses,
+        api,
+        cpuNanos,
+        cpus,
+        peakRssKb,
+        maxHeapBytes,
+        written,
+        dropped,
+        opcUaRestarts,
+        b,
+        alerts,
+        carbon,
+        store,
+        outages,
+        started);
+  }
 
   /** Samples lost for devices that were up, all source types together. */
   public long lost() {
@@ -41,10 +65,11 @@ public record SoakReport(
     StringBuilder b = new StringBuilder();
     f(
         b,
-        "soak: %d GPUs (%d nodes), %d PDUs, every %ds, %ds run (wall %ds), %s store%n",
+        "soak: %d GPUs (%d nodes), %d PDUs, %d CDUs, every %ds, %ds run (wall %ds), %s store%n",
         options.gpus(),
         (options.gpus() + 7) / 8,
         options.pdus(),
+        options.cdus(),
         options.interval().toSeconds(),
         options.length().toSeconds(),
         wall.toSeconds(),
@@ -97,6 +122,9 @@ public record SoakReport(
         api.p99Ms(),
         api.requests(),
         api.errors());
+    if (opcUaRestarts != null) {
+      b.append(opcUaRestarts.render());
+    }
     double cpuS = cpuNanos / 1e9;
     f(
         b,
@@ -113,6 +141,9 @@ public record SoakReport(
         written,
         dropped);
     renderOutages(b);
+    if (baselines != null) {
+      b.append(baselines.render());
+    }
     return b.toString();
   }
 

@@ -2,7 +2,6 @@ package io.kilowatch.bench;
 
 import io.kilowatch.collector.DeviceStatus;
 import io.kilowatch.config.ConfigLoader;
-import io.kilowatch.config.DeviceKind;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Point;
 import io.kilowatch.store.Quality;
@@ -61,6 +60,14 @@ public final class SoakRun {
   static List<Fault> defaultFaults(SoakOptions o) {
     int nodes = (o.gpus() + ScaleSite.GPUS_PER_NODE - 1) / ScaleSite.GPUS_PER_NODE;
     long len = o.length().toMillis();
+    List<Fault> faults = new ArrayList<>(deviceFaults(o, nodes, len));
+    if (o.cdus() > 0) {
+      faults.add(Fault.of(Fault.Target.OPCUA_RESTART, FaultMode.OK, 0, at(len, 0.3)));
+    }
+    return List.copyOf(faults);
+  }
+
+  private static List<Fault> deviceFaults(SoakOptions o, int nodes, long len) {
     return List.of(
         Fault.of(Fault.Target.GPU_NODE, FaultMode.SILENT, Math.max(1, nodes / 100), at(len, 0.2)),
         Fault.of(Fault.Target.GPU_NODE, FaultMode.SLOW, Math.max(1, nodes / 200), at(len, 0.3)),
@@ -76,7 +83,9 @@ public final class SoakRun {
 
   public static SoakReport run(SoakOptions o) throws Exception {
     List<Fault> faults = o.faults() ? defaultFaults(o) : List.of();
-    var spec = new ScaleSite.Spec(o.gpus(), o.pdus(), o.interval(), o.timeout(), faults);
+    var spec =
+        new ScaleSite.Spec(
+            o.gpus(), o.pdus(), o.cdus(), o.interval(), o.timeout(), faults, o.opcuaRestartPause());
     String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     try (ScaleSite site = ScaleSite.start(spec);
         AlertReceiver receiver = new AlertReceiver(secret);
@@ -96,6 +105,7 @@ public final class SoakRun {
       var os = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
       long cpuStart = os.getProcessCpuTime();
       Instant started = Instant.now();
+      SoakReport report;
       try (Kilowatch app = Kilowatch.start(config, 0)) {
         if (o.outages()) {
           scheduleOutages(o, outages, receiver, carbon, influx);
@@ -148,24 +158,32 @@ public final class SoakRun {
         StoreOutage.awaitReplayed(app.store(), Duration.ofMinutes(5));
         List<ScaleSite.Answered> answered = site.answered();
         var loss = count(app, answered, cycles, started.minusSeconds(60));
-        return new SoakReport(
-            o,
-            wall,
-            cycles.summary(answered),
-            loss,
-            api.summary(),
-            cpuNanos,
-            os.getAvailableProcessors(),
-            peakRssKb(),
-            Runtime.getRuntime().maxMemory(),
-            app.writer().written(),
-            app.writer().dropped(),
-            alerts,
-            carbonProbe.summary(carbon),
-            StoreOutage.summarize(app.store(), outages.happened()),
-            outages.happened(),
-            started);
+        var restarts = OpcUaRestartCheck.of(app, site.opcUaRestarts());
+        report =
+            new SoakReport(
+                o,
+                wall,
+                cycles.summary(answered),
+                loss,
+                api.summary(),
+                cpuNanos,
+                os.getAvailableProcessors(),
+                peakRssKb(),
+                Runtime.getRuntime().maxMemory(),
+                app.writer().written(),
+                app.writer().dropped(),
+                restarts,
+                null,
+                alerts,
+                carbonProbe.summary(carbon),
+                StoreOutage.summarize(app.store(), outages.happened()),
+                outages.happened(),
+                started);
       }
+      if (o.baselines()) {
+        report = report.withBaselines(Baselines.run(site, config, o));
+      }
+      return report;
     }
   }
 
@@ -272,9 +290,20 @@ public final class SoakRun {
         goodPointsByDevice(app, SeriesQuery.of("gpu", "power_w"), from, to);
     Map<String, Long> pduPoints =
         goodPointsByDevice(app, SeriesQuery.of("pdu", "power_w"), from, to);
+    Map<String, Long> cduPoints =
+        goodPointsByDevice(
+            app, SeriesQuery.of("cooling_loop", OpcUaRestartCheck.COUNTED_FIELD), from, to);
     List<Loss> out = new ArrayList<>();
-    for (String source : List.of("dcgm", "modbus")) {
-      Map<String, Long> stored = source.equals("dcgm") ? gpuPoints : pduPoints;
+    for (String source : List.of("dcgm", "modbus", "opcua")) {
+      if (answered.stream().noneMatch(a -> a.source().equals(source))) {
+        continue;
+      }
+      Map<String, Long> stored =
+          switch (source) {
+            case "dcgm" -> gpuPoints;
+            case "modbus" -> pduPoints;
+            default -> cduPoints;
+          };
       int up = 0;
       int faulted = 0;
       long expected = 0;
@@ -308,7 +337,7 @@ public final class SoakRun {
     return out;
   }
 
-  private static Map<String, Long> goodPointsByDevice(
+  static Map<String, Long> goodPointsByDevice(
       Kilowatch app, SeriesQuery query, Instant from, Instant to) {
     Map<String, Long> out = new HashMap<>();
     for (SeriesPoints sp : app.store().read(query, from, to)) {
@@ -356,7 +385,12 @@ public final class SoakRun {
         if (prev != null && s.lastAttempt().equals(prev.lastAttempt())) {
           continue;
         }
-        String source = s.kind() == DeviceKind.GPU_NODE ? "dcgm" : "modbus";
+        String source =
+            switch (s.kind()) {
+              case GPU_NODE -> "dcgm";
+              case CDU -> "opcua";
+              default -> "modbus";
+            };
         roundTrips
             .computeIfAbsent(source, k -> new Histogram())
             .add(s.lastRoundTrip().toNanos() / 1000);

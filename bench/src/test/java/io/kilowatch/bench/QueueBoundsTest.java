@@ -2,6 +2,12 @@ package io.kilowatch.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.kilowatch.collector.opcua.OpcUaCollector;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.config.Device;
+import io.kilowatch.config.Profile;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.Source;
 import io.kilowatch.store.Aggregate;
 import io.kilowatch.store.BatchingWriter;
 import io.kilowatch.store.Sample;
@@ -12,7 +18,9 @@ import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.StoreException;
 import io.kilowatch.store.buffer.BufferedStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -118,6 +126,60 @@ class QueueBoundsTest {
       assertThat(buffered.bufferedBytes()).isPositive().isLessThanOrEqualTo(maxBytes);
       assertThat(buffered.droppedSamples()).isPositive().isEqualTo(refused * 50L);
       assertThat(buffered.bufferedSamples() + buffered.droppedSamples()).isEqualTo(200L * 50);
+    }
+  }
+
+  @Test
+  void opcUaSubscriptionInboxKeepsItsCapAndCountsWhatItDropped() throws Exception {
+    // One CDU of the scale site, subscribed at 50 ms sampling and never polled: its six values
+    // change on every sample, so the inbox between polls fills past its cap of 40.
+    var spec =
+        new ScaleSite.Spec(
+            8, 2, 1, Duration.ofSeconds(10), Duration.ofSeconds(2), List.of(), Duration.ZERO);
+    try (ScaleSite site = ScaleSite.start(spec)) {
+      Path yaml = dir.resolve("site.yaml");
+      Files.writeString(
+          yaml,
+          site.siteYaml(dir.resolve("data"))
+              .replace("mode: poll", "mode: subscribe, samplingInterval: 50ms"));
+      SiteConfig config = ConfigLoader.load(yaml);
+      Device cdu =
+          config.allDevices().filter(d -> d.id().equals("cdu-0")).findFirst().orElseThrow();
+      var profile = (Profile.OpcUa) config.profile(cdu.profile()).orElseThrow();
+      int cap = 40;
+      try (var collector =
+          new OpcUaCollector(
+              cdu, (Source.OpcUa) cdu.source(), profile, config, Clock.systemUTC(), cap)) {
+        // The first poll opens the session and subscribes; later ones fail until it is open.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        boolean subscribed = false;
+        while (!subscribed && System.nanoTime() < deadline) {
+          try {
+            collector.poll();
+            subscribed = true;
+          } catch (java.io.IOException stillConnecting) {
+            Thread.sleep(50);
+          }
+        }
+        assertThat(subscribed).as("subscribed").isTrue();
+        long received0 = collector.notificationCount();
+        while (collector.notificationCount() - received0 < 3L * cap
+            && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        // Stop the server so nothing more arrives, then hand over the inbox.
+        site.cduServer().close();
+        long received = collector.notificationCount() - received0;
+        long dropped = collector.droppedValues();
+        int handed = 0;
+        for (Sample s : collector.poll()) {
+          handed += s.fields().size();
+        }
+
+        assertThat(received).as("values received").isGreaterThanOrEqualTo(3L * cap);
+        assertThat(handed).as("values handed over").isEqualTo(cap);
+        assertThat(dropped).as("values dropped").isEqualTo(received - cap);
+      }
     }
   }
 }

@@ -38,6 +38,14 @@ public interface DeviceCollector extends AutoCloseable {
     return Map.of();
   }
 
+  /**
+   * Values this collector received but had to drop because its bounded queue between polls was
+   * full, since it was made (0 for collectors that hold nothing between polls).
+   */
+  default long droppedValues() {
+    return 0;
+  }
+
   /** Releases the connection. Never throws; safe to call twice and while a poll runs. */
   @Override
   void close();

@@ -14,6 +14,8 @@ import java.time.Instant;
  * @param lastRoundTrip how long the last attempt took, successful or not ({@code null} before the
  *     first one)
  * @param nextAttempt when the next attempt is due
+ * @param droppedValues values the device's collector received but dropped because its bounded queue
+ *     between polls was full (OPC UA subscriptions), since start
  */
 public record DeviceStatus(
     String deviceId,
@@ -24,7 +26,47 @@ public record DeviceStatus(
     String lastError,
     int consecutiveFailures,
     Duration lastRoundTrip,
-    Instant nextAttempt) {
+    Instant nextAttempt,
+    long droppedValues) {
+
+  public DeviceStatus(
+      String deviceId,
+      DeviceKind kind,
+      State state,
+      Instant lastSuccess,
+      Instant lastAttempt,
+      String lastError,
+      int consecutiveFailures,
+      Duration lastRoundTrip,
+      Instant nextAttempt) {
+    this(
+        deviceId,
+        kind,
+        state,
+        lastSuccess,
+        lastAttempt,
+        lastError,
+        consecutiveFailures,
+        lastRoundTrip,
+        nextAttempt,
+        0);
+  }
+
+  DeviceStatus withDroppedValues(long dropped) {
+    return dropped == droppedValues
+        ? this
+        : new DeviceStatus(
+            deviceId,
+            kind,
+            state,
+            lastSuccess,
+            lastAttempt,
+            lastError,
+            consecutiveFailures,
+            lastRoundTrip,
+            nextAttempt,
+            dropped);
+  }
 
   public enum State {
     UNKNOWN,

@@ -46,6 +46,7 @@ public final class PollScheduler implements AutoCloseable {
   private final Function<Device, DeviceCollector> factory;
   private final Duration maxBackoff;
   private final Map<String, AtomicReference<DeviceStatus>> statuses = new LinkedHashMap<>();
+  private final Map<String, Long> droppedValues = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Thread> loops = new ArrayList<>();
   private final List<DeviceStateListener> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean running;
@@ -104,7 +105,19 @@ public final class PollScheduler implements AutoCloseable {
 
   /** Status of every device, in configuration order. */
   public List<DeviceStatus> statuses() {
-    return statuses.values().stream().map(AtomicReference::get).toList();
+    return statuses.values().stream()
+        .map(AtomicReference::get)
+        .map(st -> st.withDroppedValues(droppedValues.getOrDefault(st.deviceId(), 0L)))
+        .toList();
+  }
+
+  /**
+   * Values each device's collector received but dropped because its bounded queue between polls was
+   * full (see {@link DeviceCollector#droppedValues()}), since start; devices that dropped nothing
+   * are absent.
+   */
+  public Map<String, Long> droppedValues() {
+    return Map.copyOf(droppedValues);
   }
 
   /** Stops every loop and closes the collectors, waiting a bounded time. */
@@ -178,6 +191,9 @@ public final class PollScheduler implements AutoCloseable {
     private final AtomicReference<DeviceStatus> status;
     private DeviceCollector collector;
 
+    /** Values dropped by collectors of this device that were replaced after a timeout. */
+    private long droppedBefore;
+
     DeviceLoop(Device device) {
       this.device = device;
       this.interval = intervalOf(device);
@@ -200,6 +216,12 @@ public final class PollScheduler implements AutoCloseable {
       } finally {
         closeQuietly(collector);
         collector = null;
+      }
+    }
+
+    private void noteDropped(long total) {
+      if (total > 0) {
+        droppedValues.put(device.id(), total);
       }
     }
 
@@ -238,10 +260,14 @@ public final class PollScheduler implements AutoCloseable {
           // the next attempt starts from a fresh collector.
           closeQuietly(c);
           collector = null;
+          droppedBefore += c.droppedValues();
+          noteDropped(droppedBefore);
           return "no answer within " + timeout;
         } catch (ExecutionException e) {
+          noteDropped(droppedBefore + c.droppedValues());
           return describe(e.getCause() != null ? e.getCause() : e);
         }
+        noteDropped(droppedBefore + c.droppedValues());
       } catch (RuntimeException e) {
         // The factory refused the device (bad profile, unsupported option): keep retrying with
         // backoff so the status page shows why, rather than silently dropping the device.

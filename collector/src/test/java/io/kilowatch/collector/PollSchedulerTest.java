@@ -47,6 +47,9 @@ class PollSchedulerTest {
     private final AtomicInteger polls;
     private final CountDownLatch released = new CountDownLatch(1);
 
+    /** What this collector says it dropped from its queue so far. */
+    volatile long dropped;
+
     FakeCollector(Device device, Behaviour behaviour, AtomicInteger polls) {
       this.device = device;
       this.behaviour = behaviour;
@@ -74,6 +77,11 @@ class PollSchedulerTest {
           // ignored on purpose
         }
       }
+    }
+
+    @Override
+    public long droppedValues() {
+      return dropped;
     }
 
     @Override
@@ -154,6 +162,34 @@ class PollSchedulerTest {
       gaps.add(Duration.between(times.get(i - 1), times.get(i)).toMillis());
     }
     return gaps;
+  }
+
+  @Test
+  void droppedValuesOfEachDeviceAddUpAcrossTheCollectorsItWentThrough() throws Exception {
+    // Poll 0: the collector has dropped 7 values; poll 1 hangs, so the scheduler replaces it;
+    // the new collector drops 3 on poll 2 and answers from then on: 7 + 3 = 10 in all.
+    Device d = device("cdu", 100, 300);
+    start(
+        Map.of(
+            d,
+            (n, self) -> {
+              if (n == 1) {
+                return self.hang();
+              }
+              self.dropped = n == 0 ? 7 : 3;
+              return answer(d);
+            }),
+        Duration.ofMillis(200),
+        null);
+
+    await(
+        "the replacement collector's second poll",
+        Duration.ofSeconds(8),
+        () -> attemptsOf("cdu").size() >= 4);
+
+    assertThat(created.get()).isEqualTo(2);
+    assertThat(status("cdu").droppedValues()).isEqualTo(10);
+    assertThat(scheduler.droppedValues()).containsExactly(Map.entry("cdu", 10L));
   }
 
   @Test

@@ -174,6 +174,9 @@ class DemoEndToEndTest {
     assertThat(r.body())
         .contains("# TYPE kilowatch_device_up gauge")
         .containsPattern("kilowatch_device_up\\{device=\"main-meter\",kind=\"meter\"} 1")
+        // The demo's CDU subscription is polled far within its inbox cap: nothing dropped.
+        .containsPattern(
+            "kilowatch_device_dropped_values_total\\{device=\"[^\"]+\",kind=\"cdu\"} 0")
         .contains("kilowatch_samples_written_total ")
         .containsPattern("kilowatch_site_power_watts\\{kind=\"it\"} \\d+");
   }

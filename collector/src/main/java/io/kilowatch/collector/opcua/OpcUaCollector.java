@@ -97,6 +97,8 @@ public final class OpcUaCollector implements DeviceCollector {
   private final PointErrorLog errorLog;
   private final ClientConnector connector;
   private final AtomicLong notifications = new AtomicLong();
+  private final AtomicLong inboxDropped = new AtomicLong();
+  private final int maxQueued;
   private volatile Session session;
   private volatile boolean closed;
 
@@ -118,6 +120,24 @@ public final class OpcUaCollector implements DeviceCollector {
 
   public OpcUaCollector(
       Device device, Source.OpcUa source, Profile.OpcUa profile, SiteConfig site, Clock clock) {
+    this(device, source, profile, site, clock, MAX_QUEUED);
+  }
+
+  /**
+   * @param maxQueued values held between polls before the oldest are dropped and counted in {@link
+   *     #droppedValues()}
+   */
+  public OpcUaCollector(
+      Device device,
+      Source.OpcUa source,
+      Profile.OpcUa profile,
+      SiteConfig site,
+      Clock clock,
+      int maxQueued) {
+    if (maxQueued < 1) {
+      throw new IllegalArgumentException("maxQueued must be >= 1");
+    }
+    this.maxQueued = maxQueued;
     this.device = Objects.requireNonNull(device, "device");
     this.source = Objects.requireNonNull(source, "source");
     this.options = source.options();
@@ -192,6 +212,15 @@ public final class OpcUaCollector implements DeviceCollector {
     return errorLog.current();
   }
 
+  /**
+   * Values pushed by subscription that were dropped because more than the inbox cap arrived between
+   * two polls (the oldest go first), since this collector was made.
+   */
+  @Override
+  public long droppedValues() {
+    return inboxDropped.get();
+  }
+
   /** Values received by subscription since this collector was made (for benches). */
   public long notificationCount() {
     return notifications.get();
@@ -243,9 +272,9 @@ public final class OpcUaCollector implements DeviceCollector {
     }
 
     void arrive(Arrival a) {
-      if (queued.incrementAndGet() > MAX_QUEUED) {
-        inbox.poll();
+      if (queued.incrementAndGet() > maxQueued && inbox.poll() != null) {
         queued.decrementAndGet();
+        inboxDropped.incrementAndGet();
       }
       inbox.add(a);
     }

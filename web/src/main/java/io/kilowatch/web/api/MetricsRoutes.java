@@ -74,6 +74,14 @@ public final class MetricsRoutes {
             seconds(Duration.between(s.lastSuccess(), now)));
       }
     }
+    family(
+        out,
+        "kilowatch_device_dropped_values_total",
+        "counter",
+        "values received but dropped past the collector's queue cap between polls");
+    for (var s : all) {
+      sample(out, "kilowatch_device_dropped_values_total", device(s), s.droppedValues());
+    }
     if (writer != null) {
       family(out, "kilowatch_store_queue_depth", "gauge", "samples waiting to be written");
       sample(out, "kilowatch_store_queue_depth", "", writer.depth());
