@@ -76,10 +76,15 @@ public record SoakReport(
         options.store());
     f(
         b,
-        "poll cycles on time (devices up all run): %d / %d = %.3f%%%n",
+        "poll cycles on time (devices up all run): %d / %d = %.3f%%%s%n",
         cycles.onTime(),
         cycles.attempts(),
-        onTimePct());
+        onTimePct(),
+        cycles.duringOpcUaRestart() == 0
+            ? ""
+            : " ("
+                + cycles.duringOpcUaRestart()
+                + " CDU polls during the OPC UA restart set apart)");
     new TreeMap<>(cycles.roundTripMs())
         .forEach(
             (k, v) ->

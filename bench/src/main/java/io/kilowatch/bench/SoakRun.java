@@ -163,7 +163,7 @@ public final class SoakRun {
             new SoakReport(
                 o,
                 wall,
-                cycles.summary(answered),
+                cycles.summary(answered, site.opcUaRestarts(), o.timeout()),
                 loss,
                 api.summary(),
                 cpuNanos,
@@ -371,6 +371,11 @@ public final class SoakRun {
     private final Map<String, DeviceStatus> last = new HashMap<>();
     private final Map<String, long[]> attemptsAndOnTime = new HashMap<>();
     private final Map<String, Histogram> roundTrips = new HashMap<>();
+    // CDU attempts one by one (a few thousand), so those the OPC UA restart took down can be set
+    // apart: the server was away on purpose, the devices were not "up" then.
+    private final Map<String, List<Attempt>> cduAttempts = new HashMap<>();
+
+    record Attempt(Instant start, boolean onTime) {}
 
     CycleWatch(Duration interval) {
       this.interval = interval;
@@ -410,6 +415,11 @@ public final class SoakRun {
         if (s.state() != DeviceStatus.State.UP) {
           c[2]++;
         }
+        if (source.equals("opcua")) {
+          cduAttempts
+              .computeIfAbsent(s.deviceId(), k -> new ArrayList<>())
+              .add(new Attempt(s.lastAttempt(), onTime));
+        }
       }
     }
 
@@ -420,24 +430,56 @@ public final class SoakRun {
     }
 
     /** Cycle figures for the devices that were up all run. */
-    synchronized CycleSummary summary(List<ScaleSite.Answered> answered) {
+    synchronized CycleSummary summary(
+        List<ScaleSite.Answered> answered, List<ScaleSite.Restart> restarts, Duration timeout) {
       long attempts = 0;
       long onTime = 0;
+      long inRestart = 0;
       for (ScaleSite.Answered a : answered) {
         long[] c = attemptsAndOnTime.get(a.deviceId());
-        if (c != null && !a.faulted()) {
+        if (c == null || a.faulted()) {
+          continue;
+        }
+        List<Attempt> one = cduAttempts.get(a.deviceId());
+        if (one == null) {
           attempts += c[0];
           onTime += c[1];
+          continue;
+        }
+        for (Attempt at : one) {
+          if (duringRestart(at.start(), restarts, timeout)) {
+            inRestart++;
+          } else {
+            attempts++;
+            onTime += at.onTime() ? 1 : 0;
+          }
         }
       }
       Map<String, double[]> byType = new HashMap<>();
       roundTrips.forEach(
           (k, h) -> byType.put(k, new double[] {h.quantileMs(0.5), h.quantileMs(0.99), h.count()}));
-      return new CycleSummary(attempts, onTime, byType);
+      return new CycleSummary(attempts, onTime, inRestart, byType);
+    }
+
+    /** From a timeout before the stop (a Read in flight) to an interval after it serves again. */
+    private boolean duringRestart(
+        Instant start, List<ScaleSite.Restart> restarts, Duration timeout) {
+      for (ScaleSite.Restart r : restarts) {
+        Instant from = r.stopped().minus(timeout);
+        Instant to = (r.serving() == null ? Instant.MAX : r.serving().plus(interval));
+        if (!start.isBefore(from) && start.isBefore(to)) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
-  record CycleSummary(long attempts, long onTime, Map<String, double[]> roundTripMs) {}
+  /**
+   * @param duringOpcUaRestart CDU attempts while the OPC UA server was down on purpose, set apart
+   */
+  record CycleSummary(
+      long attempts, long onTime, long duringOpcUaRestart, Map<String, double[]> roundTripMs) {}
 
   /** Dashboard clients and a freshness probe against the running API. */
   static final class ApiLoad {

@@ -31,7 +31,7 @@ final class SiteBinder {
           "alerts");
   static final Set<String> SITE_KEYS = Set.of("name", "timezone", "gridZone", "ashraeClass");
   static final Set<String> STORE_KEYS =
-      Set.of("kind", "dataDir", "retention", "influxdb", "buffer");
+      Set.of("kind", "dataDir", "retention", "influxdb", "buffer", "memoryLimit");
   static final Set<String> INFLUXDB_KEYS =
       Set.of("url", "database", "retentionPolicy", "username", "password", "token");
   static final Set<String> BUFFER_KEYS = Set.of("maxBytes");
@@ -143,7 +143,29 @@ final class SiteBinder {
     Duration hour = retention("hour", retention, defaults.hourRetention());
     InfluxConfig influx = influx(f, kind);
     BufferConfig buffer = buffer(f.map("buffer", BUFFER_KEYS));
-    return new StoreConfig(kind, dataDir, raw, minute, hour, influx, buffer);
+    long memoryLimit = memoryLimit(f);
+    return new StoreConfig(kind, dataDir, raw, minute, hour, influx, buffer, memoryLimit);
+  }
+
+  private long memoryLimit(Fields f) {
+    if (!f.has("memoryLimit")) {
+      return StoreConfig.DEFAULT_MEMORY_LIMIT_BYTES;
+    }
+    String text = binder.text(f.get("memoryLimit"));
+    if (text == null) {
+      return StoreConfig.DEFAULT_MEMORY_LIMIT_BYTES;
+    }
+    try {
+      long bytes = ByteSizes.parse(text);
+      if (bytes < 64L << 20) {
+        binder.problem(f.get("memoryLimit"), "must be at least 64MiB, got " + text);
+        return StoreConfig.DEFAULT_MEMORY_LIMIT_BYTES;
+      }
+      return bytes;
+    } catch (IllegalArgumentException e) {
+      binder.problem(f.get("memoryLimit"), e.getMessage());
+      return StoreConfig.DEFAULT_MEMORY_LIMIT_BYTES;
+    }
   }
 
   private InfluxConfig influx(Fields store, StoreConfig.StoreKind kind) {

@@ -54,6 +54,16 @@ class StoreAndShardConfigTest {
     assertThat(site.collector()).isEqualTo(CollectorConfig.DEFAULT);
     assertThat(site.store().buffer()).isEqualTo(BufferConfig.DEFAULT);
     assertThat(site.store().influxdb()).isNull();
+    assertThat(site.store().memoryLimitBytes()).isEqualTo(1L << 30);
+  }
+
+  @Test
+  void theEmbeddedEnginesMemoryIsBoundedAndTooSmallALimitIsAnError() {
+    assertThat(parse("site: {name: Hall}\nstore: {memoryLimit: 512MiB}\n", Map.of()))
+        .extracting(s -> s.store().memoryLimitBytes())
+        .isEqualTo(512L << 20);
+    assertThatThrownBy(() -> parse("site: {name: Hall}\nstore:\n  memoryLimit: 1MB\n", Map.of()))
+        .hasMessageContaining("site.yaml:3: store.memoryLimit: must be at least 64MiB, got 1MB");
   }
 
   @Test

@@ -111,9 +111,13 @@ class DemoAlertsTest {
       assertThat(firstFiring.get("cdu-flow-low/c2"))
           .isBefore(firstFiring.get("gpu-near-slowdown/c2"));
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (bodies.size() < 2 && System.nanoTime() < deadline) {
+      while ((bodies.size() < 2 || engine.outbox().counts().delivered() < 2)
+          && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
+      // What /metrics publishes as kilowatch_alert_notifications_total.
+      assertThat(engine.outbox().counts())
+          .isEqualTo(new io.kilowatch.alerts.Outbox.Counts(2, 0, 2, 0));
     } finally {
       hook.stop(0);
     }

@@ -146,7 +146,12 @@ public final class EmbeddedStore implements Store {
 
   public static EmbeddedStore open(StoreConfig config) {
     return open(
-        config.dataDir(), config.rawRetention(), config.minuteRetention(), config.hourRetention());
+        config.dataDir(),
+        config.rawRetention(),
+        config.minuteRetention(),
+        config.hourRetention(),
+        true,
+        config.memoryLimitBytes());
   }
 
   public static EmbeddedStore open(
@@ -161,6 +166,22 @@ public final class EmbeddedStore implements Store {
       Duration minuteRetention,
       Duration hourRetention,
       boolean scheduleMaintenance) {
+    return open(
+        dataDir,
+        rawRetention,
+        minuteRetention,
+        hourRetention,
+        scheduleMaintenance,
+        StoreConfig.DEFAULT_MEMORY_LIMIT_BYTES);
+  }
+
+  static EmbeddedStore open(
+      Path dataDir,
+      Duration rawRetention,
+      Duration minuteRetention,
+      Duration hourRetention,
+      boolean scheduleMaintenance,
+      long memoryLimitBytes) {
     try {
       Files.createDirectories(dataDir);
     } catch (IOException e) {
@@ -170,6 +191,15 @@ public final class EmbeddedStore implements Store {
     DuckDBConnection c = null;
     try {
       c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file);
+      try (var st = c.createStatement()) {
+        // DuckDB would otherwise cache up to 80 % of the machine's memory; past the limit it
+        // spills to files under the data directory.
+        st.execute("SET memory_limit = '" + Math.max(1, memoryLimitBytes >> 20) + "MiB'");
+        st.execute(
+            "SET temp_directory = '"
+                + dataDir.resolve("duckdb-tmp").toAbsolutePath().toString().replace("'", "''")
+                + "'");
+      }
       return new EmbeddedStore(
           c, rawRetention, minuteRetention, hourRetention, scheduleMaintenance);
     } catch (SQLException e) {
@@ -794,6 +824,21 @@ public final class EmbeddedStore implements Store {
   private void ensureOpen() {
     if (closed) {
       throw new StoreException("embedded store is closed");
+    }
+  }
+
+  /** An engine setting as DuckDB reports it, e.g. {@code memory_limit}; for tests. */
+  String engineSetting(String name) {
+    writeLock.lock();
+    try (var ps = writer.prepareStatement("SELECT current_setting(?)")) {
+      ps.setString(1, name);
+      try (var rs = ps.executeQuery()) {
+        return rs.next() ? rs.getString(1) : null;
+      }
+    } catch (SQLException e) {
+      throw new StoreException("cannot read setting " + name, e);
+    } finally {
+      writeLock.unlock();
     }
   }
 

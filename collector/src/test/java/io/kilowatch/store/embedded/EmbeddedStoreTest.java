@@ -447,4 +447,23 @@ class EmbeddedStoreTest {
     assertThat(store.listSeries(SeriesQuery.of("cdu", null)))
         .containsExactly(SeriesKey.of("cdu", Map.of("id", "c,1=x"), "flow_lpm"));
   }
+
+  @Test
+  void theEnginesNativeMemoryIsCappedAtTheConfiguredLimit() {
+    var config = StoreConfig.embedded(dir);
+    store =
+        EmbeddedStore.open(
+            new StoreConfig(
+                config.kind(),
+                dir,
+                config.rawRetention(),
+                config.minuteRetention(),
+                config.hourRetention(),
+                null,
+                config.buffer(),
+                256L << 20));
+
+    // DuckDB prints the limit in its own units: 256 MiB is 268.4 MB.
+    assertThat(store.engineSetting("memory_limit")).isIn("256.0 MiB", "268.4 MB", "256.0MiB");
+  }
 }
