@@ -40,32 +40,6 @@ final class ChannelSum {
     this.store = store;
   }
 
-  /** The fetched keys that can belong to {@code ds}'s device: those with its device tag. */
-  private static java.util.Collection<SeriesKey> candidates(
-      Map<SeriesQuery, Map<String, List<SeriesKey>>> byDevice,
-      SeriesQuery byKind,
-      Map<SeriesKey, ?> fetched,
-      DeviceSeries ds) {
-    String device = ds.query().tags().get("device");
-    if (device == null) {
-      return fetched.keySet();
-    }
-    return byDevice
-        .computeIfAbsent(
-            byKind,
-            q -> {
-              var index = new HashMap<String, List<SeriesKey>>();
-              for (SeriesKey k : fetched.keySet()) {
-                String d = k.tags().get("device");
-                if (d != null) {
-                  index.computeIfAbsent(d, x -> new ArrayList<>()).add(k);
-                }
-              }
-              return index;
-            })
-        .getOrDefault(device, List.of());
-  }
-
   /** Per-step sums (null where incomplete) and the share of device-steps present. */
   Sums sum(
       List<Channel> channels,
@@ -100,7 +74,7 @@ final class ChannelSum {
     Map<SeriesQuery, Map<SeriesKey, List<Point>>> fetchedRaw = new HashMap<>();
     // The fetched keys of a kind by device, so each device looks at its own series rather than at
     // every series of its kind (quadratic at a thousand PDUs).
-    Map<SeriesQuery, Map<String, List<SeriesKey>>> byDevice = new HashMap<>();
+    Map<SeriesQuery, DeviceKeys> byDevice = new HashMap<>();
     for (DeviceSeries ds : wanted) {
       var byKind = new SeriesQuery(ds.query().measurement(), ds.query().field(), Map.of());
       Map<Long, Double> byStart = new HashMap<>();
@@ -117,7 +91,12 @@ final class ChannelSum {
                   }
                   return byKey;
                 });
-        for (SeriesKey key : ChannelResolver.totals(candidates(byDevice, byKind, all, ds), ds)) {
+        for (SeriesKey key :
+            ChannelResolver.totals(
+                byDevice
+                    .computeIfAbsent(byKind, q -> new DeviceKeys(all.keySet()))
+                    .candidates(ds.query()),
+                ds)) {
           Double[] e = CounterInterpolation.perStep(all.get(key), first, stepMs, n, maxGapMs);
           for (int i = 0; i < n; i++) {
             if (e[i] != null) {
@@ -136,7 +115,12 @@ final class ChannelSum {
                   }
                   return byKey;
                 });
-        for (SeriesKey key : ChannelResolver.totals(candidates(byDevice, byKind, all, ds), ds)) {
+        for (SeriesKey key :
+            ChannelResolver.totals(
+                byDevice
+                    .computeIfAbsent(byKind, q -> new DeviceKeys(all.keySet()))
+                    .candidates(ds.query()),
+                ds)) {
           List<Bucket> buckets = all.get(key);
           for (int b = 0; b < buckets.size(); b++) {
             Bucket bucket = buckets.get(b);

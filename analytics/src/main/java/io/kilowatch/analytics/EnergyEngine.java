@@ -72,23 +72,23 @@ public final class EnergyEngine {
   List<Input> inputs(Device d, String energyField, String powerField) {
     String m = resolver.measurement(d, energyField);
     var ds = new ChannelResolver.DeviceSeries(d, new SeriesQuery(m, energyField, deviceTag(d)));
-    if (!ChannelResolver.totals(seriesOf(m, energyField), ds).isEmpty()) {
+    if (!ChannelResolver.totals(seriesOf(ds.query()), ds).isEmpty()) {
       return List.of(
           new Input(
               d, ds.query(), true, FieldUnit.of(energyField).factor(), modulus(d, energyField)));
     }
     String pm = resolver.measurement(d, powerField);
     var ps = new ChannelResolver.DeviceSeries(d, new SeriesQuery(pm, powerField, deviceTag(d)));
-    if (!ChannelResolver.totals(seriesOf(pm, powerField), ps).isEmpty()) {
+    if (!ChannelResolver.totals(seriesOf(ps.query()), ps).isEmpty()) {
       return List.of(new Input(d, ps.query(), false, FieldUnit.of(powerField).factor(), 0));
     }
     if (d.kind() == DeviceKind.GPU_NODE) {
       var gq = new SeriesQuery(GPU_MEASUREMENT, GPU_ENERGY, deviceTag(d));
-      if (seriesOf(GPU_MEASUREMENT, GPU_ENERGY).stream().anyMatch(gq::matches)) {
+      if (seriesOf(gq).stream().anyMatch(gq::matches)) {
         return List.of(new Input(d, gq, true, FieldUnit.MJ.factor(), 0));
       }
       var gp = new SeriesQuery(GPU_MEASUREMENT, GPU_POWER, deviceTag(d));
-      if (seriesOf(GPU_MEASUREMENT, GPU_POWER).stream().anyMatch(gp::matches)) {
+      if (seriesOf(gp).stream().anyMatch(gp::matches)) {
         return List.of(new Input(d, gp, false, FieldUnit.W.factor(), 0));
       }
     }
@@ -98,7 +98,7 @@ public final class EnergyEngine {
   /** How long the list of series of one measurement and field is reused. */
   private static final Duration SERIES_TTL = Duration.ofSeconds(30);
 
-  private record Listed(long atNanos, List<SeriesKey> keys) {}
+  private record Listed(long atNanos, List<SeriesKey> keys, DeviceKeys index) {}
 
   private final Map<List<String>, Listed> listed = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -111,10 +111,17 @@ public final class EnergyEngine {
     List<String> k = List.of(measurement, field);
     Listed l = listed.get(k);
     if (l == null || now - l.atNanos() > SERIES_TTL.toNanos()) {
-      l = new Listed(now, store.listSeries(new SeriesQuery(measurement, field, Map.of())));
+      var keys = store.listSeries(new SeriesQuery(measurement, field, Map.of()));
+      l = new Listed(now, keys, new DeviceKeys(keys));
       listed.put(k, l);
     }
     return l.keys();
+  }
+
+  /** The listed series of one measurement and field that can belong to the query's device. */
+  private java.util.Collection<SeriesKey> seriesOf(SeriesQuery q) {
+    seriesOf(q.measurement(), q.field());
+    return listed.get(List.of(q.measurement(), q.field())).index().candidates(q);
   }
 
   private static Map<String, String> deviceTag(Device d) {
@@ -304,14 +311,15 @@ public final class EnergyEngine {
     }
     for (var g : groups.entrySet()) {
       Map<SeriesKey, Object> data = fetch(g.getKey(), g.getValue(), plan, raw, gap);
+      var index = new DeviceKeys(data.keySet());
       for (Input in : g.getValue()) {
         acc.expect(in.device().interval().toMillis());
         var keys =
             in.device().kind() == DeviceKind.GPU_NODE
                     && in.query().measurement().equals(GPU_MEASUREMENT)
-                ? matching(data.keySet(), in.query())
+                ? index.matching(in.query())
                 : ChannelResolver.totals(
-                    matching(data.keySet(), in.query()),
+                    index.matching(in.query()),
                     new ChannelResolver.DeviceSeries(in.device(), in.query()));
         if (keys.isEmpty()) {
           continue;
@@ -368,10 +376,6 @@ public final class EnergyEngine {
       shared.put(key, data);
     }
     return data;
-  }
-
-  private static List<SeriesKey> matching(java.util.Collection<SeriesKey> keys, SeriesQuery q) {
-    return keys.stream().filter(q::matches).toList();
   }
 
   /** An hour where every step is made of whole hours, else the plan's own fixed step. */

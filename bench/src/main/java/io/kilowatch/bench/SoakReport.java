@@ -85,6 +85,12 @@ public record SoakReport(
             : " ("
                 + cycles.duringOpcUaRestart()
                 + " CDU polls during the OPC UA restart set apart)");
+    if (!cycles.failedByMinute().isEmpty()) {
+      f(
+          b,
+          "  failed polls of devices up all run, by minute of the run: %s%n",
+          cycles.failedByMinute());
+    }
     new TreeMap<>(cycles.roundTripMs())
         .forEach(
             (k, v) ->

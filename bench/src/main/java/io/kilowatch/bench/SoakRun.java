@@ -377,6 +377,11 @@ public final class SoakRun {
 
     record Attempt(Instant start, boolean onTime) {}
 
+    // When failed attempts happened, by device: few, so kept one by one, to tell a start-up
+    // burst from a steady shortfall in the report.
+    private final Map<String, List<Instant>> failures = new HashMap<>();
+    private final Instant started = Instant.now();
+
     CycleWatch(Duration interval) {
       this.interval = interval;
     }
@@ -414,6 +419,7 @@ public final class SoakRun {
         }
         if (s.state() != DeviceStatus.State.UP) {
           c[2]++;
+          failures.computeIfAbsent(s.deviceId(), k -> new ArrayList<>()).add(s.lastAttempt());
         }
         if (source.equals("opcua")) {
           cduAttempts
@@ -458,7 +464,15 @@ public final class SoakRun {
       Map<String, double[]> byType = new HashMap<>();
       roundTrips.forEach(
           (k, h) -> byType.put(k, new double[] {h.quantileMs(0.5), h.quantileMs(0.99), h.count()}));
-      return new CycleSummary(attempts, onTime, inRestart, byType);
+      var failedByMinute = new java.util.TreeMap<Long, Long>();
+      for (ScaleSite.Answered a : answered) {
+        if (!a.faulted()) {
+          for (Instant t : failures.getOrDefault(a.deviceId(), List.of())) {
+            failedByMinute.merge(Duration.between(started, t).toMinutes(), 1L, Long::sum);
+          }
+        }
+      }
+      return new CycleSummary(attempts, onTime, inRestart, byType, failedByMinute);
     }
 
     /** From a timeout before the stop (a Read in flight) to an interval after it serves again. */
@@ -479,7 +493,11 @@ public final class SoakRun {
    * @param duringOpcUaRestart CDU attempts while the OPC UA server was down on purpose, set apart
    */
   record CycleSummary(
-      long attempts, long onTime, long duringOpcUaRestart, Map<String, double[]> roundTripMs) {}
+      long attempts,
+      long onTime,
+      long duringOpcUaRestart,
+      Map<String, double[]> roundTripMs,
+      Map<Long, Long> failedByMinute) {}
 
   /** Dashboard clients and a freshness probe against the running API. */
   static final class ApiLoad {
