@@ -3,7 +3,6 @@ package io.kilowatch.bench;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.ToDoubleFunction;
 import org.eclipse.milo.opcua.sdk.core.AccessLevel;
 import org.eclipse.milo.opcua.sdk.core.Reference;
@@ -57,10 +56,10 @@ final class CduNodes extends ManagedNamespaceWithLifecycle {
 
   private final SubscriptionModel subscriptionModel;
   private final CduPhysics physics;
-  private final AtomicLongArray answered;
+  private final AnswerLog answered;
   private final Map<NodeId, Integer> countedNodes = new ConcurrentHashMap<>();
 
-  CduNodes(OpcUaServer server, CduPhysics physics, AtomicLongArray answered) {
+  CduNodes(OpcUaServer server, CduPhysics physics, AnswerLog answered) {
     super(server, URI);
     this.physics = physics;
     this.answered = answered;
@@ -133,7 +132,7 @@ final class CduNodes extends ManagedNamespaceWithLifecycle {
         if (cdu != null
             && AttributeId.Value.uid().equals(id.getAttributeId())
             && (status == null || status.isGood())) {
-          answered.incrementAndGet(cdu);
+          answered.answered(cdu);
         }
       }
       return values;

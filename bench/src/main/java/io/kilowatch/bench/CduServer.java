@@ -8,7 +8,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLongArray;
 import org.eclipse.milo.opcua.sdk.server.EndpointConfig;
 import org.eclipse.milo.opcua.sdk.server.OpcUaServer;
 import org.eclipse.milo.opcua.sdk.server.OpcUaServerConfig;
@@ -39,7 +38,7 @@ final class CduServer implements AutoCloseable {
   private static final long TIMEOUT_S = 10;
 
   private final CduPhysics physics;
-  private final AtomicLongArray answered;
+  private final AnswerLog answered;
   private final int port;
   private OpcUaServer server;
   private CduNodes namespace;
@@ -47,7 +46,7 @@ final class CduServer implements AutoCloseable {
 
   CduServer(CduPhysics physics) throws IOException {
     this.physics = physics;
-    this.answered = new AtomicLongArray(physics.cdus());
+    this.answered = new AnswerLog(physics.cdus());
     int bound = -1;
     IOException last = null;
     for (int attempt = 0; attempt < 3 && bound < 0; attempt++) {
@@ -135,8 +134,8 @@ final class CduServer implements AutoCloseable {
   }
 
   /** Reads of this CDU that the server answered with good values. */
-  long answered(int cdu) {
-    return answered.get(cdu);
+  AnswerLog answers() {
+    return answered;
   }
 
   /**

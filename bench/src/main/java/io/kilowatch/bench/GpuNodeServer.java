@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Every GPU node's dcgm-exporter on one JDK HTTP server: {@code /nodes/<index>/metrics} renders
@@ -26,7 +25,7 @@ final class GpuNodeServer implements AutoCloseable {
   private final int gpusPerNode;
   private final int gpus;
   private final Faults faults;
-  private final AtomicLongArray answered;
+  private final AnswerLog answered;
   private final long startNanos = System.nanoTime();
 
   GpuNodeServer(int gpus, int gpusPerNode) throws IOException {
@@ -34,7 +33,7 @@ final class GpuNodeServer implements AutoCloseable {
     this.gpusPerNode = gpusPerNode;
     this.nodes = (gpus + gpusPerNode - 1) / gpusPerNode;
     this.faults = new Faults(nodes);
-    this.answered = new AtomicLongArray(nodes);
+    this.answered = new AnswerLog(nodes);
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
     server.setExecutor(executor);
     server.createContext(
@@ -72,8 +71,8 @@ final class GpuNodeServer implements AutoCloseable {
     return faults;
   }
 
-  long answered(int node) {
-    return answered.get(node);
+  AnswerLog answers() {
+    return answered;
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -98,7 +97,7 @@ final class GpuNodeServer implements AutoCloseable {
       case OK -> {
         send(exchange, 200, render(node));
         // Counted once the reply is written: a client that gave up makes the write fail.
-        answered.incrementAndGet(node);
+        answered.answered(node);
       }
     }
   }

@@ -12,7 +12,6 @@ import java.nio.channels.SocketChannel;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * Every PDU of the scale site, and the facility meter, as a Modbus TCP server on its own loopback
@@ -29,7 +28,7 @@ final class PduModbusServer implements AutoCloseable {
   private final int[] ports;
   private final double[] basePowerW;
   private final Faults faults;
-  private final AtomicLongArray answered;
+  private final AnswerLog answered;
   private final long startNanos = System.nanoTime();
   private final ScheduledExecutorService delayer =
       Executors.newSingleThreadScheduledExecutor(
@@ -43,7 +42,7 @@ final class PduModbusServer implements AutoCloseable {
     ports = new int[devices + 1];
     basePowerW = new double[devices];
     faults = new Faults(devices);
-    answered = new AtomicLongArray(devices + 1);
+    answered = new AnswerLog(devices + 1);
     var random = new java.util.Random(seed);
     for (int d = 0; d < devices; d++) {
       basePowerW[d] = 8_000 + random.nextDouble() * 6_000;
@@ -71,8 +70,8 @@ final class PduModbusServer implements AutoCloseable {
   }
 
   /** Requests this device answered with a good reply. */
-  long answered(int device) {
-    return answered.get(device);
+  AnswerLog answers() {
+    return answered;
   }
 
   double powerW(int device, double seconds) {
@@ -187,7 +186,7 @@ final class PduModbusServer implements AutoCloseable {
       return;
     }
     if (good) {
-      answered.incrementAndGet(device);
+      answered.answered(device);
     }
     write(ch, out);
   }

@@ -208,33 +208,57 @@ public final class ScaleSite implements AutoCloseable {
     return cdus;
   }
 
-  /** One device the simulator served and how many good answers it gave. */
+  /**
+   * One device the simulator served and how many good answers it gave.
+   *
+   * @param answers good answers over the whole run
+   * @param measuredAnswers good answers since {@link #measureFrom}
+   * @param firstMeasuredMs when the first of those was written (epoch ms), 0 if none
+   */
   public record Answered(
-      String deviceId, String source, boolean faulted, long answers, int series) {}
+      String deviceId,
+      String source,
+      boolean faulted,
+      long answers,
+      int series,
+      long measuredAnswers,
+      long firstMeasuredMs) {}
+
+  /** Answers from {@code epochMs} on are the measured part of the run (after a warm-up). */
+  public void measureFrom(long epochMs) {
+    gpus.answers().measureFrom(epochMs);
+    pdus.answers().measureFrom(epochMs);
+    if (cdus != null) {
+      cdus.answers().measureFrom(epochMs);
+    }
+  }
 
   /** What each device answered so far; faulted is set for any device a fault ever hit. */
   public List<Answered> answered() {
     List<Answered> out = new ArrayList<>(gpus.nodes() + spec.pdus() + spec.cdus());
     for (int n = 0; n < gpus.nodes(); n++) {
       out.add(
-          new Answered(
-              nodeId(n),
-              "dcgm",
-              faultedBeforeEnd(gpus.faults(), n),
-              gpus.answered(n),
-              gpus.gpusOn(n)));
+          answered(nodeId(n), "dcgm", faultedBeforeEnd(gpus.faults(), n), gpus.answers(), n)
+              .apply(gpus.gpusOn(n)));
     }
     for (int p = 0; p < spec.pdus(); p++) {
       out.add(
-          new Answered(
-              pduId(p), "modbus", faultedBeforeEnd(pdus.faults(), p), pdus.answered(p), 1));
+          answered(pduId(p), "modbus", faultedBeforeEnd(pdus.faults(), p), pdus.answers(), p)
+              .apply(1));
     }
     // A restart is not a device fault: reads are counted only when served, so every CDU must
     // have stored exactly what it answered, restart or not.
     for (int c = 0; c < spec.cdus(); c++) {
-      out.add(new Answered(cduId(c), "opcua", false, cdus.answered(c), 1));
+      out.add(answered(cduId(c), "opcua", false, cdus.answers(), c).apply(1));
     }
     return out;
+  }
+
+  private static java.util.function.IntFunction<Answered> answered(
+      String id, String source, boolean faulted, AnswerLog log, int d) {
+    return series ->
+        new Answered(
+            id, source, faulted, log.total(d), series, log.measured(d), log.firstMeasuredMs(d));
   }
 
   private static boolean faultedBeforeEnd(Faults faults, int device) {

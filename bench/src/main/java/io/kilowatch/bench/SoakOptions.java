@@ -15,6 +15,8 @@ import java.time.Duration;
  *     by the soak, which then also goes away for a while (the store outage)
  * @param outages whether the alert receiver, the intensity API and (with InfluxDB) the store go
  *     down on schedule; alert rules and a webhook receiver are configured either way
+ * @param warmup how long kilowatch runs on the site before anything is measured (JIT compilation,
+ *     first connections, first series); faults and outages happen after it
  */
 public record SoakOptions(
     int gpus,
@@ -29,7 +31,8 @@ public record SoakOptions(
     Duration opcuaRestartPause,
     boolean baselines,
     String store,
-    boolean outages) {
+    boolean outages,
+    Duration warmup) {
 
   public SoakOptions {
     if (!store.equals("embedded") && !store.equals("influxdb")) {
@@ -63,7 +66,8 @@ public record SoakOptions(
         opcuaRestartPause,
         baselines,
         "embedded",
-        faults);
+        faults,
+        Duration.ZERO);
   }
 
   /** Without CDUs or baselines. */
@@ -104,7 +108,8 @@ public record SoakOptions(
         opcuaRestartPause,
         baselines,
         kind,
-        outages);
+        outages,
+        warmup);
   }
 
   boolean influx() {
@@ -122,6 +127,7 @@ public record SoakOptions(
     Duration restartPause = ScaleSite.DEFAULT_RESTART_PAUSE;
     boolean baselines = true;
     String store = "embedded";
+    Duration warmup = Duration.ofSeconds(60);
     for (String arg : args) {
       String[] kv = arg.replaceFirst("^--", "").split("=", 2);
       String v = kv.length > 1 ? kv[1] : "";
@@ -137,6 +143,7 @@ public record SoakOptions(
         case "no-faults" -> faults = false;
         case "clients" -> clients = Integer.parseInt(v);
         case "store" -> store = v;
+        case "warmup" -> warmup = Duration.ofSeconds(Long.parseLong(v));
         default -> throw new IllegalArgumentException("unknown option: " + arg);
       }
     }
@@ -153,6 +160,7 @@ public record SoakOptions(
         restartPause,
         baselines,
         store,
-        faults);
+        faults,
+        warmup);
   }
 }

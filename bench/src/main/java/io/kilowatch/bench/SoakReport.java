@@ -85,6 +85,14 @@ public record SoakReport(
             : " ("
                 + cycles.duringOpcUaRestart()
                 + " CDU polls during the OPC UA restart set apart)");
+    if (!options.warmup().isZero()) {
+      f(
+          b,
+          "warm-up (first %ds, not measured): %d polls, %d failed%n",
+          options.warmup().toSeconds(),
+          cycles.warmupAttempts(),
+          cycles.warmupFailed());
+    }
     if (!cycles.failedByMinute().isEmpty()) {
       f(
           b,

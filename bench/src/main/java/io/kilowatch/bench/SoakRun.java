@@ -59,26 +59,26 @@ public final class SoakRun {
   /** The default fault schedule, scaled to the site and spread over the run's first half. */
   static List<Fault> defaultFaults(SoakOptions o) {
     int nodes = (o.gpus() + ScaleSite.GPUS_PER_NODE - 1) / ScaleSite.GPUS_PER_NODE;
-    long len = o.length().toMillis();
-    List<Fault> faults = new ArrayList<>(deviceFaults(o, nodes, len));
+    List<Fault> faults = new ArrayList<>(deviceFaults(o, nodes));
     if (o.cdus() > 0) {
-      faults.add(Fault.of(Fault.Target.OPCUA_RESTART, FaultMode.OK, 0, at(len, 0.3)));
+      faults.add(Fault.of(Fault.Target.OPCUA_RESTART, FaultMode.OK, 0, at(o, 0.3)));
     }
     return List.copyOf(faults);
   }
 
-  private static List<Fault> deviceFaults(SoakOptions o, int nodes, long len) {
+  private static List<Fault> deviceFaults(SoakOptions o, int nodes) {
     return List.of(
-        Fault.of(Fault.Target.GPU_NODE, FaultMode.SILENT, Math.max(1, nodes / 100), at(len, 0.2)),
-        Fault.of(Fault.Target.GPU_NODE, FaultMode.SLOW, Math.max(1, nodes / 200), at(len, 0.3)),
-        Fault.of(Fault.Target.GPU_NODE, FaultMode.GARBAGE, Math.max(1, nodes / 200), at(len, 0.4)),
-        Fault.of(Fault.Target.PDU, FaultMode.SILENT, Math.max(1, o.pdus() / 100), at(len, 0.25)),
-        Fault.of(Fault.Target.PDU, FaultMode.SLOW, Math.max(1, o.pdus() / 200), at(len, 0.35)),
-        Fault.of(Fault.Target.PDU, FaultMode.GARBAGE, Math.max(1, o.pdus() / 200), at(len, 0.45)));
+        Fault.of(Fault.Target.GPU_NODE, FaultMode.SILENT, Math.max(1, nodes / 100), at(o, 0.2)),
+        Fault.of(Fault.Target.GPU_NODE, FaultMode.SLOW, Math.max(1, nodes / 200), at(o, 0.3)),
+        Fault.of(Fault.Target.GPU_NODE, FaultMode.GARBAGE, Math.max(1, nodes / 200), at(o, 0.4)),
+        Fault.of(Fault.Target.PDU, FaultMode.SILENT, Math.max(1, o.pdus() / 100), at(o, 0.25)),
+        Fault.of(Fault.Target.PDU, FaultMode.SLOW, Math.max(1, o.pdus() / 200), at(o, 0.35)),
+        Fault.of(Fault.Target.PDU, FaultMode.GARBAGE, Math.max(1, o.pdus() / 200), at(o, 0.45)));
   }
 
-  private static Duration at(long lengthMs, double fraction) {
-    return Duration.ofMillis((long) (lengthMs * fraction));
+  /** A share of the measured run, after the warm-up. */
+  private static Duration at(SoakOptions o, double fraction) {
+    return o.warmup().plusMillis((long) (o.length().toMillis() * fraction));
   }
 
   public static SoakReport run(SoakOptions o) throws Exception {
@@ -103,14 +103,17 @@ public final class SoakRun {
       env.put(SoakYaml.SECRET_VARIABLE, secret);
       SiteConfig config = ConfigLoader.load(yaml, env);
       var os = ManagementFactory.getPlatformMXBean(com.sun.management.OperatingSystemMXBean.class);
-      long cpuStart = os.getProcessCpuTime();
-      Instant started = Instant.now();
+      Instant launched = Instant.now();
+      if (o.warmup().isZero()) {
+        site.measureFrom(launched.toEpochMilli());
+      }
       SoakReport report;
       try (Kilowatch app = Kilowatch.start(config, 0)) {
         if (o.outages()) {
           scheduleOutages(o, outages, receiver, carbon, influx);
         }
         var cycles = new CycleWatch(o.interval());
+        cycles.measureFrom(launched);
         var api = new ApiLoad(app.url(), site.nodes());
         var carbonProbe = new CarbonProbe(app.url(), outages);
         Thread watcher =
@@ -128,6 +131,15 @@ public final class SoakRun {
                         }
                       }
                     });
+        if (!o.warmup().isZero()) {
+          log.info("soak: warming up for {}s (not measured)", o.warmup().toSeconds());
+          Thread.sleep(o.warmup().toMillis());
+          Instant measured = Instant.now();
+          site.measureFrom(measured.toEpochMilli());
+          cycles.measureFrom(measured);
+        }
+        Instant started = Instant.now();
+        long cpuStart = os.getProcessCpuTime();
         api.start(o.dashboardClients());
         carbonProbe.start();
         Instant end = started.plus(o.length());
@@ -157,7 +169,7 @@ public final class SoakRun {
         awaitDrained(app, o.interval().plus(o.timeout()).plusSeconds(3));
         StoreOutage.awaitReplayed(app.store(), Duration.ofMinutes(5));
         List<ScaleSite.Answered> answered = site.answered();
-        var loss = count(app, answered, cycles, started.minusSeconds(60));
+        var loss = count(app, answered, cycles, launched.minusSeconds(60), o.interval());
         var restarts = OpcUaRestartCheck.of(app, site.opcUaRestarts());
         report =
             new SoakReport(
@@ -216,9 +228,8 @@ public final class SoakRun {
       AlertReceiver receiver,
       CarbonSource carbon,
       InfluxProcess influx) {
-    long len = o.length().toMillis();
     outages.schedule(
-        new Outages.Window("alert receiver", at(len, 0.40), at(len, 0.70)),
+        new Outages.Window("alert receiver", at(o, 0.40), at(o, 0.70)),
         new Outages.Part() {
           @Override
           public void down() {
@@ -231,7 +242,7 @@ public final class SoakRun {
           }
         });
     outages.schedule(
-        new Outages.Window(CarbonProbe.WHAT, at(len, 0.55), at(len, 0.75)),
+        new Outages.Window(CarbonProbe.WHAT, at(o, 0.55), at(o, 0.75)),
         new Outages.Part() {
           @Override
           public void down() {
@@ -245,7 +256,7 @@ public final class SoakRun {
         });
     if (influx != null) {
       outages.schedule(
-          new Outages.Window(StoreOutage.WHAT, at(len, 0.35), at(len, 0.60)),
+          new Outages.Window(StoreOutage.WHAT, at(o, 0.35), at(o, 0.60)),
           new Outages.Part() {
             @Override
             public void down() {
@@ -283,16 +294,33 @@ public final class SoakRun {
       long failedPolls,
       List<String> lostDevices) {}
 
+  /**
+   * Expected = a device's measured answers; stored = its GOOD points from half an interval before
+   * its first measured answer, when none of its polls is in flight, so the warm-up boundary splits
+   * no poll between the two counts.
+   */
   private static List<Loss> count(
-      Kilowatch app, List<ScaleSite.Answered> answered, CycleWatch cycles, Instant from) {
+      Kilowatch app,
+      List<ScaleSite.Answered> answered,
+      CycleWatch cycles,
+      Instant from,
+      Duration interval) {
     Instant to = Instant.now().plusSeconds(1);
+    Map<String, Long> cut = new HashMap<>();
+    for (ScaleSite.Answered a : answered) {
+      cut.put(
+          a.deviceId(),
+          a.firstMeasuredMs() == 0
+              ? Long.MAX_VALUE
+              : a.firstMeasuredMs() - interval.toMillis() / 2);
+    }
     Map<String, Long> gpuPoints =
-        goodPointsByDevice(app, SeriesQuery.of("gpu", "power_w"), from, to);
+        goodPointsByDevice(app, SeriesQuery.of("gpu", "power_w"), from, to, cut);
     Map<String, Long> pduPoints =
-        goodPointsByDevice(app, SeriesQuery.of("pdu", "power_w"), from, to);
+        goodPointsByDevice(app, SeriesQuery.of("pdu", "power_w"), from, to, cut);
     Map<String, Long> cduPoints =
         goodPointsByDevice(
-            app, SeriesQuery.of("cooling_loop", OpcUaRestartCheck.COUNTED_FIELD), from, to);
+            app, SeriesQuery.of("cooling_loop", OpcUaRestartCheck.COUNTED_FIELD), from, to, cut);
     List<Loss> out = new ArrayList<>();
     for (String source : List.of("dcgm", "modbus", "opcua")) {
       if (answered.stream().noneMatch(a -> a.source().equals(source))) {
@@ -321,7 +349,7 @@ public final class SoakRun {
         }
         up++;
         failedPolls += cycles.failed(a.deviceId());
-        long want = a.answers() * a.series();
+        long want = a.measuredAnswers() * a.series();
         long got = stored.getOrDefault(a.deviceId(), 0L);
         expected += want;
         have += got;
@@ -339,15 +367,30 @@ public final class SoakRun {
 
   static Map<String, Long> goodPointsByDevice(
       Kilowatch app, SeriesQuery query, Instant from, Instant to) {
+    return goodPointsByDevice(app, query, from, to, Map.of());
+  }
+
+  /**
+   * GOOD points per device tag, from each device's cut (epoch ms) on where one is given. Read in
+   * five-minute windows, so a long run at 25,000 GPUs never holds all its points at once.
+   */
+  static Map<String, Long> goodPointsByDevice(
+      Kilowatch app, SeriesQuery query, Instant from, Instant to, Map<String, Long> cutMs) {
     Map<String, Long> out = new HashMap<>();
-    for (SeriesPoints sp : app.store().read(query, from, to)) {
-      long good = 0;
-      for (Point p : sp.points()) {
-        if (p.quality() == Quality.GOOD) {
-          good++;
+    Duration window = Duration.ofMinutes(5);
+    for (Instant a = from; a.isBefore(to); a = a.plus(window)) {
+      Instant b = a.plus(window).isAfter(to) ? to : a.plus(window);
+      for (SeriesPoints sp : app.store().read(query, a, b)) {
+        String device = sp.key().tags().getOrDefault("device", "?");
+        long cut = cutMs.getOrDefault(device, Long.MIN_VALUE);
+        long good = 0;
+        for (Point p : sp.points()) {
+          if (p.quality() == Quality.GOOD && p.time().toEpochMilli() >= cut) {
+            good++;
+          }
         }
+        out.merge(device, good, Long::sum);
       }
-      out.merge(sp.key().tags().getOrDefault("device", "?"), good, Long::sum);
     }
     return out;
   }
@@ -380,10 +423,17 @@ public final class SoakRun {
     // When failed attempts happened, by device: few, so kept one by one, to tell a start-up
     // burst from a steady shortfall in the report.
     private final Map<String, List<Instant>> failures = new HashMap<>();
-    private final Instant started = Instant.now();
+    private Instant measureFrom = Instant.MIN;
+    private long warmupAttempts;
+    private long warmupFailed;
 
     CycleWatch(Duration interval) {
       this.interval = interval;
+    }
+
+    /** Attempts started before this are the warm-up's: counted apart. */
+    synchronized void measureFrom(Instant t) {
+      measureFrom = t;
     }
 
     synchronized void observe(List<DeviceStatus> statuses) {
@@ -393,6 +443,13 @@ public final class SoakRun {
           continue;
         }
         if (prev != null && s.lastAttempt().equals(prev.lastAttempt())) {
+          continue;
+        }
+        if (s.lastAttempt().isBefore(measureFrom)) {
+          warmupAttempts++;
+          if (s.state() != DeviceStatus.State.UP) {
+            warmupFailed++;
+          }
           continue;
         }
         String source =
@@ -468,11 +525,12 @@ public final class SoakRun {
       for (ScaleSite.Answered a : answered) {
         if (!a.faulted()) {
           for (Instant t : failures.getOrDefault(a.deviceId(), List.of())) {
-            failedByMinute.merge(Duration.between(started, t).toMinutes(), 1L, Long::sum);
+            failedByMinute.merge(Duration.between(measureFrom, t).toMinutes(), 1L, Long::sum);
           }
         }
       }
-      return new CycleSummary(attempts, onTime, inRestart, byType, failedByMinute);
+      return new CycleSummary(
+          attempts, onTime, inRestart, byType, failedByMinute, warmupAttempts, warmupFailed);
     }
 
     /** From a timeout before the stop (a Read in flight) to an interval after it serves again. */
@@ -497,7 +555,9 @@ public final class SoakRun {
       long onTime,
       long duringOpcUaRestart,
       Map<String, double[]> roundTripMs,
-      Map<Long, Long> failedByMinute) {}
+      Map<Long, Long> failedByMinute,
+      long warmupAttempts,
+      long warmupFailed) {}
 
   /** Dashboard clients and a freshness probe against the running API. */
   static final class ApiLoad {
