@@ -54,8 +54,11 @@ public final class KpiJob implements AutoCloseable {
     if (thread != null) {
       return;
     }
+    // Platform: the KPI pass is CPU and store reads (native calls) for seconds at a large site;
+    // on a virtual thread it would hold a carrier the poll loops need to wake on time.
     thread =
-        Thread.ofVirtual()
+        Thread.ofPlatform()
+            .daemon()
             .name("kpi-job")
             .start(
                 () -> {

@@ -1,25 +1,14 @@
 package io.kilowatch.bench;
 
+import io.kilowatch.simulator.LoopbackOpcUaServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.milo.opcua.sdk.server.EndpointConfig;
 import org.eclipse.milo.opcua.sdk.server.OpcUaServer;
-import org.eclipse.milo.opcua.sdk.server.OpcUaServerConfig;
-import org.eclipse.milo.opcua.sdk.server.identity.AnonymousIdentityValidator;
-import org.eclipse.milo.opcua.stack.core.security.DefaultCertificateManager;
-import org.eclipse.milo.opcua.stack.core.security.MemoryCertificateQuarantine;
-import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
-import org.eclipse.milo.opcua.stack.core.transport.TransportProfile;
-import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
-import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
-import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransport;
-import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransportConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +21,8 @@ import org.slf4j.LoggerFactory;
  * server instance served it.
  */
 final class CduServer implements AutoCloseable {
-  static final String PATH = "/kilowatch";
+  static final String PATH = LoopbackOpcUaServer.PATH;
   private static final Logger log = LoggerFactory.getLogger(CduServer.class);
-  private static final String HOST = "127.0.0.1";
   private static final long TIMEOUT_S = 10;
 
   private final CduPhysics physics;
@@ -72,7 +60,7 @@ final class CduServer implements AutoCloseable {
   }
 
   private synchronized void startOn(int port) throws IOException {
-    var s = new OpcUaServer(config(port), p -> transport());
+    var s = LoopbackOpcUaServer.create(port, "kilowatch bench CDUs", "bench");
     var ns = new CduNodes(s, physics, answered);
     try {
       ns.startup();
@@ -89,35 +77,8 @@ final class CduServer implements AutoCloseable {
     namespace = ns;
   }
 
-  private static OpcTcpServerTransport transport() {
-    return new OpcTcpServerTransport(OpcTcpServerTransportConfig.newBuilder().build());
-  }
-
-  private static OpcUaServerConfig config(int port) {
-    EndpointConfig endpoint =
-        EndpointConfig.newBuilder()
-            .setTransportProfile(TransportProfile.TCP_UASC_UABINARY)
-            .setBindAddress(HOST)
-            .setBindPort(port)
-            .setHostname(HOST)
-            .setPath(PATH)
-            .setSecurityPolicy(SecurityPolicy.None)
-            .setSecurityMode(MessageSecurityMode.None)
-            .addTokenPolicies(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS)
-            .build();
-    return OpcUaServerConfig.builder()
-        .setApplicationName(LocalizedText.english("kilowatch bench CDUs"))
-        .setApplicationUri("urn:kilowatch:bench:cdu-server")
-        .setProductUri("urn:kilowatch:bench")
-        .setEndpoints(Set.of(endpoint))
-        // Security None still needs a certificate manager; it simply holds no certificates.
-        .setCertificateManager(new DefaultCertificateManager(new MemoryCertificateQuarantine()))
-        .setIdentityValidator(AnonymousIdentityValidator.INSTANCE)
-        .build();
-  }
-
   String endpointUrl() {
-    return "opc.tcp://" + HOST + ":" + port + PATH;
+    return LoopbackOpcUaServer.endpointUrl(port);
   }
 
   int port() {

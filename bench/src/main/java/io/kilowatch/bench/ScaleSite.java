@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * should have been stored.
  */
 public final class ScaleSite implements AutoCloseable {
-  /** How long a slow device takes to answer: longer than the configured timeout. */
-  static final Duration SLOW_DELAY = Duration.ofSeconds(3);
+  /** How long a slow device takes to answer: longer than any timeout a spec may set. */
+  static final Duration SLOW_DELAY = Duration.ofSeconds(7);
 
   static final int GPUS_PER_NODE = 8;
 
@@ -58,6 +58,11 @@ public final class ScaleSite implements AutoCloseable {
       }
       if (cdus < 0) {
         throw new IllegalArgumentException("cdus must be >= 0");
+      }
+      if (timeout.compareTo(SLOW_DELAY) >= 0 || timeout.compareTo(interval) > 0) {
+        // A slow device must be one kilowatch gives up on, within one poll interval.
+        throw new IllegalArgumentException(
+            "timeout " + timeout + " must be below " + SLOW_DELAY + " and the interval");
       }
       faults = List.copyOf(faults);
     }

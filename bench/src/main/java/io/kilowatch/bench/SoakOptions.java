@@ -128,6 +128,9 @@ public record SoakOptions(
     boolean baselines = true;
     String store = "embedded";
     Duration warmup = Duration.ofSeconds(60);
+    // Half the poll interval: a 25k-GPU simulator shares kilowatch's two cores, and its own
+    // bursts (the OPC UA server rebuilding its address space) delay answers by seconds.
+    Duration timeout = Duration.ofSeconds(5);
     for (String arg : args) {
       String[] kv = arg.replaceFirst("^--", "").split("=", 2);
       String v = kv.length > 1 ? kv[1] : "";
@@ -144,6 +147,7 @@ public record SoakOptions(
         case "clients" -> clients = Integer.parseInt(v);
         case "store" -> store = v;
         case "warmup" -> warmup = Duration.ofSeconds(Long.parseLong(v));
+        case "timeout" -> timeout = Duration.ofMillis(Math.round(Double.parseDouble(v) * 1000));
         default -> throw new IllegalArgumentException("unknown option: " + arg);
       }
     }
@@ -152,7 +156,7 @@ public record SoakOptions(
         pdus,
         length,
         interval,
-        Duration.ofSeconds(2),
+        timeout,
         faults,
         clients,
         workDir,

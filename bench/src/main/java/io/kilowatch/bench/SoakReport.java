@@ -93,6 +93,16 @@ public record SoakReport(
           cycles.warmupAttempts(),
           cycles.warmupFailed());
     }
+    if (cycles.lateStarts() > 0 || cycles.overInterval() > 0) {
+      f(
+          b,
+          "  good polls not on time: %d started over %ds late, %d took longer than the interval;"
+              + " late starts by minute of the run: %s%n",
+          cycles.lateStarts(),
+          SoakRun.START_SLACK.toSeconds(),
+          cycles.overInterval(),
+          cycles.lateStartsByMinute());
+    }
     if (!cycles.failedByMinute().isEmpty()) {
       f(
           b,

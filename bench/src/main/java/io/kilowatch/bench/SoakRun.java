@@ -42,7 +42,7 @@ public final class SoakRun {
   private static final Pattern TIME = Pattern.compile("\"time\":(\\d+)");
 
   /** An attempt is on time when it starts within this of its due time and ends within interval. */
-  private static final Duration START_SLACK = Duration.ofSeconds(1);
+  static final Duration START_SLACK = Duration.ofSeconds(1);
 
   private SoakRun() {}
 
@@ -113,7 +113,8 @@ public final class SoakRun {
           scheduleOutages(o, outages, receiver, carbon, influx);
         }
         var cycles = new CycleWatch(o.interval());
-        cycles.measureFrom(launched);
+        // With a warm-up every attempt is the warm-up's until it ends.
+        cycles.measureFrom(o.warmup().isZero() ? launched : Instant.MAX);
         var api = new ApiLoad(app.url(), site.nodes());
         var carbonProbe = new CarbonProbe(app.url(), outages);
         Thread watcher =
@@ -423,6 +424,8 @@ public final class SoakRun {
     // When failed attempts happened, by device: few, so kept one by one, to tell a start-up
     // burst from a steady shortfall in the report.
     private final Map<String, List<Instant>> failures = new HashMap<>();
+    // Good polls that started more than START_SLACK after their due time, all devices: few.
+    private final List<Instant> lateStarts = new ArrayList<>();
     private Instant measureFrom = Instant.MIN;
     private long warmupAttempts;
     private long warmupFailed;
@@ -465,14 +468,18 @@ public final class SoakRun {
             prev == null
                 || prev.nextAttempt() == null
                 || !s.lastAttempt().isAfter(prev.nextAttempt().plus(START_SLACK));
-        boolean onTime =
-            s.state() == DeviceStatus.State.UP
-                && startedOnTime
-                && s.lastRoundTrip().compareTo(interval) <= 0;
-        long[] c = attemptsAndOnTime.computeIfAbsent(s.deviceId(), k -> new long[3]);
+        boolean up = s.state() == DeviceStatus.State.UP;
+        boolean inTime = s.lastRoundTrip().compareTo(interval) <= 0;
+        boolean onTime = up && startedOnTime && inTime;
+        long[] c = attemptsAndOnTime.computeIfAbsent(s.deviceId(), k -> new long[5]);
         c[0]++;
         if (onTime) {
           c[1]++;
+        } else if (up && !startedOnTime) {
+          c[3]++;
+          lateStarts.add(s.lastAttempt());
+        } else if (up) {
+          c[4]++;
         }
         if (s.state() != DeviceStatus.State.UP) {
           c[2]++;
@@ -498,11 +505,15 @@ public final class SoakRun {
       long attempts = 0;
       long onTime = 0;
       long inRestart = 0;
+      long late = 0;
+      long overInterval = 0;
       for (ScaleSite.Answered a : answered) {
         long[] c = attemptsAndOnTime.get(a.deviceId());
         if (c == null || a.faulted()) {
           continue;
         }
+        late += c[3];
+        overInterval += c[4];
         List<Attempt> one = cduAttempts.get(a.deviceId());
         if (one == null) {
           attempts += c[0];
@@ -525,12 +536,28 @@ public final class SoakRun {
       for (ScaleSite.Answered a : answered) {
         if (!a.faulted()) {
           for (Instant t : failures.getOrDefault(a.deviceId(), List.of())) {
+            if (cduAttempts.containsKey(a.deviceId()) && duringRestart(t, restarts, timeout)) {
+              continue;
+            }
             failedByMinute.merge(Duration.between(measureFrom, t).toMinutes(), 1L, Long::sum);
           }
         }
       }
+      var lateByMinute = new java.util.TreeMap<Long, Long>();
+      for (Instant t : lateStarts) {
+        lateByMinute.merge(Duration.between(measureFrom, t).toMinutes(), 1L, Long::sum);
+      }
       return new CycleSummary(
-          attempts, onTime, inRestart, byType, failedByMinute, warmupAttempts, warmupFailed);
+          attempts,
+          onTime,
+          inRestart,
+          byType,
+          failedByMinute,
+          warmupAttempts,
+          warmupFailed,
+          late,
+          overInterval,
+          lateByMinute);
     }
 
     /** From a timeout before the stop (a Read in flight) to an interval after it serves again. */
@@ -557,7 +584,10 @@ public final class SoakRun {
       Map<String, double[]> roundTripMs,
       Map<Long, Long> failedByMinute,
       long warmupAttempts,
-      long warmupFailed) {}
+      long warmupFailed,
+      long lateStarts,
+      long overInterval,
+      Map<Long, Long> lateStartsByMinute) {}
 
   /** Dashboard clients and a freshness probe against the running API. */
   static final class ApiLoad {

@@ -44,7 +44,9 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
     this.maxBatch = maxBatch;
     this.flushEvery = flushEvery;
     this.offerTimeout = offerTimeout;
-    this.flusher = Thread.ofVirtual().name("store-writer").start(this::run);
+    // A platform thread: a flush into DuckDB is a long native call, which pins a virtual thread's
+    // carrier, and with one carrier per core two pinned carriers stall every poll loop.
+    this.flusher = Thread.ofPlatform().daemon().name("store-writer").start(this::run);
   }
 
   @Override

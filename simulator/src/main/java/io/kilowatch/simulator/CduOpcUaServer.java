@@ -2,22 +2,10 @@ package io.kilowatch.simulator;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.eclipse.milo.opcua.sdk.server.EndpointConfig;
 import org.eclipse.milo.opcua.sdk.server.OpcUaServer;
-import org.eclipse.milo.opcua.sdk.server.OpcUaServerConfig;
-import org.eclipse.milo.opcua.sdk.server.identity.AnonymousIdentityValidator;
-import org.eclipse.milo.opcua.stack.core.security.DefaultCertificateManager;
-import org.eclipse.milo.opcua.stack.core.security.MemoryCertificateQuarantine;
-import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
-import org.eclipse.milo.opcua.stack.core.transport.TransportProfile;
-import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
-import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
-import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransport;
-import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransportConfig;
 
 /**
  * One OPC UA server for all CDUs at {@code opc.tcp://127.0.0.1:<port>/kilowatch}, security None,
@@ -25,8 +13,7 @@ import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransportCo
  * protocol and keeps the demo light.
  */
 final class CduOpcUaServer implements AutoCloseable {
-  static final String PATH = "/kilowatch";
-  private static final String HOST = "127.0.0.1";
+  static final String PATH = LoopbackOpcUaServer.PATH;
   private static final long TIMEOUT_S = 10;
 
   private final OpcUaServer server;
@@ -43,7 +30,7 @@ final class CduOpcUaServer implements AutoCloseable {
     IOException last = null;
     for (int attempt = 0; attempt < 3; attempt++) {
       int port = FreePorts.reserve();
-      OpcUaServer server = new OpcUaServer(config(port), p -> transport());
+      OpcUaServer server = LoopbackOpcUaServer.create(port, "kilowatch demo CDUs", "demo");
       CduNamespace namespace = new CduNamespace(server, cduIds, first);
       try {
         namespace.startup();
@@ -62,35 +49,8 @@ final class CduOpcUaServer implements AutoCloseable {
     throw last;
   }
 
-  private static OpcTcpServerTransport transport() {
-    return new OpcTcpServerTransport(OpcTcpServerTransportConfig.newBuilder().build());
-  }
-
-  private static OpcUaServerConfig config(int port) {
-    EndpointConfig endpoint =
-        EndpointConfig.newBuilder()
-            .setTransportProfile(TransportProfile.TCP_UASC_UABINARY)
-            .setBindAddress(HOST)
-            .setBindPort(port)
-            .setHostname(HOST)
-            .setPath(PATH)
-            .setSecurityPolicy(SecurityPolicy.None)
-            .setSecurityMode(MessageSecurityMode.None)
-            .addTokenPolicies(OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS)
-            .build();
-    return OpcUaServerConfig.builder()
-        .setApplicationName(LocalizedText.english("kilowatch demo CDUs"))
-        .setApplicationUri("urn:kilowatch:demo:cdu-server")
-        .setProductUri("urn:kilowatch:demo")
-        .setEndpoints(Set.of(endpoint))
-        // Security None still needs a certificate manager; it simply holds no certificates.
-        .setCertificateManager(new DefaultCertificateManager(new MemoryCertificateQuarantine()))
-        .setIdentityValidator(AnonymousIdentityValidator.INSTANCE)
-        .build();
-  }
-
   String endpointUrl() {
-    return "opc.tcp://" + HOST + ":" + port + PATH;
+    return LoopbackOpcUaServer.endpointUrl(port);
   }
 
   int port() {

@@ -125,7 +125,10 @@ public final class WebServer {
     this.app =
         Javalin.create(
             cfg -> {
-              cfg.concurrency.useVirtualThreads = true;
+              // Platform request threads: handlers compute analytics and query DuckDB (native
+              // calls pin a virtual thread's carrier), and with one carrier per core a few
+              // dashboard requests would stall the poll loops. The OS time-slices platform threads.
+              cfg.concurrency.useVirtualThreads = false;
               cfg.startup.showJavalinBanner = false;
               cfg.jsonMapper(new JavalinJackson(mapper, true));
               cfg.staticFiles.enableWebjars();

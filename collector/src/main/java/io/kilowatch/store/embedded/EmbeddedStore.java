@@ -137,7 +137,8 @@ public final class EmbeddedStore implements Store {
     if (scheduleMaintenance) {
       scheduler =
           Executors.newSingleThreadScheduledExecutor(
-              Thread.ofVirtual().name("embedded-store-maintenance").factory());
+              // Platform: rollups are long native calls that would pin a virtual carrier.
+              Thread.ofPlatform().daemon().name("embedded-store-maintenance").factory());
       scheduler.scheduleWithFixedDelay(this::scheduledMaintenance, 1, 1, TimeUnit.MINUTES);
     } else {
       scheduler = null;

@@ -126,7 +126,8 @@ public final class ReportRoutes {
     var job = new ReportJob(UUID.randomUUID().toString(), r);
     jobs.put(job.id(), job);
     try {
-      Thread.ofVirtual().name("report-" + job.id()).start(() -> run(job));
+      // Platform: a year's report reads the store (native calls) and computes for a while.
+      Thread.ofPlatform().daemon().name("report-" + job.id()).start(() -> run(job));
     } catch (RuntimeException | Error e) {
       one.release();
       throw e;

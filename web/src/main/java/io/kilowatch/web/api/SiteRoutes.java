@@ -35,7 +35,8 @@ public final class SiteRoutes implements AutoCloseable {
   private final List<SseClient> clients = new CopyOnWriteArrayList<>();
   private final ResponseCache cache = new ResponseCache(Duration.ofSeconds(1));
   private final ScheduledExecutorService ticker =
-      Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-ticker").factory());
+      Executors.newSingleThreadScheduledExecutor(
+          Thread.ofPlatform().daemon().name("sse-ticker").factory());
 
   public SiteRoutes(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
     this.site = site;
