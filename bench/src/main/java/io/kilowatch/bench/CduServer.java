@@ -21,7 +21,6 @@ import org.slf4j.LoggerFactory;
  * server instance served it.
  */
 final class CduServer implements AutoCloseable {
-  static final String PATH = LoopbackOpcUaServer.PATH;
   private static final Logger log = LoggerFactory.getLogger(CduServer.class);
   private static final long TIMEOUT_S = 10;
 

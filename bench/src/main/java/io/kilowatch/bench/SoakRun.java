@@ -413,7 +413,17 @@ public final class SoakRun {
   static final class CycleWatch {
     private final Duration interval;
     private final Map<String, DeviceStatus> last = new HashMap<>();
-    private final Map<String, long[]> attemptsAndOnTime = new HashMap<>();
+    private final Map<String, Counts> counts = new HashMap<>();
+
+    /** One device's measured attempts, and why those not on time were not. */
+    private static final class Counts {
+      long attempts;
+      long onTime;
+      long failed;
+      long lateStart;
+      long overInterval;
+    }
+
     private final Map<String, Histogram> roundTrips = new HashMap<>();
     // CDU attempts one by one (a few thousand), so those the OPC UA restart took down can be set
     // apart: the server was away on purpose, the devices were not "up" then.
@@ -471,18 +481,18 @@ public final class SoakRun {
         boolean up = s.state() == DeviceStatus.State.UP;
         boolean inTime = s.lastRoundTrip().compareTo(interval) <= 0;
         boolean onTime = up && startedOnTime && inTime;
-        long[] c = attemptsAndOnTime.computeIfAbsent(s.deviceId(), k -> new long[5]);
-        c[0]++;
+        Counts c = counts.computeIfAbsent(s.deviceId(), k -> new Counts());
+        c.attempts++;
         if (onTime) {
-          c[1]++;
+          c.onTime++;
         } else if (up && !startedOnTime) {
-          c[3]++;
+          c.lateStart++;
           lateStarts.add(s.lastAttempt());
         } else if (up) {
-          c[4]++;
+          c.overInterval++;
         }
-        if (s.state() != DeviceStatus.State.UP) {
-          c[2]++;
+        if (!up) {
+          c.failed++;
           failures.computeIfAbsent(s.deviceId(), k -> new ArrayList<>()).add(s.lastAttempt());
         }
         if (source.equals("opcua")) {
@@ -495,8 +505,8 @@ public final class SoakRun {
 
     /** Failed attempts of one device (timeouts of a device the simulator never faulted). */
     synchronized long failed(String deviceId) {
-      long[] c = attemptsAndOnTime.get(deviceId);
-      return c == null ? 0 : c[2];
+      Counts c = counts.get(deviceId);
+      return c == null ? 0 : c.failed;
     }
 
     /** Cycle figures for the devices that were up all run. */
@@ -508,16 +518,16 @@ public final class SoakRun {
       long late = 0;
       long overInterval = 0;
       for (ScaleSite.Answered a : answered) {
-        long[] c = attemptsAndOnTime.get(a.deviceId());
+        Counts c = counts.get(a.deviceId());
         if (c == null || a.faulted()) {
           continue;
         }
-        late += c[3];
-        overInterval += c[4];
+        late += c.lateStart;
+        overInterval += c.overInterval;
         List<Attempt> one = cduAttempts.get(a.deviceId());
         if (one == null) {
-          attempts += c[0];
-          onTime += c[1];
+          attempts += c.attempts;
+          onTime += c.onTime;
           continue;
         }
         for (Attempt at : one) {

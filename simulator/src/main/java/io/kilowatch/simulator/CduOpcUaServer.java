@@ -13,7 +13,6 @@ import org.eclipse.milo.opcua.sdk.server.OpcUaServer;
  * protocol and keeps the demo light.
  */
 final class CduOpcUaServer implements AutoCloseable {
-  static final String PATH = LoopbackOpcUaServer.PATH;
   private static final long TIMEOUT_S = 10;
 
   private final OpcUaServer server;
