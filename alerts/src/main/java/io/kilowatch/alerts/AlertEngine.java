@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-import io.kilowatch.collector.DeviceStateListener;
 import io.kilowatch.config.AlertsConfig;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.device.DeviceStateListener;
 import io.kilowatch.store.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -351,5 +351,6 @@ public final class AlertEngine implements AutoCloseable {
       }
     }
     deliverer.close();
+    outbox.close();
   }
 }

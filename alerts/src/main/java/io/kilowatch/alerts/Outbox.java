@@ -1,35 +1,45 @@
 package io.kilowatch.alerts;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kilowatch.queue.DurableQueue;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Notifications not yet delivered, one fsync'd file each, so that neither a crash nor a restart
- * loses one. Files are named by creation time so they are sent in order; a message a receiver
- * refused for good (4xx) moves to {@code failed/} for inspection.
+ * Notifications not yet delivered, on the {@link DurableQueue}: a notification is on disk (forced)
+ * before {@link #put} returns, so neither a crash nor a restart loses one. A retry is the same
+ * notification (same id, one more attempt) appended again, after which the earlier copy is
+ * acknowledged; after a crash between the two, the later copy wins. A message a receiver refused
+ * for good (4xx) moves to {@code failed/} for inspection.
+ *
+ * <p>Bounded at {@value #MAX_BYTES} bytes of waiting notifications (tens of thousands): past that a
+ * new notification is refused with an error in the log rather than the disk filled.
  */
-public final class Outbox {
+public final class Outbox implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Outbox.class);
+  static final long MAX_BYTES = 64L * 1024 * 1024;
 
-  private final Path dir;
+  private record Held(DurableQueue.Entry entry, OutboxMessage message) {}
+
   private final Path failed;
   private final ObjectMapper json;
-  private final java.util.concurrent.atomic.AtomicLong queued =
-      new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong retried =
-      new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong delivered =
-      new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong givenUp =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final DurableQueue queue;
+  private final Map<String, Held> byId = new LinkedHashMap<>();
+  private final AtomicLong queued = new AtomicLong();
+  private final AtomicLong retried = new AtomicLong();
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicLong givenUp = new AtomicLong();
 
   /**
    * What this outbox did since it was opened: notifications queued, attempts rescheduled after a
@@ -44,7 +54,6 @@ public final class Outbox {
   }
 
   Outbox(Path dir, ObjectMapper json) {
-    this.dir = dir;
     this.failed = dir.resolve("failed");
     this.json = json;
     try {
@@ -52,20 +61,73 @@ public final class Outbox {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create outbox " + dir, e);
     }
+    this.queue = DurableQueue.open(dir, MAX_BYTES, DurableQueue.FullPolicy.REJECT_NEW);
+    for (DurableQueue.Entry e : queue.entries()) {
+      OutboxMessage m;
+      try {
+        m = json.readValue(queue.read(e), OutboxMessage.class);
+      } catch (IOException ex) {
+        log.error("unreadable alert notification in the outbox set aside: {}", ex.toString());
+        queue.acknowledge(e);
+        continue;
+      }
+      Held earlier = byId.put(m.id(), new Held(e, m));
+      if (earlier != null) {
+        queue.acknowledge(earlier.entry()); // a retry appended before a crash: the later wins
+      }
+    }
+    importFilesOfEarlierVersions(dir);
+  }
+
+  /** kilowatch 0.1 kept one JSON file per notification; they join the queue once. */
+  private void importFilesOfEarlierVersions(Path dir) {
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.filter(p -> p.toString().endsWith(".json")).sorted().toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list outbox " + dir, e);
+    }
+    for (Path p : files) {
+      try {
+        put(json.readValue(p.toFile(), OutboxMessage.class));
+        Files.delete(p);
+      } catch (IOException e) {
+        log.error("unreadable outbox file {} left in place: {}", p, e.toString());
+      }
+    }
   }
 
   /** Durable when this returns. */
   synchronized void put(OutboxMessage m) {
+    byte[] bytes;
     try {
-      AtomicFiles.write(file(m), json.writeValueAsBytes(m));
+      bytes = json.writeValueAsBytes(m);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write outbox message " + m.id(), e);
+      throw new UncheckedIOException("cannot encode outbox message " + m.id(), e);
+    }
+    var entry =
+        queue
+            .append(bytes)
+            .orElseThrow(
+                () ->
+                    new IllegalStateException(
+                        "alert outbox full ("
+                            + queue.bytes()
+                            + " bytes waiting): notification "
+                            + m.id()
+                            + " not queued; are the receivers reachable?"));
+    Held earlier = byId.put(m.id(), new Held(entry, m));
+    if (earlier != null) {
+      queue.acknowledge(earlier.entry());
     }
     (m.attempts() == 0 ? queued : retried).incrementAndGet();
   }
 
   synchronized void remove(OutboxMessage m) {
-    AtomicFiles.delete(file(m));
+    Held held = byId.remove(m.id());
+    if (held != null) {
+      queue.acknowledge(held.entry());
+    }
     delivered.incrementAndGet();
   }
 
@@ -75,25 +137,19 @@ public final class Outbox {
     } catch (IOException e) {
       log.warn("cannot keep failed message {}: {}", m.id(), e.toString());
     }
-    AtomicFiles.delete(file(m));
+    Held held = byId.remove(m.id());
+    if (held != null) {
+      queue.acknowledge(held.entry());
+    }
     givenUp.incrementAndGet();
   }
 
   /** Every waiting message, oldest first. */
   public synchronized List<OutboxMessage> pending() {
-    List<OutboxMessage> out = new ArrayList<>();
-    try (Stream<Path> files = Files.list(dir)) {
-      for (Path p : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
-        try {
-          out.add(json.readValue(p.toFile(), OutboxMessage.class));
-        } catch (IOException e) {
-          log.error("unreadable outbox file {} left in place: {}", p, e.toString());
-        }
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list outbox " + dir, e);
-    }
-    return out;
+    return byId.values().stream()
+        .map(Held::message)
+        .sorted(Comparator.comparing(OutboxMessage::createdAt).thenComparing(OutboxMessage::id))
+        .toList();
   }
 
   /** Messages given up on (refused by the receiver, or too old). */
@@ -109,8 +165,9 @@ public final class Outbox {
     return out;
   }
 
-  private Path file(OutboxMessage m) {
-    return dir.resolve(name(m));
+  @Override
+  public synchronized void close() {
+    queue.close();
   }
 
   private static String name(OutboxMessage m) {

@@ -1,9 +1,9 @@
 package io.kilowatch.alerts;
 
-import io.kilowatch.collector.DeviceStatus;
 import io.kilowatch.config.AlertsConfig;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Point;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.SeriesPoints;

@@ -2,8 +2,8 @@ package io.kilowatch.alerts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kilowatch.collector.DeviceStatus;
 import io.kilowatch.config.DeviceKind;
+import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import java.nio.file.Path;

@@ -134,7 +134,7 @@ public final class AnalyticsBench {
         "site: %d GPUs, %d nodes, %d racks, %d PDUs, %d clusters; %d days of energy counters every %d s%n",
         gpus, nodes, racks, racks * 2, clusterCount, days, step);
 
-    try (var store = io.kilowatch.store.embedded.BenchStores.openWithoutMaintenance(dir)) {
+    try (var store = BenchStore.open(dir)) {
       long t0 = System.nanoTime();
       long points = writeEnergy(store, clusters, start, end, step);
       double wr = seconds(t0);

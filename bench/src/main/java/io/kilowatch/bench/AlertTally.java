@@ -1,7 +1,7 @@
 package io.kilowatch.bench;
 
 import io.kilowatch.alerts.Outbox;
-import io.kilowatch.web.Kilowatch;
+import io.kilowatch.app.Kilowatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

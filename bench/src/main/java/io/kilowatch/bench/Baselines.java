@@ -1,6 +1,6 @@
 package io.kilowatch.bench;
 
-import io.kilowatch.collector.Collectors;
+import io.kilowatch.app.Collectors;
 import io.kilowatch.collector.DeviceCollector;
 import io.kilowatch.collector.lineprotocol.LineProtocolWriter;
 import io.kilowatch.collector.lineprotocol.Precision;
@@ -221,7 +221,7 @@ final class Baselines {
           "baseline opcua: skipped ("
               + (node.isEmpty()
                   ? "node not found"
-                  : "node-opcua not installed: npm ci --prefix collector/src/test/node")
+                  : "node-opcua not installed: npm ci --prefix collector/opcua/src/test/node")
               + ")");
     }
     CduServer server = site.cduServer();
@@ -264,10 +264,10 @@ final class Baselines {
             kwRate / nodeRate));
   }
 
-  /** {@code collector/src/test/node/cdu-read.js} with node-opcua installed next to it. */
+  /** {@code collector/opcua/src/test/node/cdu-read.js} with node-opcua installed next to it. */
   private static Optional<Path> nodeScript() {
     for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-      Path dir = d.resolve("collector/src/test/node");
+      Path dir = d.resolve("collector/opcua/src/test/node");
       if (Files.isDirectory(dir.resolve("node_modules/node-opcua"))) {
         return Optional.of(dir.resolve("cdu-read.js"));
       }

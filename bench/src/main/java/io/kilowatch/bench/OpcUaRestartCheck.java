@@ -1,7 +1,7 @@
 package io.kilowatch.bench;
 
+import io.kilowatch.app.Kilowatch;
 import io.kilowatch.store.SeriesQuery;
-import io.kilowatch.web.Kilowatch;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

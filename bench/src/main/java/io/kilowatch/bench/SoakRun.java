@@ -1,15 +1,15 @@
 package io.kilowatch.bench;
 
-import io.kilowatch.collector.DeviceStatus;
+import io.kilowatch.app.Kilowatch;
 import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Point;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
-import io.kilowatch.store.influx.InfluxProcess;
 import io.kilowatch.store.influx.InfluxStore;
-import io.kilowatch.web.Kilowatch;
+import io.kilowatch.testkit.InfluxProcess;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;

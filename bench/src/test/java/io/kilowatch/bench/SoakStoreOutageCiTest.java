@@ -3,7 +3,7 @@ package io.kilowatch.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.kilowatch.store.influx.InfluxProcess;
+import io.kilowatch.testkit.InfluxProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

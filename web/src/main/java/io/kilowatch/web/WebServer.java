@@ -6,8 +6,9 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.javalin.Javalin;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
-import io.kilowatch.collector.DeviceStatus;
+import io.kilowatch.analytics.Analytics;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Store;
 import io.kilowatch.web.api.ApiRoutes;
 import io.kilowatch.web.api.BadRequest;
@@ -75,14 +76,35 @@ public final class WebServer {
     this(site, store, statuses, writer, ingest, null);
   }
 
+  /** With analytics of its own, for a server that is the only user of the store (tests). */
+  public WebServer(
+      SiteConfig site,
+      Store store,
+      Supplier<List<DeviceStatus>> statuses,
+      io.kilowatch.store.BatchingWriter writer,
+      IngestSink ingest,
+      io.kilowatch.alerts.AlertEngine alerts) {
+    this(
+        site,
+        store,
+        new Analytics(site, store, Clock.systemUTC()),
+        statuses,
+        writer,
+        ingest,
+        alerts);
+  }
+
   /**
    * @param writer the store writer whose queue depth and counts {@code /metrics} reports, or null
    * @param ingest where line-protocol writes go (the collectors' store writer)
    * @param alerts the site's alerting behind {@code /api/alerts} and {@code /api/silences}, or null
+   * @param analytics the process's one {@link Analytics}, shared with the KPI job and reports, so
+   *     that carbon intensity is fetched once per refresh for all of them
    */
   public WebServer(
       SiteConfig site,
       Store store,
+      Analytics analytics,
       Supplier<List<DeviceStatus>> statuses,
       io.kilowatch.store.BatchingWriter writer,
       IngestSink ingest,
@@ -108,7 +130,7 @@ public final class WebServer {
     this.https = site.web().tls() != null;
     var alertRoutes = new io.kilowatch.web.api.AlertRoutes(alerts, authorizer);
     var access = new AccessControl(site.web(), webTokens, Clock.systemUTC());
-    var api = new ApiRoutes(site, store, statuses);
+    var api = new ApiRoutes(site, store, analytics, statuses);
     var metrics =
         new MetricsRoutes(
             statuses,
@@ -149,7 +171,7 @@ public final class WebServer {
               siteRoutes.register(cfg.routes);
               metrics.register(cfg.routes);
               alertRoutes.register(cfg.routes);
-              new io.kilowatch.web.api.ReportRoutes(site, store).register(cfg.routes);
+              new io.kilowatch.web.api.ReportRoutes(analytics, store).register(cfg.routes);
               cfg.routes.get(
                   "/api/openapi.json",
                   ctx -> ctx.contentType("application/json").result(OpenApi.document()));

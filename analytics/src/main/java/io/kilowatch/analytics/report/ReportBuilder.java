@@ -51,10 +51,19 @@ public final class ReportBuilder {
    */
   public static ReportBuilder forSite(SiteConfig site, Store store, String version)
       throws java.io.IOException {
+    return forSite(new Analytics(site, store, java.time.Clock.systemUTC()), store, version);
+  }
+
+  /**
+   * A builder on the process's shared {@link Analytics}, so a report reuses the carbon intensity
+   * the API and the KPI job already fetched.
+   */
+  public static ReportBuilder forSite(Analytics analytics, Store store, String version)
+      throws java.io.IOException {
+    SiteConfig site = analytics.site();
     byte[] config =
         site.source() == null ? new byte[0] : java.nio.file.Files.readAllBytes(site.source());
-    return new ReportBuilder(
-        new Analytics(site, store, java.time.Clock.systemUTC()), store, version, sha256(config));
+    return new ReportBuilder(analytics, store, version, sha256(config));
   }
 
   /** SHA-256 of some bytes, lower-case hex. */

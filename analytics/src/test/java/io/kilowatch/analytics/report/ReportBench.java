@@ -1,6 +1,7 @@
 package io.kilowatch.analytics.report;
 
 import io.kilowatch.analytics.Analytics;
+import io.kilowatch.analytics.BenchStore;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.Cluster;
 import io.kilowatch.config.Device;
@@ -18,7 +19,6 @@ import io.kilowatch.store.Aggregate;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.SeriesQuery;
-import io.kilowatch.store.embedded.BenchStores;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -65,7 +65,7 @@ public final class ReportBench {
         "site: %d meters (56 PDUs, 4 CDUs, main, cooling plant, 2 other); %d days of counters every"
             + " %d s%n",
         meters, days, step);
-    try (var store = BenchStores.openWithoutMaintenance(dir)) {
+    try (var store = BenchStore.open(dir)) {
       long t0 = System.nanoTime();
       long points = write(store, site, start, end, step);
       double wr = seconds(t0);

@@ -5,14 +5,13 @@ import io.javalin.http.Context;
 import io.kilowatch.analytics.Analytics;
 import io.kilowatch.analytics.KpiSeries;
 import io.kilowatch.analytics.SiteOverview;
-import io.kilowatch.collector.DeviceStatus;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.Version;
+import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Aggregate;
 import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
-import io.kilowatch.store.buffer.BufferedStore;
-import io.kilowatch.web.cli.VersionProvider;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +23,8 @@ import java.util.function.Supplier;
 
 /** The read-only JSON API the dashboard and integrations use. */
 public final class ApiRoutes {
+  private final Analytics analytics;
+
   /** Bounds the size of any answer: a year at 10 s for one series would be 3 million points. */
   static final int MAX_POINTS = 10_000;
 
@@ -35,7 +36,9 @@ public final class ApiRoutes {
 
   private final ResponseCache cache = new ResponseCache(Duration.ofSeconds(1));
 
-  public ApiRoutes(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
+  public ApiRoutes(
+      SiteConfig site, Store store, Analytics analytics, Supplier<List<DeviceStatus>> statuses) {
+    this.analytics = analytics;
     this.site = site;
     this.store = store;
     this.statuses = statuses;
@@ -48,8 +51,7 @@ public final class ApiRoutes {
     routes.get("/api/series", this::series);
     routes.get("/api/query", ctx -> cache.respond(ctx, () -> query(ctx)));
     routes.get("/api/overview", ctx -> cache.respond(ctx, () -> overview(ctx)));
-    new AnalyticsRoutes(site, new Analytics(site, store, java.time.Clock.systemUTC()))
-        .register(routes);
+    new AnalyticsRoutes(site, analytics).register(routes);
   }
 
   private void health(Context ctx) {
@@ -61,26 +63,29 @@ public final class ApiRoutes {
     all.forEach(s -> counts.merge(s.state().name().toLowerCase(Locale.ROOT), 1, Integer::sum));
     var body = new LinkedHashMap<String, Object>();
     body.put("status", counts.get("down") == 0 ? "ok" : "degraded");
-    body.put("version", VersionProvider.version());
+    body.put("version", Version.current());
     body.put("site", site.site().name());
     body.put("store", site.store().kind().name().toLowerCase(Locale.ROOT));
     body.put("uptimeSeconds", Duration.between(started, Instant.now()).toSeconds());
     body.put("devices", Map.of("total", all.size(), "byState", counts));
-    if (store instanceof BufferedStore b) {
-      // Writes waiting on disk for the store, and what a full buffer has cost.
-      body.put(
-          "buffer",
-          Map.of(
-              "buffering", b.isBuffering(),
-              "bytes", b.bufferedBytes(),
-              "batches", b.bufferedBatches(),
-              "replayedSamples", b.replayedSamples(),
-              "droppedSamples", b.droppedSamples(),
-              "rejectedSamples", b.rejectedSamples()));
-      if (b.droppedSamples() > 0 || b.isBuffering()) {
-        body.put("status", "degraded");
-      }
-    }
+    store
+        .bufferState()
+        .ifPresent(
+            b -> {
+              // Writes waiting on disk for the store, and what a full buffer has cost.
+              body.put(
+                  "buffer",
+                  Map.of(
+                      "buffering", b.buffering(),
+                      "bytes", b.bytes(),
+                      "batches", b.batches(),
+                      "replayedSamples", b.replayedSamples(),
+                      "droppedSamples", b.droppedSamples(),
+                      "rejectedSamples", b.rejectedSamples()));
+              if (b.droppedSamples() > 0 || b.buffering()) {
+                body.put("status", "degraded");
+              }
+            });
     ctx.json(body);
   }
 

@@ -4,7 +4,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.kilowatch.analytics.KpiSeries;
 import io.kilowatch.analytics.SiteOverview;
-import io.kilowatch.collector.DeviceStatus;
+import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.BatchingWriter;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package io.kilowatch.web.api;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.kilowatch.analytics.Analytics;
 import io.kilowatch.analytics.report.ReportBuilder;
 import io.kilowatch.analytics.report.ReportFormat;
 import io.kilowatch.analytics.report.ReportWriter;
@@ -48,20 +49,22 @@ public final class ReportRoutes {
 
   private final SiteConfig site;
   private final Store store;
+  private final Analytics analytics;
   private final ReportBuilder.Progress observer;
   private final Semaphore one = new Semaphore(1);
   private final Map<String, ReportJob> jobs = new ConcurrentHashMap<>();
 
-  public ReportRoutes(SiteConfig site, Store store) {
-    this(site, store, ReportBuilder.Progress.NONE);
+  public ReportRoutes(Analytics analytics, Store store) {
+    this(analytics, store, ReportBuilder.Progress.NONE);
   }
 
   /**
    * @param observer told of each step after a job has published it, on the job's thread (tests use
    *     it to hold a job at a step)
    */
-  ReportRoutes(SiteConfig site, Store store, ReportBuilder.Progress observer) {
-    this.site = site;
+  ReportRoutes(Analytics analytics, Store store, ReportBuilder.Progress observer) {
+    this.analytics = analytics;
+    this.site = analytics.site();
     this.store = store;
     this.observer = observer;
   }
@@ -184,9 +187,8 @@ public final class ReportRoutes {
 
   /** The report file, the same bytes whichever route asked. */
   private ReportJob.File make(Request r, ReportBuilder.Progress progress) throws IOException {
-    String version = ReportRoutes.class.getPackage().getImplementationVersion();
-    var builder =
-        ReportBuilder.forSite(site, store, version == null ? "development build" : version);
+    String version = io.kilowatch.config.Version.current();
+    var builder = ReportBuilder.forSite(analytics, store, version);
     var report = builder.build(r.from(), r.to(), r.cluster(), progress);
     var bytes = new ByteArrayOutputStream();
     ReportWriter.write(report, r.format(), bytes);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
+import io.kilowatch.analytics.Analytics;
 import io.kilowatch.analytics.report.ReportBuilder;
 import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.Device;
@@ -152,7 +153,8 @@ class ReportJobsTest {
         };
     try (Store store = EmbeddedStore.open(StoreConfig.embedded(dir.resolve("s")))) {
       write(store);
-      var routes = new ReportRoutes(site, store, hold);
+      var routes =
+          new ReportRoutes(new Analytics(site, store, java.time.Clock.systemUTC()), store, hold);
       var app = Javalin.create(cfg -> routes.register(cfg.routes)).start("127.0.0.1", 0);
       try {
         String base = "http://127.0.0.1:" + app.port();

@@ -1,0 +1,178 @@
+package io.kilowatch.app;
+
+import io.kilowatch.alerts.AlertEngine;
+import io.kilowatch.alerts.DeliveryOptions;
+import io.kilowatch.analytics.Analytics;
+import io.kilowatch.analytics.KpiJob;
+import io.kilowatch.collector.PollScheduler;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.BatchingWriter;
+import io.kilowatch.store.Store;
+import io.kilowatch.web.WebServer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running kilowatch: store, collectors and web server, started and stopped together. */
+public final class Kilowatch implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Kilowatch.class);
+
+  private final Store store;
+  private final BatchingWriter writer;
+  private final PollScheduler scheduler;
+  private final WebServer web;
+  private final AlertEngine alerts;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Thread shutdownHook;
+  private volatile KpiJob kpi;
+
+  private Kilowatch(
+      Store store,
+      BatchingWriter writer,
+      PollScheduler scheduler,
+      WebServer web,
+      AlertEngine alerts) {
+    this.alerts = alerts;
+    this.store = store;
+    this.writer = writer;
+    this.scheduler = scheduler;
+    this.web = web;
+    this.shutdownHook = new Thread(this::close, "kilowatch-shutdown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /**
+   * Opens the store, starts polling every device and serves the API.
+   *
+   * @param port overrides the configured port when not null (0 picks a free one)
+   */
+  public static Kilowatch start(SiteConfig site, Integer port) {
+    Store store = Stores.open(site.store());
+    var writer = new BatchingWriter(store, 500_000, 20_000, Duration.ofSeconds(1));
+    PollScheduler scheduler = null;
+    AlertEngine alerts = null;
+    try {
+      scheduler =
+          new PollScheduler(
+              site,
+              writer::accept,
+              Clock.systemUTC(),
+              d -> Collectors.create(d, site, Clock.systemUTC()));
+      alerts =
+          AlertEngine.open(
+              site,
+              store,
+              site.store().dataDir().resolve("alerts"),
+              Clock.systemUTC(),
+              DeliveryOptions.DEFAULT);
+      scheduler.addListener(alerts.deviceListener());
+      scheduler.start();
+      alerts.start();
+      // One Analytics per process: the API, the KPI job and reports share its carbon-intensity
+      // cache, so a paid intensity API is asked once per refresh, not once per user of it.
+      var analytics = new Analytics(site, store, Clock.systemUTC());
+      var web =
+          new WebServer(
+              site,
+              store,
+              analytics,
+              scheduler::statuses,
+              writer,
+              samples -> {
+                // Refuse rather than block: BatchingWriter waits per sample when full, and a
+                // refused write is retried by the client (writes of the same point replace).
+                if (writer.remainingCapacity() < samples.size()) {
+                  return false;
+                }
+                writer.accept(samples);
+                return true;
+              },
+              alerts);
+      web.start(site.web().bind(), port != null ? port : site.web().port());
+      log.info("monitoring {} devices of {}", site.allDevices().count(), site.site().name());
+      if (site.collector().shard().count() > 1) {
+        log.info(
+            "shard {}: polling {} of them", site.collector().shard(), scheduler.statuses().size());
+      }
+      var app = new Kilowatch(store, writer, scheduler, web, alerts);
+      // KPIs are derived from the whole site: the instance that sees all of it computes them
+      // (a single instance, or the dashboard instance of a sharded layout), not every collector.
+      if (site.collector().shard().count() <= 1) {
+        app.kpi = new KpiJob(analytics, store, Clock.systemUTC());
+        app.kpi.start();
+      }
+      return app;
+    } catch (RuntimeException e) {
+      if (alerts != null) {
+        alerts.close();
+      }
+      if (scheduler != null) {
+        scheduler.close();
+      }
+      writer.close();
+      store.close();
+      throw e;
+    }
+  }
+
+  public String url() {
+    return web.url();
+  }
+
+  public int port() {
+    return web.port();
+  }
+
+  public Store store() {
+    return store;
+  }
+
+  public AlertEngine alerts() {
+    return alerts;
+  }
+
+  /** Every polled device's latest status; for the soak bench's on-time and cycle-time figures. */
+  public List<io.kilowatch.device.DeviceStatus> statuses() {
+    return scheduler.statuses();
+  }
+
+  /** The write queue between collectors and store; its written and dropped counters. */
+  public BatchingWriter writer() {
+    return writer;
+  }
+
+  public List<String> routes() {
+    return web.routes();
+  }
+
+  /** Blocks until the process is asked to stop (Ctrl+C, SIGTERM) or {@link #close()} is called. */
+  public void awaitShutdown() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (stopped.getCount() == 0) {
+      return;
+    }
+    try {
+      if (Thread.currentThread() != shutdownHook) {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      }
+    } catch (IllegalStateException shuttingDown) {
+      // The JVM is already exiting; the hook is what called us.
+    }
+    if (kpi != null) {
+      kpi.close();
+    }
+    web.stop();
+    alerts.close();
+    scheduler.close();
+    writer.close();
+    store.close();
+    stopped.countDown();
+  }
+}

@@ -1,0 +1,79 @@
+package io.kilowatch.app.cli;
+
+import io.kilowatch.app.DemoYaml;
+import io.kilowatch.app.Kilowatch;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.simulator.DemoOptions;
+import io.kilowatch.simulator.DemoSite;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Starts the built-in demo site (simulated devices on loopback sockets) and monitors it through the
+ * same collectors, store and server as a real site.
+ */
+@Command(
+    name = "demo",
+    description = "Run kilowatch against a simulated GPU hall served on loopback (no hardware).")
+final class DemoCommand implements Callable<Integer> {
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      description = "HTTP port (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Option(
+      names = "--data-dir",
+      defaultValue = "data/demo",
+      description = "Where the embedded store keeps its file (default ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(
+      names = "--poll-interval",
+      defaultValue = "5s",
+      description = "Poll interval of the demo devices (default ${DEFAULT-VALUE}).")
+  String pollInterval;
+
+  @Option(
+      names = "--rate-limit-per-minute",
+      defaultValue = "6000",
+      description =
+          "API requests per minute per client (default ${DEFAULT-VALUE}; 0 = none, for load benches).")
+  int rateLimitPerMinute;
+
+  @Option(names = "--no-faults", description = "Disable the recurring cooling fault in cluster c2.")
+  boolean noFaults;
+
+  @Option(
+      names = "--alert-webhook",
+      description = "Also deliver the demo's alerts to this URL (Alertmanager v4 JSON).")
+  java.net.URI alertWebhook;
+
+  @Override
+  public Integer call() throws Exception {
+    var defaults = DemoOptions.defaults();
+    var options =
+        new DemoOptions(
+            io.kilowatch.config.Durations.parse(pollInterval),
+            defaults.seed(),
+            !noFaults,
+            defaults.faultPeriod(),
+            defaults.faultLength());
+    try (var demo = DemoSite.start(options)) {
+      Files.createDirectories(dataDir);
+      Path file = dataDir.resolve("demo-site.yaml");
+      Files.writeString(
+          file, DemoYaml.of(demo.siteYaml(), dataDir, port, alertWebhook, rateLimitPerMinute));
+      var site = ConfigLoader.load(file);
+      try (var app = Kilowatch.start(site, port)) {
+        System.out.println("kilowatch demo: dashboard at " + app.url());
+        System.out.println("  site config written to " + file + "; press Ctrl+C to stop");
+        app.awaitShutdown();
+      }
+    }
+    return Main.EXIT_OK;
+  }
+}

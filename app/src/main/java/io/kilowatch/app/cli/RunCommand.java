@@ -1,0 +1,61 @@
+package io.kilowatch.app.cli;
+
+import io.kilowatch.app.Kilowatch;
+import io.kilowatch.config.CollectorConfig;
+import io.kilowatch.config.ConfigException;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.config.Shard;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Monitors the site described by a configuration file. */
+@Command(name = "run", description = "Monitor the site described by a configuration file.")
+final class RunCommand implements Callable<Integer> {
+  @Option(
+      names = {"-c", "--config"},
+      required = true,
+      description = "Site configuration YAML file.")
+  Path config;
+
+  @Option(
+      names = "--port",
+      description = "HTTP port (overrides web.port in the config; 0 picks a free one).")
+  Integer port;
+
+  @Option(
+      names = "--shard",
+      paramLabel = "i/n|none",
+      description =
+          "Poll only shard i of n of the devices, counting from 0, or none (a dashboard-only"
+              + " instance); overrides collector.shard.")
+  String shard;
+
+  @Override
+  public Integer call() throws Exception {
+    try {
+      var site = ConfigLoader.load(config);
+      if (shard != null) {
+        try {
+          site = site.withCollector(new CollectorConfig(Shard.parse(shard)));
+        } catch (IllegalArgumentException e) {
+          System.err.println("--shard: " + e.getMessage());
+          return Main.EXIT_USAGE;
+        }
+      }
+      try (var app = Kilowatch.start(site, port)) {
+        System.out.println("kilowatch is monitoring " + site.site().name() + " on " + app.url());
+        app.awaitShutdown();
+      }
+      return Main.EXIT_OK;
+    } catch (ConfigException e) {
+      e.problems().forEach(System.err::println);
+      return Main.EXIT_BAD_CONFIG;
+    } catch (IOException e) {
+      System.err.println(config + ": cannot read: " + e.getMessage());
+      return Main.EXIT_BAD_CONFIG;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package io.kilowatch.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import io.kilowatch.alerts.Alert;
+import io.kilowatch.alerts.AlertEngine;
+import io.kilowatch.alerts.AlertState;
+import io.kilowatch.alerts.DeliveryOptions;
+import io.kilowatch.config.AlertsConfig;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.simulator.CduReading;
+import io.kilowatch.simulator.DemoOptions;
+import io.kilowatch.simulator.GpuReading;
+import io.kilowatch.simulator.NodeReading;
+import io.kilowatch.simulator.SiteModel;
+import io.kilowatch.store.Sample;
+import io.kilowatch.store.embedded.EmbeddedStore;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo's alert rules against the simulator's physics: c2's pump fault raises a warning (flow)
+ * and then a critical alert (GPU temperature) for c2 only, and both reach a webhook.
+ */
+class DemoAlertsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path dir;
+
+  @Test
+  void coolingFaultInC2RaisesAWarningThenACriticalAlertForC2Only() throws Exception {
+    List<String> bodies = new CopyOnWriteArrayList<>();
+    HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    hook.createContext(
+        "/hook",
+        ex -> {
+          bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+          ex.sendResponseHeaders(200, -1);
+          ex.close();
+        });
+    hook.start();
+    String yaml =
+        "site: {name: kilowatch demo hall}\nstore: {dataDir: \""
+            + dir.toString().replace("\\", "/")
+            + "\"}\n"
+            + DemoYaml.alerts(8080);
+    SiteConfig parsed = ConfigLoader.parse(yaml, "demo.yaml", dir, Map.of());
+    var webhook =
+        new AlertsConfig.Receiver(
+            "hook",
+            AlertsConfig.ReceiverKind.WEBHOOK,
+            URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"),
+            "demo-secret",
+            Duration.ofSeconds(2));
+    var route =
+        new AlertsConfig.Route(
+            "hook",
+            Map.of(),
+            List.of("alertname", "cluster"),
+            Duration.ZERO,
+            Duration.ofMinutes(1),
+            Duration.ofHours(4));
+    SiteConfig site =
+        new SiteConfig(
+                null,
+                parsed.site(),
+                parsed.store(),
+                parsed.web(),
+                List.of(),
+                List.of(),
+                List.of(),
+                null)
+            .withAlerts(parsed.alerts().withReceivers(List.of(webhook), List.of(route)));
+
+    Instant start = Instant.now().minus(Duration.ofMinutes(30)).truncatedTo(ChronoUnit.SECONDS);
+    var model = new SiteModel(DemoOptions.defaults(), start);
+    Map<String, Instant> firstFiring = new LinkedHashMap<>();
+    try (var store = EmbeddedStore.open(site.store());
+        var engine =
+            AlertEngine.open(
+                site, store, dir.resolve("alerts"), Clock.systemUTC(), DeliveryOptions.DEFAULT)) {
+      engine.startDelivery();
+      for (int s = 0; s <= 300; s += 5) {
+        var snap = model.advance(Duration.ofSeconds(s == 0 ? 0 : 5));
+        store.write(samples(snap.time(), snap.cdus(), snap.nodes()));
+        for (Alert a : engine.evaluate(snap.time())) {
+          if (a.state() == AlertState.FIRING) {
+            firstFiring.putIfAbsent(a.rule() + "/" + a.labels().get("cluster"), snap.time());
+          }
+        }
+      }
+      assertThat(firstFiring.keySet())
+          .containsExactlyInAnyOrder("cdu-flow-low/c2", "gpu-near-slowdown/c2");
+      assertThat(firstFiring.get("cdu-flow-low/c2"))
+          .isBefore(firstFiring.get("gpu-near-slowdown/c2"));
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while ((bodies.size() < 2 || engine.outbox().counts().delivered() < 2)
+          && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      // What /metrics publishes as kilowatch_alert_notifications_total.
+      assertThat(engine.outbox().counts())
+          .isEqualTo(new io.kilowatch.alerts.Outbox.Counts(2, 0, 2, 0));
+    } finally {
+      hook.stop(0);
+    }
+    List<String> severities = new ArrayList<>();
+    for (String b : bodies) {
+      JsonNode n = JSON.readTree(b);
+      assertThat(n.get("commonLabels").get("cluster").asText()).isEqualTo("c2");
+      severities.add(n.get("commonLabels").get("severity").asText());
+    }
+    assertThat(severities).containsExactly("warning", "critical");
+  }
+
+  private static List<Sample> samples(Instant t, List<CduReading> cdus, List<NodeReading> nodes) {
+    List<Sample> out = new ArrayList<>();
+    for (CduReading c : cdus) {
+      out.add(
+          Sample.of(
+              t,
+              "cooling_loop",
+              Map.of("device", c.id(), "cluster", c.clusterId()),
+              Map.of("flow_lpm", c.secondaryFlowLpm(), "supply_temp_c", c.secondarySupplyC())));
+    }
+    for (NodeReading n : nodes) {
+      for (GpuReading g : n.gpus()) {
+        out.add(
+            Sample.of(
+                t,
+                "gpu",
+                Map.of(
+                    "device", n.id(), "cluster", n.clusterId(), "gpu", String.valueOf(g.index())),
+                Map.of("temp_c", g.gpuTempC())));
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,168 @@
+package io.kilowatch.app;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kilowatch.config.CollectorConfig;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.config.Shard;
+import io.kilowatch.simulator.DemoOptions;
+import io.kilowatch.simulator.DemoSite;
+import io.kilowatch.testkit.InfluxServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The README's three-machine layout in one JVM: two collectors (shards 0/2 and 1/2) and a
+ * dashboard-only instance (shard none) share one real InfluxDB; the dashboard sees the whole site.
+ */
+class ScaleOutEndToEndTest {
+  @RegisterExtension static final InfluxServer SERVER = InfluxServer.withoutAuth();
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @TempDir static Path dir;
+  static DemoSite demo;
+  static final List<Kilowatch> apps = new ArrayList<>();
+
+  @BeforeAll
+  static void start() throws Exception {
+    var d = DemoOptions.defaults();
+    demo =
+        DemoSite.start(
+            new DemoOptions(
+                Duration.ofSeconds(1), d.seed(), true, d.faultPeriod(), d.faultLength()));
+    var influx = SERVER.newDatabase();
+    try (var store = io.kilowatch.store.influx.InfluxStore.open(influx)) {
+      store.createDatabase();
+    }
+    for (Shard shard : List.of(new Shard(0, 2), new Shard(1, 2), Shard.NONE)) {
+      Path data = dir.resolve("instance-" + shard.toString().replace('/', '-'));
+      Path file = dir.resolve(data.getFileName() + ".yaml");
+      Files.writeString(
+          file,
+          demo.siteYaml()
+              + "\nstore:\n  kind: influxdb\n  dataDir: \""
+              + data
+              + "\"\n  influxdb:\n    url: "
+              + influx.url()
+              + "\n    database: "
+              + influx.database()
+              + "\nweb:\n  bind: 127.0.0.1\n  port: 0\n");
+      var site = ConfigLoader.load(file).withCollector(new CollectorConfig(shard));
+      apps.add(Kilowatch.start(site, 0));
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    apps.forEach(Kilowatch::close);
+    if (demo != null) {
+      demo.close();
+    }
+  }
+
+  @Test
+  void collectorsSplitTheDevicesAndTheDashboardInstanceSeesTheWholeSite() throws Exception {
+    JsonNode first = awaitJson(apps.get(0), "/api/health", n -> true, Duration.ofSeconds(10));
+    JsonNode second = awaitJson(apps.get(1), "/api/health", n -> true, Duration.ofSeconds(10));
+    JsonNode dashboard = awaitJson(apps.get(2), "/api/health", n -> true, Duration.ofSeconds(10));
+    int a = first.at("/devices/total").asInt();
+    int b = second.at("/devices/total").asInt();
+    // 52 demo devices, each polled by exactly one collector; the dashboard polls none.
+    assertThat(a + b).isEqualTo(52);
+    assertThat(a).isPositive();
+    assertThat(b).isPositive();
+    assertThat(dashboard.at("/devices/total").asInt()).isZero();
+    // Behind InfluxDB every instance reports its disk buffer; nothing waits while the server is up.
+    assertThat(first.at("/buffer/droppedSamples").asLong()).isZero();
+    assertThat(first.at("/buffer/buffering").isBoolean()).isTrue();
+
+    JsonNode gpus =
+        awaitJson(
+            apps.get(2),
+            "/api/series?measurement=gpu&field=temp_c",
+            n -> n.get("series").size() >= 256,
+            Duration.ofSeconds(60));
+    assertThat(gpus.get("series").size()).isEqualTo(256);
+
+    // The median step rather than the latest one or the window: two collectors start and flush
+    // independently, so the first steps (a meter's first reading has no predecessor) and the newest
+    // one (one collector's readings before the other's) may be partial.
+    JsonNode o =
+        awaitJson(
+            apps.get(2),
+            "/api/overview?from=-1m&step=2s",
+            n -> pueSteps(n).size() >= 8 && latest(n, "it_power") != null,
+            Duration.ofSeconds(90));
+    assertThat(latest(o, "it_power")).isBetween(50.0, 400.0);
+    assertThat(latest(o, "facility_power")).isGreaterThan(latest(o, "it_power"));
+    var pue = pueSteps(o);
+    assertThat(pue.get(pue.size() / 2)).isBetween(1.0, 2.0);
+  }
+
+  /** The PUE of every step that has one, sorted. */
+  private static List<Double> pueSteps(JsonNode overview) {
+    var values = new ArrayList<Double>();
+    for (JsonNode s : overview.get("series")) {
+      if (s.get("name").asText().equals("pue")) {
+        for (JsonNode p : s.get("points")) {
+          if (!p.get(1).isNull()) {
+            values.add(p.get(1).asDouble());
+          }
+        }
+      }
+    }
+    values.sort(null);
+    return values;
+  }
+
+  private static Double latest(JsonNode overview, String name) {
+    for (JsonNode s : overview.get("series")) {
+      if (s.get("name").asText().equals(name)) {
+        JsonNode l = s.get("latest");
+        return l == null || l.isNull() ? null : l.get(1).asDouble();
+      }
+    }
+    throw new AssertionError("no series " + name + " in " + overview);
+  }
+
+  private static JsonNode awaitJson(
+      Kilowatch app, String path, Predicate<JsonNode> ready, Duration limit) throws Exception {
+    Instant deadline = Instant.now().plus(limit);
+    JsonNode last = null;
+    while (Instant.now().isBefore(deadline)) {
+      var r =
+          HTTP.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
+                  .timeout(Duration.ofSeconds(10))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() == 200) {
+        last = JSON.readTree(r.body());
+        if (ready.test(last)) {
+          return last;
+        }
+      }
+      Thread.sleep(500);
+    }
+    throw new AssertionError("not ready within " + limit + ": " + path + " → " + last);
+  }
+}

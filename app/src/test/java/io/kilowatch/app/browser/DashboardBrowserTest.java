@@ -1,0 +1,204 @@
+package io.kilowatch.app.browser;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.kilowatch.app.DemoYaml;
+import io.kilowatch.app.Kilowatch;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.simulator.DemoOptions;
+import io.kilowatch.simulator.DemoSite;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Loads every page of a running demo in headless Chromium, as an operator would, and checks that
+ * the charts hold data, that nothing failed in the console, and keeps a screenshot of each.
+ */
+class DashboardBrowserTest {
+  static final Path SHOTS = Path.of("target", "screenshots");
+
+  /**
+   * For each chart on the page: how many data points it holds and how many canvas pixels are
+   * painted. An empty canvas or a chart with no data fails the test.
+   */
+  private static final String CHART_STATE =
+      """
+      (() => {
+        const out = {};
+        for (const el of document.querySelectorAll('.chart')) {
+          const c = echarts.getInstanceByDom(el);
+          if (!c) { out[el.id] = {points: -1, painted: 0}; continue; }
+          const o = c.getOption();
+          const points = (o.series || []).reduce((a, s) => a + (s.data || []).filter(d =>
+            d !== null && d !== undefined && (!Array.isArray(d) || d[d.length - 1] !== null)).length, 0);
+          const cv = el.querySelector('canvas');
+          let painted = 0;
+          if (cv) {
+            const px = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+            for (let i = 3; i < px.length; i += 4 * 7) if (px[i] > 0) painted++;
+          }
+          out[el.id] = {points, painted};
+        }
+        return out;
+      })()
+      """;
+
+  @TempDir static Path dir;
+  static DemoSite demo;
+  static Kilowatch app;
+  static Chromium browser;
+  static String base;
+
+  @BeforeAll
+  static void start() throws Exception {
+    boolean ci = System.getenv("CI") != null;
+    if (!ci) {
+      assumeTrue(Chromium.available(), "chromium not installed (apt-get install chromium)");
+    }
+    assertThat(Chromium.available()).as("CI must install chromium (see .ci/run)").isTrue();
+    var d = DemoOptions.defaults();
+    demo =
+        DemoSite.start(
+            new DemoOptions(
+                Duration.ofSeconds(1), d.seed(), true, d.faultPeriod(), d.faultLength()));
+    Path file = dir.resolve("demo-site.yaml");
+    Files.writeString(file, DemoYaml.of(demo.siteYaml(), dir.resolve("data"), 0));
+    app = Kilowatch.start(ConfigLoader.load(file), 0);
+    base = "http://127.0.0.1:" + app.port();
+    browser = Chromium.start(dir.resolve("chromium-profile"));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.close();
+    }
+    if (app != null) {
+      app.close();
+    }
+    if (demo != null) {
+      demo.close();
+    }
+  }
+
+  @Test
+  void overviewDrawsPowerAndPueWithoutErrors() throws Exception {
+    assertPageRenders("/", "overview", Map.of("chart-power", 3, "chart-pue", 2));
+    assertThat(browser.evaluate("document.querySelector('#tile-pue .value').textContent").asText())
+        .matches("1\\.\\d{3} ");
+    assertThat(browser.evaluate("document.querySelectorAll('#cluster-grid .card').length").asInt())
+        .isEqualTo(2);
+    // Risk levels come from the analytics engine, alerts from the alert engine.
+    awaitTrue("document.querySelector('#cluster-grid .card').className.includes('risk-ok')");
+    awaitTrue("/^\\d+$/.test(document.querySelector('#tile-alerts .value').textContent)");
+    awaitTrue("document.querySelector('#tile-carbon .sub').textContent.includes('static')");
+  }
+
+  @Test
+  void clusterPageDrawsRacksLoopsAndHeatmap() throws Exception {
+    assertPageRenders(
+        "/cluster.html?id=c2",
+        "cluster-c2",
+        Map.of("chart-racks", 4, "chart-loop-temp", 4, "chart-loop-flow", 3, "chart-heatmap", 100));
+    awaitTrue("document.querySelectorAll('#risk table tr').length === 6"); // header, c2, 4 racks
+  }
+
+  @Test
+  void devicePageShowsPointsWithQualityAndHistory() throws Exception {
+    assertPageRenders("/device.html?id=c1-r1-pdu-a", "device-pdu", Map.of("chart-field", 2));
+    int rows = browser.evaluate("document.querySelectorAll('#points tbody tr').length").asInt();
+    assertThat(rows).isGreaterThanOrEqualTo(10);
+    assertThat(browser.evaluate("document.querySelector('#points tbody').textContent").asText())
+        .contains("good");
+  }
+
+  @Test
+  void devicesAlertsAndReportsPagesLoadCleanly() throws Exception {
+    assertPageRenders("/devices.html", "devices", Map.of());
+    awaitTrue("document.querySelectorAll('#devices tbody tr').length === 52");
+    assertPageRenders("/alerts.html", "alerts", Map.of());
+    awaitTrue("/6 rules evaluated/.test(document.querySelector('#alerts-meta').textContent)");
+    assertPageRenders("/reports.html", "reports", Map.of());
+    // A one-day CSV report through the job API: the bar ends at step 3 of 3 (one month, the
+    // whole period, the input hash) and the file is offered for download.
+    browser.evaluate(
+        "(() => { const f = document.getElementById('report-form'); const d = new Date();"
+            + " f.from.value = d.toISOString().slice(0, 10); d.setUTCDate(d.getUTCDate() + 1);"
+            + " f.to.value = d.toISOString().slice(0, 10); f.format.value = 'csv';"
+            + " f.requestSubmit(); return true; })()");
+    awaitTrue(
+        "(a => a !== null && a.download.endsWith('.csv'))"
+            + "(document.querySelector('#report-result a'))");
+    awaitTrue("document.querySelector('#report-progress progress').max === 3");
+    awaitTrue("document.querySelector('#report-progress progress').value === 3");
+  }
+
+  @Test
+  void overviewFitsAPhoneWithoutSidewaysScrolling() throws Exception {
+    browser.viewport(390, 844, true);
+    try {
+      assertPageRenders("/", "overview-phone", Map.of("chart-power", 3));
+      int overflow =
+          browser.evaluate("document.documentElement.scrollWidth - window.innerWidth").asInt();
+      assertThat(overflow).isLessThanOrEqualTo(1);
+    } finally {
+      browser.viewport(1366, 768, false);
+    }
+  }
+
+  /**
+   * Opens a page, waits until every named chart holds at least the given number of points and has
+   * painted pixels, saves a screenshot and asserts the console stayed clean.
+   */
+  private static void assertPageRenders(String path, String name, Map<String, Integer> minPoints)
+      throws Exception {
+    browser.clearErrors();
+    browser.navigate(base + path);
+    Instant deadline = Instant.now().plusSeconds(60);
+    JsonNode state = null;
+    while (Instant.now().isBefore(deadline)) {
+      state = browser.evaluate(minPoints.isEmpty() ? "({})" : CHART_STATE);
+      if (chartsReady(state, minPoints)) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    Thread.sleep(300); // let the last frame paint before the screenshot
+    browser.screenshot(SHOTS.resolve(name + ".png"));
+    assertThat(chartsReady(state, minPoints)).as(path + " charts: " + state).isTrue();
+    assertThat(browser.errors()).as(path + " console").isEmpty();
+  }
+
+  private static boolean chartsReady(JsonNode state, Map<String, Integer> minPoints) {
+    if (state == null) {
+      return false;
+    }
+    for (var e : minPoints.entrySet()) {
+      JsonNode c = state.get(e.getKey());
+      if (c == null || c.get("points").asInt() < e.getValue() || c.get("painted").asInt() < 50) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void awaitTrue(String expression) throws Exception {
+    Instant deadline = Instant.now().plusSeconds(30);
+    while (Instant.now().isBefore(deadline)) {
+      if (browser.evaluate(expression).asBoolean()) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("never true: " + expression);
+  }
+}

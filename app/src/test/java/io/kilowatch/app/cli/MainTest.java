@@ -1,0 +1,96 @@
+package io.kilowatch.app.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line's contract: exit codes scripts can rely on and messages people can act on. */
+class MainTest {
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private PrintStream oldOut;
+  private PrintStream oldErr;
+
+  @BeforeEach
+  void capture() {
+    oldOut = System.out;
+    oldErr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void restore() {
+    System.setOut(oldOut);
+    System.setErr(oldErr);
+  }
+
+  @Test
+  void validateAcceptsTheShippedExample() {
+    int code = Main.execute("validate", "--config", "../config/examples/site.yaml");
+    assertThat(code).as(err.toString()).isEqualTo(Main.EXIT_OK);
+    assertThat(out.toString()).contains("OK");
+  }
+
+  @Test
+  void validateListsEveryProblemWithFileAndLineAndExitsThree(@TempDir Path dir) throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(
+        bad,
+        """
+        site:
+          name: x
+          timezone: UTC
+          colour: blue
+        devices:
+          - id: m1
+            kind: meter
+            profile: nowhere
+            source: {type: modbus, host: 127.0.0.1, port: 70000}
+            interval: 0s
+        """);
+    int code = Main.execute("validate", "--config", bad.toString());
+    assertThat(code).isEqualTo(Main.EXIT_BAD_CONFIG);
+    String e = err.toString();
+    assertThat(e).contains("bad.yaml:4: site.colour");
+    assertThat(e).contains("bad.yaml:8: devices[0].profile");
+    assertThat(e).contains("bad.yaml:9: devices[0].source.port");
+    assertThat(e).contains("bad.yaml:10: devices[0].interval");
+  }
+
+  @Test
+  void validateOfAMissingFileSaysSo() {
+    int code = Main.execute("validate", "--config", "/nonexistent/site.yaml");
+    assertThat(code).isEqualTo(Main.EXIT_BAD_CONFIG);
+    assertThat(err.toString()).contains("/nonexistent/site.yaml");
+  }
+
+  @Test
+  void unknownOptionIsAUsageError() {
+    assertThat(Main.execute("validate", "--frobnicate")).isEqualTo(Main.EXIT_USAGE);
+    assertThat(Main.execute()).isEqualTo(Main.EXIT_USAGE);
+  }
+
+  @Test
+  void versionAndHelpExitZero() {
+    assertThat(Main.execute("--version")).isZero();
+    assertThat(out.toString()).contains("kilowatch");
+    assertThat(Main.execute("--help")).isZero();
+    assertThat(out.toString()).contains("demo", "run", "validate");
+  }
+
+  @Test
+  void runRejectsAShardThatIsNotIOfNAsAUsageError() {
+    int code = Main.execute("run", "--config", "../config/examples/site.yaml", "--shard", "3/3");
+    assertThat(code).isEqualTo(Main.EXIT_USAGE);
+    assertThat(err.toString()).contains("--shard: shard must be i/n");
+  }
+}

@@ -1,0 +1,354 @@
+package io.kilowatch.collector;
+
+import io.kilowatch.config.Device;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.device.DeviceStateListener;
+import io.kilowatch.device.DeviceStatus;
+import io.kilowatch.store.Sample;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Polls every device of a site, each on its own named virtual thread, so that a dead or slow device
+ * never delays another.
+ *
+ * <p>Per device: fixed-rate polling (the next slot is the previous slot plus the interval, and
+ * slots missed by a slow poll are skipped rather than caught up in a burst); each poll runs on its
+ * own virtual thread and is given up after {@link Device#timeout()} even if the protocol library
+ * ignores interrupts, and the collector is then closed and created afresh; after a failure the
+ * device is DOWN and retried with exponential backoff. Only state changes are logged.
+ */
+public final class PollScheduler implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(PollScheduler.class);
+
+  static final Duration DEFAULT_MAX_BACKOFF = Duration.ofMinutes(5);
+  private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+  private static final Duration COLLECTOR_CLOSE_WAIT = Duration.ofSeconds(2);
+
+  private final List<Device> devices;
+  private final SampleSink sink;
+  private final Clock clock;
+  private final Function<Device, DeviceCollector> factory;
+  private final Duration maxBackoff;
+  private final Map<String, AtomicReference<DeviceStatus>> statuses = new LinkedHashMap<>();
+  private final Map<String, Long> droppedValues = new java.util.concurrent.ConcurrentHashMap<>();
+  private final List<Thread> loops = new ArrayList<>();
+  private final List<DeviceStateListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile boolean running;
+
+  /**
+   * Polls every device this instance owns with the collector {@code factory} makes for it (the
+   * application passes one that picks the collector by the device's source).
+   */
+  public PollScheduler(
+      SiteConfig site, SampleSink sink, Clock clock, Function<Device, DeviceCollector> factory) {
+    this(site, sink, clock, factory, DEFAULT_MAX_BACKOFF);
+  }
+
+  PollScheduler(
+      SiteConfig site,
+      SampleSink sink,
+      Clock clock,
+      Function<Device, DeviceCollector> factory,
+      Duration maxBackoff) {
+    // With collector.shard i/n, this instance polls only its share; the others poll the rest.
+    this.devices = site.allDevices().filter(d -> site.collector().shard().owns(d.id())).toList();
+    this.sink = Objects.requireNonNull(sink, "sink");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.factory = Objects.requireNonNull(factory, "factory");
+    this.maxBackoff = maxBackoff;
+    Instant now = clock.instant();
+    for (Device d : devices) {
+      // Spread first polls over one interval: thousands of devices configured with the same
+      // interval then keep distinct phases instead of all firing in the same millisecond.
+      Instant first =
+          now.plusMillis(
+              ThreadLocalRandom.current().nextLong(Math.max(1, intervalOf(d).toMillis())));
+      statuses.put(d.id(), new AtomicReference<>(DeviceStatus.initial(d.id(), d.kind(), first)));
+    }
+  }
+
+  /**
+   * Starts one loop per device. First polls are spread at random over each device's interval (see
+   * {@link DeviceStatus#nextAttempt()}), later ones follow at fixed rate.
+   */
+  public synchronized void start() {
+    if (running) {
+      throw new IllegalStateException("already started");
+    }
+    running = true;
+    for (Device d : devices) {
+      loops.add(Thread.ofVirtual().name("poll-" + d.id()).start(new DeviceLoop(d)::run));
+    }
+  }
+
+  /** Registers a listener for state changes; add listeners before {@link #start()}. */
+  public void addListener(DeviceStateListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /** Status of every device, in configuration order. */
+  public List<DeviceStatus> statuses() {
+    return statuses.values().stream()
+        .map(AtomicReference::get)
+        .map(st -> st.withDroppedValues(droppedValues.getOrDefault(st.deviceId(), 0L)))
+        .toList();
+  }
+
+  /**
+   * Values each device's collector received but dropped because its bounded queue between polls was
+   * full (see {@link DeviceCollector#droppedValues()}), since start; devices that dropped nothing
+   * are absent.
+   */
+  public Map<String, Long> droppedValues() {
+    return Map.copyOf(droppedValues);
+  }
+
+  /** Stops every loop and closes the collectors, waiting a bounded time. */
+  @Override
+  public synchronized void close() {
+    running = false;
+    loops.forEach(Thread::interrupt);
+    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
+    for (Thread t : loops) {
+      try {
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+          log.warn("poll loop {} did not stop within {}", t.getName(), CLOSE_WAIT);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    loops.clear();
+  }
+
+  private static Duration intervalOf(Device d) {
+    return d.interval() != null && d.interval().isPositive() ? d.interval() : DEFAULT_INTERVAL;
+  }
+
+  private static Duration timeoutOf(Device d) {
+    Duration interval = intervalOf(d);
+    return d.timeout() != null && d.timeout().isPositive() ? d.timeout() : interval;
+  }
+
+  /** Closes a collector on its own thread and waits a little: close may block like a poll. */
+  private static void closeQuietly(DeviceCollector collector) {
+    if (collector == null) {
+      return;
+    }
+    Thread t =
+        Thread.ofVirtual()
+            .name("close-" + collector.device().id())
+            .start(
+                () -> {
+                  try {
+                    collector.close();
+                  } catch (RuntimeException e) {
+                    log.debug("closing collector of {} failed", collector.device().id(), e);
+                  }
+                });
+    // A loop closes its collector on the way out of an interrupt: clear the flag for the wait,
+    // or join would return at once and close() could finish before the collector is closed.
+    boolean interrupted = Thread.interrupted();
+    try {
+      t.join(COLLECTOR_CLOSE_WAIT);
+    } catch (InterruptedException e) {
+      interrupted = true;
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static String describe(Throwable t) {
+    String m = t.getMessage();
+    return m == null || m.isBlank() ? t.getClass().getSimpleName() : m;
+  }
+
+  private final class DeviceLoop {
+    private final Device device;
+    private final Duration interval;
+    private final Duration timeout;
+    private final AtomicReference<DeviceStatus> status;
+    private DeviceCollector collector;
+
+    /** Values dropped by collectors of this device that were replaced after a timeout. */
+    private long droppedBefore;
+
+    DeviceLoop(Device device) {
+      this.device = device;
+      this.interval = intervalOf(device);
+      this.timeout = timeoutOf(device);
+      this.status = statuses.get(device.id());
+    }
+
+    void run() {
+      Instant slot = status.get().nextAttempt();
+      try {
+        while (running && !Thread.currentThread().isInterrupted()) {
+          sleepUntil(slot);
+          Instant start = clock.instant();
+          String error = attempt();
+          Instant end = clock.instant();
+          slot = error == null ? succeeded(slot, start, end) : failed(start, end, error);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        closeQuietly(collector);
+        collector = null;
+      }
+    }
+
+    private void noteDropped(long total) {
+      if (total > 0) {
+        droppedValues.put(device.id(), total);
+      }
+    }
+
+    private void sleepUntil(Instant when) throws InterruptedException {
+      long ms = Duration.between(clock.instant(), when).toMillis();
+      if (ms > 0) {
+        Thread.sleep(ms);
+      }
+    }
+
+    /** One poll under the timeout; returns why it failed, or null. */
+    private String attempt() throws InterruptedException {
+      List<Sample> samples;
+      try {
+        if (collector == null) {
+          collector = factory.apply(device);
+        }
+        DeviceCollector c = collector;
+        var result = new CompletableFuture<List<Sample>>();
+        Thread poller =
+            Thread.ofVirtual()
+                .name("poll-" + device.id() + "-once")
+                .start(
+                    () -> {
+                      try {
+                        result.complete(c.poll());
+                      } catch (Throwable t) {
+                        result.completeExceptionally(t);
+                      }
+                    });
+        try {
+          samples = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+          poller.interrupt();
+          // The library may ignore the interrupt: closing the connection is what unblocks it, and
+          // the next attempt starts from a fresh collector.
+          closeQuietly(c);
+          collector = null;
+          droppedBefore += c.droppedValues();
+          noteDropped(droppedBefore);
+          return "no answer within " + timeout;
+        } catch (ExecutionException e) {
+          noteDropped(droppedBefore + c.droppedValues());
+          return describe(e.getCause() != null ? e.getCause() : e);
+        }
+        noteDropped(droppedBefore + c.droppedValues());
+      } catch (RuntimeException e) {
+        // The factory refused the device (bad profile, unsupported option): keep retrying with
+        // backoff so the status page shows why, rather than silently dropping the device.
+        return describe(e);
+      }
+      if (samples == null) {
+        samples = List.of();
+      }
+      try {
+        sink.accept(samples);
+      } catch (RuntimeException e) {
+        // A sink problem is not a device problem: the device answered.
+        log.warn("sink rejected {} samples of device {}: {}", samples.size(), device.id(), e);
+      }
+      return null;
+    }
+
+    private Instant succeeded(Instant slot, Instant start, Instant end) {
+      DeviceStatus old = status.get();
+      if (old.state() == DeviceStatus.State.DOWN) {
+        log.info("device {} is back after {} failures", device.id(), old.consecutiveFailures());
+      } else if (old.state() == DeviceStatus.State.UNKNOWN) {
+        log.debug("device {} is up", device.id());
+      }
+      // Drift-free: the next slot follows from the previous slot, not from when the poll ended,
+      // and slots already past are skipped.
+      Instant next = slot.plus(interval);
+      if (!next.isAfter(end)) {
+        long behind = Duration.between(next, end).toMillis() / interval.toMillis() + 1;
+        next = next.plus(interval.multipliedBy(behind));
+      }
+      update(
+          old,
+          new DeviceStatus(
+              device.id(),
+              device.kind(),
+              DeviceStatus.State.UP,
+              end,
+              start,
+              null,
+              0,
+              Duration.between(start, end),
+              next));
+      return next;
+    }
+
+    private void update(DeviceStatus old, DeviceStatus current) {
+      status.set(current);
+      if (old.state() != current.state()) {
+        for (DeviceStateListener l : listeners) {
+          try {
+            l.stateChanged(old, current);
+          } catch (RuntimeException e) {
+            log.warn("state listener failed for device {}", device.id(), e);
+          }
+        }
+      }
+    }
+
+    private Instant failed(Instant start, Instant end, String error) {
+      DeviceStatus old = status.get();
+      int failures = old.consecutiveFailures() + 1;
+      if (old.state() != DeviceStatus.State.DOWN) {
+        log.warn("device {} is down: {}", device.id(), error);
+      }
+      Instant next =
+          end.plus(Backoff.delay(interval, failures, maxBackoff, ThreadLocalRandom.current()));
+      update(
+          old,
+          new DeviceStatus(
+              device.id(),
+              device.kind(),
+              DeviceStatus.State.DOWN,
+              old.lastSuccess(),
+              start,
+              error,
+              failures,
+              Duration.between(start, end),
+              next));
+      return next;
+    }
+  }
+}

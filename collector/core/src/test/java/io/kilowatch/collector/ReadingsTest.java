@@ -1,0 +1,105 @@
+package io.kilowatch.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kilowatch.config.Device;
+import io.kilowatch.config.DeviceKind;
+import io.kilowatch.config.Location;
+import io.kilowatch.config.Profile.DataType;
+import io.kilowatch.config.Profile.ModbusPoint;
+import io.kilowatch.config.Profile.PointKind;
+import io.kilowatch.config.Profile.RegisterType;
+import io.kilowatch.config.Profile.WordOrder;
+import io.kilowatch.config.Source;
+import io.kilowatch.store.Quality;
+import io.kilowatch.testkit.TestSites;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ReadingsTest {
+  private static final Instant T = Instant.parse("2026-03-01T00:00:00Z");
+
+  private static ModbusPoint point(String field, String measurement, Map<String, String> tags) {
+    return new ModbusPoint(
+        field,
+        RegisterType.HOLDING,
+        0,
+        DataType.UINT16,
+        WordOrder.ABCD,
+        1,
+        0,
+        null,
+        PointKind.GAUGE,
+        measurement,
+        field,
+        tags);
+  }
+
+  private final Device pdu =
+      new Device(
+          "r1-pdu-a",
+          DeviceKind.PDU,
+          new Location("c1", "r1"),
+          "p",
+          new Source.Modbus("127.0.0.1", 502, 1),
+          Duration.ofSeconds(10),
+          Duration.ofSeconds(2),
+          Map.of("feed", "a", "device", "spoofed"));
+
+  @Test
+  void groupsFieldsByMeasurementTagsAndQuality() {
+    var r = new Readings(TestSites.site(List.of(), List.of(pdu)), pdu, T);
+    r.add(point("power_w", null, Map.of()), 1200, Quality.GOOD);
+    r.add(point("voltage_v", null, Map.of()), 230, Quality.GOOD);
+    r.add(point("outlet_power_w", "outlet", Map.of("outlet", "1")), 100, Quality.GOOD);
+    r.add(point("outlet_power_w", "outlet", Map.of("outlet", "2")), 90, Quality.GOOD);
+    r.bad(point("energy_kwh", null, Map.of()), "exception 2");
+
+    var samples = r.samples();
+
+    assertThat(samples).hasSize(4);
+    assertThat(samples.getFirst().measurement()).isEqualTo("pdu");
+    assertThat(samples.getFirst().fields()).containsOnlyKeys("power_w", "voltage_v");
+    assertThat(samples)
+        .filteredOn(s -> s.measurement().equals("outlet"))
+        .extracting(s -> s.tags().get("outlet"))
+        .containsExactly("1", "2");
+    assertThat(samples.getLast().quality()).isEqualTo(Quality.BAD);
+    assertThat(r.errors()).containsExactlyEntriesOf(Map.of("energy_kwh", "exception 2"));
+  }
+
+  @Test
+  void identityTagsWinOverDeviceAndPointTags() {
+    var r = new Readings(TestSites.site(List.of(), List.of(pdu)), pdu, T);
+    r.add(point("power_w", null, Map.of("rack", "elsewhere")), 1, Quality.GOOD);
+
+    assertThat(r.samples().getFirst().tags())
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(
+                "site", TestSites.SITE_NAME,
+                "device", "r1-pdu-a",
+                "cluster", "c1",
+                "rack", "r1",
+                "feed", "a"));
+  }
+
+  @Test
+  void nonFiniteValuesAreNeverGood() {
+    var r = new Readings(null, pdu, T);
+    r.add("pdu", Map.of(), "a", Double.NaN, Quality.GOOD);
+    r.add("pdu", Map.of(), "b", Double.POSITIVE_INFINITY, Quality.UNCERTAIN);
+    r.add("pdu", Map.of(), "c", 5, Quality.BAD);
+
+    assertThat(r.samples())
+        .singleElement()
+        .satisfies(
+            s -> {
+              assertThat(s.quality()).isEqualTo(Quality.BAD);
+              assertThat(s.fields().values()).allSatisfy(v -> assertThat(v).isNaN());
+              assertThat(s.tags()).doesNotContainKey("site");
+            });
+  }
+}

@@ -1,0 +1,396 @@
+package io.kilowatch.collector.modbus;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.ghgande.j2mod.modbus.slave.ModbusSlave;
+import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
+import io.kilowatch.collector.PollScheduler;
+import io.kilowatch.config.Device;
+import io.kilowatch.config.DeviceKind;
+import io.kilowatch.config.Location;
+import io.kilowatch.config.Profile;
+import io.kilowatch.config.Profile.AddressBase;
+import io.kilowatch.config.Profile.DataType;
+import io.kilowatch.config.Profile.ModbusPoint;
+import io.kilowatch.config.Profile.PointKind;
+import io.kilowatch.config.Profile.RegisterType;
+import io.kilowatch.config.Profile.WordOrder;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.Source;
+import io.kilowatch.device.DeviceStatus;
+import io.kilowatch.store.Quality;
+import io.kilowatch.store.Sample;
+import io.kilowatch.testkit.TestSites;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What the collector does when devices misbehave: refuse, stall, answer slowly, send garbage. */
+class ModbusFaultsTest {
+  private static final int UNIT = 1;
+
+  private final List<AutoCloseable> closers = new ArrayList<>();
+  private final ModbusEndpoints endpoints = new ModbusEndpoints();
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : closers.reversed()) {
+      c.close();
+    }
+  }
+
+  private <T extends AutoCloseable> T closeLater(T c) {
+    closers.add(c);
+    return c;
+  }
+
+  private ModbusSlave slave(int port, MapImage... images) throws Exception {
+    ModbusSlave s = MapImage.serve(port, images);
+    closers.add(() -> ModbusSlaveFactory.close(s));
+    return s;
+  }
+
+  static ModbusPoint u16(String name, int address) {
+    return new ModbusPoint(
+        name,
+        RegisterType.HOLDING,
+        address,
+        DataType.UINT16,
+        WordOrder.ABCD,
+        1,
+        0,
+        "1",
+        PointKind.GAUGE,
+        null,
+        name,
+        Map.of());
+  }
+
+  static Device device(String id, int port, int unit, Duration timeout) {
+    return new Device(
+        id,
+        DeviceKind.PDU,
+        Location.FACILITY,
+        "map",
+        new Source.Modbus("127.0.0.1", port, unit),
+        Duration.ofMillis(200),
+        timeout,
+        Map.of());
+  }
+
+  private ModbusCollector collector(Device device, AddressBase base, List<ModbusPoint> points) {
+    var profile = new Profile.Modbus("map", base, points);
+    SiteConfig site = TestSites.site(List.of(profile), List.of(device));
+    return closeLater(
+        new ModbusCollector(
+            device, (Source.Modbus) device.source(), profile, site, Clock.systemUTC(), endpoints));
+  }
+
+  private static Map<String, Double> fields(List<Sample> samples, Quality q) {
+    return samples.stream()
+        .filter(s -> s.quality() == q)
+        .findFirst()
+        .<Map<String, Double>>map(Sample::fields)
+        .orElse(Map.of());
+  }
+
+  static void await(BooleanSupplier condition, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("condition not met within " + within);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  // Exception 2 usually means an off-by-one address: the point is BAD with its address, the rest
+  // of the device is read, and the refused block is not split again on every poll.
+  @Test
+  void refusedAddressIsABadPointRememberedUntilReprobed() throws Exception {
+    var image = new MapImage(UNIT, 20);
+    image.holding(0, 10, 11, 12, 13, 14, 15);
+    image.holes.add(3);
+    int port = MapImage.freePort();
+    slave(port, image);
+    var c =
+        collector(
+            device("p1", port, UNIT, Duration.ofSeconds(2)),
+            AddressBase.ONE,
+            List.of(u16("a", 1), u16("b", 2), u16("ghost", 4), u16("d", 5), u16("e", 6)));
+    c.reprobeEvery(2);
+
+    List<Sample> first = c.poll();
+    int firstReads = image.reads.get();
+    List<Sample> second = c.poll();
+    int secondReads = image.reads.get() - firstReads;
+
+    assertThat(fields(first, Quality.GOOD))
+        .containsExactlyInAnyOrderEntriesOf(Map.of("a", 10.0, "b", 11.0, "d", 14.0, "e", 15.0));
+    assertThat(fields(first, Quality.BAD)).containsOnlyKeys("ghost");
+    assertThat(c.pointErrors().get("ghost"))
+        .contains("illegal data address (exception 2)")
+        .contains("holding 4 (wire 3)");
+    // First poll: the merged block, then each of its 5 points. Second: the two readable runs.
+    assertThat(firstReads).isEqualTo(1 + 5);
+    assertThat(secondReads).isEqualTo(2);
+    assertThat(fields(second, Quality.GOOD)).hasSize(4);
+    assertThat(fields(second, Quality.BAD)).containsOnlyKeys("ghost");
+
+    c.poll(); // second remembered poll
+    image.holes.clear(); // the map was fixed on the device
+    int before = image.reads.get();
+    List<Sample> reprobed = c.poll();
+    assertThat(image.reads.get() - before).isEqualTo(1);
+    assertThat(fields(reprobed, Quality.GOOD)).containsEntry("ghost", 13.0).hasSize(5);
+  }
+
+  // A device that returns codes other than 2 must say which: the operator looks them up.
+  @Test
+  void everyExceptionCodeIsNamedInThePointError() throws Exception {
+    int[] codes = {1, 2, 3, 4, 8};
+    try (var server =
+        new ScriptedServer(r -> new ScriptedServer.Answer.Exception(codes[r.start() / 100]))) {
+      var c =
+          collector(
+              device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
+              AddressBase.ZERO,
+              List.of(
+                  u16("f1", 0), u16("f2", 100), u16("f3", 200), u16("f4", 300), u16("f8", 400)));
+      List<Sample> samples = c.poll();
+
+      assertThat(fields(samples, Quality.BAD)).hasSize(5);
+      assertThat(c.pointErrors())
+          .containsEntry("f1", "illegal function (exception 1) at holding 0")
+          .containsEntry("f2", "illegal data address (exception 2) at holding 100")
+          .containsEntry("f3", "illegal data value (exception 3) at holding 200")
+          .containsEntry("f4", "server device failure (exception 4) at holding 300")
+          .containsEntry("f8", "memory parity error (exception 8) at holding 400");
+    }
+  }
+
+  // Behind an RTU gateway, 0x0A/0x0B mean the device is unreachable: down, not a bad point.
+  @Test
+  void gatewayExceptionsMarkTheDeviceDown() throws Exception {
+    for (int code : new int[] {0x0A, 0x0B}) {
+      try (var server = new ScriptedServer(r -> new ScriptedServer.Answer.Exception(code))) {
+        var c =
+            collector(
+                device("p1", server.port(), 9, Duration.ofSeconds(2)),
+                AddressBase.ZERO,
+                List.of(u16("a", 0)));
+        assertThatThrownBy(c::poll)
+            .isInstanceOf(IOException.class)
+            .hasMessageContaining(
+                code == 0x0A
+                    ? "gateway path unavailable (exception 10)"
+                    : "gateway target device failed to respond (exception 11)")
+            .hasMessageContaining("unit 9");
+      }
+    }
+  }
+
+  // A busy device is alive: its last value is still the latest known, marked STALE, not GOOD.
+  @Test
+  void busyDeviceGivesTheLastValueAsStale() throws Exception {
+    try (var server =
+        new ScriptedServer(
+            r ->
+                r.n() == 2
+                    ? new ScriptedServer.Answer.Exception(6)
+                    : new ScriptedServer.Answer.Values(new int[] {40 + r.n()}))) {
+      var c =
+          collector(
+              device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
+              AddressBase.ZERO,
+              List.of(u16("a", 0)));
+
+      assertThat(fields(c.poll(), Quality.GOOD)).containsEntry("a", 41.0);
+      List<Sample> busy = c.poll();
+      assertThat(fields(busy, Quality.STALE)).containsEntry("a", 41.0);
+      assertThat(fields(busy, Quality.GOOD)).isEmpty();
+      assertThat(fields(c.poll(), Quality.GOOD)).containsEntry("a", 43.0);
+    }
+  }
+
+  @Test
+  void garbageBytesFailThePollAndTheNextPollReconnects() throws Exception {
+    var accepted = new java.util.concurrent.atomic.AtomicInteger();
+    var server = closeLater(new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              while (!server.isClosed()) {
+                try (var s = server.accept()) {
+                  accepted.incrementAndGet();
+                  s.getInputStream().read(new byte[12]);
+                  s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes());
+                  s.getOutputStream().flush();
+                  Thread.sleep(200);
+                } catch (IOException | InterruptedException e) {
+                  return;
+                }
+              }
+            });
+    var c =
+        collector(
+            device("p1", server.getLocalPort(), UNIT, Duration.ofSeconds(2)),
+            AddressBase.ZERO,
+            List.of(u16("a", 0)));
+
+    assertThatThrownBy(c::poll)
+        .isInstanceOf(ModbusFrameException.class)
+        .hasMessageContaining("garbage")
+        .hasMessageContaining("not a Modbus TCP header");
+    assertThatThrownBy(c::poll).isInstanceOf(ModbusFrameException.class);
+    assertThat(accepted.get()).isEqualTo(2);
+  }
+
+  @Test
+  void shortFrameAndMismatchedAnswersAreGarbage() throws Exception {
+    try (var server =
+        new ScriptedServer(
+            r ->
+                switch (r.n()) {
+                  // a header announcing 5 bytes, then the connection closes after 2 of them
+                  case 1 ->
+                      new ScriptedServer.Answer.Raw(
+                          new byte[] {0, (byte) r.transaction(), 0, 0, 0, 5, 1, 3, 2});
+                  // a register answer with one register where two were asked for
+                  case 2 ->
+                      new ScriptedServer.Answer.Raw(
+                          ScriptedServer.frame(r, new byte[] {3, 2, 0, 7}));
+                  default -> new ScriptedServer.Answer.Values(new int[] {5, 6});
+                })) {
+      var c =
+          collector(
+              device("p1", server.port(), UNIT, Duration.ofMillis(500)),
+              AddressBase.ZERO,
+              List.of(u16("a", 0), u16("b", 1)));
+
+      // Close-after-partial arrives as a timeout or a short frame, depending on the server.
+      assertThatThrownBy(c::poll).isInstanceOf(IOException.class);
+      assertThatThrownBy(c::poll)
+          .isInstanceOf(ModbusFrameException.class)
+          .hasMessageContaining("short or long answer");
+      assertThat(fields(c.poll(), Quality.GOOD)).containsEntry("a", 5.0).containsEntry("b", 6.0);
+    }
+  }
+
+  // A device that goes silent in the middle of a poll: the request timeout fires on its own,
+  // whatever the server does, and the poll fails within the timeout.
+  @Test
+  void slaveThatStopsAnsweringMidPollTimesOut() throws Exception {
+    try (var server =
+        new ScriptedServer(
+            r ->
+                r.n() >= 2
+                    ? new ScriptedServer.Answer.Silence()
+                    : new ScriptedServer.Answer.Values(new int[] {1}))) {
+      var c =
+          collector(
+              device("p1", server.port(), UNIT, Duration.ofMillis(300)),
+              AddressBase.ZERO,
+              List.of(u16("a", 0), u16("b", 200)));
+
+      long start = System.nanoTime();
+      assertThatThrownBy(c::poll)
+          .isInstanceOf(SocketTimeoutException.class)
+          .hasMessageContaining("no answer");
+      long ms = (System.nanoTime() - start) / 1_000_000;
+      assertThat(ms).isBetween(250L, 1500L);
+    }
+  }
+
+  // Slow but within the timeout is fine; the scheduler records the round trip.
+  @Test
+  void slowSlaveIsReadAndItsRoundTripReported() throws Exception {
+    var image = new MapImage(UNIT, 10);
+    image.holding(0, 99);
+    image.delay = Duration.ofMillis(150);
+    int port = MapImage.freePort();
+    slave(port, image);
+    Device d = device("slow", port, UNIT, Duration.ofMillis(180));
+    var profile = new Profile.Modbus("map", AddressBase.ZERO, List.of(u16("a", 0)));
+    SiteConfig site = TestSites.site(List.of(profile), List.of(d));
+    var received = new CopyOnWriteArrayList<Sample>();
+    try (var scheduler =
+        new PollScheduler(
+            site,
+            received::addAll,
+            Clock.systemUTC(),
+            dev ->
+                new ModbusCollector(
+                    dev,
+                    (Source.Modbus) dev.source(),
+                    profile,
+                    site,
+                    Clock.systemUTC(),
+                    endpoints))) {
+      scheduler.start();
+      await(() -> !received.isEmpty(), Duration.ofSeconds(3));
+      DeviceStatus s = scheduler.statuses().getFirst();
+      assertThat(s.state()).isEqualTo(DeviceStatus.State.UP);
+      assertThat(s.lastRoundTrip()).isGreaterThanOrEqualTo(Duration.ofMillis(150));
+      assertThat(received.getFirst().fields()).containsEntry("a", 99.0);
+    }
+  }
+
+  // One stalled device must not delay another's cycle; it goes DOWN, and UP once it answers.
+  @Test
+  void stalledDeviceGoesDownWithoutDelayingOthersAndRecoveryIsSeenOnce() throws Exception {
+    var fastImage = new MapImage(UNIT, 10);
+    var stuckImage = new MapImage(UNIT, 10);
+    int fastPort = MapImage.freePort();
+    int stuckPort = MapImage.freePort();
+    slave(fastPort, fastImage);
+    slave(stuckPort, stuckImage);
+    stuckImage.stallFrom = 2;
+    stuckImage.stallFor = Duration.ofSeconds(3);
+    Device fast = device("fast", fastPort, UNIT, Duration.ofMillis(150));
+    Device stuck = device("stuck", stuckPort, UNIT, Duration.ofMillis(150));
+    var profile = new Profile.Modbus("map", AddressBase.ZERO, List.of(u16("a", 0)));
+    SiteConfig site = TestSites.site(List.of(profile), List.of(fast, stuck));
+    var transitions = new CopyOnWriteArrayList<String>();
+    try (var scheduler =
+        new PollScheduler(
+            site,
+            samples -> {},
+            Clock.systemUTC(),
+            dev ->
+                new ModbusCollector(
+                    dev,
+                    (Source.Modbus) dev.source(),
+                    profile,
+                    site,
+                    Clock.systemUTC(),
+                    endpoints))) {
+      scheduler.addListener(
+          (before, now) ->
+              transitions.add(now.deviceId() + ":" + before.state() + ">" + now.state()));
+      scheduler.start();
+      await(() -> transitions.contains("stuck:UP>DOWN"), Duration.ofSeconds(3));
+      int fastReads = fastImage.reads.get();
+      Thread.sleep(1000);
+      // 200 ms interval: ~5 polls a second while the other device hangs.
+      assertThat(fastImage.reads.get() - fastReads).isGreaterThanOrEqualTo(3);
+      assertThat(scheduler.statuses().get(1).lastError()).contains("no answer");
+
+      stuckImage.stallFrom = Integer.MAX_VALUE;
+      await(() -> transitions.contains("stuck:DOWN>UP"), Duration.ofSeconds(8));
+      assertThat(transitions.stream().filter(t -> t.equals("stuck:DOWN>UP"))).hasSize(1);
+      assertThat(scheduler.statuses().get(1).consecutiveFailures()).isZero();
+    }
+  }
+}

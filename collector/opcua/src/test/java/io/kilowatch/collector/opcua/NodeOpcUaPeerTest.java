@@ -1,0 +1,220 @@
+package io.kilowatch.collector.opcua;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kilowatch.collector.DeviceCollector;
+import io.kilowatch.config.ConfigLoader;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.Quality;
+import io.kilowatch.store.Sample;
+import io.kilowatch.testkit.RepoRoot;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The collector against an OPC UA server we did not write: node-opcua (npm), serving the CDU model
+ * of the shipped profile {@code config/profiles/cdu-generic.yaml}, which the test loads as a user
+ * would. Skipped when Node.js or the package is missing, unless {@code CI} is set: then it fails,
+ * since CI installs both ({@code npm ci --prefix collector/opcua/src/test/node}).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class NodeOpcUaPeerTest {
+  private static final Path NODE_DIR = Path.of("src/test/node");
+  private static final Path PROFILE = RepoRoot.resolve("config/profiles/cdu-generic.yaml");
+  private static final Duration START_WAIT = Duration.ofSeconds(40);
+  private static final Duration WAIT = Duration.ofSeconds(10);
+
+  /** Every field the profile writes. */
+  private static final Set<String> FIELDS =
+      Set.of(
+          "primary_supply_temp_c",
+          "primary_return_temp_c",
+          "supply_temp_c",
+          "return_temp_c",
+          "delta_t_k",
+          "supply_pressure_kpa",
+          "return_pressure_kpa",
+          "diff_pressure_kpa",
+          "flow_lpm",
+          "pump_speed_pct",
+          "heat_removed_kw",
+          "reservoir_level_pct",
+          "leak_state",
+          "power_w",
+          "energy_kwh");
+
+  @TempDir static Path tmp;
+  private Process server;
+  private SiteConfig site;
+  private DeviceCollector collector;
+
+  @BeforeAll
+  void startNodeOpcUa() throws Exception {
+    String why = missing();
+    if (why != null) {
+      if (System.getenv("CI") != null) {
+        throw new AssertionError(why + " (CI must install it: see .ci/run)");
+      }
+      Assumptions.abort(why + "; install with: npm ci --prefix collector/opcua/src/test/node");
+    }
+    int port;
+    try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort();
+    }
+    Path log = tmp.resolve("node-opcua.log");
+    server =
+        new ProcessBuilder(
+                "node",
+                "cdu-server.js",
+                String.valueOf(port),
+                tmp.resolve("pki").toString(),
+                "cdu-n1",
+                "cdu-n2")
+            .directory(NODE_DIR.toFile())
+            .redirectError(log.toFile())
+            .start();
+    var ready = new CompletableFuture<Void>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try (var out =
+                  new BufferedReader(
+                      new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = out.readLine()) != null) {
+                  if (line.startsWith("READY")) {
+                    ready.complete(null);
+                  }
+                }
+                ready.completeExceptionally(new IOException("node-opcua exited"));
+              } catch (IOException e) {
+                ready.completeExceptionally(e);
+              }
+            });
+    try {
+      ready.get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
+      throw new AssertionError("node-opcua did not start: " + Files.readString(log), e);
+    }
+    String endpoint = "opc.tcp://127.0.0.1:" + port + "/UA/kilowatch";
+    String yaml =
+        """
+        site: {name: node-opcua peer}
+        profiles:
+          - {file: "%s"}
+        devices:
+          - id: cdu-n1
+            kind: cdu
+            profile: cdu-generic
+            interval: 1s
+            source: {type: opcua, endpoint: "%s", mode: poll}
+          - id: cdu-n2
+            kind: cdu
+            profile: cdu-generic
+            interval: 1s
+            source: {type: opcua, endpoint: "%s", samplingInterval: 100ms}
+        """
+            .formatted(PROFILE.toAbsolutePath().normalize(), endpoint, endpoint);
+    site = ConfigLoader.parse(yaml, "peer.yaml", tmp, Map.of());
+  }
+
+  /** Why the peer cannot run here, or null. */
+  private static String missing() {
+    try {
+      Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+        p.destroyForcibly();
+        return "node does not run";
+      }
+    } catch (IOException e) {
+      return "Node.js (node) is not installed";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "interrupted";
+    }
+    if (!Files.isDirectory(NODE_DIR.resolve("node_modules/node-opcua"))) {
+      return "node-opcua is not installed in " + NODE_DIR.toAbsolutePath();
+    }
+    return null;
+  }
+
+  @AfterAll
+  void stop() throws Exception {
+    if (collector != null) {
+      collector.close();
+    }
+    if (server != null) {
+      server.destroy();
+      if (!server.waitFor(5, TimeUnit.SECONDS)) {
+        server.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+      }
+    }
+  }
+
+  private DeviceCollector collector(String id) {
+    if (collector != null) {
+      collector.close();
+    }
+    collector = OpcUaCollectors.of(site.device(id).orElseThrow(), site);
+    return collector;
+  }
+
+  private static Set<String> goodFields(List<Sample> samples) {
+    return samples.stream()
+        .filter(s -> s.quality() == Quality.GOOD && s.measurement().equals("cooling_loop"))
+        .flatMap(s -> s.fields().keySet().stream())
+        .collect(java.util.stream.Collectors.toSet());
+  }
+
+  @Test
+  void pollingReadsEveryPointOfTheCduProfileByBrowsePath() throws Exception {
+    var c = collector("cdu-n1");
+
+    List<Sample> samples = Polls.until(c, WAIT, s -> goodFields(s).containsAll(FIELDS));
+
+    assertThat(goodFields(samples)).containsExactlyInAnyOrderElementsOf(FIELDS);
+    assertThat(c.pointErrors()).isEmpty();
+    Map<String, Double> v = Polls.fields(samples, Quality.GOOD);
+    assertThat(v.get("heat_removed_kw"))
+        .isCloseTo(
+            0.0697 * v.get("flow_lpm") * v.get("delta_t_k"),
+            org.assertj.core.data.Offset.offset(5.0));
+  }
+
+  @Test
+  void subscriptionDeliversEveryPointAndThenItsChanges() throws Exception {
+    var c = collector("cdu-n2");
+
+    List<Sample> samples =
+        Polls.until(
+            c,
+            WAIT,
+            s ->
+                goodFields(s).containsAll(FIELDS)
+                    && Polls.values(s, "flow_lpm").stream().distinct().count() >= 3);
+
+    assertThat(goodFields(samples)).containsExactlyInAnyOrderElementsOf(FIELDS);
+    assertThat(Polls.values(samples, "flow_lpm").stream().distinct().count())
+        .isGreaterThanOrEqualTo(3);
+    assertThat(samples).allSatisfy(s -> assertThat(s.tags()).containsEntry("device", "cdu-n2"));
+  }
+}
