@@ -2,11 +2,12 @@ package io.kilowatch.analytics;
 
 import io.kilowatch.config.Device;
 import io.kilowatch.config.EnergyModel.Channel;
-import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
+import io.kilowatch.store.Vocabulary;
+import io.kilowatch.store.Vocabulary.Tag;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -21,7 +22,6 @@ import java.util.Set;
  * summing the per-phase series as well would count the load twice.
  */
 public final class ChannelResolver {
-  private static final Set<String> LOCATION_TAGS = Set.of("site", "cluster", "rack", "device");
 
   private final SiteConfig site;
 
@@ -57,7 +57,7 @@ public final class ChannelResolver {
   /** The keys among {@code candidates} that hold the device's total for the query's field. */
   public static List<SeriesKey> totals(
       java.util.Collection<SeriesKey> candidates, DeviceSeries ds) {
-    Set<String> allowed = new HashSet<>(LOCATION_TAGS);
+    Set<String> allowed = new HashSet<>(Tag.IDENTITY);
     allowed.addAll(ds.device().tags().keySet());
     return candidates.stream()
         .filter(ds.query()::matches)
@@ -66,22 +66,12 @@ public final class ChannelResolver {
   }
 
   private java.util.Map<String, String> deviceTags(Device d) {
-    return java.util.Map.of("device", d.id());
+    return java.util.Map.of(Tag.DEVICE, d.id());
   }
 
-  /** The measurement a device's field lands in: the profile point's, else the kind's name. */
+  /** The measurement a device's field lands in, by the rule the collectors write with. */
   String measurement(Device d, String field) {
-    if (d.profile() != null) {
-      var profile = site.profile(d.profile());
-      if (profile.isPresent()) {
-        for (Profile.Point p : profile.get().points()) {
-          if (p.field().equals(field) && p.tags().isEmpty() && p.measurement() != null) {
-            return p.measurement();
-          }
-        }
-      }
-    }
-    return d.kind().yamlName();
+    return Vocabulary.measurementOf(site, d, field);
   }
 
   /** A device and the query that selects its series for one field. */

@@ -13,6 +13,7 @@ import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
+import io.kilowatch.store.Vocabulary;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,9 +35,9 @@ import java.util.Map;
  * store's own reset rule and for power up to the bucket mean (the raw readings are gone by then).
  */
 public final class EnergyEngine {
-  static final String GPU_MEASUREMENT = "gpu";
-  static final String GPU_ENERGY = "energy_mj";
-  static final String GPU_POWER = "power_w";
+  static final String GPU_MEASUREMENT = Vocabulary.Gpu.MEASUREMENT;
+  static final String GPU_ENERGY = Vocabulary.Gpu.ENERGY_MJ.name();
+  static final String GPU_POWER = Vocabulary.Gpu.POWER_W.name();
 
   private final SiteConfig site;
   private final Store store;
@@ -125,7 +126,7 @@ public final class EnergyEngine {
   }
 
   private static Map<String, String> deviceTag(Device d) {
-    return Map.of("device", d.id());
+    return Map.of(Vocabulary.Tag.DEVICE, d.id());
   }
 
   /**

@@ -3,6 +3,8 @@ package io.kilowatch.analytics;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.Store;
+import io.kilowatch.store.Vocabulary.Kpi;
+import io.kilowatch.store.Vocabulary.Tag;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,34 +107,34 @@ public final class KpiJob implements AutoCloseable {
     for (int i = 0; i < pue.steps().size(); i++) {
       PueReport.StepPue s = pue.steps().get(i);
       CarbonReport.StepCarbon c = i < carbon.steps().size() ? carbon.steps().get(i) : null;
-      var tags = Map.of("scope", "site");
+      var tags = Map.of(Tag.SCOPE, "site");
       out.add(pueSample(s.start(), tags, s.pue(), s.status()));
       var f = new TreeMap<String, Double>();
-      put(f, "facility_energy_kwh", s.facilityKwh());
-      put(f, "it_energy_kwh", s.itKwh());
-      f.put("coverage", s.coverage());
-      f.put("pue_category", (double) pue.category());
-      f.put("pue_status", (double) s.status().ordinal());
+      put(f, Kpi.FACILITY_ENERGY_KWH.name(), s.facilityKwh());
+      put(f, Kpi.IT_ENERGY_KWH.name(), s.itKwh());
+      f.put(Kpi.COVERAGE.name(), s.coverage());
+      f.put(Kpi.PUE_CATEGORY.name(), (double) pue.category());
+      f.put(Kpi.PUE_STATUS.name(), (double) s.status().ordinal());
       if (c != null) {
-        put(f, "co2e_location_kg", c.locationKg());
-        put(f, "co2e_market_kg", c.marketKg());
+        put(f, Kpi.CO2E_LOCATION_KG.name(), c.locationKg());
+        put(f, Kpi.CO2E_MARKET_KG.name(), c.marketKg());
         if (c.locationKg() != null && s.itKwh() != null && s.itKwh() > 0) {
-          f.put("cue_kg_per_kwh", c.locationKg() / s.itKwh());
+          f.put(Kpi.CUE_KG_PER_KWH.name(), c.locationKg() / s.itKwh());
         }
       }
-      out.add(Sample.of(s.start(), "kpi", tags, f));
+      out.add(Sample.of(s.start(), Kpi.MEASUREMENT, tags, f));
     }
     // Per cluster, hour by hour: one-hour PUE reports so each hour carries its own status.
     for (Instant h = from; h.isBefore(to); h = h.plus(Duration.ofHours(1))) {
       PueReport one = analytics.pue().compute(h, h.plus(Duration.ofHours(1)), hour);
       for (PueReport.ClusterPue c : one.clusters()) {
-        var tags = Map.of("scope", "cluster", "cluster", c.cluster());
+        var tags = Map.of(Tag.SCOPE, "cluster", Tag.CLUSTER, c.cluster());
         out.add(pueSample(h, tags, c.pue(), c.status()));
         var f = new TreeMap<String, Double>();
-        f.put("it_energy_kwh", c.itKwh());
-        f.put("facility_energy_kwh", c.facilityShareKwh());
-        f.put("pue_status", (double) c.status().ordinal());
-        out.add(Sample.of(h, "kpi", tags, f));
+        f.put(Kpi.IT_ENERGY_KWH.name(), c.itKwh());
+        f.put(Kpi.FACILITY_ENERGY_KWH.name(), c.facilityShareKwh());
+        f.put(Kpi.PUE_STATUS.name(), (double) c.status().ordinal());
+        out.add(Sample.of(h, Kpi.MEASUREMENT, tags, f));
       }
     }
     return out;
@@ -150,9 +152,9 @@ public final class KpiJob implements AutoCloseable {
     boolean ok = status == KpiStatus.OK && pue != null;
     return new Sample(
         t,
-        "kpi",
+        Kpi.MEASUREMENT,
         new TreeMap<>(tags),
-        new TreeMap<>(Map.of("pue", ok ? pue : Double.NaN)),
+        new TreeMap<>(Map.of(Kpi.PUE.name(), ok ? pue : Double.NaN)),
         ok ? Quality.GOOD : Quality.BAD);
   }
 
@@ -161,12 +163,13 @@ public final class KpiJob implements AutoCloseable {
     RiskReport r = analytics.risk().assess(now);
     for (Risk c : r.clusters()) {
       var f = new TreeMap<String, Double>();
-      f.put("risk_score", c.score());
-      f.put("risk_level", (double) c.level().ordinal());
+      f.put(Kpi.RISK_SCORE.name(), c.score());
+      f.put(Kpi.RISK_LEVEL.name(), (double) c.level().ordinal());
       if (c.minutesToSlowdown() != null) {
-        f.put("minutes_to_slowdown", c.minutesToSlowdown());
+        f.put(Kpi.MINUTES_TO_SLOWDOWN.name(), c.minutesToSlowdown());
       }
-      out.add(Sample.of(now, "kpi", Map.of("scope", "cluster", "cluster", c.id()), f));
+      out.add(
+          Sample.of(now, Kpi.MEASUREMENT, Map.of(Tag.SCOPE, "cluster", Tag.CLUSTER, c.id()), f));
     }
     return out;
   }

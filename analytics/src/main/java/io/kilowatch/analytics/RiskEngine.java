@@ -9,6 +9,10 @@ import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
+import io.kilowatch.store.Vocabulary;
+import io.kilowatch.store.Vocabulary.CoolingLoop;
+import io.kilowatch.store.Vocabulary.Gpu;
+import io.kilowatch.store.Vocabulary.Tag;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,12 +68,12 @@ public final class RiskEngine {
   public RiskReport assess(Instant at) {
     Instant end = at.plusMillis(1);
     Instant trendFrom = at.minus(TREND);
-    var temp = read("temp_c", trendFrom, end);
-    var slowdown = read("slowdown_temp_c", trendFrom, end);
-    var marginField = read("margin_c", trendFrom, end);
-    var mem = read("mem_temp_c", trendFrom, end);
-    var bits = read("clocks_event_reasons", trendFrom, end);
-    var violation = read("thermal_violation_ns", trendFrom, end);
+    var temp = read(Gpu.TEMP_C, trendFrom, end);
+    var slowdown = read(Gpu.SLOWDOWN_TEMP_C, trendFrom, end);
+    var marginField = read(Gpu.MARGIN_C, trendFrom, end);
+    var mem = read(Gpu.MEM_TEMP_C, trendFrom, end);
+    var bits = read(Gpu.CLOCKS_EVENT_REASONS, trendFrom, end);
+    var violation = read(Gpu.THERMAL_VIOLATION_NS, trendFrom, end);
 
     Map<String, List<Risk.Factor>> clusterFactors = loopFactors(at);
     Map<String, List<Risk.Factor>> rackFactors = inletFactors(at);
@@ -89,8 +93,8 @@ public final class RiskEngine {
               mem.get(tags),
               bits.get(tags),
               violation.get(tags),
-              clusterFactors.getOrDefault(tags.get("cluster"), List.of()),
-              rackFactors.getOrDefault(tags.get("rack"), List.of())));
+              clusterFactors.getOrDefault(tags.get(Tag.CLUSTER), List.of()),
+              rackFactors.getOrDefault(tags.get(Tag.RACK), List.of())));
     }
     var racks = group("rack", gpus, r -> r.rack(), Map.of());
     var clusters = group("cluster", gpus, r -> r.cluster(), clusterFactors);
@@ -98,9 +102,10 @@ public final class RiskEngine {
   }
 
   /** Latest readings of one {@code gpu} field, by the GPU's tags. */
-  private Map<Map<String, String>, List<Point>> read(String field, Instant from, Instant to) {
+  private Map<Map<String, String>, List<Point>> read(
+      Vocabulary.Field field, Instant from, Instant to) {
     var out = new HashMap<Map<String, String>, List<Point>>();
-    for (SeriesPoints sp : store.read(SeriesQuery.of("gpu", field), from, to)) {
+    for (SeriesPoints sp : store.read(field.query(), from, to)) {
       out.put(sp.key().tags(), good(sp.points()));
     }
     return out;
@@ -188,9 +193,9 @@ public final class RiskEngine {
     factors.sort(Comparator.comparingDouble(Risk.Factor::contribution).reversed());
     double score = Math.min(100, factors.stream().mapToDouble(Risk.Factor::contribution).sum());
     RiskLevel level = critical ? RiskLevel.CRITICAL : RiskLevel.of(score);
-    String id = tags.getOrDefault("device", "?") + "/gpu" + tags.getOrDefault("gpu", "?");
+    String id = tags.getOrDefault(Tag.DEVICE, "?") + "/gpu" + tags.getOrDefault(Tag.GPU, "?");
     return new Risk(
-        "gpu", id, tags.get("cluster"), tags.get("rack"), level, score, factors, minutes, null);
+        "gpu", id, tags.get(Tag.CLUSTER), tags.get(Tag.RACK), level, score, factors, minutes, null);
   }
 
   /** Points of the time to slowdown: the sooner, the more. */
@@ -267,9 +272,9 @@ public final class RiskEngine {
     Instant from = at.minus(BASELINE);
     Instant end = at.plusMillis(1);
     var byCluster = new HashMap<String, Map<String, Risk.Factor>>();
-    for (SeriesPoints sp : store.read(SeriesQuery.of("cooling_loop", "supply_temp_c"), from, end)) {
+    for (SeriesPoints sp : store.read(CoolingLoop.SUPPLY_TEMP_C.query(), from, end)) {
       Point now = latest(good(sp.points()), at);
-      String cluster = sp.key().tags().get("cluster");
+      String cluster = sp.key().tags().get(Tag.CLUSTER);
       AnalyticsConfig.WaterClass w = waterClass(sp.key());
       if (now == null || cluster == null || w == null) {
         continue;
@@ -278,18 +283,17 @@ public final class RiskEngine {
       double c = headroom < 0 ? 30 : headroom < 1 ? 15 : headroom < 2 ? 5 : 0;
       worst(byCluster, cluster, new Risk.Factor("coolant_supply_headroom_" + w, headroom, "K", c));
     }
-    for (SeriesPoints sp : store.read(SeriesQuery.of("cooling_loop", "flow_lpm"), from, end)) {
+    for (SeriesPoints sp : store.read(CoolingLoop.FLOW_LPM.query(), from, end)) {
       Double drop = drop(good(sp.points()), at);
-      String cluster = sp.key().tags().get("cluster");
+      String cluster = sp.key().tags().get(Tag.CLUSTER);
       if (drop != null && cluster != null) {
         double c = drop >= 50 ? 30 : drop >= 25 ? 20 : drop >= 10 ? 8 : 0;
         worst(byCluster, cluster, new Risk.Factor("coolant_flow_drop", drop, "%", c));
       }
     }
-    for (SeriesPoints sp :
-        store.read(SeriesQuery.of("cooling_loop", "diff_pressure_kpa"), from, end)) {
+    for (SeriesPoints sp : store.read(CoolingLoop.DIFF_PRESSURE_KPA.query(), from, end)) {
       Double drop = drop(good(sp.points()), at);
-      String cluster = sp.key().tags().get("cluster");
+      String cluster = sp.key().tags().get(Tag.CLUSTER);
       if (drop != null && cluster != null) {
         double c = drop >= 25 ? 10 : 0;
         worst(byCluster, cluster, new Risk.Factor("loop_dp_drop", drop, "%", c));
@@ -309,8 +313,8 @@ public final class RiskEngine {
 
   private AnalyticsConfig.WaterClass waterClass(SeriesKey key) {
     var loops = settings.loops();
-    var w = loops.get(key.tags().getOrDefault("device", ""));
-    return w != null ? w : loops.get(key.tags().getOrDefault("cluster", ""));
+    var w = loops.get(key.tags().getOrDefault(Tag.DEVICE, ""));
+    return w != null ? w : loops.get(key.tags().getOrDefault(Tag.CLUSTER, ""));
   }
 
   /**

@@ -5,6 +5,8 @@ import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
+import io.kilowatch.store.Vocabulary;
+import io.kilowatch.store.Vocabulary.Tag;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -43,15 +45,15 @@ public final class Readings {
   public static Map<String, String> identityTags(SiteConfig site, Device device) {
     var tags = new LinkedHashMap<String, String>();
     if (site != null && site.site() != null && site.site().name() != null) {
-      tags.put("site", site.site().name());
+      tags.put(Tag.SITE, site.site().name());
     }
-    tags.put("device", device.id());
+    tags.put(Tag.DEVICE, device.id());
     if (device.location() != null) {
       if (device.location().cluster() != null) {
-        tags.put("cluster", device.location().cluster());
+        tags.put(Tag.CLUSTER, device.location().cluster());
       }
       if (device.location().rack() != null) {
-        tags.put("rack", device.location().rack());
+        tags.put(Tag.RACK, device.location().rack());
       }
     }
     return Collections.unmodifiableMap(tags);
@@ -59,7 +61,7 @@ public final class Readings {
 
   /** The measurement a point lands in: its own, or else the device kind's name. */
   public static String measurementOf(Profile.Point point, Device device) {
-    return point.measurement() != null ? point.measurement() : device.kind().yamlName();
+    return Vocabulary.measurementOf(point, device);
   }
 
   public Instant time() {

@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
 import io.kilowatch.config.Location;
+import io.kilowatch.config.Profile;
 import io.kilowatch.config.Profile.DataType;
 import io.kilowatch.config.Profile.ModbusPoint;
 import io.kilowatch.config.Profile.PointKind;
 import io.kilowatch.config.Profile.RegisterType;
 import io.kilowatch.config.Profile.WordOrder;
+import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
 import io.kilowatch.store.Quality;
+import io.kilowatch.store.Vocabulary;
 import io.kilowatch.testkit.TestSites;
 import java.time.Duration;
 import java.time.Instant;
@@ -101,5 +104,34 @@ class ReadingsTest {
               assertThat(s.fields().values()).allSatisfy(v -> assertThat(v).isNaN());
               assertThat(s.tags()).doesNotContainKey("site");
             });
+  }
+
+  /**
+   * Analytics finds a device's series with {@link Vocabulary#measurementOf(SiteConfig, Device,
+   * String)}; it must name the measurement the collectors wrote, point by point.
+   */
+  @Test
+  void analyticsLooksForEachFieldWhereTheCollectorsWroteIt() {
+    var profile =
+        new Profile.Modbus(
+            "p",
+            Profile.AddressBase.ZERO,
+            List.of(
+                point("power_w", null, Map.of()),
+                point("inlet_temp_c", "sensor", Map.of()),
+                point("outlet_power_w", "outlet", Map.of("outlet", "1"))));
+    var site = TestSites.site(List.of(profile), List.of(pdu));
+    var r = new Readings(site, pdu, T);
+    profile.points().forEach(p -> r.add(p, 1, Quality.GOOD));
+
+    var written = new java.util.HashMap<String, String>();
+    r.samples().stream()
+        .filter(smp -> !smp.tags().containsKey("outlet"))
+        .forEach(smp -> smp.fields().keySet().forEach(f -> written.put(f, smp.measurement())));
+    assertThat(written).containsOnlyKeys("power_w", "inlet_temp_c");
+    written.forEach(
+        (field, measurement) ->
+            assertThat(Vocabulary.measurementOf(site, pdu, field)).isEqualTo(measurement));
+    assertThat(written).containsEntry("power_w", "pdu").containsEntry("inlet_temp_c", "sensor");
   }
 }

@@ -7,6 +7,7 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
+import io.kilowatch.store.Vocabulary;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
 public final class DcgmCollector implements DeviceCollector {
   private static final Logger log = LoggerFactory.getLogger(DcgmCollector.class);
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
-  public static final String MEASUREMENT = "gpu";
+  public static final String MEASUREMENT = Vocabulary.Gpu.MEASUREMENT;
 
   private final Device device;
   private final Source.Dcgm source;

@@ -1,5 +1,7 @@
 package io.kilowatch.collector.dcgm;
 
+import io.kilowatch.store.Vocabulary;
+import io.kilowatch.store.Vocabulary.Tag;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,20 +28,20 @@ public final class DcgmGpuMapper {
 
   private static Map<String, String> fields() {
     var m = new LinkedHashMap<String, String>();
-    m.put("DCGM_FI_DEV_POWER_USAGE", "power_w");
-    m.put("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", "energy_mj");
-    m.put("DCGM_FI_DEV_GPU_TEMP", "temp_c");
-    m.put("DCGM_FI_DEV_MEMORY_TEMP", "mem_temp_c");
-    m.put("DCGM_FI_DEV_GPU_UTIL", "util_pct");
-    m.put("DCGM_FI_DEV_SM_CLOCK", "sm_clock_mhz");
-    m.put("DCGM_FI_DEV_MEM_CLOCK", "mem_clock_mhz");
-    m.put("DCGM_FI_DEV_POWER_MGMT_LIMIT", "power_limit_w");
+    m.put("DCGM_FI_DEV_POWER_USAGE", Vocabulary.Gpu.POWER_W.name());
+    m.put("DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION", Vocabulary.Gpu.ENERGY_MJ.name());
+    m.put("DCGM_FI_DEV_GPU_TEMP", Vocabulary.Gpu.TEMP_C.name());
+    m.put("DCGM_FI_DEV_MEMORY_TEMP", Vocabulary.Gpu.MEM_TEMP_C.name());
+    m.put("DCGM_FI_DEV_GPU_UTIL", Vocabulary.Gpu.UTIL_PCT.name());
+    m.put("DCGM_FI_DEV_SM_CLOCK", Vocabulary.Gpu.SM_CLOCK_MHZ.name());
+    m.put("DCGM_FI_DEV_MEM_CLOCK", Vocabulary.Gpu.MEM_CLOCK_MHZ.name());
+    m.put("DCGM_FI_DEV_POWER_MGMT_LIMIT", Vocabulary.Gpu.POWER_LIMIT_W.name());
     // The newer name first: exporters that still write both agree, and newer ones drop the old.
-    m.put("DCGM_FI_DEV_CLOCKS_EVENT_REASONS", "clocks_event_reasons");
-    m.put("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", "clocks_event_reasons");
-    m.put("DCGM_FI_DEV_THERMAL_VIOLATION", "thermal_violation_ns");
-    m.put("DCGM_FI_DEV_GPU_TEMP_LIMIT", "margin_c");
-    m.put("DCGM_FI_DEV_SLOWDOWN_TEMP", "slowdown_temp_c");
+    m.put("DCGM_FI_DEV_CLOCKS_EVENT_REASONS", Vocabulary.Gpu.CLOCKS_EVENT_REASONS.name());
+    m.put("DCGM_FI_DEV_CLOCK_THROTTLE_REASONS", Vocabulary.Gpu.CLOCKS_EVENT_REASONS.name());
+    m.put("DCGM_FI_DEV_THERMAL_VIOLATION", Vocabulary.Gpu.THERMAL_VIOLATION_NS.name());
+    m.put("DCGM_FI_DEV_GPU_TEMP_LIMIT", Vocabulary.Gpu.MARGIN_C.name());
+    m.put("DCGM_FI_DEV_SLOWDOWN_TEMP", Vocabulary.Gpu.SLOWDOWN_TEMP_C.name());
     return java.util.Collections.unmodifiableMap(m);
   }
 
@@ -48,12 +50,12 @@ public final class DcgmGpuMapper {
     /** Tags for the GPU's samples; the model only when the exporter names it. */
     public Map<String, String> tags() {
       var t = new TreeMap<String, String>();
-      t.put("gpu", index);
+      t.put(Tag.GPU, index);
       if (uuid != null) {
-        t.put("gpu_uuid", uuid);
+        t.put(Tag.GPU_UUID, uuid);
       }
       if (model != null) {
-        t.put("model", model);
+        t.put(Tag.MODEL, model);
       }
       return t;
     }
@@ -72,7 +74,7 @@ public final class DcgmGpuMapper {
     var byGpu = new LinkedHashMap<Gpu, Map<String, Candidate>>();
     for (var s : series) {
       String field = FIELDS.get(s.name());
-      String index = s.labels().get("gpu");
+      String index = s.labels().get(Tag.GPU);
       if (field == null || index == null) {
         // Series without a gpu label cannot be attributed to a GPU.
         continue;

@@ -1,5 +1,6 @@
 package io.kilowatch.collector.nvml;
 
+import io.kilowatch.store.Vocabulary.Gpu;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -7,52 +8,61 @@ import java.lang.foreign.MemorySegment;
  * looks the same whichever way it was read.
  */
 public enum GpuMetric {
-  POWER("power_w", "nvmlDeviceGetPowerUsage", (n, d) -> n.powerUsageMilliwatts(d) / 1000.0),
+  POWER(
+      Gpu.POWER_W.name(), "nvmlDeviceGetPowerUsage", (n, d) -> n.powerUsageMilliwatts(d) / 1000.0),
   POWER_LIMIT(
-      "power_limit_w",
+      Gpu.POWER_LIMIT_W.name(),
       "nvmlDeviceGetEnforcedPowerLimit",
       (n, d) -> n.enforcedPowerLimitMilliwatts(d) / 1000.0),
-  ENERGY("energy_mj", "nvmlDeviceGetTotalEnergyConsumption", NvmlLibrary::totalEnergyMillijoules),
+  ENERGY(
+      Gpu.ENERGY_MJ.name(),
+      "nvmlDeviceGetTotalEnergyConsumption",
+      NvmlLibrary::totalEnergyMillijoules),
   TEMP(
-      "temp_c",
+      Gpu.TEMP_C.name(),
       "nvmlDeviceGetTemperature",
       (n, d) -> n.temperature(d, NvmlLibrary.TEMPERATURE_GPU)),
   MEM_TEMP(
-      "mem_temp_c",
+      Gpu.MEM_TEMP_C.name(),
       "nvmlDeviceGetFieldValues",
       (n, d) -> n.fieldValue(d, NvmlLibrary.FI_DEV_MEMORY_TEMP)),
   SLOWDOWN_TEMP(
-      "slowdown_temp_c",
+      Gpu.SLOWDOWN_TEMP_C.name(),
       "nvmlDeviceGetTemperatureThreshold",
       (n, d) -> n.temperatureThreshold(d, NvmlLibrary.Threshold.SLOWDOWN)),
   SHUTDOWN_TEMP(
-      "shutdown_temp_c",
+      Gpu.SHUTDOWN_TEMP_C.name(),
       "nvmlDeviceGetTemperatureThreshold",
       (n, d) -> n.temperatureThreshold(d, NvmlLibrary.Threshold.SHUTDOWN)),
   GPU_MAX_TEMP(
-      "gpu_max_temp_c",
+      Gpu.GPU_MAX_TEMP_C.name(),
       "nvmlDeviceGetTemperatureThreshold",
       (n, d) -> n.temperatureThreshold(d, NvmlLibrary.Threshold.GPU_MAX)),
   MEM_MAX_TEMP(
-      "mem_max_temp_c",
+      Gpu.MEM_MAX_TEMP_C.name(),
       "nvmlDeviceGetTemperatureThreshold",
       (n, d) -> n.temperatureThreshold(d, NvmlLibrary.Threshold.MEM_MAX)),
-  MARGIN("margin_c", "nvmlDeviceGetMarginTemperature", NvmlLibrary::marginTemperature),
-  UTIL("util_pct", "nvmlDeviceGetUtilizationRates", (n, d) -> n.utilization(d)[0]),
-  MEM_UTIL("mem_util_pct", "nvmlDeviceGetUtilizationRates", (n, d) -> n.utilization(d)[1]),
-  SM_CLOCK("sm_clock_mhz", "nvmlDeviceGetClockInfo", (n, d) -> n.clockMhz(d, NvmlLibrary.CLOCK_SM)),
+  MARGIN(Gpu.MARGIN_C.name(), "nvmlDeviceGetMarginTemperature", NvmlLibrary::marginTemperature),
+  UTIL(Gpu.UTIL_PCT.name(), "nvmlDeviceGetUtilizationRates", (n, d) -> n.utilization(d)[0]),
+  MEM_UTIL(Gpu.MEM_UTIL_PCT.name(), "nvmlDeviceGetUtilizationRates", (n, d) -> n.utilization(d)[1]),
+  SM_CLOCK(
+      Gpu.SM_CLOCK_MHZ.name(),
+      "nvmlDeviceGetClockInfo",
+      (n, d) -> n.clockMhz(d, NvmlLibrary.CLOCK_SM)),
   MEM_CLOCK(
-      "mem_clock_mhz", "nvmlDeviceGetClockInfo", (n, d) -> n.clockMhz(d, NvmlLibrary.CLOCK_MEM)),
+      Gpu.MEM_CLOCK_MHZ.name(),
+      "nvmlDeviceGetClockInfo",
+      (n, d) -> n.clockMhz(d, NvmlLibrary.CLOCK_MEM)),
   CLOCKS_EVENT_REASONS(
-      "clocks_event_reasons",
+      Gpu.CLOCKS_EVENT_REASONS.name(),
       "nvmlDeviceGetCurrentClocksEventReasons",
       NvmlLibrary::clocksEventReasons),
   THERMAL_VIOLATION(
-      "thermal_violation_ns",
+      Gpu.THERMAL_VIOLATION_NS.name(),
       "nvmlDeviceGetViolationStatus",
       (n, d) -> n.violationTimeNanos(d, NvmlLibrary.PERF_POLICY_THERMAL)),
   POWER_VIOLATION(
-      "power_violation_ns",
+      Gpu.POWER_VIOLATION_NS.name(),
       "nvmlDeviceGetViolationStatus",
       (n, d) -> n.violationTimeNanos(d, NvmlLibrary.PERF_POLICY_POWER));
 

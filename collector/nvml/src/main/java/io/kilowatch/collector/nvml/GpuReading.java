@@ -1,5 +1,6 @@
 package io.kilowatch.collector.nvml;
 
+import io.kilowatch.store.Vocabulary.Tag;
 import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
@@ -32,12 +33,12 @@ public record GpuReading(
   /** Tags as the dcgm collector writes them: {@code gpu}, {@code gpu_uuid}, {@code model}. */
   public Map<String, String> tags() {
     var t = new TreeMap<String, String>();
-    t.put("gpu", Integer.toString(index));
+    t.put(Tag.GPU, Integer.toString(index));
     if (uuid != null) {
-      t.put("gpu_uuid", uuid);
+      t.put(Tag.GPU_UUID, uuid);
     }
     if (model != null) {
-      t.put("model", model);
+      t.put(Tag.MODEL, model);
     }
     return t;
   }

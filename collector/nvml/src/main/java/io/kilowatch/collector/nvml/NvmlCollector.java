@@ -7,6 +7,7 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
+import io.kilowatch.store.Vocabulary;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -23,7 +24,7 @@ import java.util.Objects;
  * at all is left out (it is no series).
  */
 public final class NvmlCollector implements DeviceCollector {
-  public static final String MEASUREMENT = "gpu";
+  public static final String MEASUREMENT = Vocabulary.Gpu.MEASUREMENT;
 
   private final Device device;
   private final SiteConfig site;
