@@ -69,6 +69,7 @@ public final class Kilowatch implements AutoCloseable {
               store,
               site.store().dataDir().resolve("alerts"),
               Clock.systemUTC(),
+              Sleeper.SYSTEM,
               DeliveryOptions.DEFAULT);
       scheduler.addListener(alerts.deviceListener());
       scheduler.start();
