@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.collector.lineprotocol.LineProtocolWriter;
 import io.kilowatch.collector.lineprotocol.Precision;
 import io.kilowatch.store.Sample;
+import io.kilowatch.testkit.Peer;
+import io.kilowatch.testkit.RequiresPeer;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -23,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * gzip, and that InfluxDB reads our escaping as we mean it. Skipped without influxd, except under
  * CI.
  */
+@RequiresPeer(Peer.INFLUXD)
 class InfluxV1PushTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -43,13 +45,7 @@ class InfluxV1PushTest {
 
   @BeforeAll
   static void startInfluxd() throws Exception {
-    var exe = Path.of("/usr/bin/influxd");
-    if (!Files.isExecutable(exe)) {
-      if (System.getenv("CI") != null) {
-        throw new IllegalStateException("influxd is required under CI (.ci/run installs it)");
-      }
-      Assumptions.abort("influxd not installed: apt-get install influxdb");
-    }
+    Path exe = Peer.find("influxd").orElseThrow();
     int http = freePort();
     int rpc = freePort();
     Path conf = dir.resolve("influxdb.conf");

@@ -8,6 +8,7 @@ import io.kilowatch.config.AlertsConfig;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.device.DeviceStateListener;
 import io.kilowatch.store.Store;
+import io.kilowatch.time.Sleeper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -50,6 +51,7 @@ public final class AlertEngine implements AutoCloseable {
   private final SiteConfig site;
   private final AlertsConfig config;
   private final Clock clock;
+  private final Sleeper sleeper;
   private final RuleEvaluator evaluator;
   private final Dispatcher dispatcher;
   private final Outbox outbox;
@@ -62,10 +64,16 @@ public final class AlertEngine implements AutoCloseable {
   private Thread evaluation;
 
   private AlertEngine(
-      SiteConfig site, Store store, Path dir, Clock clock, DeliveryOptions options) {
+      SiteConfig site,
+      Store store,
+      Path dir,
+      Clock clock,
+      Sleeper sleeper,
+      DeliveryOptions options) {
     this.site = site;
     this.config = site.alerts();
     this.clock = clock;
+    this.sleeper = sleeper;
     ObjectMapper json =
         new ObjectMapper()
             .registerModule(new JavaTimeModule())
@@ -81,7 +89,7 @@ public final class AlertEngine implements AutoCloseable {
     this.outbox = new Outbox(dir.resolve("outbox"), json);
     Map<String, AlertsConfig.Receiver> receivers = new HashMap<>();
     config.receivers().forEach(r -> receivers.put(r.name(), r));
-    this.deliverer = new Deliverer(outbox, receivers, options, Clock.systemUTC());
+    this.deliverer = new Deliverer(outbox, receivers, options, clock, sleeper);
     this.stateFile = new StateFile(dir.resolve("state.json"), json);
     StateFile.Saved saved = stateFile.load();
     var ruleNames = config.rules().stream().map(AlertsConfig.Rule::name).toList();
@@ -95,13 +103,28 @@ public final class AlertEngine implements AutoCloseable {
   }
 
   /**
-   * Opens (or creates) the alert state in {@code dir}; nothing runs until {@link #start()}.
+   * Opens (or creates) the alert state in {@code dir}, in real time; nothing runs until {@link
+   * #start()}.
    *
-   * @param clock the time rules are evaluated at (delivery retries always use the system clock)
+   * @param clock the time rules are evaluated at and delivery retries are scheduled by
    */
   public static AlertEngine open(
       SiteConfig site, Store store, Path dir, Clock clock, DeliveryOptions options) {
-    return new AlertEngine(site, store, dir, clock, options);
+    return open(site, store, dir, clock, Sleeper.SYSTEM, options);
+  }
+
+  /**
+   * As above, with the evaluation schedule and the waits between delivery attempts waited out by
+   * {@code sleeper}.
+   */
+  public static AlertEngine open(
+      SiteConfig site,
+      Store store,
+      Path dir,
+      Clock clock,
+      Sleeper sleeper,
+      DeliveryOptions options) {
+    return new AlertEngine(site, store, dir, clock, sleeper, options);
   }
 
   /** Evaluates on the configured schedule and delivers in the background. */
@@ -134,7 +157,7 @@ public final class AlertEngine implements AutoCloseable {
         log.error("alert evaluation failed; next try in {}", every, e);
       }
       try {
-        Thread.sleep(every);
+        sleeper.sleep(every);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         return;

@@ -1,6 +1,7 @@
 package io.kilowatch.alerts;
 
 import io.kilowatch.config.AlertsConfig;
+import io.kilowatch.time.Sleeper;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -31,9 +32,11 @@ final class Deliverer implements AutoCloseable {
   private final Map<String, AlertsConfig.Receiver> receivers;
   private final DeliveryOptions options;
   private final Clock clock;
+  private final Sleeper sleeper;
   private final HttpClient http;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
+  private boolean poked;
   private volatile boolean running;
   private Thread thread;
 
@@ -41,11 +44,13 @@ final class Deliverer implements AutoCloseable {
       Outbox outbox,
       Map<String, AlertsConfig.Receiver> receivers,
       DeliveryOptions options,
-      Clock clock) {
+      Clock clock,
+      Sleeper sleeper) {
     this.outbox = outbox;
     this.receivers = Map.copyOf(receivers);
     this.options = options;
     this.clock = clock;
+    this.sleeper = sleeper;
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
@@ -63,6 +68,7 @@ final class Deliverer implements AutoCloseable {
   void poke() {
     lock.lock();
     try {
+      poked = true;
       wake.signalAll();
     } finally {
       lock.unlock();
@@ -97,20 +103,38 @@ final class Deliverer implements AutoCloseable {
   }
 
   private boolean sleepUntil(Instant next) {
-    long millis = Duration.between(clock.instant(), next).toMillis();
-    if (millis <= 0) {
+    Duration wait = Duration.between(clock.instant(), next);
+    if (!wait.isPositive()) {
       return true;
     }
+    Duration nap = wait.compareTo(IDLE_WAIT) < 0 ? wait : IDLE_WAIT;
+    // A sleeper cannot be woken early, so it sleeps on a thread of its own and pokes when done:
+    // whichever comes first, that or a new message, ends the wait.
+    Thread timer =
+        Thread.ofVirtual()
+            .name("alert-delivery-timer")
+            .start(
+                () -> {
+                  try {
+                    sleeper.sleep(nap);
+                    poke();
+                  } catch (InterruptedException e) {
+                    // the wait ended first
+                  }
+                });
     lock.lock();
     try {
-      wake.await(
-          Math.min(millis, IDLE_WAIT.toMillis()), java.util.concurrent.TimeUnit.MILLISECONDS);
+      while (!poked) {
+        wake.await();
+      }
+      poked = false;
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return false;
     } finally {
       lock.unlock();
+      timer.interrupt();
     }
   }
 

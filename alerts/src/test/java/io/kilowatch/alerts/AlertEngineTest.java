@@ -2,12 +2,12 @@ package io.kilowatch.alerts;
 
 import static io.kilowatch.alerts.AlertSites.supply;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.embedded.EmbeddedStore;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -123,7 +123,7 @@ class AlertEngineTest {
     assertThat(got)
         .extracting(r -> json(r).get("status").asText())
         .containsExactly("firing", "resolved");
-    Thread.sleep(300);
+    assertNothingMoreToSend();
     assertThat(receiver.requests).hasSize(2);
   }
 
@@ -154,7 +154,7 @@ class AlertEngineTest {
     assertThat(got)
         .extracting(r -> json(r).get("status").asText())
         .containsExactly("firing", "resolved");
-    Thread.sleep(300);
+    assertNothingMoreToSend();
     assertThat(receiver.requests).hasSize(2);
   }
 
@@ -172,8 +172,7 @@ class AlertEngineTest {
         .doesNotContainNull()
         .containsOnly(got.getFirst().header(Signatures.IDEMPOTENCY_HEADER));
     assertThat(got).extracting(TestReceiver.Request::body).containsOnly(got.getFirst().body());
-    awaitOutboxEmpty();
-    Thread.sleep(300);
+    assertNothingMoreToSend();
     assertThat(receiver.delivered()).hasSize(1);
     assertThat(receiver.requests).hasSize(4);
   }
@@ -191,28 +190,28 @@ class AlertEngineTest {
         .singleElement()
         .extracting(OutboxMessage::lastError)
         .isEqualTo("HTTP 401");
-    Thread.sleep(300);
+    assertThat(engine.outbox().pending()).isEmpty();
     assertThat(receiver.requests).hasSize(1);
   }
 
   @Test
   void receiverDownAcrossARestartStillGetsTheAlertExactlyOnce() throws Exception {
-    int port;
-    try (var s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    SiteConfig site =
-        AlertSites.site(dir, AlertSites.supplyRule("http://127.0.0.1:" + port + "/hook", "0s"));
+    // The receiver holds its port throughout, hanging up while "down", so no other process can
+    // take the port between the two halves of the test.
+    receiver = new TestReceiver(0);
+    receiver.down();
+    SiteConfig site = AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s"));
     engine = engine(site);
     supply(store, t0, "cdu-1", "c1", 50);
     engine.evaluate(t0);
     engine.evaluate(t0.plusSeconds(30));
     assertThat(engine.outbox().pending()).hasSize(1);
-    Thread.sleep(200); // a few refused attempts
+    await().atMost(WAIT).until(() -> receiver.dropped() >= 2); // a few failed attempts
     engine.close();
     assertThat(engine.outbox().pending())
         .singleElement()
         .satisfies(m -> assertThat(m.attempts()).isPositive());
+    assertThat(receiver.requests).isEmpty();
 
     // kilowatch restarts on the same data directory; then the receiver comes back.
     engine = engine(site);
@@ -220,13 +219,12 @@ class AlertEngineTest {
         .singleElement()
         .extracting(Alert::firedAt)
         .isEqualTo(t0.plusSeconds(30));
-    receiver = new TestReceiver(port);
+    receiver.up();
     supply(store, t0.plusSeconds(45), "cdu-1", "c1", 51);
     engine.evaluate(t0.plusSeconds(45));
     var got = receiver.await(r -> r.size() == 1, WAIT);
     assertThat(json(got.getFirst()).get("status").asText()).isEqualTo("firing");
-    awaitOutboxEmpty();
-    Thread.sleep(300);
+    assertNothingMoreToSend();
     assertThat(receiver.requests).as("a restart must not re-fire").hasSize(1);
   }
 
@@ -275,8 +273,9 @@ class AlertEngineTest {
     }
     engine.evaluate(t0);
     engine.evaluate(t0.plusSeconds(30));
-    Thread.sleep(200);
-    assertThat(receiver.requests).as("inside group wait").isEmpty();
+    // Evaluation queues what is due; inside the group wait nothing is, so nothing can be sent.
+    assertThat(engine.outbox().pending()).as("queued inside group wait").isEmpty();
+    assertThat(receiver.requests).as("sent inside group wait").isEmpty();
     engine.evaluate(t0.plusSeconds(40));
     var got = receiver.await(r -> r.size() == 1, WAIT);
     JsonNode body = json(got.getFirst());
@@ -286,11 +285,16 @@ class AlertEngineTest {
     assertThat(body.get("commonLabels").has("device")).isFalse();
   }
 
-  private void awaitOutboxEmpty() throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (!engine.outbox().pending().isEmpty()) {
-      assertThat(System.nanoTime()).as("outbox drained in time").isLessThan(deadline);
-      Thread.sleep(20);
-    }
+  private void awaitOutboxEmpty() {
+    await().atMost(WAIT).alias("outbox drained").until(() -> engine.outbox().pending().isEmpty());
+  }
+
+  /**
+   * Waits until the outbox is drained with nothing set aside: delivery only sends what the outbox
+   * holds, so no further request can come after this without another evaluation.
+   */
+  private void assertNothingMoreToSend() {
+    awaitOutboxEmpty();
+    assertThat(engine.outbox().failed()).isEmpty();
   }
 }

@@ -10,7 +10,9 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 
 /** A webhook receiver on loopback that records every request and answers scripted statuses. */
 final class TestReceiver implements AutoCloseable {
@@ -23,6 +25,8 @@ final class TestReceiver implements AutoCloseable {
   private final HttpServer server;
   private final Deque<Integer> script = new ArrayDeque<>();
   final List<Request> requests = new CopyOnWriteArrayList<>();
+  private final AtomicInteger dropped = new AtomicInteger();
+  private volatile boolean down;
 
   TestReceiver(int port, Integer... statuses) throws IOException {
     script.addAll(List.of(statuses));
@@ -30,6 +34,13 @@ final class TestReceiver implements AutoCloseable {
     server.createContext(
         "/hook",
         exchange -> {
+          if (down) {
+            // Hang up without an answer: the sender sees a connection failure, while the port
+            // stays ours for when the receiver comes back.
+            dropped.incrementAndGet();
+            exchange.close();
+            return;
+          }
           String body =
               new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
           int status;
@@ -56,20 +67,30 @@ final class TestReceiver implements AutoCloseable {
     return "http://127.0.0.1:" + port() + "/hook";
   }
 
+  /** From now on, hangs up on every request (see {@link #up()}). */
+  void down() {
+    down = true;
+  }
+
+  void up() {
+    down = false;
+  }
+
+  /** Requests hung up on while down. */
+  int dropped() {
+    return dropped.get();
+  }
+
   List<Request> delivered() {
     return requests.stream().filter(r -> r.answered() >= 200 && r.answered() < 300).toList();
   }
 
   /** Waits (bounded) until the recorded requests satisfy {@code done}. */
-  List<Request> await(Predicate<List<Request>> done, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!done.test(requests)) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "receiver did not get what was expected in " + timeout + "; got " + requests);
-      }
-      Thread.sleep(20);
-    }
+  List<Request> await(Predicate<List<Request>> done, Duration timeout) {
+    Awaitility.await()
+        .atMost(timeout)
+        .alias("receiver got what was expected; got " + requests)
+        .until(() -> done.test(requests));
     return List.copyOf(requests);
   }
 

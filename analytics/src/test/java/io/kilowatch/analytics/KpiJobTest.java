@@ -85,7 +85,15 @@ class KpiJobTest {
       // A second run in the same hour adds nothing hourly.
       var again = job.runOnce(T0.plus(Duration.ofHours(2)).plus(Duration.ofMinutes(10)));
       assertThat(again).noneMatch(s -> s.fields().containsKey("pue"));
-      assertThat(points).extracting(Point::time).doesNotHaveDuplicates();
+      var after =
+          store.read(
+              SeriesQuery.of("kpi", "pue").withTag("scope", "site"),
+              T0.minus(Duration.ofHours(6)),
+              T0.plus(Duration.ofHours(3)));
+      assertThat(after.getFirst().points())
+          .extracting(Point::time)
+          .doesNotHaveDuplicates()
+          .containsExactlyElementsOf(points.stream().map(Point::time).toList());
     }
   }
 }

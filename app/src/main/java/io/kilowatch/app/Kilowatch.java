@@ -8,6 +8,7 @@ import io.kilowatch.collector.PollScheduler;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.BatchingWriter;
 import io.kilowatch.store.Store;
+import io.kilowatch.time.Sleeper;
 import io.kilowatch.web.WebServer;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,6 +61,7 @@ public final class Kilowatch implements AutoCloseable {
               site,
               writer::accept,
               Clock.systemUTC(),
+              Sleeper.SYSTEM,
               d -> Collectors.create(d, site, Clock.systemUTC()));
       alerts =
           AlertEngine.open(
@@ -67,6 +69,7 @@ public final class Kilowatch implements AutoCloseable {
               store,
               site.store().dataDir().resolve("alerts"),
               Clock.systemUTC(),
+              Sleeper.SYSTEM,
               DeliveryOptions.DEFAULT);
       scheduler.addListener(alerts.deviceListener());
       scheduler.start();

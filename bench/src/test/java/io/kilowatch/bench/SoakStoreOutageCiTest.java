@@ -1,9 +1,9 @@
 package io.kilowatch.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.kilowatch.testkit.InfluxProcess;
+import io.kilowatch.testkit.Peer;
+import io.kilowatch.testkit.RequiresPeer;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -18,12 +18,8 @@ class SoakStoreOutageCiTest {
   @TempDir Path work;
 
   @Test
+  @RequiresPeer(Peer.INFLUXD)
   void aStoreOutageIsBufferedAndReplayedWithNothingLost() throws Exception {
-    boolean present = InfluxProcess.findInfluxd().isPresent();
-    if (System.getenv("CI") != null) {
-      assertThat(present).as("influxd on the PATH (.ci/run installs influxdb)").isTrue();
-    }
-    assumeTrue(present, "influxd not installed (apt-get install influxdb)");
     var options =
         new SoakOptions(
                 1_000,

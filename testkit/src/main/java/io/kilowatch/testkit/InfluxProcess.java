@@ -40,14 +40,7 @@ public final class InfluxProcess implements AutoCloseable {
 
   /** The {@code influxd} on the PATH, if any. */
   public static Optional<Path> findInfluxd() {
-    String path = System.getenv().getOrDefault("PATH", "/usr/bin:/usr/sbin");
-    for (String d : path.split(java.io.File.pathSeparator)) {
-      Path p = Path.of(d, "influxd");
-      if (Files.isExecutable(p)) {
-        return Optional.of(p);
-      }
-    }
-    return Optional.empty();
+    return Peer.find("influxd");
   }
 
   /** Starts a server and waits until it answers {@code /ping}. */

@@ -10,9 +10,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * JUnit extension: one real {@code influxd} per test class, registered as a static field with
- * {@code @RegisterExtension}. Without {@code influxd} on the PATH the class is skipped with a
- * message saying how to install it, unless the environment variable {@code CI} is set: then it
- * fails, so CI cannot go green without having run these tests.
+ * {@code @RegisterExtension}. Without {@code influxd} on the PATH the class is skipped, or fails
+ * under CI, as with {@code @RequiresPeer(Peer.INFLUXD)}.
  */
 public final class InfluxServer implements ExecutionCondition, BeforeAllCallback, AfterAllCallback {
   private static final AtomicInteger DATABASES = new AtomicInteger();
@@ -32,28 +31,15 @@ public final class InfluxServer implements ExecutionCondition, BeforeAllCallback
     return new InfluxServer(true);
   }
 
-  private static String missing(ExtensionContext context) {
-    return "influxd is not installed (apt-get install influxdb influxdb-client); "
-        + context.getRequiredTestClass().getSimpleName()
-        + " needs a real InfluxDB";
-  }
-
-  /** Skipped tests show up as skipped, with this reason, in the build's report. */
+  /** The rule of {@link RequiresPeer} for {@link Peer#INFLUXD}, for this extension's class. */
   @Override
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-    if (InfluxProcess.findInfluxd().isPresent() || System.getenv("CI") != null) {
-      return ConditionEvaluationResult.enabled("influxd found, or CI requires it");
-    }
-    return ConditionEvaluationResult.disabled(missing(context));
+    return new PeerCondition().evaluate(context, java.util.List.of(Peer.INFLUXD));
   }
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    var influxd = InfluxProcess.findInfluxd();
-    if (influxd.isEmpty()) {
-      throw new IllegalStateException(missing(context) + ", and CI is set, so this is a failure");
-    }
-    process = InfluxProcess.start(influxd.get(), auth);
+    process = InfluxProcess.start(InfluxProcess.findInfluxd().orElseThrow(), auth);
   }
 
   @Override

@@ -14,7 +14,6 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * The stub NVML of {@code src/test/c/nvml_stub.c}, compiled with gcc into a temporary folder once
@@ -98,6 +97,7 @@ public final class StubNvml {
           Files.copy(in, source);
         }
       }
+      Peer.GCC.require();
       var cmd = new java.util.ArrayList<String>();
       cmd.addAll(
           java.util.List.of(
@@ -106,16 +106,7 @@ public final class StubNvml {
         cmd.add(variant.flag());
       }
       cmd.add(source.toString());
-      Process p;
-      try {
-        p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-      } catch (IOException e) {
-        if (System.getenv("CI") != null) {
-          throw new IllegalStateException("gcc is required under CI to build the stub NVML", e);
-        }
-        Assumptions.abort("gcc not found: cannot build the stub NVML (" + e.getMessage() + ")");
-        throw e;
-      }
+      Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
       if (!p.waitFor(60, TimeUnit.SECONDS)) {
         p.destroyForcibly();
         throw new IllegalStateException("gcc did not finish in 60 s");

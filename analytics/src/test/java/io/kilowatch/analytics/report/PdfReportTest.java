@@ -1,13 +1,12 @@
 package io.kilowatch.analytics.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kilowatch.config.StoreConfig;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.testkit.Peer;
 import java.awt.image.BufferedImage;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,12 +56,8 @@ class PdfReportTest {
     String page = Files.readString(html, StandardCharsets.UTF_8);
     assertThat(page).contains("<svg").contains("74400.000").doesNotContain("<script src");
 
-    boolean ci = System.getenv("CI") != null;
-    boolean present = new File("/usr/bin/pdftoppm").canExecute() || onPath("pdftoppm");
-    if (!present) {
-      assertThat(ci).as("pdftoppm (poppler-utils) must be installed in CI").isFalse();
-      assumeTrue(false, "pdftoppm (poppler-utils) not installed: skipping the render check");
-    }
+    // The checks above run everywhere; rendering the page needs pdftoppm.
+    Peer.PDFTOPPM.require();
     var proc =
         new ProcessBuilder(
                 "pdftoppm",
@@ -106,14 +101,5 @@ class PdfReportTest {
       }
     }
     assertThat(coloured).isGreaterThan(500);
-  }
-
-  private static boolean onPath(String program) {
-    for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      if (new File(d, program).canExecute()) {
-        return true;
-      }
-    }
-    return false;
   }
 }

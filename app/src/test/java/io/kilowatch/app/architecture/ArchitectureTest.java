@@ -26,7 +26,7 @@ class ArchitectureTest {
           .layer("queue")
           .definedBy("io.kilowatch.queue..")
           .layer("store-api")
-          .definedBy("io.kilowatch.store", "io.kilowatch.device..")
+          .definedBy("io.kilowatch.store", "io.kilowatch.device..", "io.kilowatch.time..")
           .layer("stores")
           .definedBy(
               "io.kilowatch.store.embedded..",

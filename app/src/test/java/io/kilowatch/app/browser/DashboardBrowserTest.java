@@ -1,7 +1,6 @@
 package io.kilowatch.app.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kilowatch.app.DemoYaml;
@@ -9,6 +8,8 @@ import io.kilowatch.app.Kilowatch;
 import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.simulator.DemoOptions;
 import io.kilowatch.simulator.DemoSite;
+import io.kilowatch.testkit.Peer;
+import io.kilowatch.testkit.RequiresPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * Loads every page of a running demo in headless Chromium, as an operator would, and checks that
  * the charts hold data, that nothing failed in the console, and keeps a screenshot of each.
  */
+@RequiresPeer(Peer.CHROMIUM)
 class DashboardBrowserTest {
   static final Path SHOTS = Path.of("target", "screenshots");
 
@@ -60,11 +62,6 @@ class DashboardBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    boolean ci = System.getenv("CI") != null;
-    if (!ci) {
-      assumeTrue(Chromium.available(), "chromium not installed (apt-get install chromium)");
-    }
-    assertThat(Chromium.available()).as("CI must install chromium (see .ci/run)").isTrue();
     var d = DemoOptions.defaults();
     demo =
         DemoSite.start(

@@ -5,6 +5,7 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.device.DeviceStateListener;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Sample;
+import io.kilowatch.time.Sleeper;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,10 +18,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +45,8 @@ public final class PollScheduler implements AutoCloseable {
   private final List<Device> devices;
   private final SampleSink sink;
   private final Clock clock;
+  private final Sleeper sleeper;
+  private final RandomGenerator random;
   private final Function<Device, DeviceCollector> factory;
   private final Duration maxBackoff;
   private final Map<String, AtomicReference<DeviceStatus>> statuses = new LinkedHashMap<>();
@@ -55,32 +57,47 @@ public final class PollScheduler implements AutoCloseable {
 
   /**
    * Polls every device this instance owns with the collector {@code factory} makes for it (the
-   * application passes one that picks the collector by the device's source).
+   * application passes one that picks the collector by the device's source), in real time.
    */
   public PollScheduler(
       SiteConfig site, SampleSink sink, Clock clock, Function<Device, DeviceCollector> factory) {
-    this(site, sink, clock, factory, DEFAULT_MAX_BACKOFF);
+    this(site, sink, clock, Sleeper.SYSTEM, factory);
+  }
+
+  /**
+   * As above, with the waits between polls, the poll timeout and the backoff all measured by {@code
+   * clock} and waited out by {@code sleeper}.
+   */
+  public PollScheduler(
+      SiteConfig site,
+      SampleSink sink,
+      Clock clock,
+      Sleeper sleeper,
+      Function<Device, DeviceCollector> factory) {
+    this(site, sink, clock, sleeper, factory, DEFAULT_MAX_BACKOFF, ThreadLocalRandom.current());
   }
 
   PollScheduler(
       SiteConfig site,
       SampleSink sink,
       Clock clock,
+      Sleeper sleeper,
       Function<Device, DeviceCollector> factory,
-      Duration maxBackoff) {
+      Duration maxBackoff,
+      RandomGenerator random) {
     // With collector.shard i/n, this instance polls only its share; the others poll the rest.
     this.devices = site.allDevices().filter(d -> site.collector().shard().owns(d.id())).toList();
     this.sink = Objects.requireNonNull(sink, "sink");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+    this.random = Objects.requireNonNull(random, "random");
     this.factory = Objects.requireNonNull(factory, "factory");
     this.maxBackoff = maxBackoff;
     Instant now = clock.instant();
     for (Device d : devices) {
       // Spread first polls over one interval: thousands of devices configured with the same
       // interval then keep distinct phases instead of all firing in the same millisecond.
-      Instant first =
-          now.plusMillis(
-              ThreadLocalRandom.current().nextLong(Math.max(1, intervalOf(d).toMillis())));
+      Instant first = now.plusMillis(random.nextLong(Math.max(1, intervalOf(d).toMillis())));
       statuses.put(d.id(), new AtomicReference<>(DeviceStatus.initial(d.id(), d.kind(), first)));
     }
   }
@@ -227,10 +244,7 @@ public final class PollScheduler implements AutoCloseable {
     }
 
     private void sleepUntil(Instant when) throws InterruptedException {
-      long ms = Duration.between(clock.instant(), when).toMillis();
-      if (ms > 0) {
-        Thread.sleep(ms);
-      }
+      sleeper.sleep(Duration.between(clock.instant(), when));
     }
 
     /** One poll under the timeout; returns why it failed, or null. */
@@ -253,9 +267,27 @@ public final class PollScheduler implements AutoCloseable {
                         result.completeExceptionally(t);
                       }
                     });
+        // The timeout is waited out by the sleeper, on its own thread, so that it follows the
+        // same clock as the schedule.
+        Thread timer =
+            Thread.ofVirtual()
+                .name("poll-" + device.id() + "-timeout")
+                .start(
+                    () -> {
+                      try {
+                        sleeper.sleep(timeout);
+                        result.completeExceptionally(new PollTimeout());
+                      } catch (InterruptedException e) {
+                        // the poll ended first
+                      }
+                    });
         try {
-          samples = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
+          samples = result.get();
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof PollTimeout)) {
+            noteDropped(droppedBefore + c.droppedValues());
+            return describe(e.getCause() != null ? e.getCause() : e);
+          }
           poller.interrupt();
           // The library may ignore the interrupt: closing the connection is what unblocks it, and
           // the next attempt starts from a fresh collector.
@@ -264,9 +296,8 @@ public final class PollScheduler implements AutoCloseable {
           droppedBefore += c.droppedValues();
           noteDropped(droppedBefore);
           return "no answer within " + timeout;
-        } catch (ExecutionException e) {
-          noteDropped(droppedBefore + c.droppedValues());
-          return describe(e.getCause() != null ? e.getCause() : e);
+        } finally {
+          timer.interrupt();
         }
         noteDropped(droppedBefore + c.droppedValues());
       } catch (RuntimeException e) {
@@ -334,8 +365,7 @@ public final class PollScheduler implements AutoCloseable {
       if (old.state() != DeviceStatus.State.DOWN) {
         log.warn("device {} is down: {}", device.id(), error);
       }
-      Instant next =
-          end.plus(Backoff.delay(interval, failures, maxBackoff, ThreadLocalRandom.current()));
+      Instant next = end.plus(Backoff.delay(interval, failures, maxBackoff, random));
       update(
           old,
           new DeviceStatus(
@@ -349,6 +379,13 @@ public final class PollScheduler implements AutoCloseable {
               Duration.between(start, end),
               next));
       return next;
+    }
+  }
+
+  /** The poll ran past its timeout (a private type, so no collector's own exception matches). */
+  private static final class PollTimeout extends Exception {
+    PollTimeout() {
+      super(null, null, false, false);
     }
   }
 }

@@ -1,6 +1,8 @@
 package io.kilowatch.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeout;
 
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
@@ -9,30 +11,37 @@ import io.kilowatch.config.Source;
 import io.kilowatch.device.DeviceStateListener;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Sample;
+import io.kilowatch.testkit.ManualTime;
 import io.kilowatch.testkit.TestSites;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
+import java.util.random.RandomGenerator;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The scheduler with collectors that behave as told (answer, fail, hang): this tests the
- * scheduling, not a protocol, so the devices are stand-ins.
+ * scheduling, not a protocol, so the devices are stand-ins. Time is a {@link ManualTime}: the test
+ * moves it from one wake-up of a device loop to the next, so every poll happens at an exact instant
+ * and the expectations are exact.
  */
 class PollSchedulerTest {
   private static final Source DUMMY = new Source.Dcgm(URI.create("http://127.0.0.1:9/metrics"));
 
-  private final Clock clock = Clock.systemUTC();
+  private static final Instant T0 = Instant.parse("2025-01-01T00:00:00Z");
+
+  /** No jitter and no spread of first polls: every device starts at T0, backoff is nominal. */
+  private static final RandomGenerator NO_JITTER = () -> 0L;
+
+  private final ManualTime time = new ManualTime(T0);
   private final Map<String, List<Instant>> attempts = new ConcurrentHashMap<>();
   private final List<Sample> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger created = new AtomicInteger();
@@ -66,8 +75,14 @@ class PollSchedulerTest {
 
     @Override
     public List<Sample> poll() throws Exception {
-      attempts.computeIfAbsent(device.id(), k -> new CopyOnWriteArrayList<>()).add(clock.instant());
+      attempts.computeIfAbsent(device.id(), k -> new CopyOnWriteArrayList<>()).add(time.now());
       return behaviour.poll(polls.getAndIncrement(), this);
+    }
+
+    /** A poll that takes {@code d} of the scheduler's clock. */
+    List<Sample> answerAfter(Duration d) {
+      time.advance(d);
+      return answer(device);
     }
 
     /** Blocks like a library read that ignores interrupts, until the collector is closed. */
@@ -116,13 +131,15 @@ class PollSchedulerTest {
         new PollScheduler(
             site,
             received::addAll,
-            clock,
+            time.clock(),
+            time,
             d -> {
               created.incrementAndGet();
               return new FakeCollector(
                   d, devices.get(d), counters.computeIfAbsent(d.id(), k -> new AtomicInteger()));
             },
-            maxBackoff);
+            maxBackoff,
+            NO_JITTER);
     if (listener != null) {
       scheduler.addListener(listener);
     }
@@ -137,15 +154,17 @@ class PollSchedulerTest {
     }
   }
 
-  private static void await(String what, Duration max, BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(10);
+  /** Lets the loop of device {@code id} reach its next slot {@code times} times. */
+  private void wakeLoop(String id, int times) throws InterruptedException {
+    for (int i = 0; i < times; i++) {
+      time.wake("poll-" + id);
     }
+    // The last wake-up's poll is over once the loop sleeps again.
+    time.awaitSleeping("poll-" + id);
+  }
+
+  private static List<Instant> at(long... millis) {
+    return java.util.Arrays.stream(millis).mapToObj(T0::plusMillis).toList();
   }
 
   private DeviceStatus status(String id) {
@@ -157,14 +176,6 @@ class PollSchedulerTest {
 
   private List<Instant> attemptsOf(String id) {
     return attempts.getOrDefault(id, List.of());
-  }
-
-  private static List<Long> gapsMs(List<Instant> times) {
-    var gaps = new ArrayList<Long>();
-    for (int i = 1; i < times.size(); i++) {
-      gaps.add(Duration.between(times.get(i - 1), times.get(i)).toMillis());
-    }
-    return gaps;
   }
 
   @Test
@@ -185,20 +196,19 @@ class PollSchedulerTest {
         Duration.ofMillis(200),
         null);
 
-    await(
-        "the replacement collector's second poll",
-        Duration.ofSeconds(8),
-        () -> attemptsOf("cdu").size() >= 4);
+    time.wake("poll-cdu"); // poll 1, which hangs
+    assertThat(time.wake("poll-cdu-timeout")).isEqualTo(T0.plusMillis(400));
+    wakeLoop("cdu", 2); // after a 200 ms backoff, two polls of the new collector
 
+    assertThat(attemptsOf("cdu")).containsExactlyElementsOf(at(0, 100, 600, 700));
     assertThat(created.get()).isEqualTo(2);
+    assertThat(closed.get()).isEqualTo(1);
     assertThat(status("cdu").droppedValues()).isEqualTo(10);
     assertThat(scheduler.droppedValues()).containsExactly(Map.entry("cdu", 10L));
   }
 
   @Test
   void aHangingDeviceDoesNotDelayAHealthyOne() throws Exception {
-    // Scaled so that a loaded 2-core machine cannot blur the difference: a healthy poll waiting
-    // behind the hung one would come 600 ms late; on its own it keeps its 200 ms slots.
     Device hanging = device("hanging", 200, 600);
     Device healthy = device("healthy", 200, 1000);
     var map = new java.util.LinkedHashMap<Device, Behaviour>();
@@ -206,23 +216,23 @@ class PollSchedulerTest {
     map.put(healthy, (n, self) -> answer(healthy));
     start(map, Duration.ofSeconds(5), null);
 
-    await(
-        "10 polls of the healthy device",
-        Duration.ofSeconds(8),
-        () -> attemptsOf("healthy").size() >= 10);
-
-    // Every slot of the healthy device was kept while the other hung past its timeout.
-    assertThat(gapsMs(attemptsOf("healthy"))).allSatisfy(g -> assertThat(g).isBetween(80L, 450L));
+    wakeLoop("healthy", 3); // to T0 + 600 ms, the hanging poll's timeout
+    await().atMost(Duration.ofSeconds(10)).until(() -> status("hanging").consecutiveFailures() > 0);
     DeviceStatus h = status("hanging");
     assertThat(h.state()).isEqualTo(DeviceStatus.State.DOWN);
-    assertThat(h.lastError()).contains("no answer within");
-    assertThat(h.lastRoundTrip()).isBetween(Duration.ofMillis(590), Duration.ofMillis(1500));
-    // The hung collector was closed (that is what unblocks a stuck read) and replaced.
-    assertThat(closed.get()).isGreaterThanOrEqualTo(1);
-    assertThat(created.get()).isGreaterThanOrEqualTo(3);
+    assertThat(h.lastError()).isEqualTo("no answer within PT0.6S");
+    assertThat(h.lastRoundTrip()).isEqualTo(Duration.ofMillis(600));
+    // The hung collector was closed (that is what unblocks a stuck read).
+    assertThat(closed.get()).isEqualTo(1);
+    wakeLoop("healthy", 6);
+
+    // Every slot of the healthy device was kept while the other hung past its timeout.
+    assertThat(attemptsOf("healthy"))
+        .containsExactlyElementsOf(
+            IntStream.range(0, 10).mapToObj(k -> T0.plusMillis(200L * k)).toList());
     assertThat(status("healthy").state()).isEqualTo(DeviceStatus.State.UP);
     assertThat(received)
-        .isNotEmpty()
+        .hasSize(10)
         .allSatisfy(s -> assertThat(s.tags()).containsEntry("device", "healthy"));
   }
 
@@ -238,23 +248,18 @@ class PollSchedulerTest {
         Duration.ofMillis(600),
         null);
 
-    await("7 attempts", Duration.ofSeconds(10), () -> attemptsOf("dead").size() >= 7);
+    wakeLoop("dead", 6);
 
-    // Nominal delays 120, 240, 480, then the cap of 600 ms, each less up to 10% jitter (upper
-    // bounds leave room for a loaded machine; the lower bounds are what backoff promises).
-    List<Long> gaps = gapsMs(attemptsOf("dead"));
-    assertThat(gaps.get(0)).isBetween(100L, 300L);
-    assertThat(gaps.get(1)).isBetween(210L, 420L);
-    assertThat(gaps.get(2)).isBetween(425L, 700L);
-    assertThat(gaps.subList(3, gaps.size())).allSatisfy(g -> assertThat(g).isBetween(530L, 850L));
+    // Delays 120, 240, 480, then the cap of 600 ms (jitter is off here; BackoffTest covers it),
+    // each counted from the end of the failed attempt.
+    assertThat(attemptsOf("dead"))
+        .containsExactlyElementsOf(at(0, 120, 360, 840, 1440, 2040, 2640));
     DeviceStatus s = status("dead");
     assertThat(s.state()).isEqualTo(DeviceStatus.State.DOWN);
-    assertThat(s.consecutiveFailures()).isGreaterThanOrEqualTo(6);
+    assertThat(s.consecutiveFailures()).isEqualTo(7);
     assertThat(s.lastError()).isEqualTo("connection refused");
     assertThat(s.lastSuccess()).isNull();
-    // The delay counts from the end of the failed attempt.
-    assertThat(Duration.between(s.lastAttempt().plus(s.lastRoundTrip()), s.nextAttempt()))
-        .isLessThanOrEqualTo(Duration.ofMillis(600));
+    assertThat(s.nextAttempt()).isEqualTo(T0.plusMillis(3240));
   }
 
   @Test
@@ -274,15 +279,19 @@ class PollSchedulerTest {
         (before, after) ->
             changes.add(before.state() + ">" + after.state() + "/" + before.consecutiveFailures()));
 
-    await("several good polls", Duration.ofSeconds(5), () -> received.size() >= 5);
+    wakeLoop("flaky", 7);
 
+    // Backoff 40, 80, then the cap of 100 ms; once up, back to the 20 ms interval.
+    assertThat(attemptsOf("flaky"))
+        .containsExactlyElementsOf(at(0, 40, 120, 220, 240, 260, 280, 300));
     assertThat(changes).containsExactly("UNKNOWN>DOWN/0", "DOWN>UP/3");
+    assertThat(received).hasSize(5);
     DeviceStatus s = status("flaky");
     assertThat(s.state()).isEqualTo(DeviceStatus.State.UP);
     assertThat(s.consecutiveFailures()).isZero();
     assertThat(s.lastError()).isNull();
-    assertThat(s.lastSuccess()).isNotNull();
-    assertThat(s.nextAttempt()).isAfter(s.lastAttempt());
+    assertThat(s.lastSuccess()).isEqualTo(T0.plusMillis(300));
+    assertThat(s.nextAttempt()).isEqualTo(T0.plusMillis(320));
     assertThat(s.kind()).isEqualTo(DeviceKind.GPU_NODE);
   }
 
@@ -290,44 +299,31 @@ class PollSchedulerTest {
   void pollingIsFixedRateWithoutDrift() throws Exception {
     Device d = device("steady", 300, 1000);
     start(
-        Map.of(
-            d,
-            (n, self) -> {
-              Thread.sleep(100);
-              return answer(d);
-            }),
+        Map.of(d, (n, self) -> self.answerAfter(Duration.ofMillis(100))),
         Duration.ofSeconds(5),
         null);
 
-    await("7 polls", Duration.ofSeconds(6), () -> attemptsOf("steady").size() >= 7);
+    wakeLoop("steady", 6);
 
-    // Slot k starts at k × interval after slot 1: the 100 ms each poll takes does not accumulate
-    // (with drift, slot 6 would be 500 ms late). The band allows for a loaded 2-core machine.
-    // (Slot 0 is left out: the very first poll in a JVM pays for class loading.)
-    List<Instant> t = attemptsOf("steady");
-    for (int k = 2; k < 7; k++) {
-      long offset = Duration.between(t.get(1), t.get(k)).toMillis() - (k - 1) * 300L;
-      assertThat(offset).as("slot %d", k).isBetween(-60L, 150L);
-    }
+    // Slot k starts at k × interval: the 100 ms each poll takes does not accumulate (with drift,
+    // slot 6 would be at 2400 ms).
+    assertThat(attemptsOf("steady"))
+        .containsExactlyElementsOf(at(0, 300, 600, 900, 1200, 1500, 1800));
+    assertThat(status("steady").lastRoundTrip()).isEqualTo(Duration.ofMillis(100));
   }
 
   @Test
   void slotsMissedByASlowPollAreSkippedNotBurst() throws Exception {
     Device d = device("slow", 100, 1000);
     start(
-        Map.of(
-            d,
-            (n, self) -> {
-              Thread.sleep(250);
-              return answer(d);
-            }),
+        Map.of(d, (n, self) -> self.answerAfter(Duration.ofMillis(250))),
         Duration.ofSeconds(5),
         null);
 
-    await("4 polls", Duration.ofSeconds(5), () -> attemptsOf("slow").size() >= 4);
+    wakeLoop("slow", 3);
 
     // Each 250 ms poll overruns two slots; the next poll waits for the third, never back to back.
-    assertThat(gapsMs(attemptsOf("slow"))).allSatisfy(g -> assertThat(g).isBetween(270L, 700L));
+    assertThat(attemptsOf("slow")).containsExactlyElementsOf(at(0, 300, 600, 900));
     assertThat(status("slow").state()).isEqualTo(DeviceStatus.State.UP);
   }
 
@@ -338,18 +334,18 @@ class PollSchedulerTest {
         new PollScheduler(
             site,
             received::addAll,
-            clock,
+            time.clock(),
+            time,
             d -> {
               throw new IllegalArgumentException("unknown profile nope");
             });
     scheduler.start();
 
-    await(
-        "a failure",
-        Duration.ofSeconds(2),
-        () -> status("misconfigured").consecutiveFailures() > 0);
+    time.wake("poll-misconfigured"); // the first poll, spread at random inside the interval
+    time.awaitSleeping("poll-misconfigured"); // in backoff after it
 
     assertThat(status("misconfigured").state()).isEqualTo(DeviceStatus.State.DOWN);
+    assertThat(status("misconfigured").consecutiveFailures()).isEqualTo(1);
     assertThat(status("misconfigured").lastError()).isEqualTo("unknown profile nope");
   }
 
@@ -361,7 +357,8 @@ class PollSchedulerTest {
         new PollScheduler(
             site,
             received::addAll,
-            clock,
+            time.clock(),
+            time,
             d -> {
               throw new AssertionError();
             });
@@ -374,15 +371,13 @@ class PollSchedulerTest {
   }
 
   @Test
-  void closeIsBoundedEvenWithAPollHanging() throws Exception {
+  void closeIsBoundedEvenWithAPollHanging() {
     Device hanging = device("hanging", 100, 10_000);
     start(Map.of(hanging, (n, self) -> self.hang()), Duration.ofSeconds(5), null);
-    await("the hang to start", Duration.ofSeconds(2), () -> !attemptsOf("hanging").isEmpty());
+    await().atMost(Duration.ofSeconds(10)).until(() -> !attemptsOf("hanging").isEmpty());
 
-    long start = System.nanoTime();
-    scheduler.close();
-
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+    // Real time on purpose: what is bounded here is how long a caller of close() waits.
+    assertTimeout(Duration.ofSeconds(3), scheduler::close);
     assertThat(closed.get()).isEqualTo(1);
   }
 }

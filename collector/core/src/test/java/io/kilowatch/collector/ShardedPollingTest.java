@@ -1,6 +1,7 @@
 package io.kilowatch.collector;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kilowatch.config.CollectorConfig;
 import io.kilowatch.config.Device;
@@ -22,9 +23,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -50,8 +51,8 @@ class ShardedPollingTest {
               id, DeviceKind.GPU_NODE, DUMMY, Duration.ofMillis(100), Duration.ofMillis(90)));
     }
     SiteConfig site = TestSites.site(List.of(), devices);
-    // Which instance polled each device; a device polled by both would show two names.
-    var pollers = new ConcurrentHashMap<String, Set<String>>();
+    // Polls of each device by each instance; a device polled by both would show two names.
+    var pollers = new ConcurrentHashMap<String, Map<String, AtomicInteger>>();
     var schedulers = new ArrayList<PollScheduler>();
     var writers = new ArrayList<BatchingWriter>();
     var stores = new ArrayList<Store>();
@@ -81,8 +82,9 @@ class ShardedPollingTest {
                       @Override
                       public List<Sample> poll() {
                         pollers
-                            .computeIfAbsent(d.id(), k -> ConcurrentHashMap.newKeySet())
-                            .add(instance);
+                            .computeIfAbsent(d.id(), k -> new ConcurrentHashMap<>())
+                            .computeIfAbsent(instance, k -> new AtomicInteger())
+                            .incrementAndGet();
                         return List.of(
                             new Sample(
                                 Instant.now(),
@@ -98,18 +100,29 @@ class ShardedPollingTest {
         schedulers.add(scheduler);
       }
       schedulers.forEach(PollScheduler::start);
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while (pollers.size() < devices.size() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      Thread.sleep(300); // a few more cycles, so a device polled twice would show
+      // Three polls of every device: both instances have then run several cycles over all of
+      // their devices, so a device that both of them poll has been polled by each.
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .until(
+              () ->
+                  pollers.keySet().containsAll(ids(24))
+                      && pollers.values().stream()
+                          .allMatch(
+                              byInstance ->
+                                  byInstance.values().stream().mapToInt(AtomicInteger::get).sum()
+                                      >= 3));
     } finally {
       schedulers.forEach(PollScheduler::close);
       writers.forEach(BatchingWriter::close);
     }
 
     assertThat(pollers.keySet()).containsExactlyInAnyOrderElementsOf(ids(24));
-    assertThat(pollers.values()).allSatisfy(p -> assertThat(p).hasSize(1));
+    for (var e : pollers.entrySet()) {
+      assertThat(e.getValue().keySet())
+          .as("instances that polled %s", e.getKey())
+          .containsExactly("collector-" + Shard.ownerOf(e.getKey(), 2));
+    }
     assertThat(schedulers.get(0).statuses().size() + schedulers.get(1).statuses().size())
         .isEqualTo(24);
     assertThat(schedulers.get(0).statuses()).isNotEmpty();
@@ -124,7 +137,7 @@ class ShardedPollingTest {
     assertThat(byDevice.keySet()).containsExactlyInAnyOrderElementsOf(ids(24));
     assertThat(byDevice.values()).allSatisfy(i -> assertThat(i).hasSize(1));
     for (var e : byDevice.entrySet()) {
-      assertThat(pollers.get(e.getKey())).containsExactly(e.getValue().getFirst());
+      assertThat(pollers.get(e.getKey()).keySet()).containsExactly(e.getValue().getFirst());
     }
     stores.forEach(Store::close);
   }

@@ -2,6 +2,8 @@ package io.kilowatch.web.api;
 
 import io.javalin.http.Context;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -20,25 +22,35 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ResponseCache {
   private static final int SWEEP_AT = 1_000;
 
-  private final long ttlNanos;
+  private final Duration ttl;
+  private final InstantSource time;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
   public ResponseCache(Duration ttl) {
-    this.ttlNanos = ttl.toNanos();
+    this(ttl, InstantSource.system());
   }
 
-  private record Entry(long expires, CompletableFuture<String> json) {}
+  /** With {@code time} telling when answers expire (tests pass a manual clock). */
+  public ResponseCache(Duration ttl, InstantSource time) {
+    this.ttl = ttl;
+    this.time = time;
+  }
+
+  private record Entry(Instant expires, CompletableFuture<String> json) {
+    boolean freshAt(Instant now) {
+      return expires.isAfter(now);
+    }
+  }
 
   /** Sends the JSON for this request, computing {@code body} only when no fresh answer exists. */
   public void respond(Context ctx, Callable<Object> body) throws Exception {
     String key = ctx.method().name() + " " + ctx.fullUrl();
-    long now = System.nanoTime();
+    Instant now = time.instant();
     var mine = new CompletableFuture<String>();
     Entry entry =
         entries.compute(
             key,
-            (k, old) ->
-                old != null && old.expires - now > 0 ? old : new Entry(now + ttlNanos, mine));
+            (k, old) -> old != null && old.freshAt(now) ? old : new Entry(now.plus(ttl), mine));
     if (entry.json() == mine) {
       try {
         mine.complete(ctx.jsonMapper().toJsonString(body.call(), Object.class));
@@ -48,7 +60,8 @@ public final class ResponseCache {
         throw e;
       }
       if (entries.size() > SWEEP_AT) {
-        entries.values().removeIf(e -> e.expires - System.nanoTime() <= 0);
+        Instant sweep = time.instant();
+        entries.values().removeIf(e -> !e.freshAt(sweep));
       }
     }
     String json;

@@ -16,6 +16,8 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
+import io.kilowatch.testkit.Peer;
+import io.kilowatch.testkit.RequiresPeer;
 import io.kilowatch.testkit.TestSites;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -25,7 +27,6 @@ import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,24 +35,7 @@ import org.junit.jupiter.api.Test;
  * here; fails when {@code CI} is set, where {@code .ci/run} installs it.
  */
 class ModbusPeerTest {
-  private static final String PYTHON = "/usr/bin/python3";
-
-  static boolean available(String... command) {
-    try {
-      Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-      p.getInputStream().readAllBytes();
-      return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (Exception e) {
-      return false;
-    }
-  }
-
-  static void requirePeer(boolean present, String what) {
-    if (!present && System.getenv("CI") != null) {
-      throw new AssertionError(what + " is missing but CI is set: .ci/run must install it");
-    }
-    Assumptions.assumeTrue(present, what + " is not installed here; skipping");
-  }
+  private static final String PYTHON = Peer.PYTHON;
 
   private static ModbusPoint point(
       String name, RegisterType type, int address, DataType dataType, WordOrder order, int length) {
@@ -77,9 +61,8 @@ class ModbusPeerTest {
   }
 
   @Test
+  @RequiresPeer(Peer.PYMODBUS)
   void decodesWhatPymodbusServes() throws Exception {
-    requirePeer(
-        available(PYTHON, "-c", "import pymodbus.server"), "python3-pymodbus (" + PYTHON + ")");
     Path script = Files.createTempFile("pymodbus_server", ".py");
     try (var in = getClass().getResourceAsStream("/modbus/pymodbus_server.py")) {
       Files.write(script, in.readAllBytes());

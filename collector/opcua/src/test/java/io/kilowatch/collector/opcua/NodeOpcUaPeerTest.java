@@ -7,7 +7,9 @@ import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
+import io.kilowatch.testkit.Peer;
 import io.kilowatch.testkit.RepoRoot;
+import io.kilowatch.testkit.RequiresPeer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -24,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -37,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * since CI installs both ({@code npm ci --prefix collector/opcua/src/test/node}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@RequiresPeer(Peer.NODE_OPCUA)
 class NodeOpcUaPeerTest {
   private static final Path NODE_DIR = Path.of("src/test/node");
   private static final Path PROFILE = RepoRoot.resolve("config/profiles/cdu-generic.yaml");
@@ -69,13 +71,6 @@ class NodeOpcUaPeerTest {
 
   @BeforeAll
   void startNodeOpcUa() throws Exception {
-    String why = missing();
-    if (why != null) {
-      if (System.getenv("CI") != null) {
-        throw new AssertionError(why + " (CI must install it: see .ci/run)");
-      }
-      Assumptions.abort(why + "; install with: npm ci --prefix collector/opcua/src/test/node");
-    }
     int port;
     try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
@@ -135,26 +130,6 @@ class NodeOpcUaPeerTest {
         """
             .formatted(PROFILE.toAbsolutePath().normalize(), endpoint, endpoint);
     site = ConfigLoader.parse(yaml, "peer.yaml", tmp, Map.of());
-  }
-
-  /** Why the peer cannot run here, or null. */
-  private static String missing() {
-    try {
-      Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
-      if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        return "node does not run";
-      }
-    } catch (IOException e) {
-      return "Node.js (node) is not installed";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "interrupted";
-    }
-    if (!Files.isDirectory(NODE_DIR.resolve("node_modules/node-opcua"))) {
-      return "node-opcua is not installed in " + NODE_DIR.toAbsolutePath();
-    }
-    return null;
   }
 
   @AfterAll
