@@ -1,5 +1,7 @@
 package io.kilowatch.simulator;
 
+import io.kilowatch.testkit.http.DcgmExporterFake;
+import io.kilowatch.testkit.http.DcgmExporterFake.Reply;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +33,7 @@ public final class DemoSite implements AutoCloseable {
   private final SiteModel model;
   private final ModbusDevices modbus;
   private final CduOpcUaServer opcUa;
-  private final DcgmExporterServer dcgm;
+  private final DcgmExporterFake dcgm;
   private final String siteYaml;
   private final Thread ticker;
   private volatile boolean closed;
@@ -40,7 +42,7 @@ public final class DemoSite implements AutoCloseable {
       SiteModel model,
       ModbusDevices modbus,
       CduOpcUaServer opcUa,
-      DcgmExporterServer dcgm,
+      DcgmExporterFake dcgm,
       String siteYaml) {
     this.model = model;
     this.modbus = modbus;
@@ -77,15 +79,21 @@ public final class DemoSite implements AutoCloseable {
       }
       Future<ModbusDevices> modbus = starter.submit(() -> ModbusDevices.start(specs, first));
       starting.add(modbus);
-      Future<DcgmExporterServer> dcgm =
+      Set<String> nodeIds = Set.copyOf(layout.nodeIds());
+      Future<DcgmExporterFake> dcgm =
           starter.submit(
-              () -> DcgmExporterServer.start(model::snapshot, Set.copyOf(layout.nodeIds())));
+              () ->
+                  DcgmExporterFake.start(
+                      node ->
+                          nodeIds.contains(node)
+                              ? Reply.metrics(DcgmExposition.render(model.snapshot().node(node)))
+                              : new Reply.NotFound()));
       starting.add(dcgm);
 
       ModbusDevices devices = await(modbus);
       Map<String, Integer> ports = devices.ports();
       CduOpcUaServer opcUaServer = await(opcUa);
-      DcgmExporterServer dcgmServer = await(dcgm);
+      DcgmExporterFake dcgmServer = await(dcgm);
       String yaml =
           SiteYaml.render(
               layout,
