@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.testkit.http.WebhookReceiver;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,7 +31,7 @@ class AlertEngineTest {
   @TempDir Path dir;
   private EmbeddedStore store;
   private AlertEngine engine;
-  private TestReceiver receiver;
+  private WebhookReceiver receiver;
   private final Instant t0 = Instant.now().minusSeconds(300).truncatedTo(ChronoUnit.SECONDS);
 
   @AfterEach
@@ -55,13 +56,13 @@ class AlertEngineTest {
     return e;
   }
 
-  private static JsonNode json(TestReceiver.Request r) throws Exception {
+  private static JsonNode json(WebhookReceiver.Request r) throws Exception {
     return JSON.readTree(r.body());
   }
 
   @Test
   void ruleFiresOnlyAfterItsForDurationAndResolves() throws Exception {
-    receiver = new TestReceiver(0);
+    receiver = new WebhookReceiver(0);
     engine = engine(AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s")));
     supply(store, t0, "cdu-1", "c1", 45);
     assertThat(engine.evaluate(t0))
@@ -104,7 +105,7 @@ class AlertEngineTest {
   @Test
   void valueHoveringBetweenClearAndThresholdPagesOnce() throws Exception {
     // A flapping sensor around 40 °C must not page on every crossing: only 35 °C clears.
-    receiver = new TestReceiver(0);
+    receiver = new WebhookReceiver(0);
     engine = engine(AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s")));
     double[] values = {45, 45, 45, 38, 41, 36, 42, 39, 41, 37};
     for (int i = 0; i < values.length; i++) {
@@ -124,12 +125,12 @@ class AlertEngineTest {
         .extracting(r -> json(r).get("status").asText())
         .containsExactly("firing", "resolved");
     assertNothingMoreToSend();
-    assertThat(receiver.requests).hasSize(2);
+    assertThat(receiver.requests()).hasSize(2);
   }
 
   @Test
   void seriesFlappingAcrossBothLevelsPagesOnceWithKeepFiringFor() throws Exception {
-    receiver = new TestReceiver(0);
+    receiver = new WebhookReceiver(0);
     String rule =
         AlertSites.supplyRule(receiver.url(), "0s")
             .replace("for: 30s", "for: 0s\n    keepFiringFor: 1m");
@@ -155,31 +156,33 @@ class AlertEngineTest {
         .extracting(r -> json(r).get("status").asText())
         .containsExactly("firing", "resolved");
     assertNothingMoreToSend();
-    assertThat(receiver.requests).hasSize(2);
+    assertThat(receiver.requests()).hasSize(2);
   }
 
   @Test
   void receiverFailingWith503ThreeTimesGetsOneDeliveryWithOneIdempotencyKey() throws Exception {
-    receiver = new TestReceiver(0, 503, 503, 503, 200);
+    receiver = new WebhookReceiver(0, 503, 503, 503, 200);
     engine = engine(AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s")));
     supply(store, t0, "cdu-1", "c1", 50);
     engine.evaluate(t0);
     engine.evaluate(t0.plusSeconds(30));
     var got = receiver.await(r -> r.size() == 4, WAIT);
-    assertThat(got).extracting(TestReceiver.Request::answered).containsExactly(503, 503, 503, 200);
+    assertThat(got)
+        .extracting(WebhookReceiver.Request::answered)
+        .containsExactly(503, 503, 503, 200);
     assertThat(got)
         .extracting(r -> r.header(Signatures.IDEMPOTENCY_HEADER))
         .doesNotContainNull()
         .containsOnly(got.getFirst().header(Signatures.IDEMPOTENCY_HEADER));
-    assertThat(got).extracting(TestReceiver.Request::body).containsOnly(got.getFirst().body());
+    assertThat(got).extracting(WebhookReceiver.Request::body).containsOnly(got.getFirst().body());
     assertNothingMoreToSend();
     assertThat(receiver.delivered()).hasSize(1);
-    assertThat(receiver.requests).hasSize(4);
+    assertThat(receiver.requests()).hasSize(4);
   }
 
   @Test
   void receiverRefusingWith4xxIsNotRetriedAndTheMessageIsSetAside() throws Exception {
-    receiver = new TestReceiver(0, 401);
+    receiver = new WebhookReceiver(0, 401);
     engine = engine(AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s")));
     supply(store, t0, "cdu-1", "c1", 50);
     engine.evaluate(t0);
@@ -191,27 +194,27 @@ class AlertEngineTest {
         .extracting(OutboxMessage::lastError)
         .isEqualTo("HTTP 401");
     assertThat(engine.outbox().pending()).isEmpty();
-    assertThat(receiver.requests).hasSize(1);
+    assertThat(receiver.requests()).hasSize(1);
   }
 
   @Test
   void receiverDownAcrossARestartStillGetsTheAlertExactlyOnce() throws Exception {
-    // The receiver holds its port throughout, hanging up while "down", so no other process can
+    // The receiver holds its port throughout, answering 503 while "down", so no other process can
     // take the port between the two halves of the test.
-    receiver = new TestReceiver(0);
-    receiver.down();
+    receiver = new WebhookReceiver(0);
+    receiver.setDown(true);
     SiteConfig site = AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s"));
     engine = engine(site);
     supply(store, t0, "cdu-1", "c1", 50);
     engine.evaluate(t0);
     engine.evaluate(t0.plusSeconds(30));
     assertThat(engine.outbox().pending()).hasSize(1);
-    await().atMost(WAIT).until(() -> receiver.dropped() >= 2); // a few failed attempts
+    await().atMost(WAIT).until(() -> receiver.refusedWhileDown() >= 2); // a few failed attempts
     engine.close();
     assertThat(engine.outbox().pending())
         .singleElement()
         .satisfies(m -> assertThat(m.attempts()).isPositive());
-    assertThat(receiver.requests).isEmpty();
+    assertThat(receiver.delivered()).isEmpty();
 
     // kilowatch restarts on the same data directory; then the receiver comes back.
     engine = engine(site);
@@ -219,18 +222,18 @@ class AlertEngineTest {
         .singleElement()
         .extracting(Alert::firedAt)
         .isEqualTo(t0.plusSeconds(30));
-    receiver.up();
+    receiver.setDown(false);
     supply(store, t0.plusSeconds(45), "cdu-1", "c1", 51);
     engine.evaluate(t0.plusSeconds(45));
-    var got = receiver.await(r -> r.size() == 1, WAIT);
-    assertThat(json(got.getFirst()).get("status").asText()).isEqualTo("firing");
+    receiver.await(r -> r.stream().anyMatch(x -> x.answered() == 200), WAIT);
     assertNothingMoreToSend();
-    assertThat(receiver.requests).as("a restart must not re-fire").hasSize(1);
+    assertThat(receiver.delivered()).as("a restart must not re-fire").hasSize(1);
+    assertThat(json(receiver.delivered().getFirst()).get("status").asText()).isEqualTo("firing");
   }
 
   @Test
   void silenceSuppressesNotificationsOfMatchingAlertsOnly() throws Exception {
-    receiver = new TestReceiver(0);
+    receiver = new WebhookReceiver(0);
     engine = engine(AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s")));
     Silence s =
         engine.silence(
@@ -266,7 +269,7 @@ class AlertEngineTest {
 
   @Test
   void alertsOfOneGroupArriveInOneNotificationAfterGroupWait() throws Exception {
-    receiver = new TestReceiver(0);
+    receiver = new WebhookReceiver(0);
     engine = engine(AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "10s")));
     for (String d : List.of("cdu-1", "cdu-2", "cdu-3")) {
       supply(store, t0, d, "c1", 50);
@@ -275,7 +278,7 @@ class AlertEngineTest {
     engine.evaluate(t0.plusSeconds(30));
     // Evaluation queues what is due; inside the group wait nothing is, so nothing can be sent.
     assertThat(engine.outbox().pending()).as("queued inside group wait").isEmpty();
-    assertThat(receiver.requests).as("sent inside group wait").isEmpty();
+    assertThat(receiver.requests()).as("sent inside group wait").isEmpty();
     engine.evaluate(t0.plusSeconds(40));
     var got = receiver.await(r -> r.size() == 1, WAIT);
     JsonNode body = json(got.getFirst());

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import io.kilowatch.testkit.Peer;
+import io.kilowatch.testkit.http.WebhookReceiver;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,8 +30,8 @@ class WebhookContractTest {
 
   @TempDir Path dir;
 
-  private TestReceiver.Request oneDelivery() throws Exception {
-    try (var receiver = new TestReceiver(0)) {
+  private WebhookReceiver.Request oneDelivery() throws Exception {
+    try (var receiver = new WebhookReceiver(0)) {
       var site = AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s"));
       Instant t0 = Instant.now().minusSeconds(120).truncatedTo(ChronoUnit.SECONDS);
       try (var store = EmbeddedStore.open(site.store());
@@ -61,7 +62,7 @@ class WebhookContractTest {
 
   @Test
   void slackReceiverGetsAnIncomingWebhookMessage() throws Exception {
-    try (var receiver = new TestReceiver(0)) {
+    try (var receiver = new WebhookReceiver(0)) {
       String rules =
           AlertSites.supplyRule(receiver.url(), "0s").replace("kind: webhook", "kind: slack");
       var site = AlertSites.site(dir, rules);
@@ -95,7 +96,7 @@ class WebhookContractTest {
 
   @Test
   void signatureVerifiesWithTheReadmeSnippetAndFailsWithAWrongSecret() throws Exception {
-    TestReceiver.Request r = oneDelivery();
+    WebhookReceiver.Request r = oneDelivery();
     String ts = r.header(Signatures.TIMESTAMP_HEADER);
     String sig = r.header(Signatures.SIGNATURE_HEADER);
     assertThat(sig).matches("sha256=[0-9a-f]{64}");

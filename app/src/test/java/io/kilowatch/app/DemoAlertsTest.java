@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
 import io.kilowatch.alerts.Alert;
 import io.kilowatch.alerts.AlertEngine;
 import io.kilowatch.alerts.AlertState;
@@ -19,9 +18,8 @@ import io.kilowatch.simulator.NodeReading;
 import io.kilowatch.simulator.SiteModel;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.embedded.EmbeddedStore;
-import java.net.InetSocketAddress;
+import io.kilowatch.testkit.http.WebhookReceiver;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -47,15 +45,8 @@ class DemoAlertsTest {
   @Test
   void coolingFaultInC2RaisesAWarningThenACriticalAlertForC2Only() throws Exception {
     List<String> bodies = new CopyOnWriteArrayList<>();
-    HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-    hook.createContext(
-        "/hook",
-        ex -> {
-          bodies.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
-          ex.sendResponseHeaders(200, -1);
-          ex.close();
-        });
-    hook.start();
+    var hook = new WebhookReceiver(0);
+    hook.onAccepted(r -> bodies.add(r.body()));
     String yaml =
         "site: {name: kilowatch demo hall}\nstore: {dataDir: \""
             + dir.toString().replace("\\", "/")
@@ -66,7 +57,7 @@ class DemoAlertsTest {
         new AlertsConfig.Receiver(
             "hook",
             AlertsConfig.ReceiverKind.WEBHOOK,
-            URI.create("http://127.0.0.1:" + hook.getAddress().getPort() + "/hook"),
+            URI.create(hook.url()),
             "demo-secret",
             Duration.ofSeconds(2));
     var route =
@@ -119,7 +110,7 @@ class DemoAlertsTest {
       assertThat(engine.outbox().counts())
           .isEqualTo(new io.kilowatch.alerts.Outbox.Counts(2, 0, 2, 0));
     } finally {
-      hook.stop(0);
+      hook.close();
     }
     List<String> severities = new ArrayList<>();
     for (String b : bodies) {

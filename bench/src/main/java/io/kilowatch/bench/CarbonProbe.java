@@ -2,6 +2,7 @@ package io.kilowatch.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kilowatch.testkit.http.CarbonIntensityApi;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -112,7 +113,7 @@ final class CarbonProbe {
       boolean clearedAfter,
       String errorSeen) {}
 
-  synchronized Summary summary(CarbonSource source) {
+  synchronized Summary summary(CarbonIntensityApi source) {
     return new Summary(
         source.served(),
         source.refused(),

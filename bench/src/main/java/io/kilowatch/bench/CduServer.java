@@ -1,6 +1,6 @@
 package io.kilowatch.bench;
 
-import io.kilowatch.simulator.LoopbackOpcUaServer;
+import io.kilowatch.testkit.opcua.LoopbackOpcUaServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

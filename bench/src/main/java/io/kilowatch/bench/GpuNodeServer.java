@@ -1,26 +1,18 @@
 package io.kilowatch.bench;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.kilowatch.testkit.http.DcgmExporterFake;
+import io.kilowatch.testkit.http.DcgmExporterFake.Reply;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
- * Every GPU node's dcgm-exporter on one JDK HTTP server: {@code /nodes/<index>/metrics} renders
- * that node's GPUs in dcgm-exporter's text format. Power follows a per-GPU load curve and the
- * energy counter is its exact integral, so the site is coherent at any scale without a ticker.
+ * Every GPU node's dcgm-exporter on the test kit's {@link DcgmExporterFake}: {@code
+ * /nodes/<index>/metrics} renders that node's GPUs in dcgm-exporter's text format. Power follows a
+ * per-GPU load curve and the energy counter is its exact integral, so the site is coherent at any
+ * scale without a ticker.
  */
 final class GpuNodeServer implements AutoCloseable {
-  private static final String PREFIX = "/nodes/";
-
-  private final HttpServer server;
-  private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
+  private final DcgmExporterFake server;
   private final int nodes;
   private final int gpusPerNode;
   private final int gpus;
@@ -34,16 +26,7 @@ final class GpuNodeServer implements AutoCloseable {
     this.nodes = (gpus + gpusPerNode - 1) / gpusPerNode;
     this.faults = new Faults(nodes);
     this.answered = new AnswerLog(nodes);
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
-    server.setExecutor(executor);
-    server.createContext(
-        PREFIX,
-        exchange -> {
-          try (exchange) {
-            handle(exchange);
-          }
-        });
-    server.start();
+    server = DcgmExporterFake.start(this::reply, 1024);
   }
 
   int nodes() {
@@ -64,7 +47,7 @@ final class GpuNodeServer implements AutoCloseable {
   }
 
   String url(int node) {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + PREFIX + node + "/metrics";
+    return server.url(Integer.toString(node));
   }
 
   Faults faults() {
@@ -75,40 +58,25 @@ final class GpuNodeServer implements AutoCloseable {
     return answered;
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
-    String path = exchange.getRequestURI().getPath();
+  private Reply reply(String path) {
     int node = nodeOf(path);
     if (node < 0) {
-      send(exchange, 404, "no such node: " + path + "\n");
-      return;
+      return new Reply.NotFound();
     }
-    switch (faults.mode(node)) {
-      case SILENT -> {
-        // Hold the request open past any timeout, then drop it without a reply.
-        sleep(ScaleSite.SLOW_DELAY.multipliedBy(2).toMillis());
-        exchange.close();
-      }
-      case SLOW -> {
-        sleep(ScaleSite.SLOW_DELAY.toMillis());
-        send(exchange, 200, render(node));
-      }
-      case GARBAGE ->
-          send(exchange, 200, "DCGM_FI_DEV_POWER_USAGE{gpu=\"0\" 12 12 }}}\n\u0000\u0001");
-      case OK -> {
-        send(exchange, 200, render(node));
-        // Counted once the reply is written: a client that gave up makes the write fail.
-        answered.answered(node);
-      }
-    }
+    return switch (faults.mode(node)) {
+      // Held open past any timeout, then dropped without a reply.
+      case SILENT -> new Reply.Hang(ScaleSite.SLOW_DELAY.multipliedBy(2));
+      case SLOW -> new Reply.Late(ScaleSite.SLOW_DELAY, Reply.metrics(render(node)));
+      case GARBAGE -> Reply.metrics("DCGM_FI_DEV_POWER_USAGE{gpu=\"0\" 12 12 }}}\n\u0000\u0001");
+      // Counted once the reply is written: a client that gave up makes the write fail.
+      case OK -> new Reply.Metrics(render(node), () -> answered.answered(node));
+    };
   }
 
-  private int nodeOf(String path) {
-    if (!path.startsWith(PREFIX) || !path.endsWith("/metrics")) {
-      return -1;
-    }
+  private int nodeOf(String node) {
     try {
-      int node = Integer.parseInt(path.substring(PREFIX.length(), path.length() - 8));
-      return node >= 0 && node < nodes ? node : -1;
+      int n = Integer.parseInt(node);
+      return n >= 0 && n < nodes ? n : -1;
     } catch (NumberFormatException e) {
       return -1;
     }
@@ -170,26 +138,8 @@ final class GpuNodeServer implements AutoCloseable {
     return String.format(Locale.ROOT, "%.3f", v);
   }
 
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void send(HttpExchange exchange, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    exchange.sendResponseHeaders(status, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
-  }
-
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 }

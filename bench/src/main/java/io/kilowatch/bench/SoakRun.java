@@ -10,6 +10,7 @@ import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.influx.InfluxStore;
 import io.kilowatch.testkit.InfluxProcess;
+import io.kilowatch.testkit.http.CarbonIntensityApi;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -89,7 +90,7 @@ public final class SoakRun {
     String secret = HexFormat.of().formatHex(new SecureRandom().generateSeed(16));
     try (ScaleSite site = ScaleSite.start(spec);
         AlertReceiver receiver = new AlertReceiver(secret);
-        CarbonSource carbon = new CarbonSource();
+        CarbonIntensityApi carbon = new CarbonIntensityApi();
         InfluxProcess influx = o.influx() ? startInfluxd() : null;
         Outages outages = new Outages()) {
       Path yaml = o.workDir().resolve("site.yaml");
@@ -227,7 +228,7 @@ public final class SoakRun {
       SoakOptions o,
       Outages outages,
       AlertReceiver receiver,
-      CarbonSource carbon,
+      CarbonIntensityApi carbon,
       InfluxProcess influx) {
     outages.schedule(
         new Outages.Window("alert receiver", at(o, 0.40), at(o, 0.70)),

@@ -1,5 +1,6 @@
 package io.kilowatch.bench;
 
+import io.kilowatch.testkit.http.CarbonIntensityApi;
 import java.net.URI;
 import java.time.Duration;
 
@@ -39,7 +40,7 @@ final class SoakYaml {
         + "    source: {type: electricity-maps, baseUrl: \""
         + carbon
         + "\", zone: "
-        + CarbonSource.ZONE
+        + CarbonIntensityApi.ZONE
         + "}\n"
         + "    fallbackGPerKwh: 56\n"
         + "alerts:\n"

@@ -1,5 +1,6 @@
 package io.kilowatch.simulator;
 
+import io.kilowatch.testkit.opcua.LoopbackOpcUaServer;
 import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.ExecutionException;

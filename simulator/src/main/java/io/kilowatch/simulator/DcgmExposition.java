@@ -12,7 +12,6 @@ import java.util.function.Function;
 final class DcgmExposition {
   static final String MODEL_NAME = "NVIDIA H100 80GB HBM3";
   static final String DRIVER_VERSION = "550.90.07";
-  static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
   private record Field(String name, String help, String type, Function<GpuReading, String> value) {}
 

@@ -1,9 +1,10 @@
 package io.kilowatch.simulator;
 
+import io.kilowatch.testkit.http.DcgmExporterFake;
+import io.kilowatch.testkit.http.DcgmExporterFake.Reply;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -30,21 +31,21 @@ public final class DemoSite implements AutoCloseable {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
   private final SiteModel model;
-  private final List<ModbusDevice> modbus;
+  private final ModbusDevices modbus;
   private final CduOpcUaServer opcUa;
-  private final DcgmExporterServer dcgm;
+  private final DcgmExporterFake dcgm;
   private final String siteYaml;
   private final Thread ticker;
   private volatile boolean closed;
 
   private DemoSite(
       SiteModel model,
-      List<ModbusDevice> modbus,
+      ModbusDevices modbus,
       CduOpcUaServer opcUa,
-      DcgmExporterServer dcgm,
+      DcgmExporterFake dcgm,
       String siteYaml) {
     this.model = model;
-    this.modbus = List.copyOf(modbus);
+    this.modbus = modbus;
     this.opcUa = opcUa;
     this.dcgm = dcgm;
     this.siteYaml = siteYaml;
@@ -57,48 +58,42 @@ public final class DemoSite implements AutoCloseable {
     SiteModel model = new SiteModel(options);
     SiteLayout layout = model.layout();
     SiteSnapshot first = model.snapshot();
-    // Milo takes seconds to start cold and each j2mod slave polls until it listens: start them
-    // all at once.
+    // Milo takes seconds to start cold: start the servers all at once.
     List<Future<? extends AutoCloseable>> starting = new ArrayList<>();
     try (ExecutorService starter = Executors.newVirtualThreadPerTaskExecutor()) {
       Future<CduOpcUaServer> opcUa =
           starter.submit(() -> CduOpcUaServer.start(layout.cduIds(), first));
       starting.add(opcUa);
-      List<Future<ModbusDevice>> modbus = new ArrayList<>();
+      List<ModbusDevices.Spec> specs = new ArrayList<>();
       for (String pdu : layout.pduIds()) {
-        modbus.add(
-            starter.submit(
-                () ->
-                    ModbusDevice.start(
-                        pdu,
-                        ModbusDevice.PDU_REGISTERS,
-                        s -> ModbusDevice.pduWords(s.pdu(pdu)),
-                        first)));
+        specs.add(
+            new ModbusDevices.Spec(
+                pdu, ModbusDevices.PDU_REGISTERS, s -> ModbusDevices.pduWords(s.pdu(pdu))));
       }
       for (String meter : List.of(SiteLayout.MAIN_METER, SiteLayout.COOLING_PLANT)) {
-        modbus.add(
-            starter.submit(
-                () ->
-                    ModbusDevice.start(
-                        meter,
-                        ModbusDevice.METER_REGISTERS,
-                        s -> ModbusDevice.meterWords(s.meter(meter)),
-                        first)));
+        specs.add(
+            new ModbusDevices.Spec(
+                meter,
+                ModbusDevices.METER_REGISTERS,
+                s -> ModbusDevices.meterWords(s.meter(meter))));
       }
-      starting.addAll(modbus);
-      Future<DcgmExporterServer> dcgm =
+      Future<ModbusDevices> modbus = starter.submit(() -> ModbusDevices.start(specs, first));
+      starting.add(modbus);
+      Set<String> nodeIds = Set.copyOf(layout.nodeIds());
+      Future<DcgmExporterFake> dcgm =
           starter.submit(
-              () -> DcgmExporterServer.start(model::snapshot, Set.copyOf(layout.nodeIds())));
+              () ->
+                  DcgmExporterFake.start(
+                      node ->
+                          nodeIds.contains(node)
+                              ? Reply.metrics(DcgmExposition.render(model.snapshot().node(node)))
+                              : new Reply.NotFound()));
       starting.add(dcgm);
 
-      List<ModbusDevice> devices = new ArrayList<>();
-      for (Future<ModbusDevice> device : modbus) {
-        devices.add(await(device));
-      }
-      Map<String, Integer> ports = new LinkedHashMap<>();
-      devices.forEach(d -> ports.put(d.deviceId, d.port));
+      ModbusDevices devices = await(modbus);
+      Map<String, Integer> ports = devices.ports();
       CduOpcUaServer opcUaServer = await(opcUa);
-      DcgmExporterServer dcgmServer = await(dcgm);
+      DcgmExporterFake dcgmServer = await(dcgm);
       String yaml =
           SiteYaml.render(
               layout,
@@ -177,9 +172,7 @@ public final class DemoSite implements AutoCloseable {
   }
 
   private void publish(SiteSnapshot snapshot) {
-    for (ModbusDevice device : modbus) {
-      device.publish(snapshot);
-    }
+    modbus.publish(snapshot);
     opcUa.publish(snapshot);
   }
 
@@ -198,7 +191,8 @@ public final class DemoSite implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    List<AutoCloseable> all = new ArrayList<>(modbus);
+    List<AutoCloseable> all = new ArrayList<>();
+    all.add(modbus);
     all.add(opcUa);
     all.add(dcgm);
     closeAll(all);

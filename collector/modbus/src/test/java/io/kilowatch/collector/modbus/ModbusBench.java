@@ -15,6 +15,8 @@ import io.kilowatch.config.Profile.WordOrder;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
 import io.kilowatch.testkit.TestSites;
+import io.kilowatch.testkit.modbus.ModbusTcpFake;
+import io.kilowatch.testkit.modbus.RegisterBank;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -144,7 +146,7 @@ public final class ModbusBench {
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     var threads = ManagementFactory.getThreadMXBean();
     Profile.Modbus profile = profile();
-    try (var server = new NioModbusServer(n, registerMap())) {
+    try (var server = ModbusTcpFake.start(n, new RegisterBank(n, registerMap()))) {
       var devices = new ArrayList<Device>();
       for (int i = 0; i < n; i++) {
         devices.add(
@@ -174,7 +176,7 @@ public final class ModbusBench {
               d -> timed(d, profile, site, endpoints, durations, measuring, polls))) {
         scheduler.start();
         Thread.sleep(INTERVAL.toMillis() + 500); // warm-up: first polls and connects
-        long req0 = server.requests.get();
+        long req0 = server.requests();
         long cpu0 = os.getProcessCpuTime();
         long srv0 = threads.getThreadCpuTime(server.threadId());
         long t0 = System.nanoTime();
@@ -184,7 +186,7 @@ public final class ModbusBench {
         double wall = (System.nanoTime() - t0) / 1e9;
         long cpu =
             os.getProcessCpuTime() - cpu0 - (threads.getThreadCpuTime(server.threadId()) - srv0);
-        long req = server.requests.get() - req0;
+        long req = server.requests() - req0;
         int incomplete = 0;
         for (int i = 0; i < n; i++) {
           if (polls.get(i) < cycles) {
@@ -223,13 +225,13 @@ public final class ModbusBench {
         long[] cycleNs = new long[20];
         long bcpu0 = os.getProcessCpuTime();
         long bsrv0 = threads.getThreadCpuTime(server.threadId());
-        long breq0 = server.requests.get();
+        long breq0 = server.requests();
         for (int i = 0; i < cycleNs.length; i++) {
           cycleNs[i] = burst(burstCollectors);
         }
         long bcpu =
             os.getProcessCpuTime() - bcpu0 - (threads.getThreadCpuTime(server.threadId()) - bsrv0);
-        long breq = server.requests.get() - breq0;
+        long breq = server.requests() - breq0;
         burstCollectors.forEach(DeviceCollector::close);
         Arrays.sort(cycleNs);
         long cycleP99 = pct(cycleNs, 99);
@@ -245,11 +247,11 @@ public final class ModbusBench {
         }
         // Baseline: the same read (function 3, 24 registers) by mbpoll, one process per device.
         long m0 = childCpuTicks();
-        long mreq0 = server.requests.get();
+        long mreq0 = server.requests();
         long mt0 = System.nanoTime();
         int failures = mbpollSweep(server.ports());
         double mwall = (System.nanoTime() - mt0) / 1e9;
-        long mreq = server.requests.get() - mreq0;
+        long mreq = server.requests() - mreq0;
         double mcpuMs = (childCpuTicks() - m0) * 10.0; // 100 ticks per second
         double mRate = n / mwall;
         if (failures > 0 || mreq != n) {

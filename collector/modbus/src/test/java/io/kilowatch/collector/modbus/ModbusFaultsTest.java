@@ -22,6 +22,9 @@ import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.testkit.TestSites;
+import io.kilowatch.testkit.modbus.ModbusAnswer;
+import io.kilowatch.testkit.modbus.ModbusFrames;
+import io.kilowatch.testkit.modbus.ModbusTcpFake;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -161,7 +164,7 @@ class ModbusFaultsTest {
   void everyExceptionCodeIsNamedInThePointError() throws Exception {
     int[] codes = {1, 2, 3, 4, 8};
     try (var server =
-        new ScriptedServer(r -> new ScriptedServer.Answer.Exception(codes[r.start() / 100]))) {
+        ModbusTcpFake.start(r -> new ModbusAnswer.Exception(codes[r.start() / 100]))) {
       var c =
           collector(
               device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
@@ -184,7 +187,7 @@ class ModbusFaultsTest {
   @Test
   void gatewayExceptionsMarkTheDeviceDown() throws Exception {
     for (int code : new int[] {0x0A, 0x0B}) {
-      try (var server = new ScriptedServer(r -> new ScriptedServer.Answer.Exception(code))) {
+      try (var server = ModbusTcpFake.start(r -> new ModbusAnswer.Exception(code))) {
         var c =
             collector(
                 device("p1", server.port(), 9, Duration.ofSeconds(2)),
@@ -205,11 +208,11 @@ class ModbusFaultsTest {
   @Test
   void busyDeviceGivesTheLastValueAsStale() throws Exception {
     try (var server =
-        new ScriptedServer(
+        ModbusTcpFake.start(
             r ->
                 r.n() == 2
-                    ? new ScriptedServer.Answer.Exception(6)
-                    : new ScriptedServer.Answer.Values(new int[] {40 + r.n()}))) {
+                    ? new ModbusAnswer.Exception(6)
+                    : new ModbusAnswer.Values(new int[] {40 + r.n()}))) {
       var c =
           collector(
               device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
@@ -260,18 +263,16 @@ class ModbusFaultsTest {
   @Test
   void shortFrameAndMismatchedAnswersAreGarbage() throws Exception {
     try (var server =
-        new ScriptedServer(
+        ModbusTcpFake.start(
             r ->
                 switch (r.n()) {
                   // a header announcing 5 bytes, then the connection closes after 2 of them
                   case 1 ->
-                      new ScriptedServer.Answer.Raw(
+                      new ModbusAnswer.Raw(
                           new byte[] {0, (byte) r.transaction(), 0, 0, 0, 5, 1, 3, 2});
                   // a register answer with one register where two were asked for
-                  case 2 ->
-                      new ScriptedServer.Answer.Raw(
-                          ScriptedServer.frame(r, new byte[] {3, 2, 0, 7}));
-                  default -> new ScriptedServer.Answer.Values(new int[] {5, 6});
+                  case 2 -> new ModbusAnswer.Raw(ModbusFrames.frame(r, new byte[] {3, 2, 0, 7}));
+                  default -> new ModbusAnswer.Values(new int[] {5, 6});
                 })) {
       var c =
           collector(
@@ -293,11 +294,9 @@ class ModbusFaultsTest {
   @Test
   void slaveThatStopsAnsweringMidPollTimesOut() throws Exception {
     try (var server =
-        new ScriptedServer(
+        ModbusTcpFake.start(
             r ->
-                r.n() >= 2
-                    ? new ScriptedServer.Answer.Silence()
-                    : new ScriptedServer.Answer.Values(new int[] {1}))) {
+                r.n() >= 2 ? new ModbusAnswer.Silence() : new ModbusAnswer.Values(new int[] {1}))) {
       var c =
           collector(
               device("p1", server.port(), UNIT, Duration.ofMillis(300)),

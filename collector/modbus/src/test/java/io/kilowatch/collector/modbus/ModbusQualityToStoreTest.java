@@ -14,6 +14,8 @@ import io.kilowatch.store.Quality;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import io.kilowatch.testkit.TestSites;
+import io.kilowatch.testkit.modbus.ModbusAnswer;
+import io.kilowatch.testkit.modbus.ModbusTcpFake;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,12 +33,12 @@ class ModbusQualityToStoreTest {
   void goodStaleAndBadReadingsAreStoredWithTheirQuality() throws Exception {
     // Poll 1 answers, poll 2 is "server device busy", poll 3 refuses the address.
     try (var server =
-            new ScriptedServer(
+            ModbusTcpFake.start(
                 r ->
                     switch (r.n()) {
-                      case 1 -> new ScriptedServer.Answer.Values(new int[] {230});
-                      case 2 -> new ScriptedServer.Answer.Exception(6);
-                      default -> new ScriptedServer.Answer.Exception(2);
+                      case 1 -> new ModbusAnswer.Values(new int[] {230});
+                      case 2 -> new ModbusAnswer.Exception(6);
+                      default -> new ModbusAnswer.Exception(2);
                     });
         var store =
             EmbeddedStore.open(

@@ -8,6 +8,7 @@ import io.kilowatch.config.Profile;
 import io.kilowatch.config.Source;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.testkit.TestSites;
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -93,7 +94,7 @@ public final class OpcUaBench {
         variables.put(id(c, i), new DataValue(new Variant(0.0)));
       }
     }
-    var server = new DemoServer(variables);
+    var server = new OpcUaFakeServer(variables);
     var ticker = Executors.newSingleThreadScheduledExecutor();
     var tick = new AtomicLong();
     ticker.scheduleAtFixedRate(
@@ -121,7 +122,9 @@ public final class OpcUaBench {
     for (int i = 0; i < items; i++) {
       points.add(
           OpcUaCollectorTest.point(
-              "p" + i, "nsu=" + DemoServer.DEMO_URI + ";s={device}/P%02d".formatted(i), "p" + i));
+              "p" + i,
+              "nsu=" + OpcUaFakeServer.DEMO_URI + ";s={device}/P%02d".formatted(i),
+              "p" + i));
     }
     var profile = new Profile.OpcUa("bench-cdu", points);
     var options =

@@ -14,6 +14,7 @@ import io.kilowatch.config.Source;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.testkit.TestSites;
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.TestInstance;
 /** The OPC UA collector against a Milo server running in the test JVM. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpcUaCollectorTest {
-  private static final String NS = "nsu=" + DemoServer.DEMO_URI + ";s=";
+  private static final String NS = "nsu=" + OpcUaFakeServer.DEMO_URI + ";s=";
 
   /** Ample for a cold JVM on a busy machine; passing runs take a fraction of it. */
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -43,7 +44,7 @@ class OpcUaCollectorTest {
   private static final Instant SOURCE_TIME = Instant.parse("2020-01-01T00:00:00Z");
   private static final Instant SERVER_TIME = Instant.parse("2021-01-01T00:00:00Z");
 
-  private DemoServer server;
+  private OpcUaFakeServer server;
   private OpcUaCollector collector;
 
   @BeforeAll
@@ -70,8 +71,8 @@ class OpcUaCollectorTest {
             "shared/Temp", new DataValue(new Variant(1.0)));
     // Reads of more than three nodes are refused: polling must batch.
     server =
-        new DemoServer(
-            new DemoServer.Setup(
+        new OpcUaFakeServer(
+            new OpcUaFakeServer.Setup(
                 variables,
                 Map.of("shared/Temp", new DataValue(new Variant(2.0))),
                 false,

@@ -13,6 +13,7 @@ import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.testkit.TestSites;
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 
 /** Sessions and monitored items come back by themselves after a server restart. */
 class OpcUaReconnectTest {
-  private static final String FLOW = "nsu=" + DemoServer.DEMO_URI + ";s={device}/Flow";
+  private static final String FLOW = "nsu=" + OpcUaFakeServer.DEMO_URI + ";s={device}/Flow";
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   private final List<Sample> received = new CopyOnWriteArrayList<>();
@@ -66,7 +67,7 @@ class OpcUaReconnectTest {
    */
   @org.junit.jupiter.api.BeforeAll
   static void warmUp() throws Exception {
-    try (var server = new DemoServer(Map.of("warm/Flow", new DataValue(new Variant(0.0))))) {
+    try (var server = new OpcUaFakeServer(Map.of("warm/Flow", new DataValue(new Variant(0.0))))) {
       for (var mode : OpcUaOptions.Mode.values()) {
         Device d = device("warm", server.endpoint(), mode);
         var site = site(List.of(d));
@@ -105,7 +106,7 @@ class OpcUaReconnectTest {
 
   @Test
   void subscriptionResumesAfterTheServerRestartsWithItsNamespaceRenumbered() throws Exception {
-    try (var server = new DemoServer(Map.of("cdu-1/Flow", new DataValue(new Variant(1.0))));
+    try (var server = new OpcUaFakeServer(Map.of("cdu-1/Flow", new DataValue(new Variant(1.0))));
         var scheduler =
             OpcUaCollectors.scheduler(
                 site(List.of(device("cdu-1", server.endpoint(), OpcUaOptions.Mode.SUBSCRIBE))),
@@ -131,7 +132,7 @@ class OpcUaReconnectTest {
 
   @Test
   void pollingResumesAfterTheServerRestarts() throws Exception {
-    try (var server = new DemoServer(Map.of("cdu-2/Flow", new DataValue(new Variant(1.0))));
+    try (var server = new OpcUaFakeServer(Map.of("cdu-2/Flow", new DataValue(new Variant(1.0))));
         var scheduler =
             OpcUaCollectors.scheduler(
                 site(List.of(device("cdu-2", server.endpoint(), OpcUaOptions.Mode.POLL))),
@@ -148,8 +149,8 @@ class OpcUaReconnectTest {
 
   @Test
   void aServerDownAtStartupStopsNeitherTheOthersNorItselfOnceItIsUp() throws Exception {
-    try (var live = new DemoServer(Map.of("cdu-a/Flow", new DataValue(new Variant(5.0))));
-        var late = new DemoServer(Map.of("cdu-b/Flow", new DataValue(new Variant(7.0))))) {
+    try (var live = new OpcUaFakeServer(Map.of("cdu-a/Flow", new DataValue(new Variant(5.0))));
+        var late = new OpcUaFakeServer(Map.of("cdu-b/Flow", new DataValue(new Variant(7.0))))) {
       late.stop();
       try (var scheduler =
           OpcUaCollectors.scheduler(

@@ -10,6 +10,7 @@ import io.kilowatch.config.Profile;
 import io.kilowatch.config.Source;
 import io.kilowatch.store.Quality;
 import io.kilowatch.testkit.TestSites;
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -38,14 +39,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Security policies, modes, logins and certificate trust against a Milo server in the JVM. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpcUaSecurityTest {
-  private static final String SUPPLY = "nsu=" + DemoServer.DEMO_URI + ";s=cdu-1/SupplyTemp";
+  private static final String SUPPLY = "nsu=" + OpcUaFakeServer.DEMO_URI + ";s=cdu-1/SupplyTemp";
 
   @TempDir static Path tmp;
   private Path trustingPki;
   private X509Certificate userCert;
   private Path userCertFile;
   private Path userKeyFile;
-  private DemoServer server;
+  private OpcUaFakeServer server;
   private OpcUaCollector collector;
 
   @BeforeAll
@@ -61,8 +62,8 @@ class OpcUaSecurityTest {
     PemFiles.writePrivateKey(userKeyFile, userKeys.getPrivate());
     PemFiles.writeCertificate(userCertFile, userCert);
     server =
-        new DemoServer(
-            new DemoServer.Setup(
+        new OpcUaFakeServer(
+            new OpcUaFakeServer.Setup(
                 Map.of("cdu-1/SupplyTemp", new DataValue(new Variant(21.0))),
                 Map.of(),
                 true,

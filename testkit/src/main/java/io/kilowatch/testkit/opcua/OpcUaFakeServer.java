@@ -1,4 +1,4 @@
-package io.kilowatch.collector.opcua;
+package io.kilowatch.testkit.opcua;
 
 import static org.eclipse.milo.opcua.sdk.server.OpcUaServerConfig.USER_TOKEN_POLICY_ANONYMOUS;
 import static org.eclipse.milo.opcua.sdk.server.OpcUaServerConfig.USER_TOKEN_POLICY_USERNAME;
@@ -55,15 +55,15 @@ import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransport;
 import org.eclipse.milo.opcua.stack.transport.server.tcp.OpcTcpServerTransportConfig;
 
 /**
- * An OPC UA server in the test JVM: anonymous, user {@code operator} / {@code secret}, or an X.509
- * user certificate the test names; security None, plus every secure policy and mode when asked.
- * Variables are given by string id; an id {@code a/b} is variable {@code b} in folder {@code a}
- * under Objects, so browse paths work. It can be restarted on the same port, optionally with an
- * extra namespace registered first so that the demo namespace's index moves.
+ * An OPC UA server (Eclipse Milo) in the test JVM: anonymous, user {@code operator} / {@code
+ * secret}, or an X.509 user certificate the test names; security None, plus every secure policy and
+ * mode when asked. Variables are given by string id; an id {@code a/b} is variable {@code b} in
+ * folder {@code a} under Objects, so browse paths work. It can be restarted on the same port,
+ * optionally with an extra namespace registered first so that the demo namespace's index moves.
  */
-final class DemoServer implements AutoCloseable {
-  static final String DEMO_URI = "urn:kilowatch:demo";
-  static final String SERVER_URI = "urn:kilowatch:test-server";
+public final class OpcUaFakeServer implements AutoCloseable {
+  public static final String DEMO_URI = "urn:kilowatch:demo";
+  public static final String SERVER_URI = "urn:kilowatch:test-server";
 
   // The stock user-name policy encrypts the password with the server certificate; on the None
   // endpoint of a server without security the password travels as is.
@@ -72,13 +72,13 @@ final class DemoServer implements AutoCloseable {
           "username-plain", UserTokenType.UserName, null, null, SecurityPolicy.None.getUri());
 
   /** What the server offers. */
-  record Setup(
+  public record Setup(
       Map<String, DataValue> variables,
       Map<String, DataValue> otherVariables,
       boolean secure,
       Predicate<X509Certificate> userCertificates,
       int maxNodesPerRead) {
-    static Setup plain(Map<String, DataValue> variables) {
+    public static Setup plain(Map<String, DataValue> variables) {
       return new Setup(variables, Map.of(), false, c -> false, 0);
     }
   }
@@ -94,11 +94,11 @@ final class DemoServer implements AutoCloseable {
       VariablesNamespace demo,
       X509Certificate certificate) {}
 
-  DemoServer(Map<String, DataValue> variables) throws Exception {
+  public OpcUaFakeServer(Map<String, DataValue> variables) throws Exception {
     this(Setup.plain(variables));
   }
 
-  DemoServer(Setup setup) throws Exception {
+  public OpcUaFakeServer(Setup setup) throws Exception {
     this.setup = setup;
     current.putAll(setup.variables());
     // A free port can be taken by another process between probing and binding: try another.
@@ -230,37 +230,37 @@ final class DemoServer implements AutoCloseable {
     return b.build();
   }
 
-  String endpoint() {
+  public String endpoint() {
     return "opc.tcp://127.0.0.1:" + port + "/kilowatch";
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  int demoNamespaceIndex() {
+  public int demoNamespaceIndex() {
     return running.demo().getNamespaceIndex().intValue();
   }
 
   /** The server's application instance certificate. */
-  X509Certificate certificate() {
+  public X509Certificate certificate() {
     return running.certificate();
   }
 
   /** Changes a variable's value (and keeps it across restarts). */
-  void set(String id, DataValue value) {
+  public void set(String id, DataValue value) {
     current.put(id, value);
     running.demo().set(id, value);
   }
 
   /** Stops the server, then starts it again on the same port with the current values. */
-  void restart(boolean extraNamespaceFirst) throws Exception {
+  public void restart(boolean extraNamespaceFirst) throws Exception {
     stop();
     running = start(extraNamespaceFirst);
   }
 
   /** Stops the server; {@link #restart} brings it back. */
-  void stop() throws Exception {
+  public void stop() throws Exception {
     Running r = running;
     for (VariablesNamespace ns : r.namespaces()) {
       ns.shutdown();
@@ -273,7 +273,7 @@ final class DemoServer implements AutoCloseable {
     stop();
   }
 
-  static final class VariablesNamespace extends ManagedNamespaceWithLifecycle {
+  private static final class VariablesNamespace extends ManagedNamespaceWithLifecycle {
     private final SubscriptionModel subscriptions;
     private final Map<String, UaVariableNode> nodes = new ConcurrentHashMap<>();
 

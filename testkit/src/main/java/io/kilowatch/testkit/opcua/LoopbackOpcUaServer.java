@@ -1,4 +1,4 @@
-package io.kilowatch.simulator;
+package io.kilowatch.testkit.opcua;
 
 import java.util.Set;
 import org.eclipse.milo.opcua.sdk.server.EndpointConfig;

@@ -1,4 +1,4 @@
-package io.kilowatch.bench;
+package io.kilowatch.testkit.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -22,8 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * past hours only. The current hour is therefore never covered, so kilowatch keeps asking (every
  * few minutes) and an outage is noticed. While down it answers 503.
  */
-final class CarbonSource implements AutoCloseable {
-  static final String ZONE = "FR";
+public final class CarbonIntensityApi implements AutoCloseable {
+  public static final String ZONE = "FR";
 
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -31,7 +31,7 @@ final class CarbonSource implements AutoCloseable {
   private final AtomicLong refused = new AtomicLong();
   private volatile boolean down;
 
-  CarbonSource() throws IOException {
+  public CarbonIntensityApi() throws IOException {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     server.setExecutor(executor);
     server.createContext(
@@ -44,24 +44,24 @@ final class CarbonSource implements AutoCloseable {
     server.start();
   }
 
-  URI baseUrl() {
+  public URI baseUrl() {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
-  void setDown(boolean down) {
+  public void setDown(boolean down) {
     this.down = down;
   }
 
-  long served() {
+  public long served() {
     return served.get();
   }
 
-  long refused() {
+  public long refused() {
     return refused.get();
   }
 
   /** A smooth daily curve between 30 and 90 g/kWh: a low-carbon grid's night and evening peak. */
-  static double gPerKwh(Instant hour) {
+  public static double gPerKwh(Instant hour) {
     double h = hour.atZone(java.time.ZoneOffset.UTC).getHour();
     return 60 + 30 * Math.sin((h - 12) / 24.0 * 2 * Math.PI);
   }
