@@ -96,7 +96,8 @@ class OneAnalyticsPerProcessTest {
                 "/api/carbon?" + range + "&step=whole")) {
           var r =
               http.send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).build(),
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
+                      .build(),
                   HttpResponse.BodyHandlers.ofString());
           assertThat(r.statusCode()).as(path).isEqualTo(200);
         }

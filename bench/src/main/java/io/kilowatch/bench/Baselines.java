@@ -8,9 +8,8 @@ import io.kilowatch.config.Device;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.testkit.InfluxProcess;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -302,7 +301,7 @@ final class Baselines {
     if (influxd.isEmpty()) {
       return new Line(embedded + "; influxd skipped (not found; apt-get install influxdb)");
     }
-    double influxRate = influxIngest(influxd.get(), work, batch);
+    double influxRate = influxIngest(influxd.get(), batch);
     return new Line(
         String.format(
             Locale.ROOT,
@@ -331,44 +330,11 @@ final class Baselines {
     return out;
   }
 
-  /** Starts influxd in a temporary directory, writes the batch, and stops it. */
-  private static double influxIngest(Path influxd, Path work, List<Sample> batch) throws Exception {
-    Path dir = Files.createTempDirectory(work, "baseline-influxd");
-    int port = freePort();
-    Files.writeString(
-        dir.resolve("influxd.conf"),
-        """
-        reporting-disabled = true
-        bind-address = "127.0.0.1:%d"
-        [meta]
-          dir = "%s/meta"
-        [data]
-          dir = "%s/data"
-          wal-dir = "%s/wal"
-          query-log-enabled = false
-        [monitor]
-          store-enabled = false
-        [http]
-          bind-address = "127.0.0.1:%d"
-          log-enabled = false
-        """
-            .formatted(freePort(), dir, dir, dir, port));
-    Process p =
-        new ProcessBuilder(influxd.toString(), "-config", dir.resolve("influxd.conf").toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("influxd.log").toFile())
-            .start();
+  /** Starts influxd (the testkit's {@link InfluxProcess}), writes the batch, and stops it. */
+  private static double influxIngest(Path influxd, List<Sample> batch) throws Exception {
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    String base = "http://127.0.0.1:" + port;
-    try {
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      while (send(http, HttpRequest.newBuilder(URI.create(base + "/ping")).GET()) != 204) {
-        if (!p.isAlive() || System.nanoTime() > deadline) {
-          throw new IOException(
-              "influxd did not answer /ping: " + tail(dir.resolve("influxd.log")));
-        }
-        Thread.sleep(100);
-      }
+    try (var server = InfluxProcess.start(influxd, false)) {
+      String base = server.url().toString().replaceAll("/$", "");
       String create = "q=" + URLEncoder.encode("CREATE DATABASE bench", StandardCharsets.UTF_8);
       if (send(
               http,
@@ -397,12 +363,6 @@ final class Baselines {
         }
       }
       return batch.size() / ((System.nanoTime() - t0) / 1e9);
-    } finally {
-      p.destroy();
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        p.destroyForcibly();
-      }
-      delete(dir);
     }
   }
 
@@ -454,21 +414,6 @@ final class Baselines {
         .filter(l -> l.startsWith(prefix))
         .reduce((a, b) -> b)
         .orElseThrow(() -> new IOException("peer printed no " + prefix.strip() + " line: " + out));
-  }
-
-  private static int freePort() throws IOException {
-    try (var s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  private static String tail(Path log) {
-    try {
-      String s = Files.readString(log);
-      return s.substring(Math.max(0, s.length() - 500));
-    } catch (IOException e) {
-      return "(no log)";
-    }
   }
 
   private static void delete(Path dir) {
