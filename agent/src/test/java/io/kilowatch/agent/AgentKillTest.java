@@ -59,6 +59,7 @@ class AgentKillTest {
           System.out.println("read " + seen);
           System.out.flush();
         }
+        // The report interval of a child process that only samples a counter; nothing to await.
         Thread.sleep(1);
       }
     }

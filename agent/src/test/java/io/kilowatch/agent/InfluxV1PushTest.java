@@ -1,6 +1,7 @@
 package io.kilowatch.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -24,6 +25,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -71,24 +73,31 @@ class InfluxV1PushTest {
             .redirectOutput(dir.resolve("influxd.log").toFile())
             .start();
     base = URI.create("http://127.0.0.1:" + http + "/");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try {
-        var r =
-            HTTP.send(
-                HttpRequest.newBuilder(base.resolve("ping")).timeout(Duration.ofSeconds(1)).build(),
-                HttpResponse.BodyHandlers.discarding());
-        if (r.statusCode() == 204) {
-          break;
-        }
-      } catch (IOException notYet) {
-        // still starting
-      }
-      if (System.nanoTime() > deadline || !influxd.isAlive()) {
-        throw new IllegalStateException(
-            "influxd did not start: " + Files.readString(dir.resolve("influxd.log")));
-      }
-      Thread.sleep(100);
+    try {
+      await("influxd answering /ping")
+          .atMost(Duration.ofSeconds(20))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                if (!influxd.isAlive()) {
+                  throw new IllegalStateException("influxd exited");
+                }
+                try {
+                  return HTTP.send(
+                              HttpRequest.newBuilder(base.resolve("ping"))
+                                  .timeout(Duration.ofSeconds(1))
+                                  .build(),
+                              HttpResponse.BodyHandlers.discarding())
+                          .statusCode()
+                      == 204;
+                } catch (IOException notYet) {
+                  return false;
+                }
+              });
+    } catch (ConditionTimeoutException | IllegalStateException e) {
+      throw new IllegalStateException(
+          "influxd did not start: " + Files.readString(dir.resolve("influxd.log")), e);
     }
     query("CREATE DATABASE gpu", null);
   }

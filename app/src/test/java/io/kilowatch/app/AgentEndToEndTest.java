@@ -1,6 +1,7 @@
 package io.kilowatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kilowatch.agent.AgentOptions;
 import io.kilowatch.agent.NodeAgent;
@@ -18,7 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.BooleanSupplier;
+import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,26 +71,30 @@ class AgentEndToEndTest {
             Duration.ofMillis(300));
     try (var agent = new NodeAgent(options, Clock.systemUTC())) {
       agent.start();
-      await(() -> agent.delivered() >= 5, "first batches delivered");
+      waitFor("first batches delivered").until(() -> agent.delivered() >= 5);
 
       central.close();
       long pollsAtStop = agent.polls();
-      await(() -> agent.polls() >= pollsAtStop + 10, "agent keeps reading while central is down");
+      waitFor("agent keeps reading while central is down")
+          .until(() -> agent.polls() >= pollsAtStop + 10);
       assertThat(agent.buffered()).as("batches wait on disk").isGreaterThanOrEqualTo(5);
 
       central = Kilowatch.start(site(port), null);
       long pollsAtRestart = agent.polls();
-      await(() -> agent.polls() >= pollsAtRestart + 5, "agent reads after the restart");
+      waitFor("agent reads after the restart").until(() -> agent.polls() >= pollsAtRestart + 5);
       agent.stopPolling();
-      await(() -> agent.buffered() == 0, "buffer drained");
+      waitFor("buffer drained").until(() -> agent.buffered() == 0);
       long polls = agent.polls();
 
       // Acknowledged writes sit in the store writer's queue for up to a second.
       Kilowatch c = central;
-      await(() -> countsPerSeries(c).values().stream().allMatch(n -> n == polls), "all stored");
-      Map<String, Long> counts = countsPerSeries(central);
-      assertThat(counts).hasSize(GPUS * GpuMetric.values().length);
-      assertThat(counts.values()).containsOnly(polls);
+      waitFor("all stored")
+          .untilAsserted(
+              () -> {
+                Map<String, Long> counts = countsPerSeries(c);
+                assertThat(counts).hasSize(GPUS * GpuMetric.values().length);
+                assertThat(counts.values()).containsOnly(polls);
+              });
       assertThat(agent.refused()).isZero();
       assertThat(agent.dropped()).isZero();
       SeriesPoints power = read(central, "power_w").getFirst();
@@ -123,13 +128,10 @@ class AgentEndToEndTest {
     return out;
   }
 
-  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting: " + what);
-      }
-      Thread.sleep(50);
-    }
+  private static ConditionFactory waitFor(String what) {
+    return await(what)
+        .atMost(Duration.ofSeconds(30))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(50));
   }
 }

@@ -1,6 +1,7 @@
 package io.kilowatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -101,11 +102,10 @@ class DemoAlertsTest {
           .containsExactlyInAnyOrder("cdu-flow-low/c2", "gpu-near-slowdown/c2");
       assertThat(firstFiring.get("cdu-flow-low/c2"))
           .isBefore(firstFiring.get("gpu-near-slowdown/c2"));
-      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-      while ((bodies.size() < 2 || engine.outbox().counts().delivered() < 2)
-          && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
+      await("both notifications delivered")
+          .atMost(Duration.ofSeconds(10))
+          .pollInterval(Duration.ofMillis(20))
+          .until(() -> bodies.size() >= 2 && engine.outbox().counts().delivered() >= 2);
       // What /metrics publishes as kilowatch_alert_notifications_total.
       assertThat(engine.outbox().counts())
           .isEqualTo(new io.kilowatch.alerts.Outbox.Counts(2, 0, 2, 0));

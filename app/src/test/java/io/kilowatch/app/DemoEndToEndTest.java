@@ -1,6 +1,7 @@
 package io.kilowatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,8 +15,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -232,20 +233,20 @@ class DemoEndToEndTest {
   }
 
   /** Polls until the answer satisfies {@code ready}; fails with the last answer at the deadline. */
-  private static JsonNode awaitJson(String path, Predicate<JsonNode> ready, Duration limit)
-      throws Exception {
-    Instant deadline = Instant.now().plus(limit);
-    JsonNode last = null;
-    while (Instant.now().isBefore(deadline)) {
-      var r = get(path);
-      if (r.statusCode() == 200) {
-        last = JSON.readTree(r.body());
-        if (ready.test(last)) {
-          return last;
-        }
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("not ready within " + limit + ": " + path + " → " + last);
+  private static JsonNode awaitJson(String path, Predicate<JsonNode> ready, Duration limit) {
+    var last = new AtomicReference<JsonNode>();
+    await(path)
+        .atMost(limit)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              var r = get(path);
+              assertThat(r.statusCode()).as("status of %s", path).isEqualTo(200);
+              JsonNode answer = JSON.readTree(r.body());
+              last.set(answer);
+              assertThat(ready.test(answer)).as("answer of %s: %s", path, answer).isTrue();
+            });
+    return last.get();
   }
 }

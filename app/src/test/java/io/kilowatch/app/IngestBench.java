@@ -104,6 +104,7 @@ public final class IngestBench {
       long lastChange = settle;
       while (System.nanoTime() - lastChange < 2_000_000_000L
           && System.nanoTime() - settle < 120_000_000_000L) {
+        // A benchmark waiting for quiet, not for an event: sample the count at a fixed rate.
         Thread.sleep(200);
         long now = store.pointCount();
         if (now != stored) {

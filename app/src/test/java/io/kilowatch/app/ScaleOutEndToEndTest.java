@@ -1,6 +1,7 @@
 package io.kilowatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,9 +18,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,25 +145,26 @@ class ScaleOutEndToEndTest {
     throw new AssertionError("no series " + name + " in " + overview);
   }
 
+  /** Polls until the answer satisfies {@code ready}; fails with the last answer at the deadline. */
   private static JsonNode awaitJson(
-      Kilowatch app, String path, Predicate<JsonNode> ready, Duration limit) throws Exception {
-    Instant deadline = Instant.now().plus(limit);
-    JsonNode last = null;
-    while (Instant.now().isBefore(deadline)) {
-      var r =
-          HTTP.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path))
-                  .timeout(Duration.ofSeconds(10))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() == 200) {
-        last = JSON.readTree(r.body());
-        if (ready.test(last)) {
-          return last;
-        }
-      }
-      Thread.sleep(500);
-    }
-    throw new AssertionError("not ready within " + limit + ": " + path + " → " + last);
+      Kilowatch app, String path, Predicate<JsonNode> ready, Duration limit) {
+    var uri = URI.create("http://127.0.0.1:" + app.port() + path);
+    var last = new AtomicReference<JsonNode>();
+    await(path)
+        .atMost(limit)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(500))
+        .untilAsserted(
+            () -> {
+              var r =
+                  HTTP.send(
+                      HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                      HttpResponse.BodyHandlers.ofString());
+              assertThat(r.statusCode()).as("status of %s", uri).isEqualTo(200);
+              JsonNode answer = JSON.readTree(r.body());
+              last.set(answer);
+              assertThat(ready.test(answer)).as("answer of %s: %s", uri, answer).isTrue();
+            });
+    return last.get();
   }
 }

@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real {@code influxd} (Debian's {@code influxdb} package) on a free loopback port, with its
@@ -110,18 +112,23 @@ public final class InfluxProcess implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    long deadline = System.nanoTime() + START_WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException("influxd exited: " + log());
-      }
-      if (pings()) {
-        return;
-      }
-      sleep(Duration.ofMillis(50));
+    Process started = process;
+    try {
+      Awaitility.await("influxd answering /ping")
+          .atMost(START_WAIT)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(50))
+          .until(
+              () -> {
+                if (!started.isAlive()) {
+                  throw new IllegalStateException("influxd exited: " + log());
+                }
+                return pings();
+              });
+    } catch (ConditionTimeoutException e) {
+      stop();
+      throw new IllegalStateException("influxd did not answer /ping within " + START_WAIT, e);
     }
-    stop();
-    throw new IllegalStateException("influxd did not answer /ping within " + START_WAIT);
   }
 
   private boolean pings() {
@@ -202,15 +209,6 @@ public final class InfluxProcess implements AutoCloseable {
       return Files.readString(dir.resolve("influxd.log"));
     } catch (IOException e) {
       return "(no log)";
-    }
-  }
-
-  private static void sleep(Duration d) {
-    try {
-      Thread.sleep(d);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 

@@ -48,6 +48,7 @@ class IntensitySourcesTest {
                   + " "
                   + (header == null ? "" : ex.getRequestHeaders().getFirst(header)));
           try {
+            // The fake source answers late on purpose, to exercise the client's timeout.
             Thread.sleep(delayMs);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

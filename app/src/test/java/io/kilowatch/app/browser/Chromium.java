@@ -1,5 +1,7 @@
 package io.kilowatch.app.browser;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,7 +16,7 @@ import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -23,7 +25,9 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -70,25 +74,36 @@ final class Chromium implements AutoCloseable {
             "--window-size=1366,768",
             "about:blank");
     Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    String browserWs = null;
     var err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
-    Instant deadline = Instant.now().plusSeconds(30);
-    while (browserWs == null && Instant.now().isBefore(deadline)) {
-      String line = err.readLine();
-      if (line == null) {
-        throw new IOException("chromium exited with " + p.waitFor() + " before DevTools was ready");
-      }
-      var m = LISTENING.matcher(line);
-      if (m.find()) {
-        browserWs = m.group(1);
-      }
-    }
-    if (browserWs == null) {
+    var address = new CompletableFuture<String>();
+    // Reads stderr to its end, so the browser never blocks on a full pipe.
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                for (String line = err.readLine(); line != null; line = err.readLine()) {
+                  var m = LISTENING.matcher(line);
+                  if (!address.isDone() && m.find()) {
+                    address.complete(m.group(1));
+                  }
+                }
+                address.completeExceptionally(
+                    new IOException(
+                        "chromium exited with " + p.waitFor() + " before DevTools was ready"));
+              } catch (IOException | InterruptedException e) {
+                address.completeExceptionally(e);
+              }
+            });
+    String browserWs;
+    try {
+      browserWs = address.get(30, TimeUnit.SECONDS);
+    } catch (TimeoutException e) {
       p.destroyForcibly();
       throw new IOException("chromium did not report a DevTools address within 30 s");
+    } catch (ExecutionException e) {
+      p.destroyForcibly();
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
     }
-    // Keep draining stderr so the browser never blocks on a full pipe.
-    Thread.ofVirtual().start(() -> err.lines().forEach(l -> {}));
     URI base = URI.create(browserWs.replaceFirst("^ws://", "http://"));
     var http = HttpClient.newHttpClient();
     var list =
@@ -142,14 +157,19 @@ final class Chromium implements AutoCloseable {
   void navigate(String url) throws Exception {
     events.clear();
     send("Page.navigate", Map.of("url", url));
-    Instant deadline = Instant.now().plusSeconds(20);
-    while (Instant.now().isBefore(deadline)) {
-      if ("complete".equals(evaluate("document.readyState").asText())) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new IOException(url + " did not finish loading within 20 s");
+    await(url + " loaded")
+        .atMost(Duration.ofSeconds(20))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> "complete".equals(evaluate("document.readyState").asText()));
+  }
+
+  /**
+   * Returns after two animation frames, so paints the page's scripts queued have reached the
+   * screen.
+   */
+  void nextFrame() throws Exception {
+    evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))");
   }
 
   /** Evaluates a JavaScript expression (awaiting a promise) and returns its JSON value. */

@@ -1,6 +1,7 @@
 package io.kilowatch.app.browser;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.kilowatch.app.DemoYaml;
@@ -13,8 +14,9 @@ import io.kilowatch.testkit.RequiresPeer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -160,18 +162,23 @@ class DashboardBrowserTest {
       throws Exception {
     browser.clearErrors();
     browser.navigate(base + path);
-    Instant deadline = Instant.now().plusSeconds(60);
-    JsonNode state = null;
-    while (Instant.now().isBefore(deadline)) {
-      state = browser.evaluate(minPoints.isEmpty() ? "({})" : CHART_STATE);
-      if (chartsReady(state, minPoints)) {
-        break;
-      }
-      Thread.sleep(500);
+    var state = new AtomicReference<JsonNode>();
+    try {
+      await(path + " charts")
+          .atMost(Duration.ofSeconds(60))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(500))
+          .until(
+              () -> {
+                state.set(browser.evaluate(minPoints.isEmpty() ? "({})" : CHART_STATE));
+                return chartsReady(state.get(), minPoints);
+              });
+    } catch (ConditionTimeoutException e) {
+      // A page that never got ready still gets its screenshot; the assertion below says what lacks.
     }
-    Thread.sleep(300); // let the last frame paint before the screenshot
+    browser.nextFrame();
     browser.screenshot(SHOTS.resolve(name + ".png"));
-    assertThat(chartsReady(state, minPoints)).as(path + " charts: " + state).isTrue();
+    assertThat(chartsReady(state.get(), minPoints)).as(path + " charts: " + state.get()).isTrue();
     assertThat(browser.errors()).as(path + " console").isEmpty();
   }
 
@@ -188,14 +195,11 @@ class DashboardBrowserTest {
     return true;
   }
 
-  private static void awaitTrue(String expression) throws Exception {
-    Instant deadline = Instant.now().plusSeconds(30);
-    while (Instant.now().isBefore(deadline)) {
-      if (browser.evaluate(expression).asBoolean()) {
-        return;
-      }
-      Thread.sleep(250);
-    }
-    throw new AssertionError("never true: " + expression);
+  private static void awaitTrue(String expression) {
+    await(expression)
+        .atMost(Duration.ofSeconds(30))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> browser.evaluate(expression).asBoolean());
   }
 }

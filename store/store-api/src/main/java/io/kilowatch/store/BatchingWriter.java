@@ -1,8 +1,11 @@
 package io.kilowatch.store;
 
 import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -22,11 +25,18 @@ import org.slf4j.LoggerFactory;
 public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BatchingWriter.class);
 
+  /** Monotonic, so a wall-clock step neither cuts a batch short nor stretches it. */
+  private static final InstantSource MONOTONIC = () -> Instant.EPOCH.plusNanos(System.nanoTime());
+
+  /** Put on the queue by {@link #close()} to wake a flusher that waits for the next sample. */
+  private static final Sample WAKE = Sample.of(Instant.EPOCH, "wake", Map.of(), Map.of());
+
   private final Store store;
   private final BlockingQueue<Sample> queue;
   private final int maxBatch;
   private final Duration flushEvery;
   private final Duration offerTimeout;
+  private final InstantSource clock;
   private final Thread flusher;
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
@@ -39,7 +49,22 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
 
   public BatchingWriter(
       Store store, int capacity, int maxBatch, Duration flushEvery, Duration offerTimeout) {
+    this(store, capacity, maxBatch, flushEvery, offerTimeout, MONOTONIC);
+  }
+
+  /**
+   * With the source of the flush schedule: a batch is written once it is full or {@code flushEvery}
+   * after its first sample by {@code clock}.
+   */
+  public BatchingWriter(
+      Store store,
+      int capacity,
+      int maxBatch,
+      Duration flushEvery,
+      Duration offerTimeout,
+      InstantSource clock) {
     this.store = store;
+    this.clock = clock;
     this.queue = new ArrayBlockingQueue<>(capacity);
     this.maxBatch = maxBatch;
     this.flushEvery = flushEvery;
@@ -84,19 +109,20 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
     while (!closing || !queue.isEmpty()) {
       try {
         Sample first = queue.poll(flushEvery.toMillis(), TimeUnit.MILLISECONDS);
-        if (first == null) {
+        if (first == null || first == WAKE) {
           continue;
         }
         batch.add(first);
         // Let the batch fill for one flush period, so writes are few and large.
-        long deadline = System.nanoTime() + flushEvery.toNanos();
+        Instant deadline = clock.instant().plus(flushEvery);
         while (batch.size() < maxBatch && !closing) {
-          long left = deadline - System.nanoTime();
+          long left = Duration.between(clock.instant(), deadline).toNanos();
           if (left <= 0) {
             break;
           }
-          Sample s = queue.poll(left, TimeUnit.NANOSECONDS);
-          if (s == null) {
+          // At most one period: a clock stepped back must not hold a batch longer.
+          Sample s = queue.poll(Math.min(left, flushEvery.toNanos()), TimeUnit.NANOSECONDS);
+          if (s == null || s == WAKE) {
             break;
           }
           batch.add(s);
@@ -112,6 +138,7 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
   }
 
   private void flush(List<Sample> batch) {
+    batch.removeIf(s -> s == WAKE);
     if (batch.isEmpty()) {
       return;
     }
@@ -147,6 +174,8 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
   @Override
   public void close() {
     closing = true;
+    // A full queue needs no wake-up: the flusher is not waiting then.
+    queue.offer(WAKE);
     try {
       if (!flusher.join(Duration.ofSeconds(10))) {
         flusher.interrupt();

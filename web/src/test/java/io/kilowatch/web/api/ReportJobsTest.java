@@ -1,6 +1,7 @@
 package io.kilowatch.web.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -124,16 +126,23 @@ class ReportJobsTest {
   }
 
   /** Polls the job until {@code until} holds, within a bounded time. */
-  static JsonNode poll(String url, Predicate<JsonNode> until) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      JsonNode j = json(send(url, "GET", null));
-      if (until.test(j)) {
-        return j;
-      }
-      assertThat(System.nanoTime()).as("waiting for " + url + ", last " + j).isLessThan(deadline);
-      Thread.sleep(10);
-    }
+  static JsonNode poll(String url, Predicate<JsonNode> until) {
+    return poll(url, null, until);
+  }
+
+  static JsonNode poll(String url, String token, Predicate<JsonNode> until) {
+    var last = new AtomicReference<JsonNode>();
+    await(url)
+        .atMost(Duration.ofSeconds(20))
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10))
+        .untilAsserted(
+            () -> {
+              JsonNode j = json(send(url, "GET", token));
+              last.set(j);
+              assertThat(until.test(j)).as("waiting for " + url + ", last " + j).isTrue();
+            });
+    return last.get();
   }
 
   @Test
@@ -226,13 +235,7 @@ class ReportJobsTest {
         assertThat(created.statusCode()).isEqualTo(202);
         String url = base + "/api/reports/jobs/" + json(created).get("id").asText();
         assertThat(send(url, "GET", null).statusCode()).isEqualTo(401);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        JsonNode j;
-        do {
-          j = json(send(url, "GET", VIEWER));
-          assertThat(System.nanoTime()).isLessThan(deadline);
-          Thread.sleep(10);
-        } while (!j.get("state").asText().equals("done"));
+        JsonNode j = poll(url, VIEWER, n -> n.get("state").asText().equals("done"));
         assertThat(j.get("done").asInt()).isEqualTo(j.get("total").asInt());
         var file = json(send(base + j.get("file").asText(), "GET", VIEWER));
         assertThat(file.get("schema").asText()).isEqualTo("kilowatch-report/1");

@@ -42,6 +42,7 @@ class DcgmCollectorTest {
         "/metrics",
         exchange -> {
           try {
+            // The fake exporter answers late on purpose, to exercise the scrape timeout.
             Thread.sleep(delay);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -163,10 +164,13 @@ class DcgmCollectorTest {
   @Test
   void closingOneCollectorAbortsItsScrapeButNotOthersOnTheSharedClient() throws Exception {
     body = Fixtures.read(Fixtures.DATADOG);
+    var inFlight = new java.util.concurrent.CountDownLatch(1);
     server.createContext(
         "/stuck",
         exchange -> {
+          inFlight.countDown();
           try {
+            // An exporter that never answers in time, on purpose: only close() may end the scrape.
             Thread.sleep(Duration.ofSeconds(20));
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -203,7 +207,9 @@ class DcgmCollectorTest {
                 outcome.complete(t);
               }
             });
-    Thread.sleep(300); // the stuck scrape is in flight
+    assertThat(inFlight.await(5, java.util.concurrent.TimeUnit.SECONDS))
+        .as("the stuck scrape is in flight")
+        .isTrue();
 
     long start = System.nanoTime();
     stuck.close();

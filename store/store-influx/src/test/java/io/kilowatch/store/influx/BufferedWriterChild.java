@@ -47,6 +47,7 @@ public final class BufferedWriterChild {
                     writer.accept(List.of(sample(seq)));
                     if (seq % 20 == 19) {
                       try {
+                        // Paces the producer to a steady ingest rate; there is nothing to await.
                         Thread.sleep(1);
                       } catch (InterruptedException e) {
                         return;
@@ -63,6 +64,7 @@ public final class BufferedWriterChild {
         System.out.flush();
         reported = written;
       }
+      // The report interval of a child process that only samples a counter; nothing to await.
       Thread.sleep(5);
     }
   }

@@ -10,6 +10,7 @@ import io.kilowatch.store.buffer.BufferedStore;
 import io.kilowatch.store.buffer.DiskBuffer;
 import io.kilowatch.testkit.InfluxServer;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,12 +33,12 @@ class StoreAndForwardTest {
 
   @TempDir Path dir;
 
-  private static void await(BooleanSupplier condition, Duration limit) throws InterruptedException {
-    long deadline = System.nanoTime() + limit.toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition met within " + limit).isLessThan(deadline);
-      Thread.sleep(20);
-    }
+  private static void await(BooleanSupplier condition, Duration limit) {
+    Awaitility.await()
+        .atMost(limit)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(20))
+        .until(condition::getAsBoolean);
   }
 
   /** Every sequence number 0..n-1 exactly once, each at its own timestamp with its value. */
@@ -81,6 +83,7 @@ class StoreAndForwardTest {
                   while (!Thread.currentThread().isInterrupted()) {
                     writer.accept(List.of(BufferedWriterChild.sample(produced.getAndIncrement())));
                     try {
+                      // Paces the producer like device polls would: steady ingest, not a wait.
                       Thread.sleep(1);
                     } catch (InterruptedException e) {
                       return;
@@ -129,31 +132,40 @@ class StoreAndForwardTest {
                 config.database())
             .redirectErrorStream(true)
             .start();
-    long acknowledged = -1;
-    try (var in =
-        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      String line;
-      while (acknowledged < 2_000 && (line = in.readLine()) != null) {
-        assertThat(System.nanoTime())
-            .as("child acknowledged 2000 samples in 30 s")
-            .isLessThan(deadline);
-        if (line.startsWith("acknowledged ")) {
-          acknowledged = Long.parseLong(line.substring("acknowledged ".length()));
-        }
-      }
-      // SIGKILL in the middle of steady ingest: no shutdown hook, no flush.
-      child.destroyForcibly();
-      assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
-    }
-    assertThat(acknowledged).isGreaterThanOrEqualTo(2_000);
+    var acknowledged = new AtomicLong(-1);
+    var in =
+        new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+    // Reads to the end, so every count the child printed before the kill is taken.
+    Thread reader =
+        Thread.ofVirtual()
+            .start(
+                () -> {
+                  try (in) {
+                    for (String line = in.readLine(); line != null; line = in.readLine()) {
+                      if (line.startsWith("acknowledged ")) {
+                        acknowledged.set(Long.parseLong(line.substring("acknowledged ".length())));
+                      }
+                    }
+                  } catch (IOException e) {
+                    // The child is gone; what was read stands.
+                  }
+                });
+    Awaitility.await("child acknowledged 2000 samples")
+        .atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(20))
+        .until(() -> acknowledged.get() >= 2_000 || !child.isAlive());
+    // SIGKILL in the middle of steady ingest: no shutdown hook, no flush.
+    child.destroyForcibly();
+    assertThat(child.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(reader.join(Duration.ofSeconds(10))).as("child output read to its end").isTrue();
+    assertThat(acknowledged.get()).isGreaterThanOrEqualTo(2_000);
 
     var influx = InfluxStore.open(config);
     influx.createDatabase();
     try (var buffered = BufferedStore.open(influx, dir, 256L << 20)) {
       await(() -> !buffered.isBuffering(), Duration.ofSeconds(30));
       long stored = assertEachOnce(readAll(influx));
-      assertThat(stored).isGreaterThanOrEqualTo(acknowledged);
+      assertThat(stored).isGreaterThanOrEqualTo(acknowledged.get());
     }
   }
 

@@ -247,6 +247,8 @@ public final class StoreComparisonBench {
       if (stable >= 10 && server.diskBytes("wal") < now / 100) {
         break;
       }
+      // A benchmark waiting for influxd's disk to go quiet, not for an event: sample at a fixed
+      // rate.
       Thread.sleep(500);
     }
     System.out.printf(
