@@ -1,5 +1,6 @@
 package io.kilowatch.bench;
 
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -15,12 +16,20 @@ final class SiteYamlWriter {
   private SiteYamlWriter() {}
 
   static String render(
-      ScaleSite site, GpuNodeServer gpus, PduModbusServer pdus, CduServer cdus, Path dataDir) {
+      ScaleSite site,
+      GpuNodeServer gpus,
+      PduModbusServer pdus,
+      OpcUaFakeServer cdus,
+      Path dataDir) {
     return new SiteYamlWriter().write(site, gpus, pdus, cdus, dataDir);
   }
 
   private String write(
-      ScaleSite site, GpuNodeServer gpus, PduModbusServer pdus, CduServer cdus, Path dataDir) {
+      ScaleSite site,
+      GpuNodeServer gpus,
+      PduModbusServer pdus,
+      OpcUaFakeServer cdus,
+      Path dataDir) {
     ScaleSite.Spec spec = site.spec();
     String every = duration(spec.interval());
     String timeout = duration(spec.timeout());
@@ -64,7 +73,7 @@ final class SiteYamlWriter {
     for (int c = 0; c < clusters; c++) {
       line(1, "- id: c" + c);
       if (cdus != null) {
-        cdusOf(c, racks, clusters, cdus, every, timeout);
+        cdusOf(site, c, racks, clusters, cdus, every, timeout);
       }
       line(1, "  racks:");
       for (int r = c * RACKS_PER_CLUSTER; r < Math.min(racks, (c + 1) * RACKS_PER_CLUSTER); r++) {
@@ -116,14 +125,14 @@ final class SiteYamlWriter {
     line(1, "- id: scale-cdu");
     line(1, "  source: opcua");
     line(1, "  points:");
-    for (CduNodes.Point p : CduNodes.POINTS) {
+    for (CduVariables.Point p : CduVariables.POINTS) {
       String[] fieldUnit = CDU_FIELDS.get(p.name());
       line(
           3,
           "- {name: "
               + p.name()
               + ", nodeId: \"nsu="
-              + CduNodes.URI
+              + CduVariables.URI
               + ";s={device}/"
               + p.name()
               + "\", unit: \""
@@ -145,17 +154,23 @@ final class SiteYamlWriter {
           new String[] {"flow_lpm", "L/min"},
           "PumpSpeed",
           new String[] {"pump_speed_pct", "%"},
-          CduNodes.COUNTED,
+          CduVariables.COUNTED,
           new String[] {"heat_removed_kw", "kW"},
           "Power",
           new String[] {"power_w", "W"});
 
   /** A CDU sits in the cluster of the first rack it cools. */
   private void cdusOf(
-      int cluster, int racks, int clusters, CduServer cdus, String every, String timeout) {
+      ScaleSite site,
+      int cluster,
+      int racks,
+      int clusters,
+      OpcUaFakeServer cdus,
+      String every,
+      String timeout) {
     boolean any = false;
-    for (int c = 0; c < cdus.cdus(); c++) {
-      int first = Math.min(racks - 1, (int) ((long) racks * c / cdus.cdus()));
+    for (int c = 0; c < site.spec().cdus(); c++) {
+      int first = Math.min(racks - 1, (int) ((long) racks * c / site.spec().cdus()));
       if (Math.min(clusters - 1, first / RACKS_PER_CLUSTER) != cluster) {
         continue;
       }
@@ -169,7 +184,7 @@ final class SiteYamlWriter {
       line(
           3,
           "  source: {type: opcua, endpoint: \""
-              + cdus.endpointUrl()
+              + cdus.endpoint()
               + "\", securityPolicy: none, mode: poll}");
       timing(3, every, timeout);
     }

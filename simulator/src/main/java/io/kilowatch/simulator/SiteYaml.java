@@ -190,7 +190,7 @@ final class SiteYaml {
   private void opcua(
       String name, String node, String unit, String field, boolean loop, boolean counter) {
     StringBuilder p = new StringBuilder("- {name: ").append(name);
-    p.append(", nodeId: \"nsu=").append(CduNamespace.URI).append(";s={device}/");
+    p.append(", nodeId: \"nsu=").append(CduVariables.URI).append(";s={device}/");
     p.append(node).append('"');
     if (unit != null) {
       p.append(", unit: \"").append(unit).append('"');

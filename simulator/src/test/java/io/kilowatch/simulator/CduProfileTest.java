@@ -60,7 +60,7 @@ class CduProfileTest {
     OpcUaClient client = OpcUaClient.create(m.group(1));
     try {
       client.connect();
-      int ns = client.getNamespaceTable().getIndex(CduNamespace.URI).intValue();
+      int ns = client.getNamespaceTable().getIndex(CduVariables.URI).intValue();
       var fields = new ArrayList<String>();
       var paths = new ArrayList<BrowsePath>();
       for (Map<String, Object> p : points(genericProfile())) {
