@@ -55,7 +55,7 @@ class CduProfileTest {
 
   @Test
   void everyPointOfTheGenericProfileIsAGoodNumberOnTheDemoCdu() throws Exception {
-    Matcher m = Pattern.compile("endpoint: \"(opc\\.tcp://[^\"]+)\"").matcher(site.siteYaml());
+    Matcher m = Pattern.compile("endpoint: \"?(opc\\.tcp://[^\"\\s]+)").matcher(site.siteYaml());
     assertThat(m.find()).isTrue();
     OpcUaClient client = OpcUaClient.create(m.group(1));
     try {
