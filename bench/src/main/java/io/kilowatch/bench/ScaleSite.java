@@ -1,6 +1,7 @@
 package io.kilowatch.bench;
 
 import io.kilowatch.testkit.opcua.OpcUaFakeServer;
+import io.kilowatch.testkit.site.SiteBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -288,7 +289,12 @@ public final class ScaleSite implements AutoCloseable {
 
   /** The kilowatch site config for this site, storing under {@code dataDir}. */
   public String siteYaml(Path dataDir) {
-    return SiteYamlWriter.render(this, gpus, pdus, cdus, dataDir);
+    return siteConfig(dataDir).toYaml();
+  }
+
+  /** The same config, still open to additions (the soak's alerting and store). */
+  public SiteBuilder siteConfig(Path dataDir) {
+    return SiteYamlWriter.site(this, gpus, pdus, cdus, dataDir);
   }
 
   @Override
