@@ -1,13 +1,13 @@
 package io.kilowatch.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.collector.lineprotocol.LineProtocolWriter;
 import io.kilowatch.collector.lineprotocol.Precision;
 import io.kilowatch.store.Sample;
+import io.kilowatch.testkit.InfluxProcess;
 import io.kilowatch.testkit.Peer;
 import io.kilowatch.testkit.RequiresPeer;
 import java.io.IOException;
@@ -18,18 +18,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent's InfluxDB target against a real {@code influxd} (1.x): the v1 {@code /write} URL,
@@ -41,77 +36,24 @@ class InfluxV1PushTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-  @TempDir static Path dir;
-  static Process influxd;
+  static InfluxProcess influxd;
   static URI base;
 
   @BeforeAll
   static void startInfluxd() throws Exception {
-    Path exe = Peer.find("influxd").orElseThrow();
-    int http = freePort();
-    int rpc = freePort();
-    Path conf = dir.resolve("influxdb.conf");
-    Files.writeString(
-        conf,
-        """
-        reporting-disabled = true
-        bind-address = "127.0.0.1:%d"
-        [meta]
-          dir = "%s/meta"
-        [data]
-          dir = "%s/data"
-          wal-dir = "%s/wal"
-          query-log-enabled = false
-        [http]
-          bind-address = "127.0.0.1:%d"
-          log-enabled = false
-        """
-            .formatted(rpc, dir, dir, dir, http));
-    influxd =
-        new ProcessBuilder(exe.toString(), "run", "-config", conf.toString())
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("influxd.log").toFile())
-            .start();
-    base = URI.create("http://127.0.0.1:" + http + "/");
-    try {
-      await("influxd answering /ping")
-          .atMost(Duration.ofSeconds(20))
-          .pollDelay(Duration.ZERO)
-          .pollInterval(Duration.ofMillis(100))
-          .until(
-              () -> {
-                if (!influxd.isAlive()) {
-                  throw new IllegalStateException("influxd exited");
-                }
-                try {
-                  return HTTP.send(
-                              HttpRequest.newBuilder(base.resolve("ping"))
-                                  .timeout(Duration.ofSeconds(1))
-                                  .build(),
-                              HttpResponse.BodyHandlers.discarding())
-                          .statusCode()
-                      == 204;
-                } catch (IOException notYet) {
-                  return false;
-                }
-              });
-    } catch (ConditionTimeoutException | IllegalStateException e) {
-      throw new IllegalStateException(
-          "influxd did not start: " + Files.readString(dir.resolve("influxd.log")), e);
-    }
+    influxd = InfluxProcess.start(Peer.find("influxd").orElseThrow(), false);
+    base = URI.create(influxd.url() + "/");
     query("CREATE DATABASE gpu", null);
   }
 
   @AfterAll
-  static void stop() throws InterruptedException {
+  static void stop() {
     if (influxd != null) {
-      influxd.destroy();
-      if (!influxd.waitFor(10, TimeUnit.SECONDS)) {
-        influxd.destroyForcibly();
-      }
+      influxd.close();
     }
   }
 
+  /** A port nobody listens on once this returns. */
   private static int freePort() throws IOException {
     try (var s = new ServerSocket(0)) {
       return s.getLocalPort();

@@ -131,9 +131,9 @@ class AlertEngineTest {
   @Test
   void seriesFlappingAcrossBothLevelsPagesOnceWithKeepFiringFor() throws Exception {
     receiver = new WebhookReceiver(0);
-    String rule =
-        AlertSites.supplyRule(receiver.url(), "0s")
-            .replace("for: 30s", "for: 0s\n    keepFiringFor: 1m");
+    var rule = AlertSites.supplyRule(receiver.url(), "0s");
+    AlertSites.rule(rule).put("for", "0s");
+    AlertSites.rule(rule).put("keepFiringFor", "1m");
     engine = engine(AlertSites.site(dir, rule));
     double[] flapping = {45, 30, 45, 30, 30, 45, 30, 45};
     for (int i = 0; i < flapping.length; i++) {

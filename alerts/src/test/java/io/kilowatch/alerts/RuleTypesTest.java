@@ -34,7 +34,7 @@ class RuleTypesTest {
   }
 
   private void open(String rules) throws Exception {
-    var site = AlertSites.site(dir, "rules:\n" + rules.indent(2));
+    var site = AlertSites.siteWithRules(dir, rules);
     store = EmbeddedStore.open(site.store());
     engine =
         AlertEngine.open(
@@ -108,7 +108,10 @@ class RuleTypesTest {
   void deviceDownFiresAfterForWithTheDevicesLocationAndResolvesWhenItIsBack() throws Exception {
     var site =
         AlertSites.siteWithNode(
-            dir, "rules:\n  - {name: device-down, type: device-down, for: 30s}\n");
+            dir,
+            Map.of(
+                "rules",
+                List.of(Map.of("name", "device-down", "type", "device-down", "for", "30s"))));
     store = EmbeddedStore.open(site.store());
     engine =
         AlertEngine.open(

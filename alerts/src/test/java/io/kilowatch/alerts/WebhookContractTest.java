@@ -63,8 +63,8 @@ class WebhookContractTest {
   @Test
   void slackReceiverGetsAnIncomingWebhookMessage() throws Exception {
     try (var receiver = new WebhookReceiver(0)) {
-      String rules =
-          AlertSites.supplyRule(receiver.url(), "0s").replace("kind: webhook", "kind: slack");
+      var rules = AlertSites.supplyRule(receiver.url(), "0s");
+      AlertSites.receiver(rules).put("kind", "slack");
       var site = AlertSites.site(dir, rules);
       Instant t0 = Instant.now().minusSeconds(120).truncatedTo(ChronoUnit.SECONDS);
       try (var store = EmbeddedStore.open(site.store());

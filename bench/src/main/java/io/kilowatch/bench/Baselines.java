@@ -9,6 +9,7 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import io.kilowatch.testkit.InfluxProcess;
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -223,8 +224,8 @@ final class Baselines {
                   : "node-opcua not installed: npm ci --prefix collector/opcua/src/test/node")
               + ")");
     }
-    CduServer server = site.cduServer();
-    int k = Math.min(DEVICES, server.cdus());
+    OpcUaFakeServer server = site.cduServer();
+    int k = Math.min(DEVICES, site.spec().cdus());
     List<Device> devices = new ArrayList<>();
     for (int c = 0; c < k; c++) {
       devices.add(device(config, ScaleSite.cduId(c)));
@@ -233,12 +234,12 @@ final class Baselines {
     List<String> command = new ArrayList<>();
     command.add(node.get().toString());
     command.add(script.get().toString());
-    command.add(server.endpointUrl());
+    command.add(server.endpoint());
     command.add(Integer.toString(ROUNDS));
-    command.add(Integer.toString(CduNodes.POINTS.size()));
+    command.add(Integer.toString(CduVariables.POINTS.size()));
     int ns = server.namespaceIndex();
     for (int c = 0; c < k; c++) {
-      for (CduNodes.Point p : CduNodes.POINTS) {
+      for (CduVariables.Point p : CduVariables.POINTS) {
         command.add("ns=" + ns + ";s=" + ScaleSite.cduId(c) + "/" + p.name());
       }
     }
@@ -247,7 +248,7 @@ final class Baselines {
     long reads = Long.parseLong(f[1]);
     long good = Long.parseLong(f[2]);
     double nodeRate = reads / (Double.parseDouble(f[3]) / 1000);
-    if (good != reads * CduNodes.POINTS.size()) {
+    if (good != reads * CduVariables.POINTS.size()) {
       throw new IOException("node-opcua got " + good + " good values of " + reads + " reads");
     }
     return new Line(
@@ -259,7 +260,7 @@ final class Baselines {
             nodeRate,
             k,
             ROUNDS,
-            CduNodes.POINTS.size(),
+            CduVariables.POINTS.size(),
             kwRate / nodeRate));
   }
 

@@ -17,7 +17,7 @@ import java.util.Map;
 record OpcUaRestartCheck(
     List<ScaleSite.Restart> restarts, long storedAfterLast, int cdusStoringAfter) {
 
-  /** The CDU field the simulator counts reads of (see {@link CduNodes#COUNTED}). */
+  /** The CDU field the simulator counts reads of (see {@link CduVariables#COUNTED}). */
   static final String COUNTED_FIELD = "heat_removed_kw";
 
   static OpcUaRestartCheck of(Kilowatch app, List<ScaleSite.Restart> restarts) {

@@ -1,5 +1,7 @@
 package io.kilowatch.bench;
 
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
+import io.kilowatch.testkit.site.SiteBuilder;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -30,7 +32,8 @@ public final class ScaleSite implements AutoCloseable {
   private final Spec spec;
   private final GpuNodeServer gpus;
   private final PduModbusServer pdus;
-  private final CduServer cdus;
+  private final OpcUaFakeServer cdus;
+  private final AnswerLog cduAnswers;
   private final List<Restart> restarts = new CopyOnWriteArrayList<>();
   private final ScheduledExecutorService faultClock =
       Executors.newSingleThreadScheduledExecutor(
@@ -80,11 +83,17 @@ public final class ScaleSite implements AutoCloseable {
   /** How long the OPC UA server stays down in a restart unless told otherwise. */
   public static final Duration DEFAULT_RESTART_PAUSE = Duration.ofSeconds(20);
 
-  private ScaleSite(Spec spec, GpuNodeServer gpus, PduModbusServer pdus, CduServer cdus) {
+  private ScaleSite(
+      Spec spec,
+      GpuNodeServer gpus,
+      PduModbusServer pdus,
+      OpcUaFakeServer cdus,
+      AnswerLog cduAnswers) {
     this.spec = spec;
     this.gpus = gpus;
     this.pdus = pdus;
     this.cdus = cdus;
+    this.cduAnswers = cduAnswers;
   }
 
   public static ScaleSite start(Spec spec) throws IOException {
@@ -96,17 +105,18 @@ public final class ScaleSite implements AutoCloseable {
       gpus.close();
       throw e;
     }
-    CduServer cdus = null;
+    OpcUaFakeServer cdus = null;
+    AnswerLog cduAnswers = new AnswerLog(spec.cdus());
     if (spec.cdus() > 0) {
       try {
-        cdus = new CduServer(new CduPhysics(gpus, spec.cdus(), spec.racks()));
+        cdus = CduVariables.serve(new CduPhysics(gpus, spec.cdus(), spec.racks()), cduAnswers);
       } catch (IOException e) {
         gpus.close();
         pdus.close();
         throw e;
       }
     }
-    var site = new ScaleSite(spec, gpus, pdus, cdus);
+    var site = new ScaleSite(spec, gpus, pdus, cdus, cduAnswers);
     for (Fault fault : spec.faults()) {
       site.faultClock.schedule(
           () -> site.apply(fault), fault.after().toMillis(), TimeUnit.MILLISECONDS);
@@ -145,7 +155,14 @@ public final class ScaleSite implements AutoCloseable {
     }
     Instant stopped = Instant.now();
     try {
-      cdus.restart(spec.opcuaRestartPause());
+      cdus.stop();
+      log.info(
+          "OPC UA server on port {} stopped; starting again in {}",
+          cdus.port(),
+          spec.opcuaRestartPause());
+      Thread.sleep(spec.opcuaRestartPause().toMillis());
+      cdus.start();
+      log.info("OPC UA server on port {} started again", cdus.port());
       restarts.add(new Restart(stopped, Instant.now()));
     } catch (IOException e) {
       log.error("OPC UA server did not come back after its restart", e);
@@ -184,7 +201,7 @@ public final class ScaleSite implements AutoCloseable {
       pdus.faults().resume(p);
     }
     if (cdus != null) {
-      cdus.restart(Duration.ZERO);
+      cdus.start();
     }
   }
 
@@ -205,11 +222,11 @@ public final class ScaleSite implements AutoCloseable {
   }
 
   public static String cduId(int cdu) {
-    return CduNodes.cduId(cdu);
+    return CduVariables.cduId(cdu);
   }
 
   /** The CDUs' OPC UA server, or null when the site has none. */
-  CduServer cduServer() {
+  OpcUaFakeServer cduServer() {
     return cdus;
   }
 
@@ -234,7 +251,7 @@ public final class ScaleSite implements AutoCloseable {
     gpus.answers().measureFrom(epochMs);
     pdus.answers().measureFrom(epochMs);
     if (cdus != null) {
-      cdus.answers().measureFrom(epochMs);
+      cduAnswers.measureFrom(epochMs);
     }
   }
 
@@ -254,7 +271,7 @@ public final class ScaleSite implements AutoCloseable {
     // A restart is not a device fault: reads are counted only when served, so every CDU must
     // have stored exactly what it answered, restart or not.
     for (int c = 0; c < spec.cdus(); c++) {
-      out.add(answered(cduId(c), "opcua", false, cdus.answers(), c).apply(1));
+      out.add(answered(cduId(c), "opcua", false, cduAnswers, c).apply(1));
     }
     return out;
   }
@@ -272,7 +289,12 @@ public final class ScaleSite implements AutoCloseable {
 
   /** The kilowatch site config for this site, storing under {@code dataDir}. */
   public String siteYaml(Path dataDir) {
-    return SiteYamlWriter.render(this, gpus, pdus, cdus, dataDir);
+    return siteConfig(dataDir).toYaml();
+  }
+
+  /** The same config, still open to additions (the soak's alerting and store). */
+  public SiteBuilder siteConfig(Path dataDir) {
+    return SiteYamlWriter.site(this, gpus, pdus, cdus, dataDir);
   }
 
   @Override

@@ -11,6 +11,7 @@ import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.influx.InfluxStore;
 import io.kilowatch.testkit.InfluxProcess;
 import io.kilowatch.testkit.http.CarbonIntensityApi;
+import io.kilowatch.testkit.site.SiteBuilder;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -94,12 +95,12 @@ public final class SoakRun {
         InfluxProcess influx = o.influx() ? startInfluxd() : null;
         Outages outages = new Outages()) {
       Path yaml = o.workDir().resolve("site.yaml");
-      String siteYaml = site.siteYaml(o.workDir().resolve("data"));
+      SiteBuilder siteConfig = site.siteConfig(o.workDir().resolve("data"));
       if (influx != null) {
-        siteYaml = SoakYaml.withInfluxStore(siteYaml, influx.url());
+        SoakYaml.withInfluxStore(siteConfig, influx.url());
       }
-      Files.writeString(
-          yaml, siteYaml + SoakYaml.alertsAndCarbon(o, receiver.url(), carbon.baseUrl()));
+      SoakYaml.withAlertsAndCarbon(siteConfig, o, receiver.url(), carbon.baseUrl());
+      Files.writeString(yaml, siteConfig.toYaml());
       var env = new HashMap<>(System.getenv());
       env.put(SoakYaml.SECRET_VARIABLE, secret);
       SiteConfig config = ConfigLoader.load(yaml, env);

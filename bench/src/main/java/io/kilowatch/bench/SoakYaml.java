@@ -1,8 +1,12 @@
 package io.kilowatch.bench;
 
 import io.kilowatch.testkit.http.CarbonIntensityApi;
+import io.kilowatch.testkit.site.ConfigDurations;
+import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.YamlMaps;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 
 /** The parts of the soak's site config around the scale site: store, alerting, carbon. */
 final class SoakYaml {
@@ -13,19 +17,13 @@ final class SoakYaml {
 
   private SoakYaml() {}
 
-  /** The scale site's config with its embedded store swapped for a real influxd. */
-  static String withInfluxStore(String siteYaml, URI influx) {
-    String embedded = "store:\n  kind: embedded\n";
-    if (!siteYaml.contains(embedded)) {
-      throw new IllegalStateException("the scale site's config has no embedded store section");
-    }
-    return siteYaml.replace(
-        embedded,
-        "store:\n  kind: influxdb\n  influxdb: {url: \""
-            + influx
-            + "\", database: "
-            + INFLUX_DATABASE
-            + "}\n  buffer: {maxBytes: 2GiB}\n");
+  /** The scale site's embedded store swapped for a real influxd. */
+  static SiteBuilder withInfluxStore(SiteBuilder site, URI influx) {
+    return site.store(
+        YamlMaps.of(
+            "kind", "influxdb",
+            "influxdb", YamlMaps.of("url", influx.toString(), "database", INFLUX_DATABASE),
+            "buffer", YamlMaps.of("maxBytes", "2GiB")));
   }
 
   /**
@@ -33,31 +31,49 @@ final class SoakYaml {
    * burst) to a signed webhook, and a grid-intensity API for the carbon figures. Rule timing
    * follows the poll interval so that a short CI soak sees the alerts too.
    */
-  static String alertsAndCarbon(SoakOptions o, URI webhook, URI carbon) {
+  static SiteBuilder withAlertsAndCarbon(SiteBuilder site, SoakOptions o, URI webhook, URI carbon) {
     Duration every = o.interval();
-    return "analytics:\n"
-        + "  carbon:\n"
-        + "    source: {type: electricity-maps, baseUrl: \""
-        + carbon
-        + "\", zone: "
-        + CarbonIntensityApi.ZONE
-        + "}\n"
-        + "    fallbackGPerKwh: 56\n"
-        + "alerts:\n"
-        + "  evaluationInterval: "
-        + SiteYamlWriter.duration(every)
-        + "\n"
-        + "  rules:\n"
-        + "    - {name: device-down, type: device-down, for: "
-        + SiteYamlWriter.duration(every.multipliedBy(2))
-        + ", severity: warning}\n"
-        + "  receivers:\n"
-        + "    - {name: soak, kind: webhook, url: \""
-        + webhook
-        + "\", secret: \"${"
-        + SECRET_VARIABLE
-        + "}\"}\n"
-        + "  routes:\n"
-        + "    - {receiver: soak, groupBy: [alertname, device], groupWait: 1s}\n";
+    return site.section(
+            "analytics",
+            YamlMaps.of(
+                "carbon",
+                YamlMaps.of(
+                    "source",
+                    YamlMaps.of(
+                        "type",
+                        "electricity-maps",
+                        "baseUrl",
+                        carbon.toString(),
+                        "zone",
+                        CarbonIntensityApi.ZONE),
+                    "fallbackGPerKwh",
+                    56)))
+        .alerts(
+            YamlMaps.of(
+                "evaluationInterval", ConfigDurations.format(every),
+                "rules",
+                    List.of(
+                        YamlMaps.of(
+                            "name", "device-down",
+                            "type", "device-down",
+                            "for", ConfigDurations.format(every.multipliedBy(2)),
+                            "severity", "warning")),
+                "receivers",
+                    List.of(
+                        YamlMaps.of(
+                            "name",
+                            "soak",
+                            "kind",
+                            "webhook",
+                            "url",
+                            webhook.toString(),
+                            "secret",
+                            "${" + SECRET_VARIABLE + "}")),
+                "routes",
+                    List.of(
+                        YamlMaps.of(
+                            "receiver", "soak",
+                            "groupBy", List.of("alertname", "device"),
+                            "groupWait", "1s"))));
   }
 }

@@ -144,7 +144,7 @@ class QueueBoundsTest {
       Files.writeString(
           yaml,
           site.siteYaml(dir.resolve("data"))
-              .replace("mode: poll", "mode: subscribe, samplingInterval: 50ms"));
+              .replaceAll("(?m)^( *)mode: poll$", "$1mode: subscribe\n$1samplingInterval: 50ms"));
       SiteConfig config = ConfigLoader.load(yaml);
       Device cdu =
           config.allDevices().filter(d -> d.id().equals("cdu-0")).findFirst().orElseThrow();

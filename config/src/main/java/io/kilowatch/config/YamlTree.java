@@ -1,5 +1,6 @@
 package io.kilowatch.config;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.yaml.snakeyaml.DumperOptions;
@@ -23,6 +24,20 @@ public final class YamlTree {
   /** Block-style YAML for a list at the top level (a fragment such as a device list). */
   public static String emit(List<?> root) {
     return yaml().dump(root);
+  }
+
+  /** An ordered map written as key, value, key, value; null values are left out. */
+  public static Map<String, Object> map(Object... keysAndValues) {
+    if (keysAndValues.length % 2 != 0) {
+      throw new IllegalArgumentException("keys and values must come in pairs");
+    }
+    Map<String, Object> map = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      if (keysAndValues[i + 1] != null) {
+        map.put((String) keysAndValues[i], keysAndValues[i + 1]);
+      }
+    }
+    return map;
   }
 
   private static Yaml yaml() {

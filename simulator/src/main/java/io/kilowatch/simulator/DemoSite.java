@@ -2,6 +2,7 @@ package io.kilowatch.simulator;
 
 import io.kilowatch.testkit.http.DcgmExporterFake;
 import io.kilowatch.testkit.http.DcgmExporterFake.Reply;
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,7 +33,7 @@ public final class DemoSite implements AutoCloseable {
 
   private final SiteModel model;
   private final ModbusDevices modbus;
-  private final CduOpcUaServer opcUa;
+  private final OpcUaFakeServer opcUa;
   private final DcgmExporterFake dcgm;
   private final String siteYaml;
   private final Thread ticker;
@@ -41,7 +42,7 @@ public final class DemoSite implements AutoCloseable {
   private DemoSite(
       SiteModel model,
       ModbusDevices modbus,
-      CduOpcUaServer opcUa,
+      OpcUaFakeServer opcUa,
       DcgmExporterFake dcgm,
       String siteYaml) {
     this.model = model;
@@ -61,8 +62,8 @@ public final class DemoSite implements AutoCloseable {
     // Milo takes seconds to start cold: start the servers all at once.
     List<Future<? extends AutoCloseable>> starting = new ArrayList<>();
     try (ExecutorService starter = Executors.newVirtualThreadPerTaskExecutor()) {
-      Future<CduOpcUaServer> opcUa =
-          starter.submit(() -> CduOpcUaServer.start(layout.cduIds(), first));
+      Future<OpcUaFakeServer> opcUa =
+          starter.submit(() -> CduVariables.serve(layout.cduIds(), first));
       starting.add(opcUa);
       List<ModbusDevices.Spec> specs = new ArrayList<>();
       for (String pdu : layout.pduIds()) {
@@ -92,19 +93,19 @@ public final class DemoSite implements AutoCloseable {
 
       ModbusDevices devices = await(modbus);
       Map<String, Integer> ports = devices.ports();
-      CduOpcUaServer opcUaServer = await(opcUa);
+      OpcUaFakeServer opcUaServer = await(opcUa);
       DcgmExporterFake dcgmServer = await(dcgm);
       String yaml =
           SiteYaml.render(
               layout,
-              new SiteYaml.Ports(ports, opcUaServer.endpointUrl(), dcgmServer.port()),
+              new SiteYaml.Ports(ports, opcUaServer.endpoint(), dcgmServer.port()),
               options.pollInterval());
       DemoSite site = new DemoSite(model, devices, opcUaServer, dcgmServer, yaml);
       site.ticker.start();
       log.info(
           "demo site up: {} Modbus devices, OPC UA at {}, dcgm at http://127.0.0.1:{}/nodes/",
           devices.size(),
-          opcUaServer.endpointUrl(),
+          opcUaServer.endpoint(),
           dcgmServer.port());
       return site;
     } catch (IOException | RuntimeException e) {
@@ -173,7 +174,7 @@ public final class DemoSite implements AutoCloseable {
 
   private void publish(SiteSnapshot snapshot) {
     modbus.publish(snapshot);
-    opcUa.publish(snapshot);
+    CduVariables.publish(opcUa, snapshot);
   }
 
   /** Stops the physics and every server; returns within a few seconds. */

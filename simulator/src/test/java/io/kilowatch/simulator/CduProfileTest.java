@@ -55,12 +55,12 @@ class CduProfileTest {
 
   @Test
   void everyPointOfTheGenericProfileIsAGoodNumberOnTheDemoCdu() throws Exception {
-    Matcher m = Pattern.compile("endpoint: \"(opc\\.tcp://[^\"]+)\"").matcher(site.siteYaml());
+    Matcher m = Pattern.compile("endpoint: \"?(opc\\.tcp://[^\"\\s]+)").matcher(site.siteYaml());
     assertThat(m.find()).isTrue();
     OpcUaClient client = OpcUaClient.create(m.group(1));
     try {
       client.connect();
-      int ns = client.getNamespaceTable().getIndex(CduNamespace.URI).intValue();
+      int ns = client.getNamespaceTable().getIndex(CduVariables.URI).intValue();
       var fields = new ArrayList<String>();
       var paths = new ArrayList<BrowsePath>();
       for (Map<String, Object> p : points(genericProfile())) {

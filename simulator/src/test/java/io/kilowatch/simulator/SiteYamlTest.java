@@ -1,11 +1,16 @@
 package io.kilowatch.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 
 class SiteYamlTest {
   private static String render(Duration interval) {
@@ -43,15 +48,33 @@ class SiteYamlTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void everyDeviceOfTheHallIsListedOnce() {
-    String yaml = render(Duration.ofSeconds(5));
-    assertThat(yaml.split("kind: pdu\n", -1)).hasSize(17);
-    assertThat(yaml.split("kind: gpu-node\n", -1)).hasSize(33);
-    assertThat(yaml.split("kind: cdu\n", -1)).hasSize(3);
-    assertThat(yaml.split("kind: meter\n", -1)).hasSize(3);
-    assertThat(yaml)
-        .contains("port: 20000, unitId: 1")
-        .contains("url: \"http://127.0.0.1:9400/nodes/c2-r4-n4/metrics\"")
-        .contains("- {kind: cdu, cluster: c2}");
+    Map<String, Object> root = new Yaml().load(render(Duration.ofSeconds(5)));
+    List<Map<String, Object>> devices = new ArrayList<>(list(root.get("devices")));
+    for (Map<String, Object> cluster : list(root.get("clusters"))) {
+      devices.addAll(list(cluster.get("devices")));
+      for (Map<String, Object> rack : list(cluster.get("racks"))) {
+        devices.addAll(list(rack.get("devices")));
+      }
+    }
+    Map<Object, Long> byKind =
+        devices.stream().collect(Collectors.groupingBy(d -> d.get("kind"), Collectors.counting()));
+    assertThat(byKind)
+        .containsOnly(
+            entry("pdu", 16L), entry("gpu-node", 32L), entry("cdu", 2L), entry("meter", 2L));
+    assertThat(devices)
+        .anySatisfy(d -> assertThat(d.get("source").toString()).contains("port=20000, unitId=1"))
+        .anySatisfy(
+            d ->
+                assertThat(d.get("source").toString())
+                    .contains("url=http://127.0.0.1:9400/nodes/c2-r4-n4/metrics"));
+    Map<String, Object> energy = (Map<String, Object>) root.get("energy");
+    assertThat(list(energy.get("cooling"))).contains(Map.of("kind", "cdu", "cluster", "c2"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static List<Map<String, Object>> list(Object o) {
+    return (List<Map<String, Object>>) o;
   }
 }

@@ -13,8 +13,9 @@ import java.util.concurrent.Executors;
 
 /**
  * One JDK HTTP server standing in for many nodes' dcgm-exporters: {@code GET /nodes/<node>/metrics}
- * answers what {@link Nodes} says for that node (metrics text, 404, a late answer, or a request
- * held open and dropped). Virtual threads serve the requests, so a held or late one costs nothing.
+ * answers what {@link Nodes} says for that node (metrics text, 404 or another status, a late
+ * answer, or a request held open and dropped). Virtual threads serve the requests, so a held or
+ * late one costs nothing.
  */
 public final class DcgmExporterFake implements AutoCloseable {
   /** Prometheus text exposition, as dcgm-exporter sends it. */
@@ -30,6 +31,9 @@ public final class DcgmExporterFake implements AutoCloseable {
 
     /** 404: there is no such node. */
     record NotFound() implements Reply {}
+
+    /** Any other status with this body, as an exporter still starting (503) or failing (500). */
+    record Status(int code, String contentType, String body) implements Reply {}
 
     /** {@code then}, after {@code delay}. */
     record Late(Duration delay, Reply then) implements Reply {}
@@ -103,6 +107,10 @@ public final class DcgmExporterFake implements AutoCloseable {
         exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
         send(exchange, 200, m.text());
         m.written().run();
+      }
+      case Reply.Status st -> {
+        exchange.getResponseHeaders().set("Content-Type", st.contentType());
+        send(exchange, st.code(), st.body());
       }
       case Reply.NotFound n ->
           send(exchange, 404, "no such node: " + exchange.getRequestURI().getPath() + "\n");

@@ -3,7 +3,6 @@ package io.kilowatch.collector.dcgm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpServer;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
 import io.kilowatch.config.Location;
@@ -11,49 +10,47 @@ import io.kilowatch.config.Source;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.testkit.TestSites;
+import io.kilowatch.testkit.http.DcgmExporterFake;
+import io.kilowatch.testkit.http.DcgmExporterFake.Reply;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The dcgm collector scraping a JDK HTTP server that serves recorded exporter output. */
+/** The dcgm collector scraping the test kit's dcgm-exporter fake serving recorded output. */
 class DcgmCollectorTest {
-  private HttpServer server;
-  private volatile int status = 200;
-  private volatile String body = "";
-  private volatile Duration delay = Duration.ZERO;
+  private static final String NODE = "c1-r1-n1";
+
+  /** A node whose scrape never answers, held for longer than any test waits. */
+  private static final String STUCK = "stuck";
+
+  private DcgmExporterFake exporter;
+  private volatile Reply reply = Reply.metrics("");
   private DcgmCollector collector;
+
+  private final java.util.concurrent.CountDownLatch stuckArrived =
+      new java.util.concurrent.CountDownLatch(1);
 
   @BeforeEach
   void start() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
-    server.createContext(
-        "/metrics",
-        exchange -> {
-          try {
-            // The fake exporter answers late on purpose, to exercise the scrape timeout.
-            Thread.sleep(delay);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-          exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4");
-          exchange.sendResponseHeaders(status, bytes.length);
-          exchange.getResponseBody().write(bytes);
-          exchange.close();
-        });
-    server.start();
+    exporter =
+        DcgmExporterFake.start(
+            node ->
+                switch (node) {
+                  case NODE -> reply;
+                  case STUCK -> {
+                    stuckArrived.countDown();
+                    // An exporter that never answers in time: only close() may end the scrape.
+                    yield new Reply.Hang(Duration.ofSeconds(20));
+                  }
+                  default -> new Reply.NotFound();
+                });
   }
 
   @AfterEach
@@ -61,16 +58,14 @@ class DcgmCollectorTest {
     if (collector != null) {
       collector.close();
     }
-    server.stop(0);
+    exporter.close();
   }
 
   private DcgmCollector collector(Duration timeout) {
-    var source =
-        new Source.Dcgm(
-            URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/metrics"));
+    var source = new Source.Dcgm(URI.create(exporter.url(NODE)));
     var device =
         new Device(
-            "c1-r1-n1",
+            NODE,
             DeviceKind.GPU_NODE,
             new Location("c1", "c1-r1"),
             null,
@@ -86,7 +81,7 @@ class DcgmCollectorTest {
 
   @Test
   void scrapesOneGpuSampleEachWithIdentityTags() throws Exception {
-    body = Fixtures.read(Fixtures.A800_MIG);
+    reply = Reply.metrics(Fixtures.read(Fixtures.A800_MIG));
 
     List<Sample> samples = collector(Duration.ofSeconds(2)).poll();
 
@@ -113,12 +108,13 @@ class DcgmCollectorTest {
 
   @Test
   void nonFiniteValuesBecomeBadFieldsBesideTheGoodOnes() throws Exception {
-    body =
-        """
+    reply =
+        Reply.metrics(
+            """
         DCGM_FI_DEV_POWER_USAGE{gpu="0",UUID="GPU-a",modelName="H100"} NaN
         DCGM_FI_DEV_GPU_TEMP{gpu="0",UUID="GPU-a",modelName="H100"} 54
         DCGM_FI_DEV_MEMORY_TEMP{gpu="0",UUID="GPU-a",modelName="H100"} +Inf
-        """;
+        """);
 
     List<Sample> samples = collector(Duration.ofSeconds(2)).poll();
 
@@ -133,8 +129,7 @@ class DcgmCollectorTest {
 
   @Test
   void anErrorStatusFailsThePoll() {
-    status = 503;
-    body = "exporter starting";
+    reply = new Reply.Status(503, "text/plain", "exporter starting");
 
     assertThatThrownBy(() -> collector(Duration.ofSeconds(2)).poll())
         .isInstanceOf(IOException.class)
@@ -143,7 +138,7 @@ class DcgmCollectorTest {
 
   @Test
   void aPageWithoutDcgmSeriesFailsThePoll() {
-    body = "<html><body>Not the exporter</body></html>\n";
+    reply = Reply.metrics("<html><body>Not the exporter</body></html>\n");
 
     assertThatThrownBy(() -> collector(Duration.ofSeconds(2)).poll())
         .isInstanceOf(IOException.class)
@@ -152,8 +147,8 @@ class DcgmCollectorTest {
 
   @Test
   void aSlowExporterTimesOut() {
-    body = Fixtures.read(Fixtures.DATADOG);
-    delay = Duration.ofSeconds(3);
+    // The exporter answers late on purpose, to exercise the scrape timeout.
+    reply = new Reply.Late(Duration.ofSeconds(3), Reply.metrics(Fixtures.read(Fixtures.DATADOG)));
     var c = collector(Duration.ofMillis(300));
 
     long start = System.nanoTime();
@@ -163,23 +158,9 @@ class DcgmCollectorTest {
 
   @Test
   void closingOneCollectorAbortsItsScrapeButNotOthersOnTheSharedClient() throws Exception {
-    body = Fixtures.read(Fixtures.DATADOG);
-    var inFlight = new java.util.concurrent.CountDownLatch(1);
-    server.createContext(
-        "/stuck",
-        exchange -> {
-          inFlight.countDown();
-          try {
-            // An exporter that never answers in time, on purpose: only close() may end the scrape.
-            Thread.sleep(Duration.ofSeconds(20));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-          }
-          exchange.close();
-        });
+    reply = Reply.metrics(Fixtures.read(Fixtures.DATADOG));
     var healthy = collector(Duration.ofSeconds(5));
-    var stuckSource =
-        new Source.Dcgm(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/stuck"));
+    var stuckSource = new Source.Dcgm(URI.create(exporter.url(STUCK)));
     var stuckDevice =
         new Device(
             "c1-r1-n2",
@@ -207,8 +188,8 @@ class DcgmCollectorTest {
                 outcome.complete(t);
               }
             });
-    assertThat(inFlight.await(5, java.util.concurrent.TimeUnit.SECONDS))
-        .as("the stuck scrape is in flight")
+    assertThat(stuckArrived.await(5, java.util.concurrent.TimeUnit.SECONDS))
+        .as("the stuck scrape reached the exporter")
         .isTrue();
 
     long start = System.nanoTime();

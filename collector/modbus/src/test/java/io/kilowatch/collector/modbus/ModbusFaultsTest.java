@@ -26,9 +26,8 @@ import io.kilowatch.testkit.modbus.ModbusAnswer;
 import io.kilowatch.testkit.modbus.ModbusFrames;
 import io.kilowatch.testkit.modbus.ModbusTcpFake;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -229,26 +228,12 @@ class ModbusFaultsTest {
 
   @Test
   void garbageBytesFailThePollAndTheNextPollReconnects() throws Exception {
-    var accepted = new java.util.concurrent.atomic.AtomicInteger();
-    var server = closeLater(new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
-    Thread.ofVirtual()
-        .start(
-            () -> {
-              while (!server.isClosed()) {
-                try (var s = server.accept()) {
-                  accepted.incrementAndGet();
-                  s.getInputStream().read(new byte[12]);
-                  s.getOutputStream().write("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes());
-                  s.getOutputStream().flush();
-                  Thread.sleep(200);
-                } catch (IOException | InterruptedException e) {
-                  return;
-                }
-              }
-            });
+    // Something that is not Modbus at all behind the port, e.g. an HTTP server.
+    byte[] http = "HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    var server = closeLater(ModbusTcpFake.start(r -> new ModbusAnswer.Raw(http)));
     var c =
         collector(
-            device("p1", server.getLocalPort(), UNIT, Duration.ofSeconds(2)),
+            device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
             AddressBase.ZERO,
             List.of(u16("a", 0)));
 
@@ -257,7 +242,7 @@ class ModbusFaultsTest {
         .hasMessageContaining("garbage")
         .hasMessageContaining("not a Modbus TCP header");
     assertThatThrownBy(c::poll).isInstanceOf(ModbusFrameException.class);
-    assertThat(accepted.get()).isEqualTo(2);
+    assertThat(server.connections()).isEqualTo(2);
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.kilowatch.config.Source;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.testkit.TestSites;
 import io.kilowatch.testkit.opcua.OpcUaFakeServer;
+import io.kilowatch.testkit.opcua.OpcUaFakeSetup;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.lang.management.ManagementFactory;
@@ -94,7 +95,9 @@ public final class OpcUaBench {
         variables.put(id(c, i), new DataValue(new Variant(0.0)));
       }
     }
-    var server = new OpcUaFakeServer(variables);
+    var server =
+        new OpcUaFakeServer(
+            OpcUaFakeSetup.of(variables).withAdvertisedHost(OpcUaFakeServer.UNRESOLVABLE_HOST));
     var ticker = Executors.newSingleThreadScheduledExecutor();
     var tick = new AtomicLong();
     ticker.scheduleAtFixedRate(

@@ -15,6 +15,7 @@ import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.testkit.TestSites;
 import io.kilowatch.testkit.opcua.OpcUaFakeServer;
+import io.kilowatch.testkit.opcua.OpcUaFakeSetup;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Clock;
@@ -72,12 +73,11 @@ class OpcUaCollectorTest {
     // Reads of more than three nodes are refused: polling must batch.
     server =
         new OpcUaFakeServer(
-            new OpcUaFakeServer.Setup(
-                variables,
-                Map.of("shared/Temp", new DataValue(new Variant(2.0))),
-                false,
-                c -> false,
-                3));
+            OpcUaFakeSetup.of(variables)
+                .withOtherNamespace(Map.of("shared/Temp", new DataValue(new Variant(2.0))))
+                .withAdvertisedHost(OpcUaFakeServer.UNRESOLVABLE_HOST)
+                .withUser("operator", "secret")
+                .withMaxNodesPerRead(3));
   }
 
   @AfterAll
@@ -281,7 +281,7 @@ class OpcUaCollectorTest {
   @Test
   void browsePathsAreResolvedOnConnectAndAnAmbiguousOneIsABadPointNamingTheChoices()
       throws Exception {
-    int demo = server.demoNamespaceIndex();
+    int demo = server.namespaceIndex();
     var c =
         collector(
             List.of(
@@ -344,7 +344,7 @@ class OpcUaCollectorTest {
             List.of(
                 point(
                     "supply",
-                    "ns=" + server.demoNamespaceIndex() + ";s={device}/SecondarySupplyTemp",
+                    "ns=" + server.namespaceIndex() + ";s={device}/SecondarySupplyTemp",
                     "supply_temp_c")),
             server.endpoint(),
             "operator",

@@ -14,6 +14,7 @@ import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.testkit.TestSites;
 import io.kilowatch.testkit.opcua.OpcUaFakeServer;
+import io.kilowatch.testkit.opcua.OpcUaFakeSetup;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,6 +56,12 @@ class OpcUaReconnectTest {
         Map.of());
   }
 
+  /** A server that advertises a host name the client cannot resolve, as the collector must cope. */
+  private static OpcUaFakeServer server(Map<String, DataValue> variables) throws Exception {
+    return new OpcUaFakeServer(
+        OpcUaFakeSetup.of(variables).withAdvertisedHost(OpcUaFakeServer.UNRESOLVABLE_HOST));
+  }
+
   private static SiteConfig site(List<Device> devices) {
     var profile =
         new Profile.OpcUa("cdu", List.of(OpcUaCollectorTest.point("flow", FLOW, "flow_lpm")));
@@ -67,7 +74,7 @@ class OpcUaReconnectTest {
    */
   @org.junit.jupiter.api.BeforeAll
   static void warmUp() throws Exception {
-    try (var server = new OpcUaFakeServer(Map.of("warm/Flow", new DataValue(new Variant(0.0))))) {
+    try (var server = server(Map.of("warm/Flow", new DataValue(new Variant(0.0))))) {
       for (var mode : OpcUaOptions.Mode.values()) {
         Device d = device("warm", server.endpoint(), mode);
         var site = site(List.of(d));
@@ -106,7 +113,7 @@ class OpcUaReconnectTest {
 
   @Test
   void subscriptionResumesAfterTheServerRestartsWithItsNamespaceRenumbered() throws Exception {
-    try (var server = new OpcUaFakeServer(Map.of("cdu-1/Flow", new DataValue(new Variant(1.0))));
+    try (var server = server(Map.of("cdu-1/Flow", new DataValue(new Variant(1.0))));
         var scheduler =
             OpcUaCollectors.scheduler(
                 site(List.of(device("cdu-1", server.endpoint(), OpcUaOptions.Mode.SUBSCRIBE))),
@@ -115,12 +122,12 @@ class OpcUaReconnectTest {
       assertThat(await(() -> seen("cdu-1", 1.0)))
           .as("first value, %s", scheduler.statuses().getFirst())
           .isTrue();
-      int indexBefore = server.demoNamespaceIndex();
+      int indexBefore = server.namespaceIndex();
 
-      server.restart(true);
+      server.restartWithNamespaceIndexMoved();
       server.set("cdu-1/Flow", new DataValue(new Variant(2.0)));
 
-      assertThat(server.demoNamespaceIndex()).isNotEqualTo(indexBefore);
+      assertThat(server.namespaceIndex()).isNotEqualTo(indexBefore);
       assertThat(await(() -> seen("cdu-1", 2.0)))
           .as("value after the restart, %s", scheduler.statuses().getFirst())
           .isTrue();
@@ -132,7 +139,7 @@ class OpcUaReconnectTest {
 
   @Test
   void pollingResumesAfterTheServerRestarts() throws Exception {
-    try (var server = new OpcUaFakeServer(Map.of("cdu-2/Flow", new DataValue(new Variant(1.0))));
+    try (var server = server(Map.of("cdu-2/Flow", new DataValue(new Variant(1.0))));
         var scheduler =
             OpcUaCollectors.scheduler(
                 site(List.of(device("cdu-2", server.endpoint(), OpcUaOptions.Mode.POLL))),
@@ -140,7 +147,7 @@ class OpcUaReconnectTest {
       scheduler.start();
       assertThat(await(() -> seen("cdu-2", 1.0))).isTrue();
 
-      server.restart(true);
+      server.restartWithNamespaceIndexMoved();
       server.set("cdu-2/Flow", new DataValue(new Variant(2.0)));
 
       assertThat(await(() -> seen("cdu-2", 2.0))).isTrue();
@@ -149,8 +156,8 @@ class OpcUaReconnectTest {
 
   @Test
   void aServerDownAtStartupStopsNeitherTheOthersNorItselfOnceItIsUp() throws Exception {
-    try (var live = new OpcUaFakeServer(Map.of("cdu-a/Flow", new DataValue(new Variant(5.0))));
-        var late = new OpcUaFakeServer(Map.of("cdu-b/Flow", new DataValue(new Variant(7.0))))) {
+    try (var live = server(Map.of("cdu-a/Flow", new DataValue(new Variant(5.0))));
+        var late = server(Map.of("cdu-b/Flow", new DataValue(new Variant(7.0))))) {
       late.stop();
       try (var scheduler =
           OpcUaCollectors.scheduler(
@@ -170,7 +177,7 @@ class OpcUaReconnectTest {
             .isTrue();
         assertThat(scheduler.statuses().get(1).lastError()).contains("cannot reach");
 
-        late.restart(false);
+        late.start();
 
         assertThat(await(() -> seen("cdu-b", 7.0))).isTrue();
       }

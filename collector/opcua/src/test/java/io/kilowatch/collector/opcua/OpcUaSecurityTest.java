@@ -11,6 +11,7 @@ import io.kilowatch.config.Source;
 import io.kilowatch.store.Quality;
 import io.kilowatch.testkit.TestSites;
 import io.kilowatch.testkit.opcua.OpcUaFakeServer;
+import io.kilowatch.testkit.opcua.OpcUaFakeSetup;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -63,12 +64,11 @@ class OpcUaSecurityTest {
     PemFiles.writeCertificate(userCertFile, userCert);
     server =
         new OpcUaFakeServer(
-            new OpcUaFakeServer.Setup(
-                Map.of("cdu-1/SupplyTemp", new DataValue(new Variant(21.0))),
-                Map.of(),
-                true,
-                c -> c.equals(userCert),
-                0));
+            OpcUaFakeSetup.of(Map.of("cdu-1/SupplyTemp", new DataValue(new Variant(21.0))))
+                .withAdvertisedHost(OpcUaFakeServer.UNRESOLVABLE_HOST)
+                .withSecurity()
+                .withUser("operator", "secret")
+                .withUserCertificates(c -> c.equals(userCert)));
     trustingPki = tmp.resolve("pki-trusting");
     trust(trustingPki);
   }

@@ -1,0 +1,29 @@
+package io.kilowatch.testkit.opcua;
+
+import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
+
+import org.eclipse.milo.opcua.sdk.server.OpcUaServerConfigLimits;
+import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UInteger;
+
+/**
+ * Milo's limits, except that sampling and publishing may go down to 20 ms (tests wait for data
+ * changes and should not wait long) and a Read may be capped, so that polling must batch.
+ */
+record FakeLimits(int maxNodesPerRead) implements OpcUaServerConfigLimits {
+  @Override
+  public UInteger getMaxNodesPerRead() {
+    return maxNodesPerRead > 0
+        ? uint(maxNodesPerRead)
+        : OpcUaServerConfigLimits.super.getMaxNodesPerRead();
+  }
+
+  @Override
+  public Double getMinSupportedSampleRate() {
+    return 20.0;
+  }
+
+  @Override
+  public Double getMinPublishingInterval() {
+    return 20.0;
+  }
+}
