@@ -53,12 +53,9 @@ public final class DemoYaml {
   /**
    * Demo alert rules: cluster c2's pump fault first starves the loop of flow (warning), then heats
    * its GPUs towards their slowdown temperature (critical). Notifications go to the log; add a
-   * webhook receiver and route to see them elsewhere. A top-level {@code alerts:} section.
+   * webhook receiver and route to see them elsewhere. The {@code alerts:} section; {@code webhook}
+   * null for none.
    */
-  static String alerts(int port) {
-    return YamlTree.emit(YamlTree.map("alerts", alertsTree(port, null)));
-  }
-
   static Map<String, Object> alertsTree(int port, URI webhook) {
     List<Object> receivers = new ArrayList<>();
     List<Object> routes = new ArrayList<>();

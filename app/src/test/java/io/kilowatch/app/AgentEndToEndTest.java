@@ -7,11 +7,12 @@ import io.kilowatch.agent.AgentOptions;
 import io.kilowatch.agent.NodeAgent;
 import io.kilowatch.agent.PushTarget;
 import io.kilowatch.collector.nvml.GpuMetric;
-import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.testkit.StubNvml;
+import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.YamlMaps;
 import io.kilowatch.web.ingest.TokenAuth;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -35,20 +36,17 @@ class AgentEndToEndTest {
   @TempDir Path dir;
 
   private SiteConfig site(int port) throws Exception {
-    return ConfigLoader.parse(
-        """
-        site: {name: Hall}
-        store: {dataDir: central}
-        web:
-          bind: 127.0.0.1
-          port: %d
-          tokens:
-            - {name: agents, sha256: %s, role: operator}
-        """
-            .formatted(port, TokenAuth.sha256Hex(TOKEN)),
-        "site.yaml",
-        dir,
-        Map.of());
+    return SiteBuilder.named("Hall")
+        .store(YamlMaps.of("dataDir", "central"))
+        .web(
+            YamlMaps.of(
+                "bind",
+                "127.0.0.1",
+                "port",
+                port,
+                "tokens",
+                List.of(SiteBuilder.token("agents", TokenAuth.sha256Hex(TOKEN), "operator"))))
+        .toConfig(dir);
   }
 
   @Test

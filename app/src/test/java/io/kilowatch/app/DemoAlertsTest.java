@@ -10,7 +10,6 @@ import io.kilowatch.alerts.AlertEngine;
 import io.kilowatch.alerts.AlertState;
 import io.kilowatch.alerts.DeliveryOptions;
 import io.kilowatch.config.AlertsConfig;
-import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.simulator.CduReading;
 import io.kilowatch.simulator.DemoOptions;
@@ -20,6 +19,8 @@ import io.kilowatch.simulator.SiteModel;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import io.kilowatch.testkit.http.WebhookReceiver;
+import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.YamlMaps;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,12 +49,11 @@ class DemoAlertsTest {
     List<String> bodies = new CopyOnWriteArrayList<>();
     var hook = new WebhookReceiver(0);
     hook.onAccepted(r -> bodies.add(r.body()));
-    String yaml =
-        "site: {name: kilowatch demo hall}\nstore: {dataDir: \""
-            + dir.toString().replace("\\", "/")
-            + "\"}\n"
-            + DemoYaml.alerts(8080);
-    SiteConfig parsed = ConfigLoader.parse(yaml, "demo.yaml", dir, Map.of());
+    SiteConfig parsed =
+        SiteBuilder.named("kilowatch demo hall")
+            .store(YamlMaps.of("dataDir", dir.toString()))
+            .alerts(DemoYaml.alertsTree(8080, null))
+            .toConfig(dir);
     var webhook =
         new AlertsConfig.Receiver(
             "hook",

@@ -1,12 +1,13 @@
 package io.kilowatch.app;
 
-import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.YamlMaps;
 import io.kilowatch.web.ingest.TokenAuth;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,19 +31,15 @@ public final class IngestBench {
     String token = "bench-" + System.nanoTime();
     Path dir = Files.createTempDirectory("ingest-bench");
     var site =
-        ConfigLoader.parse(
-            """
-            site: {name: Bench}
-            store: {dataDir: data}
-            web:
-              bind: 127.0.0.1
-              tokens:
-                - {name: bench, sha256: %s, role: operator}
-            """
-                .formatted(TokenAuth.sha256Hex(token)),
-            "bench.yaml",
-            dir,
-            Map.of());
+        SiteBuilder.named("Bench")
+            .store(YamlMaps.of("dataDir", "data"))
+            .web(
+                YamlMaps.of(
+                    "bind",
+                    "127.0.0.1",
+                    "tokens",
+                    List.of(SiteBuilder.token("bench", TokenAuth.sha256Hex(token), "operator"))))
+            .toConfig(dir);
     var os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     try (Kilowatch app = Kilowatch.start(site, 0)) {

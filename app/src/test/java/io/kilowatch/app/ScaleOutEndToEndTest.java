@@ -8,9 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.config.CollectorConfig;
 import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.Shard;
+import io.kilowatch.config.YamlTree;
 import io.kilowatch.simulator.DemoOptions;
 import io.kilowatch.simulator.DemoSite;
 import io.kilowatch.testkit.InfluxServer;
+import io.kilowatch.testkit.site.YamlMaps;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
@@ -27,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * The README's three-machine layout in one JVM: two collectors (shards 0/2 and 1/2) and a
@@ -57,16 +61,18 @@ class ScaleOutEndToEndTest {
     for (Shard shard : List.of(new Shard(0, 2), new Shard(1, 2), Shard.NONE)) {
       Path data = dir.resolve("instance-" + shard.toString().replace('/', '-'));
       Path file = dir.resolve(data.getFileName() + ".yaml");
-      Files.writeString(
-          file,
-          demo.siteYaml()
-              + "\nstore:\n  kind: influxdb\n  dataDir: \""
-              + data
-              + "\"\n  influxdb:\n    url: "
-              + influx.url()
-              + "\n    database: "
-              + influx.database()
-              + "\nweb:\n  bind: 127.0.0.1\n  port: 0\n");
+      Map<String, Object> tree = new Yaml().load(demo.siteYaml());
+      tree.put(
+          "store",
+          YamlMaps.of(
+              "kind",
+              "influxdb",
+              "dataDir",
+              data.toString(),
+              "influxdb",
+              YamlMaps.of("url", influx.url().toString(), "database", influx.database())));
+      tree.put("web", YamlMaps.of("bind", "127.0.0.1", "port", 0));
+      Files.writeString(file, YamlTree.emit(tree));
       var site = ConfigLoader.load(file).withCollector(new CollectorConfig(shard));
       apps.add(Kilowatch.start(site, 0));
     }

@@ -2,6 +2,7 @@ package io.kilowatch.simulator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.awaitility.Awaitility.await;
 
 import com.ghgande.j2mod.modbus.facade.ModbusTCPMaster;
 import com.ghgande.j2mod.modbus.procimg.Register;
@@ -92,13 +93,15 @@ class DemoSiteTest {
     try {
       master.connect();
       long first = uint64(master.readMultipleRegisters(1, 20, 4), 0);
-      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-      long latest = first;
-      while (latest == first && System.nanoTime() < deadline) {
-        Thread.sleep(100);
-        latest = uint64(master.readMultipleRegisters(1, 20, 4), 0);
-      }
-      assertThat(latest).isGreaterThan(first);
+      // One connection, read from this thread only.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(100))
+          .pollInSameThread()
+          .untilAsserted(
+              () ->
+                  assertThat(uint64(master.readMultipleRegisters(1, 20, 4), 0))
+                      .isGreaterThan(first));
     } finally {
       master.disconnect();
     }

@@ -6,10 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.alerts.AlertEngine;
 import io.kilowatch.alerts.DeliveryOptions;
-import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.YamlMaps;
 import io.kilowatch.web.api.HashedTokens;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -42,22 +43,25 @@ class AlertRoutesTest {
 
   @BeforeEach
   void start() throws Exception {
-    String yaml =
-        """
-        site: {name: test-site}
-        store: {dataDir: "%s"}
-        alerts:
-          rules:
-            - {name: supply-hot, measurement: cooling_loop, field: supply_temp_c, reduce: last, threshold: 40, severity: critical}
-          apiTokens:
-            - {name: ops, sha256: "%s", role: operator}
-            - {name: wall, sha256: "%s", role: viewer}
-        """
-            .formatted(
-                dir.toString().replace("\\", "/"),
-                HashedTokens.sha256(OPERATOR),
-                HashedTokens.sha256(VIEWER));
-    SiteConfig site = ConfigLoader.parse(yaml, "t.yaml", dir, Map.of());
+    SiteConfig site =
+        SiteBuilder.named("test-site")
+            .store(YamlMaps.of("dataDir", dir.toString()))
+            .alerts(
+                YamlMaps.of(
+                    "rules",
+                    List.of(
+                        YamlMaps.of(
+                            "name", "supply-hot",
+                            "measurement", "cooling_loop",
+                            "field", "supply_temp_c",
+                            "reduce", "last",
+                            "threshold", 40,
+                            "severity", "critical")),
+                    "apiTokens",
+                    List.of(
+                        SiteBuilder.token("ops", HashedTokens.sha256(OPERATOR), "operator"),
+                        SiteBuilder.token("wall", HashedTokens.sha256(VIEWER), "viewer"))))
+            .toConfig(dir);
     store = EmbeddedStore.open(site.store());
     engine =
         AlertEngine.open(

@@ -2,9 +2,10 @@ package io.kilowatch.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.YamlMaps;
 import io.kilowatch.web.ingest.TokenAuth;
 import java.io.FileInputStream;
 import java.net.URI;
@@ -33,21 +34,19 @@ class SecurityTest {
 
   @TempDir Path dir;
 
-  private SiteConfig site(String web, Map<String, String> env) throws Exception {
-    return ConfigLoader.parse(
-        """
-        site: {name: Hall}
-        store: {dataDir: data}
-        web:
-          tokens:
-            - {name: screens, sha256: %s, role: viewer}
-            - {name: agents, sha256: %s, role: operator}
-        %s
-        """
-            .formatted(TokenAuth.sha256Hex(VIEWER), TokenAuth.sha256Hex(OPERATOR), web),
-        "site.yaml",
-        dir,
-        env);
+  /** The site with a viewer and an operator token, plus {@code webFields} under {@code web:}. */
+  private SiteConfig site(Map<String, ?> webFields, Map<String, String> env) throws Exception {
+    var web =
+        YamlMaps.of(
+            "tokens",
+            List.of(
+                SiteBuilder.token("screens", TokenAuth.sha256Hex(VIEWER), "viewer"),
+                SiteBuilder.token("agents", TokenAuth.sha256Hex(OPERATOR), "operator")));
+    web.putAll(webFields);
+    return SiteBuilder.named("Hall")
+        .store(YamlMaps.of("dataDir", "data"))
+        .web(web)
+        .toConfig(dir, env);
   }
 
   private interface Body {
@@ -88,7 +87,7 @@ class SecurityTest {
   @Test
   void writesNeedATokenWithARoleThatMayWrite() throws Exception {
     serve(
-        site("", Map.of()),
+        site(Map.of(), Map.of()),
         base -> {
           String url = base + "/api/v2/write?precision=ms";
           assertThat(write(url, null).statusCode()).isEqualTo(401);
@@ -103,7 +102,7 @@ class SecurityTest {
   @Test
   void withReadAccessTokenEveryApiReadNeedsAKnownTokenButHealthStaysOpen() throws Exception {
     serve(
-        site("  readAccess: token", Map.of()),
+        site(Map.of("readAccess", "token"), Map.of()),
         base -> {
           var anonymous = get(base + "/api/series", null);
           assertThat(anonymous.statusCode()).isEqualTo(401);
@@ -121,7 +120,7 @@ class SecurityTest {
   @Test
   void aClientOverItsRateLimitGets429WithRetryAfter() throws Exception {
     serve(
-        site("  rateLimitPerMinute: 5", Map.of()),
+        site(Map.of("rateLimitPerMinute", 5), Map.of()),
         base -> {
           // Requests near a minute boundary could fall into two windows; 12 cover that.
           int limited = 0;
@@ -174,7 +173,8 @@ class SecurityTest {
 
     var site =
         site(
-            "  tls: {keystore: kilowatch.p12, password: \"${KW_TLS_PASSWORD}\"}",
+            Map.of(
+                "tls", YamlMaps.of("keystore", "kilowatch.p12", "password", "${KW_TLS_PASSWORD}")),
             Map.of("KW_TLS_PASSWORD", "changeit-test"));
     var trust = KeyStore.getInstance("PKCS12");
     try (var in = new FileInputStream(keystore.toFile())) {
@@ -211,7 +211,10 @@ class SecurityTest {
     var e =
         org.assertj.core.api.Assertions.catchThrowableOfType(
             io.kilowatch.config.ConfigException.class,
-            () -> site("  tls: {keystore: missing.p12, password: hunter2}", Map.of()));
+            () ->
+                site(
+                    Map.of("tls", YamlMaps.of("keystore", "missing.p12", "password", "hunter2")),
+                    Map.of()));
     assertThat(e.getMessage())
         .contains("web.tls.password")
         .contains("${VARIABLE}")

@@ -127,6 +127,7 @@ public final class DcgmExporterFake implements AutoCloseable {
 
   private static void sleep(Duration d) {
     try {
+      // A real sleep: the fake exporter hangs or answers late on purpose.
       Thread.sleep(d);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

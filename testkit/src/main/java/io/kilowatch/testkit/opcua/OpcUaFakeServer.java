@@ -284,6 +284,7 @@ public final class OpcUaFakeServer implements AutoCloseable {
   /** Stops, waits {@code pause}, and starts again on the same port. */
   public void restart(Duration pause) throws IOException, InterruptedException {
     stop();
+    // A real sleep: the outage itself is what the caller asked for.
     Thread.sleep(pause.toMillis());
     startAgain(false);
   }
@@ -310,6 +311,7 @@ public final class OpcUaFakeServer implements AutoCloseable {
         return;
       } catch (IOException e) {
         last = e;
+        // A plain retry, not Awaitility: the demo runs this fake too, outside any test.
         Thread.sleep(250);
       }
     }

@@ -71,6 +71,11 @@ public final class SiteBuilder {
     return this;
   }
 
+  /** One entry of {@code web.tokens} or {@code alerts.apiTokens}: a token known by its hash. */
+  public static Map<String, Object> token(String name, String sha256, String role) {
+    return YamlMaps.of("name", name, "sha256", sha256, "role", role);
+  }
+
   public SiteBuilder alerts(Map<String, ?> alerts) {
     return section("alerts", alerts);
   }

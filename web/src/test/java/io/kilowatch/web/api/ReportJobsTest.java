@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.kilowatch.analytics.Analytics;
 import io.kilowatch.analytics.report.ReportBuilder;
-import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
 import io.kilowatch.config.EnergyModel;
@@ -20,6 +19,8 @@ import io.kilowatch.config.StoreConfig;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.YamlMaps;
 import io.kilowatch.web.WebServer;
 import io.kilowatch.web.ingest.TokenAuth;
 import java.net.URI;
@@ -53,21 +54,14 @@ class ReportJobsTest {
   @TempDir Path dir;
 
   /** A meter and a PDU; the web section (tokens, read access) as the YAML says. */
-  SiteConfig site(String web) throws Exception {
+  /** The site with a viewer token, plus {@code webFields} under {@code web:}. */
+  SiteConfig site(Map<String, ?> webFields) throws Exception {
+    var web =
+        YamlMaps.of(
+            "tokens", List.of(SiteBuilder.token("screens", TokenAuth.sha256Hex(VIEWER), "viewer")));
+    web.putAll(webFields);
     var parsed =
-        ConfigLoader.parse(
-            """
-            site: {name: t}
-            store: {dataDir: data}
-            web:
-              tokens:
-                - {name: screens, sha256: %s, role: viewer}
-            %s
-            """
-                .formatted(TokenAuth.sha256Hex(VIEWER), web),
-            "site.yaml",
-            dir,
-            Map.of());
+        SiteBuilder.named("t").store(YamlMaps.of("dataDir", "data")).web(web).toConfig(dir);
     return new SiteConfig(
         null,
         parsed.site(),
@@ -147,7 +141,7 @@ class ReportJobsTest {
 
   @Test
   void aJobReportsMovingProgressAndEndsWithTheOneShotBytes() throws Exception {
-    var site = site("");
+    var site = site(Map.of());
     // The job stops after publishing each step until the test has seen it over HTTP.
     var gate = new Semaphore(0);
     ReportBuilder.Progress hold =
@@ -221,7 +215,7 @@ class ReportJobsTest {
 
   @Test
   void startingAJobNeedsWhatAReadNeeds() throws Exception {
-    var site = site("  readAccess: token");
+    var site = site(Map.of("readAccess", "token"));
     try (Store store = EmbeddedStore.open(site.store())) {
       write(store);
       var web = new WebServer(site, store, List::of);

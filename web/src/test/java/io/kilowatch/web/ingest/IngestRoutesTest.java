@@ -4,11 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.embedded.EmbeddedStore;
+import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.YamlMaps;
 import io.kilowatch.web.WebServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -22,7 +23,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,19 +45,15 @@ class IngestRoutesTest {
   @BeforeAll
   static void start() throws Exception {
     SiteConfig site =
-        ConfigLoader.parse(
-            """
-            site: {name: Hall}
-            store: {dataDir: data}
-            web:
-              tokens:
-                - {name: agents, sha256: %s, role: operator}
-                - {name: grafana, sha256: %s, role: viewer}
-            """
-                .formatted(TokenAuth.sha256Hex(OPERATOR), TokenAuth.sha256Hex(VIEWER)),
-            "site.yaml",
-            dir,
-            Map.of());
+        SiteBuilder.named("Hall")
+            .store(YamlMaps.of("dataDir", "data"))
+            .web(
+                YamlMaps.of(
+                    "tokens",
+                    List.of(
+                        SiteBuilder.token("agents", TokenAuth.sha256Hex(OPERATOR), "operator"),
+                        SiteBuilder.token("grafana", TokenAuth.sha256Hex(VIEWER), "viewer"))))
+            .toConfig(dir);
     store = EmbeddedStore.open(site.store());
     web = new WebServer(site, store, List::of);
     web.start("127.0.0.1", 0);

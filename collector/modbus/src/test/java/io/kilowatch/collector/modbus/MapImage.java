@@ -74,6 +74,7 @@ final class MapImage extends SimpleProcessImage {
     try {
       Duration wait = n >= stallFrom ? stallFor : delay;
       if (wait.isPositive()) {
+        // A real sleep: the fake device answers late or stalls on purpose.
         Thread.sleep(wait);
       }
     } catch (InterruptedException e) {

@@ -2,6 +2,7 @@ package io.kilowatch.collector.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.ghgande.j2mod.modbus.procimg.DigitalIn;
 import com.ghgande.j2mod.modbus.procimg.DigitalOut;
@@ -35,6 +36,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -327,19 +329,16 @@ class ModbusCollectorTest {
   }
 
   /** The cut connection may linger a moment in the kernel (FIN_WAIT) and hold the port. */
-  private static void listenAgain(TcpRelay relay, int port) throws Exception {
-    long deadline = System.nanoTime() + 3_000_000_000L;
-    while (true) {
-      try {
-        relay.listen(port);
-        return;
-      } catch (java.net.BindException e) {
-        if (System.nanoTime() > deadline) {
-          throw e;
-        }
-        Thread.sleep(20);
-      }
-    }
+  private static void listenAgain(TcpRelay relay, int port) {
+    await()
+        .atMost(Duration.ofSeconds(3))
+        .pollInterval(Duration.ofMillis(20))
+        .ignoreException(java.net.BindException.class)
+        .until(
+            () -> {
+              relay.listen(port);
+              return true;
+            });
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.kilowatch.collector.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.ghgande.j2mod.modbus.slave.ModbusSlave;
 import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
@@ -34,7 +35,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -105,16 +105,6 @@ class ModbusFaultsTest {
         .findFirst()
         .<Map<String, Double>>map(Sample::fields)
         .orElse(Map.of());
-  }
-
-  static void await(BooleanSupplier condition, Duration within) throws InterruptedException {
-    long deadline = System.nanoTime() + within.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("condition not met within " + within);
-      }
-      Thread.sleep(10);
-    }
   }
 
   // Exception 2 usually means an off-by-one address: the point is BAD with its address, the rest
@@ -323,7 +313,10 @@ class ModbusFaultsTest {
                     Clock.systemUTC(),
                     endpoints))) {
       scheduler.start();
-      await(() -> !received.isEmpty(), Duration.ofSeconds(3));
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> !received.isEmpty());
       DeviceStatus s = scheduler.statuses().getFirst();
       assertThat(s.state()).isEqualTo(DeviceStatus.State.UP);
       assertThat(s.lastRoundTrip()).isGreaterThanOrEqualTo(Duration.ofMillis(150));
@@ -364,15 +357,23 @@ class ModbusFaultsTest {
           (before, now) ->
               transitions.add(now.deviceId() + ":" + before.state() + ">" + now.state()));
       scheduler.start();
-      await(() -> transitions.contains("stuck:UP>DOWN"), Duration.ofSeconds(3));
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> transitions.contains("stuck:UP>DOWN"));
       int fastReads = fastImage.reads.get();
-      Thread.sleep(1000);
-      // 200 ms interval: ~5 polls a second while the other device hangs.
-      assertThat(fastImage.reads.get() - fastReads).isGreaterThanOrEqualTo(3);
+      // 200 ms interval: ~5 polls a second while the other device hangs, so 3 within a second.
+      await()
+          .atMost(Duration.ofSeconds(1))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> fastImage.reads.get() - fastReads >= 3);
       assertThat(scheduler.statuses().get(1).lastError()).contains("no answer");
 
       stuckImage.stallFrom = Integer.MAX_VALUE;
-      await(() -> transitions.contains("stuck:DOWN>UP"), Duration.ofSeconds(8));
+      await()
+          .atMost(Duration.ofSeconds(8))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> transitions.contains("stuck:DOWN>UP"));
       assertThat(transitions.stream().filter(t -> t.equals("stuck:DOWN>UP"))).hasSize(1);
       assertThat(scheduler.statuses().get(1).consecutiveFailures()).isZero();
     }

@@ -1,6 +1,7 @@
 package io.kilowatch.collector.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.ghgande.j2mod.modbus.slave.ModbusSlave;
 import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
@@ -86,9 +87,10 @@ class ModbusGatewayTest {
                       Clock.systemUTC(),
                       endpoints))) {
         scheduler.start();
-        ModbusFaultsTest.await(
-            () -> seen.size() == 3 && seen.values().stream().allMatch(v -> v.size() >= 3),
-            Duration.ofSeconds(5));
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .pollInterval(Duration.ofMillis(10))
+            .until(() -> seen.size() == 3 && seen.values().stream().allMatch(v -> v.size() >= 3));
 
         assertThat(relay.accepted()).as("connections; %s", scheduler.statuses()).isEqualTo(1);
         assertThat(endpoints.size()).isEqualTo(1);
@@ -102,7 +104,10 @@ class ModbusGatewayTest {
       }
       // The last collector closed (on its own thread, after the scheduler stopped): the shared
       // connection is gone.
-      ModbusFaultsTest.await(() -> endpoints.size() == 0, Duration.ofSeconds(3));
+      await()
+          .atMost(Duration.ofSeconds(3))
+          .pollInterval(Duration.ofMillis(10))
+          .until(() -> endpoints.size() == 0);
     } finally {
       ModbusSlaveFactory.close(slave);
     }

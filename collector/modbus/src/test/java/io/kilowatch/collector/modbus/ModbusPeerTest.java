@@ -1,6 +1,7 @@
 package io.kilowatch.collector.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
@@ -24,6 +25,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -148,21 +150,22 @@ class ModbusPeerTest {
         .orElse(Map.of());
   }
 
-  static void awaitListening(int port, Process process) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (true) {
-      try (var s = new Socket()) {
-        s.connect(new InetSocketAddress("127.0.0.1", port), 200);
-        return;
-      } catch (java.io.IOException e) {
-        if (!process.isAlive()) {
-          throw new AssertionError("server exited with " + process.exitValue());
-        }
-        if (System.nanoTime() > deadline) {
-          throw new AssertionError("server not listening on " + port + " within 20 s");
-        }
-        Thread.sleep(50);
-      }
-    }
+  static void awaitListening(int port, Process process) {
+    await("server listening on " + port)
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              try (var s = new Socket()) {
+                s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+                return true;
+              } catch (java.io.IOException e) {
+                if (!process.isAlive()) {
+                  // No point waiting for a server that is gone.
+                  throw new AssertionError("server exited with " + process.exitValue());
+                }
+                return false;
+              }
+            });
   }
 }

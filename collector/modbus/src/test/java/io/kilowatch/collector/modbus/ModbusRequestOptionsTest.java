@@ -1,6 +1,7 @@
 package io.kilowatch.collector.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.ghgande.j2mod.modbus.slave.ModbusSlave;
 import com.ghgande.j2mod.modbus.slave.ModbusSlaveFactory;
@@ -116,6 +117,9 @@ class ModbusRequestOptionsTest {
                     s.getInputStream().read(new byte[12]);
                     s.getOutputStream().write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
                     s.getOutputStream().flush();
+                    // A real sleep: the line stays open after the garbage, so the client fails on
+                    // the bytes
+                    // and not on the close.
                     Thread.sleep(100);
                   } catch (Exception e) {
                     return;
@@ -149,9 +153,10 @@ class ModbusRequestOptionsTest {
                       Clock.systemUTC(),
                       new ModbusEndpoints()))) {
         scheduler.start();
-        ModbusFaultsTest.await(
-            () -> scheduler.statuses().getFirst().state() == DeviceStatus.State.DOWN,
-            Duration.ofSeconds(3));
+        await()
+            .atMost(Duration.ofSeconds(3))
+            .pollInterval(Duration.ofMillis(10))
+            .until(() -> scheduler.statuses().getFirst().state() == DeviceStatus.State.DOWN);
         assertThat(scheduler.statuses().getFirst().lastError())
             .contains("garbage")
             .contains("not a Modbus TCP header");

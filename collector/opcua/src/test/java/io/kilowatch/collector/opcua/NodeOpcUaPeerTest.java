@@ -3,13 +3,16 @@ package io.kilowatch.collector.opcua;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kilowatch.collector.DeviceCollector;
-import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.testkit.Peer;
 import io.kilowatch.testkit.RepoRoot;
 import io.kilowatch.testkit.RequiresPeer;
+import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.SiteDevice;
+import io.kilowatch.testkit.site.SiteSources;
+import io.kilowatch.testkit.site.YamlMaps;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -111,25 +114,21 @@ class NodeOpcUaPeerTest {
       throw new AssertionError("node-opcua did not start: " + Files.readString(log), e);
     }
     String endpoint = "opc.tcp://127.0.0.1:" + port + "/UA/kilowatch";
-    String yaml =
-        """
-        site: {name: node-opcua peer}
-        profiles:
-          - {file: "%s"}
-        devices:
-          - id: cdu-n1
-            kind: cdu
-            profile: cdu-generic
-            interval: 1s
-            source: {type: opcua, endpoint: "%s", mode: poll}
-          - id: cdu-n2
-            kind: cdu
-            profile: cdu-generic
-            interval: 1s
-            source: {type: opcua, endpoint: "%s", samplingInterval: 100ms}
-        """
-            .formatted(PROFILE.toAbsolutePath().normalize(), endpoint, endpoint);
-    site = ConfigLoader.parse(yaml, "peer.yaml", tmp, Map.of());
+    site =
+        SiteBuilder.named("node-opcua peer")
+            .profile(YamlMaps.of("file", PROFILE.toAbsolutePath().normalize().toString()))
+            .device(
+                SiteDevice.of(
+                        "cdu-n1", "cdu", "cdu-generic", SiteSources.opcua(endpoint, "mode", "poll"))
+                    .every(Duration.ofSeconds(1), null))
+            .device(
+                SiteDevice.of(
+                        "cdu-n2",
+                        "cdu",
+                        "cdu-generic",
+                        SiteSources.opcua(endpoint, "samplingInterval", "100ms"))
+                    .every(Duration.ofSeconds(1), null))
+            .toConfig(tmp);
   }
 
   @AfterAll

@@ -1,6 +1,7 @@
 package io.kilowatch.collector.opcua;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
@@ -21,7 +22,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
+import org.awaitility.core.ThrowingRunnable;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.junit.jupiter.api.Test;
@@ -100,15 +101,9 @@ class OpcUaReconnectTest {
                     && Double.valueOf(flow).equals(s.fields().get("flow_lpm")));
   }
 
-  private static boolean await(BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      if (condition.getAsBoolean()) {
-        return true;
-      }
-      Thread.sleep(20);
-    }
-    return condition.getAsBoolean();
+  /** Waits up to {@link #WAIT} for the assertions to pass, failing with the last of them. */
+  private static void eventually(ThrowingRunnable assertion) {
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).untilAsserted(assertion);
   }
 
   @Test
@@ -119,20 +114,24 @@ class OpcUaReconnectTest {
                 site(List.of(device("cdu-1", server.endpoint(), OpcUaOptions.Mode.SUBSCRIBE))),
                 received::addAll)) {
       scheduler.start();
-      assertThat(await(() -> seen("cdu-1", 1.0)))
-          .as("first value, %s", scheduler.statuses().getFirst())
-          .isTrue();
+      eventually(
+          () ->
+              assertThat(seen("cdu-1", 1.0))
+                  .as("first value, %s", scheduler.statuses().getFirst())
+                  .isTrue());
       int indexBefore = server.namespaceIndex();
 
       server.restartWithNamespaceIndexMoved();
       server.set("cdu-1/Flow", new DataValue(new Variant(2.0)));
 
       assertThat(server.namespaceIndex()).isNotEqualTo(indexBefore);
-      assertThat(await(() -> seen("cdu-1", 2.0)))
-          .as("value after the restart, %s", scheduler.statuses().getFirst())
-          .isTrue();
+      eventually(
+          () ->
+              assertThat(seen("cdu-1", 2.0))
+                  .as("value after the restart, %s", scheduler.statuses().getFirst())
+                  .isTrue());
       server.set("cdu-1/Flow", new DataValue(new Variant(3.0)));
-      assertThat(await(() -> seen("cdu-1", 3.0))).as("changes after the restart").isTrue();
+      eventually(() -> assertThat(seen("cdu-1", 3.0)).as("changes after the restart").isTrue());
       assertThat(scheduler.statuses().getFirst().state()).isEqualTo(DeviceStatus.State.UP);
     }
   }
@@ -145,12 +144,12 @@ class OpcUaReconnectTest {
                 site(List.of(device("cdu-2", server.endpoint(), OpcUaOptions.Mode.POLL))),
                 received::addAll)) {
       scheduler.start();
-      assertThat(await(() -> seen("cdu-2", 1.0))).isTrue();
+      eventually(() -> assertThat(seen("cdu-2", 1.0)).isTrue());
 
       server.restartWithNamespaceIndexMoved();
       server.set("cdu-2/Flow", new DataValue(new Variant(2.0)));
 
-      assertThat(await(() -> seen("cdu-2", 2.0))).isTrue();
+      eventually(() -> assertThat(seen("cdu-2", 2.0)).isTrue());
     }
   }
 
@@ -168,18 +167,18 @@ class OpcUaReconnectTest {
               received::addAll)) {
         scheduler.start();
 
-        assertThat(await(() -> seen("cdu-a", 5.0))).isTrue();
-        assertThat(
-                await(
-                    () ->
-                        scheduler.statuses().get(1).state() == DeviceStatus.State.DOWN
-                            && scheduler.statuses().get(1).lastError() != null))
-            .isTrue();
+        eventually(() -> assertThat(seen("cdu-a", 5.0)).isTrue());
+        eventually(
+            () -> {
+              DeviceStatus b = scheduler.statuses().get(1);
+              assertThat(b.state()).isEqualTo(DeviceStatus.State.DOWN);
+              assertThat(b.lastError()).isNotNull();
+            });
         assertThat(scheduler.statuses().get(1).lastError()).contains("cannot reach");
 
         late.start();
 
-        assertThat(await(() -> seen("cdu-b", 7.0))).isTrue();
+        eventually(() -> assertThat(seen("cdu-b", 7.0)).isTrue());
       }
     }
   }

@@ -1,54 +1,72 @@
 package io.kilowatch.collector.opcua;
 
+import static org.awaitility.Awaitility.await;
+
 import io.kilowatch.collector.DeviceCollector;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Bounded waits for values that arrive by subscription. */
 final class Polls {
+  private static final Duration POLL = Duration.ofMillis(20);
+
   private Polls() {}
 
   /**
    * Polls every 20 ms, collecting samples, until {@code done} holds for everything collected or
-   * {@code max} has passed; failed polls are retried until the deadline too.
+   * {@code max} has passed; failed polls are retried until then too. Returns what was collected
+   * either way: the caller's assertions on it say more than a timeout would.
    */
   static List<Sample> until(DeviceCollector c, Duration max, Predicate<List<Sample>> done)
       throws InterruptedException {
     var all = new ArrayList<Sample>();
-    long deadline = System.nanoTime() + max.toNanos();
-    while (true) {
-      try {
-        all.addAll(c.poll());
-      } catch (Exception e) {
-        // not up yet: keep trying until the deadline
-      }
-      if (done.test(all) || System.nanoTime() > deadline) {
-        return all;
-      }
-      Thread.sleep(20);
+    try {
+      await()
+          .atMost(max)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(POLL)
+          .pollInSameThread()
+          .until(
+              () -> {
+                try {
+                  all.addAll(c.poll());
+                } catch (Exception e) {
+                  // not up yet: keep trying until max
+                }
+                return done.test(all);
+              });
+    } catch (ConditionTimeoutException e) {
+      // the caller asserts on what did arrive
     }
+    return all;
   }
 
   /**
    * The samples of the first poll that does not fail with "still connecting" (sessions open in the
-   * background, which takes seconds in a cold JVM), waiting at most 10 s.
+   * background, which takes seconds in a cold JVM), waiting at most 10 s; any other failure, or
+   * "still connecting" after 10 s, is thrown as the poll threw it.
    */
   static List<Sample> once(DeviceCollector c) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    while (true) {
-      try {
-        return c.poll();
-      } catch (java.io.IOException e) {
-        if (!stillConnecting(e) || System.nanoTime() > deadline) {
-          throw e;
-        }
+    try {
+      return await()
+          .atMost(Duration.ofSeconds(10))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(POLL)
+          .pollInSameThread()
+          .ignoreExceptionsMatching(Polls::stillConnecting)
+          .until(c::poll, samples -> true);
+    } catch (ConditionTimeoutException e) {
+      if (e.getCause() instanceof Exception last) {
+        throw last;
       }
-      Thread.sleep(20);
+      throw e;
     }
   }
 
@@ -62,8 +80,10 @@ final class Polls {
     }
   }
 
-  private static boolean stillConnecting(Exception e) {
-    return e.getMessage() != null && e.getMessage().startsWith("still connecting");
+  private static boolean stillConnecting(Throwable e) {
+    return e instanceof IOException
+        && e.getMessage() != null
+        && e.getMessage().startsWith("still connecting");
   }
 
   /** Whether some sample of that quality carries {@code field}. */
