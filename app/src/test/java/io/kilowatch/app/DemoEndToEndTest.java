@@ -1,23 +1,16 @@
 package io.kilowatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.simulator.DemoOptions;
 import io.kilowatch.simulator.DemoSite;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,13 +22,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @TempDir static Path dataDir;
   static DemoSite demo;
   static Kilowatch app;
   static String base;
+  static ApiPoller api;
 
   @BeforeAll
   static void startDemo() throws Exception {
@@ -48,6 +40,7 @@ class DemoEndToEndTest {
     Files.writeString(file, DemoYaml.of(demo.siteYaml(), dataDir, 0));
     app = Kilowatch.start(ConfigLoader.load(file), 0);
     base = "http://127.0.0.1:" + app.port();
+    api = new ApiPoller(base);
   }
 
   @AfterAll
@@ -63,13 +56,13 @@ class DemoEndToEndTest {
   @Test
   void overviewShowsPlausiblePowerAndPueFromEnergy() throws Exception {
     JsonNode o =
-        awaitJson(
+        api.awaitJson(
             "/api/overview?from=-2m&step=5s",
-            n -> latest(n, "pue") != null && latest(n, "it_power") != null,
+            n -> ApiPoller.latest(n, "pue") != null && ApiPoller.latest(n, "it_power") != null,
             Duration.ofSeconds(60));
-    double facilityKw = latest(o, "facility_power");
-    double itKw = latest(o, "it_power");
-    double pue = latest(o, "pue");
+    double facilityKw = ApiPoller.latest(o, "facility_power");
+    double itKw = ApiPoller.latest(o, "it_power");
+    double pue = ApiPoller.latest(o, "pue");
     // 2 clusters × 4 racks × 4 nodes × 8 GPUs: between idle (~100 kW) and full load (~250 kW IT).
     assertThat(itKw).isBetween(50.0, 400.0);
     assertThat(facilityKw).isGreaterThan(itKw);
@@ -80,7 +73,7 @@ class DemoEndToEndTest {
   @Test
   void healthCountsDevicesUp() throws Exception {
     JsonNode h =
-        awaitJson(
+        api.awaitJson(
             "/api/health",
             n -> n.at("/devices/byState/up").asInt() == n.at("/devices/total").asInt(),
             Duration.ofSeconds(30));
@@ -92,7 +85,7 @@ class DemoEndToEndTest {
   @Test
   void queryReturnsPduPowerFromModbusAndLoopTemperaturesFromOpcUa() throws Exception {
     JsonNode pdu =
-        awaitJson(
+        api.awaitJson(
             "/api/query?measurement=pdu&field=power_w&tags=device:c1-r1-pdu-a&from=-5m",
             n -> n.get("series").size() > 0 && n.at("/series/0/points").size() > 0,
             Duration.ofSeconds(30));
@@ -107,14 +100,14 @@ class DemoEndToEndTest {
     assertThat(total.at("/points/0/2").asText()).isEqualTo("good");
 
     JsonNode loop =
-        awaitJson(
+        api.awaitJson(
             "/api/query?measurement=cooling_loop&field=supply_temp_c&tags=cluster:c2&from=-5m&step=5s&aggregate=max",
             n -> n.get("series").size() > 0 && n.at("/series/0/points").size() > 0,
             Duration.ofSeconds(30));
     assertThat(loop.at("/series/0/points/0/1").asDouble()).isBetween(15.0, 60.0);
 
     JsonNode gpus =
-        awaitJson(
+        api.awaitJson(
             "/api/series?measurement=gpu&field=temp_c",
             n -> n.get("series").size() >= 256,
             Duration.ofSeconds(30));
@@ -123,10 +116,10 @@ class DemoEndToEndTest {
 
   @Test
   void dashboardAndChartLibraryAreServed() throws Exception {
-    var page = get("/");
+    var page = api.get("/");
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.body()).contains("/webjars/echarts/5.5.0/echarts.min.js", "app.js");
-    var lib = get("/webjars/echarts/5.5.0/echarts.min.js");
+    var lib = api.get("/webjars/echarts/5.5.0/echarts.min.js");
     assertThat(lib.statusCode()).isEqualTo(200);
     assertThat(lib.body().length()).isGreaterThan(100_000);
   }
@@ -144,7 +137,7 @@ class DemoEndToEndTest {
 
   @Test
   void openApiDescribesExactlyTheServedRoutes() throws Exception {
-    JsonNode doc = JSON.readTree(get("/api/openapi.json").body());
+    JsonNode doc = JSON.readTree(api.get("/api/openapi.json").body());
     var described = new java.util.TreeSet<String>();
     doc.get("paths")
         .properties()
@@ -167,9 +160,11 @@ class DemoEndToEndTest {
 
   @Test
   void metricsExposeDeviceHealthAndSiteKpisInPrometheusFormat() throws Exception {
-    awaitJson(
-        "/api/overview?from=-2m&step=5s", n -> latest(n, "pue") != null, Duration.ofSeconds(60));
-    var r = get("/metrics");
+    api.awaitJson(
+        "/api/overview?from=-2m&step=5s",
+        n -> ApiPoller.latest(n, "pue") != null,
+        Duration.ofSeconds(60));
+    var r = api.get("/metrics");
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("content-type").orElse("")).startsWith("text/plain");
     assertThat(r.body())
@@ -185,7 +180,7 @@ class DemoEndToEndTest {
   @Test
   void everyAnswerCarriesSecurityHeaders() throws Exception {
     for (String path : List.of("/", "/api/health", "/app.js")) {
-      var r = get(path);
+      var r = api.get(path);
       assertThat(r.headers().firstValue("content-security-policy").orElse(""))
           .as(path)
           .contains("script-src 'self'")
@@ -198,7 +193,7 @@ class DemoEndToEndTest {
   @Test
   void latestReturnsTheNewestReadingWithItsAge() throws Exception {
     JsonNode l =
-        awaitJson(
+        api.awaitJson(
             "/api/latest?measurement=meter&field=power_w&tags=device:main-meter",
             n -> n.get("series").size() == 1,
             Duration.ofSeconds(30));
@@ -209,44 +204,10 @@ class DemoEndToEndTest {
   }
 
   private static void assertBadRequest(String path, String parameter) throws Exception {
-    var r = get(path);
+    var r = api.get(path);
     assertThat(r.statusCode()).as(path).isEqualTo(400);
     JsonNode body = JSON.readTree(r.body());
     assertThat(body.get("parameter").asText()).as(path).isEqualTo(parameter);
     assertThat(body.get("error").asText()).isNotBlank();
-  }
-
-  private static Double latest(JsonNode overview, String name) {
-    for (JsonNode s : overview.get("series")) {
-      if (s.get("name").asText().equals(name)) {
-        JsonNode l = s.get("latest");
-        return l == null || l.isNull() ? null : l.get(1).asDouble();
-      }
-    }
-    throw new AssertionError("no series " + name + " in " + overview);
-  }
-
-  private static HttpResponse<String> get(String path) throws Exception {
-    return HTTP.send(
-        HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10)).build(),
-        HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** Polls until the answer satisfies {@code ready}; fails with the last answer at the deadline. */
-  private static JsonNode awaitJson(String path, Predicate<JsonNode> ready, Duration limit) {
-    var last = new AtomicReference<JsonNode>();
-    await(path)
-        .atMost(limit)
-        .pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(
-            () -> {
-              var r = get(path);
-              assertThat(r.statusCode()).as("status of %s", path).isEqualTo(200);
-              JsonNode answer = JSON.readTree(r.body());
-              last.set(answer);
-              assertThat(ready.test(answer)).as("answer of %s: %s", path, answer).isTrue();
-            });
-    return last.get();
   }
 }

@@ -1,7 +1,6 @@
 package io.kilowatch.app;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,18 +12,12 @@ import io.kilowatch.simulator.DemoOptions;
 import io.kilowatch.simulator.DemoSite;
 import io.kilowatch.testkit.InfluxServer;
 import io.kilowatch.testkit.site.YamlMaps;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -40,8 +33,6 @@ class ScaleOutEndToEndTest {
   @RegisterExtension static final InfluxServer SERVER = InfluxServer.withoutAuth();
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final HttpClient HTTP =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @TempDir static Path dir;
   static DemoSite demo;
@@ -88,9 +79,12 @@ class ScaleOutEndToEndTest {
 
   @Test
   void collectorsSplitTheDevicesAndTheDashboardInstanceSeesTheWholeSite() throws Exception {
-    JsonNode first = awaitJson(apps.get(0), "/api/health", n -> true, Duration.ofSeconds(10));
-    JsonNode second = awaitJson(apps.get(1), "/api/health", n -> true, Duration.ofSeconds(10));
-    JsonNode dashboard = awaitJson(apps.get(2), "/api/health", n -> true, Duration.ofSeconds(10));
+    JsonNode first =
+        ApiPoller.of(apps.get(0)).awaitJson("/api/health", n -> true, Duration.ofSeconds(10));
+    JsonNode second =
+        ApiPoller.of(apps.get(1)).awaitJson("/api/health", n -> true, Duration.ofSeconds(10));
+    JsonNode dashboard =
+        ApiPoller.of(apps.get(2)).awaitJson("/api/health", n -> true, Duration.ofSeconds(10));
     int a = first.at("/devices/total").asInt();
     int b = second.at("/devices/total").asInt();
     // 52 demo devices, each polled by exactly one collector; the dashboard polls none.
@@ -103,24 +97,25 @@ class ScaleOutEndToEndTest {
     assertThat(first.at("/buffer/buffering").isBoolean()).isTrue();
 
     JsonNode gpus =
-        awaitJson(
-            apps.get(2),
-            "/api/series?measurement=gpu&field=temp_c",
-            n -> n.get("series").size() >= 256,
-            Duration.ofSeconds(60));
+        ApiPoller.of(apps.get(2))
+            .awaitJson(
+                "/api/series?measurement=gpu&field=temp_c",
+                n -> n.get("series").size() >= 256,
+                Duration.ofSeconds(60));
     assertThat(gpus.get("series").size()).isEqualTo(256);
 
     // The median step rather than the latest one or the window: two collectors start and flush
     // independently, so the first steps (a meter's first reading has no predecessor) and the newest
     // one (one collector's readings before the other's) may be partial.
     JsonNode o =
-        awaitJson(
-            apps.get(2),
-            "/api/overview?from=-1m&step=2s",
-            n -> pueSteps(n).size() >= 8 && latest(n, "it_power") != null,
-            Duration.ofSeconds(90));
-    assertThat(latest(o, "it_power")).isBetween(50.0, 400.0);
-    assertThat(latest(o, "facility_power")).isGreaterThan(latest(o, "it_power"));
+        ApiPoller.of(apps.get(2))
+            .awaitJson(
+                "/api/overview?from=-1m&step=2s",
+                n -> pueSteps(n).size() >= 8 && ApiPoller.latest(n, "it_power") != null,
+                Duration.ofSeconds(90));
+    assertThat(ApiPoller.latest(o, "it_power")).isBetween(50.0, 400.0);
+    assertThat(ApiPoller.latest(o, "facility_power"))
+        .isGreaterThan(ApiPoller.latest(o, "it_power"));
     var pue = pueSteps(o);
     assertThat(pue.get(pue.size() / 2)).isBetween(1.0, 2.0);
   }
@@ -139,38 +134,5 @@ class ScaleOutEndToEndTest {
     }
     values.sort(null);
     return values;
-  }
-
-  private static Double latest(JsonNode overview, String name) {
-    for (JsonNode s : overview.get("series")) {
-      if (s.get("name").asText().equals(name)) {
-        JsonNode l = s.get("latest");
-        return l == null || l.isNull() ? null : l.get(1).asDouble();
-      }
-    }
-    throw new AssertionError("no series " + name + " in " + overview);
-  }
-
-  /** Polls until the answer satisfies {@code ready}; fails with the last answer at the deadline. */
-  private static JsonNode awaitJson(
-      Kilowatch app, String path, Predicate<JsonNode> ready, Duration limit) {
-    var uri = URI.create("http://127.0.0.1:" + app.port() + path);
-    var last = new AtomicReference<JsonNode>();
-    await(path)
-        .atMost(limit)
-        .pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(500))
-        .untilAsserted(
-            () -> {
-              var r =
-                  HTTP.send(
-                      HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
-                      HttpResponse.BodyHandlers.ofString());
-              assertThat(r.statusCode()).as("status of %s", uri).isEqualTo(200);
-              JsonNode answer = JSON.readTree(r.body());
-              last.set(answer);
-              assertThat(ready.test(answer)).as("answer of %s: %s", uri, answer).isTrue();
-            });
-    return last.get();
   }
 }
