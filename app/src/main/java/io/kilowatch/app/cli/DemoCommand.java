@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "demo",
+    mixinStandardHelpOptions = true,
     description = "Run kilowatch against a simulated GPU hall served on loopback (no hardware).")
 final class DemoCommand implements Callable<Integer> {
   @Option(

@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "report",
+    mixinStandardHelpOptions = true,
     description = {
       "Write an energy report (html, pdf, csv, json) or --verify one against the stored data.",
       "The embedded store admits one process: run against a stopped instance's data dir, or use"

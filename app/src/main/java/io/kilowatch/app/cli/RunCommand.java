@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Monitors the site described by a configuration file. */
-@Command(name = "run", description = "Monitor the site described by a configuration file.")
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Monitor the site described by a configuration file.")
 final class RunCommand implements Callable<Integer> {
   @Option(
       names = {"-c", "--config"},

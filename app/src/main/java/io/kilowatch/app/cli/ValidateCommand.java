@@ -9,7 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** Loads a site file and reports every problem in it, without touching any device. */
-@Command(name = "validate", description = "Check a site configuration file and list all problems.")
+@Command(
+    name = "validate",
+    mixinStandardHelpOptions = true,
+    description = "Check a site configuration file and list all problems.")
 final class ValidateCommand implements Callable<Integer> {
   @Option(
       names = {"-c", "--config"},

@@ -93,4 +93,12 @@ class MainTest {
     assertThat(code).isEqualTo(Main.EXIT_USAGE);
     assertThat(err.toString()).contains("--shard: shard must be i/n");
   }
+
+  /** Help is never a usage error, even for a command whose options are required. */
+  @Test
+  void everyCommandsHelpExitsZero() {
+    for (String command : new String[] {"run", "validate", "demo", "report", "agent"}) {
+      assertThat(Main.execute(command, "--help")).as(command + " --help").isZero();
+    }
+  }
 }
