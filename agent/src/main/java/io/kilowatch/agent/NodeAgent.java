@@ -11,6 +11,8 @@ import io.kilowatch.queue.DurableQueue;
 import io.kilowatch.store.Sample;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -64,6 +66,28 @@ public final class NodeAgent implements AutoCloseable {
     this.buffer =
         DurableQueue.open(
             options.bufferDir(), options.bufferMaxBytes(), DurableQueue.FullPolicy.DROP_OLDEST);
+    importFilesOfEarlierVersions(options.bufferDir());
+  }
+
+  /**
+   * kilowatch 0.1's agent kept one {@code NNNNNNNNNNNN.lp} file per batch in the same folder: they
+   * join the queue in their order, then go, so an upgrade strands no reading taken in an outage.
+   */
+  private void importFilesOfEarlierVersions(Path dir) throws IOException {
+    List<Path> files;
+    try (var list = Files.list(dir)) {
+      files = list.filter(p -> p.getFileName().toString().endsWith(".lp")).sorted().toList();
+    }
+    for (var f : files) {
+      byte[] batch = Files.readAllBytes(f);
+      if (batch.length > 0) {
+        buffer.append(batch);
+      }
+      Files.delete(f);
+    }
+    if (!files.isEmpty()) {
+      log.info("agent buffer: {} batches from an earlier version queued for sending", files.size());
+    }
   }
 
   public synchronized void start() {

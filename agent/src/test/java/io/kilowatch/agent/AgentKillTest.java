@@ -161,4 +161,56 @@ class AgentKillTest {
       previous = t;
     }
   }
+
+  /** Batches an earlier agent left as one {@code .lp} file each are sent first after an upgrade. */
+  @Test
+  void batchesLeftByTheEarlierOneFilePerBatchBufferAreSentFirst() throws Exception {
+    var stub = StubNvml.load(StubNvml.CURRENT).reset(GPUS);
+    Path buffer = dir.resolve("old-buffer");
+    java.nio.file.Files.createDirectories(buffer);
+    java.nio.file.Files.writeString(buffer.resolve("000000000001.lp"), "m,device=n1 f=1 1000\n");
+    java.nio.file.Files.writeString(buffer.resolve("000000000002.lp"), "m,device=n1 f=2 2000\n");
+    List<String> received = new CopyOnWriteArrayList<>();
+    var server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.createContext(
+        "/api/v2/write",
+        ex -> {
+          var body = ex.getRequestBody();
+          if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
+            body = new GZIPInputStream(body);
+          }
+          received.add(new String(body.readAllBytes(), UTF_8));
+          ex.sendResponseHeaders(204, -1);
+          ex.close();
+        });
+    server.start();
+    try {
+      var options =
+          new AgentOptions(
+              "n1",
+              "c1",
+              "r1",
+              Map.of(),
+              stub.path(),
+              Duration.ofHours(1),
+              PushTarget.kilowatch(
+                  URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+                  "t",
+                  Duration.ofSeconds(5)),
+              buffer,
+              64L * 1024 * 1024,
+              Duration.ofSeconds(5));
+      try (var agent = new NodeAgent(options, Clock.systemUTC())) {
+        agent.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 3);
+      }
+    } finally {
+      server.stop(0);
+    }
+    assertThat(received.subList(0, 2))
+        .containsExactly("m,device=n1 f=1 1000\n", "m,device=n1 f=2 2000\n");
+    try (var files = java.nio.file.Files.list(buffer)) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".lp"));
+    }
+  }
 }

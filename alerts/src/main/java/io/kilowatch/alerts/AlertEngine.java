@@ -233,7 +233,15 @@ public final class AlertEngine implements AutoCloseable {
     List<Alert> firing =
         instances.values().stream().filter(a -> a.state() == AlertState.FIRING).toList();
     List<OutboxMessage> due = dispatcher.update(firing, resolvedNow, now);
-    due.forEach(outbox::put);
+    for (OutboxMessage m : due) {
+      try {
+        outbox.put(m);
+      } catch (RuntimeException e) {
+        // One refused notification (a full or failing outbox) must not cost the others, nor the
+        // saved state: the outbox counts and logs it.
+        log.error("alert notification {} not queued: {}", m.id(), e.getMessage());
+      }
+    }
     save(now);
     if (!due.isEmpty()) {
       deliverer.poke();

@@ -62,21 +62,37 @@ public final class Outbox implements AutoCloseable {
       throw new UncheckedIOException("cannot create outbox " + dir, e);
     }
     this.queue = DurableQueue.open(dir, MAX_BYTES, DurableQueue.FullPolicy.REJECT_NEW);
-    for (DurableQueue.Entry e : queue.entries()) {
-      OutboxMessage m;
-      try {
-        m = json.readValue(queue.read(e), OutboxMessage.class);
-      } catch (IOException ex) {
-        log.error("unreadable alert notification in the outbox set aside: {}", ex.toString());
-        queue.acknowledge(e);
-        continue;
+    try {
+      for (DurableQueue.Entry e : queue.entries()) {
+        load(e);
       }
+      importFilesOfEarlierVersions(dir);
+    } catch (RuntimeException e) {
+      queue.close();
+      throw e;
+    }
+  }
+
+  /** One waiting notification from the queue; an unreadable one is set aside in failed/. */
+  private void load(DurableQueue.Entry e) {
+    byte[] bytes = null;
+    try {
+      bytes = queue.read(e);
+      OutboxMessage m = json.readValue(bytes, OutboxMessage.class);
       Held earlier = byId.put(m.id(), new Held(e, m));
       if (earlier != null) {
         queue.acknowledge(earlier.entry()); // a retry appended before a crash: the later wins
       }
+    } catch (IOException | RuntimeException ex) {
+      Path aside = failed.resolve("unreadable-" + e.segment() + "-" + e.offset() + ".bin");
+      try {
+        AtomicFiles.write(aside, bytes == null ? new byte[0] : bytes);
+        log.error("unreadable alert notification set aside in {}: {}", aside, ex.toString());
+        queue.acknowledge(e);
+      } catch (RuntimeException keep) {
+        log.error("unreadable alert notification left in the outbox: {}", ex.toString());
+      }
     }
-    importFilesOfEarlierVersions(dir);
   }
 
   /** kilowatch 0.1 kept one JSON file per notification; they join the queue once. */
@@ -105,21 +121,27 @@ public final class Outbox implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot encode outbox message " + m.id(), e);
     }
-    var entry =
-        queue
-            .append(bytes)
-            .orElseThrow(
-                () ->
-                    new IllegalStateException(
-                        "alert outbox full ("
-                            + queue.bytes()
-                            + " bytes waiting): notification "
-                            + m.id()
-                            + " not queued; are the receivers reachable?"));
-    Held earlier = byId.put(m.id(), new Held(entry, m));
-    if (earlier != null) {
-      queue.acknowledge(earlier.entry());
+    Held earlier = byId.get(m.id());
+    // A retry replaces its earlier copy inside the bound, so a full outbox still reschedules.
+    var stored = earlier == null ? queue.append(bytes) : queue.replace(earlier.entry(), bytes);
+    if (stored.isEmpty() && earlier != null) {
+      // Even in its own room the new copy does not fit (a longer error text): keep the schedule
+      // in memory so the backoff still applies; the copy on disk is the previous attempt.
+      log.warn("alert outbox full: retry of {} scheduled in memory only", m.id());
+      byId.put(m.id(), new Held(earlier.entry(), m));
+      retried.incrementAndGet();
+      return;
     }
+    var entry =
+        stored.orElseThrow(
+            () ->
+                new IllegalStateException(
+                    "alert outbox full ("
+                        + queue.bytes()
+                        + " bytes waiting): notification "
+                        + m.id()
+                        + " not queued; are the receivers reachable?"));
+    byId.put(m.id(), new Held(entry, m));
     (m.attempts() == 0 ? queued : retried).incrementAndGet();
   }
 

@@ -111,6 +111,7 @@ public final class DurableQueue implements AutoCloseable {
   private long refused;
   private long cutBytes;
   private boolean closed;
+  private Path legacyHeadToDelete;
 
   private DurableQueue(Path dir, Options options) {
     this.dir = dir;
@@ -167,6 +168,9 @@ public final class DurableQueue implements AutoCloseable {
     writerSegment = segments.isEmpty() ? 1 : segments.lastKey();
     openWriter();
     rewriteAcks();
+    if (legacyHeadToDelete != null) {
+      Files.delete(legacyHeadToDelete); // only now: the acks log says what it said
+    }
     if (!live.isEmpty()) {
       log.info(
           "durable queue {} holds {} records ({} bytes) not yet acknowledged; replayed first",
@@ -231,10 +235,16 @@ public final class DurableQueue implements AutoCloseable {
     if (!Files.exists(head)) {
       return;
     }
-    String[] parts = Files.readString(head, StandardCharsets.US_ASCII).strip().split(" ");
-    var first = new Entry(Long.parseLong(parts[0]), Long.parseLong(parts[1]), 0);
-    entries.removeIf(e -> e.compareTo(first) < 0);
-    Files.delete(head);
+    try {
+      String[] parts = Files.readString(head, StandardCharsets.US_ASCII).strip().split(" ");
+      var first = new Entry(Long.parseLong(parts[0]), Long.parseLong(parts[1]), 0);
+      entries.removeIf(e -> e.compareTo(first) < 0);
+    } catch (RuntimeException e) {
+      // The old buffer never forced this file: after a crash it may be empty. Replaying from the
+      // start delivers some batches twice, which stores absorb (same series and time replace).
+      log.warn("ignoring unreadable {} ({}); replaying every record", head, e.toString());
+    }
+    legacyHeadToDelete = head;
   }
 
   private static int ackCrc(long segment, long offset) {
@@ -252,7 +262,7 @@ public final class DurableQueue implements AutoCloseable {
     readFully(ch, header, pos);
     int length = header.getInt(0);
     int crc = header.getInt(4);
-    if (length < 0 || pos + HEADER + length > size) {
+    if (length <= 0 || pos + HEADER + length > size) {
       return null;
     }
     var payload = ByteBuffer.allocate(length);
@@ -306,6 +316,11 @@ public final class DurableQueue implements AutoCloseable {
    */
   public synchronized Optional<Entry> append(byte[] payload) {
     ensureOpen();
+    if (payload.length == 0) {
+      // An all-zero header (what some filesystems leave after a power cut) must never read back
+      // as a record, so a record is never empty.
+      throw new IllegalArgumentException("a durable queue record cannot be empty");
+    }
     long need = HEADER + (long) payload.length;
     if (liveBytes + need > options.maxBytes()) {
       if (options.fullPolicy() == FullPolicy.REJECT_NEW || need > options.maxBytes()) {
@@ -335,9 +350,15 @@ public final class DurableQueue implements AutoCloseable {
     }
     try {
       if (segments.get(writerSegment) >= options.segmentBytes()) {
+        long old = writerSegment;
         writer.close();
         writerSegment++;
         openWriter();
+        // Its last live record may have been acknowledged while it was still being written.
+        if (!liveBySegment.containsKey(old)) {
+          deleteSegment(old);
+          rewriteAcks();
+        }
       }
       var check = new CRC32C();
       check.update(payload);
@@ -361,6 +382,38 @@ public final class DurableQueue implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot append to durable queue " + dir, e);
     }
+  }
+
+  /**
+   * Appends {@code payload} as the successor of {@code old} and then acknowledges {@code old}: the
+   * bound is checked as if {@code old} were already gone, so a record that is rewritten (a retry
+   * with one more attempt) never fails for lack of the room it occupies itself. A crash between the
+   * two leaves both copies; readers keep the later one.
+   *
+   * @return where the new copy was stored, or empty when even then it does not fit
+   */
+  public synchronized Optional<Entry> replace(Entry old, byte[] payload) {
+    ensureOpen();
+    Entry stored = live.ceiling(new Entry(old.segment(), old.offset(), 0));
+    boolean present =
+        stored != null && stored.segment() == old.segment() && stored.offset() == old.offset();
+    long freed = present ? stored.bytes() : 0;
+    if (liveBytes - freed + HEADER + (long) payload.length > options.maxBytes()
+        && options.fullPolicy() == FullPolicy.REJECT_NEW) {
+      refused++;
+      return Optional.empty();
+    }
+    liveBytes -= freed; // let append see the room the old copy is about to give back
+    Optional<Entry> added;
+    try {
+      added = append(payload);
+    } finally {
+      liveBytes += freed;
+    }
+    if (added.isPresent() && present) {
+      acknowledge(stored);
+    }
+    return added;
   }
 
   private void addLive(Entry e) {
@@ -402,10 +455,12 @@ public final class DurableQueue implements AutoCloseable {
    */
   public synchronized void acknowledge(Entry e) {
     ensureOpen();
-    if (!live.remove(e)) {
+    Entry stored = live.ceiling(new Entry(e.segment(), e.offset(), 0));
+    if (stored == null || stored.segment() != e.segment() || stored.offset() != e.offset()) {
       return;
     }
-    liveBytes -= e.bytes();
+    live.remove(stored);
+    liveBytes -= stored.bytes();
     int left = liveBySegment.merge(e.segment(), -1, Integer::sum);
     try {
       if (left == 0) {

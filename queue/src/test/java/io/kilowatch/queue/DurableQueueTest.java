@@ -2,6 +2,7 @@ package io.kilowatch.queue;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kilowatch.queue.DurableQueue.Entry;
 import io.kilowatch.queue.DurableQueue.FullPolicy;
@@ -156,6 +157,61 @@ class DurableQueueTest {
     Files.writeString(dir.resolve("head"), second.segment() + " " + second.offset() + "\n");
     try (var q = DurableQueue.open(dir, 1 << 20, FullPolicy.REJECT_NEW)) {
       assertThat(payloads(q)).containsExactly("waiting");
+    }
+    assertThat(dir.resolve("head")).doesNotExist();
+  }
+
+  @Test
+  void aWriterSegmentAcknowledgedBeforeItRolledIsDeletedWhenItRolls() throws IOException {
+    try (var q = DurableQueue.open(dir, new Options(1 << 20, 40, FullPolicy.REJECT_NEW))) {
+      var a = q.append(new byte[40]).orElseThrow(); // segment 1
+      var b = q.append(new byte[40]).orElseThrow(); // segment 2
+      q.acknowledge(b); // segment 2's only record, while it is still the writer
+      var c = q.append(new byte[40]).orElseThrow(); // rolls to segment 3
+      q.acknowledge(a);
+      q.acknowledge(c);
+      assertThat(segments(dir)).hasSize(1);
+      assertThat(q.isEmpty()).isTrue();
+    }
+  }
+
+  @Test
+  void aRecordReplacedNearTheBoundFitsInTheRoomItFrees() {
+    try (var q = DurableQueue.open(dir, new Options(2 * 18, 1 << 20, FullPolicy.REJECT_NEW))) {
+      var first = q.append(bytes("attempt-0.")).orElseThrow();
+      q.append(bytes("other-one.")).orElseThrow();
+      assertThat(q.append(bytes("third-one."))).isEmpty();
+      var again = q.replace(first, bytes("attempt-1.")).orElseThrow();
+      assertThat(payloads(q)).containsExactly("other-one.", "attempt-1.");
+      assertThat(q.bytes()).isEqualTo(2 * 18);
+      assertThat(q.oldest()).isPresent().get().isNotEqualTo(again);
+    }
+  }
+
+  @Test
+  void anAllZeroTailIsNotReadAsRecords() throws IOException {
+    try (var q = DurableQueue.open(dir, 1 << 20, FullPolicy.REJECT_NEW)) {
+      q.append(bytes("kept"));
+      assertThatThrownBy(() -> q.append(new byte[0])).isInstanceOf(IllegalArgumentException.class);
+    }
+    // What a power cut can leave behind on some filesystems: blocks of zeros after the data.
+    Files.write(segments(dir).getLast(), new byte[64], StandardOpenOption.APPEND);
+    try (var q = DurableQueue.open(dir, 1 << 20, FullPolicy.REJECT_NEW)) {
+      assertThat(payloads(q)).containsExactly("kept");
+      assertThat(q.cutBytes()).isEqualTo(64);
+    }
+  }
+
+  @Test
+  void anUnreadableHeadFileOfTheFormerStoreBufferReplaysEverything() throws IOException {
+    try (var q = DurableQueue.open(dir, 1 << 20, FullPolicy.REJECT_NEW)) {
+      q.append(bytes("one"));
+      q.append(bytes("two"));
+    }
+    Files.delete(dir.resolve("acks"));
+    Files.writeString(dir.resolve("head"), "");
+    try (var q = DurableQueue.open(dir, 1 << 20, FullPolicy.REJECT_NEW)) {
+      assertThat(payloads(q)).containsExactly("one", "two");
     }
     assertThat(dir.resolve("head")).doesNotExist();
   }

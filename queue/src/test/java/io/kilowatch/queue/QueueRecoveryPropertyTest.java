@@ -26,7 +26,7 @@ class QueueRecoveryPropertyTest {
 
   @Property(tries = 200)
   void aTruncatedTailLosesOnlyTheRecordsItCut(
-      @ForAll @Size(min = 1, max = 12) List<@Size(max = 300) byte[]> payloads,
+      @ForAll @Size(min = 1, max = 12) List<@Size(min = 1, max = 300) byte[]> payloads,
       @ForAll @IntRange(min = 0, max = 4000) int cutFromEnd)
       throws IOException {
     Path dir = Files.createTempDirectory("queue-prop");

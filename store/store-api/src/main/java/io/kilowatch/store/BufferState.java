@@ -7,8 +7,8 @@ package io.kilowatch.store;
  * @param bytes bytes waiting on disk
  * @param batches batches waiting on disk
  * @param replayedSamples samples replayed into the database since start
- * @param droppedSamples samples lost to a full buffer since start
- * @param rejectedSamples samples refused (not acknowledged) because the buffer was full
+ * @param droppedSamples samples lost because the buffer was full, since start
+ * @param rejectedSamples samples the store refused for good (malformed for it), since start
  */
 public record BufferState(
     boolean buffering,

@@ -23,11 +23,26 @@ public final class ResponseCache {
   private static final int SWEEP_AT = 1_000;
 
   private final Duration ttl;
+
+  /**
+   * Expiry counts on the monotonic clock: a wall clock stepped back by NTP must not keep answers
+   * "fresh" for the size of the step.
+   */
+  private static final InstantSource MONOTONIC =
+      new InstantSource() {
+        private final long origin = System.nanoTime();
+
+        @Override
+        public java.time.Instant instant() {
+          return java.time.Instant.EPOCH.plusNanos(System.nanoTime() - origin);
+        }
+      };
+
   private final InstantSource time;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
 
   public ResponseCache(Duration ttl) {
-    this(ttl, InstantSource.system());
+    this(ttl, MONOTONIC);
   }
 
   /** With {@code time} telling when answers expire (tests pass a manual clock). */

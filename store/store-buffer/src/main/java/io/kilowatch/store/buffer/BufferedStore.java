@@ -202,7 +202,6 @@ public final class BufferedStore implements Store {
     return store;
   }
 
-  /** Whether batches wait in the buffer. */
   @Override
   public Optional<BufferState> bufferState() {
     return Optional.of(
@@ -215,6 +214,7 @@ public final class BufferedStore implements Store {
             rejectedSamples()));
   }
 
+  /** Whether batches wait in the buffer. */
   public boolean isBuffering() {
     return !buffer.isEmpty();
   }
