@@ -68,14 +68,27 @@ const kw = (() => {
     if (rangeSelect) rangeSelect.addEventListener("change", refresh);
     refresh();
     let fallback = null;
-    const src = new EventSource("/api/events");
-    src.addEventListener("tick", () => refresh());
-    src.onerror = () => {
-      if (!fallback) fallback = setInterval(refresh, 5000);
+    let src = null;
+    const open = () => {
+      src = new EventSource("/api/events");
+      src.addEventListener("tick", () => refresh());
+      src.onerror = () => {
+        if (!fallback) fallback = setInterval(refresh, 5000);
+      };
+      src.onopen = () => {
+        if (fallback) { clearInterval(fallback); fallback = null; }
+      };
     };
-    src.onopen = () => {
+    open();
+    // A page kept in the back-forward cache would keep its event stream open: after a few pages
+    // the browser's six connections per host are all streams and the next page's data calls wait.
+    window.addEventListener("pagehide", () => {
+      if (src) { src.close(); src = null; }
       if (fallback) { clearInterval(fallback); fallback = null; }
-    };
+    });
+    window.addEventListener("pageshow", e => {
+      if (e.persisted) { open(); refresh(); }
+    });
   }
 
   // Every page has <header id="top" data-range="yes|no">; the bar is built here, once.
