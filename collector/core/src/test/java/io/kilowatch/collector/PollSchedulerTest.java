@@ -341,8 +341,16 @@ class PollSchedulerTest {
             });
     scheduler.start();
 
-    time.wake("poll-misconfigured"); // the first poll, spread at random inside the interval
-    time.awaitSleeping("poll-misconfigured"); // in backoff after it
+    // The first poll is spread at random inside the interval; a spread of zero polls at once and
+    // the thread's first sleep is already the backoff after that poll.
+    time.awaitSleeping("poll-misconfigured");
+    if (status("misconfigured").consecutiveFailures() == 0) {
+      time.wake("poll-misconfigured");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> status("misconfigured").consecutiveFailures() >= 1);
+      time.awaitSleeping("poll-misconfigured"); // in backoff after it
+    }
 
     assertThat(status("misconfigured").state()).isEqualTo(DeviceStatus.State.DOWN);
     assertThat(status("misconfigured").consecutiveFailures()).isEqualTo(1);
