@@ -112,35 +112,10 @@ class AgentKillTest {
     }
 
     List<String> received = new CopyOnWriteArrayList<>();
-    var server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-    server.createContext(
-        "/api/v2/write",
-        ex -> {
-          var body = ex.getRequestBody();
-          if ("gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))) {
-            body = new GZIPInputStream(body);
-          }
-          received.add(new String(body.readAllBytes(), UTF_8));
-          ex.sendResponseHeaders(204, -1);
-          ex.close();
-        });
-    server.start();
+    var server = receiver(received);
     try {
-      var options =
-          new AgentOptions(
-              "n1",
-              "c1",
-              "r1",
-              Map.of(),
-              stub.path(),
-              Duration.ofHours(1), // the replay is under test, not new reads
-              PushTarget.kilowatch(
-                  URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
-                  "t",
-                  Duration.ofSeconds(5)),
-              buffer,
-              64L * 1024 * 1024,
-              Duration.ofSeconds(5));
+      // The replay is under test, not new reads: one read an hour.
+      var options = replayOptions(stub, buffer, server);
       long expected = killAt;
       try (var agent = new NodeAgent(options, Clock.systemUTC())) {
         agent.start();
@@ -171,6 +146,26 @@ class AgentKillTest {
     java.nio.file.Files.writeString(buffer.resolve("000000000001.lp"), "m,device=n1 f=1 1000\n");
     java.nio.file.Files.writeString(buffer.resolve("000000000002.lp"), "m,device=n1 f=2 2000\n");
     List<String> received = new CopyOnWriteArrayList<>();
+    var server = receiver(received);
+    try {
+      // The replay is under test, not new reads: one read an hour.
+      var options = replayOptions(stub, buffer, server);
+      try (var agent = new NodeAgent(options, Clock.systemUTC())) {
+        agent.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 3);
+      }
+    } finally {
+      server.stop(0);
+    }
+    assertThat(received.subList(0, 2))
+        .containsExactly("m,device=n1 f=1 1000\n", "m,device=n1 f=2 2000\n");
+    try (var files = java.nio.file.Files.list(buffer)) {
+      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".lp"));
+    }
+  }
+
+  /** A central kilowatch's write endpoint on loopback that records every batch, gunzipped. */
+  private static HttpServer receiver(List<String> received) throws java.io.IOException {
     var server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext(
         "/api/v2/write",
@@ -184,33 +179,23 @@ class AgentKillTest {
           ex.close();
         });
     server.start();
-    try {
-      var options =
-          new AgentOptions(
-              "n1",
-              "c1",
-              "r1",
-              Map.of(),
-              stub.path(),
-              Duration.ofHours(1),
-              PushTarget.kilowatch(
-                  URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
-                  "t",
-                  Duration.ofSeconds(5)),
-              buffer,
-              64L * 1024 * 1024,
-              Duration.ofSeconds(5));
-      try (var agent = new NodeAgent(options, Clock.systemUTC())) {
-        agent.start();
-        await().atMost(Duration.ofSeconds(30)).until(() -> received.size() >= 3);
-      }
-    } finally {
-      server.stop(0);
-    }
-    assertThat(received.subList(0, 2))
-        .containsExactly("m,device=n1 f=1 1000\n", "m,device=n1 f=2 2000\n");
-    try (var files = java.nio.file.Files.list(buffer)) {
-      assertThat(files.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".lp"));
-    }
+    return server;
+  }
+
+  private static AgentOptions replayOptions(StubNvml stub, Path buffer, HttpServer server) {
+    return new AgentOptions(
+        "n1",
+        "c1",
+        "r1",
+        Map.of(),
+        stub.path(),
+        Duration.ofHours(1),
+        PushTarget.kilowatch(
+            URI.create("http://127.0.0.1:" + server.getAddress().getPort()),
+            "t",
+            Duration.ofSeconds(5)),
+        buffer,
+        64L * 1024 * 1024,
+        Duration.ofSeconds(5));
   }
 }

@@ -14,6 +14,7 @@ import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.Vocabulary;
+import io.kilowatch.store.Vocabulary.Gpu;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,9 +36,6 @@ import java.util.Map;
  * store's own reset rule and for power up to the bucket mean (the raw readings are gone by then).
  */
 public final class EnergyEngine {
-  static final String GPU_MEASUREMENT = Vocabulary.Gpu.MEASUREMENT;
-  static final String GPU_ENERGY = Vocabulary.Gpu.ENERGY_MJ.name();
-  static final String GPU_POWER = Vocabulary.Gpu.POWER_W.name();
 
   private final SiteConfig site;
   private final Store store;
@@ -84,11 +82,11 @@ public final class EnergyEngine {
       return List.of(new Input(d, ps.query(), false, FieldUnit.of(powerField).factor(), 0));
     }
     if (d.kind() == DeviceKind.GPU_NODE) {
-      var gq = new SeriesQuery(GPU_MEASUREMENT, GPU_ENERGY, deviceTag(d));
+      var gq = new SeriesQuery(Gpu.MEASUREMENT, Gpu.ENERGY_MJ.name(), deviceTag(d));
       if (seriesOf(gq).stream().anyMatch(gq::matches)) {
         return List.of(new Input(d, gq, true, FieldUnit.MJ.factor(), 0));
       }
-      var gp = new SeriesQuery(GPU_MEASUREMENT, GPU_POWER, deviceTag(d));
+      var gp = new SeriesQuery(Gpu.MEASUREMENT, Gpu.POWER_W.name(), deviceTag(d));
       if (seriesOf(gp).stream().anyMatch(gp::matches)) {
         return List.of(new Input(d, gp, false, FieldUnit.W.factor(), 0));
       }
@@ -317,7 +315,7 @@ public final class EnergyEngine {
         acc.expect(in.device().interval().toMillis());
         var keys =
             in.device().kind() == DeviceKind.GPU_NODE
-                    && in.query().measurement().equals(GPU_MEASUREMENT)
+                    && in.query().measurement().equals(Gpu.MEASUREMENT)
                 ? index.matching(in.query())
                 : ChannelResolver.totals(
                     index.matching(in.query()),

@@ -59,18 +59,13 @@ public final class Readings {
     return Collections.unmodifiableMap(tags);
   }
 
-  /** The measurement a point lands in: its own, or else the device kind's name. */
-  public static String measurementOf(Profile.Point point, Device device) {
-    return Vocabulary.measurementOf(point, device);
-  }
-
   public Instant time() {
     return time;
   }
 
   /** A profile point's reading: measurement, field and tags come from the point. */
   public void add(Profile.Point point, double value, Quality quality) {
-    add(measurementOf(point, device), point.tags(), point.field(), value, quality);
+    add(Vocabulary.measurementOf(point, device), point.tags(), point.field(), value, quality);
   }
 
   /** A profile point that could not be read; {@code why} is kept for {@link #errors()}. */

@@ -6,6 +6,7 @@ import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
 import io.kilowatch.store.SeriesKey;
+import io.kilowatch.store.Vocabulary;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,6 +49,6 @@ public final class ModbusCounters {
     var tags = new TreeMap<String, String>(d.tags());
     tags.putAll(point.tags());
     tags.putAll(Readings.identityTags(site, d));
-    return new SeriesKey(Readings.measurementOf(point, d), tags, point.field());
+    return new SeriesKey(Vocabulary.measurementOf(point, d), tags, point.field());
   }
 }
