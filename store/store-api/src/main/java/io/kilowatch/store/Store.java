@@ -30,6 +30,48 @@ public interface Store extends AutoCloseable {
   List<SeriesBuckets> aggregate(
       SeriesQuery query, Instant from, Instant to, Duration step, Aggregate aggregate);
 
+  /**
+   * The good readings of every matching series in {@code [from, to)} as {@link Run}s, oldest first,
+   * each series preceded by its last run before {@code from} and followed by its first run at or
+   * after {@code to} where they exist: energy over a period needs the readings on both sides of it.
+   * One call of {@code sink} per series that has a run in or around the range.
+   *
+   * <p>A store that keeps only raw readings answers one run per reading; this default reads {@code
+   * [from − reach, to + reach]}, so neighbours further away than {@code reach} are not seen. A
+   * store with rollups answers with their bins where the raw readings are gone and looks for
+   * neighbours however far away they are.
+   */
+  default void runs(SeriesQuery query, Instant from, Instant to, Duration reach, RunSink sink) {
+    for (SeriesPoints sp : read(query, from.minus(reach), to.plus(reach))) {
+      var runs = new java.util.ArrayList<Run>(sp.points().size());
+      Run before = null;
+      Run after = null;
+      for (Point p : sp.points()) {
+        if (p.quality() != Quality.GOOD && p.quality() != Quality.UNCERTAIN
+            || !Double.isFinite(p.value())) {
+          continue;
+        }
+        Run r = Run.of(p.time().toEpochMilli(), p.value());
+        if (p.time().isBefore(from)) {
+          before = r;
+        } else if (p.time().isBefore(to)) {
+          runs.add(r);
+        } else if (after == null) {
+          after = r;
+        }
+      }
+      if (before != null) {
+        runs.addFirst(before);
+      }
+      if (after != null) {
+        runs.add(after);
+      }
+      if (!runs.isEmpty()) {
+        sink.accept(sp.key(), runs);
+      }
+    }
+  }
+
   /** Series that match; an empty measurement name lists every series. */
   List<SeriesKey> listSeries(SeriesQuery query);
 
