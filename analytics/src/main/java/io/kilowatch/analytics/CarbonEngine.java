@@ -56,12 +56,10 @@ public final class CarbonEngine {
       StepPlan.Step step,
       java.util.function.Consumer<IntensityCache.Hourly> used) {
     Instant hFrom = from.truncatedTo(ChronoUnit.HOURS);
-    Instant hTo = to.truncatedTo(ChronoUnit.HOURS);
-    if (hTo.isBefore(to)) {
-      hTo = hTo.plus(HOUR);
-    }
-    PueReport hourly = pue.compute(hFrom, hTo, new StepPlan.Step.Fixed(HOUR));
+    // Hour pieces of [from, to): piece i lies in the UTC hour hFrom + i.
+    PueReport hourly = pue.compute(from, to, new StepPlan.Step.Fixed(HOUR));
     int n = hourly.steps().size();
+    Instant hTo = hFrom.plus(HOUR.multipliedBy(n));
     IntensityCache.Hourly ci = intensity.hourly(hFrom, n);
     used.accept(ci);
 
@@ -72,55 +70,78 @@ public final class CarbonEngine {
       has[i] = f != null;
       e[i] = f == null ? 0 : f;
     }
-    Market market = market(hourly, e, ci.g(), hFrom, hTo);
+    Market market = market(hourly, e, ci.g(), from, to);
 
     double[] loc = new double[n];
     boolean[] locOk = new boolean[n];
     double locTotal = 0;
     double mktTotal = 0;
-    double itWithCarbon = 0;
     double eWithCarbon = 0;
-    int hoursOk = 0;
+    double itWithCarbon = 0;
+    // CUE over T_cue: facility and IT known, and the hour has an intensity.
+    double cueF = 0;
+    double cueIt = 0;
+    double cueLoc = 0;
+    double cueMkt = 0;
+    long periodMs = 0;
+    double knownMs = 0;
+    double cueMs = 0;
+    long now = energy.nowMs();
     for (int i = 0; i < n; i++) {
-      Double it = hourly.steps().get(i).itKwh();
-      if (has[i] && !Double.isNaN(ci.g()[i]) && !Double.isNaN(market.kg[i])) {
-        loc[i] = e[i] * ci.g()[i] / 1000;
-        locOk[i] = true;
-        locTotal += loc[i];
-        mktTotal += market.kg[i];
-        eWithCarbon += e[i];
-        itWithCarbon += it == null ? 0 : it;
-        hoursOk++;
+      var st = hourly.steps().get(i);
+      long len = Math.max(0, Math.min(st.end().toEpochMilli(), now) - st.start().toEpochMilli());
+      periodMs += len;
+      if (!Double.isNaN(ci.g()[i]) && !Double.isNaN(market.kg[i])) {
+        knownMs += st.facilityCoverage() * len;
+        cueMs += st.coverage() * len;
+        if (has[i]) {
+          loc[i] = e[i] * ci.g()[i] / 1000;
+          locOk[i] = true;
+          locTotal += loc[i];
+          mktTotal += market.kg[i];
+          eWithCarbon += e[i];
+          itWithCarbon += st.itKwh() == null ? 0 : st.itKwh();
+        }
+        cueF += st.pueFacilityKwh();
+        cueIt += st.pueItKwh();
+        cueLoc += st.pueFacilityKwh() * ci.g()[i] / 1000;
+        cueMkt += e[i] > 0 ? market.kg[i] * st.pueFacilityKwh() / e[i] : 0;
       }
     }
-    double energyCoverage = hourly.window().coverage();
-    double coverage = Math.min(energyCoverage, n == 0 ? 0 : (double) hoursOk / n);
+    double coverage = periodMs == 0 ? 0 : knownMs / periodMs;
+    double cueCoverage = periodMs == 0 ? 0 : cueMs / periodMs;
     KpiStatus status =
-        KpiStatus.of(
-            eWithCarbon > 0 || hoursOk > 0 ? eWithCarbon : null,
-            itWithCarbon,
-            coverage,
-            settings.coverageThreshold(),
-            0);
+        hourly.window().status() == KpiStatus.NOT_CONFIGURED
+            ? KpiStatus.NOT_CONFIGURED
+            : hourly.window().facilityCoverage() <= 0
+                ? KpiStatus.NO_DATA
+                : coverage < settings.coverageThreshold() ? KpiStatus.LOW_COVERAGE : KpiStatus.OK;
+    KpiStatus cueStatus =
+        status == KpiStatus.NOT_CONFIGURED || status == KpiStatus.NO_DATA
+            ? status
+            : KpiStatus.of(cueLoc, cueIt, cueCoverage, settings.coverageThreshold(), 0);
     boolean ok = status == KpiStatus.OK;
+    boolean cueOk = cueStatus == KpiStatus.OK;
     double eDc = hourly.window().facilityKwh();
+    double energyCoverage = hourly.window().facilityCoverage();
     var totals =
         new CarbonReport.Totals(
-            eDc,
-            hourly.window().itKwh(),
+            eWithCarbon,
+            itWithCarbon,
             ok ? locTotal : null,
             ok ? mktTotal : null,
-            ok ? locTotal / itWithCarbon : null,
-            ok ? mktTotal / itWithCarbon : null,
+            cueOk ? cueLoc / cueIt : null,
+            cueOk ? cueMkt / cueIt : null,
             status,
             coverage,
             market.renewableKwh,
             eDc > 0 && energyCoverage >= settings.coverageThreshold()
                 ? market.renewableKwh / eDc
                 : null,
-            wue(hFrom, hTo, hourly.window().itKwh()),
-            erf(hFrom, hTo, eDc),
-            market.renewables(null));
+            wue(from, to, hourly.window().itKwh()),
+            erf(from, to, eDc),
+            market.renewables(null),
+            new CarbonReport.Cue(cueF, cueIt, cueLoc, cueMkt, cueCoverage, cueStatus));
 
     StepPlan out = energy.plan(from, to, step);
     var steps = new ArrayList<CarbonReport.StepCarbon>();
@@ -159,13 +180,16 @@ public final class CarbonEngine {
       double[] part = new double[n];
       for (int i = 0; i < n; i++) {
         Double s = c.stepFacilityShareKwh().get(i);
-        if (s == null || !locOk[i]) {
+        double fT = hourly.steps().get(i).pueFacilityKwh();
+        if (s == null || !locOk[i] || fT <= 0) {
           continue;
         }
-        share += s;
-        l += s * ci.g()[i] / 1000;
-        m += e[i] > 0 ? market.kg[i] * s / e[i] : 0;
-        part[i] = e[i] > 0 ? s / e[i] : 0;
+        // The cluster's part of the hour's facility energy inside T, applied to all of it, so the
+        // clusters add up to the site.
+        part[i] = s / fT;
+        share += part[i] * e[i];
+        l += part[i] * e[i] * ci.g()[i] / 1000;
+        m += part[i] * market.kg[i];
       }
       clusters.add(
           new CarbonReport.ClusterCarbon(

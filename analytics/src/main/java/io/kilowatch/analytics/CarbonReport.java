@@ -40,12 +40,16 @@ public record CarbonReport(
       String lastError) {}
 
   /**
+   * @param facilityKwh E_DC over the hours that have an intensity (facility's own known time)
    * @param locationKg Σ_h E_DC,h × CI_h / 1000, kgCO2e; null unless {@code status} is OK
    * @param marketKg instruments at their factors, the rest at the residual mix, kgCO2e
-   * @param cueLocation location-based kgCO2e / E_IT kWh (ISO/IEC 30134-8)
+   * @param cueLocation location-based kgCO2e / E_IT kWh (ISO/IEC 30134-8) over the time where
+   *     facility and IT energy and the intensity are known; {@code cue} holds what was divided
+   * @param status of the emissions: facility energy known over enough of the hours with an
+   *     intensity
+   * @param coverage share of the period where facility energy and the intensity are known
    * @param renewableKwh energy covered by renewable instruments
    * @param ref E_renewable / E_DC (ISO/IEC 30134-3)
-   * @param coverage the lower of energy and intensity coverage
    */
   public record Totals(
       double facilityKwh,
@@ -60,7 +64,20 @@ public record CarbonReport(
       Double ref,
       Declarable wue,
       Declarable erf,
-      Renewables renewables) {}
+      Renewables renewables,
+      Cue cue) {}
+
+  /**
+   * What CUE divided (R5): facility energy, its emissions and IT energy over the same time T_cue
+   * (facility and IT energy known, an intensity for the hour), so CUE can be recomputed from it.
+   */
+  public record Cue(
+      double facilityKwh,
+      double itKwh,
+      double locationKg,
+      double marketKg,
+      double coverage,
+      KpiStatus status) {}
 
   /**
    * Renewable energy that covered E_DC, by kind of supply (the EU EED's E_RES-TOT split): each kWh

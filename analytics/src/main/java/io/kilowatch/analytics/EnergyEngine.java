@@ -6,15 +6,13 @@ import io.kilowatch.config.DeviceKind;
 import io.kilowatch.config.EnergyModel.Channel;
 import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
-import io.kilowatch.store.Aggregate;
-import io.kilowatch.store.Bucket;
-import io.kilowatch.store.SeriesBuckets;
+import io.kilowatch.store.Run;
 import io.kilowatch.store.SeriesKey;
-import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.Vocabulary;
 import io.kilowatch.store.Vocabulary.Gpu;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,18 +20,19 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
+import java.util.function.Supplier;
 
 /**
- * Energy in kWh per meter channel, rack, cluster and site for any interval and step.
+ * Energy in kWh per meter, rack, cluster and site for any interval and step, by the rules in
+ * analytics/README.md (R0–R5). Every screen, the API, {@code /metrics}, the KPI job and the reports
+ * get their energy here.
  *
- * <p>Each device contributes from its cumulative energy counter when the store holds one, else by
- * integrating its power. GPU nodes scraped from dcgm-exporter have no node-level series: their
- * GPUs' {@code gpu} series ({@code energy_mj} counters, else {@code power_w}) stand in for them.
- *
- * <p>Intervals up to {@code rawWindow} are computed from raw readings (exact gap, reset and wrap
- * handling, see {@link SeriesEnergy}); longer ones from the store's rollups through {@link
- * Aggregate#COUNTER_DELTA} and {@link Aggregate#MEAN}, which is exact for counters up to the
- * store's own reset rule and for power up to the bucket mean (the raw readings are gone by then).
+ * <p>Each device contributes from its cumulative energy counter when the store holds one, else from
+ * its power. GPU nodes scraped from dcgm-exporter have no node-level series: their GPUs' {@code
+ * gpu} series ({@code energy_mj} counters, else {@code power_w}) stand in for them. The store
+ * answers with {@link Run}s (raw readings, or rollup bins that keep what the rules need), so a
+ * month answered from rollups equals the month answered from raw readings.
  */
 public final class EnergyEngine {
 
@@ -41,18 +40,16 @@ public final class EnergyEngine {
   private final Store store;
   private final ChannelResolver resolver;
   private final AnalyticsConfig settings;
-
-  private final java.time.Clock clock;
+  private final Clock clock;
 
   public EnergyEngine(SiteConfig site, Store store) {
-    this(site, store, java.time.Clock.systemUTC());
+    this(site, store, Clock.systemUTC());
   }
 
   /**
-   * @param clock tells the step in progress: readings are expected only up to now, so the current
-   *     step's coverage is that of the part already measurable
+   * @param clock tells the step in progress: its coverage is that of the part already measurable
    */
-  public EnergyEngine(SiteConfig site, Store store, java.time.Clock clock) {
+  public EnergyEngine(SiteConfig site, Store store, Clock clock) {
     this.clock = clock;
     this.site = site;
     this.store = store;
@@ -64,34 +61,83 @@ public final class EnergyEngine {
     return site;
   }
 
-  /** One series a device's energy is computed from. */
-  record Input(Device device, SeriesQuery query, boolean counter, double factor, double modulus) {}
+  long nowMs() {
+    return clock.millis();
+  }
+
+  long powerGapMs() {
+    return settings.powerGapLimit().toMillis();
+  }
+
+  private long counterGapMs() {
+    return settings.counterGapLimit() == null
+        ? Long.MAX_VALUE
+        : settings.counterGapLimit().toMillis();
+  }
+
+  /**
+   * One series (or, for a GPU node, one set of GPU series) a device's energy is computed from.
+   *
+   * @param power the device's own power series, whose readings fill a counter reset (R1); null for
+   *     power inputs
+   */
+  record Input(
+      Device device,
+      SeriesQuery query,
+      SeriesLedger.Rules rules,
+      SeriesQuery power,
+      double powerFactor) {
+    boolean counter() {
+      return rules.counter();
+    }
+  }
+
+  private SeriesLedger.Rules rules(Device d, boolean counter, double factor, double width) {
+    return new SeriesLedger.Rules(
+        counter, factor, width, counterGapMs(), powerGapMs(), d.interval().toMillis());
+  }
 
   /** The inputs of one device: its counter, else its power, else its GPUs'. */
   List<Input> inputs(Device d, String energyField, String powerField) {
     String m = resolver.measurement(d, energyField);
     var ds = new ChannelResolver.DeviceSeries(d, new SeriesQuery(m, energyField, deviceTag(d)));
+    String pm = powerField == null ? null : resolver.measurement(d, powerField);
+    SeriesQuery pq = powerField == null ? null : new SeriesQuery(pm, powerField, deviceTag(d));
+    double pf = powerField == null ? 0 : FieldUnit.of(powerField).factor();
     if (!ChannelResolver.totals(seriesOf(ds.query()), ds).isEmpty()) {
       return List.of(
           new Input(
-              d, ds.query(), true, FieldUnit.of(energyField).factor(), modulus(d, energyField)));
+              d,
+              ds.query(),
+              rules(d, true, FieldUnit.of(energyField).factor(), width(d, energyField)),
+              pq,
+              pf));
     }
-    String pm = resolver.measurement(d, powerField);
-    var ps = new ChannelResolver.DeviceSeries(d, new SeriesQuery(pm, powerField, deviceTag(d)));
-    if (!ChannelResolver.totals(seriesOf(ps.query()), ps).isEmpty()) {
-      return List.of(new Input(d, ps.query(), false, FieldUnit.of(powerField).factor(), 0));
+    if (pq != null) {
+      var ps = new ChannelResolver.DeviceSeries(d, pq);
+      if (!ChannelResolver.totals(seriesOf(pq), ps).isEmpty()) {
+        return List.of(new Input(d, pq, rules(d, false, pf, 0), null, 0));
+      }
     }
     if (d.kind() == DeviceKind.GPU_NODE) {
       var gq = new SeriesQuery(Gpu.MEASUREMENT, Gpu.ENERGY_MJ.name(), deviceTag(d));
-      if (seriesOf(gq).stream().anyMatch(gq::matches)) {
-        return List.of(new Input(d, gq, true, FieldUnit.MJ.factor(), 0));
-      }
       var gp = new SeriesQuery(Gpu.MEASUREMENT, Gpu.POWER_W.name(), deviceTag(d));
+      if (seriesOf(gq).stream().anyMatch(gq::matches)) {
+        return List.of(
+            new Input(d, gq, rules(d, true, FieldUnit.MJ.factor(), 0), gp, FieldUnit.W.factor()));
+      }
       if (seriesOf(gp).stream().anyMatch(gp::matches)) {
-        return List.of(new Input(d, gp, false, FieldUnit.W.factor(), 0));
+        return List.of(new Input(d, gp, rules(d, false, FieldUnit.W.factor(), 0), null, 0));
       }
     }
-    return List.of(new Input(d, ds.query(), true, FieldUnit.of(energyField).factor(), 0));
+    // Nothing stored yet: the device still counts, as a series known nowhere.
+    return List.of(
+        new Input(
+            d,
+            ds.query(),
+            rules(d, true, FieldUnit.of(energyField).factor(), width(d, energyField)),
+            pq,
+            pf));
   }
 
   /** How long the list of series of one measurement and field is reused. */
@@ -105,7 +151,7 @@ public final class EnergyEngine {
    * Every series of a measurement and field, listed once per {@link #SERIES_TTL}: a site with
    * thousands of PDUs would otherwise scan the catalogue once per PDU.
    */
-  private List<SeriesKey> seriesOf(String measurement, String field) {
+  private DeviceKeys index(String measurement, String field) {
     long now = System.nanoTime();
     List<String> k = List.of(measurement, field);
     Listed l = listed.get(k);
@@ -114,13 +160,23 @@ public final class EnergyEngine {
       l = new Listed(now, keys, new DeviceKeys(keys));
       listed.put(k, l);
     }
-    return l.keys();
+    return l.index();
   }
 
   /** The listed series of one measurement and field that can belong to the query's device. */
   private java.util.Collection<SeriesKey> seriesOf(SeriesQuery q) {
-    seriesOf(q.measurement(), q.field());
-    return listed.get(List.of(q.measurement(), q.field())).index().candidates(q);
+    return index(q.measurement(), q.field()).candidates(q);
+  }
+
+  /** The series that hold an input: the device's total, or every GPU of a GPU node. */
+  private List<SeriesKey> keysOf(Input in) {
+    var idx = index(in.query().measurement(), in.query().field());
+    if (in.device().kind() == DeviceKind.GPU_NODE
+        && in.query().measurement().equals(Gpu.MEASUREMENT)) {
+      return idx.matching(in.query());
+    }
+    return ChannelResolver.totals(
+        idx.matching(in.query()), new ChannelResolver.DeviceSeries(in.device(), in.query()));
   }
 
   private static Map<String, String> deviceTag(Device d) {
@@ -128,11 +184,11 @@ public final class EnergyEngine {
   }
 
   /**
-   * A counter's range in its own unit: 2^bits × scale for an integer register (so a UINT32 kWh
+   * A counter's range in its own unit: 2^bits × scale for an integer Modbus register (a UINT32 kWh
    * counter with scale 0.001 wraps at 4,294,967.296 kWh), 0 where it cannot wrap in practice (64
    * bits, floats, self-describing sources).
    */
-  double modulus(Device d, String field) {
+  double width(Device d, String field) {
     if (d.profile() == null) {
       return 0;
     }
@@ -153,26 +209,35 @@ public final class EnergyEngine {
     return 0;
   }
 
+  // ---- selections -------------------------------------------------------------------------
+
+  /** The inputs of every device the channels select that also passes {@code keep}. */
+  List<Input> inputs(List<Channel> channels, BiPredicate<Channel, Device> keep) {
+    var out = new ArrayList<Input>();
+    for (Channel c : channels) {
+      for (Device d : resolver.devices(c)) {
+        if (keep.test(c, d)) {
+          out.addAll(inputs(d, c.energyField(), c.powerField()));
+        }
+      }
+    }
+    return out;
+  }
+
   /** Energy of every device the channels select, summed. */
   public EnergySeries channels(
       String name, List<Channel> channels, Instant from, Instant to, StepPlan.Step step) {
-    var inputs = new ArrayList<Input>();
-    for (Channel c : channels) {
-      for (Device d : resolver.devices(c)) {
-        inputs.addAll(inputs(d, c.energyField(), c.powerField()));
-      }
-    }
-    return compute(name, inputs, plan(from, to, step), from, to);
+    return group(name, inputs(channels, (c, d) -> true), plan(from, to, step)).series();
   }
 
   /** Each device of the channels on its own. */
   public Map<String, EnergySeries> perDevice(
       List<Channel> channels, Instant from, Instant to, StepPlan.Step step) {
     var out = new LinkedHashMap<String, EnergySeries>();
+    StepPlan plan = plan(from, to, step);
     for (Channel c : channels) {
       for (Device d : resolver.devices(c)) {
-        var in = inputs(d, c.energyField(), c.powerField());
-        out.put(d.id(), compute(d.id(), in, plan(from, to, step), from, to));
+        out.put(d.id(), group(d.id(), inputs(d, c.energyField(), c.powerField()), plan).series());
       }
     }
     return out;
@@ -181,94 +246,231 @@ public final class EnergyEngine {
   /** IT energy of one rack or cluster: the energy model's IT channels located there. */
   public EnergySeries itOf(
       String clusterId, String rackId, Instant from, Instant to, StepPlan.Step step) {
-    String name = rackId != null ? rackId : clusterId;
-    return select(
-        name,
+    return group(
+            rackId != null ? rackId : clusterId, itInputs(clusterId, rackId), plan(from, to, step))
+        .series();
+  }
+
+  List<Input> itInputs(String clusterId, String rackId) {
+    if (site.energy() == null) {
+      return List.of();
+    }
+    return inputs(
         site.energy().it(),
-        d ->
+        (c, d) ->
             d.location() != null
                 && (clusterId == null || clusterId.equals(d.location().cluster()))
-                && (rackId == null || rackId.equals(d.location().rack())),
-        from,
-        to,
-        step);
+                && (rackId == null || rackId.equals(d.location().rack())));
   }
 
   /** Energy of the devices the channels select that also pass {@code keep}, summed. */
   public EnergySeries select(
       String name,
       List<Channel> channels,
-      java.util.function.BiPredicate<Channel, Device> keep,
+      BiPredicate<Channel, Device> keep,
       Instant from,
       Instant to,
       StepPlan.Step step) {
-    var inputs = new ArrayList<Input>();
-    for (Channel c : channels) {
-      for (Device d : resolver.devices(c)) {
-        if (keep.test(c, d)) {
-          inputs.addAll(inputs(d, c.energyField(), c.powerField()));
-        }
-      }
-    }
-    return compute(name, inputs, plan(from, to, step), from, to);
-  }
-
-  private EnergySeries select(
-      String name,
-      List<Channel> channels,
-      java.util.function.Predicate<Device> keep,
-      Instant from,
-      Instant to,
-      StepPlan.Step step) {
-    return select(name, channels, (c, d) -> keep.test(d), from, to, step);
+    return group(name, inputs(channels, keep), plan(from, to, step)).series();
   }
 
   /**
    * Increase of any cumulative counter of one device (a water meter, a heat meter), in the
-   * counter's unit times {@code factor}, with the same gap and reset rules as energy.
+   * counter's unit times {@code factor}, by the counter rules.
    */
   public EnergySeries counter(
       String deviceId, String field, double factor, Instant from, Instant to, StepPlan.Step step) {
     var d = site.device(deviceId);
+    StepPlan plan = plan(from, to, step);
     if (d.isEmpty()) {
-      return compute(deviceId, List.of(), plan(from, to, step), from, to);
+      return group(deviceId, List.of(), plan).series();
     }
     var q = new SeriesQuery(resolver.measurement(d.get(), field), field, deviceTag(d.get()));
-    var in = new Input(d.get(), q, true, factor, modulus(d.get(), field));
-    return compute(deviceId, List.of(in), plan(from, to, step), from, to);
+    var in = new Input(d.get(), q, rules(d.get(), true, factor, width(d.get(), field)), null, 0);
+    return group(deviceId, List.of(in), plan).series();
   }
 
   StepPlan plan(Instant from, Instant to, StepPlan.Step step) {
     return StepPlan.of(from, to, step, site.site().timezone());
   }
 
-  /** Whether {@code [from, to)} is computed from raw readings. */
-  boolean raw(Instant from, Instant to) {
-    return !Duration.between(from, to).minus(settings.rawWindow()).isPositive();
+  // ---- groups -----------------------------------------------------------------------------
+
+  /** The energy of a group of inputs over a plan, with each series' ledger kept for R5. */
+  final class Group {
+    final String name;
+    final StepPlan plan;
+    final long[] edges;
+    final long nowMs;
+    final List<Input> inputs;
+    final List<SeriesLedger> ledgers;
+    final List<Input> ledgerInputs;
+    final IntervalSet known;
+    final EnergySource source;
+
+    private Group(String name, StepPlan plan, List<Input> inputs, long nowMs) {
+      this.name = name;
+      this.plan = plan;
+      this.edges = edges(plan);
+      this.nowMs = nowMs;
+      this.inputs = inputs;
+      this.ledgers = new ArrayList<>();
+      this.ledgerInputs = new ArrayList<>();
+      var led = ledgers(inputs, plan);
+      EnergySource src = EnergySource.NONE;
+      // A group with no channels (no loss meter, no "other") holds nothing, known everywhere; a
+      // configured device without any series is known nowhere.
+      IntervalSet k = IntervalSet.of(edges[0], end());
+      for (Input in : inputs) {
+        List<SeriesLedger> ls = led.get(in);
+        if (ls.isEmpty()) {
+          k = IntervalSet.EMPTY;
+          continue;
+        }
+        src = src.combine(in.counter() ? EnergySource.COUNTER : EnergySource.INTEGRATED);
+        for (SeriesLedger l : ls) {
+          ledgers.add(l);
+          ledgerInputs.add(in);
+          k = k.intersect(l.known);
+        }
+      }
+      this.known = k;
+      this.source = src;
+    }
+
+    /** The end of what can be measured: the period's end, or now. */
+    long end() {
+      return Math.min(edges[edges.length - 1], Math.max(edges[0], nowMs));
+    }
+
+    int size() {
+      return edges.length - 1;
+    }
+
+    /** Time of step {@code i} that can be measured, ms. */
+    long length(int i) {
+      return Math.max(0, Math.min(edges[i + 1], nowMs) - edges[i]);
+    }
+
+    /** Energy per step over each series' own known time (R3). */
+    double[] kwh() {
+      double[] out = new double[size()];
+      for (SeriesLedger l : ledgers) {
+        for (int i = 0; i < out.length; i++) {
+          out[i] += l.kwh[i];
+        }
+      }
+      return out;
+    }
+
+    /** Energy per step inside {@code window}: Σ over the series of their energy there (R5). */
+    double[] kwhIn(IntervalSet window) {
+      return EnergyEngine.this.kwhIn(this, window);
+    }
+
+    /** Share of each step's measurable time inside {@code set}. */
+    double coverage(IntervalSet set, int i) {
+      long len = length(i);
+      return len == 0 ? 0 : (double) set.measure(edges[i], edges[i] + len) / len;
+    }
+
+    double coverage(IntervalSet set) {
+      long len = end() - edges[0];
+      return len <= 0 ? 0 : (double) set.measure(edges[0], end()) / len;
+    }
+
+    Applied applied() {
+      Applied a = Applied.NONE;
+      for (SeriesLedger l : ledgers) {
+        a = a.plus(l.applied);
+      }
+      return a;
+    }
+
+    EnergySeries series() {
+      int n = size();
+      double[] v = kwh();
+      var steps = new ArrayList<EnergySeries.Step>(n);
+      double total = 0;
+      double gotAll = 0;
+      double wantAll = 0;
+      for (int i = 0; i < n; i++) {
+        boolean any = false;
+        double got = 0;
+        double want = 0;
+        for (int k = 0; k < ledgers.size(); k++) {
+          SeriesLedger l = ledgers.get(k);
+          any |= l.known.measure(edges[i], edges[i + 1]) > 0;
+          double e = expected(ledgerInputs.get(k), i);
+          got += Math.min(l.samples[i], e);
+          want += e;
+        }
+        // An input without any series expects its readings too.
+        for (Input in : inputs) {
+          if (!ledgerInputs.contains(in)) {
+            want += expected(in, i);
+          }
+        }
+        gotAll += got;
+        wantAll += want;
+        if (any) {
+          total += v[i];
+        }
+        steps.add(
+            new EnergySeries.Step(
+                plan.start(i),
+                plan.end(i),
+                any ? v[i] : null,
+                inputs.isEmpty() ? 0 : coverage(known, i),
+                want == 0 ? 0 : got / want));
+      }
+      Applied a = applied();
+      return new EnergySeries(
+          name,
+          source,
+          steps,
+          inputs.isEmpty() ? 0 : coverage(known),
+          wantAll == 0 ? 0 : gotAll / wantAll,
+          total,
+          a.resets().size(),
+          a.wraps(),
+          a.gapsLeft(),
+          a);
+    }
+
+    private double expected(Input in, int i) {
+      long len = length(i);
+      return len <= 0 ? 0 : Math.max(1.0, (double) len / in.device().interval().toMillis());
+    }
   }
 
-  /**
-   * Store answers shared by the energy queries of one report: the site's IT total and each
-   * cluster's IT share come from the same PDU series, read once.
-   */
-  private final ThreadLocal<Map<List<Object>, Map<SeriesKey, Object>>> memo = new ThreadLocal<>();
-
-  /** Told of every rollup read (the store's per-step aggregates), for a report's input hash. */
-  public interface RollupListener {
-    void read(
-        SeriesQuery query,
-        Instant from,
-        Instant to,
-        Duration step,
-        Aggregate aggregate,
-        List<SeriesBuckets> buckets);
+  static long[] edges(StepPlan plan) {
+    long[] e = new long[plan.edges().size()];
+    for (int i = 0; i < e.length; i++) {
+      e[i] = plan.edges().get(i).toEpochMilli();
+    }
+    return e;
   }
 
-  private final ThreadLocal<RollupListener> listener = new ThreadLocal<>();
+  Group group(String name, List<Input> inputs, StepPlan plan) {
+    return new Group(name, plan, inputs, clock.millis());
+  }
 
-  /** Runs {@code work}, telling {@code l} of every rollup read it makes on this thread. */
-  public <T> T listening(RollupListener l, java.util.function.Supplier<T> work) {
-    RollupListener before = listener.get();
+  // ---- reading the store -------------------------------------------------------------------
+
+  /** Ledgers computed within one {@link #shared} call: a report reads each series once. */
+  private final ThreadLocal<Map<List<Object>, List<SeriesLedger>>> memo = new ThreadLocal<>();
+
+  /** Told of every run the engine reads, for a report's input hash. */
+  public interface RunListener {
+    void read(SeriesQuery query, Instant from, Instant to, SeriesKey key, List<Run> runs);
+  }
+
+  private final ThreadLocal<RunListener> listener = new ThreadLocal<>();
+
+  /** Runs {@code work}, telling {@code l} of every read it makes on this thread. */
+  public <T> T listening(RunListener l, Supplier<T> work) {
+    RunListener before = listener.get();
     listener.set(l);
     try {
       return work.get();
@@ -281,8 +483,8 @@ public final class EnergyEngine {
     }
   }
 
-  /** Runs {@code work} with store answers shared between its energy queries. */
-  public <T> T shared(java.util.function.Supplier<T> work) {
+  /** Runs {@code work} with the series read by its energy queries shared between them. */
+  public <T> T shared(Supplier<T> work) {
     if (memo.get() != null) {
       return work.get();
     }
@@ -294,191 +496,220 @@ public final class EnergyEngine {
     }
   }
 
-  EnergySeries compute(String name, List<Input> inputs, StepPlan plan, Instant from, Instant to) {
-    long gap = settings.gapLimit().toMillis();
-    var acc = new SeriesEnergy(plan, gap, clock.millis());
-    EnergySource source = EnergySource.NONE;
-    boolean raw = raw(from, to);
-    // One store query per measurement and field: a site has thousands of PDUs but few kinds.
-    var groups = new LinkedHashMap<SeriesQuery, List<Input>>();
-    for (Input in : inputs) {
-      var q =
-          inputs.size() == 1
-              ? in.query()
-              : new SeriesQuery(in.query().measurement(), in.query().field(), Map.of());
-      groups.computeIfAbsent(q, k -> new ArrayList<>()).add(in);
-    }
-    for (var g : groups.entrySet()) {
-      Map<SeriesKey, Object> data = fetch(g.getKey(), g.getValue(), plan, raw, gap);
-      var index = new DeviceKeys(data.keySet());
-      for (Input in : g.getValue()) {
-        acc.expect(in.device().interval().toMillis());
-        var keys =
-            in.device().kind() == DeviceKind.GPU_NODE
-                    && in.query().measurement().equals(Gpu.MEASUREMENT)
-                ? index.matching(in.query())
-                : ChannelResolver.totals(
-                    index.matching(in.query()),
-                    new ChannelResolver.DeviceSeries(in.device(), in.query()));
-        if (keys.isEmpty()) {
-          continue;
-        }
-        source = source.combine(in.counter() ? EnergySource.COUNTER : EnergySource.INTEGRATED);
-        // Several GPUs of a node each expect their own readings.
-        for (int k = 1; k < keys.size(); k++) {
-          acc.expect(in.device().interval().toMillis());
-        }
-        for (SeriesKey key : keys) {
-          Object d = data.get(key);
-          if (d instanceof SeriesPoints sp) {
-            if (in.counter()) {
-              acc.addCounter(sp.points(), in.factor(), in.modulus());
-            } else {
-              acc.addPower(sp.points(), in.factor());
-            }
-          } else if (d instanceof SeriesBuckets sb) {
-            addBuckets(acc, plan, sb.buckets(), in, rollupStep(plan));
-          }
-        }
-      }
-    }
-    return result(name, source, plan, acc);
+  /** How far the default (raw-only) store looks for a counter's neighbours beyond a range. */
+  private static final Duration REACH = Duration.ofDays(2);
+
+  private Duration reach() {
+    Duration c = settings.counterGapLimit();
+    Duration r = c == null ? REACH : c;
+    return r.compareTo(settings.powerGapLimit()) < 0 ? settings.powerGapLimit() : r;
   }
 
-  private Map<SeriesKey, Object> fetch(
-      SeriesQuery q, List<Input> group, StepPlan plan, boolean raw, long gap) {
+  /** The ledgers of each input over the plan, one store scan per measurement and field. */
+  private Map<Input, List<SeriesLedger>> ledgers(List<Input> inputs, StepPlan plan) {
+    long[] edges = edges(plan);
     var shared = memo.get();
-    List<Object> key = List.of(q, plan.first(), plan.last(), raw, rollupStep(plan));
-    if (shared != null && shared.containsKey(key)) {
-      return shared.get(key);
-    }
-    Map<SeriesKey, Object> data = new HashMap<>();
-    if (raw) {
-      // Reach one gap limit beyond both ends so pairs that straddle them are complete.
-      for (SeriesPoints sp :
-          store.read(q, plan.first().minusMillis(gap), plan.last().plusMillis(gap))) {
-        data.put(sp.key(), sp);
-      }
-    } else {
-      // A group is one measurement and field, so all its inputs are counters or all power.
-      Aggregate agg = group.getFirst().counter() ? Aggregate.COUNTER_DELTA : Aggregate.MEAN;
-      var read = store.aggregate(q, plan.first(), plan.last(), rollupStep(plan), agg);
-      for (SeriesBuckets sb : read) {
-        data.put(sb.key(), sb);
-      }
-      RollupListener l = listener.get();
-      if (l != null) {
-        l.read(q, plan.first(), plan.last(), rollupStep(plan), agg, read);
+    Map<Input, List<SeriesLedger>> out = new HashMap<>();
+    var todo = new LinkedHashMap<List<String>, List<Input>>();
+    for (Input in : inputs) {
+      List<Object> key = List.of(in, plan.edges());
+      if (shared != null && shared.containsKey(key)) {
+        out.put(in, shared.get(key));
+      } else {
+        todo.computeIfAbsent(
+                List.of(in.query().measurement(), in.query().field()), k -> new ArrayList<>())
+            .add(in);
       }
     }
-    if (shared != null) {
-      shared.put(key, data);
+    for (var g : todo.entrySet()) {
+      var byKey = new HashMap<SeriesKey, Input>();
+      for (Input in : g.getValue()) {
+        out.put(in, new ArrayList<>());
+        for (SeriesKey k : keysOf(in)) {
+          byKey.putIfAbsent(k, in);
+        }
+      }
+      if (!byKey.isEmpty()) {
+        scan(g.getKey(), byKey, edges, out);
+      }
+      if (shared != null) {
+        for (Input in : g.getValue()) {
+          shared.put(List.of(in, plan.edges()), out.get(in));
+        }
+      }
     }
-    return data;
+    return out;
   }
 
-  /** An hour where every step is made of whole hours, else the plan's own fixed step. */
-  static Duration rollupStep(StepPlan plan) {
-    if (plan.step() instanceof StepPlan.Step.Fixed f && f.length().toHours() < 1) {
-      return f.length();
+  private void scan(
+      List<String> kind,
+      Map<SeriesKey, Input> byKey,
+      long[] edges,
+      Map<Input, List<SeriesLedger>> out) {
+    long from = edges[0];
+    long to = edges[edges.length - 1];
+    var query =
+        byKey.size() == 1
+            ? new SeriesQuery(kind.get(0), kind.get(1), byKey.keySet().iterator().next().tags())
+            : new SeriesQuery(kind.get(0), kind.get(1), Map.of());
+    RunListener l = listener.get();
+    // Series with a reset are walked once the meter's power at the reset is known.
+    var withResets = new LinkedHashMap<SeriesKey, List<Run>>();
+    store.runs(
+        query,
+        Instant.ofEpochMilli(from),
+        Instant.ofEpochMilli(to),
+        reach(),
+        (key, runs) -> {
+          Input in = byKey.get(key);
+          if (in == null) {
+            return;
+          }
+          if (l != null) {
+            l.read(query, Instant.ofEpochMilli(from), Instant.ofEpochMilli(to), key, runs);
+          }
+          if (in.counter()
+              && in.power() != null
+              && !SeriesLedger.resets(runs, in.rules(), from, to).isEmpty()) {
+            withResets.put(key, runs);
+            return;
+          }
+          out.get(in).add(ledger(key, in, runs, edges, null));
+        });
+    for (var e : withResets.entrySet()) {
+      Input in = byKey.get(e.getKey());
+      out.get(in)
+          .add(ledger(e.getKey(), in, e.getValue(), edges, fills(in, e.getValue(), from, to)));
     }
-    return plan.hourAligned() ? Duration.ofHours(1) : Duration.ofMinutes(1);
+    // Every series of an input that had no run at all is still one of its series: known nowhere.
+    for (var e : byKey.entrySet()) {
+      List<SeriesLedger> ls = out.get(e.getValue());
+      if (ls.stream().noneMatch(x -> x.key.equals(e.getKey()))) {
+        ls.add(new SeriesLedger(e.getKey(), edges.length - 1));
+      }
+    }
   }
 
-  /**
-   * Adds rollup buckets. A counter bucket whose increase is more than {@link
-   * SeriesEnergy#PLAUSIBLE_FACTOR} times the series' 90th-percentile bucket is dropped as a reset
-   * artefact (the store counts the first reading after a drop in full).
-   */
-  private static void addBuckets(
-      SeriesEnergy acc, StepPlan plan, List<Bucket> buckets, Input in, Duration bucket) {
-    double[] values = buckets.stream().mapToDouble(Bucket::value).sorted().toArray();
-    double cap =
-        values.length == 0
-            ? 0
-            : SeriesEnergy.PLAUSIBLE_FACTOR
-                * values[(int) Math.min(values.length - 1, Math.floor(values.length * 0.9))];
-    double hours = bucket.toMillis() / 3_600_000.0;
-    for (Bucket b : buckets) {
-      int i = plan.indexOf(b.start().toEpochMilli());
-      if (i < 0) {
+  private SeriesLedger ledger(
+      SeriesKey key, Input in, List<Run> runs, long[] edges, Map<Long, Double> fills) {
+    var l = new SeriesLedger(key, edges.length - 1);
+    var tally = new Applied.Tally();
+    var known = new IntervalSet.Builder();
+    SeriesLedger.walk(runs, in.rules(), fills, new Spread(edges, l.kwh, null), tally, known);
+    l.known = known.build().intersect(edges[0], edges[edges.length - 1]);
+    l.applied = tally.done();
+    l.fills = fills;
+    for (Run r : runs) {
+      if (r.firstMs() >= edges[0] && r.firstMs() < edges[edges.length - 1]) {
+        int i = java.util.Arrays.binarySearch(edges, r.firstMs());
+        i = i >= 0 ? i : -i - 2;
+        l.samples[Math.min(i, l.samples.length - 1)] += r.count();
+      }
+    }
+    return l;
+  }
+
+  /** The energy of each reset interval from the meter's power at both ends, where it exists. */
+  private Map<Long, Double> fills(Input in, List<Run> runs, long from, long to) {
+    var out = new HashMap<Long, Double>();
+    long limit = powerGapMs();
+    for (long[] r : SeriesLedger.resets(runs, in.rules(), from, to)) {
+      if (r[1] - r[0] > limit) {
         continue;
       }
-      acc.samples[i] += b.count();
-      double v = b.value();
-      if (in.counter()) {
-        if (v < 0 || cap > 0 && v > cap) {
-          acc.resets++;
+      var found = new ArrayList<List<Run>>();
+      var ds = new ChannelResolver.DeviceSeries(in.device(), in.power());
+      store.runs(
+          in.power(),
+          Instant.ofEpochMilli(r[0]),
+          Instant.ofEpochMilli(r[1] + 1),
+          settings.powerGapLimit(),
+          (key, pr) -> {
+            if (!ChannelResolver.totals(List.of(key), ds).isEmpty()) {
+              found.add(pr);
+            }
+          });
+      if (found.size() != 1) {
+        continue;
+      }
+      double p0 = SeriesLedger.powerAt(found.getFirst(), r[0], limit);
+      double p1 = SeriesLedger.powerAt(found.getFirst(), r[1], limit);
+      if (Double.isFinite(p0) && Double.isFinite(p1)) {
+        out.put(r[0], (p0 + p1) / 2 * in.powerFactor() * (r[1] - r[0]) / 3_600_000.0);
+      }
+    }
+    return out;
+  }
+
+  /** Scan ranges closer than this are read as one. */
+  private static final long MERGE_MS = Duration.ofHours(6).toMillis();
+
+  /**
+   * Σ over the group's series of their energy inside {@code window} (R5), per step: each series'
+   * own energy less what it holds in its known time outside the window, read again for just those
+   * stretches.
+   */
+  private double[] kwhIn(Group g, IntervalSet window) {
+    int n = g.size();
+    double[] out = g.kwh();
+    var byKind = new LinkedHashMap<List<String>, Map<SeriesKey, Integer>>();
+    var outside = new ArrayList<IntervalSet>();
+    var rangesBuilder = new LinkedHashMap<List<String>, IntervalSet.Builder>();
+    for (int k = 0; k < g.ledgers.size(); k++) {
+      SeriesLedger l = g.ledgers.get(k);
+      IntervalSet d = l.known.minus(window);
+      outside.add(d);
+      if (d.isEmpty()) {
+        continue;
+      }
+      Input in = g.ledgerInputs.get(k);
+      var kind = List.of(in.query().measurement(), in.query().field());
+      byKind.computeIfAbsent(kind, x -> new HashMap<>()).put(l.key, k);
+      var b = rangesBuilder.computeIfAbsent(kind, x -> new IntervalSet.Builder());
+      for (int i = 0; i < d.size(); i++) {
+        b.add(d.start(i) - MERGE_MS / 2, d.end(i) + MERGE_MS / 2);
+      }
+    }
+    for (var e : byKind.entrySet()) {
+      IntervalSet ranges = rangesBuilder.get(e.getKey()).build();
+      var keys = e.getValue();
+      var query =
+          keys.size() == 1
+              ? new SeriesQuery(
+                  e.getKey().get(0), e.getKey().get(1), keys.keySet().iterator().next().tags())
+              : new SeriesQuery(e.getKey().get(0), e.getKey().get(1), Map.of());
+      for (int i = 0; i < ranges.size(); i++) {
+        long a = Math.max(ranges.start(i), g.edges[0]);
+        long b = Math.min(ranges.end(i), g.edges[n]);
+        if (b <= a) {
           continue;
         }
-        acc.kwh[i] += v * in.factor();
-      } else {
-        acc.kwh[i] += v * in.factor() * hours;
-      }
-      acc.touched[i] = true;
-    }
-  }
-
-  private static EnergySeries result(
-      String name, EnergySource source, StepPlan plan, SeriesEnergy acc) {
-    var steps = new ArrayList<EnergySeries.Step>(plan.size());
-    double total = 0;
-    double got = 0;
-    double want = 0;
-    for (int i = 0; i < plan.size(); i++) {
-      double cov = acc.expected[i] == 0 ? 0 : Math.min(1, acc.samples[i] / acc.expected[i]);
-      Double v = acc.touched[i] ? acc.kwh[i] : null;
-      if (v != null) {
-        total += v;
-      }
-      got += Math.min(acc.samples[i], acc.expected[i]);
-      want += acc.expected[i];
-      steps.add(new EnergySeries.Step(plan.start(i), plan.end(i), v, cov));
-    }
-    return new EnergySeries(
-        name, source, steps, want == 0 ? 0 : got / want, total, acc.resets, acc.wraps, acc.gaps);
-  }
-
-  /** Sums series step by step; a step has a value where any input has one. */
-  static EnergySeries sum(String name, List<EnergySeries> parts, StepPlan plan) {
-    int n = plan.size();
-    double[] v = new double[n];
-    boolean[] has = new boolean[n];
-    double[] cov = new double[n];
-    EnergySource src = EnergySource.NONE;
-    double covAll = 0;
-    int r = 0;
-    int w = 0;
-    int g = 0;
-    for (EnergySeries p : parts) {
-      src = src.combine(p.source());
-      covAll += p.coverage();
-      r += p.resets();
-      w += p.wraps();
-      g += p.gaps();
-      for (int i = 0; i < n; i++) {
-        var s = p.steps().get(i);
-        cov[i] += s.coverage();
-        if (s.kwh() != null) {
-          v[i] += s.kwh();
-          has[i] = true;
-        }
+        IntervalSet range = IntervalSet.of(a, b);
+        store.runs(
+            query,
+            Instant.ofEpochMilli(a),
+            Instant.ofEpochMilli(b),
+            reach(),
+            (key, runs) -> {
+              Integer k = keys.get(key);
+              if (k == null) {
+                return;
+              }
+              SeriesLedger l = g.ledgers.get(k);
+              double[] excess = new double[n];
+              SeriesLedger.walk(
+                  runs,
+                  g.ledgerInputs.get(k).rules(),
+                  l.fills,
+                  new Spread(g.edges, excess, outside.get(k).intersect(range)),
+                  null,
+                  null);
+              for (int s = 0; s < n; s++) {
+                out[s] -= excess[s];
+              }
+            });
       }
     }
-    var steps = new ArrayList<EnergySeries.Step>();
-    double total = 0;
-    for (int i = 0; i < n; i++) {
-      if (has[i]) {
-        total += v[i];
-      }
-      steps.add(
-          new EnergySeries.Step(
-              plan.start(i),
-              plan.end(i),
-              has[i] ? v[i] : null,
-              parts.isEmpty() ? 0 : cov[i] / parts.size()));
-    }
-    return new EnergySeries(
-        name, src, steps, parts.isEmpty() ? 0 : covAll / parts.size(), total, r, w, g);
+    return out;
   }
 }

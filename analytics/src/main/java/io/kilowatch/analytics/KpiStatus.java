@@ -13,7 +13,9 @@ public enum KpiStatus {
   /** PUE below 1 is physically impossible: a metering or model error. */
   BELOW_ONE,
   /** No facility energy at all. */
-  NO_DATA;
+  NO_DATA,
+  /** The site has no energy model ({@code energy:}), so there is nothing to divide. */
+  NOT_CONFIGURED;
 
   /** The status of a ratio {@code num / it}, checked in this order. */
   static KpiStatus of(Double num, Double it, double coverage, double threshold, double minRatio) {

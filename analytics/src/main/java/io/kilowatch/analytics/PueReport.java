@@ -4,9 +4,11 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * PUE over an interval: the whole window, each step (interim PUE) and each cluster.
+ * PUE over an interval: the whole window, each step (interim PUE) and each cluster, computed over
+ * the time where facility and IT energy are both known (R5).
  *
- * @param category ISO/IEC 30134-2 measurement category (1, 2 or 3), from where E_IT is metered
+ * @param category ISO/IEC 30134-2 measurement category (1, 2 or 3), from where E_IT is metered; 0
+ *     when the site has no energy model
  * @param step the step label ({@code 1h}, {@code day}, {@code month}, {@code whole})
  */
 public record PueReport(
@@ -25,9 +27,15 @@ public record PueReport(
   }
 
   /**
-   * @param pue E_DC / E_IT, null unless {@code status} is OK
-   * @param coverage the lower of the facility and IT energy coverage
-   * @param ppueCooling (E_IT + E_cooling) / E_IT
+   * @param facilityKwh facility energy over its own known time (R3), as are the other energies
+   * @param pue {@code pueFacilityKwh / pueItKwh}, null unless {@code status} is OK
+   * @param coverage share of the window where facility and IT energy are both known (the time T the
+   *     PUE is computed over)
+   * @param facilityCoverage share where facility energy is known
+   * @param itCoverage share where IT energy is known
+   * @param pueFacilityKwh facility energy inside T: the numerator
+   * @param pueItKwh IT energy inside T: the denominator
+   * @param ppueCooling (E_IT + E_cooling) / E_IT over the time both are known
    * @param ppuePowerDelivery (E_IT + E_losses) / E_IT; when no loss meter exists, derived as the
    *     remainder E_DC − E_IT − E_cooling − E_other and marked so
    */
@@ -42,9 +50,21 @@ public record PueReport(
       double coverage,
       Double ppueCooling,
       Double ppuePowerDelivery,
-      boolean powerDeliveryDerived) {}
+      boolean powerDeliveryDerived,
+      double facilityCoverage,
+      double itCoverage,
+      double pueFacilityKwh,
+      double pueItKwh) {}
 
-  /** Interim PUE of one step. */
+  /**
+   * Interim PUE of one step.
+   *
+   * @param facilityKwh facility energy over its own known time, null where none was known
+   * @param itKwh IT energy over its own known time, null where none was known
+   * @param coverage share of the step where both are known (T)
+   * @param pueFacilityKwh facility energy inside T
+   * @param pueItKwh IT energy inside T
+   */
   public record StepPue(
       Instant start,
       Instant end,
@@ -52,15 +72,19 @@ public record PueReport(
       Double itKwh,
       Double pue,
       KpiStatus status,
-      double coverage) {}
+      double coverage,
+      double facilityCoverage,
+      double itCoverage,
+      double pueFacilityKwh,
+      double pueItKwh) {}
 
   /**
    * kilowatch's per-cluster PUE: the cluster's IT energy, the cooling energy that serves it (its
-   * CDUs) and its IT-energy share of the shared overhead (E_DC − E_IT − attributed cooling).
-   * Weighted by IT energy, the clusters' PUEs add back up to the site's.
+   * CDUs) and its IT-energy share of the shared overhead (E_DC − E_IT − attributed cooling), hour
+   * by hour over the site's T. The shares add up to the site's facility energy inside T.
    *
    * @param facilityShareKwh IT + attributed cooling + overhead share: the cluster's part of E_DC
-   * @param stepFacilityShareKwh the same per step (null where the step is incomplete)
+   * @param stepFacilityShareKwh the same per step (null where no facility energy was known)
    */
   public record ClusterPue(
       String cluster,

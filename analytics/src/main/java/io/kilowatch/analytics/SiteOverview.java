@@ -1,88 +1,85 @@
 package io.kilowatch.analytics;
 
+import io.kilowatch.analytics.EnergyEngine.Group;
 import io.kilowatch.config.EnergyModel;
 import io.kilowatch.config.EnergyModel.Channel;
-import io.kilowatch.config.SiteConfig;
-import io.kilowatch.store.Aggregate;
-import io.kilowatch.store.Store;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Facility, IT and cooling power and interim PUE over a window, from the energy model.
- *
- * <p>PUE is computed from energy (counter increase per step, ISO/IEC 30134-2), never as a ratio of
- * instantaneous powers: {@code PUE = ΔE_facility / ΔE_IT}. The full analytics (gaps, wrap,
- * per-cluster attribution, coverage thresholds) lives in the energy and PUE engines; this is the
- * live view the dashboard starts from.
+ * Facility, IT and cooling power and interim PUE over a window: the dashboard's live view, from the
+ * same engine as every other energy figure. Power per step is the energy over the time the group
+ * was known divided by that time (a mean that a missing PDU cannot pull down); PUE per step is the
+ * PUE engine's (R5).
  */
 public final class SiteOverview {
+  private final EnergyEngine energy;
+  private final PueEngine pue;
   private final EnergyModel model;
-  private final ChannelSum sums;
 
-  public SiteOverview(SiteConfig site, Store store) {
-    this.model = site.energy();
-    this.sums = new ChannelSum(new ChannelResolver(site), store);
+  public SiteOverview(Analytics analytics) {
+    this.energy = analytics.energy();
+    this.pue = analytics.pue();
+    this.model = analytics.site().energy();
   }
 
   /** Power series in kW and interim PUE per step over {@code [from, to)}. */
   public Overview compute(Instant from, Instant to, Duration step) {
-    var facility = power(model.facility(), from, to, step).toSeries("facility_power", "kW", 1e-3);
-    var it = power(model.it(), from, to, step).toSeries("it_power", "kW", 1e-3);
-    var cooling = power(model.cooling(), from, to, step).toSeries("cooling_power", "kW", 1e-3);
-    var eFacility = energy(model.facility(), from, to, step);
-    var eIt = energy(model.it(), from, to, step);
+    return energy.shared(() -> computeShared(from, to, step));
+  }
 
+  private Overview computeShared(Instant from, Instant to, Duration step) {
+    var fixed = new StepPlan.Step.Fixed(step);
+    StepPlan plan = energy.plan(from, to, fixed);
+    PueReport report = pue.compute(from, to, fixed);
     var pueSteps = new ArrayList<KpiSeries.Step>();
-    double totalFacility = 0;
-    double totalIt = 0;
     int complete = 0;
-    for (int i = 0; i < eFacility.starts().size(); i++) {
-      Double f = eFacility.values().get(i);
-      Double t = eIt.values().get(i);
-      Double pue = null;
-      if (f != null && t != null && t > 0) {
-        pue = f / t;
-        totalFacility += f;
-        totalIt += t;
+    for (PueReport.StepPue s : report.steps()) {
+      pueSteps.add(new KpiSeries.Step(s.start(), s.pue()));
+      if (s.pue() != null) {
         complete++;
       }
-      pueSteps.add(new KpiSeries.Step(eFacility.starts().get(i), pue));
     }
-    int n = eFacility.starts().size();
-    double coverage = n == 0 ? 0 : Math.min(eFacility.coverage(), eIt.coverage());
-    var pue = new KpiSeries("pue", "ratio", pueSteps, coverage);
-    Double windowPue = totalIt > 0 ? totalFacility / totalIt : null;
+    int n = plan.size();
+    var w = report.window();
     return new Overview(
         from,
         to,
         step,
-        model.itLevel().category(),
-        facility,
-        it,
-        cooling,
-        pue,
-        windowPue,
-        totalFacility,
-        totalIt,
+        report.category(),
+        power("facility_power", model == null ? List.of() : model.facility(), plan),
+        power("it_power", model == null ? List.of() : model.it(), plan),
+        power("cooling_power", model == null ? List.of() : model.cooling(), plan),
+        new KpiSeries("pue", "ratio", pueSteps, w.coverage()),
+        w.pue(),
+        w.status(),
+        w.pueFacilityKwh(),
+        w.pueItKwh(),
         n == 0 ? 0 : (double) complete / n);
   }
 
-  private ChannelSum.Sums power(List<Channel> channels, Instant from, Instant to, Duration step) {
-    return sums.sum(channels, Channel::powerField, Aggregate.MEAN, from, to, step);
-  }
-
-  private ChannelSum.Sums energy(List<Channel> channels, Instant from, Instant to, Duration step) {
-    return sums.sum(channels, Channel::energyField, Aggregate.COUNTER_DELTA, from, to, step);
+  private KpiSeries power(String name, List<Channel> channels, StepPlan plan) {
+    Group g = energy.group(name, energy.inputs(channels, (c, d) -> true), plan);
+    double[] kwh = g.kwhIn(g.known);
+    var steps = new ArrayList<KpiSeries.Step>(plan.size());
+    for (int i = 0; i < plan.size(); i++) {
+      long start = plan.start(i).toEpochMilli();
+      long knownMs = g.known.measure(start, plan.end(i).toEpochMilli());
+      steps.add(
+          new KpiSeries.Step(
+              plan.start(i), knownMs == 0 ? null : kwh[i] / (knownMs / 3_600_000.0)));
+    }
+    return new KpiSeries(name, "kW", steps, g.coverage(g.known));
   }
 
   /**
-   * @param pueCategory ISO/IEC 30134-2 measurement category, reported with every PUE
-   * @param windowPue ΔE_facility / ΔE_IT over the steps where both were complete, or null
-   * @param facilityEnergyKwh facility energy over those steps
-   * @param itEnergyKwh IT energy over those steps
+   * @param pueCategory ISO/IEC 30134-2 measurement category, reported with every PUE (0: no energy
+   *     model)
+   * @param windowPue the PUE engine's PUE over the window, or null (see {@code pueStatus})
+   * @param facilityEnergyKwh facility energy inside the time where facility and IT are both known
+   * @param itEnergyKwh IT energy inside that time
    * @param pueStepCoverage share of steps that produced a PUE value
    */
   public record Overview(
@@ -95,6 +92,7 @@ public final class SiteOverview {
       KpiSeries coolingPower,
       KpiSeries pue,
       Double windowPue,
+      KpiStatus pueStatus,
       double facilityEnergyKwh,
       double itEnergyKwh,
       double pueStepCoverage) {}

@@ -14,8 +14,9 @@ import java.util.Locale;
  * epoch, as the store aligns its buckets, or calendar days and months in the site's time zone,
  * whose length varies (23 or 25 h days at a DST change, 28–31 day months).
  *
- * @param edges step {@code i} is {@code [edges[i], edges[i+1])}; the first edge is at or before the
- *     interval's start and the last at or after its end
+ * @param edges step {@code i} is {@code [edges[i], edges[i+1])}: the calendar or fixed steps cut to
+ *     the interval, so the first edge is the interval's start and the last its end (R0: the energy
+ *     of a period is that of the period, not of the whole steps it touches)
  */
 public record StepPlan(Step step, List<Instant> edges) {
   public StepPlan {
@@ -113,6 +114,15 @@ public record StepPlan(Step step, List<Instant> edges) {
         edges.add(to);
       }
     }
+    // Cut the first and last step to the interval.
+    edges.set(0, from);
+    if (edges.size() > 1 && !edges.get(1).isAfter(from)) {
+      edges.removeFirst();
+    }
+    while (edges.size() > 2 && !edges.get(edges.size() - 2).isBefore(to)) {
+      edges.removeLast();
+    }
+    edges.set(edges.size() - 1, to);
     return new StepPlan(step, edges);
   }
 

@@ -47,6 +47,7 @@ class EnergyEngineTest {
                 device("wrap", DeviceKind.METER, f, "u32-meter", 60),
                 device("reset", DeviceKind.METER, f, null, 60),
                 device("swap", DeviceKind.METER, f, null, 60),
+                device("flat", DeviceKind.METER, f, "u32-meter", 60),
                 device("gap", DeviceKind.PDU, f, null, 60),
                 device("ramp", DeviceKind.PDU, f, null, 60),
                 device("n1", DeviceKind.GPU_NODE, f, null, 60)),
@@ -95,25 +96,66 @@ class EnergyEngineTest {
   }
 
   @Test
-  void aResetCountsTheEnergySinceTheResetAndNeverAJump() {
-    // reset (driver reload): 100, 101, 102, 0.5, 1.5 at 0..240 s
-    //   [0,120) = 1 + 1 = 2;  [120,240) = 0.5 (the reading after the reset, in full) + 1.0 = 1.5
-    // swap (new meter starting high): 100, 101, 102, 5,000,000, 5,000,001
-    //   the pair 102 → 5e6 is implausible (> 20 × 1 kWh/min): 0, so [120,240) = 0 + 1 = 1.0
-    // (the no-wrap meter has no register width, so a drop is never read as a wrap)
+  void aResetIsFilledFromTheMetersPowerElseWithWhatTheNewRegisterCounted() {
+    // R1. Readings every 60 s at 0..240 s, steps of 120 s.
+    // "reset" (no power series): 100, 101, 102, 0.5, 1.5
+    //   [0,120) = 1 + 1 = 2;  [120,240) = 0.5 (c1: what the new register counted) + 1.0 = 1.5
+    // "swap" (a meter swap; power 60 kW on both sides): 100, 101, 102, 0.4, 1.4
+    //   the reset pair 120 → 180 s is filled with (60 + 60) / 2 kW × 60 s = 1.0 kWh
+    //   [0,120) = 2;  [120,240) = 1.0 + 1.0 = 2.0
     double[] reset = {100, 101, 102, 0.5, 1.5};
-    double[] swap = {100, 101, 102, 5_000_000, 5_000_001};
+    double[] swap = {100, 101, 102, 0.4, 1.4};
     for (int i = 0; i < 5; i++) {
       put(store, "meter", "reset", i * 60L, "energy_kwh", reset[i]);
       put(store, "meter", "swap", i * 60L, "energy_kwh", swap[i]);
+      put(store, "meter", "swap", i * 60L, "power_w", 60_000);
     }
     var r = of("reset", 0, 240, 120);
     assertThat(r.kwh(0)).isCloseTo(2.0, within(1e-9));
     assertThat(r.kwh(1)).isCloseTo(1.5, within(1e-9));
     assertThat(r.resets()).isEqualTo(1);
+    assertThat(r.applied().resets().getFirst().rule()).isEqualTo("new-register");
+    assertThat(r.applied().resets().getFirst().kwh()).isCloseTo(0.5, within(1e-9));
     var s = of("swap", 0, 240, 120);
-    assertThat(s.kwh(1)).isCloseTo(1.0, within(1e-9));
-    assertThat(s.steps()).allSatisfy(st -> assertThat(st.kwh()).isBetween(0.0, 3.0));
+    assertThat(s.kwh(0)).isCloseTo(2.0, within(1e-9));
+    assertThat(s.kwh(1)).isCloseTo(2.0, within(1e-9));
+    assertThat(s.applied().resets()).hasSize(1);
+    assertThat(s.applied().resets().getFirst().rule()).isEqualTo("power-trapezoid");
+    assertThat(s.applied().resets().getFirst().kwh()).isCloseTo(1.0, within(1e-9));
+  }
+
+  @Test
+  void aCounterThatWasFlatBeforeWrappingIsAWrapNotAReset() {
+    // UINT32 × 0.001 kWh: W = 4,294,967.296. Flat at 4,294,967.0 (top tenth of W) for three
+    // readings, then 0.5 (bottom tenth): a wrap, W − c0 + c1 = 0.296 + 0.5 = 0.796 kWh.
+    double[] v = {4294967.0, 4294967.0, 4294967.0, 0.5};
+    for (int i = 0; i < v.length; i++) {
+      put(store, "meter", "flat", i * 60L, "energy_kwh", v[i]);
+    }
+    var e = of("flat", 0, 180, 180);
+    assertThat(e.kwh(0)).isCloseTo(0.796, within(1e-6));
+    assertThat(e.wraps()).isEqualTo(1);
+    assertThat(e.resets()).isZero();
+  }
+
+  @Test
+  void aCounterKeepsItsEnergyAcrossAGapOfAnyLengthSplitEvenlyInTime() {
+    // R1 + R4: readings 100 @0 s, 101 @60 s, then nothing until 160 @3660 s (a one-hour gap).
+    // The pair 60 → 3660 s holds 59 kWh, spread evenly over 3600 s; steps of 1800 s:
+    //   [0,1800)    = 1 + 59 × 1740/3600 = 29.516666…
+    //   [1800,3600) = 59 × 1800/3600 = 29.5
+    //   [3600,3660) = 59 × 60/3600 = 0.983333…  (period ends at 3660 s)
+    // Coverage is 1.0: a counter that kept counting knows its energy through the gap.
+    put(store, "meter", "reset", 0, "energy_kwh", 100);
+    put(store, "meter", "reset", 60, "energy_kwh", 101);
+    put(store, "meter", "reset", 3660, "energy_kwh", 160);
+    var e = of("reset", 0, 3660, 1800);
+    assertThat(e.kwh(0)).isCloseTo(1 + 59.0 * 1740 / 3600, within(1e-9));
+    assertThat(e.kwh(1)).isCloseTo(29.5, within(1e-9));
+    assertThat(e.kwh(2)).isCloseTo(59.0 * 60 / 3600, within(1e-9));
+    assertThat(e.coverage()).isCloseTo(1.0, within(1e-12));
+    assertThat(e.applied().gapsBridged()).isEqualTo(1);
+    assertThat(e.applied().gapsBridgedMinutes()).isCloseTo(60.0, within(1e-9));
   }
 
   @Test
@@ -121,7 +163,8 @@ class EnergyEngineTest {
     // 60 kW every 60 s at 0..240 and 900..1140; nothing from 300 to 840 (gap limit 5 min).
     // [0,600):   pairs 0→60…180→240 = 4 × 60 kW × 60 s = 14,400 kJ = 4 kWh; 240→900 is a gap
     // [600,1200): pairs 900→…→1140 = 4 kWh. A straight line over the gap would add 11 kWh.
-    // coverage: 5 of 10 expected readings in each step = 0.5
+    // primary coverage (R3): known 0→240 and 900→1140, 240 s of each 600 s step = 0.4;
+    // sample coverage: 5 of 10 expected readings in each step = 0.5
     for (long t = 0; t < 1200; t += 60) {
       if (t <= 240 || t >= 900) {
         put(store, "pdu", "gap", t, "power_w", 60_000);
@@ -132,8 +175,13 @@ class EnergyEngineTest {
     assertThat(e.kwh(0)).isCloseTo(4.0, within(1e-9));
     assertThat(e.kwh(1)).isCloseTo(4.0, within(1e-9));
     assertThat(e.gaps()).isEqualTo(1);
-    assertThat(e.steps().get(0).coverage()).isCloseTo(0.5, within(1e-9));
-    assertThat(e.coverage()).isCloseTo(0.5, within(1e-9));
+    assertThat(e.steps().get(0).coverage()).isCloseTo(0.4, within(1e-9));
+    assertThat(e.steps().get(0).sampleCoverage()).isCloseTo(0.5, within(1e-9));
+    assertThat(e.coverage()).isCloseTo(0.4, within(1e-9));
+    assertThat(e.sampleCoverage()).isCloseTo(0.5, within(1e-9));
+    // what the gap could have held: 60 kW on both sides × 660 s = 11 kWh
+    assertThat(e.applied().gapsLeftMinutes()).isCloseTo(11.0, within(1e-9));
+    assertThat(e.applied().gapsLeftHighKwh()).isCloseTo(11.0, within(1e-9));
   }
 
   @Test
@@ -214,10 +262,11 @@ class EnergyEngineTest {
             Instant.parse("2026-02-15T00:00:00Z"),
             new StepPlan.Step.Month(),
             ZoneId.of("Europe/Paris"));
+    // R0: the steps are cut to the period, so the first and last months are partial.
     assertThat(months.edges())
         .containsExactly(
-            Instant.parse("2025-12-31T23:00:00Z"),
+            Instant.parse("2026-01-15T00:00:00Z"),
             Instant.parse("2026-01-31T23:00:00Z"),
-            Instant.parse("2026-02-28T23:00:00Z"));
+            Instant.parse("2026-02-15T00:00:00Z"));
   }
 }

@@ -93,8 +93,10 @@ class SiteOverviewTest {
     // p1:   +0.2 kWh per 10 s:                          10, 10.2, 10.4, 10.6    | 10.8, 11.0, 11.2
     // p2:   +0.2 kWh per 10 s, reset to 0 after t=30:   20, 20.2, 20.4, 20.6    | 0.2, 0.4, 0.6
     // Step 1: main 101.5 - 100 = 1.5;  IT 0.6 + 0.6 = 1.2                         → PUE 1.25
-    // Step 2: main 103.3 - 101.5 = 1.8; IT 0.6 + (0.2 after the reset + 0.4) = 1.2 → PUE 1.5
-    // Window: 3.3 / 2.4 = 1.375
+    // Step 2: main 103.3 - 101.5 = 1.8; IT 0.6 + (reset + 0.4). R1: p2's reset interval 30 → 40 s
+    //   is filled from p2's own power, 80 kW at both ends: 80 × 10 / 3600 = 0.2222… kWh, so
+    //   IT = 1.2 + 0.0222… = 1.2222…                                              → PUE 1.472727…
+    // Window: 3.3 / 2.4222… = 1.362385…
     double[] main = {100, 100.5, 101.0, 101.5, 102.1, 102.7, 103.3};
     double[] p1 = {10, 10.2, 10.4, 10.6, 10.8, 11.0, 11.2};
     double[] p2 = {20, 20.2, 20.4, 20.6, 0.2, 0.4, 0.6};
@@ -113,26 +115,30 @@ class SiteOverviewTest {
                   Map.of("energy_kwh", 1000.0 + i, "power_w", 30_000.0))));
     }
     var o =
-        new SiteOverview(site, store)
+        new SiteOverview(new Analytics(site, store, java.time.Clock.systemUTC()))
             .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(60), Duration.ofSeconds(30));
 
     assertThat(o.pue().steps()).hasSize(2);
     assertThat(o.pue().steps().get(0).value()).isCloseTo(1.25, within(1e-9));
-    assertThat(o.pue().steps().get(1).value()).isCloseTo(1.5, within(1e-9));
-    assertThat(o.windowPue()).isCloseTo(1.375, within(1e-9));
+    double fill = 80.0 * 10 / 3600;
+    assertThat(o.pue().steps().get(1).value()).isCloseTo(1.8 / (1.0 + fill), within(1e-9));
+    assertThat(o.windowPue()).isCloseTo(3.3 / (2.2 + fill), within(1e-9));
     assertThat(o.facilityEnergyKwh()).isCloseTo(3.3, within(1e-9));
-    assertThat(o.itEnergyKwh()).isCloseTo(2.4, within(1e-9));
+    assertThat(o.itEnergyKwh()).isCloseTo(2.2 + fill, within(1e-9));
     assertThat(o.pueCategory()).isEqualTo(2);
-    // IT power = p1 + p2 totals only: 160 kW (not 190 kW with the phase series).
-    assertThat(o.itPower().steps().get(0).value()).isCloseTo(160.0, within(1e-9));
-    assertThat(o.facilityPower().steps().get(1).value()).isCloseTo(200.0, within(1e-9));
+    // Power is energy over time from the same engine: each PDU counts 0.6 kWh in 30 s = 72 kW,
+    // IT = p1 + p2 totals only: 144 kW (the phase series is not added). Facility in step 2:
+    // 1.8 kWh / 30 s = 216 kW.
+    assertThat(o.itPower().steps().get(0).value()).isCloseTo(144.0, within(1e-9));
+    assertThat(o.facilityPower().steps().get(1).value()).isCloseTo(216.0, within(1e-9));
     assertThat(o.itPower().coverage()).isEqualTo(1.0);
   }
 
   @Test
   void aDeviceThatStopsReportingMakesGapsNotLowNumbers() {
-    // p2 stops after t=20: step 2 has no p2 power reading, and p2's counter cannot be read at
-    // t=30, so neither step's IT energy is known and no PUE may be shown.
+    // p2 stops after t=20: IT (p1 and p2) is known only over [0, 20]: 1/3 of the window. Power
+    // over that time: 0.4 kWh each in 20 s = 72 kW each, 144 kW; step 2 has no known IT time.
+    // PUE is over facility ∩ IT known time: coverage 1/3 < 0.9, so no PUE anywhere.
     for (int i = 0; i <= 6; i++) {
       put("main", "meter", i * 10, 100 + 0.5 * i, 200_000);
       put("p1", "pdu", i * 10, 10 + 0.2 * i, 80_000);
@@ -141,12 +147,11 @@ class SiteOverviewTest {
       }
     }
     var o =
-        new SiteOverview(site, store)
+        new SiteOverview(new Analytics(site, store, java.time.Clock.systemUTC()))
             .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(60), Duration.ofSeconds(30));
-    assertThat(o.itPower().steps().get(0).value()).isCloseTo(160.0, within(1e-9));
+    assertThat(o.itPower().steps().get(0).value()).isCloseTo(144.0, within(1e-9));
     assertThat(o.itPower().steps().get(1).value()).isNull();
-    // Two PDU series × two steps expected, three present.
-    assertThat(o.itPower().coverage()).isCloseTo(0.75, within(1e-9));
+    assertThat(o.itPower().coverage()).isCloseTo(1.0 / 3, within(1e-9));
     assertThat(o.pue().steps()).allSatisfy(st -> assertThat(st.value()).isNull());
     assertThat(o.pueStepCoverage()).isZero();
     assertThat(o.windowPue()).isNull();
@@ -165,7 +170,7 @@ class SiteOverviewTest {
       }
     }
     var o =
-        new SiteOverview(site, store)
+        new SiteOverview(new Analytics(site, store, java.time.Clock.systemUTC()))
             .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(60), Duration.ofSeconds(30));
     assertThat(o.pue().steps().get(0).value()).isNull();
     assertThat(o.pue().steps().get(1).value()).isCloseTo(1.25, within(1e-9));
@@ -182,7 +187,7 @@ class SiteOverviewTest {
       put("p2", "pdu", i * 10, 20 + 0.2 * i, 80_000);
     }
     var o =
-        new SiteOverview(site, store)
+        new SiteOverview(new Analytics(site, store, java.time.Clock.systemUTC()))
             .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(7200), Duration.ofHours(1));
     assertThat(o.pue().steps()).hasSize(2);
     assertThat(o.pue().steps().get(0).value()).isCloseTo(1.25, within(1e-9));

@@ -17,6 +17,8 @@ final class AnalyticsBinder {
   static final Set<String> ANALYTICS_KEYS =
       Set.of(
           "gapLimit",
+          "powerGapLimit",
+          "counterGapLimit",
           "coverageThreshold",
           "rawWindow",
           "kpiInterval",
@@ -82,7 +84,21 @@ final class AnalyticsBinder {
     if (f == null) {
       return d;
     }
-    Duration gap = positive(f, "gapLimit", d.gapLimit());
+    // gapLimit is powerGapLimit's old name; rawWindow no longer changes anything (rollups keep
+    // the energy rules), so older files still load.
+    if (f.get("gapLimit") != null && f.get("powerGapLimit") != null) {
+      binder.problem(f.get("gapLimit"), "gapLimit is the old name of powerGapLimit: give only one");
+    }
+    String gapKey = f.get("powerGapLimit") != null ? "powerGapLimit" : "gapLimit";
+    Duration gap = positive(f, gapKey, d.powerGapLimit());
+    if (gap.compareTo(Duration.ofMinutes(1)) < 0) {
+      binder.problem(
+          f.get(gapKey),
+          "must be at least 1m (one-minute rollups join the readings inside a minute), got "
+              + Binder.shown(f.get(gapKey)));
+    }
+    Duration counterGap =
+        f.get("counterGapLimit") == null ? null : positive(f, "counterGapLimit", null);
     double threshold = f.optionalNumber("coverageThreshold", d.coverageThreshold());
     if (threshold < 0 || threshold > 1) {
       binder.problem(f.get("coverageThreshold"), "must be between 0 and 1, got " + threshold);
@@ -90,7 +106,7 @@ final class AnalyticsBinder {
     return new AnalyticsConfig(
         gap,
         threshold,
-        positive(f, "rawWindow", d.rawWindow()),
+        counterGap,
         positive(f, "kpiInterval", d.kpiInterval()),
         loops(f),
         f.optionalNumber("hbmLimitC", d.hbmLimitC()),

@@ -8,10 +8,12 @@ import java.util.Map;
  * Settings of the energy, PUE, carbon and risk analytics ({@code analytics:} in the site file).
  * Every key has a default, so a site without the section still gets analytics.
  *
- * @param gapLimit two readings further apart than this are a gap, never joined by a straight line
+ * @param powerGapLimit two power readings further apart than this are a gap, never joined by a
+ *     straight line (R2); also the longest interval a reset is filled from the meter's power (R1)
  * @param coverageThreshold a KPI whose inputs cover less than this share (0..1) is flagged
- * @param rawWindow intervals up to this long are computed from raw readings (exact wrap and gap
- *     handling); longer ones from the store's rollups
+ * @param counterGapLimit two counter readings further apart than this are not joined; {@code null}
+ *     (the default): a counter that kept counting through a gap knows its energy however long the
+ *     gap (R1)
  * @param kpiInterval how often the KPI job writes the {@code kpi} measurement
  * @param loops ASHRAE liquid class of each cooling loop, keyed by CDU device id or cluster id
  * @param hbmLimitC HBM temperature limit used where the device reports none
@@ -21,9 +23,9 @@ import java.util.Map;
  * @param declared values entered by hand where nothing is metered
  */
 public record AnalyticsConfig(
-    Duration gapLimit,
+    Duration powerGapLimit,
     double coverageThreshold,
-    Duration rawWindow,
+    Duration counterGapLimit,
     Duration kpiInterval,
     Map<String, WaterClass> loops,
     double hbmLimitC,
@@ -36,7 +38,7 @@ public record AnalyticsConfig(
       new AnalyticsConfig(
           Duration.ofMinutes(5),
           0.9,
-          Duration.ofDays(2),
+          null,
           Duration.ofMinutes(5),
           Map.of(),
           95,

@@ -134,7 +134,7 @@ public final class WebServer {
     var metrics =
         new MetricsRoutes(
             statuses,
-            new io.kilowatch.analytics.SiteOverview(site, store),
+            new io.kilowatch.analytics.SiteOverview(analytics),
             writer,
             alerts == null ? null : () -> alerts.outbox().counts());
     this.siteRoutes = new SiteRoutes(site, store, statuses);

@@ -6,10 +6,9 @@ import io.kilowatch.analytics.carbon.IntensityCache;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.EnergyModel;
 import io.kilowatch.config.SiteConfig;
-import io.kilowatch.store.Aggregate;
-import io.kilowatch.store.Bucket;
 import io.kilowatch.store.Point;
-import io.kilowatch.store.SeriesBuckets;
+import io.kilowatch.store.Run;
+import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
@@ -34,10 +33,10 @@ import java.util.TreeMap;
  *   <li>the raw readings of every series the report's meters select, in [from − gapLimit, to +
  *       gapLimit): series sorted by key, each as {@code S <key>\n} then one {@code <epoch
  *       ms>,<IEEE-754 bits hex>,<quality>\n} per reading in time order;
- *   <li>each distinct rollup read the engines made (ranges longer than {@code rawWindow} are
- *       computed from the store's per-step aggregates), in the order they were made: {@code R
- *       <measurement> <field> <from ms> <to ms> <step s> <aggregate>\n}, then per series sorted by
- *       key {@code S <key>\n} and one {@code <start ms>,<value bits hex>,<count>\n} per bucket;
+ *   <li>each rollup bin the engine read (where the store keeps bins instead of raw readings), per
+ *       series in the order read: {@code R <measurement> <field> <key> <from ms> <to ms>\n}, then
+ *       one {@code <first ms>,<last ms>,<count>,<first bits>,<last bits>,<rise bits>,<area
+ *       bits>,<drops>\n} per bin;
  *   <li>the bytes of a CSV intensity profile ({@code F intensity\n} first);
  *   <li>the hourly grid intensities the emissions were computed with, whatever their source (an
  *       API's answers are hashed as the values used, not as HTTP bytes): {@code I <source>\n} then
@@ -46,7 +45,7 @@ import java.util.TreeMap;
  *
  * Any changed, added or removed reading, rollup row or intensity used changes the hash.
  */
-final class InputHash implements EnergyEngine.RollupListener {
+final class InputHash implements EnergyEngine.RunListener {
   private static final HexFormat HEX = HexFormat.of();
 
   /** The finished hash and what went into it. */
@@ -86,8 +85,8 @@ final class InputHash implements EnergyEngine.RollupListener {
         resolver.queries(c, meter.field()).forEach(ds -> queries.add(ds.query()));
       }
     }
-    Instant lo = from.minus(a.gapLimit());
-    Instant hi = to.plus(a.gapLimit());
+    Instant lo = from.minus(a.powerGapLimit());
+    Instant hi = to.plus(a.powerGapLimit());
     var bySeries = new TreeMap<String, List<Point>>();
     for (var q : queries) {
       List<SeriesPoints> read = store.read(q, lo, hi);
@@ -128,47 +127,46 @@ final class InputHash implements EnergyEngine.RollupListener {
 
   @Override
   public synchronized void read(
-      SeriesQuery query,
-      Instant from,
-      Instant to,
-      Duration step,
-      Aggregate aggregate,
-      List<SeriesBuckets> buckets) {
+      SeriesQuery query, Instant from, Instant to, SeriesKey key, List<Run> runs) {
+    // Raw readings are hashed above; what the store answers from its rollups is hashed here.
+    var bins = runs.stream().filter(r -> !r.single()).toList();
+    if (bins.isEmpty()) {
+      return;
+    }
     String head =
         "R "
             + query.measurement()
             + " "
             + query.field()
             + " "
-            + new TreeMap<>(query.tags())
+            + key
             + " "
             + from.toEpochMilli()
             + " "
-            + to.toEpochMilli()
-            + " "
-            + step.toSeconds()
-            + " "
-            + aggregate.name();
+            + to.toEpochMilli();
     // The same read within one report (a month, then the whole period) is the same input.
     if (!seenReads.add(head)) {
       return;
     }
     line(head);
-    var sorted = new ArrayList<>(buckets);
-    sorted.sort(Comparator.comparing(sb -> sb.key().toString()));
-    for (SeriesBuckets sb : sorted) {
-      line("S " + sb.key());
-      var rows = new ArrayList<>(sb.buckets());
-      rows.sort(Comparator.comparing(Bucket::start));
-      for (Bucket b : rows) {
-        line(
-            b.start().toEpochMilli()
-                + ","
-                + HEX.toHexDigits(Double.doubleToLongBits(b.value()))
-                + ","
-                + b.count());
-        rollupRows++;
-      }
+    for (Run r : bins) {
+      line(
+          r.firstMs()
+              + ","
+              + r.lastMs()
+              + ","
+              + r.count()
+              + ","
+              + HEX.toHexDigits(Double.doubleToLongBits(r.first()))
+              + ","
+              + HEX.toHexDigits(Double.doubleToLongBits(r.last()))
+              + ","
+              + HEX.toHexDigits(Double.doubleToLongBits(r.rise()))
+              + ","
+              + HEX.toHexDigits(Double.doubleToLongBits(r.area()))
+              + ","
+              + r.drops());
+      rollupRows++;
     }
   }
 

@@ -149,5 +149,6 @@ public record Report(
       int resets,
       int wraps,
       int gaps,
-      String rule) {}
+      String rule,
+      io.kilowatch.analytics.Applied applied) {}
 }

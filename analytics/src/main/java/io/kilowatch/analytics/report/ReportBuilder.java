@@ -383,12 +383,21 @@ public final class ReportBuilder {
     var site = analytics.site();
     var m = site.energy();
     var a = site.analytics();
-    String gap = a.gapLimit().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    String gap = a.powerGapLimit().toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+    String counterGap =
+        a.counterGapLimit() == null
+            ? "counters: every interval counts whatever its length"
+            : "counters: intervals over "
+                + a.counterGapLimit().toString().substring(2).toLowerCase(java.util.Locale.ROOT)
+                + " not bridged";
     String rule =
-        "gaps over "
+        counterGap
+            + "; power: holes over "
             + gap
-            + " not bridged (left, lower coverage); resets counted from the reading after the"
-            + " reset when plausible (<= 20x median rate), else nothing";
+            + " not bridged (energy missing, coverage lower); a wrap adds the register's width;"
+            + " a reset is filled from the meter's power at both ends when the hole is at most "
+            + gap
+            + ", else with what the new register counted (analytics/README.md, R1-R2)";
     var out = new ArrayList<Report.MeterCoverage>();
     var whole = new StepPlan.Step.Whole();
     var roles =
@@ -415,7 +424,8 @@ public final class ReportBuilder {
                 s.resets(),
                 s.wraps(),
                 s.gaps(),
-                rule));
+                rule,
+                s.applied()));
       }
     }
     var onsite = a.carbon().onsiteGeneration();
@@ -432,7 +442,8 @@ public final class ReportBuilder {
                 s.resets(),
                 s.wraps(),
                 s.gaps(),
-                rule));
+                rule,
+                s.applied()));
       }
     }
     return out;

@@ -38,7 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  * 1,488; overhead O = 74,400 − 59,340 − 1,488 = 13,572.
  */
 class ClusterReportTest {
-  static final double S1 = 37_200.0 / 59_340;
+  // R1: the c2 PDU counter's 6-hour gap counts in full (it kept counting), so E_IT = 37,200 +
+  // 22,320
+  // = 59,520 and c1's IT share is 37,200 / 59,520 = 0.625 in every hour.
+  static final double S1 = 37_200.0 / 59_520;
 
   @TempDir Path dir;
   Store store;
@@ -81,9 +84,9 @@ class ClusterReportTest {
             pvMeter ? new AnalyticsConfig.Meter("pv", "energy_kwh") : null);
     var analytics =
         new AnalyticsConfig(
-            a.gapLimit(),
+            a.powerGapLimit(),
             a.coverageThreshold(),
-            a.rawWindow(),
+            a.counterGapLimit(),
             a.kpiInterval(),
             a.loops(),
             a.hbmLimitC(),
@@ -134,9 +137,10 @@ class ClusterReportTest {
         ReportBuilderTest.builder(site, store)
             .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, "c1", ReportBuilder.Progress.NONE);
     var h = r.headline();
-    double eDc = 37_200 + 1_488 + 13_572 * S1;
+    // O = 74,400 − 59,520 − 1,488 (c1's CDU) = 13,392, of which the chiller 11,160 and 2,232 rest
+    double eDc = 37_200 + 1_488 + 13_392 * S1;
     double cooling = 1_488 + 11_160 * S1;
-    double losses = 2_412 * S1;
+    double losses = 2_232 * S1;
     assertThat(h.itKwh()).isCloseTo(37_200, within(1e-6));
     assertThat(h.facilityKwh()).isCloseTo(eDc, within(1e-6));
     assertThat(h.coolingKwh()).isCloseTo(cooling, within(1e-6));
@@ -160,10 +164,10 @@ class ClusterReportTest {
     assertThat(month.coolingKwh()).isCloseTo(cooling, within(1e-6));
     assertThat(month.otherKwh()).isCloseTo(losses, within(1e-6));
 
-    // Emissions hour by hour: a full hour gives c1 50 + 2 + 18 × 50/80 = 63.25 kWh of E_DC, the
-    // six c2-gap hours (CI 100..150, Σ 750) all 100 kWh; Σ = 63.25 × 738 + 600 = 47,278.5 kWh.
-    double share = 63.25 * 738 + 600;
-    double location = 63.25 * (31 * 5_160 - 750) / 1000 + 100 * 750 / 1000.0;
+    // Emissions hour by hour: every hour gives c1 50 + 2 + 18 × 50/80 = 63.25 kWh of E_DC (the c2
+    // counter gap is known, R1); Σ = 63.25 × 744 = 47,058 kWh; CI 100 + 10 h sums to 5,160 a day.
+    double share = 63.25 * 744;
+    double location = 63.25 * 31 * 5_160 / 1000;
     // Renewables per hour: 20 (PPA) + 13.44 (GO) + 6.72 (on-site) of 100 kWh, 29,880 of 74,400
     double ren = 29_880.0 / 74_400;
     var c = r.carbon();
@@ -195,7 +199,7 @@ class ClusterReportTest {
         ReportBuilderTest.builder(site, store)
             .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, "c2", ReportBuilder.Progress.NONE);
     assertThat(c2.headline().facilityKwh())
-        .isCloseTo(22_140 + 13_572 * 22_140.0 / 59_340, within(1e-6));
+        .isCloseTo(22_320 + 13_392 * 22_320.0 / 59_520, within(1e-6));
     assertThat(c2.headline().facilityKwh() + h.facilityKwh()).isCloseTo(74_400, within(1e-6));
     assertThat(c2.headline().coolingKwh() + h.coolingKwh()).isCloseTo(12_648, within(1e-6));
   }

@@ -86,9 +86,9 @@ class InputHashCoverageTest {
     var c = a.carbon();
     return base.withAnalytics(
         new AnalyticsConfig(
-            a.gapLimit(),
+            a.powerGapLimit(),
             a.coverageThreshold(),
-            rawWindow,
+            a.counterGapLimit(),
             a.kpiInterval(),
             a.loops(),
             a.hbmLimitC(),

@@ -47,8 +47,8 @@ class PdfReportTest {
     assertThat(text)
         .contains("kilowatch energy report: test")
         .contains("74400.000 kWh")
-        .contains("59340.000 kWh")
-        .contains("1.2538")
+        .contains("59520.000 kWh")
+        .contains("1.2500")
         .contains("15996.000 kgCO2e")
         .contains("Monthly energy (kWh)")
         .contains("not-available");

@@ -176,28 +176,32 @@ class ReportBuilderTest {
     Report r = builder(site, store).build(FROM, TO, null, (d, t, w) -> progress.add(d + "/" + t));
     var h = r.headline();
     assertThat(h.facilityKwh()).isCloseTo(74_400, within(1e-6));
-    assertThat(h.itKwh()).isCloseTo(59_340, within(1e-6));
+    // R1: c2's PDU counter kept counting through its 6-hour gap (h 480 → 486), so its energy is
+    // known there: E_IT = 50 × 744 + 30 × 744 = 59,520. The main meter's restart at 216 h is a
+    // reset without a power series: filled with what the new register counted (8.333 kWh, i.e.
+    // the 5 minutes at 100 kWh/h), so E_DC stays 100 × 744 = 74,400.
+    assertThat(h.itKwh()).isCloseTo(59_520, within(1e-6));
     assertThat(h.coolingKwh()).isCloseTo(11_160, within(1e-6));
-    // No loss meter: E_losses = E_DC − E_IT − cooling = 74,400 − 59,340 − 11,160 = 3,900
-    assertThat(h.lossesKwh()).isCloseTo(3_900, within(1e-6));
+    // No loss meter: E_losses = E_DC − E_IT − cooling = 74,400 − 59,520 − 11,160 = 3,720
+    assertThat(h.lossesKwh()).isCloseTo(3_720, within(1e-6));
     assertThat(h.powerDeliveryDerived()).isTrue();
-    // PUE = 74,400 / 59,340; pPUE cooling = 70,500 / 59,340; power delivery = 63,240 / 59,340
+    // PUE = 74,400 / 59,520 = 1.25; pPUE cooling = 70,680 / 59,520; power delivery 63,240 / 59,520
     assertThat(h.pueStatus()).isEqualTo("OK");
-    assertThat(h.pue()).isCloseTo(74_400.0 / 59_340, within(1e-9));
-    assertThat(h.ppueCooling()).isCloseTo(70_500.0 / 59_340, within(1e-9));
-    assertThat(h.ppuePowerDelivery()).isCloseTo(63_240.0 / 59_340, within(1e-9));
+    assertThat(h.pue()).isCloseTo(1.25, within(1e-9));
+    assertThat(h.ppueCooling()).isCloseTo(70_680.0 / 59_520, within(1e-9));
+    assertThat(h.ppuePowerDelivery()).isCloseTo(63_240.0 / 59_520, within(1e-9));
     assertThat(h.pueCategory()).isEqualTo(2);
-    // Peak: a full hour of both PDUs, 80 kW; mean 59,340 kWh / 744 h
+    // Peak and mean: both PDUs every hour, 80 kW
     assertThat(h.peakItKw()).isCloseTo(80, within(1e-6));
-    assertThat(h.meanItKw()).isCloseTo(59_340.0 / 744, within(1e-9));
+    assertThat(h.meanItKw()).isCloseTo(80, within(1e-9));
 
     // Location: Σ_h 100 kWh × (100 + 10h) / 1000 = 31 days × 516 kg = 15,996 kg
     // Market: no instruments, everything at the residual mix 400 g/kWh: 74,400 × 0.4 = 29,760 kg
     var c = r.carbon();
     assertThat(c.locationKg()).isCloseTo(15_996, within(1e-6));
     assertThat(c.marketKg()).isCloseTo(29_760, within(1e-6));
-    assertThat(c.cueLocation()).isCloseTo(15_996.0 / 59_340, within(1e-9));
-    assertThat(c.cueMarket()).isCloseTo(29_760.0 / 59_340, within(1e-9));
+    assertThat(c.cueLocation()).isCloseTo(15_996.0 / 59_520, within(1e-9));
+    assertThat(c.cueMarket()).isCloseTo(29_760.0 / 59_520, within(1e-9));
     assertThat(c.intensityCoverage()).isEqualTo(1.0);
     assertThat(c.sourceHours()).isEqualTo(744);
     assertThat(c.wue()).isEqualTo(0.35);
@@ -223,30 +227,33 @@ class ReportBuilderTest {
     var main = meters.stream().filter(m -> m.device().equals("main")).findFirst().orElseThrow();
     assertThat(main.resets()).isEqualTo(1);
     assertThat(main.kwh()).isCloseTo(74_400, within(1e-6));
+    assertThat(main.applied().resets().getFirst().rule()).isEqualTo("new-register");
+    assertThat(main.applied().resets().getFirst().kwh()).isCloseTo(100 * 5 / 60.0, within(1e-9));
     var c2 = meters.stream().filter(m -> m.device().equals("c2-pdu")).findFirst().orElseThrow();
-    assertThat(c2.gaps()).isEqualTo(1);
-    assertThat(c2.kwh()).isCloseTo(22_140, within(1e-6));
-    assertThat(c2.coverage()).isLessThan(1.0);
+    // The gap is bridged (a counter), not left: 1 gap of 360 minutes, energy known.
+    assertThat(c2.gaps()).isZero();
+    assertThat(c2.applied().gapsBridged()).isEqualTo(1);
+    assertThat(c2.applied().gapsBridgedMinutes()).isCloseTo(360, within(1e-9));
+    assertThat(c2.kwh()).isCloseTo(22_320, within(1e-6));
+    assertThat(c2.coverage()).isEqualTo(1.0);
     assertThat(r.provenance().inputSeries()).isEqualTo(4);
     // 8,929 readings × 4 series − the 71 c2 readings inside the gap
     assertThat(r.provenance().inputPoints()).isEqualTo(4 * 8929 - 71);
     assertThat(progress).containsExactly("1/3", "2/3", "3/3");
-    // Both PDUs read 8,928 of 8,928 and 8,857 of 8,928 expected readings
-    assertThat(h.coverage()).isCloseTo((8928 + 8857) / (2.0 * 8928), within(1e-9));
+    // Facility and IT are known all the time (counters, R1): coverage of T is 1.0
+    assertThat(h.coverage()).isCloseTo(1.0, within(1e-12));
 
-    // Clusters (whole period): overhead O = 74,400 − 59,340 = 15,060 split by IT energy
-    //   c1 share = 37,200 + 15,060 × 37,200 / 59,340; emissions hour by hour: each hour's part of
-    //   E_DC (62.5 / 37.5 kWh; c1 100 kWh in the six gap hours 00–05 h, CI 100..150, Σ 750)
-    //   c1 location = 62.5 × (31 × 5,160 − 750) / 1000 + 100 × 750 / 1000 = 10,025.625 kg
-    //   c2 location = 37.5 × (159,960 − 750) / 1000 = 5,970.375 kg
+    // Clusters (whole period): overhead O = 74,400 − 59,520 = 14,880 split by IT energy
+    //   c1 share = 37,200 + 14,880 × 0.625 = 46,500; each hour c1 62.5 and c2 37.5 kWh of E_DC
+    //   c1 location = 62.5 × 31 × 5,160 / 1000 = 9,997.5 kg; c2 = 37.5 × 159.96 = 5,998.5 kg
     var c1 = r.clusters().get(0);
     var c2r = r.clusters().get(1);
     assertThat(c1.cluster()).isEqualTo("c1");
     assertThat(c1.itKwh()).isCloseTo(37_200, within(1e-6));
-    assertThat(c1.facilityShareKwh()).isCloseTo(37_200 + 15_060.0 * 37_200 / 59_340, within(1e-6));
-    assertThat(c1.locationKg()).isCloseTo(10_025.625, within(1e-6));
-    assertThat(c2r.itKwh()).isCloseTo(22_140, within(1e-6));
-    assertThat(c2r.locationKg()).isCloseTo(5_970.375, within(1e-6));
+    assertThat(c1.facilityShareKwh()).isCloseTo(46_500, within(1e-6));
+    assertThat(c1.locationKg()).isCloseTo(9_997.5, within(1e-6));
+    assertThat(c2r.itKwh()).isCloseTo(22_320, within(1e-6));
+    assertThat(c2r.locationKg()).isCloseTo(5_998.5, within(1e-6));
     assertThat(c1.locationKg() + c2r.locationKg()).isCloseTo(c.locationKg(), within(1e-6));
   }
 
@@ -260,7 +267,7 @@ class ReportBuilderTest {
     assertThat(CanonicalText.json(a))
         .contains(
             "{\"basis\": \"measured\", \"field\": \"e_it\", \"scope\": \"site\","
-                + " \"section\": \"headline\", \"unit\": \"kWh\", \"value\": 59340.000}");
+                + " \"section\": \"headline\", \"unit\": \"kWh\", \"value\": 59520.000}");
   }
 
   @Test

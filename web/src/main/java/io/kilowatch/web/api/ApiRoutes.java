@@ -42,7 +42,7 @@ public final class ApiRoutes {
     this.site = site;
     this.store = store;
     this.statuses = statuses;
-    this.overview = new SiteOverview(site, store);
+    this.overview = new SiteOverview(analytics);
   }
 
   public void register(RoutesConfig routes) {
@@ -168,6 +168,7 @@ public final class ApiRoutes {
     body.put("stepSeconds", o.step().toSeconds());
     body.put("pueCategory", o.pueCategory());
     body.put("windowPue", o.windowPue());
+    body.put("pueStatus", o.pueStatus());
     body.put("facilityEnergyKwh", o.facilityEnergyKwh());
     body.put("itEnergyKwh", o.itEnergyKwh());
     body.put("pueStepCoverage", o.pueStepCoverage());
