@@ -379,6 +379,16 @@ public final class EnergyEngine {
       return len <= 0 ? 0 : (double) set.measure(edges[0], end()) / len;
     }
 
+    /** Whether any series of the group was known somewhere in {@code [a, b)}. */
+    boolean anyKnown(long a, long b) {
+      for (SeriesLedger l : ledgers) {
+        if (l.known.measure(a, b) > 0) {
+          return true;
+        }
+      }
+      return false;
+    }
+
     Applied applied() {
       Applied a = Applied.NONE;
       for (SeriesLedger l : ledgers) {
@@ -651,19 +661,31 @@ public final class EnergyEngine {
    */
   private double[] kwhIn(Group g, IntervalSet window) {
     int n = g.size();
-    double[] out = g.kwh();
+    double[] out = new double[n];
     var byKind = new LinkedHashMap<List<String>, Map<SeriesKey, Integer>>();
     var outside = new ArrayList<IntervalSet>();
+    // Steps where a series has known time inside the window; elsewhere it adds exactly nothing
+    // (subtracting its own energy from itself would leave rounding dust).
+    var inside = new ArrayList<boolean[]>();
     var rangesBuilder = new LinkedHashMap<List<String>, IntervalSet.Builder>();
     for (int k = 0; k < g.ledgers.size(); k++) {
       SeriesLedger l = g.ledgers.get(k);
+      IntervalSet in = l.known.intersect(window);
+      boolean[] has = new boolean[n];
+      for (int i = 0; i < n; i++) {
+        has[i] = in.measure(g.edges[i], g.edges[i + 1]) > 0;
+        if (has[i]) {
+          out[i] += l.kwh[i];
+        }
+      }
+      inside.add(has);
       IntervalSet d = l.known.minus(window);
       outside.add(d);
       if (d.isEmpty()) {
         continue;
       }
-      Input in = g.ledgerInputs.get(k);
-      var kind = List.of(in.query().measurement(), in.query().field());
+      Input input = g.ledgerInputs.get(k);
+      var kind = List.of(input.query().measurement(), input.query().field());
       byKind.computeIfAbsent(kind, x -> new HashMap<>()).put(l.key, k);
       var b = rangesBuilder.computeIfAbsent(kind, x -> new IntervalSet.Builder());
       for (int i = 0; i < d.size(); i++) {
@@ -704,8 +726,11 @@ public final class EnergyEngine {
                   new Spread(g.edges, excess, outside.get(k).intersect(range)),
                   null,
                   null);
+              boolean[] has = inside.get(k);
               for (int s = 0; s < n; s++) {
-                out[s] -= excess[s];
+                if (has[s]) {
+                  out[s] -= excess[s];
+                }
               }
             });
       }

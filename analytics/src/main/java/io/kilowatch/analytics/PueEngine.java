@@ -136,8 +136,8 @@ public final class PueEngine {
       double covF = share(facility.known, oe[i], len);
       double covI = share(it.known, oe[i], len);
       double covT = share(t, oe[i], len);
-      Double f = facility.known.measure(oe[i], oe[i + 1]) > 0 ? sf[i] : null;
-      Double e = it.known.measure(oe[i], oe[i + 1]) > 0 ? si[i] : null;
+      Double f = facility.anyKnown(oe[i], oe[i + 1]) ? sf[i] : null;
+      Double e = it.anyKnown(oe[i], oe[i + 1]) ? si[i] : null;
       KpiStatus st = status(facility, covF, siT[i], covT, sfT[i]);
       steps.add(
           new PueReport.StepPue(
@@ -291,7 +291,7 @@ public final class PueEngine {
         coolK += coolP;
         ohK += oh;
         stepShare[stepOf[p]] += itP + coolP + oh;
-        stepHas[stepOf[p]] |= facility.known.measure(pe[p], pe[p + 1]) > 0;
+        stepHas[stepOf[p]] |= facility.anyKnown(pe[p], pe[p + 1]);
       }
       var shares = new ArrayList<Double>(n);
       for (int i = 0; i < n; i++) {

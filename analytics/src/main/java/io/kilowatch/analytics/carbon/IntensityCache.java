@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * leaves the last known values (with their age) in place instead of blocking or zeroing emissions.
  *
  * <p>Hours the provider has no value for are filled, in order, by: the last good value before them
- * (carried forward, marked stale), then the configured fallback factor, else left empty (no
- * emissions figure for that hour, lowering coverage).
+ * when the provider has nothing newer (an outage: carried forward, marked stale), then the
+ * configured fallback factor, else left empty (no emissions figure for that hour, lowering
+ * coverage). A hole between two known values is never carried over.
  */
 public final class IntensityCache {
   private static final Logger log = LoggerFactory.getLogger(IntensityCache.class);
@@ -94,7 +95,9 @@ public final class IntensityCache {
         continue;
       }
       Map.Entry<Instant, IntensityPoint> before = points.lowerEntry(hs);
-      if (before != null) {
+      // Only an outage's tail is carried forward (the source has nothing newer yet); a hole
+      // between two known values is a hole in the record, not a value to be guessed.
+      if (before != null && points.ceilingEntry(he) == null) {
         g[i] = before.getValue().gPerKwh();
         origin[i] = Origin.CARRIED_FORWARD;
       } else if (fallback != null) {
