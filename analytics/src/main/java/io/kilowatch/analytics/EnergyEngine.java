@@ -243,6 +243,32 @@ public final class EnergyEngine {
     return out;
   }
 
+  /**
+   * One device's energy, read with the fields of the energy-model channel that selects it (its
+   * {@code energyField} and {@code powerField}), else {@code energy_kwh} and {@code power_w}.
+   */
+  public EnergySeries device(String id, Instant from, Instant to, StepPlan.Step step) {
+    var d = site.device(id);
+    StepPlan plan = plan(from, to, step);
+    if (d.isEmpty()) {
+      return group(id, List.of(), plan).series();
+    }
+    Channel found = null;
+    var m = site.energy();
+    if (m != null) {
+      for (var list : List.of(m.facility(), m.it(), m.cooling(), m.losses(), m.other())) {
+        for (Channel c : list) {
+          if (found == null && resolver.devices(c).contains(d.get())) {
+            found = c;
+          }
+        }
+      }
+    }
+    String energyField = found == null ? "energy_kwh" : found.energyField();
+    String powerField = found == null ? "power_w" : found.powerField();
+    return group(id, inputs(d.get(), energyField, powerField), plan).series();
+  }
+
   /** IT energy of one rack or cluster: the energy model's IT channels located there. */
   public EnergySeries itOf(
       String clusterId, String rackId, Instant from, Instant to, StepPlan.Step step) {

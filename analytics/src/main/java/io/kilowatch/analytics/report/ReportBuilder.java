@@ -92,6 +92,10 @@ public final class ReportBuilder {
       throw new IllegalArgumentException("from must be before to");
     }
     SiteConfig site = analytics.site();
+    if (site.energy() == null) {
+      throw new IllegalArgumentException(
+          "energy reports are not configured: the site has no energy model (energy: section)");
+    }
     if (cluster != null && site.clusters().stream().noneMatch(c -> c.id().equals(cluster))) {
       throw new IllegalArgumentException("unknown cluster: " + cluster);
     }

@@ -77,6 +77,11 @@ public final class ReportRoutes {
   }
 
   private Request request(Context ctx) {
+    if (site.energy() == null) {
+      throw new BadRequest(
+          "energy",
+          "energy reports are not configured: the site has no energy model (energy: section)");
+    }
     var p = new Params(ctx, Instant.now());
     Instant from = time(p, "from");
     Instant to = time(p, "to");

@@ -92,6 +92,81 @@ class AnalyticsRoutesTest {
         Map.of());
   }
 
+  @Test
+  void aSiteWithoutAnEnergyModelShowsPowerDevicesAndRiskAndSaysPueIsNotConfigured()
+      throws Exception {
+    web.stop();
+    var bare =
+        new SiteConfig(
+            null,
+            new Site("bare", ZoneOffset.UTC, null, null),
+            StoreConfig.embedded(dir),
+            WebConfig.DEFAULT,
+            List.of(),
+            List.of(),
+            List.of(device("main", DeviceKind.METER)),
+            null);
+    web = new WebServer(bare, store, List::of);
+    web.start("127.0.0.1", 0);
+    base = "http://127.0.0.1:" + web.port();
+    var o = get("/api/overview?from=2026-07-01T00:00:00Z&to=2026-07-01T02:00:00Z&step=1h");
+    assertThat(o.statusCode()).as(o.body()).isEqualTo(200);
+    assertThat(JSON.readTree(o.body()).get("pueStatus").asText()).isEqualTo("NOT_CONFIGURED");
+    var pue = get("/api/pue?from=2026-07-01T00:00:00Z&to=2026-07-01T02:00:00Z&step=1h");
+    assertThat(pue.statusCode()).as(pue.body()).isEqualTo(200);
+    assertThat(JSON.readTree(pue.body()).at("/window/status").asText()).isEqualTo("NOT_CONFIGURED");
+    var carbon = get("/api/carbon?from=2026-07-01T00:00:00Z&to=2026-07-01T02:00:00Z&step=1h");
+    assertThat(carbon.statusCode()).as(carbon.body()).isEqualTo(200);
+    var metrics = get("/metrics");
+    assertThat(metrics.statusCode()).as(metrics.body()).isEqualTo(200);
+    assertThat(metrics.body()).doesNotContain("kilowatch_site_pue{");
+    assertThat(get("/api/risk").statusCode()).isEqualTo(200);
+    assertThat(get("/api/devices").statusCode()).isEqualTo(200);
+    var report = get("/api/reports?from=2026-07-01&to=2026-07-02&format=json");
+    assertThat(report.statusCode()).as(report.body()).isEqualTo(400);
+    assertThat(report.body()).contains("not configured");
+  }
+
+  @Test
+  void aDevicesEnergyIsReadWithItsChannelsPowerField() throws Exception {
+    // "pdu2" is metered by power only, in a field named "load_w": 60 kW for an hour = 60 kWh.
+    web.stop();
+    var batch = new ArrayList<Sample>();
+    for (int t = 0; t <= 3600; t += 60) {
+      batch.add(
+          Sample.of(
+              T0.plusSeconds(t), "pdu", Map.of("device", "pdu2"), Map.of("load_w", 60_000.0)));
+    }
+    store.write(batch);
+    var site =
+        new SiteConfig(
+            null,
+            new Site("t", ZoneOffset.UTC, null, null),
+            StoreConfig.embedded(dir),
+            WebConfig.DEFAULT,
+            List.of(),
+            List.of(),
+            List.of(device("main", DeviceKind.METER), device("pdu2", DeviceKind.PDU)),
+            new EnergyModel(
+                EnergyModel.ItLevel.PDU_OUTPUT,
+                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                List.of(new Channel("pdu2", null, null, "energy_kwh", "load_w")),
+                List.of(),
+                List.of(),
+                List.of()));
+    web = new WebServer(site, store, List::of);
+    web.start("127.0.0.1", 0);
+    base = "http://127.0.0.1:" + web.port();
+    var r =
+        get(
+            "/api/energy?scope=device&id=pdu2&from=2026-07-01T00:00:00Z&to=2026-07-01T01:00:00Z"
+                + "&step=whole");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    var s = JSON.readTree(r.body()).get("series").get(0);
+    assertThat(s.get("source").asText()).isEqualTo("INTEGRATED");
+    assertThat(s.get("totalKwh").asDouble()).isCloseTo(60.0, within(1e-9));
+  }
+
   @AfterEach
   void stop() {
     web.stop();
