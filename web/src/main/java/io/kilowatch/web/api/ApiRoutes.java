@@ -133,8 +133,20 @@ public final class ApiRoutes {
       Aggregate agg = p.enumValue("aggregate", Aggregate.class, Aggregate.MEAN);
       for (var sb : store.aggregate(q, from, to, step, agg)) {
         var pts = new ArrayList<Object[]>(sb.buckets().size());
-        for (var b : sb.buckets()) {
-          pts.add(new Object[] {b.start().toEpochMilli(), finite(b.value()), b.count()});
+        var counter =
+            agg == Aggregate.COUNTER_DELTA ? counterOfDevice(sb.key(), from, to, step) : null;
+        if (counter != null) {
+          // A configured device's own counter: the energy rules (wraps by register width, resets,
+          // gaps) rather than the store's plain sum of increases.
+          for (var st : counter.steps()) {
+            if (st.kwh() != null) {
+              pts.add(new Object[] {st.start().toEpochMilli(), finite(st.kwh()), null});
+            }
+          }
+        } else {
+          for (var b : sb.buckets()) {
+            pts.add(new Object[] {b.start().toEpochMilli(), finite(b.value()), b.count()});
+          }
         }
         var m = keyJson(sb.key());
         m.put("points", pts);
@@ -147,6 +159,31 @@ public final class ApiRoutes {
     body.put("step", step);
     body.put("series", out);
     return body;
+  }
+
+  /**
+   * The increase of a configured device's own counter series per step by the energy rules, or null
+   * when the series is not one (a per-phase series, an unknown device).
+   */
+  private io.kilowatch.analytics.EnergySeries counterOfDevice(
+      io.kilowatch.store.SeriesKey key, Instant from, Instant to, Duration step) {
+    String id = key.tags().get(io.kilowatch.store.Vocabulary.Tag.DEVICE);
+    var device =
+        id == null ? java.util.Optional.<io.kilowatch.config.Device>empty() : site.device(id);
+    if (device.isEmpty()) {
+      return null;
+    }
+    var allowed = new java.util.HashSet<>(io.kilowatch.store.Vocabulary.Tag.IDENTITY);
+    allowed.addAll(device.get().tags().keySet());
+    if (!allowed.containsAll(key.tags().keySet())
+        || !io.kilowatch.store.Vocabulary.measurementOf(site, device.get(), key.field())
+            .equals(key.measurement())) {
+      return null;
+    }
+    return analytics
+        .energy()
+        .counter(
+            id, key.field(), 1.0, from, to, new io.kilowatch.analytics.StepPlan.Step.Fixed(step));
   }
 
   private Object overview(Context ctx) {

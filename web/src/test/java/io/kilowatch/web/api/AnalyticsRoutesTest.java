@@ -167,6 +167,73 @@ class AnalyticsRoutesTest {
     assertThat(s.get("totalKwh").asDouble()).isCloseTo(60.0, within(1e-9));
   }
 
+  @Test
+  void counterDeltaOfADevicesCounterUnwrapsWithItsRegisterWidth() throws Exception {
+    // UINT16 register of 1 kWh: width 65,536. Readings 65,530, 65,535 (+5), 3: a wrap from the
+    // top tenth to the bottom tenth, 65,536 − 65,535 + 3 = +4. One 3-minute step: 9 kWh (the
+    // store's plain sum of increases would say 5 + 3 = 8).
+    web.stop();
+    var profile =
+        new io.kilowatch.config.Profile.Modbus(
+            "u16",
+            io.kilowatch.config.Profile.AddressBase.ZERO,
+            List.of(
+                new io.kilowatch.config.Profile.ModbusPoint(
+                    "energy",
+                    io.kilowatch.config.Profile.RegisterType.HOLDING,
+                    0,
+                    io.kilowatch.config.Profile.DataType.UINT16,
+                    io.kilowatch.config.Profile.WordOrder.ABCD,
+                    1,
+                    0,
+                    "kWh",
+                    io.kilowatch.config.Profile.PointKind.COUNTER,
+                    null,
+                    "energy_kwh",
+                    Map.of())));
+    var m16 =
+        new Device(
+            "m16",
+            DeviceKind.METER,
+            Location.FACILITY,
+            "u16",
+            new Source.Modbus("127.0.0.1", 502, 1),
+            Duration.ofSeconds(60),
+            Duration.ofSeconds(2),
+            Map.of());
+    double[] v = {65_530, 65_535, 3};
+    for (int i = 0; i < v.length; i++) {
+      store.write(
+          List.of(
+              Sample.of(
+                  T0.plusSeconds(60L * i),
+                  "meter",
+                  Map.of("device", "m16"),
+                  Map.of("energy_kwh", v[i]))));
+    }
+    var site =
+        new SiteConfig(
+            null,
+            new Site("t", ZoneOffset.UTC, null, null),
+            StoreConfig.embedded(dir),
+            WebConfig.DEFAULT,
+            List.of(profile),
+            List.of(),
+            List.of(m16),
+            null);
+    web = new WebServer(site, store, List::of);
+    web.start("127.0.0.1", 0);
+    base = "http://127.0.0.1:" + web.port();
+    var r =
+        get(
+            "/api/query?measurement=meter&field=energy_kwh&tags=device:m16"
+                + "&from=2026-07-01T00:00:00Z&to=2026-07-01T00:03:00Z&step=3m&aggregate=COUNTER_DELTA");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    var pts = JSON.readTree(r.body()).at("/series/0/points");
+    assertThat(pts).hasSize(1);
+    assertThat(pts.get(0).get(1).asDouble()).isCloseTo(9.0, within(1e-9));
+  }
+
   @AfterEach
   void stop() {
     web.stop();
