@@ -19,7 +19,7 @@ public final class Collectors {
    * A collector for {@code device}; samples are stamped with the system clock (UTC).
    *
    * @throws IllegalArgumentException when the device cannot be polled as configured (missing or
-   *     mismatched profile, unsupported option)
+   *     mismatched profile, unsupported option, a push device)
    */
   public static DeviceCollector create(Device device, SiteConfig site) {
     return create(device, site, Clock.systemUTC());
@@ -34,6 +34,9 @@ public final class Collectors {
           new OpcUaCollector(device, o, profile(device, site, Profile.OpcUa.class), site, clock);
       case Source.Dcgm g -> new DcgmCollector(device, g, site, clock);
       case Source.Nvml n -> new NvmlCollector(device, n, site, clock);
+      case Source.Push p ->
+          throw new IllegalArgumentException(
+              "device " + device.id() + " is a push device: its readings arrive, nothing polls it");
     };
   }
 

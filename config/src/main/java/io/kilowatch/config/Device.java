@@ -7,9 +7,11 @@ import java.util.Map;
  * One polled (or pushing) device.
  *
  * @param profile id of the {@link Profile} that maps its registers or nodes; {@code null} for
- *     sources that describe themselves (dcgm, nvml, ingest)
- * @param interval time between polls
- * @param timeout how long one poll may take before the device is counted as failed
+ *     sources that describe themselves (dcgm, nvml, push)
+ * @param interval time between polls; for a {@link Source.Push} device, how often its readings are
+ *     expected
+ * @param timeout how long one poll may take before the device is counted as failed (unused for a
+ *     push device)
  * @param tags extra tags added to every sample of this device
  */
 public record Device(

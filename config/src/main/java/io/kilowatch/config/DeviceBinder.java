@@ -3,10 +3,19 @@ package io.kilowatch.config;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 
 /** Binds devices and their sources, and remembers which profiles they name for a later check. */
 final class DeviceBinder {
@@ -48,19 +57,24 @@ final class DeviceBinder {
           "pkiDir");
   static final Set<String> DCGM_KEYS = Set.of("type", "url");
   static final Set<String> NVML_KEYS = Set.of("type", "library");
+  static final Set<String> PUSH_KEYS = Set.of("type", "match", "measurement", "counterWidth");
 
   /** Without a valid type no key can be called unknown, so any source key is let through. */
   private static final Set<String> ANY_SOURCE_KEYS =
-      Stream.of(MODBUS_KEYS, OPCUA_KEYS, DCGM_KEYS, NVML_KEYS)
+      Stream.of(MODBUS_KEYS, OPCUA_KEYS, DCGM_KEYS, NVML_KEYS, PUSH_KEYS)
           .flatMap(Set::stream)
           .collect(Collectors.toUnmodifiableSet());
 
   /** A device's profile reference, checked once every profile is known. */
   record ProfileRef(At at, String profile, SourceType sourceType) {}
 
+  /** A push device's match, checked against the others' once every device is known. */
+  record PushRef(At at, String id, Source.Push push) {}
+
   private final Binder binder;
   private final Ids deviceIds;
   private final List<ProfileRef> profileRefs = new ArrayList<>();
+  private final List<PushRef> pushRefs = new ArrayList<>();
 
   DeviceBinder(Binder binder, Ids deviceIds) {
     this.binder = binder;
@@ -93,7 +107,7 @@ final class DeviceBinder {
     }
     DeviceKind kind = f.requireEnum("kind", DeviceKind.class);
     Source source =
-        f.require("source", "a mapping with type: modbus, opcua, dcgm or nvml") == null
+        f.require("source", "a mapping with type: modbus, opcua, dcgm, nvml or push") == null
             ? null
             : source(f.get("source"));
     String profile = f.optionalString("profile", null);
@@ -107,8 +121,17 @@ final class DeviceBinder {
       checkProfilePresence(f, sourceType, profile);
     }
     Duration interval = f.optionalDuration("interval", DEFAULT_INTERVAL);
+    if (sourceType == SourceType.PUSH && f.has("timeout")) {
+      binder.problem(
+          f.get("timeout"),
+          "a push device is not polled, so it has no timeout; interval is how often its readings"
+              + " are expected");
+    }
     Duration timeout = timeout(f, interval);
     var tags = f.stringMap("tags");
+    if (id != null && source instanceof Source.Push push) {
+      pushRefs.add(new PushRef(child(f.get("source"), "match"), id, push));
+    }
     return new Device(id, kind, location, profile, source, interval, timeout, tags);
   }
 
@@ -120,7 +143,10 @@ final class DeviceBinder {
           "is required for a " + typeName + " source (the point map to read)");
     } else if (!type.needsProfile() && f.has("profile")) {
       binder.problem(
-          f.get("profile"), "a " + typeName + " source describes its own metrics; remove profile");
+          f.get("profile"),
+          type == SourceType.PUSH
+              ? "pushed lines carry their own fields; remove profile"
+              : "a " + typeName + " source describes its own metrics; remove profile");
     } else if (profile != null) {
       profileRefs.add(new ProfileRef(f.get("profile"), profile, type));
     }
@@ -158,6 +184,7 @@ final class DeviceBinder {
               case OPCUA -> OPCUA_KEYS;
               case DCGM -> DCGM_KEYS;
               case NVML -> NVML_KEYS;
+              case PUSH -> PUSH_KEYS;
             };
     Fields f = binder.fields(at, allowed);
     if (f == null) {
@@ -172,7 +199,143 @@ final class DeviceBinder {
       case OPCUA -> opcUa(f);
       case DCGM -> dcgm(f);
       case NVML -> new Source.Nvml(f.optionalString("library", null));
+      case PUSH -> push(f);
     };
+  }
+
+  private Source push(Fields f) {
+    At matchAt = f.require("match", "the tags that select this device's lines, e.g. {meter: it_A}");
+    Map<String, String> match = matchAt == null ? null : binder.stringMap(matchAt);
+    if (matchAt != null && matchAt.node() instanceof MappingNode m && m.getValue().isEmpty()) {
+      binder.problem(matchAt, "must name at least one tag, e.g. {meter: it_A}");
+      match = null;
+    }
+    String measurement = f.optionalString("measurement", null);
+    Map<String, Double> widths = counterWidths(f.get("counterWidth"));
+    return match == null || match.isEmpty() || widths == null
+        ? null
+        : new Source.Push(match, measurement, widths);
+  }
+
+  /** {@code field: number} pairs, each a counter's positive range; null when one is unusable. */
+  private Map<String, Double> counterWidths(At at) {
+    if (at == null) {
+      return Map.of();
+    }
+    if (!(at.node() instanceof MappingNode mapping)) {
+      binder.problem(at, "expected a mapping of field: width, got " + at.describe());
+      return null;
+    }
+    Map<String, Double> out = new LinkedHashMap<>();
+    boolean ok = true;
+    for (NodeTuple tuple : mapping.getValue()) {
+      String field = tuple.getKeyNode() instanceof ScalarNode k ? k.getValue() : null;
+      At keyAt = at.key(field == null ? "?" : field, tuple.getKeyNode());
+      if (field == null || field.isBlank()) {
+        binder.problem(keyAt, "a key must be a field name, e.g. energy_kwh");
+        ok = false;
+        continue;
+      }
+      if (out.containsKey(field)) {
+        binder.problem(keyAt, "duplicate key '" + field + "'");
+        ok = false;
+        continue;
+      }
+      At valueAt = at.key(field, tuple.getValueNode());
+      Double width = valueAt.isNull() ? null : binder.number(valueAt);
+      if (valueAt.isNull()) {
+        binder.problem(valueAt, "must have a value: the counter's range in the field's unit");
+        ok = false;
+      } else if (width == null) {
+        ok = false;
+      } else if (width <= 0) {
+        binder.problem(
+            valueAt,
+            "must be positive: the counter's range in the field's unit (a 32-bit Wh register read"
+                + " as kWh: 4294967.296), got "
+                + Binder.shown(valueAt));
+        ok = false;
+      } else {
+        out.put(field, width);
+      }
+    }
+    return ok ? out : null;
+  }
+
+  /**
+   * Two push devices whose matches can both select one line would split a series between them; each
+   * such pair is reported at the later device, naming both.
+   */
+  void checkPushOverlaps() {
+    // Devices that match on the same tag keys overlap only with equal values: found by hashing.
+    // Between groups of different keys, by hashing the values of the keys both name.
+    Map<Set<String>, List<PushRef>> byKeys = new LinkedHashMap<>();
+    for (PushRef ref : pushRefs) {
+      byKeys.computeIfAbsent(ref.push().match().keySet(), k -> new ArrayList<>()).add(ref);
+    }
+    List<List<PushRef>> groups = new ArrayList<>(byKeys.values());
+    Set<PushRef> reported = new HashSet<>();
+    for (int i = 0; i < groups.size(); i++) {
+      for (int j = i; j < groups.size(); j++) {
+        Set<String> common = new TreeSet<>(groups.get(i).getFirst().push().match().keySet());
+        common.retainAll(groups.get(j).getFirst().push().match().keySet());
+        Map<List<String>, List<PushRef>> seen = new HashMap<>();
+        for (PushRef a : groups.get(i)) {
+          seen.computeIfAbsent(project(a, common), k -> new ArrayList<>()).add(a);
+        }
+        for (PushRef b : groups.get(j)) {
+          for (PushRef a : seen.getOrDefault(project(b, common), List.of())) {
+            if (a != b && (i != j || pushRefs.indexOf(a) < pushRefs.indexOf(b))) {
+              reportOverlap(a, b, reported);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** The node under {@code key} of a mapping, with its path; the mapping itself if absent. */
+  private static At child(At at, String key) {
+    if (at.node() instanceof MappingNode m) {
+      for (NodeTuple t : m.getValue()) {
+        if (t.getKeyNode() instanceof ScalarNode k && k.getValue().equals(key)) {
+          return at.key(key, t.getValueNode());
+        }
+      }
+    }
+    return at;
+  }
+
+  private static List<String> project(PushRef ref, Set<String> keys) {
+    return keys.stream().map(ref.push().match()::get).toList();
+  }
+
+  private void reportOverlap(PushRef a, PushRef b, Set<PushRef> reported) {
+    if (!a.push().overlaps(b.push())) {
+      return; // different measurements
+    }
+    PushRef first = pushRefs.indexOf(a) < pushRefs.indexOf(b) ? a : b;
+    PushRef later = first == a ? b : a;
+    if (!reported.add(later)) {
+      return;
+    }
+    var both = new TreeMap<>(first.push().match());
+    both.putAll(later.push().match());
+    binder.problem(
+        later.at(),
+        "push devices '"
+            + first.id()
+            + "' ("
+            + first.at().file()
+            + ":"
+            + first.at().line()
+            + ") and '"
+            + later.id()
+            + "' can both select the same line (one tagged "
+            + both.entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(","))
+            + "); give them one tag with different values");
   }
 
   private Source modbus(Fields f) {

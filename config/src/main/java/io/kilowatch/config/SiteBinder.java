@@ -85,6 +85,7 @@ final class SiteBinder {
             source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
             alerts);
     checkProfileReferences(profiles);
+    deviceBinder.checkPushOverlaps();
     energyBinder.checkReferences(config.allDevices().toList(), clusterIds.all());
     return config;
   }

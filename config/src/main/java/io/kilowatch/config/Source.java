@@ -2,6 +2,12 @@ package io.kilowatch.config;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
+import java.util.Objects;
+import java.util.OptionalDouble;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /** How kilowatch reaches a device: one of a few protocols. */
 public sealed interface Source {
@@ -108,6 +114,81 @@ public sealed interface Source {
 
     public String libraryOrDefault() {
       return library == null ? DEFAULT_LIBRARY : library;
+    }
+  }
+
+  /**
+   * A device that is not polled: its readings arrive as line protocol (the ingest endpoints or
+   * {@code kilowatch import}) and are recognised by their tags.
+   *
+   * @param match tags a line must carry, all of them with these values, to be this device's; never
+   *     empty
+   * @param measurement the measurement a line must have as well, or {@code null} for any
+   * @param counterWidth per field, the range of the device's counter register in the field's unit
+   *     (a 32-bit Wh register read as kWh: 4294967.296), so analytics can tell a wrap from a reset;
+   *     fields not listed do not wrap
+   */
+  record Push(Map<String, String> match, String measurement, Map<String, Double> counterWidth)
+      implements Source {
+    public Push {
+      Objects.requireNonNull(match, "match");
+      if (match.isEmpty()) {
+        throw new IllegalArgumentException("a push device must match at least one tag");
+      }
+      match = Collections.unmodifiableSortedMap(new TreeMap<>(match));
+      SortedMap<String, Double> widths =
+          new TreeMap<>(counterWidth == null ? Map.of() : counterWidth);
+      widths.forEach(
+          (field, width) -> {
+            if (width == null || !(width > 0) || !Double.isFinite(width)) {
+              throw new IllegalArgumentException(
+                  "counterWidth of " + field + " must be a positive number, got " + width);
+            }
+          });
+      counterWidth = Collections.unmodifiableSortedMap(widths);
+    }
+
+    /** Any measurement, no counter widths. */
+    public Push(Map<String, String> match) {
+      this(match, null, Map.of());
+    }
+
+    /** The range of {@code field}'s counter, or empty when it does not wrap (or is no counter). */
+    public OptionalDouble counterWidth(String field) {
+      Double width = counterWidth.get(field);
+      return width == null ? OptionalDouble.empty() : OptionalDouble.of(width);
+    }
+
+    /** Whether a line with this measurement and these tags is this device's. */
+    public boolean matches(String lineMeasurement, Map<String, String> tags) {
+      if (measurement != null && !measurement.equals(lineMeasurement)) {
+        return false;
+      }
+      for (var e : match.entrySet()) {
+        if (!e.getValue().equals(tags.get(e.getKey()))) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /**
+     * Whether some line could match both: the measurements do not exclude each other and no tag
+     * both name is required with different values.
+     */
+    public boolean overlaps(Push other) {
+      if (measurement != null
+          && other.measurement != null
+          && !measurement.equals(other.measurement)) {
+        return false;
+      }
+      for (var e : match.entrySet()) {
+        String theirs = other.match.get(e.getKey());
+        if (theirs != null && !theirs.equals(e.getValue())) {
+          return false;
+        }
+      }
+      return true;
     }
   }
 

@@ -5,14 +5,15 @@ enum SourceType {
   MODBUS,
   OPCUA,
   DCGM,
-  NVML;
+  NVML,
+  PUSH;
 
   /**
    * Modbus registers and OPC UA nodes say nothing about what they mean; dcgm and NVML name their
-   * metrics.
+   * metrics, and pushed lines carry their own fields.
    */
   boolean needsProfile() {
-    return this != DCGM && this != NVML;
+    return this == MODBUS || this == OPCUA;
   }
 
   static SourceType of(Source source) {
@@ -21,6 +22,7 @@ enum SourceType {
       case Source.OpcUa o -> OPCUA;
       case Source.Dcgm d -> DCGM;
       case Source.Nvml n -> NVML;
+      case Source.Push p -> PUSH;
     };
   }
 

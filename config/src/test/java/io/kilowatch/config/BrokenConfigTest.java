@@ -69,6 +69,7 @@ class BrokenConfigTest {
           duplicate-key.yaml | 13 | devices[0].kind | duplicate key 'kind' (first at line 11)
           host-with-scheme.yaml | 13 | devices[0].source.host | expected a host name or address (the port goes in port:), got 'tcp://10.0.0.1'
           include-missing-file.yaml | 9 | profiles[1].file | cannot read
+          push-overlapping-match.yaml | 11 | devices[1].source.match | push devices 'it_A' (FILE:6) and 'it_A_copy' can both select the same line (one tagged meter=it_A)
           """)
   void reportsTheMistakeAtItsFileLineAndPath(String name, int line, String path, String message) {
     Path file = BROKEN.resolve(name);

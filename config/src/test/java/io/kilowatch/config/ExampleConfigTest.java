@@ -31,7 +31,8 @@ class ExampleConfigTest {
     assertThat(config.web()).isEqualTo(WebConfig.DEFAULT);
     assertThat(config.allDevices())
         .extracting(Device::id)
-        .containsExactly("main-meter", "cooling-plant", "c1-cdu", "c1-r1-pdu-a", "c1-r1-n1");
+        .containsExactly(
+            "main-meter", "cooling-plant", "it-feed-a", "c1-cdu", "c1-r1-pdu-a", "c1-r1-n1");
   }
 
   @Test

@@ -47,6 +47,8 @@ class ReadmeTest {
             DeviceBinder.MODBUS_KEYS,
             DeviceBinder.OPCUA_KEYS,
             DeviceBinder.DCGM_KEYS,
+            DeviceBinder.NVML_KEYS,
+            DeviceBinder.PUSH_KEYS,
             ProfileBinder.MODBUS_PROFILE_KEYS,
             ProfileBinder.OPCUA_PROFILE_KEYS,
             ProfileBinder.MODBUS_POINT_KEYS,
@@ -81,7 +83,8 @@ class ReadmeTest {
               t -> {
                 String key = ((ScalarNode) t.getKeyNode()).getValue();
                 keys.add(key);
-                if (!key.equals("tags")) { // tag names are the user's own
+                // Tag and field names are the user's own.
+                if (!key.equals("tags") && !key.equals("match") && !key.equals("counterWidth")) {
                   collectKeys(t.getValueNode(), keys);
                 }
               });

@@ -7,6 +7,7 @@ import io.javalin.Javalin;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.kilowatch.analytics.Analytics;
+import io.kilowatch.collector.lineprotocol.PushMapping;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Store;
@@ -131,14 +132,23 @@ public final class WebServer {
     var alertRoutes = new io.kilowatch.web.api.AlertRoutes(alerts, authorizer);
     var access = new AccessControl(site.web(), webTokens, Clock.systemUTC());
     var api = new ApiRoutes(site, store, analytics, statuses);
+    this.siteRoutes = new SiteRoutes(site, store, statuses);
+    var ingestRoutes = new IngestRoutes(ingest, webTokens, PushMapping.of(site), Clock.systemUTC());
     var metrics =
         new MetricsRoutes(
             statuses,
             new io.kilowatch.analytics.SiteOverview(analytics),
             writer,
-            alerts == null ? null : () -> alerts.outbox().counts());
-    this.siteRoutes = new SiteRoutes(site, store, statuses);
-    var ingestRoutes = new IngestRoutes(ingest, webTokens, site.site().name(), Clock.systemUTC());
+            alerts == null ? null : () -> alerts.outbox().counts(),
+            List.of(
+                new MetricsRoutes.Counter(
+                    "kilowatch_ingest_unmatched_lines_total",
+                    "pushed lines stored that matched no configured device",
+                    ingestRoutes::unmatchedLines),
+                new MetricsRoutes.Counter(
+                    "kilowatch_ingest_rejected_lines_total",
+                    "pushed lines refused for a mistake in them",
+                    ingestRoutes::rejectedLines)));
     ObjectMapper mapper =
         new ObjectMapper()
             .registerModule(new JavaTimeModule())

@@ -15,7 +15,8 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       ValidateCommand.class,
       AgentCommand.class,
-      ReportCommand.class
+      ReportCommand.class,
+      ImportCommand.class
     })
 public final class Main implements Runnable {
   public static final int EXIT_OK = 0;
@@ -46,6 +47,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "Missing command: run, demo, validate or agent");
+        spec.commandLine(), "Missing command: run, demo, validate, report, import or agent");
   }
 }

@@ -84,7 +84,7 @@ class MainTest {
     assertThat(Main.execute("--version")).isZero();
     assertThat(out.toString()).contains("kilowatch");
     assertThat(Main.execute("--help")).isZero();
-    assertThat(out.toString()).contains("demo", "run", "validate");
+    assertThat(out.toString()).contains("demo", "run", "validate", "import");
   }
 
   @Test
@@ -97,7 +97,7 @@ class MainTest {
   /** Help is never a usage error, even for a command whose options are required. */
   @Test
   void everyCommandsHelpExitsZero() {
-    for (String command : new String[] {"run", "validate", "demo", "report", "agent"}) {
+    for (String command : new String[] {"run", "validate", "demo", "report", "import", "agent"}) {
       assertThat(Main.execute(command, "--help")).as(command + " --help").isZero();
     }
   }

@@ -2,6 +2,7 @@ package io.kilowatch.collector;
 
 import io.kilowatch.config.Device;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.Source;
 import io.kilowatch.device.DeviceStateListener;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Sample;
@@ -25,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Polls every device of a site, each on its own named virtual thread, so that a dead or slow device
- * never delays another.
+ * Polls every device of a site (but push devices, whose readings arrive as line protocol), each on
+ * its own named virtual thread, so that a dead or slow device never delays another.
  *
  * <p>Per device: fixed-rate polling (the next slot is the previous slot plus the interval, and
  * slots missed by a slow poll are skipped rather than caught up in a burst); each poll runs on its
@@ -86,7 +87,12 @@ public final class PollScheduler implements AutoCloseable {
       Duration maxBackoff,
       RandomGenerator random) {
     // With collector.shard i/n, this instance polls only its share; the others poll the rest.
-    this.devices = site.allDevices().filter(d -> site.collector().shard().owns(d.id())).toList();
+    // Push devices are never polled: their readings arrive through the ingest.
+    this.devices =
+        site.allDevices()
+            .filter(d -> !(d.source() instanceof Source.Push))
+            .filter(d -> site.collector().shard().owns(d.id()))
+            .toList();
     this.sink = Objects.requireNonNull(sink, "sink");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");

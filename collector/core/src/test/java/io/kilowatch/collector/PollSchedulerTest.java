@@ -378,6 +378,30 @@ class PollSchedulerTest {
             org.assertj.core.groups.Tuple.tuple("b", DeviceStatus.State.UNKNOWN));
   }
 
+  /** A push device's readings arrive through the ingest; a collector for it would only fail. */
+  @Test
+  void pushDevicesAreNeitherPolledNorListed() {
+    Device pushed =
+        TestSites.device(
+            "it_A",
+            DeviceKind.METER,
+            new Source.Push(Map.of("meter", "it_A")),
+            Duration.ofMinutes(1),
+            Duration.ofSeconds(5));
+    SiteConfig site = TestSites.site(List.of(), List.of(device("a", 1000, 100), pushed));
+    scheduler =
+        new PollScheduler(
+            site,
+            received::addAll,
+            time.clock(),
+            time,
+            d -> {
+              throw new AssertionError("no collector for " + d.id());
+            });
+
+    assertThat(scheduler.statuses()).extracting(DeviceStatus::deviceId).containsExactly("a");
+  }
+
   @Test
   void closeIsBoundedEvenWithAPollHanging() {
     Device hanging = device("hanging", 100, 10_000);

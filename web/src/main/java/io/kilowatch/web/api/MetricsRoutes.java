@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -18,10 +19,14 @@ import java.util.function.Supplier;
  * already scrape everything with Prometheus.
  */
 public final class MetricsRoutes {
+  /** A counter kept elsewhere in the server, e.g. the ingest's unmatched lines. */
+  public record Counter(String name, String help, LongSupplier value) {}
+
   private final Supplier<List<DeviceStatus>> statuses;
   private final SiteOverview overview;
   private final BatchingWriter writer;
   private final Supplier<io.kilowatch.alerts.Outbox.Counts> alertDeliveries;
+  private final List<Counter> counters;
 
   public MetricsRoutes(
       Supplier<List<DeviceStatus>> statuses, SiteOverview overview, BatchingWriter writer) {
@@ -34,10 +39,21 @@ public final class MetricsRoutes {
       SiteOverview overview,
       BatchingWriter writer,
       Supplier<io.kilowatch.alerts.Outbox.Counts> alertDeliveries) {
+    this(statuses, overview, writer, alertDeliveries, List.of());
+  }
+
+  /** With further counters of the server (ingest), each written as one {@code counter} family. */
+  public MetricsRoutes(
+      Supplier<List<DeviceStatus>> statuses,
+      SiteOverview overview,
+      BatchingWriter writer,
+      Supplier<io.kilowatch.alerts.Outbox.Counts> alertDeliveries,
+      List<Counter> counters) {
     this.statuses = statuses;
     this.overview = overview;
     this.writer = writer;
     this.alertDeliveries = alertDeliveries;
+    this.counters = List.copyOf(counters);
   }
 
   public void register(RoutesConfig routes) {
@@ -89,6 +105,11 @@ public final class MetricsRoutes {
       sample(out, "kilowatch_samples_written_total", "", writer.written());
       family(out, "kilowatch_samples_dropped_total", "counter", "samples lost before the store");
       sample(out, "kilowatch_samples_dropped_total", "", writer.dropped());
+    }
+
+    for (Counter c : counters) {
+      family(out, c.name(), "counter", c.help());
+      sample(out, c.name(), "", c.value().getAsLong());
     }
 
     if (alertDeliveries != null) {

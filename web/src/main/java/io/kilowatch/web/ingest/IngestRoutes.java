@@ -4,8 +4,8 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.kilowatch.collector.lineprotocol.LineProtocolParser;
 import io.kilowatch.collector.lineprotocol.Precision;
+import io.kilowatch.collector.lineprotocol.PushMapping;
 import io.kilowatch.config.ApiToken;
-import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -35,10 +34,16 @@ import org.slf4j.LoggerFactory;
  *       bytes after decompression (413 beyond).
  *   <li>{@code precision}: {@code ns} (default), {@code us}, {@code ms}, {@code s}.
  *   <li>Auth: a token with role operator or admin (401 without a known token, 403 for a viewer).
+ *   <li>Each line goes through the site's {@link PushMapping}: a line a push device's {@code match}
+ *       selects becomes that device's series; a line whose {@code device} tag names a configured
+ *       device is that device's; any other line is <em>unmatched</em>: stored as it is, counted
+ *       ({@code kilowatch_ingest_unmatched_lines_total}) and reported in the answer.
  *   <li>A partly bad batch: the good lines are stored, and the answer is 400 listing each bad line
- *       by number with the reason. A line is stored whole or not at all.
- *   <li>204 when every line was stored; 503 with {@code Retry-After} when the store writer is too
- *       far behind (nothing of the batch was queued, so a retry stores it once).
+ *       by number with the reason (and the unmatched count). A line is stored whole or not at all.
+ *   <li>204 when every line was stored and matched a device; 200 with {@code {"written",
+ *       "unmatched", "unmatchedExamples"}} when every line was stored but some matched none; 503
+ *       with {@code Retry-After} when the store writer is too far behind (nothing of the batch was
+ *       queued, so a retry stores it once).
  * </ul>
  *
  * Samples without a {@code site} tag get the site's name, like the samples of collectors.
@@ -52,24 +57,32 @@ public final class IngestRoutes {
   /** Bad lines listed in one answer; the count says how many there were in all. */
   static final int MAX_LISTED = 100;
 
+  /** Unmatched lines shown in one answer; the count says how many there were in all. */
+  static final int MAX_UNMATCHED_EXAMPLES = 5;
+
   private final IngestSink sink;
   private final TokenAuth auth;
-  private final String siteName;
+  private final PushMapping mapping;
   private final Clock clock;
   private final int maxBody;
   // Bounds the memory held by bodies being parsed at once (each up to maxBody as text).
   private final Semaphore parsing = new Semaphore(16);
   private final AtomicLong points = new AtomicLong();
   private final AtomicLong rejectedLines = new AtomicLong();
+  private final AtomicLong unmatchedLines = new AtomicLong();
 
-  public IngestRoutes(IngestSink sink, TokenAuth auth, String siteName, Clock clock) {
-    this(sink, auth, siteName, clock, MAX_BODY);
+  /**
+   * @param mapping what each line becomes: the site's push devices, and its name for lines without
+   *     a {@code site} tag
+   */
+  public IngestRoutes(IngestSink sink, TokenAuth auth, PushMapping mapping, Clock clock) {
+    this(sink, auth, mapping, clock, MAX_BODY);
   }
 
-  IngestRoutes(IngestSink sink, TokenAuth auth, String siteName, Clock clock, int maxBody) {
+  IngestRoutes(IngestSink sink, TokenAuth auth, PushMapping mapping, Clock clock, int maxBody) {
     this.sink = sink;
     this.auth = auth;
-    this.siteName = siteName;
+    this.mapping = mapping;
     this.clock = clock;
     this.maxBody = maxBody;
   }
@@ -82,6 +95,16 @@ public final class IngestRoutes {
   /** Field values stored since start. */
   public long points() {
     return points.get();
+  }
+
+  /** Lines stored since start that matched no configured device. */
+  public long unmatchedLines() {
+    return unmatchedLines.get();
+  }
+
+  /** Lines refused since start for a mistake in them. */
+  public long rejectedLines() {
+    return rejectedLines.get();
   }
 
   private void write(Context ctx) throws IOException, InterruptedException {
@@ -130,24 +153,75 @@ public final class IngestRoutes {
       var result =
           LineProtocolParser.parse(
               new String(body, StandardCharsets.UTF_8), precision, clock.instant());
-      List<Sample> samples = withSite(result.samples());
+      var samples = new ArrayList<Sample>(result.samples().size());
+      var unmatched = new Unmatched();
+      for (int i = 0; i < result.samples().size(); i++) {
+        var mapped = mapping.map(result.samples().get(i));
+        samples.addAll(mapped.samples());
+        if (!mapped.matched()) {
+          unmatched.add(result.sampleLines().get(i), result.samples().get(i));
+        }
+      }
       if (!samples.isEmpty() && !sink.offer(samples)) {
         ctx.header("Retry-After", "5");
         error(ctx, 503, "unavailable", "the store is behind; nothing was written, retry");
         return;
       }
       samples.forEach(s -> points.addAndGet(s.fields().size()));
-      if (result.problems().isEmpty()) {
+      unmatchedLines.addAndGet(unmatched.count);
+      if (!result.problems().isEmpty()) {
+        rejected(ctx, result, unmatched);
+      } else if (unmatched.count > 0) {
+        stored(ctx, result, unmatched);
+      } else {
         ctx.status(204);
-        return;
       }
-      rejected(ctx, result);
     } finally {
       parsing.release();
     }
   }
 
-  private void rejected(Context ctx, LineProtocolParser.Result result) {
+  /** Lines stored that no device claimed: how many, and the first few. */
+  private static final class Unmatched {
+    int count;
+    final List<Map<String, Object>> examples = new ArrayList<>();
+
+    void add(int line, Sample s) {
+      count++;
+      if (examples.size() < MAX_UNMATCHED_EXAMPLES) {
+        var m = new LinkedHashMap<String, Object>();
+        m.put("line", line);
+        m.put("measurement", s.measurement());
+        m.put("tags", s.tags());
+        examples.add(m);
+      }
+    }
+
+    String first() {
+      var e = examples.getFirst();
+      return "line " + e.get("line") + ": " + e.get("measurement") + " " + e.get("tags");
+    }
+  }
+
+  /** Every line stored, some of them matching no device: 200 with what was not matched. */
+  private void stored(Context ctx, LineProtocolParser.Result result, Unmatched unmatched) {
+    var body = new LinkedHashMap<String, Object>();
+    body.put("code", "unmatched");
+    body.put(
+        "message",
+        unmatched.count
+            + " of "
+            + result.lines()
+            + " lines match no configured device (stored, but no analytics reads them); first: "
+            + unmatched.first());
+    body.put("written", result.samples().size());
+    body.put("unmatched", unmatched.count);
+    body.put("unmatchedExamples", unmatched.examples);
+    ctx.status(200).json(body);
+    log.debug("ingest: {}", body.get("message"));
+  }
+
+  private void rejected(Context ctx, LineProtocolParser.Result result, Unmatched unmatched) {
     rejectedLines.addAndGet(result.problems().size());
     var first = result.problems().getFirst();
     var lines = new ArrayList<Map<String, Object>>();
@@ -172,6 +246,8 @@ public final class IngestRoutes {
     body.put("written", result.samples().size());
     body.put("rejected", result.problems().size());
     body.put("lines", lines);
+    body.put("unmatched", unmatched.count);
+    body.put("unmatchedExamples", unmatched.examples);
     ctx.status(400).json(body);
     log.debug("ingest: {}", body.get("message"));
   }
@@ -219,23 +295,6 @@ public final class IngestRoutes {
       byte[] bytes = body.readNBytes(maxBody + 1);
       return bytes.length > maxBody ? null : bytes;
     }
-  }
-
-  private List<Sample> withSite(List<Sample> samples) {
-    if (siteName == null) {
-      return samples;
-    }
-    var out = new ArrayList<Sample>(samples.size());
-    for (Sample s : samples) {
-      if (s.tags().containsKey("site")) {
-        out.add(s);
-      } else {
-        var tags = new TreeMap<>(s.tags());
-        tags.put("site", siteName);
-        out.add(new Sample(s.time(), s.measurement(), tags, s.fields(), Quality.GOOD));
-      }
-    }
-    return out;
   }
 
   private static void error(Context ctx, int status, String code, String message) {

@@ -9,6 +9,7 @@ import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import io.kilowatch.testkit.site.SiteBuilder;
+import io.kilowatch.testkit.site.SiteSources;
 import io.kilowatch.testkit.site.YamlMaps;
 import io.kilowatch.web.WebServer;
 import java.io.ByteArrayOutputStream;
@@ -23,13 +24,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Line-protocol ingest through the real web server into a real embedded store. */
+/**
+ * Line-protocol ingest through the real web server into a real embedded store. The site declares
+ * two polled devices ({@code n1}, {@code p1}: lines naming them by {@code device} are theirs) and
+ * two push devices recognised by a {@code meter} tag; every other line is unmatched.
+ */
 class IngestRoutesTest {
   static final String OPERATOR = "op-secret-1";
   static final String VIEWER = "view-secret-2";
@@ -42,8 +48,24 @@ class IngestRoutesTest {
   static WebServer web;
   static String base;
 
+  /** A device the web server never polls: only its id and where it sits matter here. */
+  private static Map<String, Object> declared(String id, String kind) {
+    return YamlMaps.of(
+        "id", id, "kind", kind, "source", SiteSources.dcgm("http://127.0.0.1:9/metrics"));
+  }
+
+  private static Map<String, Object> pushed(String id, String kind, Map<String, ?> source) {
+    var device = YamlMaps.of("id", id, "kind", kind, "interval", "1m");
+    var s = YamlMaps.of("type", "push");
+    s.putAll(source);
+    device.put("source", s);
+    return device;
+  }
+
   @BeforeAll
   static void start() throws Exception {
+    var itA = pushed("it_A", "meter", YamlMaps.of("match", Map.of("meter", "it_A")));
+    itA.put("tags", Map.of("feed", "a"));
     SiteConfig site =
         SiteBuilder.named("Hall")
             .store(YamlMaps.of("dataDir", "data"))
@@ -53,6 +75,39 @@ class IngestRoutesTest {
                     List.of(
                         SiteBuilder.token("agents", TokenAuth.sha256Hex(OPERATOR), "operator"),
                         SiteBuilder.token("grafana", TokenAuth.sha256Hex(VIEWER), "viewer"))))
+            .section(
+                "clusters",
+                List.of(
+                    YamlMaps.of(
+                        "id",
+                        "c1",
+                        "racks",
+                        List.of(
+                            YamlMaps.of(
+                                "id",
+                                "c1-r1",
+                                "devices",
+                                List.of(
+                                    declared("n1", "gpu-node"),
+                                    pushed(
+                                        "pdu_A",
+                                        "pdu",
+                                        YamlMaps.of(
+                                            "match",
+                                            Map.of("meter", "pdu_A"),
+                                            "measurement",
+                                            "power"))))))))
+            .section("devices", List.of(declared("p1", "pdu"), itA))
+            // A push device is a meter like any other for the energy model.
+            .section(
+                "energy",
+                YamlMaps.of(
+                    "itLevel",
+                    "pdu-output",
+                    "facility",
+                    List.of(Map.of("device", "it_A")),
+                    "it",
+                    List.of(Map.of("kind", "pdu"))))
             .toConfig(dir);
     store = EmbeddedStore.open(site.store());
     web = new WebServer(site, store, List::of);
@@ -169,6 +224,9 @@ class IngestRoutesTest {
     assertThat(j.get("code").asText()).isEqualTo("invalid");
     assertThat(j.get("written").asInt()).isEqualTo(2);
     assertThat(j.get("rejected").asInt()).isEqualTo(2);
+    // s1 and s4 are no configured devices: stored, and said so.
+    assertThat(j.get("unmatched").asInt()).isEqualTo(2);
+    assertThat(j.get("unmatchedExamples").findValuesAsText("line")).containsExactly("1", "5");
     assertThat(j.get("lines").findValuesAsText("line")).containsExactly("2", "4");
     assertThat(j.get("lines").get(1).get("error").asText()).startsWith("string value");
     assertThat(j.get("message").asText()).startsWith("2 of 4 lines rejected");
@@ -237,8 +295,13 @@ class IngestRoutesTest {
             "Authorization",
             bearer(OPERATOR));
 
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(204);
+    // Every line stored; none names a configured device, so the answer says so.
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     long lines = sb.chars().filter(c -> c == '\n').count();
+    JsonNode j = JSON.readTree(r.body());
+    assertThat(j.get("written").asLong()).isEqualTo(lines);
+    assertThat(j.get("unmatched").asLong()).isEqualTo(lines);
+    assertThat(j.get("unmatchedExamples")).hasSize(IngestRoutes.MAX_UNMATCHED_EXAMPLES);
     long stored = 0;
     for (int d = 0; d < 50; d++) {
       stored += points("bulk", "b" + d).getFirst().points().size();
@@ -261,5 +324,146 @@ class IngestRoutesTest {
     assertThat(notGzip.body()).contains("gzip");
     assertThat(brotli.statusCode()).isEqualTo(415);
     assertThat(points("m", "x")).isEmpty();
+  }
+
+  private static long unmatchedCounter() throws Exception {
+    var r =
+        HTTP.send(
+            HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                .timeout(Duration.ofSeconds(30))
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).isEqualTo(200);
+    return r.body()
+        .lines()
+        .filter(l -> l.startsWith("kilowatch_ingest_unmatched_lines_total "))
+        .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(' ') + 1)))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no unmatched counter in " + r.body()));
+  }
+
+  private static SeriesPoints series(List<SeriesPoints> all, Map<String, String> tags) {
+    return all.stream()
+        .filter(s -> s.key().tags().equals(tags))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no series " + tags + " in " + all));
+  }
+
+  /**
+   * A push device's lines need no device tag: its match picks them out, and they land in the very
+   * series a poll of that device would write, which is what the energy model reads.
+   */
+  @Test
+  void linesAPushDeviceMatchesAreStoredAsThatDevicesOwnSeries() throws Exception {
+    String plain =
+        "energy,meter=it_A,phase=L1 energy_kwh=10.5 1767225600\n"
+            + "energy,meter=it_A energy_kwh=31 1767225600\n";
+    String zipped = "power,meter=pdu_A power_w=1200,current_a=5.5 1767225600\n";
+
+    var r1 =
+        post(
+            "/api/v2/write?precision=s",
+            plain.getBytes(StandardCharsets.UTF_8),
+            "Authorization",
+            bearer(OPERATOR));
+    var r2 =
+        post(
+            "/write?precision=s",
+            gzip(zipped),
+            "Authorization",
+            bearer(OPERATOR),
+            "Content-Encoding",
+            "gzip");
+
+    assertThat(r1.statusCode()).as(r1.body()).isEqualTo(204);
+    assertThat(r2.statusCode()).as(r2.body()).isEqualTo(204);
+    Instant t = Instant.parse("2026-01-01T00:00:00Z");
+    // (The other test of this class writes it_A's phase L3.)
+    var meter =
+        points("meter", "it_A").stream()
+            .filter(s -> !"L3".equals(s.key().tags().get("phase")))
+            .toList();
+    assertThat(meter)
+        .hasSize(2)
+        .allSatisfy(s -> assertThat(s.key().field()).isEqualTo("energy_kwh"));
+    // The device's configured tags join in; the matched tag goes, the line's other tags stay.
+    assertThat(
+            series(meter, Map.of("site", "Hall", "device", "it_A", "feed", "a", "phase", "L1"))
+                .points())
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.time()).isEqualTo(t);
+              assertThat(p.value()).isEqualTo(10.5);
+            });
+    assertThat(series(meter, Map.of("site", "Hall", "device", "it_A", "feed", "a")).points())
+        .singleElement()
+        .satisfies(p -> assertThat(p.value()).isEqualTo(31.0));
+    // A device in a rack gets cluster and rack, as its collector would write them.
+    var pdu =
+        points("pdu", "pdu_A").stream().filter(s -> !s.key().tags().containsKey("phase")).toList();
+    assertThat(pdu)
+        .extracting(s -> s.key().field())
+        .containsExactlyInAnyOrder("power_w", "current_a");
+    assertThat(pdu)
+        .allSatisfy(
+            s ->
+                assertThat(s.key().tags())
+                    .isEqualTo(
+                        Map.of(
+                            "site", "Hall", "cluster", "c1", "rack", "c1-r1", "device", "pdu_A")));
+    assertThat(points("energy", "it_A")).isEmpty();
+    assertThat(store.listSeries(SeriesQuery.of("power", null))).isEmpty();
+  }
+
+  /** Before push devices, such lines were accepted with 204 and silently ignored by analytics. */
+  @Test
+  void unmatchedLinesAreStoredAndReportedInTheAnswerAndInMetrics() throws Exception {
+    long before = unmatchedCounter();
+    String body =
+        "energy,meter=it_A,phase=L3 energy_kwh=40 1767229200\n"
+            + "energy,meter=it_Z energy_kwh=1 1767229200\n"
+            + "\n"
+            + "power,meter=pdu_A,phase=L2 power_w=7 1767229200\n"
+            + "energy,meter=pdu_A energy_kwh=3 1767229200\n";
+
+    var r =
+        post(
+            "/api/v2/write?precision=s",
+            gzip(body),
+            "Authorization",
+            bearer(OPERATOR),
+            "Content-Encoding",
+            "gzip");
+
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode j = JSON.readTree(r.body());
+    assertThat(j.get("written").asInt()).isEqualTo(4);
+    assertThat(j.get("unmatched").asInt()).isEqualTo(2);
+    assertThat(j.get("message").asText()).startsWith("2 of 4 lines match no configured device");
+    JsonNode first = j.get("unmatchedExamples").get(0);
+    assertThat(first.get("line").asInt()).isEqualTo(2);
+    assertThat(first.get("measurement").asText()).isEqualTo("energy");
+    assertThat(JSON.convertValue(first.get("tags"), Map.class)).isEqualTo(Map.of("meter", "it_Z"));
+    // pdu_A matches only its measurement (power): its energy line is unmatched.
+    assertThat(j.get("unmatchedExamples").get(1).get("line").asInt()).isEqualTo(5);
+    assertThat(unmatchedCounter()).isEqualTo(before + 2);
+    // Stored as they came (with the site), so nothing is lost while the config catches up.
+    assertThat(
+            store.read(
+                SeriesQuery.of("energy", "energy_kwh").withTag("meter", "it_Z"),
+                Instant.EPOCH,
+                Instant.parse("2100-01-01T00:00:00Z")))
+        .singleElement()
+        .satisfies(
+            s -> assertThat(s.key().tags()).isEqualTo(Map.of("meter", "it_Z", "site", "Hall")));
+    assertThat(
+            series(
+                    points("pdu", "pdu_A"),
+                    Map.of(
+                        "site", "Hall", "cluster", "c1", "rack", "c1-r1", "device", "pdu_A",
+                        "phase", "L2"))
+                .points())
+        .hasSize(1);
   }
 }

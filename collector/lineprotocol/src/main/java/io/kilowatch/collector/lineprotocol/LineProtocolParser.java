@@ -31,12 +31,18 @@ public final class LineProtocolParser {
   /**
    * What a body held.
    *
+   * @param sampleLines the 1-based line number of each sample, in the same order
    * @param lines non-blank, non-comment lines seen
    */
-  public record Result(List<Sample> samples, List<Problem> problems, int lines) {
+  public record Result(
+      List<Sample> samples, List<Integer> sampleLines, List<Problem> problems, int lines) {
     public Result {
       samples = List.copyOf(samples);
+      sampleLines = List.copyOf(sampleLines);
       problems = List.copyOf(problems);
+      if (sampleLines.size() != samples.size()) {
+        throw new IllegalArgumentException("one line number per sample");
+      }
     }
   }
 
@@ -47,6 +53,7 @@ public final class LineProtocolParser {
    */
   public static Result parse(CharSequence body, Precision precision, Instant now) {
     var samples = new ArrayList<Sample>();
+    var sampleLines = new ArrayList<Integer>();
     var problems = new ArrayList<Problem>();
     int lines = 0;
     int number = 0;
@@ -67,14 +74,16 @@ public final class LineProtocolParser {
       lines++;
       try {
         samples.add(parseLine(line, precision, now));
+        sampleLines.add(number);
       } catch (LineProtocolException e) {
         problems.add(new Problem(number, e.getMessage(), shorten(line)));
       }
     }
-    return new Result(samples, problems, lines);
+    return new Result(samples, sampleLines, problems, lines);
   }
 
-  private static boolean isSkipped(String line) {
+  /** Whether a line holds nothing to parse: blank, or a {@code #} comment. */
+  public static boolean isSkipped(String line) {
     for (int i = 0; i < line.length(); i++) {
       char c = line.charAt(i);
       if (c == '#') {
@@ -87,7 +96,8 @@ public final class LineProtocolParser {
     return true;
   }
 
-  static String shorten(String line) {
+  /** A line as quoted in a problem: at most 200 characters. */
+  public static String shorten(String line) {
     return line.length() <= 200 ? line : line.substring(0, 200) + "…";
   }
 
