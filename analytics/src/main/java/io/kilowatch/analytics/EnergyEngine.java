@@ -189,6 +189,9 @@ public final class EnergyEngine {
    * bits, floats, self-describing sources).
    */
   double width(Device d, String field) {
+    if (d.source() instanceof io.kilowatch.config.Source.Push push) {
+      return push.counterWidth(field).orElse(0);
+    }
     if (d.profile() == null) {
       return 0;
     }

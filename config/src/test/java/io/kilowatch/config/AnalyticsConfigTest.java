@@ -31,7 +31,8 @@ class AnalyticsConfigTest {
                 SITE
                     + """
                     analytics:
-                      gapLimit: 2m
+                      powerGapLimit: 2m
+                      counterGapLimit: 3d
                       coverageThreshold: 0.8
                       rawWindow: 1d
                       kpiInterval: 1m
@@ -50,9 +51,10 @@ class AnalyticsConfigTest {
                           - {name: ppa, kind: ppa, granularity: hour, mwh: 0.5, factorGPerKwh: 12, renewable: false}
                     """)
             .analytics();
-    assertThat(a.gapLimit()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(a.powerGapLimit()).isEqualTo(Duration.ofMinutes(2));
     assertThat(a.coverageThreshold()).isEqualTo(0.8);
-    assertThat(a.rawWindow()).isEqualTo(Duration.ofDays(1));
+    // rawWindow is still accepted (older files load) and changes nothing.
+    assertThat(a.counterGapLimit()).isEqualTo(Duration.ofDays(3));
     assertThat(a.kpiInterval()).isEqualTo(Duration.ofMinutes(1));
     assertThat(a.hbmLimitC()).isEqualTo(90);
     assertThat(a.loops())
@@ -101,6 +103,26 @@ class AnalyticsConfigTest {
     assertThat(c.source())
         .isEqualTo(
             new AnalyticsConfig.IntensitySource.CsvProfile(Path.of("/srv/kilowatch/grid/fr.csv")));
+  }
+
+  @Test
+  void gapLimitIsTheOldNameOfPowerGapLimitAndTheLimitIsAtLeastAMinute() throws Exception {
+    var a = parse(SITE + "analytics:\n  gapLimit: 7m\n").analytics();
+    assertThat(a.powerGapLimit()).isEqualTo(Duration.ofMinutes(7));
+    assertThat(a.counterGapLimit()).isNull();
+    var both =
+        catchThrowableOfType(
+            ConfigException.class,
+            () -> parse(SITE + "analytics:\n  gapLimit: 7m\n  powerGapLimit: 6m\n"));
+    assertThat(both.problems())
+        .extracting(ConfigProblem::toString)
+        .anySatisfy(p -> assertThat(p).contains("test.yaml:3").contains("old name"));
+    var short_ =
+        catchThrowableOfType(
+            ConfigException.class, () -> parse(SITE + "analytics:\n  powerGapLimit: 30s\n"));
+    assertThat(short_.problems())
+        .extracting(ConfigProblem::toString)
+        .anySatisfy(p -> assertThat(p).contains("powerGapLimit").contains("at least 1m"));
   }
 
   @Test
