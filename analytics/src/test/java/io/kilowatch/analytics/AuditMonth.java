@@ -15,7 +15,6 @@ import io.kilowatch.config.Rack;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.Store;
-import io.kilowatch.testkit.RepoRoot;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,7 +27,6 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -52,30 +50,8 @@ final class AuditMonth {
 
   /** Generates the month for {@code seed} into {@code dir} and computes the expected figures. */
   static AuditMonth generate(Path dir, int seed) throws IOException, InterruptedException {
-    Files.createDirectories(dir);
-    Path py = RepoRoot.resolve("analytics/src/test/python");
-    run(
-        dir,
-        "python3",
-        py.resolve("audit_month.py").toString(),
-        "--seed",
-        "" + seed,
-        "--out",
-        dir.toString());
-    run(dir, "python3", py.resolve("audit_expected.py").toString(), dir.toString());
-    return new AuditMonth(dir, new ObjectMapper().readTree(dir.resolve("expected.json").toFile()));
-  }
-
-  private static void run(Path dir, String... cmd) throws IOException, InterruptedException {
-    var p =
-        new ProcessBuilder(cmd)
-            .redirectErrorStream(true)
-            .redirectOutput(dir.resolve("python.log").toFile())
-            .start();
-    assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("%s finished", List.of(cmd)).isTrue();
-    assertThat(p.exitValue())
-        .as("%s: %s", List.of(cmd), Files.readString(dir.resolve("python.log")))
-        .isZero();
+    Path expected = io.kilowatch.testkit.audit.AuditMonthScripts.generate(dir, seed);
+    return new AuditMonth(dir, new ObjectMapper().readTree(expected.toFile()));
   }
 
   /** The measurement each meter's readings land in: its device kind's, as the collectors write. */

@@ -28,6 +28,16 @@ public final class IntensityCache {
   private final Duration refetchAfter;
   private final TreeMap<Instant, IntensityPoint> points = new TreeMap<>();
   private Instant lastAttempt;
+
+  /** When each requested range was last fetched (the most recent ranges only). */
+  private final Map<List<Instant>, Instant> attempts =
+      new java.util.LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Instant>, Instant> eldest) {
+          return size() > 64;
+        }
+      };
+
   private Instant lastSuccess;
   private String lastError;
 
@@ -131,11 +141,22 @@ public final class IntensityCache {
 
   private void refresh(Instant from, Instant to) {
     Instant now = clock.instant();
+    // The wait between attempts is per range: the KPI job asking for the last hours must not keep
+    // a report for last month from loading its hours; a failing source is still asked at most
+    // once per refetchAfter for the same range.
+    var range = List.of(from, to);
+    Instant before = attempts.get(range);
+    boolean failing =
+        lastError != null
+            && lastAttempt != null
+            && Duration.between(lastAttempt, now).compareTo(refetchAfter) < 0;
     if (covered(from, to)
-        || lastAttempt != null && Duration.between(lastAttempt, now).compareTo(refetchAfter) < 0) {
+        || before != null && Duration.between(before, now).compareTo(refetchAfter) < 0
+        || failing) {
       return;
     }
     lastAttempt = now;
+    attempts.put(range, now);
     try {
       List<IntensityPoint> fetched = provider.fetch(from, to.isAfter(now) ? now : to);
       for (IntensityPoint p : fetched) {

@@ -29,6 +29,19 @@ public record Figure(
     };
   }
 
+  /**
+   * The value as a document shows it: energies to the Wh (3 places), ratios to 4 places. The CSV,
+   * the JSON and the verification use {@link #text()}, which keeps enough places for a 1e-9
+   * relative comparison.
+   */
+  public String shown() {
+    if (value instanceof Double d && !d.isNaN() && !d.isInfinite()) {
+      int places = decimals >= 9 ? 4 : decimals >= 6 ? 3 : decimals;
+      return String.format(Locale.ROOT, "%." + places + "f", d + 0.0);
+    }
+    return text();
+  }
+
   public boolean numeric() {
     return value instanceof Double d ? !d.isNaN() && !d.isInfinite() : value instanceof Long;
   }

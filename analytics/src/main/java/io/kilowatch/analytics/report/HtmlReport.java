@@ -79,7 +79,7 @@ public final class HtmlReport {
       if (!f.section().equals(s)) {
         continue;
       }
-      String text = f.value() == null ? "—" : f.text();
+      String text = f.value() == null ? "—" : f.shown();
       sb.append("<tr><td>")
           .append(esc(f.scope()))
           .append("</td><td>")

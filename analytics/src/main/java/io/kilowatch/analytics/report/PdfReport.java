@@ -136,7 +136,7 @@ public final class PdfReport {
         }
         need(12);
         y -= 11;
-        String value = f.value() == null ? "-" : f.text();
+        String value = f.value() == null ? "-" : f.shown();
         if (value.length() > 70) {
           value = value.substring(0, 67) + "...";
         }

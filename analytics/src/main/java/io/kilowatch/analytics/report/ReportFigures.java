@@ -7,8 +7,9 @@ import java.util.List;
 
 /** The report as a flat, fixed-order list of figures: the content of the CSV and the JSON. */
 final class ReportFigures {
-  private static final int KWH = 3;
-  private static final int RATIO = 4;
+  // Enough places for the figures to be compared at 1e-9 relative; documents show fewer.
+  private static final int KWH = 6;
+  private static final int RATIO = 12;
 
   private final List<Figure> out = new ArrayList<>();
 
@@ -87,8 +88,8 @@ final class ReportFigures {
     var c = r.carbon();
     add("carbon", s, "location_kgco2e", c.locationKg(), "kgCO2e", "computed", KWH);
     add("carbon", s, "market_kgco2e", c.marketKg(), "kgCO2e", "computed", KWH);
-    add("carbon", s, "cue_location", c.cueLocation(), "kgCO2e/kWh", "computed", 6);
-    add("carbon", s, "cue_market", c.cueMarket(), "kgCO2e/kWh", "computed", 6);
+    add("carbon", s, "cue_location", c.cueLocation(), "kgCO2e/kWh", "computed", RATIO);
+    add("carbon", s, "cue_market", c.cueMarket(), "kgCO2e/kWh", "computed", RATIO);
     text("carbon", s, "status", c.status());
     add("carbon", s, "coverage", c.coverage(), "", "computed", RATIO);
     text("carbon", s, "intensity_source", c.intensitySource());
