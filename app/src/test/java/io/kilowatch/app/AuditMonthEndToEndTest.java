@@ -142,15 +142,43 @@ class AuditMonthEndToEndTest {
           whole.at("/clusters/" + c + "/pue"));
     }
 
+    // What the rules did, per meter, as the computation used it.
+    JsonNode fac = expected.at("/meters/fac");
+    for (int i = 0; i < fac.get("resets").size(); i++) {
+      JsonNode r = fac.get("resets").get(i);
+      String k = "meter/facility/fac/reset" + (i + 1) + "/";
+      close("report reset fill " + i, figures.get(k + "fill_kwh"), r.get("fill_kwh"));
+      assertThat(figures.get(k + "rule").asText())
+          .isEqualTo(r.get("rule").asText().equals("c1") ? "new-register" : "power-trapezoid");
+    }
+    assertThat(figures.get("meter/facility/fac/resets").asLong())
+        .isEqualTo(fac.get("resets").size());
+    assertThat(figures.get("meter/facility/fac/wraps").asLong()).isEqualTo(fac.get("wraps").size());
+    for (String m : new String[] {"it_c1a", "it_c1b", "it_c2"}) {
+      JsonNode e = expected.at("/meters/" + m);
+      double leftMinutes = 0;
+      for (JsonNode g : e.get("left")) {
+        leftMinutes += g.get("gap_s").asDouble() / 60;
+      }
+      assertThat(figures.get("meter/it/" + m + "/gaps_left").asLong())
+          .as(m)
+          .isEqualTo(e.get("left").size());
+      assertThat(figures.get("meter/it/" + m + "/gaps_left_minutes").asDouble())
+          .as(m)
+          .isCloseTo(leftMinutes, org.assertj.core.api.Assertions.within(1e-6));
+      close(
+          "report " + m + " kWh",
+          figures.get("meter/it/" + m + "/energy_kwh"),
+          e.get("energy_kwh"));
+    }
+
     // The running server.
     var site = ConfigLoader.load(config);
     try (var app = Kilowatch.start(site, 0)) {
       var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       for (var set : Map.of("whole", "whole", "day", "day", "hour", "1h").entrySet()) {
         JsonNode pue =
-            get(
-                http,
-                app.url() + "api/pue?from=" + FROM + "&to=" + TO + "&step=" + set.getValue());
+            get(http, app.url() + "api/pue?from=" + FROM + "&to=" + TO + "&step=" + set.getValue());
         JsonNode carbon =
             get(
                 http,

@@ -36,7 +36,7 @@ public record Figure(
    */
   public String shown() {
     if (value instanceof Double d && !d.isNaN() && !d.isInfinite()) {
-      int places = decimals >= 9 ? 4 : decimals >= 6 ? 3 : decimals;
+      int places = decimals >= 12 ? 4 : decimals >= 9 ? 3 : decimals;
       return String.format(Locale.ROOT, "%." + places + "f", d + 0.0);
     }
     return text();

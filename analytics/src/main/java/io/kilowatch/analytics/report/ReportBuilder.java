@@ -427,7 +427,7 @@ public final class ReportBuilder {
                 s.steps().isEmpty() ? null : s.steps().getFirst().kwh(),
                 s.resets(),
                 s.wraps(),
-                s.gaps(),
+                s.applied().gapsLeft(),
                 rule,
                 s.applied()));
       }
@@ -445,7 +445,7 @@ public final class ReportBuilder {
                 null,
                 s.resets(),
                 s.wraps(),
-                s.gaps(),
+                s.applied().gapsLeft(),
                 rule,
                 s.applied()));
       }

@@ -8,7 +8,7 @@ import java.util.List;
 /** The report as a flat, fixed-order list of figures: the content of the CSV and the JSON. */
 final class ReportFigures {
   // Enough places for the figures to be compared at 1e-9 relative; documents show fewer.
-  private static final int KWH = 6;
+  private static final int KWH = 9;
   private static final int RATIO = 12;
 
   private final List<Figure> out = new ArrayList<>();
@@ -152,7 +152,23 @@ final class ReportFigures {
       add("meter", k, "energy_kwh", m.kwh(), "kWh", "measured", KWH);
       text("meter", k, "resets", (long) m.resets());
       text("meter", k, "wraps", (long) m.wraps());
-      text("meter", k, "gaps_left", (long) m.gaps());
+      var a = m.applied();
+      text("meter", k, "gaps_bridged", (long) a.gapsBridged());
+      add("meter", k, "gaps_bridged_minutes", a.gapsBridgedMinutes(), "min", "computed", KWH);
+      text("meter", k, "gaps_left", (long) a.gapsLeft());
+      add("meter", k, "gaps_left_minutes", a.gapsLeftMinutes(), "min", "computed", KWH);
+      add("meter", k, "gaps_left_low_kwh", a.gapsLeftLowKwh(), "kWh", "computed", KWH);
+      add("meter", k, "gaps_left_high_kwh", a.gapsLeftHighKwh(), "kWh", "computed", KWH);
+      int i = 0;
+      for (var reset : a.resets()) {
+        String rk = k + "/reset" + (++i);
+        text("meter", rk, "from", reset.from().toString());
+        text("meter", rk, "to", reset.to().toString());
+        add("meter", rk, "before", reset.before(), "", "measured", KWH);
+        add("meter", rk, "after", reset.after(), "", "measured", KWH);
+        add("meter", rk, "fill_kwh", reset.kwh(), "kWh", "computed", KWH);
+        text("meter", rk, "rule", reset.rule());
+      }
       text("meter", k, "rule", m.rule());
     }
   }

@@ -263,11 +263,11 @@ class ReportBuilderTest {
     Report b = builder(site, store).build(FROM, TO, null, ReportBuilder.Progress.NONE);
     assertThat(CanonicalText.csv(b)).isEqualTo(CanonicalText.csv(a));
     assertThat(CanonicalText.json(b)).isEqualTo(CanonicalText.json(a));
-    assertThat(CanonicalText.csv(a)).contains("headline,site,e_dc,74400.000000,kWh,measured\n");
+    assertThat(CanonicalText.csv(a)).contains("headline,site,e_dc,74400.000000000,kWh,measured\n");
     assertThat(CanonicalText.json(a))
         .contains(
             "{\"basis\": \"measured\", \"field\": \"e_it\", \"scope\": \"site\","
-                + " \"section\": \"headline\", \"unit\": \"kWh\", \"value\": 59520.000000}");
+                + " \"section\": \"headline\", \"unit\": \"kWh\", \"value\": 59520.000000000}");
   }
 
   @Test

@@ -115,8 +115,8 @@ class ReportRoutesTest {
     String text = new String(csv.body(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(text)
         .startsWith("section,scope,field,value,unit,basis\n")
-        .contains("headline,site,e_dc,260.000000,kWh,measured\n")
-        .contains("headline,site,e_it,200.000000,kWh,measured\n")
+        .contains("headline,site,e_dc,260.000000000,kWh,measured\n")
+        .contains("headline,site,e_it,200.000000000,kWh,measured\n")
         .contains("headline,site,pue,1.300000000000,,computed\n");
     // The same data gives the same bytes.
     assertThat(get(q + "csv").body()).isEqualTo(csv.body());
