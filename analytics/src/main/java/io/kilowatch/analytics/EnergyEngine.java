@@ -428,6 +428,10 @@ public final class EnergyEngine {
 
     EnergySeries series() {
       int n = size();
+      var withSeries =
+          java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<Input, Boolean>());
+      withSeries.addAll(ledgerInputs);
+      var silent = inputs.stream().filter(in -> !withSeries.contains(in)).toList();
       double[] v = kwh();
       var steps = new ArrayList<EnergySeries.Step>(n);
       double total = 0;
@@ -445,10 +449,8 @@ public final class EnergyEngine {
           want += e;
         }
         // An input without any series expects its readings too.
-        for (Input in : inputs) {
-          if (!ledgerInputs.contains(in)) {
-            want += expected(in, i);
-          }
+        for (Input in : silent) {
+          want += expected(in, i);
         }
         gotAll += got;
         wantAll += want;

@@ -101,7 +101,7 @@ public final class AnalyticsBench {
         new AnalyticsConfig(
             Duration.ofMinutes(5),
             0.9,
-            Duration.ofDays(2),
+            null,
             Duration.ofMinutes(5),
             loops,
             95,

@@ -77,7 +77,7 @@ class CarbonEngineTest {
         new AnalyticsConfig(
             Duration.ofMinutes(5),
             0.9,
-            Duration.ofDays(2),
+            null,
             Duration.ofMinutes(5),
             Map.of(),
             95,

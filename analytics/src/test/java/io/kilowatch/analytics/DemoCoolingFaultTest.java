@@ -41,7 +41,7 @@ class DemoCoolingFaultTest {
         new AnalyticsConfig(
             Duration.ofMinutes(5),
             0.9,
-            Duration.ofDays(2),
+            null,
             Duration.ofMinutes(5),
             Map.of("c1", WaterClass.W32, "c2", WaterClass.W32),
             95,

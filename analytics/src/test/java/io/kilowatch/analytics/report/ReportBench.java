@@ -204,7 +204,7 @@ public final class ReportBench {
         new AnalyticsConfig(
             Duration.ofSeconds(5L * step),
             0.9,
-            Duration.ofDays(2),
+            null,
             Duration.ofMinutes(5),
             Map.of(),
             95,

@@ -78,7 +78,7 @@ class ReportBuilderTest {
         new AnalyticsConfig(
             Duration.ofMinutes(10),
             0.9,
-            Duration.ofDays(40),
+            null,
             Duration.ofMinutes(5),
             Map.of(),
             95,
