@@ -37,13 +37,20 @@ class InputHashCoverageTest {
   static final Instant NEXT = DAY.plus(Duration.ofDays(1));
 
   @TempDir Path dir;
-  Store store;
+  EmbeddedStore store;
   HttpServer server;
   final AtomicReference<String> history = new AtomicReference<>();
 
   @BeforeEach
   void setUp() throws Exception {
-    store = EmbeddedStore.open(StoreConfig.embedded(dir));
+    // Maintenance is driven by the tests (to drop raw readings when one needs rollups).
+    store =
+        EmbeddedStore.open(
+            dir.resolve("store"),
+            Duration.ofDays(7),
+            Duration.ofDays(90),
+            Duration.ofDays(3650),
+            false);
     ReportBuilderTest.writeMonth(store);
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.createContext(
@@ -80,7 +87,7 @@ class InputHashCoverageTest {
     return "{\"zone\": \"FR\", \"history\": [" + String.join(", ", items) + "]}";
   }
 
-  SiteConfig site(AnalyticsConfig.IntensitySource source, Duration rawWindow) throws Exception {
+  SiteConfig site(AnalyticsConfig.IntensitySource source) throws Exception {
     SiteConfig base = ReportBuilderTest.site(dir);
     var a = base.analytics();
     var c = a.carbon();
@@ -114,7 +121,7 @@ class InputHashCoverageTest {
     var source =
         new AnalyticsConfig.IntensitySource.ElectricityMaps(
             URI.create("http://127.0.0.1:" + server.getAddress().getPort()), "FR", "t");
-    var site = site(source, Duration.ofDays(40));
+    var site = site(source);
     history.set(history(150));
     Report r = builder(site, store).build(DAY, NEXT, null, ReportBuilder.Progress.NONE);
     // 100 kWh every hour × (100 + 10 h) g/kWh over one day: 516 kg
@@ -145,21 +152,28 @@ class InputHashCoverageTest {
   }
 
   @Test
-  void rollupRowsReadAreHashedWhenTheRangeIsBeyondTheRawWindow() throws Exception {
+  void rollupBinsReadAreHashedOnceTheRawReadingsAreGoneAndTheFiguresStayTheSame() throws Exception {
     var source = new AnalyticsConfig.IntensitySource.Static(200);
     Report raw =
-        builder(site(source, Duration.ofDays(40)), store)
+        builder(site(source), store)
             .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, null, ReportBuilder.Progress.NONE);
     assertThat(raw.provenance().inputRollupRows()).isZero();
+    // September: July is past the raw retention, rolled up into one-minute bins.
+    store.maintain(java.time.Instant.parse("2026-09-01T00:00:00Z"));
     Report rolled =
-        builder(site(source, Duration.ofDays(1)), store)
+        builder(site(source), store)
             .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, null, ReportBuilder.Progress.NONE);
-    // Each of the four meters' 744 hourly buckets is read at least once.
-    assertThat(rolled.provenance().inputRollupRows()).isGreaterThanOrEqualTo(4 * 744);
+    // Four meters, one reading every 5 minutes: each bin holds one reading, 8,929 per meter but
+    // the 71 of c2's gap; each is read at least once.
+    assertThat(rolled.provenance().inputRollupRows()).isGreaterThanOrEqualTo(4 * 8929 - 71);
     assertThat(rolled.provenance().inputSha256()).isNotEqualTo(raw.provenance().inputSha256());
+    // The rules are kept by the bins: the same figures.
+    assertThat(rolled.headline().facilityKwh())
+        .isCloseTo(raw.headline().facilityKwh(), within(1e-9 * raw.headline().facilityKwh()));
+    assertThat(rolled.headline().pue()).isCloseTo(raw.headline().pue(), within(1e-12));
     // The same stored data read the same way gives the same hash.
     Report again =
-        builder(site(source, Duration.ofDays(1)), store)
+        builder(site(source), store)
             .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, null, ReportBuilder.Progress.NONE);
     assertThat(again.provenance().inputSha256()).isEqualTo(rolled.provenance().inputSha256());
     assertThat(CanonicalText.csv(again)).isEqualTo(CanonicalText.csv(rolled));
