@@ -1,16 +1,21 @@
 package io.kilowatch.store.embedded;
 
+import static io.kilowatch.store.embedded.StepSql.GOOD;
 import static io.kilowatch.store.embedded.StepSql.HOUR;
 import static io.kilowatch.store.embedded.StepSql.MINUTE;
+import static io.kilowatch.store.embedded.StepSql.ROLLUP_COLUMNS;
 import static io.kilowatch.store.embedded.StepSql.alignDown;
 import static io.kilowatch.store.embedded.StepSql.alignUp;
 import static io.kilowatch.store.embedded.StepSql.idFilter;
+import static io.kilowatch.store.embedded.StepSql.stepOf;
 
 import io.kilowatch.config.StoreConfig;
 import io.kilowatch.store.Aggregate;
 import io.kilowatch.store.Bucket;
 import io.kilowatch.store.Point;
 import io.kilowatch.store.Quality;
+import io.kilowatch.store.Run;
+import io.kilowatch.store.RunSink;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.SeriesBuckets;
 import io.kilowatch.store.SeriesKey;
@@ -18,6 +23,7 @@ import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.StoreException;
+import io.kilowatch.store.embedded.StepSql.Horizons;
 import io.kilowatch.store.embedded.StepSql.Prior;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,9 +35,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -67,6 +73,24 @@ public final class EmbeddedStore implements Store {
   private static final long PRIOR_LOOKBACK = HOUR;
 
   private static final long MINUTE_CHUNK = 24 * HOUR;
+  private static final long DAY = 24 * HOUR;
+
+  /** Neighbours of a range are looked for this far away first, then further. */
+  private static final long[] NEIGHBOUR_REACH = {DAY, 32 * DAY, Long.MAX_VALUE};
+
+  /** {@link #runs} answers this many series in its first batch, then sizes batches by rows. */
+  private static final int FIRST_RUNS_BATCH = 16;
+
+  private static final int MAX_RUNS_BATCH = 4096;
+
+  /** Dirty minutes merged per transaction, about (whole hours of them). */
+  private static final long DIRTY_CHUNK_ROWS = 500_000;
+
+  private volatile long dirtyChunkRows = DIRTY_CHUNK_ROWS;
+
+  /** About this many runs are read per batch: bounded memory, few statements. */
+  private static final long RUNS_BATCH_ROWS = 1L << 19;
+
   private static final long HOUR_CHUNK = 31 * 24 * HOUR;
 
   /** Instants past this are clamped so that millisecond arithmetic cannot overflow. */
@@ -84,11 +108,13 @@ public final class EmbeddedStore implements Store {
       CREATE TABLE IF NOT EXISTS rollup_1m (
         series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, count_good BIGINT, sum_value DOUBLE,
         min_value DOUBLE, max_value DOUBLE, first_val DOUBLE, first_ts BIGINT, last_val DOUBLE,
-        last_ts BIGINT, increase DOUBLE);
+        last_ts BIGINT, increase DOUBLE, rise DOUBLE, area DOUBLE, longest_ms BIGINT,
+        longest_rise DOUBLE, longest_area DOUBLE, drops INTEGER, drop_from DOUBLE, drop_to DOUBLE);
       CREATE TABLE IF NOT EXISTS rollup_1h (
         series_id INTEGER NOT NULL, bucket BIGINT NOT NULL, count_good BIGINT, sum_value DOUBLE,
         min_value DOUBLE, max_value DOUBLE, first_val DOUBLE, first_ts BIGINT, last_val DOUBLE,
-        last_ts BIGINT, increase DOUBLE);
+        last_ts BIGINT, increase DOUBLE, rise DOUBLE, area DOUBLE, longest_ms BIGINT,
+        longest_rise DOUBLE, longest_area DOUBLE, drops INTEGER, drop_from DOUBLE, drop_to DOUBLE);
       CREATE TABLE IF NOT EXISTS rollup_dirty (series_id INTEGER NOT NULL, bucket BIGINT NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL);
       DELETE FROM staging;
@@ -133,6 +159,7 @@ public final class EmbeddedStore implements Store {
       st.execute(SCHEMA);
     }
     loadMeta();
+    migrate();
     catalog.load(writer);
     if (scheduleMaintenance) {
       scheduler =
@@ -327,17 +354,25 @@ public final class EmbeddedStore implements Store {
             rows.appendTo(app);
           }
           try (var st = writer.createStatement()) {
+            if (watermark1m != UNSET) {
+              // Rows equal to the point they replace change no rollup: a replayed buffer or a
+              // repeated import re-rolls nothing.
+              st.execute(
+                  "INSERT INTO rollup_dirty SELECT DISTINCT s.series_id, "
+                      + stepOf("s.ts", MINUTE)
+                      + " FROM staging s WHERE s.ts < "
+                      + watermark1m
+                      + " AND NOT EXISTS (SELECT 1 FROM points WHERE points.series_id ="
+                      + " s.series_id AND points.ts = s.ts AND points.quality = s.quality AND"
+                      + " points.value IS NOT DISTINCT FROM s.value"
+                      + range
+                      + ")");
+            }
             st.execute(
                 "DELETE FROM points USING staging WHERE points.series_id = staging.series_id"
                     + " AND points.ts = staging.ts"
                     + range);
             st.execute("INSERT INTO points SELECT * FROM staging");
-            if (watermark1m != UNSET) {
-              st.execute(
-                  "INSERT INTO rollup_dirty SELECT DISTINCT series_id, ts - ((ts % 60000) + 60000)"
-                      + " % 60000 FROM staging WHERE ts < "
-                      + watermark1m);
-            }
             st.execute("DELETE FROM staging");
           }
         });
@@ -412,9 +447,9 @@ public final class EmbeddedStore implements Store {
       // Before the raw horizon only rollups remain; they answer steps made of whole buckets.
       if (f < rawHorizon) {
         if (s % HOUR == 0) {
-          addRollup(parts, "rollup_1h", ids, f, t, s, HOUR, hourHorizon);
+          addRollup(c, parts, "rollup_1h", ids, f, t, s, HOUR, hourHorizon, counter);
         } else if (s % MINUTE == 0) {
-          addRollup(parts, "rollup_1m", ids, f, t, s, MINUTE, minuteHorizon);
+          addRollup(c, parts, "rollup_1m", ids, f, t, s, MINUTE, minuteHorizon, counter);
         }
       }
       if (rawFrom < t) {
@@ -456,6 +491,7 @@ public final class EmbeddedStore implements Store {
   }
 
   private void addRollup(
+      Connection c,
       List<String> parts,
       String table,
       List<Integer> ids,
@@ -463,12 +499,191 @@ public final class EmbeddedStore implements Store {
       long t,
       long step,
       long bucket,
-      long horizon) {
+      long horizon,
+      boolean counter)
+      throws SQLException {
     long lo = Math.max(alignUp(f, bucket), horizon);
     long hi = Math.min(rawHorizon, alignDown(t, bucket));
     if (lo < hi) {
-      parts.add(StepSql.rollupStates(table, ids, lo, hi, step));
+      List<Prior> priors = null;
+      if (counter) {
+        // A bin's increase covers the pairs inside it; the pair into the first bin needs the
+        // reading before it, wherever that is kept.
+        priors = new ArrayList<>();
+        for (var e : neighbours(c, ids, lo, horizons(), true).entrySet()) {
+          priors.add(new Prior(e.getKey(), e.getValue().lastMs(), e.getValue().last()));
+        }
+      }
+      parts.add(StepSql.rollupStates(table, ids, lo, hi, step, priors));
     }
+  }
+
+  /** The horizons now, {@link #UNSET} ones as the earliest time a query can name. */
+  private Horizons horizons() {
+    return new Horizons(orEarliest(rawHorizon), orEarliest(minuteHorizon), orEarliest(hourHorizon));
+  }
+
+  private static long orEarliest(long horizon) {
+    return horizon == UNSET ? -MAX_MILLIS : horizon;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Runs
+
+  /**
+   * Each series' good readings as runs: raw readings from the raw horizon on, minute bins before
+   * it, hour bins before the minute horizon, each source exactly where the next one stops, so no
+   * reading is answered twice and none is missing. A bin belongs to the range when its first
+   * reading does. The run before {@code from} and the one at or after {@code to} are found however
+   * far away they are; {@code reach} is not needed.
+   *
+   * <p>Series are read in batches sized to about {@link #RUNS_BATCH_ROWS} runs, each batch in one
+   * snapshot under the horizon lock; the sink is called after the lock is released.
+   */
+  @Override
+  public void runs(SeriesQuery query, Instant from, Instant to, Duration reach, RunSink sink) {
+    ensureOpen();
+    var matching = catalog.matching(query);
+    if (matching.isEmpty()) {
+      return;
+    }
+    long f = millis(from);
+    long t = millis(to);
+    int size = FIRST_RUNS_BATCH;
+    try (var c = writer.duplicate()) {
+      for (int i = 0; i < matching.size(); ) {
+        var part = matching.subList(i, Math.min(matching.size(), i + size));
+        var answer = new HashMap<Integer, List<Run>>();
+        long rows = runsBatch(c, part.stream().map(Map.Entry::getKey).toList(), f, t, answer);
+        for (var e : part) {
+          var runs = answer.get(e.getKey());
+          if (runs != null) {
+            sink.accept(e.getValue(), runs);
+          }
+        }
+        i += part.size();
+        size =
+            (int) Math.clamp(part.size() * RUNS_BATCH_ROWS / Math.max(1, rows), 1, MAX_RUNS_BATCH);
+      }
+    } catch (SQLException e) {
+      throw new StoreException("runs failed", e);
+    }
+  }
+
+  private static final Comparator<Run> BY_FIRST = Comparator.comparingLong(Run::firstMs);
+
+  /** One batch of series in one snapshot; returns the number of runs read. */
+  private long runsBatch(
+      Connection c, List<Integer> ids, long f, long t, Map<Integer, List<Run>> out)
+      throws SQLException {
+    long rows = 0;
+    horizonLock.readLock().lock();
+    try {
+      // One snapshot for the neighbours and the range: a re-roll may commit in between.
+      c.setAutoCommit(false);
+      Horizons h = horizons();
+      var before = neighbours(c, ids, f, h, true);
+      var after = neighbours(c, ids, t, h, false);
+      for (var e : before.entrySet()) {
+        out.computeIfAbsent(e.getKey(), id -> new ArrayList<>()).add(e.getValue());
+      }
+      String inRange = f < t ? StepSql.runSources(ids, f, t, h) : null;
+      if (inRange != null) {
+        try (var st = c.createStatement();
+            var rs = st.executeQuery(inRange)) {
+          int current = -1;
+          List<Run> runs = null;
+          while (rs.next()) {
+            int id = rs.getInt(1);
+            if (id != current) {
+              current = id;
+              runs = out.computeIfAbsent(id, k -> new ArrayList<>());
+            }
+            runs.add(run(rs));
+            rows++;
+          }
+        }
+      }
+      // Sorted here rather than in SQL: the rows come nearly in order, which TimSort takes in
+      // one pass, where DuckDB's sort of the whole batch took two thirds of the time.
+      for (var runs : out.values()) {
+        runs.sort(BY_FIRST);
+      }
+      for (var e : after.entrySet()) {
+        out.computeIfAbsent(e.getKey(), id -> new ArrayList<>()).add(e.getValue());
+      }
+      c.commit();
+    } finally {
+      try {
+        c.setAutoCommit(true);
+      } finally {
+        horizonLock.readLock().unlock();
+      }
+    }
+    return rows;
+  }
+
+  private static Run run(java.sql.ResultSet rs) throws SQLException {
+    return new Run(
+        rs.getLong(2),
+        rs.getDouble(3),
+        rs.getLong(4),
+        rs.getDouble(5),
+        rs.getLong(6),
+        rs.getDouble(7),
+        rs.getDouble(8),
+        rs.getLong(9),
+        rs.getDouble(10),
+        rs.getDouble(11),
+        rs.getInt(12),
+        rs.getDouble(13),
+        rs.getDouble(14));
+  }
+
+  /**
+   * Per series, the last run whose first reading is before {@code t} ({@code before}) or the first
+   * one at or after it: within a day first, then a month, then without bound, each wider look only
+   * for series whose known time bounds allow a run there.
+   */
+  private Map<Integer, Run> neighbours(
+      Connection c, Collection<Integer> ids, long t, Horizons h, boolean before)
+      throws SQLException {
+    var found = new HashMap<Integer, Run>();
+    long searched = 0;
+    for (long reach : NEIGHBOUR_REACH) {
+      var todo = new ArrayList<Integer>();
+      for (int id : ids) {
+        var b = catalog.bounds(id);
+        boolean possible =
+            b != null && (before ? b.minGoodTs < t - searched : b.maxTs >= t + searched);
+        if (!found.containsKey(id) && possible) {
+          todo.add(id);
+        }
+      }
+      if (todo.isEmpty()) {
+        break;
+      }
+      long far = reach == Long.MAX_VALUE ? MAX_MILLIS : Math.min(MAX_MILLIS, reach);
+      long a = before ? Math.max(-MAX_MILLIS, t - far) : t;
+      long b = before ? t : Math.min(MAX_MILLIS, t + far);
+      String sources = StepSql.runSources(todo, a, b, h);
+      if (sources != null) {
+        try (var st = c.createStatement();
+            var rs =
+                st.executeQuery(
+                    "SELECT * FROM ("
+                        + sources
+                        + ") QUALIFY row_number() OVER (PARTITION BY series_id ORDER BY first_ts"
+                        + (before ? " DESC" : "")
+                        + ") = 1")) {
+          while (rs.next()) {
+            found.put(rs.getInt(1), run(rs));
+          }
+        }
+      }
+      searched = far;
+    }
+    return found;
   }
 
   /**
@@ -503,7 +718,9 @@ public final class EmbeddedStore implements Store {
     String sql =
         "SELECT series_id, max(ts), arg_max(value, ts) FROM points WHERE "
             + idFilter("series_id", ids)
-            + " AND quality <= 1 AND ts >= "
+            + " AND "
+            + GOOD
+            + " AND ts >= "
             + from
             + " AND ts < "
             + to
@@ -556,17 +773,40 @@ public final class EmbeddedStore implements Store {
   public void maintain(Instant now) {
     ensureOpen();
     long n = millis(now);
-    writeLock.lock();
+    boolean backFilled = false;
     try {
-      ensureOpen();
-      rollMinutes(alignDown(n - ROLLUP_GRACE, MINUTE));
-      rerollDirtyMinutes();
-      rollHours();
-      applyRetention(n);
+      writeLock.lock();
+      List<long[]> chunks;
+      try {
+        ensureOpen();
+        rollMinutes(alignDown(n - ROLLUP_GRACE, MINUTE));
+        chunks = dirtyChunks();
+      } finally {
+        writeLock.unlock();
+      }
+      // Large back-fills are merged a chunk at a time; writes go on in between.
+      for (int i = 0; i < chunks.size() - 1; i++) {
+        writeLock.lock();
+        try {
+          ensureOpen();
+          backFilled |= rerollDirty(chunks.get(i)[0], chunks.get(i)[1]);
+        } finally {
+          writeLock.unlock();
+        }
+      }
+      writeLock.lock();
+      try {
+        ensureOpen();
+        // The rest, and whatever was written meanwhile, under the lock retention runs in: no raw
+        // point is deleted before its rollup holds it.
+        backFilled |= rerollDirty(-MAX_MILLIS, MAX_MILLIS);
+        rollHours();
+        applyRetention(n, backFilled);
+      } finally {
+        writeLock.unlock();
+      }
     } catch (SQLException e) {
       throw new StoreException("maintenance failed", e);
-    } finally {
-      writeLock.unlock();
     }
   }
 
@@ -595,82 +835,239 @@ public final class EmbeddedStore implements Store {
     }
   }
 
+  /** Minute bins of the good raw points in {@code [from, to)}. */
   private void insertMinuteRollups(Collection<Integer> ids, long from, long to)
       throws SQLException {
-    var priors = priors(writer, ids, from);
-    execute("INSERT INTO rollup_1m " + StepSql.rawStates(ids, from, to, MINUTE, true, priors));
+    insertCombined("rollup_1m", StepSql.rawPieces(ids, from, to, MINUTE), null, null);
   }
 
+  /** Hour bins of the minute bins in {@code [from, to)}. */
   private void insertHourRollups(Collection<Integer> ids, long from, long to) throws SQLException {
-    execute("INSERT INTO rollup_1h " + StepSql.rollupStates("rollup_1m", ids, from, to, HOUR));
+    insertCombined(
+        "rollup_1h",
+        "SELECT "
+            + StepSql.binPiece("b", HOUR)
+            + " FROM rollup_1m b WHERE "
+            + idFilter("b.series_id", ids)
+            + " AND b.bucket >= "
+            + from
+            + " AND b.bucket < "
+            + to,
+        null,
+        null);
   }
 
   /**
-   * Late data changed minutes already rolled up: recompute them, the minute holding each series'
-   * next good reading (its counter pair changed too) and the hours around them. Series dirtied over
-   * the same range are re-rolled together, so a replayed buffer costs a few statements.
+   * Inserts the bins {@link StepSql#combine} makes of {@code pieces}, those passing {@code where}.
+   * With {@code replacing}, the bins are made first and that statement runs before they are
+   * inserted: it deletes the bins they were made from.
    */
-  private void rerollDirtyMinutes() throws SQLException {
-    record Range(long lo, long hi) {}
-    var groups = new LinkedHashMap<Range, List<Integer>>();
+  private void insertCombined(String table, String pieces, String where, String replacing)
+      throws SQLException {
+    String bins =
+        "SELECT "
+            + ROLLUP_COLUMNS
+            + " FROM ("
+            + StepSql.combine(pieces)
+            + ")"
+            + (where == null ? "" : " WHERE " + where);
+    if (replacing == null) {
+      execute("INSERT INTO " + table + " (" + ROLLUP_COLUMNS + ") " + bins);
+      return;
+    }
+    execute("CREATE OR REPLACE TEMP TABLE combined AS " + bins);
+    execute(replacing);
+    execute("INSERT INTO " + table + " (" + ROLLUP_COLUMNS + ") SELECT * FROM combined");
+    execute("DROP TABLE combined");
+  }
+
+  /**
+   * Brings rollups up to date with data written into minutes already rolled up (late data, replays,
+   * back-fill), whatever its age, for the dirty minutes in {@code [from, to)}:
+   *
+   * <ul>
+   *   <li>at or after the raw horizon, where raw points are all kept, the minute is rolled up again
+   *       from them;
+   *   <li>between the minute and the raw horizon the new readings are merged into the minute's bin:
+   *       those before its first or after its last reading extend it, those at or between them
+   *       (replacements, or readings that would fall between readings no longer kept) are left out,
+   *       as nothing tells where they would go;
+   *   <li>between the hour and the minute horizon they are merged into the hour's bin the same way;
+   *   <li>before the hour horizon nothing is kept.
+   * </ul>
+   *
+   * Hours over changed minutes are made again from their minutes. A bin into which nothing new was
+   * merged is left as it is, so writing the same back-fill twice changes nothing.
+   *
+   * @return whether any of it lay before the raw horizon, so retention must delete it now
+   */
+  private boolean rerollDirty(long from, long to) throws SQLException {
+    String range = " WHERE bucket >= " + from + " AND bucket < " + to;
+    Long dirty = singleLong("SELECT count(*) FROM rollup_dirty" + range);
+    if (dirty == null || dirty == 0) {
+      return false;
+    }
+    Horizons h = horizons();
+    long rh = h.raw();
+    long mh = h.minute();
+    long hh = h.hour();
+    boolean[] below = {false};
+    inTransaction(
+        () -> {
+          execute(
+              "CREATE OR REPLACE TEMP TABLE dirty_1m AS"
+                  + " SELECT DISTINCT series_id, bucket FROM rollup_dirty"
+                  + range);
+          long lo = singleLong("SELECT min(bucket) FROM dirty_1m");
+          long hi = singleLong("SELECT max(bucket) FROM dirty_1m");
+          below[0] = lo < rh;
+          String tsRange = " AND p.ts >= " + alignDown(lo, HOUR) + " AND p.ts < " + (hi + HOUR);
+          String good = " AND p.quality <= 1 AND isfinite(p.value)";
+          // From the minute horizon on: the good raw readings of dirty minutes, less those a
+          // bin whose raw points are gone already spans.
+          execute(
+              "CREATE OR REPLACE TEMP TABLE raw_1m AS SELECT p.series_id, d.bucket, p.ts, p.value"
+                  + " FROM points p JOIN dirty_1m d ON p.series_id = d.series_id AND "
+                  + stepOf("p.ts", MINUTE)
+                  + " = d.bucket LEFT JOIN rollup_1m b ON d.bucket < "
+                  + rh
+                  + " AND b.series_id = d.series_id AND b.bucket = d.bucket WHERE d.bucket >= "
+                  + mh
+                  + good
+                  + tsRange
+                  + " AND (b.series_id IS NULL OR p.ts < b.first_ts OR p.ts > b.last_ts)");
+          // Where raw is kept every dirty minute is made again (a reading may have turned bad,
+          // so its bin may go); before the raw horizon only bins something is merged into.
+          execute(
+              "CREATE OR REPLACE TEMP TABLE changed_1m AS SELECT series_id, bucket FROM dirty_1m"
+                  + " WHERE bucket >= "
+                  + rh
+                  + " UNION SELECT DISTINCT series_id, bucket FROM raw_1m WHERE bucket < "
+                  + rh);
+          execute(
+              "DELETE FROM rollup_1m USING changed_1m c WHERE rollup_1m.series_id = c.series_id"
+                  + " AND rollup_1m.bucket = c.bucket AND c.bucket >= "
+                  + rh);
+          insertCombined(
+              "rollup_1m",
+              "SELECT "
+                  + RAW_PIECE
+                  + " FROM raw_1m p UNION ALL SELECT "
+                  + StepSql.binPiece("b", MINUTE)
+                  + " FROM rollup_1m b JOIN changed_1m c ON b.series_id = c.series_id AND"
+                  + " b.bucket = c.bucket WHERE c.bucket < "
+                  + rh,
+              null,
+              // The merged bins replace the old ones below the raw horizon.
+              "DELETE FROM rollup_1m USING changed_1m c WHERE rollup_1m.series_id = c.series_id"
+                  + " AND rollup_1m.bucket = c.bucket AND c.bucket < "
+                  + rh);
+          if (watermark1h != UNSET) {
+            execute(
+                "CREATE OR REPLACE TEMP TABLE changed_1h AS SELECT DISTINCT series_id, "
+                    + stepOf("bucket", HOUR)
+                    + " AS bucket FROM changed_1m WHERE bucket < "
+                    + watermark1h);
+            execute(
+                "DELETE FROM rollup_1h USING changed_1h c WHERE rollup_1h.series_id = c.series_id"
+                    + " AND rollup_1h.bucket = c.bucket");
+            insertCombined(
+                "rollup_1h",
+                "SELECT "
+                    + StepSql.binPiece("b", HOUR)
+                    + " FROM rollup_1m b JOIN changed_1h c ON b.series_id = c.series_id AND "
+                    + stepOf("b.bucket", HOUR)
+                    + " = c.bucket",
+                null,
+                null);
+          }
+          if (hh < mh && lo < mh) {
+            // Minutes are gone here: merge straight into the hour bins.
+            execute(
+                "CREATE OR REPLACE TEMP TABLE dirty_1h AS SELECT DISTINCT series_id, "
+                    + stepOf("bucket", HOUR)
+                    + " AS bucket FROM dirty_1m WHERE bucket >= "
+                    + hh
+                    + " AND bucket < "
+                    + mh);
+            execute(
+                "CREATE OR REPLACE TEMP TABLE raw_1h AS SELECT p.series_id, d.bucket, p.ts,"
+                    + " p.value FROM points p JOIN dirty_1h d ON p.series_id = d.series_id AND "
+                    + stepOf("p.ts", HOUR)
+                    + " = d.bucket LEFT JOIN rollup_1h b ON b.series_id = d.series_id"
+                    + " AND b.bucket = d.bucket WHERE TRUE"
+                    + good
+                    + tsRange
+                    + " AND (b.series_id IS NULL OR p.ts < b.first_ts OR p.ts > b.last_ts)");
+            execute(
+                "CREATE OR REPLACE TEMP TABLE changed_h AS SELECT DISTINCT series_id, bucket"
+                    + " FROM raw_1h");
+            insertCombined(
+                "rollup_1h",
+                "SELECT "
+                    + RAW_PIECE
+                    + " FROM raw_1h p UNION ALL SELECT "
+                    + StepSql.binPiece("b", HOUR)
+                    + " FROM rollup_1h b JOIN changed_h c ON b.series_id = c.series_id AND"
+                    + " b.bucket = c.bucket",
+                null,
+                "DELETE FROM rollup_1h USING changed_h c WHERE rollup_1h.series_id ="
+                    + " c.series_id AND rollup_1h.bucket = c.bucket");
+          }
+          if (lo < hh) {
+            log.warn(
+                "data older than the hour retention was written; it is not rolled up and the"
+                    + " next retention pass deletes it");
+          }
+          execute("DELETE FROM rollup_dirty" + range);
+          execute(
+              "DROP TABLE IF EXISTS dirty_1m; DROP TABLE IF EXISTS raw_1m;"
+                  + " DROP TABLE IF EXISTS changed_1m; DROP TABLE IF EXISTS changed_1h;"
+                  + " DROP TABLE IF EXISTS dirty_1h; DROP TABLE IF EXISTS raw_1h;"
+                  + " DROP TABLE IF EXISTS changed_h");
+        });
+    return below[0];
+  }
+
+  /** A raw reading {@code p} (series_id, bucket, ts, value) as a piece of that bucket's bin. */
+  private static final String RAW_PIECE =
+      "p.series_id, p.bucket, p.ts, p.value, p.ts, p.value, 1::BIGINT, p.value, p.value, p.value,"
+          + " 0.0::DOUBLE, 0.0::DOUBLE, 0.0::DOUBLE, 0::BIGINT, 0.0::DOUBLE, 0.0::DOUBLE,"
+          + " 0::INTEGER, 0.0::DOUBLE, 0.0::DOUBLE, 1";
+
+  /**
+   * Ranges of dirty minutes to merge one transaction at a time: consecutive hours holding about
+   * {@link #DIRTY_CHUNK_ROWS} dirty minutes, so a month's back-fill neither spills nor holds the
+   * write lock for minutes.
+   */
+  private List<long[]> dirtyChunks() throws SQLException {
+    var chunks = new ArrayList<long[]>();
     try (var st = writer.createStatement();
         var rs =
             st.executeQuery(
-                "SELECT series_id, min(bucket), max(bucket) FROM rollup_dirty GROUP BY 1")) {
+                "SELECT "
+                    + stepOf("bucket", HOUR)
+                    + " AS h, count(*) FROM rollup_dirty GROUP BY 1 ORDER BY 1")) {
+      long start = 0;
+      long rows = 0;
+      long last = 0;
       while (rs.next()) {
-        groups
-            .computeIfAbsent(new Range(rs.getLong(2), rs.getLong(3)), r -> new ArrayList<>())
-            .add(rs.getInt(1));
+        long hour = rs.getLong(1);
+        if (rows == 0) {
+          start = hour;
+        }
+        rows += rs.getLong(2);
+        last = hour;
+        if (rows >= dirtyChunkRows) {
+          chunks.add(new long[] {start, hour + HOUR});
+          rows = 0;
+        }
+      }
+      if (rows > 0) {
+        chunks.add(new long[] {start, last + HOUR});
       }
     }
-    for (var g : groups.entrySet()) {
-      var ids = g.getValue();
-      long lo = Math.max(g.getKey().lo(), rawHorizon);
-      if (lo > g.getKey().lo()) {
-        log.warn(
-            "late data older than the raw retention for {} series is kept raw only until the"
-                + " next retention pass; its rollups are not changed",
-            ids.size());
-      }
-      Long next =
-          singleLong(
-              "SELECT max(n) FROM (SELECT min(ts) AS n FROM points WHERE "
-                  + idFilter("series_id", ids)
-                  + " AND quality <= 1 AND ts >= "
-                  + (g.getKey().hi() + MINUTE)
-                  + " GROUP BY series_id)");
-      long hi =
-          Math.min(
-              watermark1m,
-              next == null ? g.getKey().hi() + MINUTE : alignDown(next, MINUTE) + MINUTE);
-      inTransaction(
-          () -> {
-            if (lo < hi) {
-              String f = idFilter("series_id", ids);
-              execute(
-                  "DELETE FROM rollup_1m WHERE "
-                      + f
-                      + " AND bucket >= "
-                      + lo
-                      + " AND bucket < "
-                      + hi);
-              insertMinuteRollups(ids, lo, hi);
-              long hlo = alignDown(lo, HOUR);
-              long hhi = Math.min(watermark1h, alignUp(hi, HOUR));
-              if (watermark1h != UNSET && hlo < hhi) {
-                execute(
-                    "DELETE FROM rollup_1h WHERE "
-                        + f
-                        + " AND bucket >= "
-                        + hlo
-                        + " AND bucket < "
-                        + hhi);
-                insertHourRollups(ids, hlo, hhi);
-              }
-            }
-            execute("DELETE FROM rollup_dirty WHERE " + idFilter("series_id", ids));
-          });
-    }
+    return chunks;
   }
 
   private void rollHours() throws SQLException {
@@ -701,19 +1098,25 @@ public final class EmbeddedStore implements Store {
     }
   }
 
-  private void applyRetention(long now) throws SQLException {
+  /**
+   * Deletes what retention no longer keeps. Raw points go only once rolled up: below the hour
+   * watermark, and below the raw horizon only after {@link #rerollDirty} merged what was written
+   * there ({@code backFilled}), which runs just before under the same lock.
+   */
+  private void applyRetention(long now, boolean backFilled) throws SQLException {
     if (watermark1h == UNSET) {
       return;
     }
     // Nothing is dropped before both rollups hold it; minute rollups go no further than raw
     // points, so a late-data re-roll of an hour always finds its minutes.
-    long raw = Math.min(alignDown(now - rawRetention.toMillis(), HOUR), watermark1h);
+    long raw =
+        Math.max(Math.min(alignDown(now - rawRetention.toMillis(), HOUR), watermark1h), rawHorizon);
     long minute =
         Math.min(alignDown(now - minuteRetention.toMillis(), HOUR), Math.max(raw, rawHorizon));
     long hour = alignDown(now - hourRetention.toMillis(), HOUR);
     horizonLock.writeLock().lock();
     try {
-      if (raw > rawHorizon) {
+      if (raw > rawHorizon || backFilled) {
         inTransaction(
             () -> {
               // The last good reading before the horizon stays: it is the first half of the
@@ -723,7 +1126,9 @@ public final class EmbeddedStore implements Store {
                       + raw
                       + " AND rowid NOT IN (SELECT arg_max(rowid, ts) FROM points WHERE ts < "
                       + raw
-                      + " AND quality <= 1 GROUP BY series_id)");
+                      + " AND "
+                      + GOOD
+                      + " GROUP BY series_id)");
               setMeta("raw_horizon", raw);
             });
         rawHorizon = raw;
@@ -747,6 +1152,136 @@ public final class EmbeddedStore implements Store {
     } finally {
       horizonLock.writeLock().unlock();
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Schema migration
+
+  /**
+   * Brings a database written before runs existed to the current schema: adds the run columns to
+   * both rollup tables, then in one transaction
+   *
+   * <ul>
+   *   <li>makes every bin's {@code increase} cover only the pairs inside it (it used to include the
+   *       pair into the bin, which queries now add from the bin before);
+   *   <li>remakes minute bins from raw points where these are kept (from the raw horizon on) and
+   *       hour bins from minute bins where those are (from the minute horizon on);
+   *   <li>gives the older bins, whose readings are gone, the figures of one straight pair from
+   *       their first to their last reading (see the package README).
+   * </ul>
+   */
+  private void migrate() throws SQLException {
+    var missing = new ArrayList<String>();
+    for (String table : List.of("rollup_1m", "rollup_1h")) {
+      var have = new HashSet<String>();
+      try (var ps =
+          writer.prepareStatement(
+              "SELECT column_name FROM information_schema.columns WHERE table_name = ?")) {
+        ps.setString(1, table);
+        try (var rs = ps.executeQuery()) {
+          while (rs.next()) {
+            have.add(rs.getString(1));
+          }
+        }
+      }
+      for (String column : StepSql.RUN_COLUMNS) {
+        if (!have.contains(column.substring(0, column.indexOf(' ')))) {
+          missing.add("ALTER TABLE " + table + " ADD COLUMN " + column);
+        }
+      }
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    long started = System.nanoTime();
+    inTransaction(
+        () -> {
+          for (String alter : missing) {
+            execute(alter);
+          }
+          long rh = orEarliest(rawHorizon);
+          long mh = orEarliest(minuteHorizon);
+          // Old bins whose readings are gone: the pair into each bin leaves its increase (the
+          // reading before a minute bin may sit in an hour bin), the rest is one straight pair.
+          convertOldBins(
+              "rollup_1m",
+              rh,
+              "WITH f AS (SELECT series_id, min(first_ts) AS fts FROM rollup_1m GROUP BY 1),"
+                  + " hp AS (SELECT h.series_id, arg_max(h.last_val, h.last_ts) AS hv FROM"
+                  + " rollup_1h h JOIN f ON h.series_id = f.series_id AND h.last_ts < f.fts"
+                  + " GROUP BY 1) SELECT m.series_id, m.bucket, coalesce(m.lv, hp.hv) AS pv FROM"
+                  + " (SELECT series_id, bucket, lag(last_val) OVER (PARTITION BY series_id ORDER"
+                  + " BY bucket) AS lv FROM rollup_1m) m LEFT JOIN hp ON m.series_id ="
+                  + " hp.series_id");
+          convertOldBins(
+              "rollup_1h",
+              mh,
+              "SELECT series_id, bucket, lag(last_val) OVER (PARTITION BY series_id ORDER BY"
+                  + " bucket) AS pv FROM rollup_1h");
+          // Where raw points are kept, minute bins are made again from them, exactly.
+          if (watermark1m != UNSET) {
+            Long first = singleLong("SELECT min(bucket) FROM rollup_1m WHERE bucket >= " + rh);
+            for (long lo = first == null ? watermark1m : first;
+                lo < watermark1m;
+                lo += MINUTE_CHUNK) {
+              long hi = Math.min(watermark1m, lo + MINUTE_CHUNK);
+              execute("DELETE FROM rollup_1m WHERE bucket >= " + lo + " AND bucket < " + hi);
+              insertMinuteRollups(null, lo, hi);
+            }
+          }
+          // Where minute bins are kept, hour bins are made again from them.
+          if (watermark1h != UNSET) {
+            Long first = singleLong("SELECT min(bucket) FROM rollup_1h WHERE bucket >= " + mh);
+            for (long lo = first == null ? watermark1h : first;
+                lo < watermark1h;
+                lo += HOUR_CHUNK) {
+              long hi = Math.min(watermark1h, lo + HOUR_CHUNK);
+              execute("DELETE FROM rollup_1h WHERE bucket >= " + lo + " AND bucket < " + hi);
+              insertHourRollups(null, lo, hi);
+            }
+          }
+        });
+    log.info(
+        "embedded store: rollup tables migrated for runs in {} ms",
+        (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /**
+   * Old bins below {@code horizon}: {@code increase} less the pair into the bin from the reading
+   * before it ({@code pv} of {@code previous}), and the figures of one straight pair from the first
+   * to the last reading.
+   */
+  private void convertOldBins(String table, long horizon, String previous) throws SQLException {
+    String pair = "(first_val + last_val) / 2 * (last_ts - first_ts)";
+    String down = "last_val < first_val";
+    execute(
+        "UPDATE "
+            + table
+            + " SET increase = increase - CASE WHEN s.pv IS NULL THEN 0.0 WHEN first_val >= s.pv"
+            + " THEN first_val - s.pv ELSE first_val END,"
+            + " rise = greatest(last_val - first_val, 0.0), area = "
+            + pair
+            + ", longest_ms = last_ts - first_ts, longest_rise = last_val - first_val,"
+            + " longest_area = "
+            + pair
+            + ", drops = CASE WHEN "
+            + down
+            + " THEN 1 ELSE 0 END, drop_from = CASE WHEN "
+            + down
+            + " THEN first_val ELSE 0.0 END, drop_to = CASE WHEN "
+            + down
+            + " THEN last_val ELSE 0.0 END FROM ("
+            + previous
+            + ") s WHERE "
+            + table
+            + ".series_id = s.series_id AND "
+            + table
+            + ".bucket = s.bucket AND "
+            + table
+            + ".rise IS NULL AND "
+            + table
+            + ".bucket < "
+            + horizon);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -829,6 +1364,11 @@ public final class EmbeddedStore implements Store {
     if (closed) {
       throw new StoreException("embedded store is closed");
     }
+  }
+
+  /** Merges back-fills in smaller transactions than the default; for tests. */
+  void dirtyChunkRows(long rows) {
+    dirtyChunkRows = rows;
   }
 
   /** An engine setting as DuckDB reports it, e.g. {@code memory_limit}; for tests. */

@@ -23,7 +23,10 @@ final class SeriesCatalog {
     /** Latest timestamp of any point, so a newer point cannot replace an existing one. */
     volatile long maxTs = Long.MIN_VALUE;
 
-    /** Earliest good point, so queries know when no earlier counter reading can exist. */
+    /**
+     * Earliest good reading, raw or in a rollup (or earlier: retention does not raise it), so
+     * queries know when no earlier reading can exist.
+     */
     volatile long minGoodTs = Long.MAX_VALUE;
   }
 
@@ -61,6 +64,18 @@ final class SeriesCatalog {
         b.maxTs = rs.getLong(2);
         long minGood = rs.getLong(3);
         b.minGoodTs = rs.wasNull() ? Long.MAX_VALUE : minGood;
+      }
+    }
+    // Older good readings may be kept only in rollups.
+    for (String table : List.of("rollup_1m", "rollup_1h")) {
+      try (var st = c.createStatement();
+          var rs =
+              st.executeQuery(
+                  "SELECT series_id, min(first_ts) FROM " + table + " GROUP BY series_id")) {
+        while (rs.next()) {
+          Bounds b = bounds.computeIfAbsent(rs.getInt(1), id -> new Bounds());
+          b.minGoodTs = Math.min(b.minGoodTs, rs.getLong(2));
+        }
       }
     }
   }

@@ -20,8 +20,51 @@ final class StepSql {
   static final String STATE_COLUMNS =
       "series_id, step_start, cnt, sm, mn, mx, firstv, firstts, lastv, lastts, inc";
 
+  /**
+   * A good reading: GOOD or UNCERTAIN and a finite value. Only good readings enter aggregates,
+   * rollups and runs.
+   */
+  static final String GOOD = "quality <= 1 AND isfinite(value)";
+
+  /** Every column of {@code rollup_1m} and {@code rollup_1h}, in table order. */
+  static final String ROLLUP_COLUMNS =
+      "series_id, bucket, count_good, sum_value, min_value, max_value, first_val, first_ts,"
+          + " last_val, last_ts, increase, rise, area, longest_ms, longest_rise, longest_area,"
+          + " drops, drop_from, drop_to";
+
+  /** The columns added for runs, with their types, as an old database gets them. */
+  static final List<String> RUN_COLUMNS =
+      List.of(
+          "rise DOUBLE",
+          "area DOUBLE",
+          "longest_ms BIGINT",
+          "longest_rise DOUBLE",
+          "longest_area DOUBLE",
+          "drops INTEGER",
+          "drop_from DOUBLE",
+          "drop_to DOUBLE");
+
+  /** Columns of a run, as {@link #runSources} yields them. */
+  static final String RUN_SELECT =
+      "series_id, first_ts, first_val, last_ts, last_val, count_good, rise, area, longest_ms,"
+          + " longest_rise, longest_area, drops, drop_from, drop_to";
+
+  /**
+   * Pieces a bin is combined from ({@link #combine}): raw readings and smaller or older bins, in
+   * these columns. {@code bin} is the bucket the piece goes to; {@code is_raw} marks raw readings.
+   */
+  static final String PIECE_COLUMNS =
+      "series_id, bin, first_ts, first_val, last_ts, last_val, cnt, sm, mn, mx, inc, rise, area,"
+          + " longest_ms, longest_rise, longest_area, drops, drop_from, drop_to, is_raw";
+
+  /** Bins are at most an hour, so a pair's length and its offset in the bin fit in 22 bits. */
+  private static final long KEY_SHIFT = 1L << 22;
+
   /** The reading of a series just before a range: the first half of a straddling counter pair. */
   record Prior(int seriesId, long ts, double value) {}
+
+  /** Where each source starts: raw points from {@code raw}, minute bins, then hour bins. */
+  record Horizons(long raw, long minute, long hour) {}
 
   private StepSql() {}
 
@@ -46,7 +89,7 @@ final class StepSql {
         + ")";
   }
 
-  private static String stepOf(String column, long step) {
+  static String stepOf(String column, long step) {
     return "(" + column + " - ((" + column + " % " + step + ") + " + step + ") % " + step + ")";
   }
 
@@ -58,7 +101,7 @@ final class StepSql {
   static String rawStates(
       Collection<Integer> ids, long from, long to, long step, boolean counter, List<Prior> priors) {
     String filter =
-        idFilter("series_id", ids) + " AND quality <= 1 AND ts >= " + from + " AND ts < " + to;
+        idFilter("series_id", ids) + " AND " + GOOD + " AND ts >= " + from + " AND ts < " + to;
     String aggregates =
         "count(*), sum(value), min(value), max(value), arg_min(value, ts), min(ts),"
             + " arg_max(value, ts), max(ts), ";
@@ -101,21 +144,229 @@ final class StepSql {
         + " GROUP BY 1, 2";
   }
 
-  /** States of rollup rows with buckets in {@code [from, to)}, regrouped per {@code step}. */
-  static String rollupStates(String table, Collection<Integer> ids, long from, long to, long step) {
+  /**
+   * States of rollup rows with buckets in {@code [from, to)}, regrouped per {@code step}. A bin's
+   * {@code increase} covers only the pairs inside it; with {@code priors} (counters) the pair into
+   * each bin from the reading before it (the previous bin's last, or the prior for the first bin)
+   * is added, counted like a raw pair: a drop counts the later reading in full.
+   */
+  static String rollupStates(
+      String table, Collection<Integer> ids, long from, long to, long step, List<Prior> priors) {
+    String rows =
+        "SELECT series_id, bucket, count_good, sum_value, min_value, max_value, first_val,"
+            + " first_ts, last_val, last_ts, increase FROM "
+            + table
+            + " WHERE "
+            + idFilter("series_id", ids)
+            + " AND bucket >= "
+            + from
+            + " AND bucket < "
+            + to;
+    String aggregates =
+        " AS step_start, sum(count_good), sum(sum_value), min(min_value), max(max_value),"
+            + " arg_min(first_val, first_ts), min(first_ts), arg_max(last_val, last_ts),"
+            + " max(last_ts), ";
+    if (priors == null) {
+      return "SELECT series_id, "
+          + stepOf("bucket", step)
+          + aggregates
+          + "sum(increase) FROM ("
+          + rows
+          + ") GROUP BY 1, 2";
+    }
+    if (!priors.isEmpty()) {
+      rows +=
+          " UNION ALL SELECT * FROM (VALUES "
+              + priors.stream()
+                  .map(
+                      p ->
+                          "("
+                              + p.seriesId()
+                              + ", "
+                              + (from - 1)
+                              + "::BIGINT, 0::BIGINT, NULL::DOUBLE, NULL::DOUBLE, NULL::DOUBLE,"
+                              + " NULL::DOUBLE, NULL::BIGINT, "
+                              + literal(p.value())
+                              + ", "
+                              + p.ts()
+                              + "::BIGINT, NULL::DOUBLE)")
+                  .collect(Collectors.joining(", "))
+              + ")";
+    }
     return "SELECT series_id, "
         + stepOf("bucket", step)
-        + " AS step_start, sum(count_good), sum(sum_value), min(min_value), max(max_value),"
-        + " arg_min(first_val, first_ts), min(first_ts), arg_max(last_val, last_ts), max(last_ts),"
-        + " sum(increase) FROM "
+        + aggregates
+        + "sum(increase) + sum(CASE WHEN pv IS NULL THEN 0.0 WHEN first_val >= pv"
+        + " THEN first_val - pv ELSE first_val END) FROM (SELECT *, lag(last_val) OVER"
+        + " (PARTITION BY series_id ORDER BY bucket) AS pv FROM ("
+        + rows
+        + ")) WHERE bucket >= "
+        + from
+        + " GROUP BY 1, 2";
+  }
+
+  /**
+   * Good raw readings of {@code points} in {@code [from, to)} as pieces of {@code size} bins: one
+   * reading each, no inner pair.
+   */
+  static String rawPieces(Collection<Integer> ids, long from, long to, long size) {
+    return "SELECT series_id, "
+        + stepOf("ts", size)
+        + " AS bin, ts, value, ts, value, 1::BIGINT, value, value, value, 0.0::DOUBLE,"
+        + " 0.0::DOUBLE, 0.0::DOUBLE, 0::BIGINT, 0.0::DOUBLE, 0.0::DOUBLE, 0::INTEGER, 0.0::DOUBLE,"
+        + " 0.0::DOUBLE, 1 AS is_raw FROM points WHERE "
+        + idFilter("series_id", ids)
+        + " AND "
+        + GOOD
+        + " AND ts >= "
+        + from
+        + " AND ts < "
+        + to;
+  }
+
+  /** The columns of a rollup row (alias {@code b}) as a piece of {@code size} bins. */
+  static String binPiece(String alias, long size) {
+    String b = alias + ".";
+    return b
+        + "series_id, "
+        + stepOf(b + "bucket", size)
+        + " AS bin, "
+        + b
+        + "first_ts, "
+        + b
+        + "first_val, "
+        + b
+        + "last_ts, "
+        + b
+        + "last_val, "
+        + b
+        + "count_good, "
+        + b
+        + "sum_value, "
+        + b
+        + "min_value, "
+        + b
+        + "max_value, "
+        + b
+        + "increase, "
+        + b
+        + "rise, "
+        + b
+        + "area, "
+        + b
+        + "longest_ms, "
+        + b
+        + "longest_rise, "
+        + b
+        + "longest_area, "
+        + b
+        + "drops, "
+        + b
+        + "drop_from, "
+        + b
+        + "drop_to, 0 AS is_raw";
+  }
+
+  /**
+   * Combines pieces (in {@link #PIECE_COLUMNS}; pieces of one bin never overlap in time) into one
+   * row per series and bin, in {@link #ROLLUP_COLUMNS} plus {@code has_raw}. The bin's inner pairs
+   * are the pieces' inner pairs plus the pair between each piece and the next one in the same bin.
+   * Its longest pair is the longest of those; of equally long ones the earliest.
+   */
+  static String combine(String pieces) {
+    // Per piece: the link from the previous piece of the same bin, and the piece's candidate for
+    // the longest pair (the link when at least as long as its inner longest: it comes first).
+    String linked =
+        "SELECT *, first_ts - pt AS ldt, first_val - pv AS ld,"
+            + " (pv + first_val) / 2 * (first_ts - pt) AS la FROM (SELECT *,"
+            + " lag(last_val) OVER w AS pv, lag(last_ts) OVER w AS pt FROM ("
+            + pieces
+            + ") AS p("
+            + PIECE_COLUMNS
+            + ") WINDOW w AS (PARTITION BY series_id, bin ORDER BY first_ts))";
+    String best =
+        "SELECT *, CASE WHEN ldt >= longest_ms THEN ldt ELSE longest_ms END AS bdt,"
+            + " CASE WHEN ldt >= longest_ms THEN ld ELSE longest_rise END AS brise,"
+            + " CASE WHEN ldt >= longest_ms THEN la ELSE longest_area END AS barea FROM ("
+            + linked
+            + ")";
+    String key = "bdt * " + KEY_SHIFT + " + (" + (KEY_SHIFT - 1) + " - (first_ts - bin))";
+    return "SELECT series_id, bin AS bucket, sum(cnt)::BIGINT AS count_good, sum(sm) AS sum_value,"
+        + " min(mn) AS min_value, max(mx) AS max_value, arg_min(first_val, first_ts) AS first_val,"
+        + " min(first_ts) AS first_ts, arg_max(last_val, last_ts) AS last_val,"
+        + " max(last_ts) AS last_ts,"
+        + " sum(inc) + sum(CASE WHEN ld IS NULL THEN 0.0 WHEN ld >= 0 THEN ld ELSE first_val END)"
+        + " AS increase,"
+        + " sum(rise) + sum(CASE WHEN ld >= 0 THEN ld ELSE 0.0 END) AS rise,"
+        + " sum(area) + coalesce(sum(la), 0.0) AS area,"
+        + " max(bdt)::BIGINT AS longest_ms,"
+        + " arg_max(brise, "
+        + key
+        + ") AS longest_rise,"
+        + " arg_max(barea, "
+        + key
+        + ") AS longest_area,"
+        + " (sum(drops) + count(*) FILTER (WHERE ld < 0))::INTEGER AS drops,"
+        + " sum(drop_from) + coalesce(sum(pv) FILTER (WHERE ld < 0), 0.0) AS drop_from,"
+        + " sum(drop_to) + coalesce(sum(first_val) FILTER (WHERE ld < 0), 0.0) AS drop_to,"
+        + " max(is_raw) AS has_raw FROM ("
+        + best
+        + ") GROUP BY series_id, bin";
+  }
+
+  /**
+   * Runs of the given series whose first reading lies in {@code [a, b)}, each from the source that
+   * holds its time: hour bins below the minute horizon, minute bins below the raw horizon, raw
+   * readings from it on. Null when no source can hold such a run.
+   */
+  static String runSources(Collection<Integer> ids, long a, long b, Horizons h) {
+    var parts = new java.util.ArrayList<String>();
+    String filter = idFilter("series_id", ids);
+    // A bin's first reading lies inside it, so its bucket is in (a - size, b).
+    long hlo = Math.max(h.hour(), alignDown(a, HOUR));
+    long hhi = Math.min(h.minute(), b);
+    if (hlo < hhi) {
+      parts.add(binRuns("rollup_1h", filter, hlo, hhi, a, b));
+    }
+    long mlo = Math.max(h.minute(), alignDown(a, MINUTE));
+    long mhi = Math.min(h.raw(), b);
+    if (mlo < mhi) {
+      parts.add(binRuns("rollup_1m", filter, mlo, mhi, a, b));
+    }
+    long rlo = Math.max(h.raw(), a);
+    if (rlo < b) {
+      parts.add(
+          "SELECT series_id, ts, value, ts, value, 1::BIGINT, 0.0::DOUBLE, 0.0::DOUBLE, 0::BIGINT,"
+              + " 0.0::DOUBLE, 0.0::DOUBLE, 0::INTEGER, 0.0::DOUBLE, 0.0::DOUBLE FROM points WHERE "
+              + filter
+              + " AND "
+              + GOOD
+              + " AND ts >= "
+              + rlo
+              + " AND ts < "
+              + b);
+    }
+    if (parts.isEmpty()) {
+      return null;
+    }
+    return "SELECT * FROM (" + String.join(" UNION ALL ", parts) + ") AS r(" + RUN_SELECT + ")";
+  }
+
+  private static String binRuns(String table, String filter, long lo, long hi, long a, long b) {
+    return "SELECT "
+        + RUN_SELECT
+        + " FROM "
         + table
         + " WHERE "
-        + idFilter("series_id", ids)
+        + filter
         + " AND bucket >= "
-        + from
+        + lo
         + " AND bucket < "
-        + to
-        + " GROUP BY 1, 2";
+        + hi
+        + " AND first_ts >= "
+        + a
+        + " AND first_ts < "
+        + b;
   }
 
   /** Merges state queries into one row per series and step, ordered. */
