@@ -78,7 +78,8 @@ class AuditMonthTest {
             TO.minus(Duration.ofDays(1)));
     assertThat(raw).as("raw readings left").allSatisfy(sp -> assertThat(sp.points()).isEmpty());
     analytics =
-        new Analytics(site, store, Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
+        new Analytics(
+            site, store, Clock.fixed(Instant.parse("2026-12-01T00:00:00Z"), ZoneOffset.UTC));
     compareAll();
   }
 

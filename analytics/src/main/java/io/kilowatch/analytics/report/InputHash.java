@@ -33,10 +33,10 @@ import java.util.TreeMap;
  *   <li>the raw readings of every series the report's meters select, in [from − gapLimit, to +
  *       gapLimit): series sorted by key, each as {@code S <key>\n} then one {@code <epoch
  *       ms>,<IEEE-754 bits hex>,<quality>\n} per reading in time order;
- *   <li>each rollup bin the engine read (where the store keeps bins instead of raw readings), per
- *       series in the order read: {@code R <measurement> <field> <key> <from ms> <to ms>\n}, then
- *       one {@code <first ms>,<last ms>,<count>,<first bits>,<last bits>,<rise bits>,<area
- *       bits>,<drops>\n} per bin;
+ *   <li>each run the engine read (a raw reading, or a rollup bin where the store keeps bins instead
+ *       of raw readings), per series in the order read: {@code R <measurement> <field> <key> <from
+ *       ms> <to ms>\n}, then one {@code <first ms>,<last ms>,<count>,<first bits>,<last bits>,<rise
+ *       bits>,<area bits>,<drops>\n} per bin;
  *   <li>the bytes of a CSV intensity profile ({@code F intensity\n} first);
  *   <li>the hourly grid intensities the emissions were computed with, whatever their source (an
  *       API's answers are hashed as the values used, not as HTTP bytes): {@code I <source>\n} then
@@ -49,13 +49,13 @@ final class InputHash implements EnergyEngine.RunListener {
   private static final HexFormat HEX = HexFormat.of();
 
   /** The finished hash and what went into it. */
-  record Result(String sha256, long points, long series, long rollupRows, long intensityHours) {}
+  record Result(String sha256, long points, long series, long runs, long intensityHours) {}
 
   private final MessageDigest md = ReportBuilder.digest();
   private final Set<String> seenReads = new HashSet<>();
   private long points;
   private long series;
-  private long rollupRows;
+  private long runCount;
 
   /** Starts with the raw readings of the report's meters. */
   static InputHash start(Store store, SiteConfig site, Instant from, Instant to) {
@@ -128,11 +128,8 @@ final class InputHash implements EnergyEngine.RunListener {
   @Override
   public synchronized void read(
       SeriesQuery query, Instant from, Instant to, SeriesKey key, List<Run> runs) {
-    // Raw readings are hashed above; what the store answers from its rollups is hashed here.
-    var bins = runs.stream().filter(r -> !r.single()).toList();
-    if (bins.isEmpty()) {
-      return;
-    }
+    // Every run the engine read: raw readings (also hashed above) and rollup bins alike, so a
+    // report made after the raw readings are gone still hashes what it was computed from.
     String head =
         "R "
             + query.measurement()
@@ -149,7 +146,7 @@ final class InputHash implements EnergyEngine.RunListener {
       return;
     }
     line(head);
-    for (Run r : bins) {
+    for (Run r : runs) {
       line(
           r.firstMs()
               + ","
@@ -166,7 +163,7 @@ final class InputHash implements EnergyEngine.RunListener {
               + HEX.toHexDigits(Double.doubleToLongBits(r.area()))
               + ","
               + r.drops());
-      rollupRows++;
+      runCount++;
     }
   }
 
@@ -194,7 +191,7 @@ final class InputHash implements EnergyEngine.RunListener {
         hours++;
       }
     }
-    return new Result(HEX.formatHex(md.digest()), points, series, rollupRows, hours);
+    return new Result(HEX.formatHex(md.digest()), points, series, runCount, hours);
   }
 
   private void line(String s) {

@@ -41,7 +41,7 @@ public record Report(
       String inputSha256,
       long inputPoints,
       long inputSeries,
-      long inputRollupRows,
+      long inputRuns,
       long inputIntensityHours) {}
 
   /**

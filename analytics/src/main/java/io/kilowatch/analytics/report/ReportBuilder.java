@@ -185,7 +185,7 @@ public final class ReportBuilder {
             hash.sha256(),
             hash.points(),
             hash.series(),
-            hash.rollupRows(),
+            hash.runs(),
             hash.intensityHours());
     return new Report(
         provenance,

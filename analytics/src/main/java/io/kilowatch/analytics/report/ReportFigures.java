@@ -50,7 +50,7 @@ final class ReportFigures {
     text("meta", "", "input_sha256", p.inputSha256());
     text("meta", "", "input_points", p.inputPoints());
     text("meta", "", "input_series", p.inputSeries());
-    text("meta", "", "input_rollup_rows", p.inputRollupRows());
+    text("meta", "", "input_runs", p.inputRuns());
     text("meta", "", "input_intensity_hours", p.inputIntensityHours());
 
     var h = r.headline();

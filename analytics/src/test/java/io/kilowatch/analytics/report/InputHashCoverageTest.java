@@ -7,7 +7,6 @@ import com.sun.net.httpserver.HttpServer;
 import io.kilowatch.analytics.Analytics;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.SiteConfig;
-import io.kilowatch.config.StoreConfig;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import java.net.InetAddress;
@@ -157,15 +156,17 @@ class InputHashCoverageTest {
     Report raw =
         builder(site(source), store)
             .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, null, ReportBuilder.Progress.NONE);
-    assertThat(raw.provenance().inputRollupRows()).isZero();
+    assertThat(raw.provenance().inputPoints()).isEqualTo(4 * 8929 - 71);
     // September: July is past the raw retention, rolled up into one-minute bins.
     store.maintain(java.time.Instant.parse("2026-09-01T00:00:00Z"));
     Report rolled =
         builder(site(source), store)
             .build(ReportBuilderTest.FROM, ReportBuilderTest.TO, null, ReportBuilder.Progress.NONE);
-    // Four meters, one reading every 5 minutes: each bin holds one reading, 8,929 per meter but
-    // the 71 of c2's gap; each is read at least once.
-    assertThat(rolled.provenance().inputRollupRows()).isGreaterThanOrEqualTo(4 * 8929 - 71);
+    // Of the raw readings only each series' last one before the raw horizon is left (the store
+    // keeps it); the one-minute bins the engine read are hashed (four meters, one reading every
+    // 5 minutes: a bin per reading, 8,929 per meter but the 71 of c2's gap).
+    assertThat(rolled.provenance().inputPoints()).isLessThanOrEqualTo(4);
+    assertThat(rolled.provenance().inputRuns()).isGreaterThanOrEqualTo(4 * 8929 - 71);
     assertThat(rolled.provenance().inputSha256()).isNotEqualTo(raw.provenance().inputSha256());
     // The rules are kept by the bins: the same figures.
     assertThat(rolled.headline().facilityKwh())

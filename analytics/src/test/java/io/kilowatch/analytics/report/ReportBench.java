@@ -154,7 +154,7 @@ public final class ReportBench {
         r.headline().facilityKwh(),
         r.headline().pue() == null ? "-" : String.format("%.4f", r.headline().pue()),
         r.provenance().inputPoints(),
-        r.provenance().inputRollupRows(),
+        r.provenance().inputRuns(),
         r.provenance().inputIntensityHours());
     System.out.println("   per phase (s): " + String.join(", ", phases));
   }
