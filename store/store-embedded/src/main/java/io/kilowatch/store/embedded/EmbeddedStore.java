@@ -838,7 +838,8 @@ public final class EmbeddedStore implements Store {
   /** Minute bins of the good raw points in {@code [from, to)}. */
   private void insertMinuteRollups(Collection<Integer> ids, long from, long to)
       throws SQLException {
-    insertCombined("rollup_1m", StepSql.rawPieces(ids, from, to, MINUTE), null, null);
+    execute(
+        "INSERT INTO rollup_1m (" + ROLLUP_COLUMNS + ") " + StepSql.rawMinuteBins(ids, from, to));
   }
 
   /** Hour bins of the minute bins in {@code [from, to)}. */
