@@ -589,10 +589,7 @@ public final class EnergyEngine {
       Map<Input, List<SeriesLedger>> out) {
     long from = edges[0];
     long to = edges[edges.length - 1];
-    var query =
-        byKey.size() == 1
-            ? new SeriesQuery(kind.get(0), kind.get(1), byKey.keySet().iterator().next().tags())
-            : new SeriesQuery(kind.get(0), kind.get(1), Map.of());
+    var query = scanQuery(kind, byKey.keySet());
     RunListener l = listener.get();
     // Series with a reset are walked once the meter's power at the reset is known.
     var withResets = new LinkedHashMap<SeriesKey, List<Run>>();
@@ -682,6 +679,16 @@ public final class EnergyEngine {
     return out;
   }
 
+  /**
+   * The store query for one scan of a measurement and field: one series' own tags when only one is
+   * wanted, else every series of the kind (one query for thousands of PDUs).
+   */
+  private static SeriesQuery scanQuery(List<String> kind, java.util.Set<SeriesKey> keys) {
+    return keys.size() == 1
+        ? new SeriesQuery(kind.get(0), kind.get(1), keys.iterator().next().tags())
+        : new SeriesQuery(kind.get(0), kind.get(1), Map.of());
+  }
+
   /** Scan ranges closer than this are read as one. */
   private static final long MERGE_MS = Duration.ofHours(6).toMillis();
 
@@ -726,11 +733,7 @@ public final class EnergyEngine {
     for (var e : byKind.entrySet()) {
       IntervalSet ranges = rangesBuilder.get(e.getKey()).build();
       var keys = e.getValue();
-      var query =
-          keys.size() == 1
-              ? new SeriesQuery(
-                  e.getKey().get(0), e.getKey().get(1), keys.keySet().iterator().next().tags())
-              : new SeriesQuery(e.getKey().get(0), e.getKey().get(1), Map.of());
+      var query = scanQuery(e.getKey(), keys.keySet());
       for (int i = 0; i < ranges.size(); i++) {
         long a = Math.max(ranges.start(i), g.edges[0]);
         long b = Math.min(ranges.end(i), g.edges[n]);
