@@ -57,7 +57,8 @@ final class DeviceBinder {
           "pkiDir");
   static final Set<String> DCGM_KEYS = Set.of("type", "url");
   static final Set<String> NVML_KEYS = Set.of("type", "library");
-  static final Set<String> PUSH_KEYS = Set.of("type", "match", "measurement", "counterWidth");
+  static final Set<String> PUSH_KEYS =
+      Set.of("type", "match", "measurement", "counterWidth", "units");
 
   /** Without a valid type no key can be called unknown, so any source key is let through. */
   private static final Set<String> ANY_SOURCE_KEYS =
@@ -212,9 +213,53 @@ final class DeviceBinder {
     }
     String measurement = f.optionalString("measurement", null);
     Map<String, Double> widths = counterWidths(f.get("counterWidth"));
-    return match == null || match.isEmpty() || widths == null
+    Map<String, String> units = pushUnits(f.get("units"));
+    return match == null || match.isEmpty() || widths == null || units == null
         ? null
-        : new Source.Push(match, measurement, widths);
+        : new Source.Push(match, measurement, widths, units);
+  }
+
+  /**
+   * {@code field: unit} pairs: what each pushed field measures, since a line carries no units. A
+   * unit that does not parse, or that disagrees with a unit the field name spells, is reported.
+   */
+  private Map<String, String> pushUnits(At at) {
+    if (at == null) {
+      return Map.of();
+    }
+    if (!(at.node() instanceof MappingNode)) {
+      binder.problem(at, "expected a mapping of field: unit, e.g. {energy_kwh: kWh}");
+      return null;
+    }
+    Map<String, String> raw = binder.stringMap(at);
+    Map<String, String> out = new LinkedHashMap<>();
+    boolean ok = true;
+    for (var e : raw.entrySet()) {
+      At valueAt = child(at, e.getKey());
+      try {
+        var pu = io.kilowatch.config.units.PointUnit.of(e.getValue());
+        var spelled = io.kilowatch.config.units.Units.spelledBy(e.getKey());
+        if (spelled.isPresent()
+            && !io.kilowatch.config.units.Units.same(
+                io.kilowatch.config.units.Units.parse(spelled.get()).unit(), pu.unit().unit())) {
+          binder.problem(
+              valueAt,
+              "unit '"
+                  + e.getValue()
+                  + "' does not fit field '"
+                  + e.getKey()
+                  + "', whose name says "
+                  + io.kilowatch.config.units.Units.parse(spelled.get()).shown());
+          ok = false;
+          continue;
+        }
+        out.put(e.getKey(), e.getValue());
+      } catch (IllegalArgumentException ex) {
+        binder.problem(valueAt, ex.getMessage());
+        ok = false;
+      }
+    }
+    return ok ? out : null;
   }
 
   /** {@code field: number} pairs, each a counter's positive range; null when one is unusable. */

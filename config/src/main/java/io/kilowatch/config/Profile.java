@@ -1,7 +1,11 @@
 package io.kilowatch.config;
 
+import io.kilowatch.config.units.PointUnit;
+import io.kilowatch.config.units.Quantity;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /** A reusable point map for one device model, shared by every device of that model. */
 public sealed interface Profile {
@@ -13,7 +17,23 @@ public sealed interface Profile {
   sealed interface Point {
     String name();
 
+    /** The unit as configured; {@code null} only for an OPC UA point that takes the server's. */
     String unit();
+
+    /** The configured quantity, or {@code null} to take the one the unit measures. */
+    Quantity quantity();
+
+    /** State names by value for a two- or multi-state point; empty otherwise. */
+    SortedMap<Long, String> states();
+
+    /**
+     * The point's quantity and unit, or {@code null} when no unit is configured.
+     *
+     * @throws IllegalArgumentException when the unit does not parse or fit (validation reports it)
+     */
+    default PointUnit pointUnit() {
+      return unit() == null ? null : PointUnit.of(unit(), quantity(), states());
+    }
 
     PointKind kind();
 
@@ -132,16 +152,52 @@ public sealed interface Profile {
       String measurement,
       String field,
       Map<String, String> tags,
-      int length)
+      int length,
+      Quantity quantity,
+      SortedMap<Long, String> states)
       implements Point {
     public ModbusPoint {
       tags = Map.copyOf(tags);
+      states = sortedStates(states);
       if (dataType != null && dataType != DataType.STRING) {
         length = dataType.registers();
       }
       if (length < 1) {
         throw new IllegalArgumentException("point " + name + ": a string needs a length >= 1");
       }
+    }
+
+    /** A point whose quantity is the one its unit measures. */
+    public ModbusPoint(
+        String name,
+        RegisterType registerType,
+        int address,
+        DataType dataType,
+        WordOrder wordOrder,
+        double scale,
+        double offset,
+        String unit,
+        PointKind kind,
+        String measurement,
+        String field,
+        Map<String, String> tags,
+        int length) {
+      this(
+          name,
+          registerType,
+          address,
+          dataType,
+          wordOrder,
+          scale,
+          offset,
+          unit,
+          kind,
+          measurement,
+          field,
+          tags,
+          length,
+          null,
+          null);
     }
 
     /** A point of a fixed-size type (every type but {@code STRING}). */
@@ -232,6 +288,8 @@ public sealed interface Profile {
    *     resolved on connect; {@code null} when {@code nodeId} names the node
    * @param deadband changes smaller than this are not reported by a subscription; {@code null} for
    *     every change
+   * @param scale stored value = server value × scale + offset (a node in W stored as kW: 0.001)
+   * @param offset added after scaling
    */
   record OpcUaPoint(
       String name,
@@ -242,10 +300,42 @@ public sealed interface Profile {
       String field,
       Map<String, String> tags,
       String browsePath,
-      Deadband deadband)
+      Deadband deadband,
+      double scale,
+      double offset,
+      Quantity quantity,
+      SortedMap<Long, String> states)
       implements Point {
     public OpcUaPoint {
       tags = Map.copyOf(tags);
+      states = sortedStates(states);
+    }
+
+    /** A point stored as the server reports it, in the unit configured. */
+    public OpcUaPoint(
+        String name,
+        String nodeId,
+        String unit,
+        PointKind kind,
+        String measurement,
+        String field,
+        Map<String, String> tags,
+        String browsePath,
+        Deadband deadband) {
+      this(
+          name,
+          nodeId,
+          unit,
+          kind,
+          measurement,
+          field,
+          tags,
+          browsePath,
+          deadband,
+          1,
+          0,
+          null,
+          null);
     }
 
     /** A point named by node id, reporting every change. */
@@ -259,6 +349,11 @@ public sealed interface Profile {
         Map<String, String> tags) {
       this(name, nodeId, unit, kind, measurement, field, tags, null, null);
     }
+  }
+
+  private static SortedMap<Long, String> sortedStates(Map<Long, String> states) {
+    return java.util.Collections.unmodifiableSortedMap(
+        new TreeMap<>(states == null ? Map.of() : states));
   }
 
   /**

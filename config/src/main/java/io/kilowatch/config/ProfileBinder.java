@@ -1,5 +1,8 @@
 package io.kilowatch.config;
 
+import io.kilowatch.config.units.PointUnit;
+import io.kilowatch.config.units.Quantity;
+import io.kilowatch.config.units.Units;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -11,6 +14,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.SequenceNode;
@@ -26,13 +31,13 @@ final class ProfileBinder {
   static final Set<String> MODBUS_PROFILE_KEYS = Set.of("id", "source", "addressBase", "points");
   static final Set<String> OPCUA_PROFILE_KEYS = Set.of("id", "source", "points");
   static final Set<String> COMMON_POINT_KEYS =
-      Set.of("name", "unit", "kind", "measurement", "field", "tags");
+      Set.of("name", "unit", "quantity", "states", "kind", "measurement", "field", "tags");
   static final Set<String> MODBUS_POINT_KEYS =
       union(
           COMMON_POINT_KEYS,
           Set.of("registerType", "address", "dataType", "wordOrder", "scale", "offset", "length"));
   static final Set<String> OPCUA_POINT_KEYS =
-      union(COMMON_POINT_KEYS, Set.of("nodeId", "browsePath", "deadband"));
+      union(COMMON_POINT_KEYS, Set.of("nodeId", "browsePath", "deadband", "scale", "offset"));
 
   /** A profile's {@code source}: only protocols whose points need mapping have profiles. */
   enum ProfileSource {
@@ -158,7 +163,9 @@ final class ProfileBinder {
       Profile.PointKind kind,
       String measurement,
       String field,
-      Map<String, String> tags) {}
+      Map<String, String> tags,
+      Quantity quantity,
+      SortedMap<Long, String> states) {}
 
   /** Names and fields already used within one profile. */
   private static final class PointChecks {
@@ -166,7 +173,7 @@ final class ProfileBinder {
     final Map<String, String> fields = new HashMap<>();
   }
 
-  private Common common(Fields f, PointChecks checks) {
+  private Common common(Fields f, PointChecks checks, boolean unitRequired) {
     String name = f.requireString("name");
     if (name != null) {
       At earlier = checks.names.putIfAbsent(name, f.get("name"));
@@ -177,7 +184,7 @@ final class ProfileBinder {
       }
     }
     String unit = f.optionalString("unit", null);
-    if (!f.has("unit")) {
+    if (!f.has("unit") && unitRequired) {
       binder.problem(
           f.missing("unit"), "is required: every point needs a unit, e.g. W, kWh, degC, %, 1");
     }
@@ -185,6 +192,14 @@ final class ProfileBinder {
         f.optionalEnum("kind", Profile.PointKind.class, Profile.PointKind.GAUGE);
     String measurement = identifier(f, "measurement", false);
     String field = identifier(f, "field", true);
+    Quantity quantity = quantity(f);
+    SortedMap<Long, String> states = states(f);
+    if (unit != null) {
+      checkUnit(f, unit, quantity, states, field);
+    } else if (!states.isEmpty() || quantity != null) {
+      binder.problem(
+          f.missing("unit"), "is required with quantity or states (a state point's unit is 1)");
+    }
     Map<String, String> tags = f.stringMap("tags");
     if (field != null && name != null) {
       // The same field may appear once per tag set: total power and power per phase share
@@ -199,7 +214,88 @@ final class ProfileBinder {
             f.get("field"), "field '" + where + "' is already written by point '" + earlier + "'");
       }
     }
-    return new Common(name, unit, kind, measurement, field, tags);
+    return new Common(name, unit, kind, measurement, field, tags, quantity, states);
+  }
+
+  private Quantity quantity(Fields f) {
+    String text = f.optionalString("quantity", null);
+    if (text == null) {
+      return null;
+    }
+    var q = Quantity.byConfigName(text);
+    if (q.isEmpty()) {
+      binder.problem(
+          f.get("quantity"),
+          "expected one of "
+              + java.util.Arrays.stream(Quantity.values()).map(Quantity::configName).toList()
+              + ", got "
+              + Binder.shown(f.get("quantity")));
+      return null;
+    }
+    return q.get();
+  }
+
+  /** {@code states: {0: Dry, 1: Leak}}: whole-number values, non-blank names. */
+  private SortedMap<Long, String> states(Fields f) {
+    SortedMap<Long, String> out = new TreeMap<>();
+    for (var e : f.stringMap("states").entrySet()) {
+      try {
+        out.put(Long.parseLong(e.getKey().strip()), e.getValue().strip());
+      } catch (NumberFormatException ex) {
+        binder.problem(
+            f.get("states"),
+            "state values must be whole numbers (0: Dry, 1: Leak), got '" + e.getKey() + "'");
+      }
+      if (e.getValue().isBlank()) {
+        binder.problem(f.get("states"), "state " + e.getKey() + " needs a name");
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The unit must parse, fit the quantity, and agree with a unit the field name spells: {@code
+   * energy_kwh} in Wh is the 1000× error a reader of the name would make.
+   */
+  private void checkUnit(
+      Fields f, String unit, Quantity quantity, SortedMap<Long, String> states, String field) {
+    PointUnit pu;
+    try {
+      pu = PointUnit.of(unit, quantity, states);
+    } catch (IllegalArgumentException e) {
+      binder.problem(
+          f.get(quantity != null && Units.isUnit(unit) ? "quantity" : "unit"),
+          quantity != null && Units.isUnit(unit)
+              ? "unit '"
+                  + unit
+                  + "' does not measure "
+                  + quantity.configName()
+                  + " (its unit is e.g. "
+                  + quantity.canonical().shown()
+                  + ")"
+              : e.getMessage());
+      return;
+    }
+    if (!states.isEmpty() && pu.quantity() != Quantity.STATE) {
+      binder.problem(f.get("states"), "only a state point (unit 1) names states");
+    }
+    var spelled = Units.spelledBy(field);
+    if (spelled.isPresent()) {
+      Units.Parsed named = Units.parse(spelled.get());
+      if (!Units.same(named.unit(), pu.unit().unit())
+          || Quantity.of(named).orElse(null) != pu.quantity() && pu.quantity() != Quantity.STATE) {
+        binder.problem(
+            f.get("unit"),
+            "unit '"
+                + unit
+                + "' does not fit field '"
+                + field
+                + "', whose name says "
+                + named.shown()
+                + ": give the unit the device reports and a field name that agrees, or a name"
+                + " without a unit suffix");
+      }
+    }
   }
 
   private String identifier(Fields f, String key, boolean required) {
@@ -219,7 +315,7 @@ final class ProfileBinder {
     if (f == null) {
       return null;
     }
-    Common c = common(f, checks);
+    Common c = common(f, checks, true);
     Profile.RegisterType registerType = f.requireEnum("registerType", Profile.RegisterType.class);
     Profile.DataType dataType = dataType(f, registerType);
     Integer length = length(f, dataType);
@@ -253,7 +349,9 @@ final class ProfileBinder {
         c.measurement(),
         c.field(),
         c.tags(),
-        length);
+        length,
+        c.quantity(),
+        c.states());
   }
 
   /** Registers a value spans: a string's {@code length}, else its type's own size. */
@@ -335,7 +433,15 @@ final class ProfileBinder {
     if (f == null) {
       return null;
     }
-    Common c = common(f, checks);
+    Common c = common(f, checks, false);
+    Double scale = f.optionalNumber("scale", 1.0);
+    if (scale != null && scale == 0.0) {
+      binder.problem(f.get("scale"), "must not be 0 (every reading would be 0)");
+    }
+    Double offset = f.optionalNumber("offset", 0.0);
+    if (scale == null || offset == null) {
+      return null;
+    }
     if (f.has("nodeId") == f.has("browsePath")) {
       binder.problem(
           f.has("nodeId") ? f.get("browsePath") : f.missing("nodeId"),
@@ -377,7 +483,11 @@ final class ProfileBinder {
             c.field(),
             c.tags(),
             browsePath,
-            deadband);
+            deadband,
+            scale,
+            offset,
+            c.quantity(),
+            c.states());
   }
 
   /** {@code 0.5} is absolute (in the point's unit); {@code 2%} is percent of the EURange. */

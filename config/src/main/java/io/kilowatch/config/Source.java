@@ -127,8 +127,13 @@ public sealed interface Source {
    * @param counterWidth per field, the range of the device's counter register in the field's unit
    *     (a 32-bit Wh register read as kWh: 4294967.296), so analytics can tell a wrap from a reset;
    *     fields not listed do not wrap
+   * @param units per field, the unit its values are in (a line carries none)
    */
-  record Push(Map<String, String> match, String measurement, Map<String, Double> counterWidth)
+  record Push(
+      Map<String, String> match,
+      String measurement,
+      Map<String, Double> counterWidth,
+      Map<String, String> units)
       implements Source {
     public Push {
       Objects.requireNonNull(match, "match");
@@ -146,6 +151,12 @@ public sealed interface Source {
             }
           });
       counterWidth = Collections.unmodifiableSortedMap(widths);
+      units = Collections.unmodifiableSortedMap(new TreeMap<>(units == null ? Map.of() : units));
+    }
+
+    /** No declared units. */
+    public Push(Map<String, String> match, String measurement, Map<String, Double> counterWidth) {
+      this(match, measurement, counterWidth, Map.of());
     }
 
     /** Any measurement, no counter widths. */

@@ -153,6 +153,6 @@ class PushSourceTest {
             "site.yaml:17: devices[3].timeout: a push device is not polled, so it has no timeout;"
                 + " interval is how often its readings are expected",
             "site.yaml:18: devices[4].source.host: unknown key 'host'; allowed here: counterWidth,"
-                + " match, measurement, type");
+                + " match, measurement, type, units");
   }
 }

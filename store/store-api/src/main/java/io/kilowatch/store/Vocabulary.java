@@ -15,8 +15,17 @@ import java.util.List;
 public final class Vocabulary {
   private Vocabulary() {}
 
-  /** One field of one measurement. */
-  public record Field(String measurement, String name) {
+  /**
+   * One field of one measurement.
+   *
+   * @param unit the unit kilowatch itself writes it in (GPU readings, KPIs); {@code null} for a
+   *     field whose unit the site's configuration gives
+   */
+  public record Field(String measurement, String name, String unit) {
+    public Field(String measurement, String name) {
+      this(measurement, name, null);
+    }
+
     /** Every series of this field, whatever its tags. */
     public SeriesQuery query() {
       return SeriesQuery.of(measurement, name);
@@ -55,32 +64,32 @@ public final class Vocabulary {
 
     public static final String MEASUREMENT = "gpu";
 
-    public static final Field POWER_W = field("power_w");
-    public static final Field POWER_LIMIT_W = field("power_limit_w");
+    public static final Field POWER_W = field("power_w", "W");
+    public static final Field POWER_LIMIT_W = field("power_limit_w", "W");
 
     /** Energy counter since the driver loaded, in millijoules. */
-    public static final Field ENERGY_MJ = field("energy_mj");
+    public static final Field ENERGY_MJ = field("energy_mj", "mJ");
 
-    public static final Field TEMP_C = field("temp_c");
-    public static final Field MEM_TEMP_C = field("mem_temp_c");
-    public static final Field SLOWDOWN_TEMP_C = field("slowdown_temp_c");
-    public static final Field SHUTDOWN_TEMP_C = field("shutdown_temp_c");
-    public static final Field GPU_MAX_TEMP_C = field("gpu_max_temp_c");
-    public static final Field MEM_MAX_TEMP_C = field("mem_max_temp_c");
+    public static final Field TEMP_C = field("temp_c", "Cel");
+    public static final Field MEM_TEMP_C = field("mem_temp_c", "Cel");
+    public static final Field SLOWDOWN_TEMP_C = field("slowdown_temp_c", "Cel");
+    public static final Field SHUTDOWN_TEMP_C = field("shutdown_temp_c", "Cel");
+    public static final Field GPU_MAX_TEMP_C = field("gpu_max_temp_c", "Cel");
+    public static final Field MEM_MAX_TEMP_C = field("mem_max_temp_c", "Cel");
 
     /** Degrees left before the GPU slows itself down. */
-    public static final Field MARGIN_C = field("margin_c");
+    public static final Field MARGIN_C = field("margin_c", "Cel");
 
-    public static final Field UTIL_PCT = field("util_pct");
-    public static final Field MEM_UTIL_PCT = field("mem_util_pct");
-    public static final Field SM_CLOCK_MHZ = field("sm_clock_mhz");
-    public static final Field MEM_CLOCK_MHZ = field("mem_clock_mhz");
-    public static final Field CLOCKS_EVENT_REASONS = field("clocks_event_reasons");
-    public static final Field THERMAL_VIOLATION_NS = field("thermal_violation_ns");
-    public static final Field POWER_VIOLATION_NS = field("power_violation_ns");
+    public static final Field UTIL_PCT = field("util_pct", "%");
+    public static final Field MEM_UTIL_PCT = field("mem_util_pct", "%");
+    public static final Field SM_CLOCK_MHZ = field("sm_clock_mhz", "MHz");
+    public static final Field MEM_CLOCK_MHZ = field("mem_clock_mhz", "MHz");
+    public static final Field CLOCKS_EVENT_REASONS = field("clocks_event_reasons", "1");
+    public static final Field THERMAL_VIOLATION_NS = field("thermal_violation_ns", "ns");
+    public static final Field POWER_VIOLATION_NS = field("power_violation_ns", "ns");
 
-    private static Field field(String name) {
-      return new Field(MEASUREMENT, name);
+    private static Field field(String name, String unit) {
+      return new Field(MEASUREMENT, name, unit);
     }
   }
 
@@ -96,6 +105,22 @@ public final class Vocabulary {
     public static final Field SUPPLY_TEMP_C = new Field(MEASUREMENT, "supply_temp_c");
     public static final Field FLOW_LPM = new Field(MEASUREMENT, "flow_lpm");
     public static final Field DIFF_PRESSURE_KPA = new Field(MEASUREMENT, "diff_pressure_kpa");
+
+    /**
+     * The same readings under names without a unit suffix, for a CDU that reports kelvin, m³/h or
+     * bar: the configured unit says what they are, and the risk engine converts.
+     */
+    public static final Field SUPPLY_TEMP = new Field(MEASUREMENT, "supply_temp");
+
+    public static final Field FLOW = new Field(MEASUREMENT, "flow");
+    public static final Field DIFF_PRESSURE = new Field(MEASUREMENT, "diff_pressure");
+
+    /** Supply temperature, flow and differential pressure, each under either name. */
+    public static final List<List<Field>> READINGS =
+        List.of(
+            List.of(SUPPLY_TEMP_C, SUPPLY_TEMP),
+            List.of(FLOW_LPM, FLOW),
+            List.of(DIFF_PRESSURE_KPA, DIFF_PRESSURE));
   }
 
   /** Figures the KPI job derives and stores, for dashboards and alert rules. */
@@ -104,24 +129,24 @@ public final class Vocabulary {
 
     public static final String MEASUREMENT = "kpi";
 
-    public static final Field PUE = field("pue");
-    public static final Field COVERAGE = field("coverage");
-    public static final Field PUE_CATEGORY = field("pue_category");
-    public static final Field PUE_STATUS = field("pue_status");
-    public static final Field CO2E_LOCATION_KG = field("co2e_location_kg");
-    public static final Field CO2E_MARKET_KG = field("co2e_market_kg");
-    public static final Field CUE_KG_PER_KWH = field("cue_kg_per_kwh");
-    public static final Field IT_ENERGY_KWH = field("it_energy_kwh");
-    public static final Field FACILITY_ENERGY_KWH = field("facility_energy_kwh");
-    public static final Field RISK_SCORE = field("risk_score");
+    public static final Field PUE = field("pue", "1");
+    public static final Field COVERAGE = field("coverage", "1");
+    public static final Field PUE_CATEGORY = field("pue_category", "1");
+    public static final Field PUE_STATUS = field("pue_status", "1");
+    public static final Field CO2E_LOCATION_KG = field("co2e_location_kg", "kg");
+    public static final Field CO2E_MARKET_KG = field("co2e_market_kg", "kg");
+    public static final Field CUE_KG_PER_KWH = field("cue_kg_per_kwh", "kg/(kW.h)");
+    public static final Field IT_ENERGY_KWH = field("it_energy_kwh", "kW.h");
+    public static final Field FACILITY_ENERGY_KWH = field("facility_energy_kwh", "kW.h");
+    public static final Field RISK_SCORE = field("risk_score", "1");
 
     /** 0 ok, 1 watch, 2 warning, 3 critical. */
-    public static final Field RISK_LEVEL = field("risk_level");
+    public static final Field RISK_LEVEL = field("risk_level", "1");
 
-    public static final Field MINUTES_TO_SLOWDOWN = field("minutes_to_slowdown");
+    public static final Field MINUTES_TO_SLOWDOWN = field("minutes_to_slowdown", "min");
 
-    private static Field field(String name) {
-      return new Field(MEASUREMENT, name);
+    private static Field field(String name, String unit) {
+      return new Field(MEASUREMENT, name, unit);
     }
   }
 

@@ -1,0 +1,127 @@
+package io.kilowatch.store;
+
+import io.kilowatch.config.Device;
+import io.kilowatch.config.Profile;
+import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.Source;
+import io.kilowatch.config.units.PointUnit;
+import java.lang.reflect.Modifier;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The unit of every series: from the profile point, push declaration or OPC UA server that feeds
+ * it, or for the readings kilowatch names itself (GPU fields, KPIs) from {@link Vocabulary}. Stored
+ * values keep the unit the device reports; every consumer converts with what this catalog says, so
+ * no code reads a unit from a field name.
+ */
+public final class SeriesUnits {
+  private static final Map<List<String>, PointUnit> VOCABULARY = vocabulary();
+
+  private final SiteConfig site;
+  private final Map<String, Device> devices = new HashMap<>();
+  private final Map<List<String>, PointUnit> learned = new ConcurrentHashMap<>();
+  private final Map<List<String>, Optional<PointUnit>> resolved = new ConcurrentHashMap<>();
+
+  public SeriesUnits(SiteConfig site) {
+    this.site = site;
+    site.allDevices().forEach(d -> devices.putIfAbsent(d.id(), d));
+  }
+
+  public SiteConfig site() {
+    return site;
+  }
+
+  /** The unit of one stored series, or empty when nothing says it. */
+  public Optional<PointUnit> of(SeriesKey key) {
+    return of(key.tags().get(Vocabulary.Tag.DEVICE), key.measurement(), key.field());
+  }
+
+  /**
+   * The unit of a device's field in a measurement; the device may be {@code null} for series
+   * kilowatch writes itself (KPIs).
+   */
+  public Optional<PointUnit> of(String deviceId, String measurement, String field) {
+    PointUnit fixed = VOCABULARY.get(List.of(measurement, field));
+    if (fixed != null) {
+      return Optional.of(fixed);
+    }
+    if (deviceId == null) {
+      return Optional.empty();
+    }
+    List<String> k = List.of(deviceId, measurement, field);
+    PointUnit l = learned.get(k);
+    if (l != null) {
+      return Optional.of(l);
+    }
+    return resolved.computeIfAbsent(k, x -> configured(deviceId, measurement, field));
+  }
+
+  /** The unit of a device's field, in whichever measurement the collectors write it. */
+  public Optional<PointUnit> of(Device device, String field) {
+    return of(device.id(), Vocabulary.measurementOf(site, device, field), field);
+  }
+
+  /**
+   * Records the unit an OPC UA server declares for a point configured without one, so that the
+   * point's series carry the server's unit.
+   */
+  public void learn(String deviceId, String measurement, String field, PointUnit unit) {
+    learned.put(List.of(deviceId, measurement, field), unit);
+  }
+
+  private Optional<PointUnit> configured(String deviceId, String measurement, String field) {
+    Device d = devices.get(deviceId);
+    if (d == null) {
+      return Optional.empty();
+    }
+    if (d.source() instanceof Source.Push push) {
+      String u = push.units().get(field);
+      if (u != null && (push.measurement() == null || push.measurement().equals(measurement))) {
+        return Optional.of(PointUnit.of(u));
+      }
+      return Optional.empty();
+    }
+    if (d.profile() == null) {
+      return Optional.empty();
+    }
+    var profile = site.profile(d.profile());
+    if (profile.isEmpty()) {
+      return Optional.empty();
+    }
+    for (Profile.Point p : profile.get().points()) {
+      if (p.field().equals(field)
+          && Vocabulary.measurementOf(p, d).equals(measurement)
+          && p.unit() != null) {
+        try {
+          return Optional.of(p.pointUnit());
+        } catch (IllegalArgumentException e) {
+          return Optional.empty();
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Map<List<String>, PointUnit> vocabulary() {
+    Map<List<String>, PointUnit> out = new HashMap<>();
+    for (Class<?> c : Vocabulary.class.getDeclaredClasses()) {
+      for (var f : c.getDeclaredFields()) {
+        if (Modifier.isStatic(f.getModifiers()) && f.getType() == Vocabulary.Field.class) {
+          try {
+            var field = (Vocabulary.Field) f.get(null);
+            if (field.unit() != null) {
+              out.put(List.of(field.measurement(), field.name()), PointUnit.of(field.unit()));
+            }
+          } catch (IllegalAccessException e) {
+            throw new IllegalStateException(e);
+          }
+        }
+      }
+    }
+    return Map.copyOf(out);
+  }
+}
