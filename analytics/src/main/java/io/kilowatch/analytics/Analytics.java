@@ -3,6 +3,7 @@ package io.kilowatch.analytics;
 import io.kilowatch.analytics.carbon.Intensities;
 import io.kilowatch.analytics.carbon.IntensityCache;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.SeriesUnits;
 import io.kilowatch.store.Store;
 import java.time.Clock;
 
@@ -15,18 +16,29 @@ public final class Analytics {
   private final RiskEngine risk;
 
   public Analytics(SiteConfig site, Store store, Clock clock) {
+    this(site, store, clock, new SeriesUnits(site));
+  }
+
+  /**
+   * @param units the unit of every series, shared with the collectors that learn some of them
+   */
+  public Analytics(SiteConfig site, Store store, Clock clock, SeriesUnits units) {
     this.site = site;
-    this.energy = new EnergyEngine(site, store, clock);
+    this.energy = new EnergyEngine(site, store, clock, units);
     this.pue = new PueEngine(energy);
     IntensityCache cache =
         Intensities.cache(
             site.analytics().carbon(), site.site().timezone(), site.site().gridZone(), clock);
     this.carbon = new CarbonEngine(energy, pue, cache);
-    this.risk = new RiskEngine(site, store);
+    this.risk = new RiskEngine(site, store, units);
   }
 
   public SiteConfig site() {
     return site;
+  }
+
+  public SeriesUnits units() {
+    return energy.units();
   }
 
   public EnergyEngine energy() {

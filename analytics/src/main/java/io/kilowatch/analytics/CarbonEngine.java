@@ -3,6 +3,7 @@ package io.kilowatch.analytics;
 import io.kilowatch.analytics.carbon.IntensityCache;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.AnalyticsConfig.Instrument;
+import io.kilowatch.config.units.Quantity;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.YearMonth;
@@ -11,7 +12,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -248,7 +248,8 @@ public final class CarbonEngine {
           energy.counter(
               meter.device(),
               meter.field(),
-              FieldUnit.of(meter.field()).factor(),
+              Quantity.ENERGY,
+              "kW.h",
               hFrom,
               hTo,
               new StepPlan.Step.Fixed(HOUR));
@@ -336,10 +337,15 @@ public final class CarbonEngine {
   private CarbonReport.Declarable wue(Instant from, Instant to, double itKwh) {
     AnalyticsConfig.Meter water = settings.water();
     if (water != null && itKwh > 0) {
-      double factor = waterLitres(water.field());
       EnergySeries w =
           energy.counter(
-              water.device(), water.field(), factor, from, to, new StepPlan.Step.Whole());
+              water.device(),
+              water.field(),
+              Quantity.VOLUME,
+              "L",
+              from,
+              to,
+              new StepPlan.Step.Whole());
       if (w.source() != EnergySource.NONE && w.coverage() >= settings.coverageThreshold()) {
         return new CarbonReport.Declarable(w.totalKwh() / itKwh, "L/kWh", "measured");
       }
@@ -355,7 +361,8 @@ public final class CarbonEngine {
           energy.counter(
               reuse.device(),
               reuse.field(),
-              FieldUnit.of(reuse.field()).factor(),
+              Quantity.ENERGY,
+              "kW.h",
               from,
               to,
               new StepPlan.Step.Whole());
@@ -365,17 +372,5 @@ public final class CarbonEngine {
     }
     Double d = settings.declared().erf();
     return new CarbonReport.Declarable(d, "ratio", d == null ? "none" : "declared");
-  }
-
-  /** Litres per unit of a water counter field ({@code _l}, {@code _m3}). */
-  static double waterLitres(String field) {
-    String f = field.toLowerCase(Locale.ROOT);
-    if (f.endsWith("_m3")) {
-      return 1000;
-    }
-    if (f.endsWith("_l")) {
-      return 1;
-    }
-    throw new IllegalArgumentException("water field '" + field + "' needs a unit suffix _l or _m3");
   }
 }

@@ -6,9 +6,11 @@ import io.kilowatch.config.DeviceKind;
 import io.kilowatch.config.EnergyModel.Channel;
 import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.units.Quantity;
 import io.kilowatch.store.Run;
 import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.SeriesUnits;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.Vocabulary;
 import io.kilowatch.store.Vocabulary.Gpu;
@@ -41,6 +43,7 @@ public final class EnergyEngine {
   private final ChannelResolver resolver;
   private final AnalyticsConfig settings;
   private final Clock clock;
+  private final SeriesUnits units;
 
   public EnergyEngine(SiteConfig site, Store store) {
     this(site, store, Clock.systemUTC());
@@ -50,11 +53,36 @@ public final class EnergyEngine {
    * @param clock tells the step in progress: its coverage is that of the part already measurable
    */
   public EnergyEngine(SiteConfig site, Store store, Clock clock) {
+    this(site, store, clock, new SeriesUnits(site));
+  }
+
+  /**
+   * @param units the unit of every series; each input is converted to kWh or kW with it
+   */
+  public EnergyEngine(SiteConfig site, Store store, Clock clock, SeriesUnits units) {
     this.clock = clock;
     this.site = site;
     this.store = store;
     this.resolver = new ChannelResolver(site);
     this.settings = site.analytics();
+    this.units = units;
+  }
+
+  public SeriesUnits units() {
+    return units;
+  }
+
+  /**
+   * The factor from a series' stored unit to {@code code} ({@code kW.h}, {@code kW}, {@code L}), or
+   * NaN when the catalog does not say that the series measures {@code quantity}: such a series is
+   * left unknown rather than guessed.
+   */
+  double factor(Device d, String measurement, String field, Quantity quantity, String code) {
+    return units
+        .of(d.id(), measurement, field)
+        .filter(u -> u.quantity() == quantity)
+        .map(u -> u.factorTo(code))
+        .orElse(Double.NaN);
   }
 
   public SiteConfig site() {
@@ -87,8 +115,21 @@ public final class EnergyEngine {
       SeriesLedger.Rules rules,
       SeriesQuery power,
       double powerFactor) {
+    Input {
+      if (Double.isNaN(powerFactor)) {
+        // A power series of unknown unit cannot fill a counter reset.
+        power = null;
+        powerFactor = 0;
+      }
+    }
+
     boolean counter() {
       return rules.counter();
+    }
+
+    /** Whether the series' unit is known: one that is not contributes no energy, only a gap. */
+    boolean unitKnown() {
+      return !Double.isNaN(rules.factor());
     }
   }
 
@@ -103,17 +144,12 @@ public final class EnergyEngine {
     var ds = new ChannelResolver.DeviceSeries(d, new SeriesQuery(m, energyField, deviceTag(d)));
     String pm = powerField == null ? null : resolver.measurement(d, powerField);
     SeriesQuery pq = powerField == null ? null : new SeriesQuery(pm, powerField, deviceTag(d));
-    double pf = powerField == null ? 0 : FieldUnit.of(powerField).factor();
-    if (!ChannelResolver.totals(seriesOf(ds.query()), ds).isEmpty()) {
-      return List.of(
-          new Input(
-              d,
-              ds.query(),
-              rules(d, true, FieldUnit.of(energyField).factor(), width(d, energyField)),
-              pq,
-              pf));
+    double ef = factor(d, m, energyField, Quantity.ENERGY, KWH);
+    double pf = powerField == null ? Double.NaN : factor(d, pm, powerField, Quantity.POWER, KW);
+    if (!Double.isNaN(ef) && !ChannelResolver.totals(seriesOf(ds.query()), ds).isEmpty()) {
+      return List.of(new Input(d, ds.query(), rules(d, true, ef, width(d, energyField)), pq, pf));
     }
-    if (pq != null) {
+    if (pq != null && !Double.isNaN(pf)) {
       var ps = new ChannelResolver.DeviceSeries(d, pq);
       if (!ChannelResolver.totals(seriesOf(pq), ps).isEmpty()) {
         return List.of(new Input(d, pq, rules(d, false, pf, 0), null, 0));
@@ -122,23 +158,22 @@ public final class EnergyEngine {
     if (d.kind() == DeviceKind.GPU_NODE) {
       var gq = new SeriesQuery(Gpu.MEASUREMENT, Gpu.ENERGY_MJ.name(), deviceTag(d));
       var gp = new SeriesQuery(Gpu.MEASUREMENT, Gpu.POWER_W.name(), deviceTag(d));
+      double gef = factor(d, gq.measurement(), gq.field(), Quantity.ENERGY, KWH);
+      double gpf = factor(d, gp.measurement(), gp.field(), Quantity.POWER, KW);
       if (seriesOf(gq).stream().anyMatch(gq::matches)) {
-        return List.of(
-            new Input(d, gq, rules(d, true, FieldUnit.MJ.factor(), 0), gp, FieldUnit.W.factor()));
+        return List.of(new Input(d, gq, rules(d, true, gef, 0), gp, gpf));
       }
       if (seriesOf(gp).stream().anyMatch(gp::matches)) {
-        return List.of(new Input(d, gp, rules(d, false, FieldUnit.W.factor(), 0), null, 0));
+        return List.of(new Input(d, gp, rules(d, false, gpf, 0), null, 0));
       }
     }
-    // Nothing stored yet: the device still counts, as a series known nowhere.
-    return List.of(
-        new Input(
-            d,
-            ds.query(),
-            rules(d, true, FieldUnit.of(energyField).factor(), width(d, energyField)),
-            pq,
-            pf));
+    // Nothing stored yet (or nothing of a known unit): the device still counts, as a series known
+    // nowhere.
+    return List.of(new Input(d, ds.query(), rules(d, true, ef, width(d, energyField)), pq, pf));
   }
+
+  private static final String KWH = "kW.h";
+  private static final String KW = "kW";
 
   /** How long the list of series of one measurement and field is reused. */
   private static final Duration SERIES_TTL = Duration.ofSeconds(30);
@@ -170,6 +205,9 @@ public final class EnergyEngine {
 
   /** The series that hold an input: the device's total, or every GPU of a GPU node. */
   private List<SeriesKey> keysOf(Input in) {
+    if (!in.unitKnown()) {
+      return List.of();
+    }
     var idx = index(in.query().measurement(), in.query().field());
     if (in.device().kind() == DeviceKind.GPU_NODE
         && in.query().measurement().equals(Gpu.MEASUREMENT)) {
@@ -304,17 +342,26 @@ public final class EnergyEngine {
   }
 
   /**
-   * Increase of any cumulative counter of one device (a water meter, a heat meter), in the
-   * counter's unit times {@code factor}, by the counter rules.
+   * Increase of any cumulative counter of one device (a water meter, a heat meter) in {@code code}
+   * ({@code L}, {@code kW.h}), converted from the counter's own unit, by the counter rules; unknown
+   * when the counter's unit is not one of {@code quantity}.
    */
   public EnergySeries counter(
-      String deviceId, String field, double factor, Instant from, Instant to, StepPlan.Step step) {
+      String deviceId,
+      String field,
+      Quantity quantity,
+      String code,
+      Instant from,
+      Instant to,
+      StepPlan.Step step) {
     var d = site.device(deviceId);
     StepPlan plan = plan(from, to, step);
     if (d.isEmpty()) {
       return group(deviceId, List.of(), plan).series();
     }
-    var q = new SeriesQuery(resolver.measurement(d.get(), field), field, deviceTag(d.get()));
+    String m = resolver.measurement(d.get(), field);
+    double factor = factor(d.get(), m, field, quantity, code);
+    var q = new SeriesQuery(m, field, deviceTag(d.get()));
     var in = new Input(d.get(), q, rules(d.get(), true, factor, width(d.get(), field)), null, 0);
     return group(deviceId, List.of(in), plan).series();
   }

@@ -3,11 +3,13 @@ package io.kilowatch.analytics;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.AshraeClass;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.units.Quantity;
 import io.kilowatch.store.Point;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.SeriesUnits;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.Vocabulary;
 import io.kilowatch.store.Vocabulary.CoolingLoop;
@@ -57,11 +59,20 @@ public final class RiskEngine {
   private final SiteConfig site;
   private final Store store;
   private final AnalyticsConfig settings;
+  private final SeriesUnits units;
 
   public RiskEngine(SiteConfig site, Store store) {
+    this(site, store, new SeriesUnits(site));
+  }
+
+  /**
+   * @param units each series' unit: temperatures are compared in °C whatever a device reports
+   */
+  public RiskEngine(SiteConfig site, Store store, SeriesUnits units) {
     this.site = site;
     this.store = store;
     this.settings = site.analytics();
+    this.units = units;
   }
 
   /** Risk of every GPU, rack and cluster at {@code at}, from the readings just before it. */
@@ -106,7 +117,40 @@ public final class RiskEngine {
       Vocabulary.Field field, Instant from, Instant to) {
     var out = new HashMap<Map<String, String>, List<Point>>();
     for (SeriesPoints sp : store.read(field.query(), from, to)) {
-      out.put(sp.key().tags(), good(sp.points()));
+      var pts = canonical(sp);
+      if (pts != null) {
+        out.put(sp.key().tags(), pts);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The good readings of a series in its quantity's canonical unit (°C, L/min, kPa), or null when
+   * nothing says what unit the series is in: an unknown unit is no reading, never a guess.
+   */
+  private List<Point> canonical(SeriesPoints sp) {
+    var unit = units.of(sp.key()).orElse(null);
+    if (unit == null) {
+      return null;
+    }
+    var c = unit.to(unit.quantity().canonical());
+    return good(sp.points()).stream()
+        .map(p -> new Point(p.time(), c.convert(p.value()), p.quality()))
+        .toList();
+  }
+
+  /** Every series of a loop reading, under either of its names. */
+  private List<Map.Entry<SeriesKey, List<Point>>> loopReadings(
+      List<Vocabulary.Field> names, Quantity quantity, Instant from, Instant to) {
+    var out = new ArrayList<Map.Entry<SeriesKey, List<Point>>>();
+    for (Vocabulary.Field f : names) {
+      for (SeriesPoints sp : store.read(f.query(), from, to)) {
+        var unit = units.of(sp.key());
+        if (unit.isPresent() && unit.get().quantity() == quantity) {
+          out.add(Map.entry(sp.key(), canonical(sp)));
+        }
+      }
     }
     return out;
   }
@@ -272,10 +316,10 @@ public final class RiskEngine {
     Instant from = at.minus(BASELINE);
     Instant end = at.plusMillis(1);
     var byCluster = new HashMap<String, Map<String, Risk.Factor>>();
-    for (SeriesPoints sp : store.read(CoolingLoop.SUPPLY_TEMP_C.query(), from, end)) {
-      Point now = latest(good(sp.points()), at);
-      String cluster = sp.key().tags().get(Tag.CLUSTER);
-      AnalyticsConfig.WaterClass w = waterClass(sp.key());
+    for (var sp : loopReadings(CoolingLoop.READINGS.get(0), Quantity.TEMPERATURE, from, end)) {
+      Point now = latest(sp.getValue(), at);
+      String cluster = sp.getKey().tags().get(Tag.CLUSTER);
+      AnalyticsConfig.WaterClass w = waterClass(sp.getKey());
       if (now == null || cluster == null || w == null) {
         continue;
       }
@@ -283,17 +327,17 @@ public final class RiskEngine {
       double c = headroom < 0 ? 30 : headroom < 1 ? 15 : headroom < 2 ? 5 : 0;
       worst(byCluster, cluster, new Risk.Factor("coolant_supply_headroom_" + w, headroom, "K", c));
     }
-    for (SeriesPoints sp : store.read(CoolingLoop.FLOW_LPM.query(), from, end)) {
-      Double drop = drop(good(sp.points()), at);
-      String cluster = sp.key().tags().get(Tag.CLUSTER);
+    for (var sp : loopReadings(CoolingLoop.READINGS.get(1), Quantity.FLOW, from, end)) {
+      Double drop = drop(sp.getValue(), at);
+      String cluster = sp.getKey().tags().get(Tag.CLUSTER);
       if (drop != null && cluster != null) {
         double c = drop >= 50 ? 30 : drop >= 25 ? 20 : drop >= 10 ? 8 : 0;
         worst(byCluster, cluster, new Risk.Factor("coolant_flow_drop", drop, "%", c));
       }
     }
-    for (SeriesPoints sp : store.read(CoolingLoop.DIFF_PRESSURE_KPA.query(), from, end)) {
-      Double drop = drop(good(sp.points()), at);
-      String cluster = sp.key().tags().get(Tag.CLUSTER);
+    for (var sp : loopReadings(CoolingLoop.READINGS.get(2), Quantity.PRESSURE, from, end)) {
+      Double drop = drop(sp.getValue(), at);
+      String cluster = sp.getKey().tags().get(Tag.CLUSTER);
       if (drop != null && cluster != null) {
         double c = drop >= 25 ? 10 : 0;
         worst(byCluster, cluster, new Risk.Factor("loop_dp_drop", drop, "%", c));

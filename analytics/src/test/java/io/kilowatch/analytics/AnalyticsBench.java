@@ -110,25 +110,26 @@ public final class AnalyticsBench {
             null,
             AnalyticsConfig.Declared.NONE);
     var site =
-        new SiteConfig(
-                null,
-                new Site("bench", ZoneOffset.UTC, null, null),
-                StoreConfig.embedded(dir),
-                WebConfig.DEFAULT,
-                List.of(),
-                clusters,
-                List.of(
-                    device("main-meter", DeviceKind.METER, Location.FACILITY),
-                    device("cooling-plant", DeviceKind.METER, Location.FACILITY)),
-                new EnergyModel(
-                    EnergyModel.ItLevel.PDU_OUTPUT,
-                    List.of(new Channel("main-meter", null, null, "energy_kwh", "power_w")),
-                    List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
-                    List.of(
-                        new Channel("cooling-plant", null, null, "energy_kwh", "power_w"),
-                        new Channel(null, DeviceKind.CDU, null, "energy_kwh", "power_w")),
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+                new SiteConfig(
+                    null,
+                    new Site("bench", ZoneOffset.UTC, null, null),
+                    StoreConfig.embedded(dir),
+                    WebConfig.DEFAULT,
                     List.of(),
-                    List.of()))
+                    clusters,
+                    List.of(
+                        device("main-meter", DeviceKind.METER, Location.FACILITY),
+                        device("cooling-plant", DeviceKind.METER, Location.FACILITY)),
+                    new EnergyModel(
+                        EnergyModel.ItLevel.PDU_OUTPUT,
+                        List.of(new Channel("main-meter", null, null, "energy_kwh", "power_w")),
+                        List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
+                        List.of(
+                            new Channel("cooling-plant", null, null, "energy_kwh", "power_w"),
+                            new Channel(null, DeviceKind.CDU, null, "energy_kwh", "power_w")),
+                        List.of(),
+                        List.of())))
             .withAnalytics(analytics);
     System.out.printf(
         "site: %d GPUs, %d nodes, %d racks, %d PDUs, %d clusters; %d days of energy counters every %d s%n",

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.AnalyticsConfig.WaterClass;
 import io.kilowatch.config.EnergyModel;
+import io.kilowatch.config.Location;
 import io.kilowatch.config.StoreConfig;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.Store;
@@ -51,7 +52,12 @@ class RiskEngineTest {
             ZoneOffset.UTC,
             List.of(),
             List.of(),
-            List.of(),
+            // The CDUs: their loop readings are in the units their (test) profile declares.
+            List.of(
+                TestSites.device(
+                    "c1-cdu", io.kilowatch.config.DeviceKind.CDU, Location.FACILITY, null, 10),
+                TestSites.device(
+                    "c2-cdu", io.kilowatch.config.DeviceKind.CDU, Location.FACILITY, null, 10)),
             new EnergyModel(
                 EnergyModel.ItLevel.IT_INPUT,
                 List.of(),

@@ -37,24 +37,25 @@ class SiteOverviewTest {
   void setUp() {
     store = EmbeddedStore.open(StoreConfig.embedded(dir));
     site =
-        new SiteConfig(
-            null,
-            new Site("test", ZoneOffset.UTC, null, null),
-            StoreConfig.embedded(dir),
-            WebConfig.DEFAULT,
-            List.of(),
-            List.of(),
-            List.of(
-                device("main", DeviceKind.METER),
-                device("p1", DeviceKind.PDU),
-                device("p2", DeviceKind.PDU)),
-            new EnergyModel(
-                EnergyModel.ItLevel.PDU_OUTPUT,
-                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
-                List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("test", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
                 List.of(),
                 List.of(),
-                List.of()));
+                List.of(
+                    device("main", DeviceKind.METER),
+                    device("p1", DeviceKind.PDU),
+                    device("p2", DeviceKind.PDU)),
+                new EnergyModel(
+                    EnergyModel.ItLevel.PDU_OUTPUT,
+                    List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                    List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
+                    List.of(),
+                    List.of(),
+                    List.of())));
   }
 
   @AfterEach

@@ -37,7 +37,9 @@ final class TestSites {
         Map.of());
   }
 
-  /** A Modbus meter profile whose energy counter is a UINT32 register of 0.001 kWh. */
+  /**
+   * A Modbus meter profile whose energy counter is a UINT32 register of 0.001 kWh, and power in W.
+   */
   static Profile.Modbus uint32Meter() {
     return new Profile.Modbus(
         "u32-meter",
@@ -55,6 +57,19 @@ final class TestSites {
                 Profile.PointKind.COUNTER,
                 null,
                 "energy_kwh",
+                Map.of()),
+            new Profile.ModbusPoint(
+                "power",
+                Profile.RegisterType.HOLDING,
+                2,
+                Profile.DataType.FLOAT32,
+                Profile.WordOrder.ABCD,
+                1,
+                0,
+                "W",
+                Profile.PointKind.GAUGE,
+                null,
+                "power_w",
                 Map.of())));
   }
 
@@ -66,15 +81,16 @@ final class TestSites {
       List<Device> devices,
       EnergyModel energy,
       AnalyticsConfig analytics) {
-    return new SiteConfig(
-            null,
-            new Site("test", zone, null, null),
-            StoreConfig.embedded(dir),
-            WebConfig.DEFAULT,
-            profiles,
-            clusters,
-            devices,
-            energy)
+    return io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("test", zone, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
+                profiles,
+                clusters,
+                devices,
+                energy))
         .withAnalytics(analytics);
   }
 

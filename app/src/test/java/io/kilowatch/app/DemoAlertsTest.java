@@ -70,15 +70,16 @@ class DemoAlertsTest {
             Duration.ofMinutes(1),
             Duration.ofHours(4));
     SiteConfig site =
-        new SiteConfig(
-                null,
-                parsed.site(),
-                parsed.store(),
-                parsed.web(),
-                List.of(),
-                List.of(),
-                List.of(),
-                null)
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+                new SiteConfig(
+                    null,
+                    parsed.site(),
+                    parsed.store(),
+                    parsed.web(),
+                    List.of(),
+                    List.of(),
+                    List.of(),
+                    null))
             .withAlerts(parsed.alerts().withReceivers(List.of(webhook), List.of(route)));
 
     Instant start = Instant.now().minus(Duration.ofMinutes(30)).truncatedTo(ChronoUnit.SECONDS);

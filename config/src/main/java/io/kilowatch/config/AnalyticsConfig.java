@@ -75,8 +75,8 @@ public record AnalyticsConfig(
   /**
    * One cumulative meter outside the energy model.
    *
-   * @param field the counter field; its unit comes from the suffix ({@code _l}, {@code _m3}, {@code
-   *     _kwh}, {@code _mwh})
+   * @param field the counter field; its unit is the one its profile point or push declaration gives
+   *     (a volume for water, an energy for reuse)
    */
   public record Meter(String device, String field) {}
 

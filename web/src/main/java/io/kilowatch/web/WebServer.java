@@ -132,7 +132,7 @@ public final class WebServer {
     var alertRoutes = new io.kilowatch.web.api.AlertRoutes(alerts, authorizer);
     var access = new AccessControl(site.web(), webTokens, Clock.systemUTC());
     var api = new ApiRoutes(site, store, analytics, statuses);
-    this.siteRoutes = new SiteRoutes(site, store, statuses);
+    this.siteRoutes = new SiteRoutes(site, store, statuses, analytics.units());
     var ingestRoutes = new IngestRoutes(ingest, webTokens, PushMapping.of(site), Clock.systemUTC());
     var metrics =
         new MetricsRoutes(

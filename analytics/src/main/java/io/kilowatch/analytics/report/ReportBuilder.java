@@ -11,6 +11,7 @@ import io.kilowatch.analytics.carbon.IntensityCache;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.EnergyModel;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.units.Quantity;
 import io.kilowatch.store.Store;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -435,7 +436,18 @@ public final class ReportBuilder {
     var onsite = a.carbon().onsiteGeneration();
     for (var meter : new AnalyticsConfig.Meter[] {a.water(), a.reuse(), onsite}) {
       if (meter != null) {
-        var s = analytics.energy().counter(meter.device(), meter.field(), 1, from, to, whole);
+        boolean water = meter == a.water();
+        var s =
+            analytics
+                .energy()
+                .counter(
+                    meter.device(),
+                    meter.field(),
+                    water ? Quantity.VOLUME : Quantity.ENERGY,
+                    water ? "L" : "kW.h",
+                    from,
+                    to,
+                    whole);
         out.add(
             new Report.MeterCoverage(
                 meter == a.water() ? "water" : meter == onsite ? "onsite-generation" : "reuse",

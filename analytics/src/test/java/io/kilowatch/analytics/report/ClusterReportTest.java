@@ -100,23 +100,24 @@ class ClusterReportTest {
     var devices = new ArrayList<>(base.devices());
     devices.add(ReportBuilderTest.device("pv", DeviceKind.METER, Location.FACILITY));
     var m = base.energy();
-    return new SiteConfig(
-            null,
-            base.site(),
-            base.store(),
-            base.web(),
-            base.profiles(),
-            List.of(c1, ReportBuilderTest.cluster("c2")),
-            devices,
-            new EnergyModel(
-                m.itLevel(),
-                m.facility(),
-                m.it(),
-                List.of(
-                    new Channel("chiller", null, null, "energy_kwh", "power_w"),
-                    new Channel(null, DeviceKind.CDU, null, "energy_kwh", "power_w")),
-                m.losses(),
-                m.other()))
+    return io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                base.site(),
+                base.store(),
+                base.web(),
+                base.profiles(),
+                List.of(c1, ReportBuilderTest.cluster("c2")),
+                devices,
+                new EnergyModel(
+                    m.itLevel(),
+                    m.facility(),
+                    m.it(),
+                    List.of(
+                        new Channel("chiller", null, null, "energy_kwh", "power_w"),
+                        new Channel(null, DeviceKind.CDU, null, "energy_kwh", "power_w")),
+                    m.losses(),
+                    m.other())))
         .withAnalytics(analytics);
   }
 

@@ -217,29 +217,30 @@ public final class ReportBench {
             null,
             null,
             AnalyticsConfig.Declared.NONE);
-    return new SiteConfig(
-            null,
-            new Site("bench", ZoneOffset.UTC, null, null),
-            StoreConfig.embedded(dir),
-            WebConfig.DEFAULT,
-            List.of(),
-            clusters,
-            List.of(
-                device("main-meter", DeviceKind.METER, Location.FACILITY, step),
-                device("cooling-plant", DeviceKind.METER, Location.FACILITY, step),
-                device("lighting", DeviceKind.METER, Location.FACILITY, step),
-                device("offices", DeviceKind.METER, Location.FACILITY, step)),
-            new EnergyModel(
-                EnergyModel.ItLevel.PDU_OUTPUT,
-                List.of(new Channel("main-meter", null, null, "energy_kwh", "power_w")),
-                List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
-                List.of(
-                    new Channel("cooling-plant", null, null, "energy_kwh", "power_w"),
-                    new Channel(null, DeviceKind.CDU, null, "energy_kwh", "power_w")),
+    return io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("bench", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
                 List.of(),
+                clusters,
                 List.of(
-                    new Channel("lighting", null, null, "energy_kwh", "power_w"),
-                    new Channel("offices", null, null, "energy_kwh", "power_w"))))
+                    device("main-meter", DeviceKind.METER, Location.FACILITY, step),
+                    device("cooling-plant", DeviceKind.METER, Location.FACILITY, step),
+                    device("lighting", DeviceKind.METER, Location.FACILITY, step),
+                    device("offices", DeviceKind.METER, Location.FACILITY, step)),
+                new EnergyModel(
+                    EnergyModel.ItLevel.PDU_OUTPUT,
+                    List.of(new Channel("main-meter", null, null, "energy_kwh", "power_w")),
+                    List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
+                    List.of(
+                        new Channel("cooling-plant", null, null, "energy_kwh", "power_w"),
+                        new Channel(null, DeviceKind.CDU, null, "energy_kwh", "power_w")),
+                    List.of(),
+                    List.of(
+                        new Channel("lighting", null, null, "energy_kwh", "power_w"),
+                        new Channel("offices", null, null, "energy_kwh", "power_w")))))
         .withAnalytics(analytics);
   }
 

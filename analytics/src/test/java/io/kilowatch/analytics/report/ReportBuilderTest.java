@@ -95,23 +95,24 @@ class ReportBuilderTest {
                 null,
                 new AnalyticsConfig.EedDeclared(
                     800.0, 1200.0, null, null, null, null, null, null, 24.0)));
-    return new SiteConfig(
-            null,
-            new Site("test", ZoneOffset.UTC, null, null),
-            StoreConfig.embedded(dir.resolve("store")),
-            WebConfig.DEFAULT,
-            List.of(),
-            List.of(cluster("c1"), cluster("c2")),
-            List.of(
-                device("main", DeviceKind.METER, Location.FACILITY),
-                device("chiller", DeviceKind.METER, Location.FACILITY)),
-            new EnergyModel(
-                EnergyModel.ItLevel.PDU_OUTPUT,
-                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
-                List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
-                List.of(new Channel("chiller", null, null, "energy_kwh", "power_w")),
+    return io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("test", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir.resolve("store")),
+                WebConfig.DEFAULT,
                 List.of(),
-                List.of()))
+                List.of(cluster("c1"), cluster("c2")),
+                List.of(
+                    device("main", DeviceKind.METER, Location.FACILITY),
+                    device("chiller", DeviceKind.METER, Location.FACILITY)),
+                new EnergyModel(
+                    EnergyModel.ItLevel.PDU_OUTPUT,
+                    List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                    List.of(new Channel(null, DeviceKind.PDU, null, "energy_kwh", "power_w")),
+                    List.of(new Channel("chiller", null, null, "energy_kwh", "power_w")),
+                    List.of(),
+                    List.of())))
         .withAnalytics(analytics);
   }
 

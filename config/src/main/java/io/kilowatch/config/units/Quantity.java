@@ -29,7 +29,9 @@ public enum Quantity {
   DIMENSIONLESS("1"),
   DURATION("s"),
   VOLUME("L"),
-  MASS("kg");
+  MASS("kg"),
+  /** Mass of CO2e per energy: grid intensity (g/kWh), CUE (kg/kWh). */
+  CARBON_INTENSITY("g/(kW.h)");
 
   private final String canonicalCode;
 
@@ -95,7 +97,8 @@ public enum Quantity {
           DIMENSIONLESS,
           DURATION,
           VOLUME,
-          MASS
+          MASS,
+          CARBON_INTENSITY
         }) {
       if (q.accepts(p)) {
         return Optional.of(q);

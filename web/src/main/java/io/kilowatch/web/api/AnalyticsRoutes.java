@@ -133,15 +133,22 @@ public final class AnalyticsRoutes {
     return id;
   }
 
+  /** Every {@code …Kwh} figure is kWh; PUE, pPUE and coverages are ratios. */
+  private static final Map<String, String> PUE_UNITS =
+      Map.of("energy", "kWh", "pue", "1", "coverage", "1");
+
   private void pue(Context ctx) {
     var p = new Params(ctx, Instant.now());
     // Without an energy model the answer says NOT_CONFIGURED rather than failing.
     if ("trailing-12-months".equals(p.optional("window"))) {
-      ctx.json(analytics.pue().trailingTwelveMonths(p.time("to", Instant.now())));
+      ctx.json(
+          UnitJson.withUnits(
+              ctx, analytics.pue().trailingTwelveMonths(p.time("to", Instant.now())), PUE_UNITS));
       return;
     }
     Window w = window(p, Instant.now(), Duration.ofDays(1), "1h");
-    ctx.json(analytics.pue().compute(w.from(), w.to(), w.step()));
+    ctx.json(
+        UnitJson.withUnits(ctx, analytics.pue().compute(w.from(), w.to(), w.step()), PUE_UNITS));
   }
 
   private void carbon(Context ctx) {
@@ -170,6 +177,8 @@ public final class AnalyticsRoutes {
     RiskReport r = analytics.risk().assess(at);
     var body = new LinkedHashMap<String, Object>();
     body.put("at", r.at());
+    // Scores are points out of 100; each factor carries its own unit (K of margin, % of drop).
+    body.put("units", Map.of("score", "1", "factor", "per factor"));
     body.put("levels", List.of("ok", "watch", "warning", "critical"));
     body.put("clusters", r.clusters());
     body.put("racks", r.racks());

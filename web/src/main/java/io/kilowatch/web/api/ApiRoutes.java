@@ -47,7 +47,7 @@ public final class ApiRoutes {
 
   public void register(RoutesConfig routes) {
     routes.get("/api/health", this::health);
-    routes.get("/api/devices", ctx -> ctx.json(statuses.get()));
+    routes.get("/api/devices", this::devices);
     routes.get("/api/series", this::series);
     routes.get("/api/query", ctx -> cache.respond(ctx, () -> query(ctx)));
     routes.get("/api/overview", ctx -> cache.respond(ctx, () -> overview(ctx)));
@@ -89,13 +89,62 @@ public final class ApiRoutes {
     ctx.json(body);
   }
 
+  /**
+   * Each device's status, with the points it reports and their units, so a device page labels its
+   * axes without guessing.
+   */
+  private void devices(Context ctx) {
+    var out = new ArrayList<Object>();
+    for (DeviceStatus s : statuses.get()) {
+      var m = UnitJson.withUnits(ctx, s, Map.of("lastRoundTrip", "ISO 8601 duration"));
+      var points = new ArrayList<Map<String, Object>>();
+      site.device(s.deviceId())
+          .ifPresent(
+              d -> {
+                var catalog = analytics.units();
+                if (d.profile() != null) {
+                  site.profile(d.profile())
+                      .ifPresent(
+                          pr ->
+                              pr.points()
+                                  .forEach(
+                                      pt -> {
+                                        String meas =
+                                            io.kilowatch.store.Vocabulary.measurementOf(pt, d);
+                                        var pm = new LinkedHashMap<String, Object>();
+                                        pm.put("name", pt.name());
+                                        pm.put("measurement", meas);
+                                        pm.put("field", pt.field());
+                                        UnitJson.put(
+                                            pm, catalog.of(d.id(), meas, pt.field()).orElse(null));
+                                        points.add(pm);
+                                      }));
+                }
+                if (d.source() instanceof io.kilowatch.config.Source.Push push) {
+                  push.units()
+                      .forEach(
+                          (field, u) -> {
+                            var pm = new LinkedHashMap<String, Object>();
+                            pm.put("field", field);
+                            pm.put("measurement", push.measurement());
+                            UnitJson.put(pm, io.kilowatch.config.units.PointUnit.of(u));
+                            points.add(pm);
+                          });
+                }
+              });
+      m.put("points", points);
+      out.add(m);
+    }
+    ctx.json(out);
+  }
+
   private void series(Context ctx) {
     var p = new Params(ctx, Instant.now());
     String measurement = p.optional("measurement");
     var q =
         new SeriesQuery(
             measurement == null ? "" : measurement, p.optional("field"), p.tags("tags"));
-    ctx.json(Map.of("series", store.listSeries(q).stream().map(ApiRoutes::keyJson).toList()));
+    ctx.json(Map.of("series", store.listSeries(q).stream().map(this::keyJson).toList()));
   }
 
   private Object query(Context ctx) {
@@ -180,10 +229,21 @@ public final class ApiRoutes {
             .equals(key.measurement())) {
       return null;
     }
+    var unit = analytics.units().of(key).orElse(null);
+    if (unit == null || !unit.unit().unit().isCompatible(unit.quantity().canonical().unit())) {
+      return null;
+    }
+    // In the counter's own unit, as every other point of the answer.
     return analytics
         .energy()
         .counter(
-            id, key.field(), 1.0, from, to, new io.kilowatch.analytics.StepPlan.Step.Fixed(step));
+            id,
+            key.field(),
+            unit.quantity(),
+            unit.unit().code(),
+            from,
+            to,
+            new io.kilowatch.analytics.StepPlan.Step.Fixed(step));
   }
 
   private Object overview(Context ctx) {
@@ -209,6 +269,18 @@ public final class ApiRoutes {
     body.put("facilityEnergyKwh", o.facilityEnergyKwh());
     body.put("itEnergyKwh", o.itEnergyKwh());
     body.put("pueStepCoverage", o.pueStepCoverage());
+    // Each series below carries its own unit; these are the figures above.
+    body.put(
+        "units",
+        Map.of(
+            "facilityEnergyKwh",
+            "kWh",
+            "itEnergyKwh",
+            "kWh",
+            "windowPue",
+            "1",
+            "pueStepCoverage",
+            "1"));
     body.put(
         "series",
         List.of(
@@ -245,11 +317,13 @@ public final class ApiRoutes {
     return m;
   }
 
-  private static Map<String, Object> keyJson(SeriesKey k) {
+  /** A series' identity with its unit and quantity (null where nothing says them). */
+  private Map<String, Object> keyJson(SeriesKey k) {
     var m = new LinkedHashMap<String, Object>();
     m.put("measurement", k.measurement());
     m.put("tags", k.tags());
     m.put("field", k.field());
+    UnitJson.put(m, analytics.units().of(k).orElse(null));
     return m;
   }
 

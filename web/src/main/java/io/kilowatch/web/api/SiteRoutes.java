@@ -10,6 +10,7 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Point;
 import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.SeriesUnits;
 import io.kilowatch.store.Store;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,7 +39,11 @@ public final class SiteRoutes implements AutoCloseable {
       Executors.newSingleThreadScheduledExecutor(
           Thread.ofPlatform().daemon().name("sse-ticker").factory());
 
-  public SiteRoutes(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
+  private final SeriesUnits units;
+
+  public SiteRoutes(
+      SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses, SeriesUnits units) {
+    this.units = units;
     this.site = site;
     this.store = store;
     this.statuses = statuses;
@@ -132,6 +137,12 @@ public final class SiteRoutes implements AutoCloseable {
       m.put("field", sp.key().field());
       m.put("time", last.time().toEpochMilli());
       m.put("value", Double.isFinite(last.value()) ? last.value() : null);
+      var unit = units.of(sp.key()).orElse(null);
+      UnitJson.put(m, unit);
+      if (unit != null && !unit.states().isEmpty()) {
+        // The state's name, so pages show "Leak" rather than 1.000.
+        m.put("state", unit.stateName(last.value()));
+      }
       m.put("quality", last.quality().name().toLowerCase(Locale.ROOT));
       m.put("ageSeconds", Duration.between(last.time(), now).toMillis() / 1000.0);
       out.add(m);

@@ -51,21 +51,22 @@ class AnalyticsRoutesTest {
   void start() {
     store = EmbeddedStore.open(StoreConfig.embedded(dir));
     var site =
-        new SiteConfig(
-            null,
-            new Site("t", ZoneOffset.UTC, null, null),
-            StoreConfig.embedded(dir),
-            WebConfig.DEFAULT,
-            List.of(),
-            List.of(),
-            List.of(device("main", DeviceKind.METER), device("pdu", DeviceKind.PDU)),
-            new EnergyModel(
-                EnergyModel.ItLevel.PDU_OUTPUT,
-                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
-                List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("t", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
                 List.of(),
                 List.of(),
-                List.of()));
+                List.of(device("main", DeviceKind.METER), device("pdu", DeviceKind.PDU)),
+                new EnergyModel(
+                    EnergyModel.ItLevel.PDU_OUTPUT,
+                    List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                    List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
+                    List.of(),
+                    List.of(),
+                    List.of())));
     var batch = new ArrayList<Sample>();
     for (int t = 0; t <= 7200; t += 60) {
       Instant at = T0.plusSeconds(t);
@@ -97,15 +98,16 @@ class AnalyticsRoutesTest {
       throws Exception {
     web.stop();
     var bare =
-        new SiteConfig(
-            null,
-            new Site("bare", ZoneOffset.UTC, null, null),
-            StoreConfig.embedded(dir),
-            WebConfig.DEFAULT,
-            List.of(),
-            List.of(),
-            List.of(device("main", DeviceKind.METER)),
-            null);
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("bare", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
+                List.of(),
+                List.of(),
+                List.of(device("main", DeviceKind.METER)),
+                null));
     web = new WebServer(bare, store, List::of);
     web.start("127.0.0.1", 0);
     base = "http://127.0.0.1:" + web.port();
@@ -139,21 +141,22 @@ class AnalyticsRoutesTest {
     }
     store.write(batch);
     var site =
-        new SiteConfig(
-            null,
-            new Site("t", ZoneOffset.UTC, null, null),
-            StoreConfig.embedded(dir),
-            WebConfig.DEFAULT,
-            List.of(),
-            List.of(),
-            List.of(device("main", DeviceKind.METER), device("pdu2", DeviceKind.PDU)),
-            new EnergyModel(
-                EnergyModel.ItLevel.PDU_OUTPUT,
-                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
-                List.of(new Channel("pdu2", null, null, "energy_kwh", "load_w")),
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("t", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
                 List.of(),
                 List.of(),
-                List.of()));
+                List.of(device("main", DeviceKind.METER), device("pdu2", DeviceKind.PDU)),
+                new EnergyModel(
+                    EnergyModel.ItLevel.PDU_OUTPUT,
+                    List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                    List.of(new Channel("pdu2", null, null, "energy_kwh", "load_w")),
+                    List.of(),
+                    List.of(),
+                    List.of())));
     web = new WebServer(site, store, List::of);
     web.start("127.0.0.1", 0);
     base = "http://127.0.0.1:" + web.port();
@@ -212,15 +215,16 @@ class AnalyticsRoutesTest {
                   Map.of("energy_kwh", v[i]))));
     }
     var site =
-        new SiteConfig(
-            null,
-            new Site("t", ZoneOffset.UTC, null, null),
-            StoreConfig.embedded(dir),
-            WebConfig.DEFAULT,
-            List.of(profile),
-            List.of(),
-            List.of(m16),
-            null);
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("t", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
+                List.of(profile),
+                List.of(),
+                List.of(m16),
+                null));
     web = new WebServer(site, store, List::of);
     web.start("127.0.0.1", 0);
     base = "http://127.0.0.1:" + web.port();

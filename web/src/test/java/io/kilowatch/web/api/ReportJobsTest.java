@@ -62,21 +62,22 @@ class ReportJobsTest {
     web.putAll(webFields);
     var parsed =
         SiteBuilder.named("t").store(YamlMaps.of("dataDir", "data")).web(web).toConfig(dir);
-    return new SiteConfig(
-        null,
-        parsed.site(),
-        parsed.store(),
-        parsed.web(),
-        List.of(),
-        List.of(),
-        List.of(device("main", DeviceKind.METER), device("pdu", DeviceKind.PDU)),
-        new EnergyModel(
-            EnergyModel.ItLevel.PDU_OUTPUT,
-            List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
-            List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
+    return io.kilowatch.testkit.TestSites.withMeterProfile(
+        new SiteConfig(
+            null,
+            parsed.site(),
+            parsed.store(),
+            parsed.web(),
             List.of(),
             List.of(),
-            List.of()));
+            List.of(device("main", DeviceKind.METER), device("pdu", DeviceKind.PDU)),
+            new EnergyModel(
+                EnergyModel.ItLevel.PDU_OUTPUT,
+                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
+                List.of(),
+                List.of(),
+                List.of())));
   }
 
   private static Device device(String id, DeviceKind kind) {

@@ -49,21 +49,22 @@ class ReportRoutesTest {
   void start() {
     store = EmbeddedStore.open(StoreConfig.embedded(dir));
     var site =
-        new SiteConfig(
-            null,
-            new Site("t", ZoneOffset.UTC, null, null),
-            StoreConfig.embedded(dir),
-            WebConfig.DEFAULT,
-            List.of(),
-            List.of(),
-            List.of(device("main", DeviceKind.METER), device("pdu", DeviceKind.PDU)),
-            new EnergyModel(
-                EnergyModel.ItLevel.PDU_OUTPUT,
-                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
-                List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("t", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
                 List.of(),
                 List.of(),
-                List.of()));
+                List.of(device("main", DeviceKind.METER), device("pdu", DeviceKind.PDU)),
+                new EnergyModel(
+                    EnergyModel.ItLevel.PDU_OUTPUT,
+                    List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                    List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
+                    List.of(),
+                    List.of(),
+                    List.of())));
     var batch = new ArrayList<Sample>();
     for (int t = 0; t <= 7200; t += 60) {
       Instant at = T0.plusSeconds(t);
