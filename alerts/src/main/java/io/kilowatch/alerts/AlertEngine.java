@@ -7,6 +7,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.kilowatch.config.AlertsConfig;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.device.DeviceStateListener;
+import io.kilowatch.store.SeriesUnits;
 import io.kilowatch.store.Store;
 import io.kilowatch.time.Sleeper;
 import java.io.IOException;
@@ -69,7 +70,8 @@ public final class AlertEngine implements AutoCloseable {
       Path dir,
       Clock clock,
       Sleeper sleeper,
-      DeliveryOptions options) {
+      DeliveryOptions options,
+      SeriesUnits units) {
     this.site = site;
     this.config = site.alerts();
     this.clock = clock;
@@ -84,7 +86,7 @@ public final class AlertEngine implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create alert state directory " + dir, e);
     }
-    this.evaluator = new RuleEvaluator(site, store);
+    this.evaluator = new RuleEvaluator(site, store, units);
     this.dispatcher = new Dispatcher(config);
     this.outbox = new Outbox(dir.resolve("outbox"), json);
     Map<String, AlertsConfig.Receiver> receivers = new HashMap<>();
@@ -124,7 +126,22 @@ public final class AlertEngine implements AutoCloseable {
       Clock clock,
       Sleeper sleeper,
       DeliveryOptions options) {
-    return new AlertEngine(site, store, dir, clock, sleeper, options);
+    return open(site, store, dir, clock, sleeper, options, new SeriesUnits(site));
+  }
+
+  /**
+   * As above, with the catalog of series units shared with the rest of the instance (it holds the
+   * units OPC UA servers declared).
+   */
+  public static AlertEngine open(
+      SiteConfig site,
+      Store store,
+      Path dir,
+      Clock clock,
+      Sleeper sleeper,
+      DeliveryOptions options,
+      SeriesUnits units) {
+    return new AlertEngine(site, store, dir, clock, sleeper, options, units);
   }
 
   /** Evaluates on the configured schedule and delivers in the background. */
@@ -194,7 +211,8 @@ public final class AlertEngine implements AutoCloseable {
                 fp,
                 rule.name(),
                 labels,
-                Templates.annotations(rule, labels, o.value(), config.externalUrl()),
+                Templates.annotations(
+                    rule, labels, o.value(), evaluator.unitOf(rule), config.externalUrl()),
                 AlertState.INACTIVE,
                 o.value(),
                 now,

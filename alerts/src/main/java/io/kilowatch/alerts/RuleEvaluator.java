@@ -3,11 +3,14 @@ package io.kilowatch.alerts;
 import io.kilowatch.config.AlertsConfig;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.units.PointUnit;
+import io.kilowatch.config.units.Units;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Point;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.store.SeriesUnits;
 import io.kilowatch.store.Store;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,10 +37,60 @@ final class RuleEvaluator {
   private final Store store;
   private final Map<String, DeviceStatus.State> deviceStates = new ConcurrentHashMap<>();
   private final Set<String> warnedNoRating = ConcurrentHashMap.newKeySet();
+  private final Set<String> warnedUnit = ConcurrentHashMap.newKeySet();
+  private final SeriesUnits units;
 
-  RuleEvaluator(SiteConfig site, Store store) {
+  /** The unit each rule's values are shown in: its own, else its series'. */
+  private final Map<String, String> shownUnits = new ConcurrentHashMap<>();
+
+  RuleEvaluator(SiteConfig site, Store store, SeriesUnits units) {
     this.site = site;
     this.store = store;
+    this.units = units;
+  }
+
+  /** The unit a rule's values and thresholds are in, as {@code {{unit}}} shows it. */
+  String unitOf(AlertsConfig.Rule rule) {
+    if (!rule.unit().isBlank()) {
+      try {
+        return Units.parse(rule.unit()).shown();
+      } catch (IllegalArgumentException e) {
+        return rule.unit();
+      }
+    }
+    return shownUnits.getOrDefault(rule.name(), "");
+  }
+
+  /**
+   * The series' readings in the rule's unit: a rule written in kW compares a meter in W and one in
+   * MW alike. Null (the series is skipped, once logged) when the series' unit is unknown or
+   * measures something else than the rule's.
+   */
+  private List<Point> inRuleUnit(AlertsConfig.Rule rule, SeriesPoints s, List<Point> good) {
+    var seriesUnit = units.of(s.key());
+    if (rule.unit().isBlank()) {
+      seriesUnit.ifPresent(u -> shownUnits.putIfAbsent(rule.name(), u.shown()));
+      return good;
+    }
+    Units.Parsed target;
+    try {
+      target = Units.parse(rule.unit());
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    if (seriesUnit.isEmpty() || !Units.compatible(seriesUnit.get().unit().unit(), target.unit())) {
+      if (warnedUnit.add(rule.name() + s.key())) {
+        log.warn(
+            "rule {}: series {} is in {}, which cannot be compared with the rule's {}; skipped",
+            rule.name(),
+            s.key(),
+            seriesUnit.map(PointUnit::shown).orElse("an unknown unit"),
+            target.shown());
+      }
+      return null;
+    }
+    var c = seriesUnit.get().to(target);
+    return good.stream().map(p -> new Point(p.time(), c.convert(p.value()), p.quality())).toList();
   }
 
   void deviceState(String deviceId, DeviceStatus.State state) {
@@ -83,8 +136,9 @@ final class RuleEvaluator {
     List<Observation> out = new ArrayList<>();
     // The window ends at now inclusive: the store's ranges are half-open.
     for (SeriesPoints s : store.read(query(rule), now.minus(rule.window()), now.plusMillis(1))) {
-      List<Point> good = s.points().stream().filter(RuleEvaluator::usable).toList();
-      if (good.isEmpty()) {
+      List<Point> good =
+          inRuleUnit(rule, s, s.points().stream().filter(RuleEvaluator::usable).toList());
+      if (good == null || good.isEmpty()) {
         continue;
       }
       SortedMap<String, String> labels = new TreeMap<>(s.key().tags());

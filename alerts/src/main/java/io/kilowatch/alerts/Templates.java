@@ -22,12 +22,16 @@ final class Templates {
   private Templates() {}
 
   static SortedMap<String, String> annotations(
-      AlertsConfig.Rule rule, SortedMap<String, String> labels, double value, URI externalUrl) {
+      AlertsConfig.Rule rule,
+      SortedMap<String, String> labels,
+      double value,
+      String unit,
+      URI externalUrl) {
     String dashboard = dashboardLink(labels, externalUrl);
     SortedMap<String, String> out = new TreeMap<>();
     out.put("summary", defaultSummary(rule));
     out.putAll(rule.annotations());
-    out.replaceAll((k, v) -> expand(v, rule, labels, value, dashboard));
+    out.replaceAll((k, v) -> expand(v, rule, labels, value, unit, dashboard));
     out.put("dashboard", dashboard);
     return out;
   }
@@ -46,6 +50,7 @@ final class Templates {
       AlertsConfig.Rule rule,
       Map<String, String> labels,
       double value,
+      String unit,
       String dashboard) {
     Matcher m = PLACEHOLDER.matcher(text);
     StringBuilder out = new StringBuilder();
@@ -56,7 +61,7 @@ final class Templates {
             case "value" -> number(value);
             case "threshold" -> number(rule.threshold());
             case "clear" -> number(rule.clearLevel());
-            case "unit" -> rule.unit();
+            case "unit" -> unit;
             case "rule" -> rule.name();
             case "dashboard" -> dashboard;
             default ->

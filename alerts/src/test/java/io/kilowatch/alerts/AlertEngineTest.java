@@ -78,7 +78,7 @@ class AlertEngineTest {
     List<Alert> firing = engine.evaluate(t0.plusSeconds(30));
     assertThat(firing).singleElement().extracting(Alert::state).isEqualTo(AlertState.FIRING);
     assertThat(firing.getFirst().annotations())
-        .containsEntry("summary", "cdu-1 supply 47 degC above 40 degC")
+        .containsEntry("summary", "cdu-1 supply 47 °C above 40 °C")
         .containsEntry("dashboard", "http://kw.example:8080/device.html?id=cdu-1");
 
     JsonNode fired = json(receiver.await(r -> r.size() == 1, WAIT).getFirst());

@@ -42,10 +42,35 @@ final class AlertSites {
         .toConfig(dir, Map.of("HOOK_SECRET", SECRET));
   }
 
+  /**
+   * The CDUs {@code cdu-1..3} whose supply temperature the rules watch: rules convert readings from
+   * the unit the profile declares (°C) to their own.
+   */
   private static SiteBuilder base(Path dir, Map<String, ?> alerts) {
-    return SiteBuilder.named("test-site")
-        .store(YamlMaps.of("dataDir", dir.resolve("data").toString()))
-        .alerts(alerts);
+    var b =
+        SiteBuilder.named("test-site")
+            .store(YamlMaps.of("dataDir", dir.resolve("data").toString()))
+            .profile(
+                YamlMaps.of(
+                    "id", "cdu",
+                    "source", "modbus",
+                    "addressBase", "zero",
+                    "points",
+                        List.of(
+                            YamlMaps.of(
+                                "name", "supply",
+                                "registerType", "holding",
+                                "address", 0,
+                                "dataType", "int16",
+                                "scale", 0.1,
+                                "unit", "Cel",
+                                "measurement", "cooling_loop",
+                                "field", "supply_temp_c"))))
+            .alerts(alerts);
+    for (String id : List.of("cdu-1", "cdu-2", "cdu-3")) {
+      b = b.device(SiteDevice.of(id, "cdu", "cdu", SiteSources.modbus("127.0.0.1", 1502, 1)));
+    }
+    return b;
   }
 
   /**

@@ -142,4 +142,26 @@ class RuleTypesTest {
   static DeviceStatus status(String id, DeviceStatus.State state) {
     return new DeviceStatus(id, DeviceKind.PDU, state, null, null, null, 0, null, null);
   }
+
+  @Test
+  void aRuleComparesInItsOwnUnitWhateverUnitTheDeviceReports() throws Exception {
+    // cdu-1's supply point is declared in °C; the rule is written in kelvin and in °F.
+    open(
+        """
+        - {name: hot-k, measurement: cooling_loop, field: supply_temp_c, unit: K, threshold: 313.15, reduce: last}
+        - {name: hot-f, measurement: cooling_loop, field: supply_temp_c, unit: degF, threshold: 110, reduce: last}
+        - {name: hot-kw, measurement: cooling_loop, field: supply_temp_c, unit: kW, threshold: 1, reduce: last}
+        """);
+    write(t0, "cooling_loop", Map.of("device", "cdu-1", "cluster", "c1"), "supply_temp_c", 45);
+    List<Alert> alerts = engine.evaluate(t0);
+    // 45 °C = 318.15 K > 313.15 K, and 45 × 9/5 + 32 = 113 °F > 110 °F; kW measures no
+    // temperature, so that rule sees no series at all.
+    assertThat(alerts).extracting(Alert::rule).containsExactlyInAnyOrder("hot-k", "hot-f");
+    var k = alerts.stream().filter(a -> a.rule().equals("hot-k")).findFirst().orElseThrow();
+    assertThat(k.value()).isCloseTo(318.15, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(k.annotations().get("summary")).isEqualTo("hot-k: 318.15 K (threshold 313.15 K)");
+    var f = alerts.stream().filter(a -> a.rule().equals("hot-f")).findFirst().orElseThrow();
+    assertThat(f.value()).isCloseTo(113, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(f.annotations().get("summary")).isEqualTo("hot-f: 113 °F (threshold 110 °F)");
+  }
 }

@@ -81,7 +81,7 @@ class WebhookContractTest {
         assertThat(msg.get("text").asText()).isEqualTo("[FIRING:1] alertname=supply-hot");
         JsonNode att = msg.get("attachments").get(0);
         assertThat(att.get("color").asText()).isEqualTo("danger");
-        assertThat(att.get("text").asText()).isEqualTo("cdu-1 supply 50 degC above 40 degC");
+        assertThat(att.get("text").asText()).isEqualTo("cdu-1 supply 50 °C above 40 °C");
         assertThat(att.get("title_link").asText())
             .isEqualTo("http://kw.example:8080/device.html?id=cdu-1");
       }

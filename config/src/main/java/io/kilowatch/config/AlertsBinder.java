@@ -205,10 +205,26 @@ final class AlertsBinder {
         rating,
         ratingTag,
         after,
-        f.optionalString("unit", ""),
+        unit(f),
         severity,
         f.stringMap("labels"),
         f.stringMap("annotations"));
+  }
+
+  /**
+   * The unit a rule's threshold is written in; the series' readings are converted to it before they
+   * are compared, so it must be a unit (blank: the series' own).
+   */
+  private String unit(Fields f) {
+    String unit = f.optionalString("unit", "");
+    if (unit != null && !unit.isBlank() && !io.kilowatch.config.units.Units.isUnit(unit)) {
+      try {
+        io.kilowatch.config.units.Units.parse(unit);
+      } catch (IllegalArgumentException e) {
+        binder.problem(f.get("unit"), e.getMessage());
+      }
+    }
+    return unit == null ? "" : unit;
   }
 
   /** {@code for: 0s} is allowed: fire at the first evaluation that sees the condition. */
