@@ -39,7 +39,8 @@ public enum Peer {
       () -> runs(Peer.PYTHON, "-c", "import pymodbus.server")),
   GCC("gcc", "apt-get install gcc", () -> onPath("gcc")),
   PDFTOPPM("pdftoppm", "apt-get install poppler-utils", () -> onPath("pdftoppm")),
-  MBPOLL("mbpoll", "apt-get install mbpoll", () -> onPath("mbpoll"));
+  MBPOLL("mbpoll", "apt-get install mbpoll", () -> onPath("mbpoll")),
+  PROMTOOL("promtool", "apt-get install prometheus", () -> onPath("promtool"));
 
   /** The interpreter the Python peers run under, whatever python3 the PATH has first. */
   public static final String PYTHON = "/usr/bin/python3";

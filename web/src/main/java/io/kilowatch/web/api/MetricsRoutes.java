@@ -1,26 +1,68 @@
 package io.kilowatch.web.api;
 
+import static io.kilowatch.web.api.PrometheusText.Type.COUNTER;
+import static io.kilowatch.web.api.PrometheusText.Type.GAUGE;
+
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.kilowatch.analytics.KpiSeries;
 import io.kilowatch.analytics.SiteOverview;
+import io.kilowatch.config.units.PointUnit;
+import io.kilowatch.config.units.Units;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.BatchingWriter;
+import io.kilowatch.web.api.PrometheusText.Labels;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import javax.measure.UnitConverter;
 
 /**
  * kilowatch's own health and the latest site KPIs in the Prometheus text format, for teams that
  * already scrape everything with Prometheus.
  */
 public final class MetricsRoutes {
-  /** A counter kept elsewhere in the server, e.g. the ingest's unmatched lines. */
-  public record Counter(String name, String help, LongSupplier value) {}
+  /**
+   * A counter kept elsewhere in the server, e.g. the ingest's unmatched lines.
+   *
+   * @param name a metric name ending in {@code _total}
+   */
+  public record Counter(String name, String help, LongSupplier value) {
+    public Counter {
+      PrometheusText.checkName(name, PrometheusText.Type.COUNTER);
+      if (help == null || help.isBlank()) {
+        throw new IllegalArgumentException("counter " + name + " needs a help text");
+      }
+    }
+  }
+
+  /** The families this class writes itself; a {@link Counter} may not take one of their names. */
+  static final Set<String> OWN_FAMILIES =
+      Set.of(
+          "kilowatch_device_up",
+          "kilowatch_device_consecutive_failures",
+          "kilowatch_device_round_trip_seconds",
+          "kilowatch_device_last_success_age_seconds",
+          "kilowatch_device_dropped_values_total",
+          "kilowatch_store_queue_depth",
+          "kilowatch_samples_written_total",
+          "kilowatch_samples_dropped_total",
+          "kilowatch_alert_notifications_total",
+          "kilowatch_site_power_watts",
+          "kilowatch_site_pue",
+          "kilowatch_jvm_heap_used_bytes",
+          "process_cpu_seconds_total");
+
+  private static final Units.Parsed WATT = Units.parse("W");
+
+  /** JMX reports CPU time in nanoseconds and {@link Duration} counts them; exposed in seconds. */
+  private static final UnitConverter NANOS_TO_SECONDS = PointUnit.of("ns").to(Units.parse("s"));
 
   private final Supplier<List<DeviceStatus>> statuses;
   private final SiteOverview overview;
@@ -54,6 +96,13 @@ public final class MetricsRoutes {
     this.writer = writer;
     this.alertDeliveries = alertDeliveries;
     this.counters = List.copyOf(counters);
+    var names = new HashSet<String>();
+    for (Counter c : this.counters) {
+      // Caught here, at start-up, rather than by the first scrape.
+      if (OWN_FAMILIES.contains(c.name()) || !names.add(c.name())) {
+        throw new IllegalArgumentException("metric family " + c.name() + " is already exposed");
+      }
+    }
   }
 
   public void register(RoutesConfig routes) {
@@ -61,131 +110,114 @@ public final class MetricsRoutes {
   }
 
   private void metrics(Context ctx) {
-    var out = new StringBuilder(8192);
-    Instant now = Instant.now();
+    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(exposition(Instant.now()));
+  }
+
+  private String exposition(Instant now) {
+    var out = new PrometheusText();
     var all = statuses.get();
 
-    family(out, "kilowatch_device_up", "gauge", "1 when the device's last poll succeeded");
+    out.family("kilowatch_device_up", GAUGE, "1 when the device's last poll succeeded, else 0");
     for (var s : all) {
-      sample(out, "kilowatch_device_up", device(s), s.state() == DeviceStatus.State.UP ? 1 : 0);
+      out.sample(device(s), s.state() == DeviceStatus.State.UP ? 1 : 0);
     }
-    family(out, "kilowatch_device_consecutive_failures", "gauge", "polls failed in a row");
+    out.family("kilowatch_device_consecutive_failures", GAUGE, "polls failed in a row");
     for (var s : all) {
-      sample(out, "kilowatch_device_consecutive_failures", device(s), s.consecutiveFailures());
+      out.sample(device(s), s.consecutiveFailures());
     }
-    family(out, "kilowatch_device_round_trip_seconds", "gauge", "duration of the last poll");
+    out.family(
+        "kilowatch_device_round_trip_seconds", GAUGE, "duration of the last poll in seconds");
     for (var s : all) {
       if (s.lastRoundTrip() != null) {
-        sample(out, "kilowatch_device_round_trip_seconds", device(s), seconds(s.lastRoundTrip()));
+        out.sample(device(s), seconds(s.lastRoundTrip()));
       }
     }
-    family(
-        out, "kilowatch_device_last_success_age_seconds", "gauge", "time since the last good poll");
+    out.family(
+        "kilowatch_device_last_success_age_seconds", GAUGE, "seconds since the last good poll");
     for (var s : all) {
       if (s.lastSuccess() != null) {
-        sample(
-            out,
-            "kilowatch_device_last_success_age_seconds",
-            device(s),
-            seconds(Duration.between(s.lastSuccess(), now)));
+        out.sample(device(s), seconds(Duration.between(s.lastSuccess(), now)));
       }
     }
-    family(
-        out,
+    out.family(
         "kilowatch_device_dropped_values_total",
-        "counter",
+        COUNTER,
         "values received but dropped past the collector's queue cap between polls");
     for (var s : all) {
-      sample(out, "kilowatch_device_dropped_values_total", device(s), s.droppedValues());
+      out.sample(device(s), s.droppedValues());
     }
     if (writer != null) {
-      family(out, "kilowatch_store_queue_depth", "gauge", "samples waiting to be written");
-      sample(out, "kilowatch_store_queue_depth", "", writer.depth());
-      family(out, "kilowatch_samples_written_total", "counter", "samples written to the store");
-      sample(out, "kilowatch_samples_written_total", "", writer.written());
-      family(out, "kilowatch_samples_dropped_total", "counter", "samples lost before the store");
-      sample(out, "kilowatch_samples_dropped_total", "", writer.dropped());
+      out.family("kilowatch_store_queue_depth", GAUGE, "samples waiting to be written")
+          .sample(writer.depth());
+      out.family("kilowatch_samples_written_total", COUNTER, "samples written to the store")
+          .sample(writer.written());
+      out.family("kilowatch_samples_dropped_total", COUNTER, "samples lost before the store")
+          .sample(writer.dropped());
     }
 
     for (Counter c : counters) {
-      family(out, c.name(), "counter", c.help());
-      sample(out, c.name(), "", c.value().getAsLong());
+      out.family(c.name(), COUNTER, c.help()).sample(c.value().getAsLong());
     }
 
     if (alertDeliveries != null) {
       var c = alertDeliveries.get();
-      family(
-          out,
-          "kilowatch_alert_notifications_total",
-          "counter",
-          "alert notifications by outcome: queued, delivered, retried attempts, given up");
-      sample(out, "kilowatch_alert_notifications_total", "outcome=\"queued\"", c.queued());
-      sample(out, "kilowatch_alert_notifications_total", "outcome=\"delivered\"", c.delivered());
-      sample(out, "kilowatch_alert_notifications_total", "outcome=\"retried\"", c.retried());
-      sample(out, "kilowatch_alert_notifications_total", "outcome=\"given_up\"", c.givenUp());
+      out.family(
+              "kilowatch_alert_notifications_total",
+              COUNTER,
+              "alert notifications by outcome: queued, delivered, retried attempts, given up")
+          .sample(Labels.of("outcome", "queued"), c.queued())
+          .sample(Labels.of("outcome", "delivered"), c.delivered())
+          .sample(Labels.of("outcome", "retried"), c.retried())
+          .sample(Labels.of("outcome", "given_up"), c.givenUp());
     }
 
     var o = overview.compute(now.minus(Duration.ofMinutes(15)), now, Duration.ofMinutes(1));
-    family(out, "kilowatch_site_power_watts", "gauge", "latest complete minute, mean power");
+    out.family(
+        "kilowatch_site_power_watts",
+        GAUGE,
+        "site power in watts: mean over the newest 1-minute step with data in the last 15 min"
+            + " (the current minute up to now)");
     power(out, "facility", o.facilityPower());
     power(out, "it", o.itPower());
     power(out, "cooling", o.coolingPower());
-    family(out, "kilowatch_site_pue", "gauge", "interim PUE (energy ratio) over the last 15 min");
+    out.family(
+        "kilowatch_site_pue",
+        GAUGE,
+        "interim PUE over the last 15 min: facility energy / IT energy, dimensionless, >= 1");
     if (o.windowPue() != null) {
-      sample(out, "kilowatch_site_pue", "category=\"" + o.pueCategory() + "\"", o.windowPue());
+      out.sample(Labels.of("category", String.valueOf(o.pueCategory())), o.windowPue());
     }
 
     var mem = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-    family(out, "kilowatch_jvm_heap_used_bytes", "gauge", "heap in use");
-    sample(out, "kilowatch_jvm_heap_used_bytes", "", mem.getUsed());
+    out.family("kilowatch_jvm_heap_used_bytes", GAUGE, "heap in use in bytes")
+        .sample(mem.getUsed());
     if (ManagementFactory.getOperatingSystemMXBean()
         instanceof com.sun.management.OperatingSystemMXBean os) {
-      family(out, "process_cpu_seconds_total", "counter", "CPU time of the kilowatch process");
-      sample(out, "process_cpu_seconds_total", "", os.getProcessCpuTime() / 1e9);
+      out.family("process_cpu_seconds_total", COUNTER, "CPU time of the kilowatch process");
+      long cpuNanos = os.getProcessCpuTime();
+      // -1 means the platform cannot tell; an unknown counter is left out, not written as -1e-9.
+      if (cpuNanos >= 0) {
+        out.sample(NANOS_TO_SECONDS.convert(cpuNanos));
+      }
     }
-    ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(out.toString());
+    return out.toString();
   }
 
-  private static void power(StringBuilder out, String kind, KpiSeries s) {
+  private static void power(PrometheusText out, String kind, KpiSeries s) {
     var latest = s.latest();
     if (latest != null) {
-      sample(out, "kilowatch_site_power_watts", "kind=\"" + kind + "\"", latest.value() * 1000);
+      // The series says its own unit (kW today), so a change there cannot skew the watts.
+      double watts = PointUnit.of(s.unit()).to(WATT).convert(latest.value().doubleValue());
+      out.sample(Labels.of("kind", kind), watts);
     }
   }
 
-  private static String device(DeviceStatus s) {
-    return "device=\""
-        + escape(s.deviceId())
-        + "\",kind=\""
-        + s.kind().name().toLowerCase(Locale.ROOT).replace('_', '-')
-        + "\"";
+  private static Labels device(DeviceStatus s) {
+    return Labels.of(
+        "device", s.deviceId(), "kind", s.kind().name().toLowerCase(Locale.ROOT).replace('_', '-'));
   }
 
   private static double seconds(Duration d) {
-    return d.toNanos() / 1e9;
-  }
-
-  private static void family(StringBuilder out, String name, String type, String help) {
-    out.append("# HELP ").append(name).append(' ').append(help).append('\n');
-    out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
-  }
-
-  private static void sample(StringBuilder out, String name, String labels, double value) {
-    out.append(name);
-    if (!labels.isEmpty()) {
-      out.append('{').append(labels).append('}');
-    }
-    out.append(' ');
-    if (value == Math.rint(value) && Math.abs(value) < 1e15) {
-      out.append((long) value);
-    } else {
-      out.append(value);
-    }
-    out.append('\n');
-  }
-
-  /** Label values escape backslash, quote and newline, as the exposition format requires. */
-  static String escape(String v) {
-    return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    return NANOS_TO_SECONDS.convert(d.toNanos());
   }
 }
