@@ -1,9 +1,37 @@
 // A small CDU served by node-opcua, an OPC UA stack kilowatch did not write: one folder per CDU
 // under Objects holding the variables of config/profiles/cdu-generic.yaml, with values that move.
+// Analog variables declare their EngineeringUnits and EURange, the leak state its EnumStrings, as
+// node-opcua encodes them, so the collector's reading of units is checked against another stack.
 // Usage: node cdu-server.js <port> <pki dir> <cdu id>...   Prints "READY <port>" once listening.
 "use strict";
 const path = require("path");
-const { OPCUAServer, OPCUACertificateManager, Variant, DataType, StatusCodes } = require("node-opcua");
+const {
+  OPCUAServer,
+  OPCUACertificateManager,
+  Variant,
+  DataType,
+  StatusCodes,
+  standardUnits,
+  makeEUInformation,
+} = require("node-opcua");
+
+// The units of cdu-generic.yaml; node-opcua's table lacks L/min and kWh, so those are made here.
+const units = {
+  PrimarySupplyTemp: standardUnits.degree_celsius,
+  PrimaryReturnTemp: standardUnits.degree_celsius,
+  SecondarySupplyTemp: standardUnits.degree_celsius,
+  SecondaryReturnTemp: standardUnits.degree_celsius,
+  DeltaT: standardUnits.kelvin,
+  SupplyPressure: standardUnits.kilopascal,
+  ReturnPressure: standardUnits.kilopascal,
+  DiffPressure: standardUnits.kilopascal,
+  SecondaryFlow: makeEUInformation("L2", "l/min", "litre per minute"),
+  PumpSpeed: standardUnits.percent,
+  HeatRemoved: standardUnits.kilowatt,
+  ReservoirLevel: standardUnits.percent,
+  Power: standardUnits.watt,
+  Energy: makeEUInformation("KWH", "kW·h", "kilowatt hour"),
+};
 
 const port = parseInt(process.argv[2], 10);
 const pki = process.argv[3];
@@ -47,20 +75,22 @@ async function main() {
       Energy: () => 1000 + t() / 3600,
     };
     for (const [name, get] of Object.entries(values)) {
-      ns.addVariable({
+      ns.addAnalogDataItem({
         organizedBy: folder,
         browseName: name,
         dataType: "Double",
         minimumSamplingInterval: 50,
+        engineeringUnits: units[name],
+        engineeringUnitsRange: { low: 0, high: 10000 },
         value: { get: () => new Variant({ dataType: DataType.Double, value: get() }) },
       });
     }
-    ns.addVariable({
+    // Redfish LeakDetector states, as the profile's comment lists them.
+    ns.addMultiStateDiscrete({
       organizedBy: folder,
       browseName: "LeakState",
-      dataType: "Int32",
-      minimumSamplingInterval: 50,
-      value: { get: () => new Variant({ dataType: DataType.Int32, value: 0 }) },
+      enumStrings: ["OK", "Warning", "Critical"],
+      value: 0,
     });
   });
   await server.start();

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.eclipse.milo.opcua.sdk.core.AccessLevel;
 import org.eclipse.milo.opcua.sdk.core.Reference;
+import org.eclipse.milo.opcua.sdk.core.ValueRanks;
 import org.eclipse.milo.opcua.sdk.server.ManagedNamespaceWithLifecycle;
 import org.eclipse.milo.opcua.sdk.server.OpcUaServer;
 import org.eclipse.milo.opcua.sdk.server.items.DataItem;
@@ -16,13 +17,17 @@ import org.eclipse.milo.opcua.sdk.server.nodes.filters.AttributeFilters;
 import org.eclipse.milo.opcua.sdk.server.util.SubscriptionModel;
 import org.eclipse.milo.opcua.stack.core.AttributeId;
 import org.eclipse.milo.opcua.stack.core.NodeIds;
+import org.eclipse.milo.opcua.stack.core.encoding.EncodingContext;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
+import org.eclipse.milo.opcua.stack.core.types.builtin.ExtensionObject;
 import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
+import org.eclipse.milo.opcua.stack.core.types.builtin.QualifiedName;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
 import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
+import org.eclipse.milo.opcua.stack.core.types.structured.EnumValueType;
 import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
 
 /**
@@ -66,7 +71,7 @@ final class FakeNamespace extends ManagedNamespaceWithLifecycle {
             .setBrowseName(newQualifiedName(name))
             .setDisplayName(LocalizedText.english(name))
             .setDataType(variable.dataType())
-            .setTypeDefinition(NodeIds.BaseDataVariableType)
+            .setTypeDefinition(variable.properties().typeDefinition())
             .build();
     if (variable.isComputed()) {
       node.setValue(new DataValue(Variant.NULL_VALUE));
@@ -76,8 +81,66 @@ final class FakeNamespace extends ManagedNamespaceWithLifecycle {
     }
     getNodeManager().addNode(node);
     node.addReference(new Reference(node.getNodeId(), NodeIds.Organizes, parent.expanded(), false));
+    addProperties(node, variable);
     nodes.put(id, node);
     ids.put(node.getNodeId(), id);
+  }
+
+  /** The Part 8 properties the variable declares, each a Property node under it. */
+  private void addProperties(UaVariableNode node, FakeVariable variable) {
+    FakeProperties p = variable.properties();
+    EncodingContext encoding = getServer().getStaticEncodingContext();
+    if (p.engineeringUnits() != null) {
+      property(
+          node,
+          "EngineeringUnits",
+          NodeIds.EUInformation,
+          ExtensionObject.encode(encoding, p.engineeringUnits()));
+    }
+    if (p.euRange() != null) {
+      property(node, "EURange", NodeIds.Range, ExtensionObject.encode(encoding, p.euRange()));
+    }
+    if (p.trueState() != null) {
+      property(node, "TrueState", NodeIds.LocalizedText, p.trueState());
+    }
+    if (p.falseState() != null) {
+      property(node, "FalseState", NodeIds.LocalizedText, p.falseState());
+    }
+    if (!p.enumStrings().isEmpty()) {
+      property(
+          node,
+          "EnumStrings",
+          NodeIds.LocalizedText,
+          p.enumStrings().toArray(LocalizedText[]::new));
+    }
+    if (!p.enumValues().isEmpty()) {
+      property(
+          node,
+          "EnumValues",
+          NodeIds.EnumValueType,
+          ExtensionObject.encodeArray(encoding, p.enumValues().toArray(EnumValueType[]::new)));
+    }
+  }
+
+  private void property(UaVariableNode owner, String name, NodeId dataType, Object value) {
+    boolean array = value.getClass().isArray();
+    var property =
+        new UaVariableNode.UaVariableNodeBuilder(getNodeContext())
+            .setNodeId(newNodeId(owner.getNodeId().getIdentifier() + "." + name))
+            .setAccessLevel(AccessLevel.READ_ONLY)
+            .setUserAccessLevel(AccessLevel.READ_ONLY)
+            // Standard properties are named in namespace 0, whatever the owner's namespace.
+            .setBrowseName(new QualifiedName(0, name))
+            .setDisplayName(LocalizedText.english(name))
+            .setDataType(dataType)
+            .setValueRank(array ? ValueRanks.OneDimension : ValueRanks.Scalar)
+            .setTypeDefinition(NodeIds.PropertyType)
+            .build();
+    property.setValue(new DataValue(new Variant(value)));
+    getNodeManager().addNode(property);
+    owner.addReference(
+        new Reference(
+            owner.getNodeId(), NodeIds.HasProperty, property.getNodeId().expanded(), true));
   }
 
   private static DataValue computedValue(FakeVariable variable) {

@@ -13,6 +13,7 @@ import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
+import io.kilowatch.store.Vocabulary;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
@@ -69,6 +70,13 @@ import org.slf4j.LoggerFactory;
  * <p><b>Quality.</b> Each value's StatusCode becomes its quality: Good, Uncertain, or Bad (stored
  * as BAD, never as a good number). A node that is missing, whose namespace URI the server does not
  * know, or that the server refuses to monitor is a BAD point; the others still flow.
+ *
+ * <p><b>Units and states.</b> On every connect the standard properties of each node are read
+ * ({@code EngineeringUnits}, {@code EURange}, {@code TrueState}/{@code FalseState}, {@code
+ * EnumStrings}/{@code EnumValues}). The configuration wins: a point without a unit takes the
+ * server's, and without state names the server's, reported to the {@link PointUnitListener}; a
+ * configured unit the server contradicts is kept and warned about. Values are never converted, only
+ * scaled as configured ({@code stored = server value × scale + offset}; booleans stay 0/1).
  */
 public final class OpcUaCollector implements DeviceCollector {
   private static final Logger log = LoggerFactory.getLogger(OpcUaCollector.class);
@@ -99,6 +107,13 @@ public final class OpcUaCollector implements DeviceCollector {
   private final AtomicLong notifications = new AtomicLong();
   private final AtomicLong inboxDropped = new AtomicLong();
   private final int maxQueued;
+  private final PointUnitListener unitListener;
+
+  /** The last decision reported per point, so a reconnect reports only what changed. */
+  private final Map<String, UnitRules.Decision> reported = new ConcurrentHashMap<>();
+
+  private volatile Map<String, ServerDeclaration> declarations = Map.of();
+  private volatile Map<String, String> unitWarnings = Map.of();
   private volatile Session session;
   private volatile boolean closed;
 
@@ -120,7 +135,21 @@ public final class OpcUaCollector implements DeviceCollector {
 
   public OpcUaCollector(
       Device device, Source.OpcUa source, Profile.OpcUa profile, SiteConfig site, Clock clock) {
-    this(device, source, profile, site, clock, MAX_QUEUED);
+    this(device, source, profile, site, clock, MAX_QUEUED, PointUnitListener.NONE);
+  }
+
+  /**
+   * @param units told the units and state names points take from the server, and units the server
+   *     contradicts (shaped so that {@code SeriesUnits::learn} is one)
+   */
+  public OpcUaCollector(
+      Device device,
+      Source.OpcUa source,
+      Profile.OpcUa profile,
+      SiteConfig site,
+      Clock clock,
+      PointUnitListener units) {
+    this(device, source, profile, site, clock, MAX_QUEUED, units);
   }
 
   /**
@@ -134,10 +163,28 @@ public final class OpcUaCollector implements DeviceCollector {
       SiteConfig site,
       Clock clock,
       int maxQueued) {
+    this(device, source, profile, site, clock, maxQueued, PointUnitListener.NONE);
+  }
+
+  /**
+   * @param maxQueued values held between polls before the oldest are dropped and counted in {@link
+   *     #droppedValues()}
+   * @param units told the units and state names points take from the server, and units the server
+   *     contradicts
+   */
+  public OpcUaCollector(
+      Device device,
+      Source.OpcUa source,
+      Profile.OpcUa profile,
+      SiteConfig site,
+      Clock clock,
+      int maxQueued,
+      PointUnitListener units) {
     if (maxQueued < 1) {
       throw new IllegalArgumentException("maxQueued must be >= 1");
     }
     this.maxQueued = maxQueued;
+    this.unitListener = Objects.requireNonNull(units, "units");
     this.device = Objects.requireNonNull(device, "device");
     this.source = Objects.requireNonNull(source, "source");
     this.options = source.options();
@@ -219,6 +266,22 @@ public final class OpcUaCollector implements DeviceCollector {
   @Override
   public long droppedValues() {
     return inboxDropped.get();
+  }
+
+  /**
+   * What the server declared for each point at the last connect (unit, EURange, state names), by
+   * point name; points not found on the server are absent.
+   */
+  public Map<String, ServerDeclaration> serverDeclarations() {
+    return declarations;
+  }
+
+  /**
+   * Unit problems found at the last connect, by point name: a configured unit the server
+   * contradicts, or a server unit that could not be taken. Empty when there are none.
+   */
+  public Map<String, String> unitWarnings() {
+    return unitWarnings;
   }
 
   /** Values received by subscription since this collector was made (for benches). */
@@ -360,11 +423,18 @@ public final class OpcUaCollector implements DeviceCollector {
         }
       }
       stage = "reading operation limits";
-      if (options.mode() == OpcUaOptions.Mode.POLL) {
-        s.maxNodesPerRead =
-            limit(client, NodeIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead);
-      } else {
-        subscribe(s);
+      int[] limits =
+          limits(
+              client,
+              NodeIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerRead,
+              NodeIds.Server_ServerCapabilities_OperationLimits_MaxNodesPerBrowse,
+              NodeIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall);
+      s.maxNodesPerRead = limits[0];
+      stage = "reading units and states";
+      // Before the first value is handed over, so its series already has the server's unit.
+      readDeclarations(s, table, limits[1]);
+      if (options.mode() != OpcUaOptions.Mode.POLL) {
+        subscribe(s, limits[2]);
       }
       client.addSessionActivityListener(s);
     } catch (Exception e) {
@@ -378,25 +448,130 @@ public final class OpcUaCollector implements DeviceCollector {
     return s;
   }
 
-  /** An operation limit of the server; 0 when it sets none or does not say. */
-  private int limit(OpcUaClient client, NodeId node) throws InterruptedException {
+  /** Operation limits of the server; 0 for each it sets none or does not say. */
+  private int[] limits(OpcUaClient client, NodeId... nodes) throws InterruptedException {
+    int[] out = new int[nodes.length];
     try {
-      DataValue v =
-          await(
-                  client.readValuesAsync(0.0, TimestampsToReturn.Neither, List.of(node)),
-                  "limits",
-                  setupTimeoutMs)
-              .getFirst();
-      Object o = v.getValue() != null ? v.getValue().getValue() : null;
-      return v.getStatusCode() != null && v.getStatusCode().isGood() && o instanceof Number n
-          ? (int) Math.min(Integer.MAX_VALUE, n.longValue())
-          : 0;
+      List<DataValue> values = readLimits(client, List.of(nodes));
+      for (int i = 0; i < out.length && i < values.size(); i++) {
+        out[i] = limitOf(values.get(i));
+      }
     } catch (IOException e) {
-      return 0;
+      // A server whose own read limit is below the count refuses the batch: ask one at a time.
+      for (int i = 0; i < out.length; i++) {
+        try {
+          out[i] = limitOf(readLimits(client, List.of(nodes[i])).getFirst());
+        } catch (IOException | java.util.NoSuchElementException single) {
+          out[i] = 0;
+        }
+      }
+    }
+    return out;
+  }
+
+  private List<DataValue> readLimits(OpcUaClient client, List<NodeId> nodes)
+      throws IOException, InterruptedException {
+    return await(
+        client.readValuesAsync(0.0, TimestampsToReturn.Neither, nodes), "limits", setupTimeoutMs);
+  }
+
+  private static int limitOf(DataValue v) {
+    Object o = v.getValue() != null ? v.getValue().getValue() : null;
+    return v.getStatusCode() != null && v.getStatusCode().isGood() && o instanceof Number n
+        ? (int) Math.max(0, Math.min(Integer.MAX_VALUE, n.longValue()))
+        : 0;
+  }
+
+  // ---- units and states declared by the server ----------------------------------------------
+
+  /**
+   * Reads what the server declares for every resolved point and reports, per point, what changed
+   * since the last connect: a unit or states taken, a mismatch, a unit that cannot be taken.
+   */
+  private void readDeclarations(Session s, NamespaceTable table, int maxNodesPerBrowse)
+      throws InterruptedException {
+    if (s.resolved.isEmpty()) {
+      return;
+    }
+    Map<NodeId, ServerDeclaration> found;
+    try {
+      found =
+          new NodeProperties(s.client, table, setupTimeoutMs, maxNodesPerBrowse, s.maxNodesPerRead)
+              .read(List.copyOf(s.resolved.values()));
+    } catch (IOException e) {
+      // Units are metadata: without them the values still flow, in the configured units.
+      log.warn(
+          "device {}: could not read units and states from {}: {}",
+          device.id(),
+          source.endpoint(),
+          e.getMessage());
+      return;
+    }
+    var byPoint = new LinkedHashMap<String, ServerDeclaration>();
+    var warnings = new LinkedHashMap<String, String>();
+    s.resolved.forEach(
+        (ref, nodeId) -> {
+          OpcUaPoint point = ref.point();
+          ServerDeclaration declared = found.getOrDefault(nodeId, ServerDeclaration.NONE);
+          byPoint.put(point.name(), declared);
+          if (declared.range() != null) {
+            log.debug(
+                "device {} point {}: EURange {} to {}",
+                device.id(),
+                point.name(),
+                declared.range().low(),
+                declared.range().high());
+          }
+          UnitRules.Decision decision = UnitRules.decide(point, device.id(), declared);
+          if (decision.warning() != null) {
+            warnings.put(point.name(), decision.warning());
+          }
+          if (!decision.equals(reported.put(point.name(), decision))) {
+            report(point, decision);
+          }
+        });
+    declarations = Map.copyOf(byPoint);
+    unitWarnings = Map.copyOf(warnings);
+  }
+
+  private void report(OpcUaPoint point, UnitRules.Decision decision) {
+    decision.notes().forEach(n -> log.info("{}", n));
+    decision.warnings().forEach(w -> log.warn("{}", w));
+    var mismatch = decision.mismatch();
+    if (mismatch != null) {
+      log.warn("{}", mismatch.message());
+      tell(
+          () ->
+              unitListener.mismatch(
+                  device.id(),
+                  point.name(),
+                  mismatch.configured(),
+                  mismatch.server(),
+                  mismatch.message()));
+    }
+    var unit = decision.declared();
+    if (unit != null) {
+      log.info(
+          "device {} point {}: takes {} from the server",
+          device.id(),
+          point.name(),
+          unit.states().isEmpty()
+              ? "unit " + unit.shown()
+              : "unit " + unit.shown() + " and states " + unit.states());
+      String measurement = Vocabulary.measurementOf(point, device);
+      tell(() -> unitListener.declared(device.id(), measurement, point.field(), unit));
     }
   }
 
-  private void subscribe(Session s) throws Exception {
+  private void tell(Runnable call) {
+    try {
+      call.run();
+    } catch (RuntimeException e) {
+      log.warn("device {}: the unit listener failed: {}", device.id(), e.toString());
+    }
+  }
+
+  private void subscribe(Session s, int maxMonitoredItemsPerCall) throws Exception {
     var subscription = new OpcUaSubscription(s.client, samplingMs);
     subscription.setSubscriptionListener(
         new OpcUaSubscription.SubscriptionListener() {
@@ -435,10 +610,8 @@ public final class OpcUaCollector implements DeviceCollector {
             log.warn("device {}: the server dropped notifications (queue overflow)", device.id());
           }
         });
-    int perCall =
-        limit(s.client, NodeIds.Server_ServerCapabilities_OperationLimits_MaxMonitoredItemsPerCall);
-    if (perCall > 0) {
-      subscription.setMaxMonitoredItemsPerCall(uint(perCall));
+    if (maxMonitoredItemsPerCall > 0) {
+      subscription.setMaxMonitoredItemsPerCall(uint(maxMonitoredItemsPerCall));
     }
     stage = "creating the subscription";
     await(
@@ -455,13 +628,12 @@ public final class OpcUaCollector implements DeviceCollector {
           item.setDiscardOldest(true);
           if (ref.point().deadband() != null) {
             var d = ref.point().deadband();
-            DeadbandType type =
-                d.type() == Profile.DeadbandType.PERCENT
-                    ? DeadbandType.Percent
-                    : DeadbandType.Absolute;
+            boolean percent = d.type() == Profile.DeadbandType.PERCENT;
+            DeadbandType type = percent ? DeadbandType.Percent : DeadbandType.Absolute;
+            // An absolute deadband is in the stored unit; the server compares values before scale.
+            double value = percent ? d.value() : d.value() / Math.abs(ref.point().scale());
             item.setFilter(
-                new DataChangeFilter(
-                    DataChangeTrigger.StatusValue, uint(type.getValue()), d.value()));
+                new DataChangeFilter(DataChangeTrigger.StatusValue, uint(type.getValue()), value));
           }
           item.setUserObject(ref);
           items.add(item);
@@ -555,10 +727,12 @@ public final class OpcUaCollector implements DeviceCollector {
       return OpcUaErrors.statusName(status) + " for " + ref;
     }
     Object v = dv.getValue() != null ? dv.getValue().getValue() : null;
+    OpcUaPoint point = a.ref().point();
     double number;
     if (v instanceof Number n) {
-      number = n.doubleValue();
+      number = n.doubleValue() * point.scale() + point.offset();
     } else if (v instanceof Boolean b) {
+      // A state, not a measurement: 0/1 whatever the scale.
       number = b ? 1 : 0;
     } else {
       return (v == null ? "no value" : "not a number: " + v.getClass().getSimpleName())
@@ -568,7 +742,7 @@ public final class OpcUaCollector implements DeviceCollector {
     if (!Double.isFinite(number)) {
       return "server sent " + number + " for " + ref;
     }
-    readings.add(a.ref().point(), number, status.isUncertain() ? Quality.UNCERTAIN : Quality.GOOD);
+    readings.add(point, number, status.isUncertain() ? Quality.UNCERTAIN : Quality.GOOD);
     return null;
   }
 

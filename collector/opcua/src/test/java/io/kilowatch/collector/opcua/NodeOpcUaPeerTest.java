@@ -2,7 +2,6 @@ package io.kilowatch.collector.opcua;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.kilowatch.collector.DeviceCollector;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
@@ -70,7 +69,7 @@ class NodeOpcUaPeerTest {
   @TempDir static Path tmp;
   private Process server;
   private SiteConfig site;
-  private DeviceCollector collector;
+  private OpcUaCollector collector;
 
   @BeforeAll
   void startNodeOpcUa() throws Exception {
@@ -144,7 +143,7 @@ class NodeOpcUaPeerTest {
     }
   }
 
-  private DeviceCollector collector(String id) {
+  private OpcUaCollector collector(String id) {
     if (collector != null) {
       collector.close();
     }
@@ -172,6 +171,24 @@ class NodeOpcUaPeerTest {
         .isCloseTo(
             0.0697 * v.get("flow_lpm") * v.get("delta_t_k"),
             org.assertj.core.data.Offset.offset(5.0));
+  }
+
+  @Test
+  void theUnitsNodeOpcUaDeclaresAgreeWithTheShippedProfileAndNameTheLeakStates() throws Exception {
+    // node-opcua packs UNECE codes with its own code: a wrong unpacking would be a mismatch here.
+    var c = collector("cdu-n1");
+
+    Polls.until(c, WAIT, s -> goodFields(s).containsAll(FIELDS));
+
+    assertThat(c.unitWarnings()).isEmpty();
+    assertThat(c.serverDeclarations().get("supply").unitCode()).isEqualTo("CEL");
+    assertThat(c.serverDeclarations().get("flow").unitCode()).isEqualTo("L2");
+    assertThat(c.serverDeclarations().get("energy").unitCode()).isEqualTo("KWH");
+    assertThat(c.serverDeclarations().get("power").range())
+        .isEqualTo(new ServerDeclaration.Range(0, 10000));
+    assertThat(c.serverDeclarations().get("leak-state").states())
+        .containsExactlyEntriesOf(
+            new java.util.TreeMap<>(Map.of(0L, "OK", 1L, "Warning", 2L, "Critical")));
   }
 
   @Test

@@ -55,6 +55,13 @@ class OpcUaReadmeTest {
     assertThat(example.points().get(1).browsePath()).isEqualTo("Objects/{device}/SecondaryFlow");
     assertThat(example.points().get(1).deadband())
         .isEqualTo(new Profile.Deadband(Profile.DeadbandType.PERCENT, 1));
+    var power = example.points().get(3);
+    assertThat(power.unit()).isEqualTo("kW");
+    assertThat(power.scale()).isEqualTo(0.001);
+    assertThat(power.offset()).isZero();
+    assertThat(example.points().get(4).unit()).isNull();
+    assertThat(example.points().get(4).pointUnit()).isNull();
+    assertThat(example.points().get(5).states()).isEmpty();
     var generic = (Profile.OpcUa) site.profile("cdu-generic").orElseThrow();
     assertThat(generic.points())
         .hasSize(15)
