@@ -5,10 +5,14 @@ import io.kilowatch.collector.dcgm.DcgmCollector;
 import io.kilowatch.collector.modbus.ModbusCollector;
 import io.kilowatch.collector.nvml.NvmlCollector;
 import io.kilowatch.collector.opcua.OpcUaCollector;
+import io.kilowatch.collector.opcua.PointUnitListener;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
+import io.kilowatch.config.units.PointUnit;
+import io.kilowatch.config.units.Units;
+import io.kilowatch.store.SeriesUnits;
 import java.time.Clock;
 
 /** Picks the collector for a device by its source type. */
@@ -27,16 +31,50 @@ public final class Collectors {
 
   /** As {@link #create(Device, SiteConfig)}, stamping samples with {@code clock}. */
   public static DeviceCollector create(Device device, SiteConfig site, Clock clock) {
+    return create(device, site, clock, null);
+  }
+
+  /**
+   * As above; an OPC UA collector tells {@code units} the units and state names its server declares
+   * for points configured without them, and the units it contradicts.
+   */
+  public static DeviceCollector create(
+      Device device, SiteConfig site, Clock clock, SeriesUnits units) {
     return switch (device.source()) {
       case Source.Modbus m ->
           new ModbusCollector(device, m, profile(device, site, Profile.Modbus.class), site, clock);
       case Source.OpcUa o ->
-          new OpcUaCollector(device, o, profile(device, site, Profile.OpcUa.class), site, clock);
+          new OpcUaCollector(
+              device,
+              o,
+              profile(device, site, Profile.OpcUa.class),
+              site,
+              clock,
+              units == null ? PointUnitListener.NONE : listener(units));
       case Source.Dcgm g -> new DcgmCollector(device, g, site, clock);
       case Source.Nvml n -> new NvmlCollector(device, n, site, clock);
       case Source.Push p ->
           throw new IllegalArgumentException(
               "device " + device.id() + " is a push device: its readings arrive, nothing polls it");
+    };
+  }
+
+  private static PointUnitListener listener(SeriesUnits units) {
+    return new PointUnitListener() {
+      @Override
+      public void declared(String deviceId, String measurement, String field, PointUnit unit) {
+        units.learn(deviceId, measurement, field, unit);
+      }
+
+      @Override
+      public void mismatch(
+          String deviceId,
+          String point,
+          PointUnit configured,
+          Units.Parsed server,
+          String message) {
+        units.warn(deviceId, message);
+      }
     };
   }
 

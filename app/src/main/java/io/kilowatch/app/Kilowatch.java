@@ -55,6 +55,9 @@ public final class Kilowatch implements AutoCloseable {
     var writer = new BatchingWriter(store, 500_000, 20_000, Duration.ofSeconds(1));
     PollScheduler scheduler = null;
     AlertEngine alerts = null;
+    // One catalog of series units: OPC UA collectors add what their servers declare, and the
+    // analytics, alerts and API read it.
+    var units = new io.kilowatch.store.SeriesUnits(site);
     try {
       scheduler =
           new PollScheduler(
@@ -62,7 +65,7 @@ public final class Kilowatch implements AutoCloseable {
               writer::accept,
               Clock.systemUTC(),
               Sleeper.SYSTEM,
-              d -> Collectors.create(d, site, Clock.systemUTC()));
+              d -> Collectors.create(d, site, Clock.systemUTC(), units));
       alerts =
           AlertEngine.open(
               site,
@@ -70,13 +73,14 @@ public final class Kilowatch implements AutoCloseable {
               site.store().dataDir().resolve("alerts"),
               Clock.systemUTC(),
               Sleeper.SYSTEM,
-              DeliveryOptions.DEFAULT);
+              DeliveryOptions.DEFAULT,
+              units);
       scheduler.addListener(alerts.deviceListener());
       scheduler.start();
       alerts.start();
       // One Analytics per process: the API, the KPI job and reports share its carbon-intensity
       // cache, so a paid intensity API is asked once per refresh, not once per user of it.
-      var analytics = new Analytics(site, store, Clock.systemUTC());
+      var analytics = new Analytics(site, store, Clock.systemUTC(), units);
       var web =
           new WebServer(
               site,

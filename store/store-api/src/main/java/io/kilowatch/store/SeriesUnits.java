@@ -73,6 +73,26 @@ public final class SeriesUnits {
     learned.put(List.of(deviceId, measurement, field), unit);
   }
 
+  private final Map<String, Map<String, Boolean>> warnings = new ConcurrentHashMap<>();
+
+  /**
+   * Records that a device's own declaration contradicts its configuration (an OPC UA server's
+   * EngineeringUnits against a point's unit), for the device's page and {@code /api/devices}.
+   */
+  public void warn(String deviceId, String message) {
+    var w =
+        warnings.computeIfAbsent(deviceId, k -> new java.util.concurrent.ConcurrentSkipListMap<>());
+    if (w.size() < 100) {
+      w.put(message, true);
+    }
+  }
+
+  /** The unit warnings of a device, oldest message first in text order. */
+  public List<String> warnings(String deviceId) {
+    var w = warnings.get(deviceId);
+    return w == null ? List.of() : List.copyOf(w.keySet());
+  }
+
   private Optional<PointUnit> configured(String deviceId, String measurement, String field) {
     Device d = devices.get(deviceId);
     if (d == null) {

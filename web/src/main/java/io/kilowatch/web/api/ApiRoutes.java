@@ -133,6 +133,7 @@ public final class ApiRoutes {
                 }
               });
       m.put("points", points);
+      m.put("unitWarnings", analytics.units().warnings(s.deviceId()));
       out.add(m);
     }
     ctx.json(out);
