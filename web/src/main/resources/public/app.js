@@ -87,13 +87,14 @@ async function refresh() {
     const byName = Object.fromEntries(overview.series.map(s => [s.name, s]));
     const step = overview.stepSeconds;
     const cov = s => "coverage " + Math.round(100 * s.coverage) + "% of " + range;
-    setTile("#tile-facility", byName.facility_power.latest, "kW", 1, step, cov(byName.facility_power));
-    setTile("#tile-it", byName.it_power.latest, "kW", 1, step, cov(byName.it_power));
-    setTile("#tile-cooling", byName.cooling_power.latest, "kW", 1, step, cov(byName.cooling_power));
+    // Each series says its unit: the tiles and the axis show it rather than assume one.
+    setTile("#tile-facility", byName.facility_power.latest, byName.facility_power.unit, 1, step, cov(byName.facility_power));
+    setTile("#tile-it", byName.it_power.latest, byName.it_power.unit, 1, step, cov(byName.it_power));
+    setTile("#tile-cooling", byName.cooling_power.latest, byName.cooling_power.unit, 1, step, cov(byName.cooling_power));
     setTile("#tile-pue", byName.pue.latest, "", 3, step,
       "category " + overview.pueCategory + (overview.windowPue ? " · " + range + ": " + overview.windowPue.toFixed(3) : ""));
     const pts = s => s.points.map(p => [p[0], p[1]]);
-    kw.timeChart("chart-power", "kW", [
+    kw.timeChart("chart-power", byName.facility_power.unit, [
       { name: "Facility", data: pts(byName.facility_power) },
       { name: "IT", data: pts(byName.it_power) },
       { name: "Cooling", data: pts(byName.cooling_power) },

@@ -17,7 +17,8 @@ function stepMs(step) {
 }
 
 async function racks(range, step) {
-  const q = await kw.getJson("/api/query?measurement=pdu&field=power_w&tags=cluster:" + enc(cid) +
+  // unit=kW: the server converts each PDU from the unit it reports in (W, kW...).
+  const q = await kw.getJson("/api/query?measurement=pdu&field=power_w&unit=kW&tags=cluster:" + enc(cid) +
     "&from=-" + range + "&step=" + step + "&aggregate=mean");
   const byRack = new Map();
   for (const s of q.series) {
@@ -25,7 +26,7 @@ async function racks(range, step) {
     const rack = s.tags.rack || "?";
     if (!byRack.has(rack)) byRack.set(rack, new Map());
     const m = byRack.get(rack);
-    for (const [t, v] of s.points) m.set(t, (m.get(t) || 0) + (v || 0) / 1000);
+    for (const [t, v] of s.points) m.set(t, (m.get(t) || 0) + (v || 0));
   }
   const series = [...byRack.keys()].sort().map(rack => ({
     name: rack, stack: "it", areaStyle: {},
@@ -36,11 +37,13 @@ async function racks(range, step) {
 
 async function loop(range, step) {
   const base = "&tags=cluster:" + enc(cid) + "&from=-" + range + "&step=" + step + "&aggregate=mean";
-  const fields = ["supply_temp_c", "return_temp_c", "primary_supply_temp_c", "primary_return_temp_c"];
-  const temps = await Promise.all(fields.map(f => kw.getJson("/api/query?measurement=cooling_loop&field=" + f + base)));
+  // Each loop temperature under its suffixed or unit-free name, converted by the server to °C.
+  const fields = ["supply_temp", "return_temp", "primary_supply_temp", "primary_return_temp"]
+    .flatMap(f => [f + "_c", f]);
+  const temps = await Promise.all(fields.map(f => kw.getJson("/api/query?measurement=cooling_loop&unit=Cel&field=" + f + base)));
   const series = [];
   temps.forEach((q, i) => q.series.forEach(s => series.push({
-    name: (s.tags.device || "") + " " + fields[i].replace("_temp_c", "").replace("_", " "),
+    name: (s.tags.device || "") + " " + fields[i].replace(/_temp(_c)?$/, "").replace("_", " "),
     data: kw.withGaps(s.points, stepMs(step)),
   })));
   // The loop's ASHRAE liquid class caps the facility supply temperature: draw that limit.
@@ -53,12 +56,14 @@ async function loop(range, step) {
       label: { formatter: limit.class + " limit " + limit.maxSupplyC + " °C" }, data: [{ yAxis: limit.maxSupplyC }] };
   }
   kw.timeChart("chart-loop-temp", "°C", series, limit ? { yAxis: { type: "value", name: "°C", scale: true, max: v => Math.max(v.max, limit.maxSupplyC + 1) } } : undefined);
-  const flowFields = [["flow_lpm", "flow L/min"], ["diff_pressure_kpa", "ΔP kPa"], ["pump_speed_pct", "pump %"]];
-  const flows = await Promise.all(flowFields.map(([f]) => kw.getJson("/api/query?measurement=cooling_loop&field=" + f + base)));
+  const flowFields = [["flow_lpm", "flow L/min", "L/min"], ["flow", "flow L/min", "L/min"],
+    ["diff_pressure_kpa", "ΔP kPa", "kPa"], ["diff_pressure", "ΔP kPa", "kPa"], ["pump_speed_pct", "pump %", "%"]];
+  const flows = await Promise.all(flowFields.map(([f, , u]) =>
+    kw.getJson("/api/query?measurement=cooling_loop&field=" + f + "&unit=" + enc(u) + base)));
   const fseries = [];
   flows.forEach((q, i) => q.series.forEach(s => fseries.push({
     name: (s.tags.device || "") + " " + flowFields[i][1],
-    yAxisIndex: i === 0 ? 0 : 1,
+    yAxisIndex: flowFields[i][2] === "L/min" ? 0 : 1,
     data: kw.withGaps(s.points, stepMs(step)),
   })));
   kw.timeChart("chart-loop-flow", "", fseries, {
@@ -100,14 +105,18 @@ async function heatmap() {
 }
 
 async function latestTiles() {
-  const [pdu, supply, flow] = await Promise.all([
-    kw.getJson("/api/latest?measurement=pdu&field=power_w&window=2m&tags=cluster:" + enc(cid)),
-    kw.getJson("/api/latest?measurement=cooling_loop&field=supply_temp_c&window=2m&tags=cluster:" + enc(cid)),
-    kw.getJson("/api/latest?measurement=cooling_loop&field=flow_lpm&window=2m&tags=cluster:" + enc(cid)),
+  const latest = (field, unit) => kw.getJson("/api/latest?measurement=" + field + "&window=2m&unit=" + enc(unit) +
+    "&tags=cluster:" + enc(cid));
+  const [pdu, supplyC, supplyN, flowL, flowN] = await Promise.all([
+    latest("pdu&field=power_w", "kW"),
+    latest("cooling_loop&field=supply_temp_c", "Cel"), latest("cooling_loop&field=supply_temp", "Cel"),
+    latest("cooling_loop&field=flow_lpm", "L/min"), latest("cooling_loop&field=flow", "L/min"),
   ]);
+  const supply = { series: supplyC.series.concat(supplyN.series) };
+  const flow = { series: flowL.series.concat(flowN.series) };
   const totals = pdu.series.filter(s => !("phase" in s.tags) && !("outlet" in s.tags));
   const oldest = list => list.reduce((a, s) => Math.max(a, s.ageSeconds), 0);
-  tile("tile-it", kw.fmt(totals.reduce((a, s) => a + (s.value || 0), 0) / 1000, 1) + " kW",
+  tile("tile-it", kw.fmt(totals.reduce((a, s) => a + (s.value || 0), 0), 1) + " kW",
     totals.length + " PDUs · oldest " + kw.ago(oldest(totals) * 1000), oldest(totals) > 30);
   const s0 = supply.series[0], f0 = flow.series[0];
   tile("tile-supply", s0 ? kw.fmt(s0.value, 1) + " °C" : "–", s0 ? s0.tags.device + " · " + kw.ago(s0.ageSeconds * 1000) : "no loop data", !s0 || s0.ageSeconds > 30);

@@ -40,7 +40,9 @@ async function refresh() {
       const stale = s.ageSeconds > 3 * interval;
       const tr = kw.el("tr", { class: stale ? "stale-row" : "" });
       tr.append(kw.el("td", {}, s.measurement), kw.el("td", {}, s.field), kw.el("td", {}, tags),
-        kw.el("td", {}, kw.fmt(s.value, 3)), kw.el("td", { class: "quality-" + s.quality }, s.quality),
+        // A state point shows its state's name; every value shows the unit its series declares.
+        kw.el("td", {}, s.state ? s.state : kw.fmt(s.value, 3) + (s.unit && s.unit !== "1" ? " " + s.unit : "")),
+        kw.el("td", { class: "quality-" + s.quality }, s.quality),
         kw.el("td", {}, (stale ? "stale · " : "") + kw.ago(s.ageSeconds * 1000)));
       return tr;
     }));
@@ -59,8 +61,9 @@ async function refresh() {
       const q = await kw.getJson("/api/query?measurement=" + encodeURIComponent(m) + "&field=" + encodeURIComponent(f) +
         "&tags=" + encodeURIComponent(tags) + "&from=-" + range + "&step=" + step + "&aggregate=mean");
       const exact = q.series.filter(s => JSON.stringify(s.tags) === t);
-      const unitless = f.replace(/^.*_/, "");
-      kw.timeChart("chart-field", unitless, exact.map(s => ({ name: f, data: kw.withGaps(s.points, q.step ? parseStep(step) : 5000) })));
+      // The axis names the unit the API says the series is in, never one read from the field name.
+      const unit = exact.length && exact[0].unit && exact[0].unit !== "1" ? exact[0].unit : "";
+      kw.timeChart("chart-field", unit, exact.map(s => ({ name: f, data: kw.withGaps(s.points, q.step ? parseStep(step) : 5000) })));
     }
   } catch (e) {
     console.warn("refresh failed", e);

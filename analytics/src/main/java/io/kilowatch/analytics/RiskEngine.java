@@ -8,7 +8,6 @@ import io.kilowatch.store.Point;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesPoints;
-import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.SeriesUnits;
 import io.kilowatch.store.Store;
 import io.kilowatch.store.Vocabulary;
@@ -398,10 +397,18 @@ public final class RiskEngine {
           case H1 -> 25;
         };
     for (String m : List.of("sensor", "rack")) {
-      for (SeriesPoints sp :
-          store.read(SeriesQuery.of(m, "inlet_temp_c"), at.minus(CURRENT), at.plusMillis(1))) {
-        String rack = sp.key().tags().get("rack");
-        Point now = latest(good(sp.points()), at);
+      var readings = new ArrayList<Map.Entry<SeriesKey, List<Point>>>();
+      for (String field : List.of("inlet_temp_c", "inlet_temp")) {
+        readings.addAll(
+            loopReadings(
+                List.of(new Vocabulary.Field(m, field)),
+                Quantity.TEMPERATURE,
+                at.minus(CURRENT),
+                at.plusMillis(1)));
+      }
+      for (var sp : readings) {
+        String rack = sp.getKey().tags().get("rack");
+        Point now = latest(sp.getValue(), at);
         if (rack == null || now == null) {
           continue;
         }

@@ -43,23 +43,23 @@ class AuditMonthEndToEndTest {
       clusters:
         - id: c1
           devices:
-            - {id: cdu_c1, kind: cdu, interval: 1m, source: {type: push, match: {meter: cdu_c1}}}
+            - {id: cdu_c1, kind: cdu, interval: 1m, source: {type: push, match: {meter: cdu_c1}, units: {energy_kwh: kWh, power_w: W}}}
           racks:
             - id: c1-r1
               devices:
-                - {id: it_c1a, kind: pdu, interval: 1m, source: {type: push, match: {meter: it_c1a}}}
-                - {id: it_c1b, kind: pdu, interval: 1m, source: {type: push, match: {meter: it_c1b}}}
+                - {id: it_c1a, kind: pdu, interval: 1m, source: {type: push, match: {meter: it_c1a}, units: {energy_kwh: kWh, power_w: W}}}
+                - {id: it_c1b, kind: pdu, interval: 1m, source: {type: push, match: {meter: it_c1b}, units: {energy_kwh: kWh, power_w: W}}}
         - id: c2
           racks:
             - id: c2-r1
               devices:
-                - {id: it_c2, kind: pdu, interval: 1m, source: {type: push, match: {meter: it_c2}}}
+                - {id: it_c2, kind: pdu, interval: 1m, source: {type: push, match: {meter: it_c2}, units: {energy_kwh: kWh, power_w: W}}}
       devices:
         - id: fac
           kind: meter
           interval: 1m
-          source: {type: push, match: {meter: fac}, counterWidth: {energy_kwh: 4294967.296}}
-        - {id: chiller, kind: meter, interval: 1m, source: {type: push, match: {meter: chiller}}}
+          source: {type: push, match: {meter: fac}, counterWidth: {energy_kwh: 4294967.296}, units: {energy_kwh: kWh, power_w: W}}
+        - {id: chiller, kind: meter, interval: 1m, source: {type: push, match: {meter: chiller}, units: {energy_kwh: kWh, power_w: W}}}
       energy:
         itLevel: pdu-output
         facility: [{device: fac}]

@@ -116,6 +116,94 @@ final class EnergyBinder {
     }
   }
 
+  /**
+   * Energy is computed from units, never from field names, so every device a channel selects must
+   * say what its fields measure: a profile point's unit must be an energy (energyField) or a power
+   * (powerField); a pushed device must declare the unit of at least one of the two. GPU nodes
+   * report known units.
+   */
+  void checkUnits(SiteConfig site) {
+    for (Bound b : bound) {
+      EnergyModel.Channel c = b.channel();
+      for (Device d : site.allDevices().toList()) {
+        boolean selected =
+            c.device() != null
+                ? c.device().equals(d.id())
+                : d.kind() == c.kind()
+                    && (c.cluster() == null
+                        || d.location() != null
+                            && Objects.equals(c.cluster(), d.location().cluster()));
+        if (!selected || d.kind() == DeviceKind.GPU_NODE) {
+          continue;
+        }
+        String problem = unitProblem(site, d, c);
+        if (problem != null) {
+          binder.problem(b.fields().at(), problem);
+        }
+      }
+    }
+  }
+
+  private static String unitProblem(SiteConfig site, Device d, EnergyModel.Channel c) {
+    var units = new java.util.LinkedHashMap<String, io.kilowatch.config.units.PointUnit>();
+    if (d.source() instanceof Source.Push push) {
+      for (String field : List.of(c.energyField(), c.powerField())) {
+        String u = push.units().get(field);
+        if (u != null) {
+          units.put(field, io.kilowatch.config.units.PointUnit.of(u));
+        }
+      }
+      if (units.isEmpty()) {
+        return "pushed device '"
+            + d.id()
+            + "' declares no unit for "
+            + c.energyField()
+            + " or "
+            + c.powerField()
+            + ": add source.units, e.g. {"
+            + c.energyField()
+            + ": kWh}";
+      }
+    } else if (d.profile() != null) {
+      var profile = site.profile(d.profile());
+      if (profile.isEmpty()) {
+        return null;
+      }
+      for (Profile.Point p : profile.get().points()) {
+        if ((p.field().equals(c.energyField()) || p.field().equals(c.powerField()))
+            && p.tags().isEmpty()
+            && p.unit() != null) {
+          try {
+            units.putIfAbsent(p.field(), p.pointUnit());
+          } catch (IllegalArgumentException e) {
+            return null; // reported at the point
+          }
+        }
+      }
+    }
+    var energy = units.get(c.energyField());
+    if (energy != null && energy.quantity() != io.kilowatch.config.units.Quantity.ENERGY) {
+      return "energyField "
+          + c.energyField()
+          + " of device '"
+          + d.id()
+          + "' is in "
+          + energy.shown()
+          + ", which is no energy (e.g. kWh)";
+    }
+    var power = units.get(c.powerField());
+    if (power != null && power.quantity() != io.kilowatch.config.units.Quantity.POWER) {
+      return "powerField "
+          + c.powerField()
+          + " of device '"
+          + d.id()
+          + "' is in "
+          + power.shown()
+          + ", which is no power (e.g. W or kW)";
+    }
+    return null;
+  }
+
   private static String listOrNone(Set<String> ids) {
     return ids.isEmpty() ? "(none)" : String.join(", ", ids);
   }

@@ -87,6 +87,7 @@ final class SiteBinder {
     checkProfileReferences(profiles);
     deviceBinder.checkPushOverlaps();
     energyBinder.checkReferences(config.allDevices().toList(), clusterIds.all());
+    energyBinder.checkUnits(config);
     return config;
   }
 

@@ -158,30 +158,42 @@ public final class ApiRoutes {
       throw new BadRequest("from", "from (" + from + ") must be before to (" + to + ")");
     }
     Duration step = p.duration("step", null);
+    Aggregate agg = p.enumValue("aggregate", Aggregate.class, Aggregate.MEAN);
+    var target = UnitParam.of(p, step != null && agg == Aggregate.COUNTER_DELTA);
     var out = new ArrayList<Map<String, Object>>();
+    var skipped = new ArrayList<Map<String, Object>>();
     if (step == null) {
       for (var sp : store.read(q, from, to)) {
         if (sp.points().size() > MAX_POINTS) {
           throw new BadRequest(
               "step", "more than " + MAX_POINTS + " raw points: give a step to aggregate");
         }
+        var conv = target.converter(analytics.units().of(sp.key()).orElse(null));
+        if (conv == null) {
+          skipped.add(keyJson(sp.key()));
+          continue;
+        }
         var pts = new ArrayList<Object[]>(sp.points().size());
         for (var pt : sp.points()) {
           pts.add(
               new Object[] {
                 pt.time().toEpochMilli(),
-                finite(pt.value()),
+                finite(conv.convert(pt.value())),
                 pt.quality().name().toLowerCase(Locale.ROOT)
               });
         }
-        var m = keyJson(sp.key());
+        var m = target.keyJson(keyJson(sp.key()));
         m.put("points", pts);
         out.add(m);
       }
     } else {
       checkPointCount(from, to, step);
-      Aggregate agg = p.enumValue("aggregate", Aggregate.class, Aggregate.MEAN);
       for (var sb : store.aggregate(q, from, to, step, agg)) {
+        var conv = target.converter(analytics.units().of(sb.key()).orElse(null));
+        if (conv == null) {
+          skipped.add(keyJson(sb.key()));
+          continue;
+        }
         var pts = new ArrayList<Object[]>(sb.buckets().size());
         var counter =
             agg == Aggregate.COUNTER_DELTA ? counterOfDevice(sb.key(), from, to, step) : null;
@@ -190,15 +202,21 @@ public final class ApiRoutes {
           // gaps) rather than the store's plain sum of increases.
           for (var st : counter.steps()) {
             if (st.kwh() != null) {
-              pts.add(new Object[] {st.start().toEpochMilli(), finite(st.kwh()), null});
+              pts.add(
+                  new Object[] {
+                    st.start().toEpochMilli(), finite(conv.convert(st.kwh().doubleValue())), null
+                  });
             }
           }
         } else {
           for (var b : sb.buckets()) {
-            pts.add(new Object[] {b.start().toEpochMilli(), finite(b.value()), b.count()});
+            pts.add(
+                new Object[] {
+                  b.start().toEpochMilli(), finite(conv.convert(b.value())), b.count()
+                });
           }
         }
-        var m = keyJson(sb.key());
+        var m = target.keyJson(keyJson(sb.key()));
         m.put("points", pts);
         out.add(m);
       }
@@ -208,6 +226,10 @@ public final class ApiRoutes {
     body.put("to", to);
     body.put("step", step);
     body.put("series", out);
+    if (target.asked()) {
+      // Series whose unit is unknown or measures something else cannot be shown in the unit asked.
+      body.put("skipped", skipped);
+    }
     return body;
   }
 

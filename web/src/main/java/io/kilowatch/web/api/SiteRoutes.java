@@ -125,9 +125,15 @@ public final class SiteRoutes implements AutoCloseable {
     if (window.compareTo(Duration.ofDays(1)) > 0) {
       throw new BadRequest("window", "window is at most 1d");
     }
+    var target = UnitParam.of(p, false);
     var out = new ArrayList<Map<String, Object>>();
     for (var sp : store.read(q, now.minus(window), now.plusSeconds(1))) {
       if (sp.points().isEmpty()) {
+        continue;
+      }
+      var unit = units.of(sp.key()).orElse(null);
+      var conv = target.converter(unit);
+      if (conv == null) {
         continue;
       }
       Point last = sp.points().getLast();
@@ -136,9 +142,9 @@ public final class SiteRoutes implements AutoCloseable {
       m.put("tags", sp.key().tags());
       m.put("field", sp.key().field());
       m.put("time", last.time().toEpochMilli());
-      m.put("value", Double.isFinite(last.value()) ? last.value() : null);
-      var unit = units.of(sp.key()).orElse(null);
+      m.put("value", Double.isFinite(last.value()) ? conv.convert(last.value()) : null);
       UnitJson.put(m, unit);
+      target.keyJson(m);
       if (unit != null && !unit.states().isEmpty()) {
         // The state's name, so pages show "Leak" rather than 1.000.
         m.put("state", unit.stateName(last.value()));
