@@ -147,9 +147,37 @@ class AnalyticsRoutesTest {
                 new Site("t", ZoneOffset.UTC, null, null),
                 StoreConfig.embedded(dir),
                 WebConfig.DEFAULT,
+                // pdu2's load_w is declared in W by its profile: analytics reads units only there.
+                List.of(
+                    new io.kilowatch.config.Profile.Modbus(
+                        "load",
+                        io.kilowatch.config.Profile.AddressBase.ZERO,
+                        List.of(
+                            new io.kilowatch.config.Profile.ModbusPoint(
+                                "load",
+                                io.kilowatch.config.Profile.RegisterType.HOLDING,
+                                0,
+                                io.kilowatch.config.Profile.DataType.FLOAT32,
+                                io.kilowatch.config.Profile.WordOrder.ABCD,
+                                1,
+                                0,
+                                "W",
+                                io.kilowatch.config.Profile.PointKind.GAUGE,
+                                null,
+                                "load_w",
+                                Map.of())))),
                 List.of(),
-                List.of(),
-                List.of(device("main", DeviceKind.METER), device("pdu2", DeviceKind.PDU)),
+                List.of(
+                    device("main", DeviceKind.METER),
+                    new Device(
+                        "pdu2",
+                        DeviceKind.PDU,
+                        Location.FACILITY,
+                        "load",
+                        new io.kilowatch.config.Source.Modbus("127.0.0.1", 502, 1),
+                        java.time.Duration.ofSeconds(10),
+                        java.time.Duration.ofSeconds(2),
+                        Map.of())),
                 new EnergyModel(
                     EnergyModel.ItLevel.PDU_OUTPUT,
                     List.of(new Channel("main", null, null, "energy_kwh", "power_w")),

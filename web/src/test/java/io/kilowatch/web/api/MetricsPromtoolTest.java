@@ -80,24 +80,25 @@ class MetricsPromtoolTest {
   void start() {
     store = EmbeddedStore.open(StoreConfig.embedded(dir));
     var site =
-        new SiteConfig(
-            null,
-            new Site("t", ZoneOffset.UTC, null, null),
-            StoreConfig.embedded(dir),
-            WebConfig.DEFAULT,
-            List.of(),
-            List.of(),
-            List.of(
-                device("main", DeviceKind.METER),
-                device("pdu", DeviceKind.PDU),
-                device("cdu", DeviceKind.CDU)),
-            new EnergyModel(
-                EnergyModel.ItLevel.PDU_OUTPUT,
-                List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
-                List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
-                List.of(new Channel("cdu", null, null, "energy_kwh", "power_w")),
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("t", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
                 List.of(),
-                List.of()));
+                List.of(),
+                List.of(
+                    device("main", DeviceKind.METER),
+                    device("pdu", DeviceKind.PDU),
+                    device("cdu", DeviceKind.CDU)),
+                new EnergyModel(
+                    EnergyModel.ItLevel.PDU_OUTPUT,
+                    List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                    List.of(new Channel("pdu", null, null, "energy_kwh", "power_w")),
+                    List.of(new Channel("cdu", null, null, "energy_kwh", "power_w")),
+                    List.of(),
+                    List.of())));
     // /metrics reads the 15 minutes before now, so the readings cover the 20 minutes up to now.
     Instant end = Instant.now().truncatedTo(ChronoUnit.SECONDS);
     var batch = new ArrayList<Sample>();

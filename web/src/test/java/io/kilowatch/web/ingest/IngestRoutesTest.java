@@ -57,6 +57,8 @@ class IngestRoutesTest {
   private static Map<String, Object> pushed(String id, String kind, Map<String, ?> source) {
     var device = YamlMaps.of("id", id, "kind", kind, "interval", "1m");
     var s = YamlMaps.of("type", "push");
+    // A line carries no unit: the device declares what its fields are in.
+    s.put("units", Map.of("energy_kwh", "kWh", "power_w", "W"));
     s.putAll(source);
     device.put("source", s);
     return device;

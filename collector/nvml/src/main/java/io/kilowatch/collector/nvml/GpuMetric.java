@@ -9,11 +9,13 @@ import java.lang.foreign.MemorySegment;
  */
 public enum GpuMetric {
   POWER(
-      Gpu.POWER_W.name(), "nvmlDeviceGetPowerUsage", (n, d) -> n.powerUsageMilliwatts(d) / 1000.0),
+      Gpu.POWER_W.name(),
+      "nvmlDeviceGetPowerUsage",
+      (n, d) -> Milliwatts.TO_WATTS.convert(n.powerUsageMilliwatts(d))),
   POWER_LIMIT(
       Gpu.POWER_LIMIT_W.name(),
       "nvmlDeviceGetEnforcedPowerLimit",
-      (n, d) -> n.enforcedPowerLimitMilliwatts(d) / 1000.0),
+      (n, d) -> Milliwatts.TO_WATTS.convert(n.enforcedPowerLimitMilliwatts(d))),
   ENERGY(
       Gpu.ENERGY_MJ.name(),
       "nvmlDeviceGetTotalEnergyConsumption",
@@ -93,5 +95,11 @@ public enum GpuMetric {
 
   double read(NvmlLibrary nvml, MemorySegment device) throws NvmlException {
     return read.read(nvml, device);
+  }
+
+  /** NVML reports power in mW; the GPU vocabulary stores W. */
+  private static final class Milliwatts {
+    static final javax.measure.UnitConverter TO_WATTS =
+        io.kilowatch.config.units.PointUnit.of("mW").to(io.kilowatch.config.units.Units.parse("W"));
   }
 }
