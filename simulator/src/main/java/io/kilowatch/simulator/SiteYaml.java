@@ -186,7 +186,7 @@ final class SiteYaml {
             cduPoint("pump-speed", "PumpSpeed", "%", "pump_speed_pct"),
             cduPoint("heat-removed", "HeatRemoved", "kW", "heat_removed_kw"),
             cduPoint("reservoir-level", "ReservoirLevel", "%", "reservoir_level_pct"),
-            cduPoint("leak-state", "LeakState", "1", "leak_state"),
+            leakState(),
             cduPoint("power", "Power", "W", "power_w"),
             cduCounter("energy", "Energy", "kWh", "energy_kwh"));
     return YamlMaps.of("id", "demo-cdu", "source", "opcua", "points", points);
@@ -199,6 +199,13 @@ final class SiteYaml {
         "unit", unit,
         "measurement", "cooling_loop",
         "field", field);
+  }
+
+  /** The CDU's leak detector: its values name states, and pages show the names. */
+  private static Map<String, Object> leakState() {
+    Map<String, Object> point = cduPoint("leak-state", "LeakState", "1", "leak_state");
+    point.put("states", YamlMaps.of("0", "OK", "1", "Warning", "2", "Critical"));
+    return point;
   }
 
   private static Map<String, Object> cduCounter(
