@@ -69,6 +69,20 @@ class DemoAlertsTest {
             Duration.ZERO,
             Duration.ofMinutes(1),
             Duration.ofHours(4));
+    Instant start = Instant.now().minus(Duration.ofMinutes(30)).truncatedTo(ChronoUnit.SECONDS);
+    var model = new SiteModel(DemoOptions.defaults(), start);
+    // The demo's CDUs, so the rules know their loop readings' units (°C, L/min).
+    var cdus =
+        model.advance(Duration.ZERO).cdus().stream()
+            .map(
+                c ->
+                    io.kilowatch.testkit.TestSites.device(
+                        c.id(),
+                        io.kilowatch.config.DeviceKind.CDU,
+                        new io.kilowatch.config.Location(c.clusterId(), null),
+                        null,
+                        new io.kilowatch.config.Source.Modbus("127.0.0.1", 1502, 1)))
+            .toList();
     SiteConfig site =
         io.kilowatch.testkit.TestSites.withMeterProfile(
                 new SiteConfig(
@@ -78,12 +92,10 @@ class DemoAlertsTest {
                     parsed.web(),
                     List.of(),
                     List.of(),
-                    List.of(),
+                    cdus,
                     null))
             .withAlerts(parsed.alerts().withReceivers(List.of(webhook), List.of(route)));
 
-    Instant start = Instant.now().minus(Duration.ofMinutes(30)).truncatedTo(ChronoUnit.SECONDS);
-    var model = new SiteModel(DemoOptions.defaults(), start);
     Map<String, Instant> firstFiring = new LinkedHashMap<>();
     try (var store = EmbeddedStore.open(site.store());
         var engine =
