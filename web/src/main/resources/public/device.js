@@ -23,6 +23,8 @@ async function refresh() {
       ["Last success", status && status.lastSuccess ? kw.ago(Date.now() - Date.parse(status.lastSuccess)) : "never"],
       ["Consecutive failures", status ? String(status.consecutiveFailures) : "–"],
       ["Last error", status && status.lastError ? status.lastError : "none"],
+      // What the device's own declarations contradict in the configuration (OPC UA EngineeringUnits).
+      ["Unit warnings", status && status.unitWarnings && status.unitWarnings.length ? status.unitWarnings.join("; ") : "none"],
     ];
     document.querySelector("#status tbody").replaceChildren(...rows.map(([k, v]) => {
       const tr = kw.el("tr");

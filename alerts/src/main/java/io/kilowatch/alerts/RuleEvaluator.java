@@ -51,6 +51,17 @@ final class RuleEvaluator {
 
   /** The unit a rule's values and thresholds are in, as {@code {{unit}}} shows it. */
   String unitOf(AlertsConfig.Rule rule) {
+    if (rule.type() == AlertsConfig.Type.LOAD) {
+      return "%";
+    }
+    String unit = valueUnit(rule);
+    // A rate is a change per period: "°C per 1m".
+    return rule.type() == AlertsConfig.Type.RATE && !unit.isEmpty()
+        ? unit + " per " + io.kilowatch.config.Durations.format(rule.per())
+        : unit;
+  }
+
+  private String valueUnit(AlertsConfig.Rule rule) {
     if (!rule.unit().isBlank()) {
       try {
         return Units.parse(rule.unit()).shown();
@@ -78,7 +89,7 @@ final class RuleEvaluator {
     } catch (IllegalArgumentException e) {
       return null;
     }
-    if (seriesUnit.isEmpty() || !Units.compatible(seriesUnit.get().unit().unit(), target.unit())) {
+    if (seriesUnit.isEmpty() || !seriesUnit.get().convertibleTo(target)) {
       if (warnedUnit.add(rule.name() + s.key())) {
         log.warn(
             "rule {}: series {} is in {}, which cannot be compared with the rule's {}; skipped",

@@ -226,9 +226,10 @@ public final class RiskEngine {
       }
     }
     if (violation != null && violation.size() >= 2) {
+      // Read in seconds: the counter's ns were converted with the rest of the GPU readings.
       double growth = violation.getLast().value() - violation.getFirst().value();
       if (growth > 0) {
-        factors.add(new Risk.Factor("thermal_violation_growth", growth / 1e9, "s", 30));
+        factors.add(new Risk.Factor("thermal_violation_growth", growth, "s", 30));
       }
     }
     factors.addAll(loop);

@@ -217,6 +217,15 @@ final class AlertsBinder {
    */
   private String unit(Fields f) {
     String unit = f.optionalString("unit", "");
+    if (unit != null
+        && "load".equals(f.optionalString("type", ""))
+        && io.kilowatch.config.units.Units.isUnit(unit)
+        && io.kilowatch.config.units.Units.parse(unit).code().equals("%")) {
+      binder.problem(
+          f.get("unit"),
+          "a load rule's unit is that of its series and rating (e.g. A); its threshold is always %"
+              + " of the rating");
+    }
     if (unit != null && !unit.isBlank() && !io.kilowatch.config.units.Units.isUnit(unit)) {
       try {
         io.kilowatch.config.units.Units.parse(unit);

@@ -172,6 +172,16 @@ final class EnergyBinder {
       for (Profile.Point p : profile.get().points()) {
         if ((p.field().equals(c.energyField()) || p.field().equals(c.powerField()))
             && p.tags().isEmpty()
+            && p.unit() == null) {
+          // A report computed offline (kilowatch report) cannot ask the OPC UA server.
+          return "point '"
+              + p.name()
+              + "' of profile '"
+              + profile.get().id()
+              + "' feeds the energy model: give it a unit, not the server's";
+        }
+        if ((p.field().equals(c.energyField()) || p.field().equals(c.powerField()))
+            && p.tags().isEmpty()
             && p.unit() != null) {
           try {
             units.putIfAbsent(p.field(), p.pointUnit());
@@ -202,6 +212,77 @@ final class EnergyBinder {
           + ", which is no power (e.g. W or kW)";
     }
     return null;
+  }
+
+  /**
+   * The meters outside the energy model must measure what they are used for: water a volume, heat
+   * reuse and on-site generation an energy.
+   */
+  void checkMeterUnits(SiteConfig site, At analyticsAt) {
+    var a = site.analytics();
+    check(site, a.water(), io.kilowatch.config.units.Quantity.VOLUME, "water", analyticsAt);
+    check(site, a.reuse(), io.kilowatch.config.units.Quantity.ENERGY, "reuse", analyticsAt);
+    check(
+        site,
+        a.carbon().onsiteGeneration(),
+        io.kilowatch.config.units.Quantity.ENERGY,
+        "carbon.onsiteGeneration",
+        analyticsAt);
+  }
+
+  private void check(
+      SiteConfig site,
+      AnalyticsConfig.Meter meter,
+      io.kilowatch.config.units.Quantity quantity,
+      String key,
+      At analyticsAt) {
+    if (meter == null || analyticsAt == null) {
+      return;
+    }
+    var d = site.device(meter.device()).orElse(null);
+    if (d == null) {
+      return;
+    }
+    io.kilowatch.config.units.PointUnit unit = null;
+    if (d.source() instanceof Source.Push push && push.units().containsKey(meter.field())) {
+      unit = io.kilowatch.config.units.PointUnit.of(push.units().get(meter.field()));
+    } else if (d.profile() != null) {
+      var profile = site.profile(d.profile()).orElse(null);
+      if (profile != null) {
+        for (Profile.Point p : profile.points()) {
+          if (p.field().equals(meter.field()) && p.tags().isEmpty() && p.unit() != null) {
+            try {
+              unit = p.pointUnit();
+            } catch (IllegalArgumentException e) {
+              return;
+            }
+          }
+        }
+      }
+    }
+    String where = key + " meter";
+    if (unit == null) {
+      binder.problem(
+          analyticsAt,
+          where
+              + ": device '"
+              + d.id()
+              + "' gives no unit for "
+              + meter.field()
+              + " (a profile point's unit, or source.units for a pushed device)");
+    } else if (unit.quantity() != quantity) {
+      binder.problem(
+          analyticsAt,
+          where
+              + ": "
+              + meter.field()
+              + " of device '"
+              + d.id()
+              + "' is in "
+              + unit.shown()
+              + ", which is no "
+              + quantity.configName());
+    }
   }
 
   private static String listOrNone(Set<String> ids) {

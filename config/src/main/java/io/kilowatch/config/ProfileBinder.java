@@ -28,6 +28,21 @@ final class ProfileBinder {
   private static final Pattern NODE_ID =
       Pattern.compile("((ns=\\d+|nsu=[^;]+);)?(i=\\d+|s=.+|g=[0-9A-Fa-f-]{36}|b=.+)");
 
+  /**
+   * Fields the thermal-risk engine reads by name (analytics README): their unit may be any of the
+   * quantity's, but must be of that quantity.
+   */
+  private static final Map<String, Quantity> ROLES =
+      Map.of(
+          "cooling_loop.supply_temp_c", Quantity.TEMPERATURE,
+          "cooling_loop.supply_temp", Quantity.TEMPERATURE,
+          "cooling_loop.flow_lpm", Quantity.FLOW,
+          "cooling_loop.flow", Quantity.FLOW,
+          "cooling_loop.diff_pressure_kpa", Quantity.PRESSURE,
+          "cooling_loop.diff_pressure", Quantity.PRESSURE,
+          "sensor.inlet_temp", Quantity.TEMPERATURE,
+          "rack.inlet_temp", Quantity.TEMPERATURE);
+
   static final Set<String> MODBUS_PROFILE_KEYS = Set.of("id", "source", "addressBase", "points");
   static final Set<String> OPCUA_PROFILE_KEYS = Set.of("id", "source", "points");
   static final Set<String> COMMON_POINT_KEYS =
@@ -275,6 +290,20 @@ final class ProfileBinder {
                   + ")"
               : e.getMessage());
       return;
+    }
+    Quantity expected = ROLES.get(f.optionalString("measurement", "") + "." + field);
+    if (expected != null && pu.quantity() != expected) {
+      binder.problem(
+          f.get("unit"),
+          "unit '"
+              + unit
+              + "' does not fit field '"
+              + field
+              + "': the thermal-risk engine reads it as a "
+              + expected.configName()
+              + " (e.g. "
+              + expected.canonical().shown()
+              + ")");
     }
     if (!states.isEmpty() && pu.quantity() != Quantity.STATE) {
       binder.problem(f.get("states"), "only a state point (unit 1) names states");

@@ -88,6 +88,7 @@ final class SiteBinder {
     deviceBinder.checkPushOverlaps();
     energyBinder.checkReferences(config.allDevices().toList(), clusterIds.all());
     energyBinder.checkUnits(config);
+    energyBinder.checkMeterUnits(config, f.get("analytics"));
     return config;
   }
 

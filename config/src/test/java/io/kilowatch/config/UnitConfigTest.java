@@ -155,4 +155,48 @@ class UnitConfigTest {
             "site.yaml:5: devices[0].source.units.power: 'watts' is no unit (UCUM codes such as W,"
                 + " kW, kW.h, Cel, K, L/min, m3/h, kPa, %, 1, or kWh, degC)");
   }
+
+  @Test
+  void fieldsAnalyticsReadMustMeasureWhatTheyAreUsedFor() {
+    var problems =
+        problems(
+            """
+            site: {name: S}
+            profiles:
+              - id: cdu
+                source: opcua
+                points:
+                  - {name: flow, nodeId: "ns=2;s=F", unit: kPa, measurement: cooling_loop, field: flow}
+                  - {name: power, nodeId: "ns=2;s=P", field: power}
+                  - {name: water, nodeId: "ns=2;s=W", unit: m3/h, field: water}
+            devices:
+              - {id: c1, kind: cdu, profile: cdu, source: {type: opcua, endpoint: "opc.tcp://127.0.0.1:4840"}}
+            energy:
+              itLevel: it-input
+              facility: [{device: c1, powerField: power}]
+              it: [{device: c1, powerField: power}]
+            analytics:
+              water: {device: c1, field: water}
+            alerts:
+              rules:
+                - {name: breaker, type: load, measurement: pdu, field: current_a, rating: 32, threshold: 80, unit: "%"}
+            """);
+    assertThat(problems)
+        .anyMatch(
+            p ->
+                p.startsWith(
+                    "site.yaml:6: profiles[0].points[0].unit: unit 'kPa' does not fit"
+                        + " field 'flow': the thermal-risk engine reads it as a flow"))
+        .anyMatch(
+            p ->
+                p.contains("energy.facility[0]")
+                    && p.contains(
+                        "point 'power' of profile 'cdu' feeds the energy model: give it"
+                            + " a unit"))
+        .anyMatch(
+            p ->
+                p.contains(
+                    "analytics: water meter: water of device 'c1' is in m³/h, which is no volume"))
+        .anyMatch(p -> p.contains("rules[0].unit: a load rule's unit is that of its series"));
+  }
 }

@@ -178,7 +178,7 @@ final class SiteYaml {
             cduPoint("primary-return", "PrimaryReturnTemp", "degC", "primary_return_temp_c"),
             cduPoint("supply", "SecondarySupplyTemp", "degC", "supply_temp_c"),
             cduPoint("return", "SecondaryReturnTemp", "degC", "return_temp_c"),
-            cduPoint("delta-t", "DeltaT", "K", "delta_t_k"),
+            deltaT(),
             cduPoint("flow", "SecondaryFlow", "L/min", "flow_lpm"),
             cduPoint("supply-pressure", "SupplyPressure", "kPa", "supply_pressure_kpa"),
             cduPoint("return-pressure", "ReturnPressure", "kPa", "return_pressure_kpa"),
@@ -199,6 +199,13 @@ final class SiteYaml {
         "unit", unit,
         "measurement", "cooling_loop",
         "field", field);
+  }
+
+  /** ΔT is a difference: 1 °C of it is 1 K, never 274.15 K. */
+  private static Map<String, Object> deltaT() {
+    Map<String, Object> point = cduPoint("delta-t", "DeltaT", "K", "delta_t_k");
+    point.put("quantity", "temperature-difference");
+    return point;
   }
 
   /** The CDU's leak detector: its values name states, and pages show the names. */

@@ -60,9 +60,28 @@ public record PointUnit(Quantity quantity, Units.Parsed unit, SortedMap<Long, St
     return unit.shown();
   }
 
-  /** The conversion from this unit to another of the same quantity. */
+  /**
+   * The conversion from this unit to another of the same quantity; for a temperature difference
+   * only its linear part (a 5 °C margin is 5 K, not 278.15 K).
+   */
   public UnitConverter to(Units.Parsed other) {
-    return Units.converter(unit.unit(), other.unit());
+    UnitConverter c = Units.converter(unit.unit(), other.unit());
+    return quantity == Quantity.TEMPERATURE_DIFFERENCE ? Units.linearPart(c) : c;
+  }
+
+  /**
+   * Whether this point's values can be shown in {@code other}: the same dimension and a unit of the
+   * same quantity (kVA is never shown as kW; a temperature difference takes any temperature unit).
+   */
+  public boolean convertibleTo(Units.Parsed other) {
+    if (!Units.compatible(unit.unit(), other.unit())) {
+      return false;
+    }
+    return switch (quantity) {
+      case TEMPERATURE_DIFFERENCE -> Quantity.TEMPERATURE.accepts(other);
+      case STATE, DIMENSIONLESS, PERCENT -> true;
+      default -> quantity.accepts(other);
+    };
   }
 
   /** A value in this unit, in its quantity's canonical unit ({@code 300 K} → {@code 26.85 °C}). */

@@ -18,6 +18,12 @@ public enum Quantity {
   VOLTAGE("V"),
   FREQUENCY("Hz"),
   TEMPERATURE("Cel"),
+  /**
+   * A difference of temperatures (a loop's ΔT, a GPU's margin to slowdown): 1 °C of difference is 1
+   * K, with no 273.15 offset. Never inferred from a unit: say {@code quantity:
+   * temperature-difference}.
+   */
+  TEMPERATURE_DIFFERENCE("K"),
   FLOW("L/min"),
   PRESSURE("kPa"),
   /** A level or share in percent (fill level, utilisation, humidity). */
@@ -64,6 +70,7 @@ public enum Quantity {
       case PERCENT -> p.code().equals("%");
       case STATE -> p.code().equals("1");
       case DIMENSIONLESS -> u.isCompatible(Units.parse("1").unit());
+      case TEMPERATURE_DIFFERENCE -> u.isCompatible(canonical().unit());
       case SPEED ->
           u.isCompatible(Units.parse("/min").unit()) || u.isCompatible(Units.parse("m/s").unit());
       default -> u.isCompatible(canonical().unit());

@@ -199,6 +199,16 @@ public final class Units {
         });
   }
 
+  /**
+   * The conversion without its offset, for differences: °C to K is x + 273.15 for temperatures but
+   * x for a difference of temperatures.
+   */
+  public static UnitConverter linearPart(UnitConverter c) {
+    return c.isLinear()
+        ? c
+        : tech.units.indriya.function.MultiplyConverter.of(c.convert(1.0) - c.convert(0.0));
+  }
+
   /** Whether two units are the same unit (1 kWh in one is 1 kWh in the other). */
   public static boolean same(Unit<?> a, Unit<?> b) {
     if (!a.isCompatible(b)) {

@@ -97,4 +97,22 @@ class UnitsTest {
     assertThat(Units.spelledBy("supply_temp")).isEmpty();
     assertThat(Units.spelledBy("energy")).isEmpty();
   }
+
+  @Test
+  void aTemperatureDifferenceConvertsWithoutTheOffset() {
+    var margin = PointUnit.of("Cel", Quantity.TEMPERATURE_DIFFERENCE, Map.of());
+    // A difference of 5 °C is 5 K and 9 °F (× 9/5), not 278.15 K.
+    assertThat(margin.to(Units.parse("K")).convert(5)).isCloseTo(5, within(1e-12));
+    assertThat(margin.to(Units.parse("degF")).convert(5)).isCloseTo(9, within(1e-12));
+    assertThat(margin.canonical(5)).isCloseTo(5, within(1e-12));
+    assertThat(PointUnit.of("K").quantity()).isEqualTo(Quantity.TEMPERATURE);
+  }
+
+  @Test
+  void apparentPowerIsNeverShownAsPower() {
+    assertThat(PointUnit.of("kVA").convertibleTo(Units.parse("kW"))).isFalse();
+    assertThat(PointUnit.of("kVA").convertibleTo(Units.parse("VA"))).isTrue();
+    assertThat(PointUnit.of("kW").convertibleTo(Units.parse("W"))).isTrue();
+    assertThat(PointUnit.of("kW").convertibleTo(Units.parse("Cel"))).isFalse();
+  }
 }

@@ -37,7 +37,7 @@ public final class SeriesUnits {
 
   /** The unit of one stored series, or empty when nothing says it. */
   public Optional<PointUnit> of(SeriesKey key) {
-    return of(key.tags().get(Vocabulary.Tag.DEVICE), key.measurement(), key.field());
+    return of(key.tags().get(Vocabulary.Tag.DEVICE), key.measurement(), key.field(), key.tags());
   }
 
   /**
@@ -45,6 +45,15 @@ public final class SeriesUnits {
    * kilowatch writes itself (KPIs).
    */
   public Optional<PointUnit> of(String deviceId, String measurement, String field) {
+    return of(deviceId, measurement, field, Map.of());
+  }
+
+  /**
+   * As above for a series with these tags: of several points writing one field (the total in kW,
+   * each phase in W), the one whose tags the series carries.
+   */
+  private Optional<PointUnit> of(
+      String deviceId, String measurement, String field, Map<String, String> tags) {
     PointUnit fixed = VOCABULARY.get(List.of(measurement, field));
     if (fixed != null) {
       return Optional.of(fixed);
@@ -57,7 +66,26 @@ public final class SeriesUnits {
     if (l != null) {
       return Optional.of(l);
     }
-    return resolved.computeIfAbsent(k, x -> configured(deviceId, measurement, field));
+    var pointTags = pointTags(deviceId, tags);
+    List<String> ck =
+        pointTags.isEmpty()
+            ? k
+            : List.of(deviceId, measurement, field, new java.util.TreeMap<>(pointTags).toString());
+    return resolved.computeIfAbsent(ck, x -> configured(deviceId, measurement, field, pointTags));
+  }
+
+  /** A series' tags less those every sample of the device carries (identity, device tags). */
+  private Map<String, String> pointTags(String deviceId, Map<String, String> tags) {
+    if (tags.isEmpty()) {
+      return Map.of();
+    }
+    Device d = devices.get(deviceId);
+    var out = new HashMap<String, String>(tags);
+    Vocabulary.Tag.IDENTITY.forEach(out::remove);
+    if (d != null) {
+      d.tags().keySet().forEach(out::remove);
+    }
+    return out;
   }
 
   /** The unit of a device's field, in whichever measurement the collectors write it. */
@@ -93,7 +121,8 @@ public final class SeriesUnits {
     return w == null ? List.of() : List.copyOf(w.keySet());
   }
 
-  private Optional<PointUnit> configured(String deviceId, String measurement, String field) {
+  private Optional<PointUnit> configured(
+      String deviceId, String measurement, String field, Map<String, String> seriesTags) {
     Device d = devices.get(deviceId);
     if (d == null) {
       return Optional.empty();
@@ -112,18 +141,25 @@ public final class SeriesUnits {
     if (profile.isEmpty()) {
       return Optional.empty();
     }
+    // The point whose own tags the series carries; the untagged point (the total) otherwise.
+    Profile.Point best = null;
     for (Profile.Point p : profile.get().points()) {
       if (p.field().equals(field)
           && Vocabulary.measurementOf(p, d).equals(measurement)
-          && p.unit() != null) {
-        try {
-          return Optional.of(p.pointUnit());
-        } catch (IllegalArgumentException e) {
-          return Optional.empty();
-        }
+          && p.unit() != null
+          && seriesTags.entrySet().containsAll(p.tags().entrySet())
+          && (best == null || p.tags().size() > best.tags().size())) {
+        best = p;
       }
     }
-    return Optional.empty();
+    if (best == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(best.pointUnit());
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    }
   }
 
   private static Map<List<String>, PointUnit> vocabulary() {
@@ -134,7 +170,9 @@ public final class SeriesUnits {
           try {
             var field = (Vocabulary.Field) f.get(null);
             if (field.unit() != null) {
-              out.put(List.of(field.measurement(), field.name()), PointUnit.of(field.unit()));
+              out.put(
+                  List.of(field.measurement(), field.name()),
+                  PointUnit.of(field.unit(), field.quantity(), Map.of()));
             }
           } catch (IllegalAccessException e) {
             throw new IllegalStateException(e);

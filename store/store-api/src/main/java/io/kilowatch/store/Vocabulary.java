@@ -3,6 +3,7 @@ package io.kilowatch.store;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.units.Quantity;
 import java.util.List;
 
 /**
@@ -20,10 +21,16 @@ public final class Vocabulary {
    *
    * @param unit the unit kilowatch itself writes it in (GPU readings, KPIs); {@code null} for a
    *     field whose unit the site's configuration gives
+   * @param quantity what it measures where the unit alone does not say (a margin is a temperature
+   *     difference); {@code null} for the quantity the unit measures
    */
-  public record Field(String measurement, String name, String unit) {
+  public record Field(String measurement, String name, String unit, Quantity quantity) {
+    public Field(String measurement, String name, String unit) {
+      this(measurement, name, unit, null);
+    }
+
     public Field(String measurement, String name) {
-      this(measurement, name, null);
+      this(measurement, name, null, null);
     }
 
     /** Every series of this field, whatever its tags. */
@@ -78,7 +85,8 @@ public final class Vocabulary {
     public static final Field MEM_MAX_TEMP_C = field("mem_max_temp_c", "Cel");
 
     /** Degrees left before the GPU slows itself down. */
-    public static final Field MARGIN_C = field("margin_c", "Cel");
+    public static final Field MARGIN_C =
+        new Field(MEASUREMENT, "margin_c", "Cel", Quantity.TEMPERATURE_DIFFERENCE);
 
     public static final Field UTIL_PCT = field("util_pct", "%");
     public static final Field MEM_UTIL_PCT = field("mem_util_pct", "%");

@@ -81,4 +81,38 @@ class SeriesUnitsTest {
     units.learn("cdu1", "cdu", "power", PointUnit.of("kW"));
     assertThat(units.of("cdu1", "cdu", "power").map(PointUnit::shown)).contains("kW");
   }
+
+  @Test
+  void ofPointsSharingAFieldTheSeriesTagsPickTheOne() throws Exception {
+    var site =
+        ConfigLoader.parse(
+            """
+            site: {name: S}
+            profiles:
+              - id: pdu
+                source: modbus
+                addressBase: zero
+                points:
+                  - {name: total, registerType: holding, address: 0, dataType: float32, unit: kW, field: power}
+                  - {name: l1, registerType: holding, address: 2, dataType: float32, unit: W, field: power, tags: {phase: L1}}
+            devices:
+              - {id: p1, kind: pdu, profile: pdu, tags: {row: a}, source: {type: modbus, host: 127.0.0.1}}
+            """,
+            "site.yaml",
+            Path.of("/srv"),
+            Map.of());
+    var units = new SeriesUnits(site);
+    var total = SeriesKey.of("pdu", Map.of("site", "S", "device", "p1", "row", "a"), "power");
+    var phase =
+        SeriesKey.of(
+            "pdu", Map.of("site", "S", "device", "p1", "row", "a", "phase", "L1"), "power");
+    assertThat(units.of(total).map(PointUnit::shown)).contains("kW");
+    assertThat(units.of(phase).map(PointUnit::shown)).contains("W");
+  }
+
+  @Test
+  void aGpusMarginIsATemperatureDifference() {
+    assertThat(new SeriesUnits(SITE).of(null, "gpu", "margin_c").map(PointUnit::quantity))
+        .contains(Quantity.TEMPERATURE_DIFFERENCE);
+  }
 }

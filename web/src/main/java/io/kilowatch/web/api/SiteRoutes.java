@@ -127,6 +127,7 @@ public final class SiteRoutes implements AutoCloseable {
     }
     var target = UnitParam.of(p, false);
     var out = new ArrayList<Map<String, Object>>();
+    var skipped = new ArrayList<Map<String, Object>>();
     for (var sp : store.read(q, now.minus(window), now.plusSeconds(1))) {
       if (sp.points().isEmpty()) {
         continue;
@@ -134,6 +135,12 @@ public final class SiteRoutes implements AutoCloseable {
       var unit = units.of(sp.key()).orElse(null);
       var conv = target.converter(unit);
       if (conv == null) {
+        var k = new LinkedHashMap<String, Object>();
+        k.put("measurement", sp.key().measurement());
+        k.put("tags", sp.key().tags());
+        k.put("field", sp.key().field());
+        UnitJson.put(k, unit);
+        skipped.add(k);
         continue;
       }
       Point last = sp.points().getLast();
@@ -153,7 +160,7 @@ public final class SiteRoutes implements AutoCloseable {
       m.put("ageSeconds", Duration.between(last.time(), now).toMillis() / 1000.0);
       out.add(m);
     }
-    return Map.of("series", out);
+    return target.asked() ? Map.of("series", out, "skipped", skipped) : Map.of("series", out);
   }
 
   private void subscribe(SseClient client) {

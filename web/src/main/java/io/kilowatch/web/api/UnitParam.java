@@ -50,7 +50,7 @@ final class UnitParam {
     if (unit == null) {
       return IDENTITY;
     }
-    if (series == null || !Units.compatible(series.unit().unit(), unit.unit())) {
+    if (series == null || !series.convertibleTo(unit)) {
       return null;
     }
     UnitConverter c = series.to(unit);

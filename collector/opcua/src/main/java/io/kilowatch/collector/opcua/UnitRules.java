@@ -79,7 +79,12 @@ final class UnitRules {
     Units.Parsed serverUnit = server.unit();
     if (serverUnit != null) {
       if (configured != null) {
-        if (!agrees(serverUnit, configured.unit(), point.scale(), point.offset())) {
+        if (!agrees(
+            serverUnit,
+            configured.unit(),
+            point.scale(),
+            point.offset(),
+            configured.quantity() == io.kilowatch.config.units.Quantity.TEMPERATURE_DIFFERENCE)) {
           mismatch =
               new Mismatch(
                   configured,
@@ -159,10 +164,26 @@ final class UnitRules {
    * 0 that is {@link Units#same}; a node in W stored in kW with scale 0.001 agrees too.
    */
   static boolean agrees(Units.Parsed server, Units.Parsed configured, double scale, double offset) {
+    return agrees(server, configured, scale, offset, false);
+  }
+
+  /**
+   * As above; for a difference (a ΔT in K against a server's °C) only the conversion's linear part
+   * counts: a difference of 1 °C is one of 1 K.
+   */
+  static boolean agrees(
+      Units.Parsed server,
+      Units.Parsed configured,
+      double scale,
+      double offset,
+      boolean difference) {
     if (!server.unit().isCompatible(configured.unit())) {
       return false;
     }
     UnitConverter c = Units.converter(server.unit(), configured.unit());
+    if (difference) {
+      c = Units.linearPart(c);
+    }
     // The converters between units of one quantity are affine: two points fix them; a third
     // guards against rounding in a converter that is not.
     for (double x : new double[] {0, 1, 1000}) {
