@@ -50,8 +50,10 @@ final class AlertsBinder {
   private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
   private final Binder binder;
+  private final TokenHashes tokenHashes;
 
-  AlertsBinder(Binder binder) {
+  AlertsBinder(Binder binder, TokenHashes tokenHashes) {
+    this.tokenHashes = tokenHashes;
     this.binder = binder;
   }
 
@@ -267,6 +269,7 @@ final class AlertsBinder {
       url = f.requireUri("url", Set.of("http", "https"));
     }
     String secret = f.optionalString("secret", null);
+    binder.requireFromEnvironment(f.get("secret"), "secret");
     Duration timeout = f.optionalDuration("timeout", DEFAULT_RECEIVER_TIMEOUT);
     if (name == null || kind == null || timeout == null) {
       return null;
@@ -327,6 +330,9 @@ final class AlertsBinder {
       hash = null;
     }
     AlertsConfig.Role role = f.requireEnum("role", AlertsConfig.Role.class);
+    if (hash != null) {
+      tokenHashes.register(hash, name, f.get("sha256"));
+    }
     if (name == null || hash == null || role == null) {
       return null;
     }

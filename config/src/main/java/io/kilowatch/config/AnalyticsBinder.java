@@ -243,6 +243,7 @@ final class AnalyticsBinder {
       case ELECTRICITY_MAPS -> {
         // Without a zone, the site's gridZone is used (filled in by analytics).
         String zone = f.optionalString("zone", null);
+        binder.requireFromEnvironment(f.get("token"), "token");
         yield new AnalyticsConfig.IntensitySource.ElectricityMaps(
             uri(f, ELECTRICITY_MAPS), zone, f.optionalString("token", null));
       }
@@ -250,6 +251,7 @@ final class AnalyticsBinder {
           new AnalyticsConfig.IntensitySource.UkCarbonIntensity(uri(f, UK_CARBON_INTENSITY));
       case WATTTIME -> {
         String region = f.requireString("region");
+        binder.requireFromEnvironment(f.get("token"), "token");
         yield new AnalyticsConfig.IntensitySource.WattTime(
             uri(f, WATTTIME),
             region,

@@ -176,6 +176,37 @@ final class Binder {
   }
 
   /**
+   * A reference to a variable in a secret: {@code ${NAME}} with no default (or an empty one), so
+   * the value can only come from the environment. {@code $${} is a literal and does not count.
+   */
+  private static final java.util.regex.Pattern SECRET_REFERENCE =
+      java.util.regex.Pattern.compile("(?<!\\$)\\$\\{[A-Za-z_][A-Za-z0-9_]*(:-)?}");
+
+  /**
+   * Reports a secret written in the file: a literal, or a {@code ${NAME:-default}} whose default
+   * would be committed with the file all the same.
+   */
+  void requireFromEnvironment(At at, String what) {
+    if (at == null || !(at.node() instanceof ScalarNode s) || at.isNull()) {
+      return;
+    }
+    String raw = s.getValue();
+    if (raw.matches("(?s).*(?<!\\$)\\$\\{[A-Za-z_][A-Za-z0-9_]*:-[^}]+}.*")) {
+      problem(
+          at,
+          "the "
+              + what
+              + " must come from the environment: a default after :- would be in the file");
+    } else if (!SECRET_REFERENCE.matcher(raw).find()) {
+      problem(
+          at,
+          "write the "
+              + what
+              + " as ${VARIABLE}, not in the file: secrets come from the environment");
+    }
+  }
+
+  /**
    * How a scalar is quoted in a message: as written in the file, so a value that came from the
    * environment (perhaps a secret) is never echoed.
    */

@@ -52,6 +52,7 @@ final class SiteBinder {
   private final EnergyBinder energyBinder;
   private final Ids clusterIds;
   private final Ids rackIds;
+  private final TokenHashes tokenHashes;
 
   SiteBinder(Binder binder, Path baseDir, Path source, YamlDocuments documents) {
     this.binder = binder;
@@ -62,6 +63,7 @@ final class SiteBinder {
     this.energyBinder = new EnergyBinder(binder);
     this.clusterIds = new Ids("cluster", binder);
     this.rackIds = new Ids("rack", binder);
+    this.tokenHashes = new TokenHashes(binder);
   }
 
   /** The site, or {@code null} when the root is unusable; problems are in the binder's list. */
@@ -79,7 +81,7 @@ final class SiteBinder {
     EnergyModel energy = energyBinder.energy(f.get("energy"));
     CollectorConfig collector = collector(f.map("collector", COLLECTOR_KEYS));
     AnalyticsConfig analytics = new AnalyticsBinder(binder, baseDir).analytics(f.get("analytics"));
-    AlertsConfig alerts = new AlertsBinder(binder).alerts(f.get("alerts"));
+    AlertsConfig alerts = new AlertsBinder(binder, tokenHashes).alerts(f.get("alerts"));
     SiteConfig config =
         new SiteConfig(
             source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
@@ -198,14 +200,8 @@ final class SiteBinder {
           f.missing(username == null ? "username" : "password"),
           "username and password go together");
     }
-    for (String secret : List.of("password", "token")) {
-      At at = f.get(secret);
-      if (at != null
-          && at.node() instanceof org.yaml.snakeyaml.nodes.ScalarNode s
-          && !s.getValue().contains("${")) {
-        binder.problem(at, "write the " + secret + " as ${VARIABLE}, not in the file");
-      }
-    }
+    binder.requireFromEnvironment(f.get("password"), "password");
+    binder.requireFromEnvironment(f.get("token"), "token");
     return new InfluxConfig(
         url, database, f.optionalString("retentionPolicy", null), username, password, token);
   }
@@ -286,20 +282,52 @@ final class SiteBinder {
     }
     String keystore = f.requireString("keystore");
     String password = f.requireString("password");
-    At at = f.get("password");
-    if (at != null
-        && at.node() instanceof org.yaml.snakeyaml.nodes.ScalarNode s
-        && !s.getValue().contains("${")) {
-      binder.problem(at, "write the password as ${VARIABLE}, not in the file");
-    }
+    binder.requireFromEnvironment(f.get("password"), "password");
     if (keystore == null || password == null) {
       return null;
     }
     Path path = baseDir == null ? Path.of(keystore) : baseDir.resolve(keystore).normalize();
     if (!java.nio.file.Files.isReadable(path)) {
       binder.problem(f.get("keystore"), "cannot read the PKCS#12 keystore " + path);
+    } else {
+      openKeystore(path, password, f);
     }
     return new WebConfig.Tls(path, password);
+  }
+
+  /**
+   * Opens the keystore as the server will, so a wrong password is a config problem at validate time
+   * and not a stack trace when the port opens. Messages never hold the password.
+   */
+  private void openKeystore(Path path, String password, Fields f) {
+    try (var in = java.nio.file.Files.newInputStream(path)) {
+      var store = java.security.KeyStore.getInstance("PKCS12");
+      store.load(in, password.toCharArray());
+      // Jetty unlocks the key with the store's password too.
+      javax.net.ssl.KeyManagerFactory.getInstance(
+              javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm())
+          .init(store, password.toCharArray());
+      boolean hasKey = false;
+      for (String alias : java.util.Collections.list(store.aliases())) {
+        hasKey |= store.isKeyEntry(alias);
+      }
+      if (!hasKey) {
+        binder.problem(f.get("keystore"), "the PKCS#12 keystore " + path + " holds no private key");
+      }
+    } catch (java.security.UnrecoverableKeyException e) {
+      binder.problem(f.get("password"), "does not unlock the key in " + path + " (wrong password)");
+    } catch (java.io.IOException e) {
+      if (e.getCause() instanceof java.security.UnrecoverableKeyException) {
+        binder.problem(
+            f.get("password"), "does not open the PKCS#12 keystore " + path + " (wrong password)");
+      } else {
+        binder.problem(
+            f.get("keystore"), "cannot open " + path + " as a PKCS#12 keystore: " + e.getMessage());
+      }
+    } catch (java.security.GeneralSecurityException e) {
+      binder.problem(
+          f.get("keystore"), "cannot open " + path + " as a PKCS#12 keystore: " + e.getMessage());
+    }
   }
 
   private ApiToken token(At at) {
@@ -316,6 +344,9 @@ final class SiteBinder {
       sha256 = null;
     }
     ApiToken.Role role = f.requireEnum("role", ApiToken.Role.class);
+    if (sha256 != null) {
+      tokenHashes.register(sha256, name, f.get("sha256"));
+    }
     return name == null || sha256 == null || role == null ? null : new ApiToken(name, sha256, role);
   }
 

@@ -64,6 +64,13 @@ class BrokenConfigTest {
           unset-env-var.yaml | 13 | devices[0].source.host | environment variable KW_TEST_UNSET_HOST is not set
           unknown-timezone.yaml | 3 | site.timezone | unknown time zone 'Europe/Pariss'
           literal-password.yaml | 12 | devices[0].source.password | must come from the environment
+          literal-webhook-secret.yaml | 8 | alerts.receivers[0].secret | write the secret as ${VARIABLE}, not in the file
+          escaped-webhook-secret.yaml | 8 | alerts.receivers[0].secret | write the secret as ${VARIABLE}, not in the file
+          secret-with-default.yaml | 8 | alerts.receivers[0].secret | the secret must come from the environment: a default after :- would be in the file
+          literal-influx-token.yaml | 8 | store.influxdb.token | write the token as ${VARIABLE}, not in the file
+          literal-carbon-token.yaml | 6 | analytics.carbon.source.token | write the token as ${VARIABLE}, not in the file
+          duplicate-token-hash.yaml | 9 | alerts.apiTokens[0].sha256 | token 'oncall' has the same sha256 as web.tokens[0].sha256 (first at FILE:5)
+          duplicate-token-hash-same-role.yaml | 6 | web.tokens[1].sha256 | token 'lobby' has the same sha256 as web.tokens[0].sha256 (first at FILE:5)
           duplicate-field.yaml | 9 | profiles[0].points[1].field | field 'power_w' is already written by point 'power'
           coil-with-float.yaml | 9 | profiles[0].points[1].dataType | coil registers hold single bits: dataType must be bit
           duplicate-key.yaml | 13 | devices[0].kind | duplicate key 'kind' (first at line 11)

@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 class NvmlSourceAndTokensTest {
   private static final String HASH =
       "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+  private static final String OTHER_HASH =
+      "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
 
   private static SiteConfig parse(String yaml) throws ConfigException {
     return ConfigLoader.parse(yaml, "test.yaml", Path.of("/srv/kilowatch"), Map.of());
@@ -71,12 +73,12 @@ class NvmlSourceAndTokensTest {
                 - {name: agents, sha256: %s, role: operator}
                 - {name: grafana, sha256: %s, role: viewer}
             """
-                .formatted(HASH.toUpperCase(java.util.Locale.ROOT), HASH));
+                .formatted(HASH.toUpperCase(java.util.Locale.ROOT), OTHER_HASH));
 
     assertThat(site.web().tokens())
         .containsExactly(
             new ApiToken("agents", HASH, ApiToken.Role.OPERATOR),
-            new ApiToken("grafana", HASH, ApiToken.Role.VIEWER));
+            new ApiToken("grafana", OTHER_HASH, ApiToken.Role.VIEWER));
     assertThat(ApiToken.Role.ADMIN.includes(ApiToken.Role.OPERATOR)).isTrue();
     assertThat(ApiToken.Role.VIEWER.includes(ApiToken.Role.OPERATOR)).isFalse();
   }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.javalin.Javalin;
+import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.kilowatch.analytics.Analytics;
@@ -166,14 +167,11 @@ public final class WebServer {
               cfg.staticFiles.enableWebjars();
               cfg.staticFiles.add("/public", Location.CLASSPATH);
               cfg.http.maxRequestSize = MAX_JSON_BODY;
-              cfg.routes.before(
-                  ctx -> {
-                    ctx.header("Content-Security-Policy", CSP);
-                    ctx.header("X-Content-Type-Options", "nosniff");
-                    ctx.header("X-Frame-Options", "DENY");
-                    ctx.header("Referrer-Policy", "no-referrer");
-                    access.check(ctx);
-                  });
+              // A known path asked with a method it does not take is a client mistake worth
+              // naming (405 with Allow), not a missing page.
+              cfg.http.prefer405over404 = true;
+              new SecurityHeaders(https).install(cfg);
+              cfg.routes.before(access::check);
               if (site.web().tls() != null) {
                 Tls.configure(cfg, site.web().tls(), () -> startHost, () -> startPort);
               }
@@ -186,6 +184,17 @@ public final class WebServer {
                   "/api/openapi.json",
                   ctx -> ctx.contentType("application/json").result(OpenApi.document()));
               ingestRoutes.register(cfg.routes);
+              cfg.routes.exception(
+                  MethodNotAllowedResponse.class,
+                  (e, ctx) -> {
+                    String allow = allowed(e);
+                    ctx.header("Allow", allow);
+                    ctx.status(405)
+                        .json(
+                            Map.of(
+                                "error",
+                                ctx.method().name() + " is not allowed here; allowed: " + allow));
+                  });
               cfg.routes.exception(
                   AccessControl.ApiError.class,
                   (e, ctx) -> ctx.status(e.status).json(Map.of("error", e.getMessage())));
@@ -201,6 +210,25 @@ public final class WebServer {
                     ctx.status(500).json(Map.of("error", "internal error: " + e));
                   });
             });
+  }
+
+  /**
+   * Javalin names the methods a path takes in the exception's only detail; HEAD is added where GET
+   * is, since a GET route answers HEAD too.
+   */
+  static String allowed(MethodNotAllowedResponse e) {
+    var methods = new java.util.LinkedHashSet<String>();
+    for (String value : e.getDetails().values()) {
+      for (String m : value.split(",")) {
+        if (!m.isBlank()) {
+          methods.add(m.strip());
+        }
+      }
+    }
+    if (methods.contains("GET")) {
+      methods.add("HEAD");
+    }
+    return String.join(", ", methods);
   }
 
   public void start(String bind, int port) {

@@ -196,6 +196,15 @@ class SecurityTest {
                   HttpResponse.BodyHandlers.ofString());
           assertThat(r.statusCode()).isEqualTo(200);
           assertThat(r.body()).contains("\"status\"");
+          // Browsers that once reached the monitor over HTTPS must never fall back to HTTP.
+          assertThat(r.headers().firstValue("strict-transport-security"))
+              .hasValue("max-age=31536000");
+          var missing =
+              https.send(
+                  HttpRequest.newBuilder(URI.create(base + "/no/such/page")).build(),
+                  HttpResponse.BodyHandlers.ofString());
+          assertThat(missing.statusCode()).isEqualTo(404);
+          assertThat(missing.headers().firstValue("strict-transport-security")).isPresent();
           String plain = base.replace("https://", "http://");
           var refused =
               org.assertj.core.api.Assertions.catchThrowable(
@@ -204,6 +213,122 @@ class SecurityTest {
             // Jetty may answer a plain request on a TLS port with 400; it must never serve data.
             assertThat(get(plain + "/api/health", null).statusCode()).isEqualTo(400);
           }
+        });
+  }
+
+  /** The headers every answer must carry, on plain HTTP (so without HSTS). */
+  static final Map<String, String> HEADERS =
+      Map.of(
+          "content-security-policy", WebServer.CSP,
+          "x-content-type-options", "nosniff",
+          "x-frame-options", "DENY",
+          "referrer-policy", "no-referrer");
+
+  /** One request written byte for byte, so malformed ones reach Jetty as they are. */
+  private static RawAnswer raw(String base, String request) throws Exception {
+    var uri = URI.create(base);
+    try (var socket = new java.net.Socket(uri.getHost(), uri.getPort())) {
+      socket.setSoTimeout(10_000);
+      socket
+          .getOutputStream()
+          .write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      var in =
+          new java.io.BufferedReader(
+              new java.io.InputStreamReader(
+                  socket.getInputStream(), java.nio.charset.StandardCharsets.ISO_8859_1));
+      int status = Integer.parseInt(in.readLine().split(" ")[1]);
+      Map<String, String> headers = new java.util.HashMap<>();
+      for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+        int colon = line.indexOf(':');
+        headers.put(
+            line.substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT),
+            line.substring(colon + 1).strip());
+      }
+      return new RawAnswer(status, headers);
+    }
+  }
+
+  record RawAnswer(int status, Map<String, String> headers) {}
+
+  @Test
+  void jettysOwnErrorAnswersCarryTheSecurityHeadersToo() throws Exception {
+    serve(
+        site(Map.of(), Map.of()),
+        base -> {
+          // Each of these is answered by Jetty before any route runs.
+          var badUri = raw(base, "GET /api/%zz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+          var noHost = raw(base, "GET /api/health HTTP/1.1\r\nConnection: close\r\n\r\n");
+          var hugeHeader =
+              raw(
+                  base,
+                  "GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: "
+                      + "a".repeat(64 * 1024)
+                      + "\r\nConnection: close\r\n\r\n");
+          var badVersion = raw(base, "GET /api/health HTTP/7.3\r\nHost: x\r\n\r\n");
+          var longUri =
+              raw(
+                  base,
+                  "GET /api/"
+                      + "a".repeat(64 * 1024)
+                      + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+          assertThat(badUri.status()).isEqualTo(400);
+          assertThat(noHost.status()).isEqualTo(400);
+          assertThat(hugeHeader.status()).isEqualTo(431);
+          assertThat(badVersion.status()).isIn(400, 505);
+          assertThat(longUri.status()).isIn(414, 431);
+          for (var answer : List.of(badUri, noHost, hugeHeader, badVersion, longUri)) {
+            assertThat(answer.headers())
+                .as("answer %d", answer.status())
+                .containsAllEntriesOf(HEADERS)
+                .doesNotContainKey("strict-transport-security");
+          }
+          // And the ones Javalin gives: an unknown path, a page, a JSON answer.
+          for (String path : List.of("/no/such/page", "/", "/api/health")) {
+            var r = get(base + path, null);
+            for (var h : HEADERS.entrySet()) {
+              assertThat(r.headers().allValues(h.getKey())).as(path).containsExactly(h.getValue());
+            }
+          }
+        });
+  }
+
+  @Test
+  void aKnownPathAskedWithTheWrongMethodGets405WithAllow() throws Exception {
+    serve(
+        site(Map.of(), Map.of()),
+        base -> {
+          var delete =
+              HTTP.send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/health")).DELETE().build(),
+                  HttpResponse.BodyHandlers.ofString());
+          assertThat(delete.statusCode()).isEqualTo(405);
+          assertThat(delete.headers().firstValue("allow")).hasValue("GET, HEAD");
+          assertThat(delete.body()).contains("\"error\"");
+          // Allow lists what the path really answers: HEAD works wherever GET does.
+          var head =
+              HTTP.send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/health"))
+                      .method("HEAD", HttpRequest.BodyPublishers.noBody())
+                      .build(),
+                  HttpResponse.BodyHandlers.discarding());
+          assertThat(head.statusCode()).isEqualTo(200);
+          // Silences are read and created on one path, so both methods are named.
+          var put =
+              HTTP.send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/silences"))
+                      .PUT(HttpRequest.BodyPublishers.ofString("{}"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          assertThat(put.statusCode()).isEqualTo(405);
+          assertThat(put.headers().firstValue("allow").orElseThrow().split(", "))
+              .containsExactlyInAnyOrder("GET", "HEAD", "POST");
+          // A path that does not exist stays 404.
+          var unknown =
+              HTTP.send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/nothing-here")).DELETE().build(),
+                  HttpResponse.BodyHandlers.ofString());
+          assertThat(unknown.statusCode()).isEqualTo(404);
         });
   }
 

@@ -66,6 +66,71 @@ class MainTest {
     assertThat(e).contains("bad.yaml:10: devices[0].interval");
   }
 
+  /**
+   * Secrets, keys and tokens are checked before anything starts: validate and run refuse the same
+   * file, each problem at its line, and never print the secret.
+   */
+  @Test
+  void validateAndRunRefuseAWrongKeystorePasswordLiteralSecretsAndRepeatedTokens(@TempDir Path dir)
+      throws Exception {
+    String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    var p =
+        new ProcessBuilder(
+                keytool,
+                "-genkeypair",
+                "-alias",
+                "kw",
+                "-keyalg",
+                "EC",
+                "-groupname",
+                "secp256r1",
+                "-dname",
+                "CN=localhost",
+                "-validity",
+                "2",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                dir.resolve("kw.p12").toString(),
+                "-storepass",
+                "the-real-password")
+            .redirectErrorStream(true)
+            .start();
+    assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).isZero();
+    String hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    Path bad = dir.resolve("bad.yaml");
+    // HOME is set wherever the tests run, and is not the keystore's password.
+    Files.writeString(
+        bad,
+        """
+        site: {name: x}
+        web:
+          tls: {keystore: kw.p12, password: "${HOME}"}
+          tokens:
+            - {name: wall, sha256: "%s", role: viewer}
+        alerts:
+          receivers:
+            - {name: hook, url: "https://hooks.example.net/kw", secret: "in-the-repo"}
+          apiTokens:
+            - {name: ops, sha256: "%s", role: admin}
+        """
+            .formatted(hash, hash));
+    for (String command : new String[] {"validate", "run"}) {
+      err.reset();
+      assertThat(Main.execute(command, "--config", bad.toString()))
+          .as(command)
+          .isEqualTo(Main.EXIT_BAD_CONFIG);
+      assertThat(err.toString())
+          .as(command)
+          .contains("bad.yaml:3: web.tls.password: does not open the PKCS#12 keystore")
+          .contains("bad.yaml:8: alerts.receivers[0].secret: write the secret as ${VARIABLE}")
+          .contains("bad.yaml:10: alerts.apiTokens[0].sha256: token 'ops' has the same sha256")
+          .doesNotContain("in-the-repo")
+          .doesNotContain("the-real-password");
+    }
+  }
+
   @Test
   void validateOfAMissingFileSaysSo() {
     int code = Main.execute("validate", "--config", "/nonexistent/site.yaml");
@@ -98,7 +163,13 @@ class MainTest {
   @Test
   void everyCommandsHelpExitsZero() {
     for (String command : new String[] {"run", "validate", "demo", "report", "import", "agent"}) {
-      assertThat(Main.execute(command, "--help")).as(command + " --help").isZero();
+      for (String flag : new String[] {"--help", "-h"}) {
+        out.reset();
+        err.reset();
+        assertThat(Main.execute(command, flag)).as(command + " " + flag + ": " + err).isZero();
+        assertThat(out.toString()).as(command + " " + flag).contains("Usage: kilowatch " + command);
+        assertThat(err.toString()).as(command + " " + flag).isEmpty();
+      }
     }
   }
 }
