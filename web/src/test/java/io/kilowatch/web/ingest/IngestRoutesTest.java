@@ -207,11 +207,11 @@ class IngestRoutesTest {
   void aPartlyBadBatchStoresTheGoodLinesAndListsTheBadOnesByNumber() throws Exception {
     String body =
         """
-        sensor,device=s1 temp_c=21 1
-        sensor,device=s2 temp_c=oops 1
+        sensor,device=s1 temp_c=21 1000000
+        sensor,device=s2 temp_c=oops 1000000
         # a comment
-        sensor,device=s3 temp_c=22,state="on" 1
-        sensor,device=s4 temp_c=23 1
+        sensor,device=s3 temp_c=22,state="on" 1000000
+        sensor,device=s4 temp_c=23 1000000
         """;
 
     var r =
@@ -261,7 +261,8 @@ class IngestRoutesTest {
   void aBodyOverTheLimitAfterDecompressionIs413() throws Exception {
     // 33 MiB of text that gzips to a few tens of KiB: the limit is on what it expands to.
     String line = "m,device=big f=1 1\n";
-    String big = line.repeat(IngestRoutes.MAX_BODY / line.length() + 1000);
+    String big =
+        line.repeat(io.kilowatch.config.IngestLimits.DEFAULT.maxBodyBytes() / line.length() + 1000);
 
     var r =
         post(
