@@ -9,7 +9,8 @@ import java.util.List;
  * @param tokens bearer tokens accepted by the API (by hash); writes need one
  * @param readAccess whether reading the API and pages needs a token too
  * @param tls HTTPS settings, or {@code null} for plain HTTP
- * @param rateLimitPerMinute API requests allowed per minute per known token; 0 turns the limit off
+ * @param rateLimitPerMinute API requests allowed per minute per known token, or per client address
+ *     for requests without a known token; 0 turns the limit off
  * @param rateLimitPerAddressPerMinute API requests allowed per minute per client address, counted
  *     before any token is looked at (so made-up tokens share their sender's budget); 0 turns the
  *     limit off

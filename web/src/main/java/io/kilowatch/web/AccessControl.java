@@ -13,10 +13,11 @@ import java.util.function.Predicate;
  * What every API request passes before its route: the rate limits and, where the site asks for it,
  * a token for reading. Writes check their own role in their routes.
  *
- * <p>The rate limits are fixed one-minute windows, first per client address, then per known token:
- * simple, cheap and enough to stop a runaway script from starving the wall screens. The address
- * comes first, before any token is looked at, and an unknown token gets no window of its own, so a
- * client cannot buy a fresh budget by making up a token for each request.
+ * <p>The rate limits are fixed one-minute windows, first per client address, then per known token
+ * (per address again for requests without one): simple, cheap and enough to stop a runaway script
+ * from starving the wall screens. The address comes first, before any token is looked at, and an
+ * unknown token gets no window of its own, so a client cannot buy a fresh budget by making up a
+ * token for each request.
  */
 final class AccessControl {
   /** Health stays open so load balancers and probes need no token. */
@@ -51,9 +52,13 @@ final class AccessControl {
     }
     limit("a:" + ctx.ip(), config.rateLimitPerAddressPerMinute(), "rateLimitPerAddressPerMinute");
     String presented = TokenAuth.presented(ctx.header("Authorization")).orElse(null);
-    if (presented != null && config.rateLimitPerMinute() > 0 && known.test(presented)) {
-      limit(
-          "t:" + TokenAuth.sha256Hex(presented), config.rateLimitPerMinute(), "rateLimitPerMinute");
+    if (config.rateLimitPerMinute() > 0) {
+      // Without a known token the request is the address's own, as before tokens were looked at.
+      String key =
+          presented != null && known.test(presented)
+              ? "t:" + TokenAuth.sha256Hex(presented)
+              : "n:" + ctx.ip();
+      limit(key, config.rateLimitPerMinute(), "rateLimitPerMinute");
     }
     // Starting a report job is a POST but only reads data: it needs what a read needs.
     boolean read =

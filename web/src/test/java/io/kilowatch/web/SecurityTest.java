@@ -173,6 +173,29 @@ class SecurityTest {
   }
 
   @Test
+  void madeUpTokensCountAsNoTokenAgainstTheAddresssOwnLimit() throws Exception {
+    // The bypass with the shipped shape of limits: the address's budget is generous, but
+    // a request without a known token is still held to rateLimitPerMinute for its address.
+    serve(
+        site(Map.of("rateLimitPerMinute", 5), Map.of()),
+        base -> {
+          int limited = 0;
+          for (int i = 0; i < 15; i++) {
+            var r = get(base + "/api/series", java.util.UUID.randomUUID().toString());
+            if (r.statusCode() == 429) {
+              limited++;
+              assertThat(r.body()).contains("(rateLimitPerMinute)");
+              assertThat(r.headers().firstValue("retry-after")).isPresent();
+            }
+          }
+          // Two windows admit at most 10 of 15.
+          assertThat(limited).isGreaterThanOrEqualTo(5);
+          // A known token has its own window.
+          assertThat(get(base + "/api/series", VIEWER).statusCode()).isEqualTo(200);
+        });
+  }
+
+  @Test
   void tlsServesHttpsFromAPkcs12KeystoreAndRefusesPlainHttp() throws Exception {
     Path keystore = dir.resolve("kilowatch.p12");
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();

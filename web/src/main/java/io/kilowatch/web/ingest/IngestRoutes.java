@@ -237,7 +237,7 @@ public final class IngestRoutes {
       seriesLock.lock();
       try {
         if (budget == null) {
-          budget = new SeriesBudget(limits, clock, existing.get());
+          budget = new SeriesBudget(limits, clock, existingSeries());
           log.info("ingest: the store holds {} series", budget.size());
         }
         var batch = budget.batch();
@@ -327,6 +327,19 @@ public final class IngestRoutes {
     String first() {
       var e = examples.getFirst();
       return "line " + e.get("line") + ": " + e.get("measurement") + " " + e.get("tags");
+    }
+  }
+
+  /**
+   * What the store holds, or nothing when it cannot say: refusing every write while a remote store
+   * is away would defeat the disk buffer that is there to carry writes through it.
+   */
+  private Collection<SeriesKey> existingSeries() {
+    try {
+      return existing.get();
+    } catch (RuntimeException e) {
+      log.warn("ingest: cannot list the store's series, counting from 0: {}", e.toString());
+      return List.of();
     }
   }
 
