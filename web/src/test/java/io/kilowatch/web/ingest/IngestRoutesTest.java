@@ -278,6 +278,45 @@ class IngestRoutesTest {
   }
 
   @Test
+  void theHostileLinesOfTheIssueAreRefusedByTheDefaultLimits() throws Exception {
+    // A 1 MiB tag value (the issue's was 30 MiB) and one line of 100,000 fields, each of which
+    // used to become stored series; with the shipped limits both are bad lines.
+    String hugeTag = "hostile,device=h1,t=" + "x".repeat(1 << 20) + " f=1 1";
+    String wide =
+        "hostile,device=h2 "
+            + java.util.stream.IntStream.range(0, 100_000)
+                .mapToObj(i -> "f" + i + "=1")
+                .collect(java.util.stream.Collectors.joining(","))
+            + " 1";
+    String manyFields =
+        "hostile,device=h3 "
+            + java.util.stream.IntStream.range(0, 501)
+                .mapToObj(i -> "f" + i + "=1")
+                .collect(java.util.stream.Collectors.joining(","))
+            + " 1";
+
+    var r =
+        post(
+            "/api/v2/write?precision=s",
+            gzip(hugeTag + "\n" + wide + "\n" + manyFields),
+            "Authorization",
+            bearer(OPERATOR),
+            "Content-Encoding",
+            "gzip");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    JsonNode j = JSON.readTree(r.body());
+    assertThat(j.get("written").asInt()).isZero();
+    assertThat(j.get("lines").findValuesAsText("error"))
+        .satisfiesExactly(
+            e -> assertThat(e).contains("maxLineLength = 65536"),
+            e -> assertThat(e).contains("maxLineLength = 65536"),
+            e -> assertThat(e).contains("501 fields").contains("maxFieldsPerLine = 500"));
+    assertThat(points("hostile", "h1")).isEmpty();
+    assertThat(points("hostile", "h3")).isEmpty();
+  }
+
+  @Test
   void aPlainBodyOverAMegabyteIsAcceptedWhole() throws Exception {
     // Javalin caps ctx.body() at 1 MB by default; ingest reads the stream under its own limit.
     var sb = new StringBuilder();
