@@ -21,6 +21,9 @@ import org.slf4j.LoggerFactory;
 public final class Kilowatch implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Kilowatch.class);
 
+  /** Samples the store writer queues; ingest refuses a larger batch with 413, not 503. */
+  static final int WRITER_CAPACITY = 500_000;
+
   private final Store store;
   private final BatchingWriter writer;
   private final PollScheduler scheduler;
@@ -52,7 +55,7 @@ public final class Kilowatch implements AutoCloseable {
    */
   public static Kilowatch start(SiteConfig site, Integer port) {
     Store store = Stores.open(site.store());
-    var writer = new BatchingWriter(store, 500_000, 20_000, Duration.ofSeconds(1));
+    var writer = new BatchingWriter(store, WRITER_CAPACITY, 20_000, Duration.ofSeconds(1));
     PollScheduler scheduler = null;
     AlertEngine alerts = null;
     // One catalog of series units: OPC UA collectors add what their servers declare, and the
@@ -88,14 +91,22 @@ public final class Kilowatch implements AutoCloseable {
               analytics,
               scheduler::statuses,
               writer,
-              samples -> {
-                // Refuse rather than block: BatchingWriter waits per sample when full, and a
-                // refused write is retried by the client (writes of the same point replace).
-                if (writer.remainingCapacity() < samples.size()) {
-                  return false;
+              new io.kilowatch.web.ingest.IngestSink() {
+                @Override
+                public boolean offer(List<io.kilowatch.store.Sample> samples) {
+                  // Refuse rather than block: BatchingWriter waits per sample when full, and a
+                  // refused write is retried by the client (writes of the same point replace).
+                  if (writer.remainingCapacity() < samples.size()) {
+                    return false;
+                  }
+                  writer.accept(samples);
+                  return true;
                 }
-                writer.accept(samples);
-                return true;
+
+                @Override
+                public int capacity() {
+                  return WRITER_CAPACITY;
+                }
               },
               alerts);
       web.start(site.web().bind(), port != null ? port : site.web().port());

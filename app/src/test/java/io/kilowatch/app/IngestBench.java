@@ -8,6 +8,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,7 +39,15 @@ public final class IngestBench {
                     "bind",
                     "127.0.0.1",
                     "tokens",
-                    List.of(SiteBuilder.token("bench", TokenAuth.sha256Hex(token), "operator"))))
+                    List.of(SiteBuilder.token("bench", TokenAuth.sha256Hex(token), "operator")),
+                    // Every agent shares one token and the loopback address, and the first
+                    // interval registers all 500,000 series at once.
+                    "rateLimitPerMinute",
+                    0,
+                    "rateLimitPerAddressPerMinute",
+                    0,
+                    "ingest",
+                    Map.of("maxNewSeriesPerMinute", 1_000_000)))
             .toConfig(dir);
     var os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /** Binds a whole site file, then checks what crosses sections: ids and references. */
 final class SiteBinder {
@@ -38,7 +39,26 @@ final class SiteBinder {
   static final Set<String> COLLECTOR_KEYS = Set.of("shard");
   static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
   static final Set<String> WEB_KEYS =
-      Set.of("bind", "port", "tokens", "readAccess", "tls", "rateLimitPerMinute");
+      Set.of(
+          "bind",
+          "port",
+          "tokens",
+          "readAccess",
+          "tls",
+          "rateLimitPerMinute",
+          "rateLimitPerAddressPerMinute",
+          "ingest");
+  static final Set<String> INGEST_KEYS =
+      Set.of(
+          "maxBodyBytes",
+          "maxLines",
+          "maxLineLength",
+          "maxTagKeyLength",
+          "maxTagValueLength",
+          "maxFieldsPerLine",
+          "maxSeriesPerMeasurement",
+          "maxSeries",
+          "maxNewSeriesPerMinute");
   static final Set<String> TLS_KEYS = Set.of("keystore", "password");
   static final Set<String> TOKEN_KEYS = Set.of("name", "sha256", "role");
   static final Set<String> CLUSTER_KEYS = Set.of("id", "name", "racks", "devices");
@@ -270,10 +290,54 @@ final class SiteBinder {
       binder.problem(f.get("readAccess"), "readAccess: token needs at least one entry in tokens");
     }
     Integer rate = f.optionalInt("rateLimitPerMinute", WebConfig.DEFAULT_RATE_LIMIT, 0, 10_000_000);
+    Integer addressRate =
+        f.optionalInt(
+            "rateLimitPerAddressPerMinute", WebConfig.DEFAULT_ADDRESS_RATE_LIMIT, 0, 10_000_000);
     WebConfig.Tls tls = tls(f.map("tls", TLS_KEYS));
-    return port == null || rate == null
+    IngestLimits ingest = ingest(f.map("ingest", INGEST_KEYS));
+    return port == null || rate == null || addressRate == null || ingest == null
         ? null
-        : new WebConfig(bind, port, tokens, readAccess, tls, rate);
+        : new WebConfig(bind, port, tokens, readAccess, tls, rate, addressRate, ingest);
+  }
+
+  private IngestLimits ingest(Fields f) {
+    var d = IngestLimits.DEFAULT;
+    if (f == null) {
+      return d;
+    }
+    Integer body = d.maxBodyBytes();
+    if (f.has("maxBodyBytes")) {
+      String text = binder.text(f.get("maxBodyBytes"));
+      try {
+        long bytes = text == null ? d.maxBodyBytes() : ByteSizes.parse(text);
+        if (bytes < 1024 || bytes > 1L << 30) {
+          binder.problem(f.get("maxBodyBytes"), "must be between 1KiB and 1GiB, got " + text);
+          body = null;
+        } else {
+          body = (int) bytes;
+        }
+      } catch (IllegalArgumentException e) {
+        binder.problem(f.get("maxBodyBytes"), e.getMessage());
+        body = null;
+      }
+    }
+    int max = Integer.MAX_VALUE;
+    Integer lines = f.optionalInt("maxLines", d.maxLines(), 1, max);
+    Integer lineLength = f.optionalInt("maxLineLength", d.maxLineLength(), 1, max);
+    Integer tagKey = f.optionalInt("maxTagKeyLength", d.maxTagKeyLength(), 1, max);
+    Integer tagValue = f.optionalInt("maxTagValueLength", d.maxTagValueLength(), 1, max);
+    Integer fields = f.optionalInt("maxFieldsPerLine", d.maxFieldsPerLine(), 1, max);
+    Integer perMeasurement =
+        f.optionalInt("maxSeriesPerMeasurement", d.maxSeriesPerMeasurement(), 1, max);
+    Integer series = f.optionalInt("maxSeries", d.maxSeries(), 1, max);
+    Integer perMinute = f.optionalInt("maxNewSeriesPerMinute", d.maxNewSeriesPerMinute(), 1, max);
+    if (Stream.of(
+            body, lines, lineLength, tagKey, tagValue, fields, perMeasurement, series, perMinute)
+        .anyMatch(java.util.Objects::isNull)) {
+      return null;
+    }
+    return new IngestLimits(
+        body, lines, lineLength, tagKey, tagValue, fields, perMeasurement, series, perMinute);
   }
 
   private WebConfig.Tls tls(Fields f) {

@@ -41,6 +41,7 @@ class ReadmeTest {
             SiteBinder.BUFFER_KEYS,
             SiteBinder.COLLECTOR_KEYS,
             SiteBinder.WEB_KEYS,
+            SiteBinder.INGEST_KEYS,
             SiteBinder.CLUSTER_KEYS,
             SiteBinder.RACK_KEYS,
             DeviceBinder.DEVICE_KEYS,

@@ -7,13 +7,17 @@ import io.kilowatch.web.ingest.TokenAuth;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 
 /**
- * What every API request passes before its route: the per-token rate limit and, where the site asks
- * for it, a token for reading. Writes check their own role in their routes.
+ * What every API request passes before its route: the rate limits and, where the site asks for it,
+ * a token for reading. Writes check their own role in their routes.
  *
- * <p>The rate limit is a fixed one-minute window per token (or per client address without one):
- * simple, cheap and enough to stop a runaway script from starving the wall screens.
+ * <p>The rate limits are fixed one-minute windows, first per client address, then per known token
+ * (per address again for requests without one): simple, cheap and enough to stop a runaway script
+ * from starving the wall screens. The address comes first, before any token is looked at, and an
+ * unknown token gets no window of its own, so a client cannot buy a fresh budget by making up a
+ * token for each request.
  */
 final class AccessControl {
   /** Health stays open so load balancers and probes need no token. */
@@ -21,14 +25,23 @@ final class AccessControl {
 
   private static final String REPORT_JOBS = "/api/reports/jobs";
 
+  /** Windows kept before those of past minutes are dropped, so many addresses cannot grow it. */
+  private static final int MAX_WINDOWS = 100_000;
+
   private final WebConfig config;
   private final TokenAuth tokens;
+  private final Predicate<String> known;
   private final Clock clock;
   private final Map<String, Window> windows = new ConcurrentHashMap<>();
 
-  AccessControl(WebConfig config, TokenAuth tokens, Clock clock) {
+  /**
+   * @param known whether a presented token is one the site knows (web or alert tokens): only those
+   *     get a window of their own
+   */
+  AccessControl(WebConfig config, TokenAuth tokens, Predicate<String> known, Clock clock) {
     this.config = config;
     this.tokens = tokens;
+    this.known = known;
     this.clock = clock;
   }
 
@@ -37,27 +50,15 @@ final class AccessControl {
     if (!path.startsWith("/api/") && !path.equals("/metrics") && !path.equals("/write")) {
       return; // pages and their assets hold no data
     }
+    limit("a:" + ctx.ip(), config.rateLimitPerAddressPerMinute(), "rateLimitPerAddressPerMinute");
     String presented = TokenAuth.presented(ctx.header("Authorization")).orElse(null);
     if (config.rateLimitPerMinute() > 0) {
-      String key = presented != null ? "t:" + TokenAuth.sha256Hex(presented) : "a:" + ctx.ip();
-      long minute = clock.millis() / 60_000;
-      Window w =
-          windows.compute(
-              key, (k, old) -> old == null || old.minute != minute ? new Window(minute) : old);
-      if (w.count.incrementAndGet() > config.rateLimitPerMinute()) {
-        long retry = 60 - (clock.millis() / 1000) % 60;
-        ctx.header("Retry-After", Long.toString(retry));
-        throw new ApiError(
-            HttpStatus.TOO_MANY_REQUESTS,
-            "more than "
-                + config.rateLimitPerMinute()
-                + " requests in a minute; retry in "
-                + retry
-                + " s");
-      }
-      if (windows.size() > 100_000) {
-        windows.entrySet().removeIf(e -> e.getValue().minute != minute);
-      }
+      // Without a known token the request is the address's own, as before tokens were looked at.
+      String key =
+          presented != null && known.test(presented)
+              ? "t:" + TokenAuth.sha256Hex(presented)
+              : "n:" + ctx.ip();
+      limit(key, config.rateLimitPerMinute(), "rateLimitPerMinute");
     }
     // Starting a report job is a POST but only reads data: it needs what a read needs.
     boolean read =
@@ -77,6 +78,28 @@ final class AccessControl {
     }
   }
 
+  /** Counts a request in {@code key}'s window; 429 with {@code Retry-After} beyond {@code max}. */
+  private void limit(String key, int max, String name) {
+    if (max <= 0) {
+      return;
+    }
+    long millis = clock.millis();
+    long minute = millis / 60_000;
+    Window w =
+        windows.compute(
+            key, (k, old) -> old == null || old.minute != minute ? new Window(minute) : old);
+    if (w.count.incrementAndGet() > max) {
+      long retry = 60 - (millis / 1000) % 60;
+      throw new ApiError(
+          HttpStatus.TOO_MANY_REQUESTS,
+          "more than " + max + " requests in a minute (" + name + "); retry in " + retry + " s",
+          Map.of("Retry-After", Long.toString(retry)));
+    }
+    if (windows.size() > MAX_WINDOWS) {
+      windows.entrySet().removeIf(e -> e.getValue().minute != minute);
+    }
+  }
+
   private static final class Window {
     final long minute;
     final java.util.concurrent.atomic.AtomicInteger count =
@@ -91,10 +114,16 @@ final class AccessControl {
   static final class ApiError extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final HttpStatus status;
+    final Map<String, String> headers;
 
     ApiError(HttpStatus status, String message) {
+      this(status, message, Map.of());
+    }
+
+    ApiError(HttpStatus status, String message, Map<String, String> headers) {
       super(message);
       this.status = status;
+      this.headers = Map.copyOf(headers);
     }
   }
 }

@@ -131,10 +131,22 @@ public final class WebServer {
                                             t.role().name())));
     this.https = site.web().tls() != null;
     var alertRoutes = new io.kilowatch.web.api.AlertRoutes(alerts, authorizer);
-    var access = new AccessControl(site.web(), webTokens, Clock.systemUTC());
+    var access =
+        new AccessControl(
+            site.web(),
+            webTokens,
+            token -> authorizer.roleOf(token).isPresent(),
+            Clock.systemUTC());
     var api = new ApiRoutes(site, store, analytics, statuses);
     this.siteRoutes = new SiteRoutes(site, store, statuses, analytics.units());
-    var ingestRoutes = new IngestRoutes(ingest, webTokens, PushMapping.of(site), Clock.systemUTC());
+    var ingestRoutes =
+        new IngestRoutes(
+            ingest,
+            webTokens,
+            PushMapping.of(site),
+            Clock.systemUTC(),
+            site.web().ingest(),
+            () -> store.listSeries(io.kilowatch.store.SeriesQuery.of("", null)));
     var metrics =
         new MetricsRoutes(
             statuses,
@@ -197,7 +209,10 @@ public final class WebServer {
                   });
               cfg.routes.exception(
                   AccessControl.ApiError.class,
-                  (e, ctx) -> ctx.status(e.status).json(Map.of("error", e.getMessage())));
+                  (e, ctx) -> {
+                    e.headers.forEach(ctx::header);
+                    ctx.status(e.status).json(Map.of("error", e.getMessage()));
+                  });
               cfg.routes.exception(
                   BadRequest.class,
                   (e, ctx) ->

@@ -126,18 +126,72 @@ class SecurityTest {
           // Requests near a minute boundary could fall into two windows; 12 cover that.
           int limited = 0;
           String retryAfter = null;
+          String limitedBody = null;
           for (int i = 0; i < 12; i++) {
             var r = get(base + "/api/series", VIEWER);
             if (r.statusCode() == 429) {
               limited++;
               retryAfter = r.headers().firstValue("retry-after").orElse(null);
+              limitedBody = r.body();
             }
           }
           assertThat(limited).isGreaterThanOrEqualTo(2);
           assertThat(Integer.parseInt(retryAfter)).isBetween(1, 60);
+          assertThat(limitedBody).contains("(rateLimitPerMinute)");
           // Another client (no token: keyed by address) has its own window… but shares the
           // address here, so use a different token instead.
           assertThat(get(base + "/api/series", OPERATOR).statusCode()).isEqualTo(200);
+        });
+  }
+
+  @Test
+  void madeUpTokensFromOneAddressShareThatAddresssBudget() throws Exception {
+    // The hostile client of the issue: a new invented token on every request, to get a fresh
+    // window each time. The address is counted before any token, so it cannot.
+    serve(
+        site(Map.of("rateLimitPerMinute", 1_000, "rateLimitPerAddressPerMinute", 10), Map.of()),
+        base -> {
+          // Two windows (a minute boundary) admit at most 20 of 30.
+          int limited = 0;
+          for (int i = 0; i < 30; i++) {
+            String token = java.util.UUID.randomUUID().toString();
+            var r =
+                i % 2 == 0
+                    ? get(base + "/api/series", token)
+                    : write(base + "/api/v2/write?precision=ms", token);
+            if (r.statusCode() == 429) {
+              limited++;
+              assertThat(r.body()).contains("rateLimitPerAddressPerMinute");
+              assertThat(Integer.parseInt(r.headers().firstValue("retry-after").orElseThrow()))
+                  .isBetween(1, 60);
+            } else {
+              assertThat(r.statusCode()).isIn(200, 401);
+            }
+          }
+          assertThat(limited).isGreaterThanOrEqualTo(10);
+        });
+  }
+
+  @Test
+  void madeUpTokensCountAsNoTokenAgainstTheAddresssOwnLimit() throws Exception {
+    // The issue's bypass with the shipped shape of limits: the address's budget is generous, but
+    // a request without a known token is still held to rateLimitPerMinute for its address.
+    serve(
+        site(Map.of("rateLimitPerMinute", 5), Map.of()),
+        base -> {
+          int limited = 0;
+          for (int i = 0; i < 15; i++) {
+            var r = get(base + "/api/series", java.util.UUID.randomUUID().toString());
+            if (r.statusCode() == 429) {
+              limited++;
+              assertThat(r.body()).contains("(rateLimitPerMinute)");
+              assertThat(r.headers().firstValue("retry-after")).isPresent();
+            }
+          }
+          // Two windows admit at most 10 of 15.
+          assertThat(limited).isGreaterThanOrEqualTo(5);
+          // A known token has its own window.
+          assertThat(get(base + "/api/series", VIEWER).statusCode()).isEqualTo(200);
         });
   }
 

@@ -103,6 +103,7 @@ public final class ReportRoutes {
   }
 
   private static void busy(Context ctx) {
+    ctx.header("Retry-After", "5");
     ctx.status(429).json(Map.of("error", "a report is being made; try again soon"));
   }
 

@@ -6,12 +6,18 @@ import io.kilowatch.collector.lineprotocol.LineProtocolParser;
 import io.kilowatch.collector.lineprotocol.Precision;
 import io.kilowatch.collector.lineprotocol.PushMapping;
 import io.kilowatch.config.ApiToken;
+import io.kilowatch.config.IngestLimits;
 import io.kilowatch.store.Sample;
+import io.kilowatch.store.SeriesKey;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +25,8 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.slf4j.Logger;
@@ -30,8 +38,14 @@ import org.slf4j.LoggerFactory;
  * push into kilowatch.
  *
  * <ul>
- *   <li>Body: line protocol, gzip when {@code Content-Encoding: gzip}; at most {@link #MAX_BODY}
- *       bytes after decompression (413 beyond).
+ *   <li>Body: line protocol, gzip when {@code Content-Encoding: gzip} (400 when it is not valid or
+ *       cut short); at most {@code web.ingest.maxBodyBytes} after decompression and {@code
+ *       maxLines} lines (413 beyond, naming the limit).
+ *   <li>{@link IngestLimits}: a line over a length, tag or field limit, or one that would create a
+ *       series beyond {@code maxSeries} or {@code maxSeriesPerMeasurement}, is a bad line (400,
+ *       naming the limit); a batch creating more new series than the minute has left gets 429 with
+ *       {@code Retry-After} and nothing of it is stored.
+ *   <li>Timestamps finer than a millisecond (the store's resolution) are refused, line by line.
  *   <li>{@code precision}: {@code ns} (default), {@code us}, {@code ms}, {@code s}.
  *   <li>Auth: a token with role operator or admin (401 without a known token, 403 for a viewer).
  *   <li>Each line goes through the site's {@link PushMapping}: a line a push device's {@code match}
@@ -43,16 +57,13 @@ import org.slf4j.LoggerFactory;
  *   <li>204 when every line was stored and matched a device; 200 with {@code {"written",
  *       "unmatched", "unmatchedExamples"}} when every line was stored but some matched none; 503
  *       with {@code Retry-After} when the store writer is too far behind (nothing of the batch was
- *       queued, so a retry stores it once).
+ *       queued, so a retry stores it once). A batch the writer could never take at once is 413.
  * </ul>
  *
  * Samples without a {@code site} tag get the site's name, like the samples of collectors.
  */
 public final class IngestRoutes {
   private static final Logger log = LoggerFactory.getLogger(IngestRoutes.class);
-
-  /** Largest body accepted, after decompression. */
-  public static final int MAX_BODY = 32 * 1024 * 1024;
 
   /** Bad lines listed in one answer; the count says how many there were in all. */
   static final int MAX_LISTED = 100;
@@ -64,7 +75,12 @@ public final class IngestRoutes {
   private final TokenAuth auth;
   private final PushMapping mapping;
   private final Clock clock;
-  private final int maxBody;
+  private final IngestLimits limits;
+  private final LineProtocolParser.Limits lineLimits;
+  private final Supplier<Collection<SeriesKey>> existing;
+  // Series accounting from the check to the store's queue: see SeriesBudget.
+  private final ReentrantLock seriesLock = new ReentrantLock();
+  private SeriesBudget budget;
   // Bounds the memory held by bodies being parsed at once (each up to maxBody as text).
   private final Semaphore parsing = new Semaphore(16);
   private final AtomicLong points = new AtomicLong();
@@ -74,17 +90,29 @@ public final class IngestRoutes {
   /**
    * @param mapping what each line becomes: the site's push devices, and its name for lines without
    *     a {@code site} tag
+   * @param existing the series the store holds, read once at the first write so that start-up does
+   *     not wait on a remote store; the series limits count them
    */
-  public IngestRoutes(IngestSink sink, TokenAuth auth, PushMapping mapping, Clock clock) {
-    this(sink, auth, mapping, clock, MAX_BODY);
-  }
-
-  IngestRoutes(IngestSink sink, TokenAuth auth, PushMapping mapping, Clock clock, int maxBody) {
+  public IngestRoutes(
+      IngestSink sink,
+      TokenAuth auth,
+      PushMapping mapping,
+      Clock clock,
+      IngestLimits limits,
+      Supplier<Collection<SeriesKey>> existing) {
     this.sink = sink;
     this.auth = auth;
     this.mapping = mapping;
     this.clock = clock;
-    this.maxBody = maxBody;
+    this.limits = limits;
+    this.lineLimits =
+        new LineProtocolParser.Limits(
+            limits.maxLineLength(),
+            limits.maxTagKeyLength(),
+            limits.maxTagValueLength(),
+            limits.maxFieldsPerLine(),
+            LineProtocolParser.SubMillisecond.REJECT);
+    this.existing = existing;
   }
 
   public void register(RoutesConfig routes) {
@@ -128,9 +156,14 @@ public final class IngestRoutes {
       error(ctx, 415, "unsupported", "Content-Encoding " + encoding + ": only gzip or none");
       return;
     }
+    int maxBody = limits.maxBodyBytes();
     long declared = ctx.req().getContentLengthLong();
     if (declared > maxBody) {
-      error(ctx, 413, "too large", "body of " + declared + " bytes; the limit is " + maxBody);
+      error(
+          ctx,
+          413,
+          "too large",
+          "body of " + declared + " bytes; the limit is maxBodyBytes = " + maxBody);
       return;
     }
     if (!parsing.tryAcquire(10, TimeUnit.SECONDS)) {
@@ -141,38 +174,132 @@ public final class IngestRoutes {
     try {
       byte[] body;
       try {
-        body = readBody(ctx, gzip);
+        body = readBody(ctx, gzip, maxBody);
       } catch (ZipException e) {
         error(ctx, 400, "invalid", "body is not valid gzip: " + e.getMessage());
         return;
+      } catch (EOFException e) {
+        // GZIPInputStream reports a body cut short as EOF, not as a ZipException.
+        error(ctx, 400, "invalid", "body is not valid gzip: it ends before the gzip stream does");
+        return;
       }
       if (body == null) {
-        error(ctx, 413, "too large", "body is larger than " + maxBody + " bytes decompressed");
+        error(
+            ctx,
+            413,
+            "too large",
+            "body is larger than maxBodyBytes = " + maxBody + " bytes decompressed; split it");
         return;
       }
+      // Lines without a timestamp take the server's time, in the store's milliseconds like the
+      // rest.
       var result =
           LineProtocolParser.parse(
-              new String(body, StandardCharsets.UTF_8), precision, clock.instant());
-      var samples = new ArrayList<Sample>(result.samples().size());
-      var unmatched = new Unmatched();
-      for (int i = 0; i < result.samples().size(); i++) {
-        var mapped = mapping.map(result.samples().get(i));
-        samples.addAll(mapped.samples());
-        if (!mapped.matched()) {
-          unmatched.add(result.sampleLines().get(i), result.samples().get(i));
-        }
-      }
-      if (!samples.isEmpty() && !sink.offer(samples)) {
-        ctx.header("Retry-After", "5");
-        error(ctx, 503, "unavailable", "the store is behind; nothing was written, retry");
+              new String(body, StandardCharsets.UTF_8),
+              precision,
+              clock.instant().truncatedTo(ChronoUnit.MILLIS),
+              lineLimits);
+      if (result.lines() > limits.maxLines()) {
+        error(
+            ctx,
+            413,
+            "too large",
+            "body of "
+                + result.lines()
+                + " lines; the limit is maxLines = "
+                + limits.maxLines()
+                + "; nothing was written, split it");
         return;
       }
+      var mappedLines = new ArrayList<PushMapping.Mapped>(result.samples().size());
+      int total = 0;
+      for (Sample s : result.samples()) {
+        var mapped = mapping.map(s);
+        mappedLines.add(mapped);
+        total += mapped.samples().size();
+      }
+      if (total > sink.capacity()) {
+        error(
+            ctx,
+            413,
+            "too large",
+            "batch of "
+                + total
+                + " samples; the store writer takes at most "
+                + sink.capacity()
+                + " at once; nothing was written, split it");
+        return;
+      }
+      var problems = new ArrayList<>(result.problems());
+      var samples = new ArrayList<Sample>(total);
+      var unmatched = new Unmatched();
+      int written = 0;
+      seriesLock.lock();
+      try {
+        if (budget == null) {
+          budget = new SeriesBudget(limits, clock, existingSeries());
+          log.info("ingest: the store holds {} series", budget.size());
+        }
+        var batch = budget.batch();
+        for (int i = 0; i < mappedLines.size(); i++) {
+          var mapped = mappedLines.get(i);
+          Sample line = result.samples().get(i);
+          int number = result.sampleLines().get(i);
+          String refused = batch.admit(mapped.samples());
+          if (refused != null) {
+            problems.add(new LineProtocolParser.Problem(number, refused, describe(line)));
+            continue;
+          }
+          written++;
+          samples.addAll(mapped.samples());
+          if (!mapped.matched()) {
+            unmatched.add(number, line);
+          }
+        }
+        long retry = batch.retryAfter();
+        if (retry == Integer.MAX_VALUE) {
+          error(
+              ctx,
+              413,
+              "too large",
+              "batch would create "
+                  + batch.newSeries()
+                  + " new series, more than a minute allows (maxNewSeriesPerMinute = "
+                  + limits.maxNewSeriesPerMinute()
+                  + "); nothing was written, split it");
+          return;
+        }
+        if (retry > 0) {
+          ctx.header("Retry-After", Long.toString(retry));
+          error(
+              ctx,
+              429,
+              "too many requests",
+              "batch would create "
+                  + batch.newSeries()
+                  + " new series, more than this minute has left (maxNewSeriesPerMinute = "
+                  + limits.maxNewSeriesPerMinute()
+                  + "); nothing was written, retry in "
+                  + retry
+                  + " s");
+          return;
+        }
+        if (!samples.isEmpty() && !sink.offer(samples)) {
+          ctx.header("Retry-After", "5");
+          error(ctx, 503, "unavailable", "the store is behind; nothing was written, retry");
+          return;
+        }
+        batch.commit();
+      } finally {
+        seriesLock.unlock();
+      }
+      problems.sort(Comparator.comparingInt(LineProtocolParser.Problem::line));
       samples.forEach(s -> points.addAndGet(s.fields().size()));
       unmatchedLines.addAndGet(unmatched.count);
-      if (!result.problems().isEmpty()) {
-        rejected(ctx, result, unmatched);
+      if (!problems.isEmpty()) {
+        rejected(ctx, result.lines(), written, problems, unmatched);
       } else if (unmatched.count > 0) {
-        stored(ctx, result, unmatched);
+        stored(ctx, result.lines(), written, unmatched);
       } else {
         ctx.status(204);
       }
@@ -203,29 +330,52 @@ public final class IngestRoutes {
     }
   }
 
+  /**
+   * What the store holds, or nothing when it cannot say: refusing every write while a remote store
+   * is away would defeat the disk buffer that is there to carry writes through it.
+   */
+  private Collection<SeriesKey> existingSeries() {
+    try {
+      return existing.get();
+    } catch (RuntimeException e) {
+      log.warn("ingest: cannot list the store's series, counting from 0: {}", e.toString());
+      return List.of();
+    }
+  }
+
+  /** A line refused after parsing, as its problem quotes it. */
+  private static String describe(Sample s) {
+    return LineProtocolParser.shorten(s.measurement() + " " + s.tags() + " " + s.fields().keySet());
+  }
+
   /** Every line stored, some of them matching no device: 200 with what was not matched. */
-  private void stored(Context ctx, LineProtocolParser.Result result, Unmatched unmatched) {
+  private void stored(Context ctx, int lines, int written, Unmatched unmatched) {
     var body = new LinkedHashMap<String, Object>();
     body.put("code", "unmatched");
     body.put(
         "message",
         unmatched.count
             + " of "
-            + result.lines()
+            + lines
             + " lines match no configured device (stored, but no analytics reads them); first: "
             + unmatched.first());
-    body.put("written", result.samples().size());
+    body.put("written", written);
     body.put("unmatched", unmatched.count);
     body.put("unmatchedExamples", unmatched.examples);
     ctx.status(200).json(body);
     log.debug("ingest: {}", body.get("message"));
   }
 
-  private void rejected(Context ctx, LineProtocolParser.Result result, Unmatched unmatched) {
-    rejectedLines.addAndGet(result.problems().size());
-    var first = result.problems().getFirst();
+  private void rejected(
+      Context ctx,
+      int total,
+      int written,
+      List<LineProtocolParser.Problem> problems,
+      Unmatched unmatched) {
+    rejectedLines.addAndGet(problems.size());
+    var first = problems.getFirst();
     var lines = new ArrayList<Map<String, Object>>();
-    for (var p : result.problems().subList(0, Math.min(MAX_LISTED, result.problems().size()))) {
+    for (var p : problems.subList(0, Math.min(MAX_LISTED, problems.size()))) {
       var m = new LinkedHashMap<String, Object>();
       m.put("line", p.line());
       m.put("error", p.message());
@@ -236,15 +386,15 @@ public final class IngestRoutes {
     body.put("code", "invalid");
     body.put(
         "message",
-        result.problems().size()
+        problems.size()
             + " of "
-            + result.lines()
+            + total
             + " lines rejected, the others were stored; first: line "
             + first.line()
             + ": "
             + first.message());
-    body.put("written", result.samples().size());
-    body.put("rejected", result.problems().size());
+    body.put("written", written);
+    body.put("rejected", problems.size());
     body.put("lines", lines);
     body.put("unmatched", unmatched.count);
     body.put("unmatchedExamples", unmatched.examples);
@@ -286,7 +436,7 @@ public final class IngestRoutes {
   }
 
   /** The body, decompressed, or null when it is over the limit. */
-  private byte[] readBody(Context ctx, boolean gzip) throws IOException {
+  private static byte[] readBody(Context ctx, boolean gzip, int maxBody) throws IOException {
     InputStream in = ctx.bodyInputStream();
     if (gzip) {
       in = new GZIPInputStream(in, 64 * 1024);

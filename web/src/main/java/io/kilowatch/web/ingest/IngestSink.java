@@ -13,4 +13,12 @@ public interface IngestSink {
    *     client should retry later
    */
   boolean offer(List<Sample> samples);
+
+  /**
+   * The most samples {@link #offer} can ever take at once. A batch larger than this is refused with
+   * 413 rather than 503, since no retry of it could succeed.
+   */
+  default int capacity() {
+    return Integer.MAX_VALUE;
+  }
 }

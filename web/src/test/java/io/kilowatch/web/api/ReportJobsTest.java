@@ -180,7 +180,9 @@ class ReportJobsTest {
             // While it runs, neither another job nor a one-shot download may start.
             assertThat(send(base + "/api/reports/jobs" + q, "POST", null).statusCode())
                 .isEqualTo(429);
-            assertThat(send(base + "/api/reports" + q, "GET", null).statusCode()).isEqualTo(429);
+            var busy = send(base + "/api/reports" + q, "GET", null);
+            assertThat(busy.statusCode()).isEqualTo(429);
+            assertThat(busy.headers().firstValue("Retry-After")).isPresent();
             assertThat(send(url + "/file", "GET", null).statusCode()).isEqualTo(409);
           }
           gate.release();

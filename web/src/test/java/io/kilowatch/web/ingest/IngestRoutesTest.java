@@ -207,11 +207,11 @@ class IngestRoutesTest {
   void aPartlyBadBatchStoresTheGoodLinesAndListsTheBadOnesByNumber() throws Exception {
     String body =
         """
-        sensor,device=s1 temp_c=21 1
-        sensor,device=s2 temp_c=oops 1
+        sensor,device=s1 temp_c=21 1000000
+        sensor,device=s2 temp_c=oops 1000000
         # a comment
-        sensor,device=s3 temp_c=22,state="on" 1
-        sensor,device=s4 temp_c=23 1
+        sensor,device=s3 temp_c=22,state="on" 1000000
+        sensor,device=s4 temp_c=23 1000000
         """;
 
     var r =
@@ -261,7 +261,8 @@ class IngestRoutesTest {
   void aBodyOverTheLimitAfterDecompressionIs413() throws Exception {
     // 33 MiB of text that gzips to a few tens of KiB: the limit is on what it expands to.
     String line = "m,device=big f=1 1\n";
-    String big = line.repeat(IngestRoutes.MAX_BODY / line.length() + 1000);
+    String big =
+        line.repeat(io.kilowatch.config.IngestLimits.DEFAULT.maxBodyBytes() / line.length() + 1000);
 
     var r =
         post(
@@ -274,6 +275,45 @@ class IngestRoutesTest {
 
     assertThat(r.statusCode()).isEqualTo(413);
     assertThat(points("m", "big")).isEmpty();
+  }
+
+  @Test
+  void theHostileLinesOfTheIssueAreRefusedByTheDefaultLimits() throws Exception {
+    // A 1 MiB tag value (the issue's was 30 MiB) and one line of 100,000 fields, each of which
+    // used to become stored series; with the shipped limits both are bad lines.
+    String hugeTag = "hostile,device=h1,t=" + "x".repeat(1 << 20) + " f=1 1";
+    String wide =
+        "hostile,device=h2 "
+            + java.util.stream.IntStream.range(0, 100_000)
+                .mapToObj(i -> "f" + i + "=1")
+                .collect(java.util.stream.Collectors.joining(","))
+            + " 1";
+    String manyFields =
+        "hostile,device=h3 "
+            + java.util.stream.IntStream.range(0, 501)
+                .mapToObj(i -> "f" + i + "=1")
+                .collect(java.util.stream.Collectors.joining(","))
+            + " 1";
+
+    var r =
+        post(
+            "/api/v2/write?precision=s",
+            gzip(hugeTag + "\n" + wide + "\n" + manyFields),
+            "Authorization",
+            bearer(OPERATOR),
+            "Content-Encoding",
+            "gzip");
+
+    assertThat(r.statusCode()).isEqualTo(400);
+    JsonNode j = JSON.readTree(r.body());
+    assertThat(j.get("written").asInt()).isZero();
+    assertThat(j.get("lines").findValuesAsText("error"))
+        .satisfiesExactly(
+            e -> assertThat(e).contains("maxLineLength = 65536"),
+            e -> assertThat(e).contains("maxLineLength = 65536"),
+            e -> assertThat(e).contains("501 fields").contains("maxFieldsPerLine = 500"));
+    assertThat(points("hostile", "h1")).isEmpty();
+    assertThat(points("hostile", "h3")).isEmpty();
   }
 
   @Test

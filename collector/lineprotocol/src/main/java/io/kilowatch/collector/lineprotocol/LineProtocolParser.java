@@ -52,6 +52,44 @@ public final class LineProtocolParser {
    * @param now the time of lines without a timestamp
    */
   public static Result parse(CharSequence body, Precision precision, Instant now) {
+    return parse(body, precision, now, Limits.NONE);
+  }
+
+  /**
+   * What a line may hold beyond being well formed. A line over a limit is a bad line like any
+   * other, and its problem names the limit, so the writer learns which one to respect.
+   *
+   * @param subMillisecond what becomes of a timestamp finer than a millisecond, the store's
+   *     resolution
+   */
+  public record Limits(
+      int maxLineLength,
+      int maxTagKeyLength,
+      int maxTagValueLength,
+      int maxFieldsPerLine,
+      SubMillisecond subMillisecond) {
+    public static final Limits NONE =
+        new Limits(
+            Integer.MAX_VALUE,
+            Integer.MAX_VALUE,
+            Integer.MAX_VALUE,
+            Integer.MAX_VALUE,
+            SubMillisecond.KEEP);
+  }
+
+  /** A timestamp finer than a millisecond. */
+  public enum SubMillisecond {
+    /** Passed on as it is. */
+    KEEP,
+    /**
+     * The line is refused: the store keeps milliseconds, so two such points of one series in the
+     * same millisecond would replace each other without the writer knowing.
+     */
+    REJECT
+  }
+
+  /** Like {@link #parse(CharSequence, Precision, Instant)}, refusing lines over {@code limits}. */
+  public static Result parse(CharSequence body, Precision precision, Instant now, Limits limits) {
     var samples = new ArrayList<Sample>();
     var sampleLines = new ArrayList<Integer>();
     var problems = new ArrayList<Problem>();
@@ -73,13 +111,62 @@ public final class LineProtocolParser {
       }
       lines++;
       try {
-        samples.add(parseLine(line, precision, now));
+        if (line.length() > limits.maxLineLength()) {
+          // Parsing it would only build the oversized tags the limit is there to refuse.
+          throw new LineProtocolException(
+              "line of "
+                  + line.length()
+                  + " characters is longer than the limit maxLineLength = "
+                  + limits.maxLineLength());
+        }
+        Sample sample = parseLine(line, precision, now);
+        check(sample, limits);
+        samples.add(sample);
         sampleLines.add(number);
       } catch (LineProtocolException e) {
         problems.add(new Problem(number, e.getMessage(), shorten(line)));
       }
     }
     return new Result(samples, sampleLines, problems, lines);
+  }
+
+  private static void check(Sample sample, Limits limits) throws LineProtocolException {
+    for (var tag : sample.tags().entrySet()) {
+      if (tag.getKey().length() > limits.maxTagKeyLength()) {
+        throw new LineProtocolException(
+            "tag key of "
+                + tag.getKey().length()
+                + " characters is longer than the limit maxTagKeyLength = "
+                + limits.maxTagKeyLength());
+      }
+      if (tag.getValue().length() > limits.maxTagValueLength()) {
+        throw new LineProtocolException(
+            "value of tag '"
+                + shorten(tag.getKey(), 40)
+                + "' has "
+                + tag.getValue().length()
+                + " characters, more than the limit maxTagValueLength = "
+                + limits.maxTagValueLength());
+      }
+    }
+    if (sample.fields().size() > limits.maxFieldsPerLine()) {
+      throw new LineProtocolException(
+          sample.fields().size()
+              + " fields on one line, more than the limit maxFieldsPerLine = "
+              + limits.maxFieldsPerLine());
+    }
+    if (limits.subMillisecond() == SubMillisecond.REJECT
+        && sample.time().getNano() % 1_000_000 != 0) {
+      throw new LineProtocolException(
+          "timestamp "
+              + sample.time()
+              + " is finer than a millisecond; kilowatch stores milliseconds, so points less than"
+              + " 1 ms apart would replace each other: send whole milliseconds (precision=ms)");
+    }
+  }
+
+  private static String shorten(String text, int max) {
+    return text.length() <= max ? text : text.substring(0, max) + "…";
   }
 
   /** Whether a line holds nothing to parse: blank, or a {@code #} comment. */
