@@ -20,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -73,9 +74,9 @@ public final class ReportRoutes implements AutoCloseable {
   // worker is enough, the slot lets one report run; the timer only stops jobs at their time limit.
   private final ExecutorService worker =
       Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("report-", 0).factory());
-  private final ScheduledExecutorService timer =
-      Executors.newSingleThreadScheduledExecutor(
-          Thread.ofPlatform().daemon().name("report-timer").factory());
+  private final ScheduledThreadPoolExecutor timer =
+      new ScheduledThreadPoolExecutor(
+          1, Thread.ofPlatform().daemon().name("report-timer").factory());
 
   public ReportRoutes(Analytics analytics, Store store, Authorizer auth) {
     this(analytics, store, ReportBuilder.Progress.NONE, auth, Budget.REPORT_TIME_LIMIT);
@@ -99,6 +100,8 @@ public final class ReportRoutes implements AutoCloseable {
     this.observer = observer;
     this.auth = auth;
     this.timeLimit = timeLimit;
+    // A report that ends in time takes its limit's task out of the queue.
+    timer.setRemoveOnCancelPolicy(true);
   }
 
   public void register(RoutesConfig routes) {
@@ -201,26 +204,29 @@ public final class ReportRoutes implements AutoCloseable {
   }
 
   /**
-   * Makes {@code job}'s report on the worker, its time limit armed; the slot, already taken, is
-   * given back when the work ends, however it ends.
+   * Makes {@code job}'s report on the worker; the slot, already taken, is given back when the work
+   * ends, however it ends.
    */
   private CompletableFuture<Void> submit(ReportJob job) {
-    var work = CompletableFuture.runAsync(() -> run(job), worker);
-    timer.schedule(
-        () ->
-            job.stop(
-                ReportJob.State.FAILED,
-                "stopped: the report ran longer than its time limit of "
-                    + timeLimit.toSeconds()
-                    + " s; ask for a shorter range"),
-        timeLimit.toMillis(),
-        TimeUnit.MILLISECONDS);
-    return work;
+    return CompletableFuture.runAsync(() -> run(job), worker);
   }
 
   private void run(ReportJob job) {
     job.runningOn(Thread.currentThread());
+    ScheduledFuture<?> limit = null;
     try {
+      // Armed here, not at submission: if arming fails, this finally still gives the slot back
+      // once.
+      limit =
+          timer.schedule(
+              () ->
+                  job.stop(
+                      ReportJob.State.FAILED,
+                      "stopped: the report ran longer than its time limit of "
+                          + timeLimit.toSeconds()
+                          + " s; ask for a shorter range"),
+              timeLimit.toMillis(),
+              TimeUnit.MILLISECONDS);
       ReportBuilder.Progress progress =
           (d, t, w) -> {
             job.step(d, t, w);
@@ -233,16 +239,20 @@ public final class ReportRoutes implements AutoCloseable {
     } catch (ReportJob.Stopped e) {
       log.info("report job {} stopped: {}", job.id(), e.getMessage());
       job.failed(e.state, e.getMessage(), Instant.now());
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException | Error e) {
       var stopped = job.stopped();
       if (stopped != null) {
         // The interrupt ended a wait inside a step with some other exception.
         job.failed(stopped.state, stopped.getMessage(), Instant.now());
       } else {
+        // Errors too (an OutOfMemoryError): the job must not show "running" for ever.
         log.warn("report job {} failed: {}", job.id(), e.toString());
         job.failed(e.getMessage() == null ? e.toString() : e.getMessage(), Instant.now());
       }
     } finally {
+      if (limit != null) {
+        limit.cancel(false);
+      }
       job.runningOn(null);
       Thread.interrupted();
       one.release();
