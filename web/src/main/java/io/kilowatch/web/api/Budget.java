@@ -31,13 +31,16 @@ final class Budget {
 
   /**
    * The longest range of raw points ({@code /api/query} without a step): a week of a 60 s meter is
-   * 10,080 points, already over {@link #MAX_STEPS}; longer ranges are what {@code step} is for.
+   * about {@link #MAX_STEPS} points, the most one series may return raw, and bounding the range
+   * bounds what is read before those points can be counted; longer ranges are what {@code step} is
+   * for.
    */
   static final Duration MAX_RAW_RANGE = Duration.ofDays(7);
 
   /**
-   * The longest report: an annual (EED) report with the two years before it for comparison, as
-   * three calendar years in one file, with days to spare for a fiscal year that straddles.
+   * The longest report: three years in one file (1,096 days with a leap day, and a few to spare),
+   * an annual (EED) report with the two years before it for comparison. Longer is a job for several
+   * reports, or {@code kilowatch report} against a copy of the data.
    */
   static final Duration MAX_REPORT_RANGE = Duration.ofDays(1100);
 
@@ -48,7 +51,10 @@ final class Budget {
    */
   static final Duration REPORT_TIME_LIMIT = Duration.ofMinutes(10);
 
-  /** Retry-After of a 429 for the report slot: a job's progress moves about this often. */
+  /**
+   * Retry-After of a 429 for the report slot: reports take seconds to minutes, and a client that
+   * asks again every ten seconds adds no load worth counting.
+   */
   static final Duration REPORT_RETRY_AFTER = Duration.ofSeconds(10);
 
   /** Refuses a range longer than {@code max}, naming {@code from}. */
