@@ -51,6 +51,7 @@ public final class WebServer {
   private volatile String startHost = "0.0.0.0";
   private volatile int startPort;
   private final SiteRoutes siteRoutes;
+  private final io.kilowatch.web.api.ReportRoutes reportRoutes;
   private String host = "localhost";
 
   public WebServer(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
@@ -131,6 +132,7 @@ public final class WebServer {
                                             t.role().name())));
     this.https = site.web().tls() != null;
     var alertRoutes = new io.kilowatch.web.api.AlertRoutes(alerts, authorizer);
+    this.reportRoutes = new io.kilowatch.web.api.ReportRoutes(analytics, store, authorizer);
     var access =
         new AccessControl(
             site.web(),
@@ -191,7 +193,7 @@ public final class WebServer {
               siteRoutes.register(cfg.routes);
               metrics.register(cfg.routes);
               alertRoutes.register(cfg.routes);
-              new io.kilowatch.web.api.ReportRoutes(analytics, store).register(cfg.routes);
+              reportRoutes.register(cfg.routes);
               cfg.routes.get(
                   "/api/openapi.json",
                   ctx -> ctx.contentType("application/json").result(OpenApi.document()));
@@ -271,6 +273,7 @@ public final class WebServer {
 
   public void stop() {
     siteRoutes.close();
+    reportRoutes.close();
     app.stop();
   }
 }

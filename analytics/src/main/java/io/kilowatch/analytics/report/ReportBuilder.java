@@ -27,7 +27,11 @@ import java.util.Map;
  * {@code Analytics}; this class only arranges them, adds provenance and hashes the input.
  */
 public final class ReportBuilder {
-  /** Told after each month (and the final whole-period step) is done. */
+  /**
+   * Told after each month (and the final whole-period step) is done. A step that throws stops the
+   * build, the exception leaving {@link #build}: how a cancelled or overdue report is stopped month
+   * by month.
+   */
   public interface Progress {
     void step(int done, int total, String what);
 

@@ -6,7 +6,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.kilowatch.alerts.AlertEngine;
 import io.kilowatch.alerts.Silence;
-import io.kilowatch.config.AlertsConfig;
 import io.kilowatch.config.Durations;
 import java.time.Duration;
 import java.time.Instant;
@@ -76,24 +75,8 @@ public final class AlertRoutes {
     ctx.json(out);
   }
 
-  /** The caller's token name-less role check; answers 401/403 itself and returns false. */
   private boolean operator(Context ctx) {
-    String header = ctx.header("Authorization");
-    String token =
-        header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
-            ? header.substring(7).strip()
-            : null;
-    Optional<AlertsConfig.Role> role = auth.roleOf(token);
-    if (role.isEmpty()) {
-      ctx.header("WWW-Authenticate", "Bearer");
-      ctx.status(401).json(Map.of("error", "a bearer token with the operator role is required"));
-      return false;
-    }
-    if (!Authorizer.allows(role.get(), AlertsConfig.Role.OPERATOR)) {
-      ctx.status(403).json(Map.of("error", "the operator role is required"));
-      return false;
-    }
-    return true;
+    return Authorizer.operator(auth, ctx);
   }
 
   private void create(Context ctx) throws Exception {

@@ -44,7 +44,7 @@ public final class AnalyticsRoutes {
 
   private record Window(Instant from, Instant to, StepPlan.Step step) {}
 
-  private Window window(Params p, Instant now, Duration span, String defaultStep) {
+  private Window window(Context ctx, Params p, Instant now, Duration span, String defaultStep) {
     Instant to = p.time("to", now);
     Instant from = p.time("from", to.minus(span));
     if (!from.isBefore(to)) {
@@ -58,20 +58,14 @@ public final class AnalyticsRoutes {
       throw new BadRequest(
           "step", "'" + text + "' is not a step: use 15m, 1h, day, month or whole");
     }
-    if (step instanceof StepPlan.Step.Fixed f) {
-      long n = Duration.between(from, to).toMillis() / f.length().toMillis();
-      if (n > ApiRoutes.MAX_POINTS) {
-        throw new BadRequest(
-            "step",
-            "step " + text + " gives " + n + " steps; the limit is " + ApiRoutes.MAX_POINTS);
-      }
-    }
+    Budget.steps(from, to, step, site.site().timezone());
+    Budget.range(from, to, Budget.MAX_RANGE, ctx.path());
     return new Window(from, to, step);
   }
 
   private void energy(Context ctx) {
     var p = new Params(ctx, Instant.now());
-    Window w = window(p, Instant.now(), Duration.ofDays(1), "1h");
+    Window w = window(ctx, p, Instant.now(), Duration.ofDays(1), "1h");
     String scope = p.optional("scope") == null ? "site" : p.optional("scope");
     String id = p.optional("id");
     var e = analytics.energy();
@@ -146,14 +140,14 @@ public final class AnalyticsRoutes {
               ctx, analytics.pue().trailingTwelveMonths(p.time("to", Instant.now())), PUE_UNITS));
       return;
     }
-    Window w = window(p, Instant.now(), Duration.ofDays(1), "1h");
+    Window w = window(ctx, p, Instant.now(), Duration.ofDays(1), "1h");
     ctx.json(
         UnitJson.withUnits(ctx, analytics.pue().compute(w.from(), w.to(), w.step()), PUE_UNITS));
   }
 
   private void carbon(Context ctx) {
     var p = new Params(ctx, Instant.now());
-    Window w = window(p, Instant.now(), Duration.ofDays(1), "1h");
+    Window w = window(ctx, p, Instant.now(), Duration.ofDays(1), "1h");
     var r = analytics.carbon().compute(w.from(), w.to(), w.step());
     var body = new LinkedHashMap<String, Object>();
     body.put(

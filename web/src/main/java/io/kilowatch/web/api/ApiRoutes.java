@@ -5,6 +5,7 @@ import io.javalin.http.Context;
 import io.kilowatch.analytics.Analytics;
 import io.kilowatch.analytics.KpiSeries;
 import io.kilowatch.analytics.SiteOverview;
+import io.kilowatch.analytics.StepPlan;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Version;
 import io.kilowatch.device.DeviceStatus;
@@ -24,9 +25,6 @@ import java.util.function.Supplier;
 /** The read-only JSON API the dashboard and integrations use. */
 public final class ApiRoutes {
   private final Analytics analytics;
-
-  /** Bounds the size of any answer: a year at 10 s for one series would be 3 million points. */
-  static final int MAX_POINTS = 10_000;
 
   private final SiteConfig site;
   private final Store store;
@@ -163,10 +161,11 @@ public final class ApiRoutes {
     var out = new ArrayList<Map<String, Object>>();
     var skipped = new ArrayList<Map<String, Object>>();
     if (step == null) {
+      Budget.range(from, to, Budget.MAX_RAW_RANGE, "/api/query without step");
       for (var sp : store.read(q, from, to)) {
-        if (sp.points().size() > MAX_POINTS) {
+        if (sp.points().size() > Budget.MAX_STEPS) {
           throw new BadRequest(
-              "step", "more than " + MAX_POINTS + " raw points: give a step to aggregate");
+              "step", "more than " + Budget.MAX_STEPS + " raw points: give a step to aggregate");
         }
         var conv = target.converter(analytics.units().of(sp.key()).orElse(null));
         if (conv == null) {
@@ -187,7 +186,7 @@ public final class ApiRoutes {
         out.add(m);
       }
     } else {
-      checkPointCount(from, to, step);
+      checkSteps(from, to, step, "/api/query");
       for (var sb : store.aggregate(q, from, to, step, agg)) {
         var conv = target.converter(analytics.units().of(sb.key()).orElse(null));
         if (conv == null) {
@@ -279,7 +278,7 @@ public final class ApiRoutes {
     }
     Duration dflt = Duration.ofSeconds(Math.max(10, Duration.between(from, to).toSeconds() / 180));
     Duration step = p.duration("step", dflt);
-    checkPointCount(from, to, step);
+    checkSteps(from, to, step, "/api/overview");
     var o = overview.compute(from, to, step);
     var body = new LinkedHashMap<String, Object>();
     body.put("site", site.site().name());
@@ -314,13 +313,9 @@ public final class ApiRoutes {
     return body;
   }
 
-  private static void checkPointCount(Instant from, Instant to, Duration step) {
-    long n = Duration.between(from, to).toMillis() / Math.max(1, step.toMillis());
-    if (n > MAX_POINTS) {
-      throw new BadRequest(
-          "step",
-          "step " + step + " gives " + n + " points over the range; the limit is " + MAX_POINTS);
-    }
+  private void checkSteps(Instant from, Instant to, Duration step, String what) {
+    Budget.steps(from, to, new StepPlan.Step.Fixed(step), site.site().timezone());
+    Budget.range(from, to, Budget.MAX_RANGE, what);
   }
 
   private static Map<String, Object> kpiJson(KpiSeries s) {

@@ -15,4 +15,27 @@ public interface Authorizer {
   static boolean allows(AlertsConfig.Role role, AlertsConfig.Role needed) {
     return role.ordinal() >= needed.ordinal();
   }
+
+  /**
+   * Whether the request's bearer token has the operator role; answers 401 or 403 itself when not.
+   */
+  static boolean operator(Authorizer auth, io.javalin.http.Context ctx) {
+    String header = ctx.header("Authorization");
+    String token =
+        header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)
+            ? header.substring(7).strip()
+            : null;
+    Optional<AlertsConfig.Role> role = auth.roleOf(token);
+    if (role.isEmpty()) {
+      ctx.header("WWW-Authenticate", "Bearer");
+      ctx.status(401)
+          .json(java.util.Map.of("error", "a bearer token with the operator role is required"));
+      return false;
+    }
+    if (!allows(role.get(), AlertsConfig.Role.OPERATOR)) {
+      ctx.status(403).json(java.util.Map.of("error", "the operator role is required"));
+      return false;
+    }
+    return true;
+  }
 }

@@ -4,7 +4,6 @@ import io.javalin.http.Context;
 import io.kilowatch.config.Durations;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -52,7 +51,8 @@ final class Params {
         return Instant.ofEpochMilli(Long.parseLong(v));
       }
       return Instant.parse(v);
-    } catch (DateTimeParseException | IllegalArgumentException e) {
+    } catch (java.time.DateTimeException | IllegalArgumentException | ArithmeticException e) {
+      // Also a relative time beyond the years an Instant holds.
       throw new BadRequest(
           name, "'" + v + "' is not a time: use ISO-8601, epoch milliseconds, 'now' or '-15m'");
     }

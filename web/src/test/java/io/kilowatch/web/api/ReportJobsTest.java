@@ -53,9 +53,13 @@ class ReportJobsTest {
 
   @TempDir Path dir;
 
-  /** A meter and a PDU; the web section (tokens, read access) as the YAML says. */
   /** The site with a viewer token, plus {@code webFields} under {@code web:}. */
   SiteConfig site(Map<String, ?> webFields) throws Exception {
+    return site(dir, webFields);
+  }
+
+  /** A meter and a PDU in {@code dir}; the web section (tokens, read access) as the YAML says. */
+  static SiteConfig site(Path dir, Map<String, ?> webFields) throws Exception {
     var web =
         YamlMaps.of(
             "tokens", List.of(SiteBuilder.token("screens", TokenAuth.sha256Hex(VIEWER), "viewer")));
@@ -158,7 +162,12 @@ class ReportJobsTest {
     try (Store store = EmbeddedStore.open(StoreConfig.embedded(dir.resolve("s")))) {
       write(store);
       var routes =
-          new ReportRoutes(new Analytics(site, store, java.time.Clock.systemUTC()), store, hold);
+          new ReportRoutes(
+              new Analytics(site, store, java.time.Clock.systemUTC()),
+              store,
+              hold,
+              token -> java.util.Optional.empty(),
+              Budget.REPORT_TIME_LIMIT);
       var app = Javalin.create(cfg -> routes.register(cfg.routes)).start("127.0.0.1", 0);
       try {
         String base = "http://127.0.0.1:" + app.port();
@@ -238,6 +247,134 @@ class ReportJobsTest {
         assertThat(file.get("schema").asText()).isEqualTo("kilowatch-report/1");
       } finally {
         web.stop();
+      }
+    }
+  }
+
+  /** A month that takes 20 s unless its thread is interrupted, while {@code holding} is set. */
+  static ReportBuilder.Progress slowMonths(java.util.concurrent.atomic.AtomicBoolean holding) {
+    return (d, t, w) -> {
+      if (holding.get()) {
+        try {
+          Thread.sleep(20_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    };
+  }
+
+  static final String OPERATOR = "operator-token-1";
+
+  /** Operator for {@link #OPERATOR}, viewer for {@link #VIEWER}. */
+  static final Authorizer ROLES =
+      token ->
+          OPERATOR.equals(token)
+              ? java.util.Optional.of(io.kilowatch.config.AlertsConfig.Role.OPERATOR)
+              : VIEWER.equals(token)
+                  ? java.util.Optional.of(io.kilowatch.config.AlertsConfig.Role.VIEWER)
+                  : java.util.Optional.empty();
+
+  @Test
+  void anOperatorCancelsARunningJobAndTheSlotIsFreeForTheNext() throws Exception {
+    var site = site(Map.of());
+    var holding = new java.util.concurrent.atomic.AtomicBoolean(true);
+    try (Store store = EmbeddedStore.open(StoreConfig.embedded(dir.resolve("s")))) {
+      write(store);
+      var routes =
+          new ReportRoutes(
+              new Analytics(site, store, java.time.Clock.systemUTC()),
+              store,
+              slowMonths(holding),
+              ROLES,
+              Budget.REPORT_TIME_LIMIT);
+      var app = Javalin.create(cfg -> routes.register(cfg.routes)).start("127.0.0.1", 0);
+      try {
+        String base = "http://127.0.0.1:" + app.port();
+        String q = "?from=2026-07-01&to=2026-10-01&format=csv";
+        var created = send(base + "/api/reports/jobs" + q, "POST", null);
+        String url = base + "/api/reports/jobs/" + json(created).get("id").asText();
+        poll(url, n -> n.get("done").asInt() == 1);
+
+        // The slot is taken: a client is told when to come back.
+        for (String m : List.of("POST", "GET")) {
+          var busy =
+              send(base + (m.equals("POST") ? "/api/reports/jobs" : "/api/reports") + q, m, null);
+          assertThat(busy.statusCode()).isEqualTo(429);
+          assertThat(busy.headers().firstValue("Retry-After"))
+              .hasValue(Long.toString(Budget.REPORT_RETRY_AFTER.toSeconds()));
+        }
+
+        // Cancelling someone's report is an operator's decision, like the other writes.
+        assertThat(send(url, "DELETE", null).statusCode()).isEqualTo(401);
+        assertThat(send(url, "DELETE", VIEWER).statusCode()).isEqualTo(403);
+        assertThat(send(url, "DELETE", OPERATOR).statusCode()).isEqualTo(202);
+        JsonNode j = poll(url, n -> !n.get("state").asText().equals("running"));
+        assertThat(j.get("state").asText()).isEqualTo("cancelled");
+        assertThat(j.get("error").asText()).isEqualTo("cancelled by an operator");
+        // Stopped at the month it was in, well before the 20 s that month would have taken.
+        assertThat(j.get("done").asInt()).isEqualTo(1);
+
+        holding.set(false);
+        var next = send(base + "/api/reports/jobs" + q, "POST", null);
+        assertThat(next.statusCode()).isEqualTo(202);
+        String nextUrl = base + "/api/reports/jobs/" + json(next).get("id").asText();
+        assertThat(
+                poll(nextUrl, n -> !n.get("state").asText().equals("running"))
+                    .get("state")
+                    .asText())
+            .isEqualTo("done");
+
+        // An ended job is forgotten by a DELETE.
+        assertThat(send(url, "DELETE", OPERATOR).statusCode()).isEqualTo(204);
+        assertThat(send(url, "GET", null).statusCode()).isEqualTo(404);
+      } finally {
+        app.stop();
+        routes.close();
+      }
+    }
+  }
+
+  @Test
+  void aReportPastItsTimeLimitFailsAndFreesTheSlot() throws Exception {
+    var site = site(Map.of());
+    var holding = new java.util.concurrent.atomic.AtomicBoolean(true);
+    var limit = Duration.ofSeconds(1);
+    try (Store store = EmbeddedStore.open(StoreConfig.embedded(dir.resolve("s")))) {
+      write(store);
+      var routes =
+          new ReportRoutes(
+              new Analytics(site, store, java.time.Clock.systemUTC()),
+              store,
+              slowMonths(holding),
+              ROLES,
+              limit);
+      var app = Javalin.create(cfg -> routes.register(cfg.routes)).start("127.0.0.1", 0);
+      try {
+        String base = "http://127.0.0.1:" + app.port();
+        String q = "?from=2026-07-01&to=2026-10-01&format=csv";
+        String expected =
+            "stopped: the report ran longer than its time limit of "
+                + limit.toSeconds()
+                + " s; ask for a shorter range";
+        Instant started = Instant.now();
+        var created = send(base + "/api/reports/jobs" + q, "POST", null);
+        String url = base + "/api/reports/jobs/" + json(created).get("id").asText();
+        JsonNode j = poll(url, n -> !n.get("state").asText().equals("running"));
+        assertThat(j.get("state").asText()).isEqualTo("failed");
+        assertThat(j.get("error").asText()).isEqualTo(expected);
+        assertThat(Duration.between(started, Instant.now())).isGreaterThanOrEqualTo(limit);
+
+        // The one-shot download is held to the same limit, and answers why.
+        var oneShot = send(base + "/api/reports" + q, "GET", null);
+        assertThat(oneShot.statusCode()).isEqualTo(503);
+        assertThat(json(oneShot).get("error").asText()).isEqualTo(expected);
+
+        // The slot is free: another report starts (how long it then takes does not matter here).
+        assertThat(send(base + "/api/reports/jobs" + q, "POST", null).statusCode()).isEqualTo(202);
+      } finally {
+        app.stop();
+        routes.close();
       }
     }
   }

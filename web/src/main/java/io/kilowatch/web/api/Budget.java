@@ -1,0 +1,138 @@
+package io.kilowatch.web.api;
+
+import io.kilowatch.analytics.StepPlan;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * What one analytics or report request may ask for, checked from its parameters before any data is
+ * read: a client that asks for a thousand years must get a 400, not fill the heap. The one place of
+ * truth for these limits; the READMEs and the OpenAPI description quote them.
+ *
+ * <p>Two limits, because the work has two sizes. The answer grows with the number of steps, so that
+ * is bounded for every kind of step, calendar ones included. The reading and computing grow with
+ * the range whatever the step (energy reads the counters across the range, carbon walks it hour by
+ * hour), so the range is bounded too, {@code step=whole} included.
+ */
+final class Budget {
+  private Budget() {}
+
+  /** Steps per series in one answer: a year at 10 s for one series would be 3 million. */
+  static final int MAX_STEPS = 10_000;
+
+  /**
+   * The longest range of {@code /api/energy}, {@code /api/pue}, {@code /api/carbon}, {@code
+   * /api/overview} and {@code /api/query} with a step: three years and a bit, so a year compared
+   * with the two before it (or the trailing twelve months a year ago) fits.
+   */
+  static final Duration MAX_RANGE = Duration.ofDays(1100);
+
+  /**
+   * The longest range of raw points ({@code /api/query} without a step): a week of a 60 s meter is
+   * about {@link #MAX_STEPS} points, the most one series may return raw, and bounding the range
+   * bounds what is read before those points can be counted; longer ranges are what {@code step} is
+   * for.
+   */
+  static final Duration MAX_RAW_RANGE = Duration.ofDays(7);
+
+  /**
+   * The longest report: three years in one file (1,096 days with a leap day, and a few to spare),
+   * an annual (EED) report with the two years before it for comparison. Longer is a job for several
+   * reports, or {@code kilowatch report} against a copy of the data.
+   */
+  static final Duration MAX_REPORT_RANGE = Duration.ofDays(1100);
+
+  /**
+   * How long one report may run before it is stopped and fails: far more than a report within
+   * {@link #MAX_REPORT_RANGE} should need, so only a runaway meets it, and short of holding the one
+   * report slot for good.
+   */
+  static final Duration REPORT_TIME_LIMIT = Duration.ofMinutes(10);
+
+  /**
+   * Retry-After of a 429 for the report slot: reports take seconds to minutes, and a client that
+   * asks again every ten seconds adds no load worth counting.
+   */
+  static final Duration REPORT_RETRY_AFTER = Duration.ofSeconds(10);
+
+  /** Refuses a range longer than {@code max}, naming {@code from}. */
+  static void range(Instant from, Instant to, Duration max, String what) {
+    Duration d = Duration.between(from, to);
+    if (d.compareTo(max) > 0) {
+      throw new BadRequest(
+          "from",
+          "from..to spans "
+              + days(d)
+              + " days; "
+              + what
+              + " may span at most "
+              + max.toDays()
+              + " days");
+    }
+  }
+
+  /**
+   * Refuses more than {@link #MAX_STEPS} steps, naming {@code step}. Calendar steps are counted
+   * from the dates in the site's zone (every day or month the range touches) without making them,
+   * so that the count of a huge range costs nothing.
+   */
+  static void steps(Instant from, Instant to, StepPlan.Step step, ZoneId zone) {
+    Duration d = Duration.between(from, to);
+    long n =
+        switch (step) {
+          case StepPlan.Step.Fixed f -> fixed(from, to, f.length());
+          case StepPlan.Step.Day x -> calendar(from, to, zone, ChronoUnit.DAYS);
+          case StepPlan.Step.Month x -> calendar(from, to, zone, ChronoUnit.MONTHS);
+          case StepPlan.Step.Whole x -> 1;
+        };
+    if (n > MAX_STEPS) {
+      throw new BadRequest(
+          "step",
+          "from..to spans "
+              + days(d)
+              + " days at step="
+              + step.label()
+              + ": "
+              + n
+              + " steps; the limit is "
+              + MAX_STEPS);
+    }
+  }
+
+  /**
+   * The steps aligned to multiples of {@code length} since the epoch that {@code [from, to)} meets.
+   */
+  private static long fixed(Instant from, Instant to, Duration length) {
+    try {
+      long ms = Math.max(1, length.toMillis());
+      long first = Math.floorDiv(from.toEpochMilli(), ms) * ms;
+      return Math.ceilDiv(Math.subtractExact(to.toEpochMilli(), first), ms);
+    } catch (ArithmeticException e) {
+      // Instants beyond a long of milliseconds: more steps than any limit.
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** The days or months of {@code [from, to)} as {@link StepPlan} makes them. */
+  private static long calendar(Instant from, Instant to, ZoneId zone, ChronoUnit unit) {
+    try {
+      var a = from.atZone(zone).toLocalDate();
+      var b = to.atZone(zone).toLocalDate();
+      if (unit == ChronoUnit.MONTHS) {
+        a = a.withDayOfMonth(1);
+        b = b.withDayOfMonth(1);
+      }
+      // The period holding to counts only where some of it is before to.
+      return unit.between(a, b) + (b.atStartOfDay(zone).toInstant().isBefore(to) ? 1 : 0);
+    } catch (java.time.DateTimeException e) {
+      // Beyond LocalDate's years (epoch milliseconds allow them): more steps than any limit.
+      return Long.MAX_VALUE;
+    }
+  }
+
+  private static long days(Duration d) {
+    return Math.ceilDiv(d.toSeconds(), 86_400);
+  }
+}
