@@ -116,6 +116,9 @@ final class Binder {
     String best = null;
     int bestDistance = Integer.MAX_VALUE;
     for (String c : candidates) {
+      if (c == null) {
+        continue; // an entry whose own name is missing (reported there)
+      }
       int d = distance(word.toLowerCase(Locale.ROOT), c.toLowerCase(Locale.ROOT));
       if (d < bestDistance) {
         best = c;

@@ -27,15 +27,20 @@ public final class Durations {
           "expected a duration such as 500ms, 10s, 2m, 1h, 7d or 5y, got '" + text + "'");
     }
     long amount = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(amount);
-      case "s" -> Duration.ofSeconds(amount);
-      case "m" -> Duration.ofMinutes(amount);
-      case "h" -> Duration.ofHours(amount);
-      case "d" -> Duration.ofDays(amount);
-      case "y" -> Duration.ofDays(amount * 365);
-      default -> throw new AssertionError(m.group(2));
-    };
+    try {
+      return switch (m.group(2)) {
+        case "ms" -> Duration.ofMillis(amount);
+        case "s" -> Duration.ofSeconds(amount);
+        case "m" -> Duration.ofMinutes(amount);
+        case "h" -> Duration.ofHours(amount);
+        case "d" -> Duration.ofDays(amount);
+        case "y" -> Duration.ofDays(amount * 365);
+        default -> throw new AssertionError(m.group(2));
+      };
+    } catch (ArithmeticException e) {
+      // 999999999999y is more seconds than a Duration holds.
+      throw new IllegalArgumentException("duration too long: '" + text + "'");
+    }
   }
 
   /** Writes a duration back in the largest unit that represents it exactly, e.g. {@code 90s}. */

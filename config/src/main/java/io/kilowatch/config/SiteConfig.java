@@ -88,7 +88,8 @@ public record SiteConfig(
   }
 
   public Optional<Profile> profile(String id) {
-    return profiles.stream().filter(p -> p.id().equals(id)).findFirst();
+    // A profile whose id was missing is still listed (and reported) while the rest is checked.
+    return profiles.stream().filter(p -> java.util.Objects.equals(p.id(), id)).findFirst();
   }
 
   public Optional<Cluster> cluster(String id) {

@@ -216,4 +216,51 @@ class ConfigLoaderTest {
     assertThat(e.problems().get(0).toString())
         .isEqualTo("test.yaml:1: (document): expected a mapping (key: value), got a list");
   }
+
+  // Found by ConfigLoaderPropertyTest: a profile whose id is missing was reported, but the energy
+  // unit check then looked profiles up by id and threw a NullPointerException instead.
+  @Test
+  void aProfileWithoutIdIsAProblemEvenWhenEnergyChecksUnits() {
+    String yaml =
+        """
+        site: {name: t}
+        profiles:
+          - id:
+            source: modbus
+            addressBase: zero
+            points:
+              - {name: power, registerType: holding, address: 0, dataType: float32, unit: W, field: power_w}
+          - id: meter
+            source: modbus
+            addressBase: zero
+            points:
+              - {name: power, registerType: holding, address: 0, dataType: float32, unit: W, field: power_w}
+        devices:
+          - {id: m1, kind: meter, profile: meter, source: {type: modbus, host: 127.0.0.1}}
+        energy:
+          itLevel: it-input
+          facility: [{device: m1}]
+          it: [{device: m1}]
+        """;
+
+    assertThat(failure(yaml, Map.of()).problems())
+        .anySatisfy(p -> assertThat(p.toString()).startsWith("test.yaml:3: profiles[0].id: "));
+  }
+
+  // Found by ConfigLoaderPropertyTest: with a device whose id is invalid, an energy channel naming
+  // an unknown device threw a NullPointerException while looking for the closest id.
+  @Test
+  void anUnknownEnergyDeviceIsAProblemWhenAnotherDeviceHasNoValidId() {
+    String yaml =
+        MINIMAL.replace("{id: m2,", "{id: -999999999999ms,")
+            + """
+            energy:
+              itLevel: it-input
+              facility: [{device: m3}]
+              it: [{device: m1}]
+            """;
+
+    assertThat(failure(yaml, Map.of()).problems())
+        .anySatisfy(p -> assertThat(p.path()).isEqualTo("energy.facility[0].device"));
+  }
 }

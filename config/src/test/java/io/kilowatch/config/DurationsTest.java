@@ -43,4 +43,17 @@ class DurationsTest {
       assertThat(Durations.format(Durations.parse(text))).isEqualTo(text);
     }
   }
+
+  // Found by ParamsPropertyTest: twelve digits of years overflow a Duration; that escaped as an
+  // ArithmeticException (a 500 for step=999999999999y, a crash for interval: 999999999999y).
+  @Test
+  void aDurationTooLongForJavaIsAnIllegalArgument() {
+    for (String huge : new String[] {"999999999999y", "-999999999999y"}) {
+      assertThatThrownBy(() -> Durations.parse(huge))
+          .as(huge)
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("too long");
+    }
+    assertThat(Durations.parse("999999999999d")).isEqualTo(Duration.ofDays(999_999_999_999L));
+  }
 }

@@ -10,6 +10,7 @@ import javax.measure.UnitConverter;
 import javax.measure.format.MeasurementParseException;
 import javax.measure.format.UnitFormat;
 import systems.uom.ucum.format.UCUMFormat;
+import systems.uom.ucum.internal.format.TokenMgrError;
 
 /**
  * Unit symbols as a site writes them, parsed and converted by JSR 385 (Indriya) with UCUM codes.
@@ -101,8 +102,9 @@ public final class Units {
         | IllegalArgumentException
         | UnsupportedOperationException e) {
       throw new IllegalArgumentException(unknown(symbol));
-    } catch (RuntimeException e) {
-      // The UCUM parser reports some malformed codes with its own unchecked token errors.
+    } catch (RuntimeException | TokenMgrError e) {
+      // The UCUM parser reports some malformed codes with its own unchecked token errors, and a
+      // character its lexer does not know with an Error.
       throw new IllegalArgumentException(unknown(symbol));
     }
     if (unit == null) {

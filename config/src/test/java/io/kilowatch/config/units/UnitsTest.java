@@ -115,4 +115,12 @@ class UnitsTest {
     assertThat(PointUnit.of("kW").convertibleTo(Units.parse("W"))).isTrue();
     assertThat(PointUnit.of("kW").convertibleTo(Units.parse("Cel"))).isFalse();
   }
+
+  // Found by ConfigLoaderPropertyTest: a character the UCUM lexer does not know made it throw an
+  // Error (TokenMgrError) that went past the config loader instead of "unknown unit".
+  @Test
+  void aCharacterTheUcumLexerDoesNotKnowIsAnUnknownUnit() {
+    assertThatThrownBy(() -> Units.parse("\u55dc")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(Units.isUnit("k\u55dcW")).isFalse();
+  }
 }

@@ -2,6 +2,7 @@ package io.kilowatch.web.api;
 
 import io.javalin.http.Context;
 import io.kilowatch.config.Durations;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -9,6 +10,10 @@ import java.util.Map;
 
 /** Parses query parameters, turning every malformed value into a {@link BadRequest}. */
 final class Params {
+  private static final Instant EARLIEST = Instant.parse("0000-01-01T00:00:00Z");
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999Z");
+  private static final Duration LONGEST = Duration.ofDays(365L * 10_000);
+
   private final Context ctx;
   private final Instant now;
 
@@ -39,23 +44,28 @@ final class Params {
     if (v == null) {
       return dflt;
     }
+    Instant t;
     try {
       if (v.equals("now")) {
         return now;
       }
       String rel = v.startsWith("now-") ? v.substring(3) : v;
       if (rel.startsWith("-")) {
-        return now.minus(Durations.parse(rel.substring(1)));
+        t = now.minus(Durations.parse(rel.substring(1)));
+      } else if (v.chars().allMatch(Character::isDigit)) {
+        t = Instant.ofEpochMilli(Long.parseLong(v));
+      } else {
+        t = Instant.parse(v);
       }
-      if (v.chars().allMatch(Character::isDigit)) {
-        return Instant.ofEpochMilli(Long.parseLong(v));
-      }
-      return Instant.parse(v);
-    } catch (java.time.DateTimeException | IllegalArgumentException | ArithmeticException e) {
-      // Also a relative time beyond the years an Instant holds.
+    } catch (DateTimeException | ArithmeticException | IllegalArgumentException e) {
       throw new BadRequest(
           name, "'" + v + "' is not a time: use ISO-8601, epoch milliseconds, 'now' or '-15m'");
     }
+    // Beyond four-digit years, range arithmetic (to - 1h, to - from in ms) overflows.
+    if (t.isBefore(EARLIEST) || t.isAfter(LATEST)) {
+      throw new BadRequest(name, "'" + v + "' is outside the years 0000 to 9999");
+    }
+    return t;
   }
 
   Duration duration(String name, Duration dflt) {
@@ -67,6 +77,9 @@ final class Params {
       Duration d = Durations.parse(v);
       if (d.isZero() || d.isNegative()) {
         throw new BadRequest(name, name + " must be positive, got '" + v + "'");
+      }
+      if (d.compareTo(LONGEST) > 0) {
+        throw new BadRequest(name, name + " must be at most 10000y, got '" + v + "'");
       }
       return d;
     } catch (IllegalArgumentException e) {
