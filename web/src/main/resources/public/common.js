@@ -1,17 +1,105 @@
-// Shared by every kilowatch page: fetching, formatting, charts, live updates and the nav bar.
+// Shared by every kilowatch page: fetching (with the tab's token where the site asks for one), formatting, charts, live updates and the nav bar.
 "use strict";
 
 const kw = (() => {
   const charts = {};
 
+  // Sites with web.readAccess: token. The token lives in sessionStorage: it survives a reload and
+  // the pages of one tab, and is gone when the tab closes.
+  const TOKEN_KEY = "kilowatch.token";
+  let needsToken = false;
+  let asking = null;
+  const tokenListeners = [];
+
+  function token() {
+    try { return sessionStorage.getItem(TOKEN_KEY); } catch (e) { return null; }
+  }
+
+  // One prompt however many requests met a 401 at once: they all wait for the same answer.
+  function askToken(message) {
+    if (!asking) {
+      asking = new Promise(resolve => tokenForm(message, t => {
+        sessionStorage.setItem(TOKEN_KEY, t);
+        asking = null;
+        resolve();
+        tokenListeners.forEach(f => f());
+      }));
+    }
+    return asking;
+  }
+
+  // A native modal dialog: it keeps focus inside, and screen readers announce its title and
+  // message. It cannot be dismissed, since without a token the page has nothing to show.
+  function tokenForm(message, done) {
+    let d = document.getElementById("token-dialog");
+    if (!d) {
+      d = el("dialog", { id: "token-dialog", "aria-labelledby": "token-title", "aria-describedby": "token-message" });
+      const form = el("form", { id: "token-form" });
+      form.append(
+        el("h2", { id: "token-title" }, "Access token needed"),
+        el("p", { id: "token-message", role: "alert" }),
+        el("label", { for: "token-input" }, "Token"),
+        el("input", { id: "token-input", name: "token", type: "password", autocomplete: "off", spellcheck: "false", required: "" }),
+        el("button", { type: "submit" }, "Show data"));
+      d.append(form);
+      d.addEventListener("cancel", e => e.preventDefault());
+      document.body.append(d);
+    }
+    d.querySelector("#token-message").textContent = message;
+    const input = d.querySelector("#token-input");
+    input.value = "";
+    d.querySelector("form").onsubmit = ev => {
+      ev.preventDefault();
+      const t = input.value.trim();
+      if (!t) return;
+      d.close();
+      done(t);
+    };
+    if (!d.open) d.showModal();
+    input.focus();
+  }
+
+  // fetch with the tab's token, if any; a 401 that asks for a bearer token prompts for one (again,
+  // with the server's reason, when the one sent was refused) and retries.
+  async function authFetch(url, opts) {
+    for (;;) {
+      const sent = token();
+      const o = Object.assign({}, opts);
+      o.headers = Object.assign({}, o.headers);
+      if (sent) o.headers.Authorization = "Bearer " + sent;
+      const r = await fetch(url, o);
+      if (r.status !== 401 || !/^Bearer/i.test(r.headers.get("WWW-Authenticate") || "")) return r;
+      needsToken = true;
+      if (sent && token() === sent) {
+        let why = "unknown token";
+        try { why = (await r.json()).error || why; } catch (e) { /* not JSON */ }
+        sessionStorage.removeItem(TOKEN_KEY);
+        await askToken("That token was refused (" + why + "). Enter another one.");
+      } else if (!token()) {
+        await askToken("This site needs an access token to show its data. Enter a viewer token.");
+      }
+      // Otherwise another request already got a new token: try again with it.
+    }
+  }
+
   async function getJson(url) {
-    const r = await fetch(url, { headers: { Accept: "application/json" } });
+    const r = await authFetch(url, { headers: { Accept: "application/json" } });
     if (!r.ok) {
       let msg = "HTTP " + r.status;
       try { msg = (await r.json()).error || msg; } catch (e) { /* not JSON */ }
       throw new Error(url + ": " + msg);
     }
     return r.json();
+  }
+
+  // EventSource cannot send the token, and a URL must not carry it: with a token the stream opens
+  // with a one-use ticket instead.
+  const STREAM = "/api/events";
+  async function streamUrl() {
+    if (!needsToken && !token()) return STREAM;
+    const r = await authFetch(STREAM + "/ticket", { method: "POST" });
+    if (!r.ok) throw new Error("stream ticket: HTTP " + r.status);
+    return STREAM + "?ticket=" + encodeURIComponent((await r.json()).ticket);
   }
 
   function fmt(v, digits) { return v === null || v === undefined || Number.isNaN(v) ? "–" : Number(v).toFixed(digits); }
@@ -69,25 +157,56 @@ const kw = (() => {
     refresh();
     let fallback = null;
     let src = null;
-    const open = () => {
-      src = new EventSource("/api/events");
-      src.addEventListener("tick", () => refresh());
-      src.onerror = () => {
-        if (!fallback) fallback = setInterval(refresh, 5000);
+    let retry = null;
+    let opening = false;
+    let hidden = false;
+    const startFallback = () => { if (!fallback) fallback = setInterval(refresh, 5000); };
+    const stopFallback = () => { if (fallback) { clearInterval(fallback); fallback = null; } };
+    const close = () => {
+      clearTimeout(retry);
+      if (src) { src.close(); src = null; }
+    };
+    const open = async () => {
+      if (opening) return;
+      opening = true;
+      close();
+      let url = null;
+      try { url = await streamUrl(); } catch (e) { console.warn("event stream", e); }
+      opening = false;
+      if (hidden) return;
+      if (url === null) {
+        startFallback();
+        retry = setTimeout(open, 5000);
+        return;
+      }
+      const s = new EventSource(url);
+      src = s;
+      s.addEventListener("tick", () => refresh());
+      s.onerror = () => {
+        startFallback();
+        // The browser's own reconnect would present the spent ticket again and be refused, so
+        // a new one is fetched; a plain stream refused for want of a token waits for one likewise.
+        if (url !== STREAM || (needsToken && s.readyState === EventSource.CLOSED)) {
+          s.close();
+          if (src === s) { src = null; retry = setTimeout(open, 3000); }
+        }
       };
-      src.onopen = () => {
-        if (fallback) { clearInterval(fallback); fallback = null; }
-      };
+      s.onopen = stopFallback;
     };
     open();
+    // The first stream of a tab without a token is refused; it reopens once a token is entered.
+    tokenListeners.push(() => {
+      if (!opening && !hidden && (!src || src.readyState === EventSource.CLOSED)) open();
+    });
     // A page kept in the back-forward cache would keep its event stream open: after a few pages
     // the browser's six connections per host are all streams and the next page's data calls wait.
     window.addEventListener("pagehide", () => {
-      if (src) { src.close(); src = null; }
-      if (fallback) { clearInterval(fallback); fallback = null; }
+      hidden = true;
+      close();
+      stopFallback();
     });
     window.addEventListener("pageshow", e => {
-      if (e.persisted) { open(); refresh(); }
+      if (e.persisted) { hidden = false; open(); refresh(); }
     });
   }
 
@@ -146,5 +265,5 @@ const kw = (() => {
 
   header();
   window.addEventListener("DOMContentLoaded", () => { nav(); health(); setInterval(health, 10000); });
-  return { getJson, fmt, ago, chart, timeChart, withGaps, param, el, live, health, step };
+  return { getJson, authFetch, fmt, ago, chart, timeChart, withGaps, param, el, live, health, step };
 })();

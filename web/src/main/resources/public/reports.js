@@ -32,7 +32,7 @@ const sleep = ms => new Promise(resolve => setTimeout(resolve, ms));
 // the input hash) on the bar, then fetches the finished file.
 async function makeReport(query, bar, status) {
   const started = Date.now();
-  const created = await fetch("/api/reports/jobs?" + query, { method: "POST" });
+  const created = await kw.authFetch("/api/reports/jobs?" + query, { method: "POST" });
   if (!created.ok) throw await errorOf(created);
   let job = await created.json();
   const url = "/api/reports/jobs/" + encodeURIComponent(job.id);
@@ -44,7 +44,7 @@ async function makeReport(query, bar, status) {
     status.textContent = job.phase + " (" + job.done + " of " + (job.total || "?") + ", "
       + Math.round((Date.now() - started) / 1000) + " s)";
     await sleep(400);
-    const r = await fetch(url);
+    const r = await kw.authFetch(url);
     if (!r.ok) throw await errorOf(r);
     job = await r.json();
   }
@@ -52,7 +52,7 @@ async function makeReport(query, bar, status) {
   bar.max = job.total;
   bar.value = job.total;
   status.textContent = "downloading…";
-  const r = await fetch(job.file);
+  const r = await kw.authFetch(job.file);
   if (!r.ok) throw await errorOf(r);
   return {
     blob: await r.blob(),

@@ -11,7 +11,8 @@ import java.util.function.Predicate;
 
 /**
  * What every API request passes before its route: the rate limits and, where the site asks for it,
- * a token for reading. Writes check their own role in their routes.
+ * a token for reading, or for the event stream a one-use {@link StreamTickets ticket}. Writes check
+ * their own role in their routes.
  *
  * <p>The rate limits are fixed one-minute windows, first per client address, then per known token
  * (per address again for requests without one): simple, cheap and enough to stop a runaway script
@@ -25,6 +26,10 @@ final class AccessControl {
 
   private static final String REPORT_JOBS = "/api/reports/jobs";
 
+  static final String EVENTS = "/api/events";
+
+  static final String EVENTS_TICKET = "/api/events/ticket";
+
   /** Windows kept before those of past minutes are dropped, so many addresses cannot grow it. */
   private static final int MAX_WINDOWS = 100_000;
 
@@ -32,17 +37,24 @@ final class AccessControl {
   private final TokenAuth tokens;
   private final Predicate<String> known;
   private final Clock clock;
+  private final StreamTickets tickets;
   private final Map<String, Window> windows = new ConcurrentHashMap<>();
 
   /**
    * @param known whether a presented token is one the site knows (web or alert tokens): only those
    *     get a window of their own
    */
-  AccessControl(WebConfig config, TokenAuth tokens, Predicate<String> known, Clock clock) {
+  AccessControl(
+      WebConfig config,
+      TokenAuth tokens,
+      Predicate<String> known,
+      Clock clock,
+      StreamTickets tickets) {
     this.config = config;
     this.tokens = tokens;
     this.known = known;
     this.clock = clock;
+    this.tickets = tickets;
   }
 
   void check(Context ctx) {
@@ -60,11 +72,27 @@ final class AccessControl {
               : "n:" + ctx.ip();
       limit(key, config.rateLimitPerMinute(), "rateLimitPerMinute");
     }
-    // Starting a report job is a POST but only reads data: it needs what a read needs.
+    // Starting a report job or asking for a stream ticket is a POST but only reads data: it needs
+    // what a read needs.
+    String method = ctx.method().name();
     boolean read =
-        ctx.method().name().equals("GET")
-            || ctx.method().name().equals("POST") && path.equals(REPORT_JOBS);
+        method.equals("GET")
+            || method.equals("POST") && (path.equals(REPORT_JOBS) || path.equals(EVENTS_TICKET));
     if (read && config.readAccess() == WebConfig.ReadAccess.TOKEN && !path.equals(HEALTH)) {
+      String ticket = ctx.queryParam("ticket");
+      // The stream alone takes a ticket, since EventSource cannot send the header; nowhere else
+      // does one stand in for a token, and never for a write.
+      if (presented == null && ticket != null && method.equals("GET") && path.equals(EVENTS)) {
+        if (tickets.redeem(ticket)) {
+          return;
+        }
+        throw new ApiError(
+            HttpStatus.UNAUTHORIZED,
+            "stream ticket is forged, expired or already used: ask POST "
+                + EVENTS_TICKET
+                + " for a new one",
+            Map.of("WWW-Authenticate", "Bearer error=\"invalid_token\""));
+      }
       if (presented == null) {
         ctx.header("WWW-Authenticate", "Bearer");
         throw new ApiError(

@@ -133,12 +133,14 @@ public final class WebServer {
     this.https = site.web().tls() != null;
     var alertRoutes = new io.kilowatch.web.api.AlertRoutes(alerts, authorizer);
     this.reportRoutes = new io.kilowatch.web.api.ReportRoutes(analytics, store, authorizer);
+    var tickets = new StreamTickets(Clock.systemUTC());
     var access =
         new AccessControl(
             site.web(),
             webTokens,
             token -> authorizer.roleOf(token).isPresent(),
-            Clock.systemUTC());
+            Clock.systemUTC(),
+            tickets);
     var api = new ApiRoutes(site, store, analytics, statuses);
     this.siteRoutes = new SiteRoutes(site, store, statuses, analytics.units());
     var ingestRoutes =
@@ -194,6 +196,17 @@ public final class WebServer {
               metrics.register(cfg.routes);
               alertRoutes.register(cfg.routes);
               reportRoutes.register(cfg.routes);
+              // Checked like any read by AccessControl: a token where the site asks for one.
+              cfg.routes.post(
+                  AccessControl.EVENTS_TICKET,
+                  ctx ->
+                      ctx.header("Cache-Control", "no-store")
+                          .json(
+                              Map.of(
+                                  "ticket",
+                                  tickets.issue(),
+                                  "expiresInSeconds",
+                                  StreamTickets.LIFETIME.toSeconds())));
               cfg.routes.get(
                   "/api/openapi.json",
                   ctx -> ctx.contentType("application/json").result(OpenApi.document()));

@@ -2,6 +2,7 @@ package io.kilowatch.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import io.kilowatch.testkit.site.SiteBuilder;
@@ -115,6 +116,100 @@ class SecurityTest {
           assertThat(get(base + "/api/health", null).statusCode()).isEqualTo(200);
           // The pages themselves hold no data and load without a token.
           assertThat(get(base + "/", null).statusCode()).isEqualTo(200);
+        });
+  }
+
+  private static HttpResponse<String> ticket(String base, String token) throws Exception {
+    var b =
+        HttpRequest.newBuilder(URI.create(base + "/api/events/ticket"))
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The status of opening the event stream with {@code ticket}; the stream is closed at once. */
+  private static int stream(String base, String ticket) throws Exception {
+    var r =
+        HTTP.send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        base
+                            + "/api/events?ticket="
+                            + java.net.URLEncoder.encode(
+                                ticket, java.nio.charset.StandardCharsets.UTF_8)))
+                .timeout(Duration.ofSeconds(10))
+                .build(),
+            HttpResponse.BodyHandlers.ofInputStream());
+    r.body().close();
+    return r.statusCode();
+  }
+
+  @Test
+  void withReadAccessTokenTheEventStreamOpensOnceWithATicketFromATokenHolder() throws Exception {
+    serve(
+        site(Map.of("readAccess", "token"), Map.of()),
+        base -> {
+          assertThat(ticket(base, null).statusCode()).isEqualTo(401);
+          assertThat(ticket(base, "guess").statusCode()).isEqualTo(401);
+          var issued = ticket(base, VIEWER);
+          assertThat(issued.statusCode()).isEqualTo(200);
+          assertThat(issued.headers().firstValue("cache-control")).hasValue("no-store");
+          String t = new ObjectMapper().readTree(issued.body()).get("ticket").asText();
+          assertThat(t).doesNotContain(VIEWER);
+          assertThat(stream(base, t)).isEqualTo(200);
+          assertThat(stream(base, t)).as("reused").isEqualTo(401);
+          assertThat(stream(base, "1999999999999.bm9uY2U.c2lnbmF0dXJl"))
+              .as("forged")
+              .isEqualTo(401);
+          var anonymous = get(base + "/api/events", null);
+          assertThat(anonymous.statusCode()).isEqualTo(401);
+        });
+  }
+
+  @Test
+  void aStreamTicketStandsInForATokenNowhereButTheStream() throws Exception {
+    // A ticket is in a URL and so less secret than a token: it must not read data or write.
+    serve(
+        site(Map.of("readAccess", "token"), Map.of()),
+        base -> {
+          String t1 =
+              new ObjectMapper().readTree(ticket(base, OPERATOR).body()).get("ticket").asText();
+          String t2 =
+              new ObjectMapper().readTree(ticket(base, OPERATOR).body()).get("ticket").asText();
+          String q = "ticket=" + java.net.URLEncoder.encode(t1, "UTF-8");
+          assertThat(get(base + "/api/series?" + q, null).statusCode()).isEqualTo(401);
+          assertThat(write(base + "/api/v2/write?precision=ms&" + q, null).statusCode())
+              .isEqualTo(401);
+          var silence =
+              HTTP.send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/silences?" + q))
+                      .header("Content-Type", "application/json")
+                      .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+          assertThat(silence.statusCode()).isEqualTo(401);
+          // Neither attempt spent the tickets: they only ever open the stream.
+          assertThat(stream(base, t1)).isEqualTo(200);
+          assertThat(stream(base, t2)).isEqualTo(200);
+        });
+  }
+
+  @Test
+  void withReadAccessOpenTheStreamNeedsNoTicket() throws Exception {
+    serve(
+        site(Map.of(), Map.of()),
+        base -> {
+          var r =
+              HTTP.send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/events"))
+                      .timeout(Duration.ofSeconds(10))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofInputStream());
+          r.body().close();
+          assertThat(r.statusCode()).isEqualTo(200);
         });
   }
 

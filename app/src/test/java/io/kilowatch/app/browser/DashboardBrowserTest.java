@@ -34,7 +34,7 @@ class DashboardBrowserTest {
    * For each chart on the page: how many data points it holds and how many canvas pixels are
    * painted. An empty canvas or a chart with no data fails the test.
    */
-  private static final String CHART_STATE =
+  static final String CHART_STATE =
       """
       (() => {
         const out = {};
@@ -182,7 +182,7 @@ class DashboardBrowserTest {
     assertThat(browser.errors()).as(path + " console").isEmpty();
   }
 
-  private static boolean chartsReady(JsonNode state, Map<String, Integer> minPoints) {
+  static boolean chartsReady(JsonNode state, Map<String, Integer> minPoints) {
     if (state == null) {
       return false;
     }
