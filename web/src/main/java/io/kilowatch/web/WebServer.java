@@ -55,15 +55,7 @@ public final class WebServer {
   private String host = "localhost";
 
   public WebServer(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
-    this(
-        site,
-        store,
-        statuses,
-        null,
-        samples -> {
-          store.write(samples);
-          return true;
-        });
+    this(site, store, statuses, null, IngestSink.direct(store));
   }
 
   /**
@@ -139,7 +131,7 @@ public final class WebServer {
             webTokens,
             token -> authorizer.roleOf(token).isPresent(),
             Clock.systemUTC());
-    var api = new ApiRoutes(site, store, analytics, statuses);
+    var api = new ApiRoutes(site, store, analytics, statuses, writer);
     this.siteRoutes = new SiteRoutes(site, store, statuses, analytics.units());
     var ingestRoutes =
         new IngestRoutes(
