@@ -182,7 +182,7 @@ public final class IngestRoutes {
       error(ctx, 503, "unavailable", "too many writes in progress; retry");
       return;
     }
-    boolean parsed = false;
+    boolean parsingReleased = false;
     try {
       byte[] body;
       try {
@@ -314,7 +314,7 @@ public final class IngestRoutes {
         // Parsing is what the permits bound; a request waiting for its commit holds only its
         // samples, and the more requests wait together, the more one commit serves.
         parsing.release();
-        parsed = true;
+        parsingReleased = true;
         String failed = awaitStored(stored);
         if (failed != null) {
           if (failed.startsWith(TIMEOUT)) {
@@ -337,7 +337,7 @@ public final class IngestRoutes {
         ctx.status(204);
       }
     } finally {
-      if (!parsed) {
+      if (!parsingReleased) {
         parsing.release();
       }
     }
