@@ -25,6 +25,9 @@ public final class Kilowatch implements AutoCloseable {
   /** Samples the store writer queues; ingest refuses a larger batch with 413, not 503. */
   static final int WRITER_CAPACITY = 500_000;
 
+  /** The store writer's backlog beyond which ingest answers 503 at once. */
+  static final Duration INGEST_BACKLOG = Duration.ofSeconds(4);
+
   private final Store store;
   private final BatchingWriter writer;
   private final PollScheduler scheduler;
@@ -113,6 +116,13 @@ public final class Kilowatch implements AutoCloseable {
                     List<io.kilowatch.store.Sample> samples) {
                   // Refuse rather than block: a refused write is retried by the client (writes of
                   // the same point replace).
+                  // And refuse at once what would wait behind more than half of ingest's 8 s
+                  // wait: a request that times out leaves its samples queued, so late refusals
+                  // keep the backlog they come from.
+                  if (acknowledge == Acknowledge.ON_COMMIT
+                      && writer.backlog().compareTo(INGEST_BACKLOG) > 0) {
+                    return java.util.Optional.empty();
+                  }
                   var stored = writer.submit(samples);
                   return acknowledge == Acknowledge.ON_COMMIT
                       ? stored

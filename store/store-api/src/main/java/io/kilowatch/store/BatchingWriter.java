@@ -54,6 +54,9 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
   private volatile boolean closing;
   private volatile Failure failure;
 
+  /** Nanoseconds the store took per sample in its last write; 0 before the first. */
+  private volatile double nanosPerSample;
+
   public BatchingWriter(Store store, int capacity, int maxBatch, Duration flushEvery) {
     this(store, capacity, maxBatch, flushEvery, Duration.ofSeconds(2));
   }
@@ -214,7 +217,9 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
     batch.clear();
     if (!samples.isEmpty()) {
       try {
+        long t0 = System.nanoTime();
         store.write(List.copyOf(samples));
+        nanosPerSample = (double) (System.nanoTime() - t0) / samples.size();
         written.addAndGet(samples.size());
         if (failure != null) {
           log.info(
@@ -277,6 +282,14 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
 
   public int depth() {
     return queue.size();
+  }
+
+  /**
+   * How long the store needs for what is queued, at the pace of its last write: a caller that waits
+   * for its commit can refuse at once rather than time out behind it.
+   */
+  public Duration backlog() {
+    return Duration.ofNanos((long) (nanosPerSample * queue.size()));
   }
 
   /** Samples the queue can take now without waiting (for callers that prefer to refuse). */

@@ -254,4 +254,46 @@ class BatchingWriterTest {
             "write failed: IO Error: Could not write file \"/data/kw.duckdb.wal\": No space left"
                 + " on device");
   }
+
+  @Test
+  void theBacklogIsWhatIsQueuedAtThePaceOfTheLastWrite() throws Exception {
+    var release = new CountDownLatch(1);
+    var store =
+        new RecordingStore() {
+          @Override
+          public void write(List<Sample> batch) {
+            if (batches.size() == 1) {
+              try {
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            try {
+              Thread.sleep(batch.size()); // a millisecond a sample
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.write(batch);
+          }
+        };
+    try (var writer = new BatchingWriter(store, 10_000, 5_000, Duration.ofMinutes(10))) {
+      assertThat(writer.backlog()).as("no pace known yet").isZero();
+      var samples = new ArrayList<Sample>();
+      for (int i = 0; i < 100; i++) {
+        samples.add(sample(1, i));
+      }
+      writer.submit(samples).orElseThrow().get(5, TimeUnit.SECONDS);
+      // The second write waits for the latch; what queues behind it is the backlog.
+      writer.submit(List.of(sample(2, 0))).orElseThrow();
+      var behind = new ArrayList<Sample>();
+      for (int i = 0; i < 1_000; i++) {
+        behind.add(sample(3, i));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> writer.depth() == 0);
+      writer.submit(behind).orElseThrow();
+      assertThat(writer.backlog()).isBetween(Duration.ofMillis(900), Duration.ofSeconds(3));
+      release.countDown();
+    }
+  }
 }
