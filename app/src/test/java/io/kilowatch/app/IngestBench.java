@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * web/src/main/java/io/kilowatch/web/ingest/README.md).
  *
  * <p>Arguments: GPUs (25000), fields per GPU (20), interval in s (10), duration in s (60), GPUs per
- * node (8).
+ * node (8), which acknowledgements to measure (ON_QUEUE,ON_COMMIT: both, one after the other).
  */
 public final class IngestBench {
   private IngestBench() {}
@@ -29,6 +29,21 @@ public final class IngestBench {
     long interval = args.length > 2 ? Long.parseLong(args[2]) : 10;
     long duration = args.length > 3 ? Long.parseLong(args[3]) : 60;
     int perNode = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+    // Both ways in one run, on the same machine under the same load, so the two figures compare.
+    String modes = args.length > 5 ? args[5] : "ON_QUEUE,ON_COMMIT";
+    for (String mode : modes.split(",")) {
+      run(gpus, fields, interval, duration, perNode, Kilowatch.Acknowledge.valueOf(mode));
+    }
+  }
+
+  private static void run(
+      int gpus,
+      int fields,
+      long interval,
+      long duration,
+      int perNode,
+      Kilowatch.Acknowledge acknowledge)
+      throws Exception {
     String token = "bench-" + System.nanoTime();
     Path dir = Files.createTempDirectory("ingest-bench");
     var site =
@@ -51,10 +66,12 @@ public final class IngestBench {
             .toConfig(dir);
     var os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-    try (Kilowatch app = Kilowatch.start(site, 0)) {
+    try (Kilowatch app = Kilowatch.start(site, 0, acknowledge)) {
       String url = "http://127.0.0.1:" + app.port() + "/";
       System.out.printf(
-          "ingest bench: %d GPUs x %d fields every %d s = %.0f points/s offered, %d s, %d cores%n",
+          "ingest bench, acknowledge %s: %d GPUs x %d fields every %d s = %.0f points/s offered,"
+              + " %d s, %d cores%n",
+          acknowledge,
           gpus,
           fields,
           interval,

@@ -55,15 +55,7 @@ public final class WebServer {
   private String host = "localhost";
 
   public WebServer(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
-    this(
-        site,
-        store,
-        statuses,
-        null,
-        samples -> {
-          store.write(samples);
-          return true;
-        });
+    this(site, store, statuses, null, IngestSink.direct(store));
   }
 
   /**
@@ -141,7 +133,7 @@ public final class WebServer {
             token -> authorizer.roleOf(token).isPresent(),
             Clock.systemUTC(),
             tickets);
-    var api = new ApiRoutes(site, store, analytics, statuses);
+    var api = new ApiRoutes(site, store, analytics, statuses, writer);
     this.siteRoutes = new SiteRoutes(site, store, statuses, analytics.units());
     var ingestRoutes =
         new IngestRoutes(

@@ -68,15 +68,7 @@ class AlertRoutesTest {
             site, store, dir.resolve("alerts"), Clock.systemUTC(), DeliveryOptions.DEFAULT);
     web =
         new WebServer(
-            site,
-            store,
-            List::of,
-            null,
-            samples -> {
-              store.write(samples);
-              return true;
-            },
-            engine);
+            site, store, List::of, null, io.kilowatch.web.ingest.IngestSink.direct(store), engine);
     web.start("127.0.0.1", 0);
     base = "http://127.0.0.1:" + web.port();
   }

@@ -6,8 +6,10 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -21,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * store's time on commits. The queue is bounded so a stalled store cannot eat the heap: when it is
  * full, producers wait up to {@code offerTimeout} and then the samples are counted as dropped and
  * logged (store-and-forward to disk replaces dropping once a disk buffer sits behind this).
+ *
+ * <p>A writer that must know its samples are stored (ingest, which acknowledges to a client) uses
+ * {@link #submit}: the returned future completes once the store has committed the write holding
+ * them. A waiting submit ends the batch early, so a client waits for one commit, not a flush
+ * period; requests that arrive while a write is running share the next commit (group commit).
  */
 public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BatchingWriter.class);
@@ -32,7 +39,10 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
   private static final Sample WAKE = Sample.of(Instant.EPOCH, "wake", Map.of(), Map.of());
 
   private final Store store;
-  private final BlockingQueue<Sample> queue;
+
+  /** Samples, and the {@link Ticket}s of {@link #submit} after the samples they stand for. */
+  private final BlockingQueue<Object> queue;
+
   private final int maxBatch;
   private final Duration flushEvery;
   private final Duration offerTimeout;
@@ -42,6 +52,10 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong failedWrites = new AtomicLong();
   private volatile boolean closing;
+  private volatile Failure failure;
+
+  /** Nanoseconds the store took per sample in its last write; 0 before the first. */
+  private volatile double nanosPerSample;
 
   public BatchingWriter(Store store, int capacity, int maxBatch, Duration flushEvery) {
     this(store, capacity, maxBatch, flushEvery, Duration.ofSeconds(2));
@@ -72,6 +86,52 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
     // A platform thread: a flush into DuckDB is a long native call, which pins a virtual thread's
     // carrier, and with one carrier per core two pinned carriers stall every poll loop.
     this.flusher = Thread.ofPlatform().daemon().name("store-writer").start(this::run);
+  }
+
+  /** Why store writes fail, since when; cleared by the next write that succeeds. */
+  public record Failure(String cause, Instant since) {}
+
+  /** Completed by the flusher once every sample queued before it is committed, or not. */
+  private record Ticket(CompletableFuture<Void> done, long failedWritesBefore) {}
+
+  /** Thrown (through the future of {@link #submit}) when a store write of the samples failed. */
+  public static final class WriteFailedException extends RuntimeException {
+    public WriteFailedException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /**
+   * Queues {@code samples} without waiting for room.
+   *
+   * @return empty when the queue has no room for all of them now (nothing was queued); otherwise a
+   *     future that completes when the store has committed them, or fails with {@link
+   *     WriteFailedException} when a write that may have held some of them failed
+   */
+  public Optional<CompletableFuture<Void>> submit(List<Sample> samples) {
+    if (closing) {
+      return Optional.empty();
+    }
+    // Any failed write from here on may have held some of these samples: the ticket then fails,
+    // even if its own batch is written. A client retrying a stored point only replaces it.
+    var ticket = new Ticket(new CompletableFuture<>(), failedWrites.get());
+    synchronized (this) {
+      // All or nothing, so a refusal leaves nothing half queued; producers of accept() may still
+      // take room in between, which only makes an offer below fail.
+      if (queue.remainingCapacity() < samples.size() + 1) {
+        return Optional.empty();
+      }
+      for (Sample s : samples) {
+        if (!queue.offer(s)) {
+          ticket.done().completeExceptionally(new WriteFailedException("store queue full", null));
+          return Optional.of(ticket.done());
+        }
+      }
+      if (!queue.offer(ticket)) {
+        ticket.done().completeExceptionally(new WriteFailedException("store queue full", null));
+      }
+    }
+    return Optional.of(ticket.done());
   }
 
   @Override
@@ -105,23 +165,24 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
   }
 
   private void run() {
-    var batch = new ArrayList<Sample>(maxBatch);
+    var batch = new ArrayList<Object>(maxBatch);
     while (!closing || !queue.isEmpty()) {
       try {
-        Sample first = queue.poll(flushEvery.toMillis(), TimeUnit.MILLISECONDS);
+        Object first = queue.poll(flushEvery.toMillis(), TimeUnit.MILLISECONDS);
         if (first == null || first == WAKE) {
           continue;
         }
         batch.add(first);
-        // Let the batch fill for one flush period, so writes are few and large.
+        // Let the batch fill for one flush period, so writes are few and large; unless someone
+        // waits for it: then what is queued now goes in one write, and later arrivals in the next.
         Instant deadline = clock.instant().plus(flushEvery);
-        while (batch.size() < maxBatch && !closing) {
+        while (batch.size() < maxBatch && !closing && !(batch.getLast() instanceof Ticket)) {
           long left = Duration.between(clock.instant(), deadline).toNanos();
           if (left <= 0) {
             break;
           }
           // At most one period: a clock stepped back must not hold a batch longer.
-          Sample s = queue.poll(Math.min(left, flushEvery.toNanos()), TimeUnit.NANOSECONDS);
+          Object s = queue.poll(Math.min(left, flushEvery.toNanos()), TimeUnit.NANOSECONDS);
           if (s == null || s == WAKE) {
             break;
           }
@@ -135,22 +196,80 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
     }
     queue.drainTo(batch);
     flush(batch);
+    // A submit that raced close() finds no flusher: tell it, rather than let it wait forever.
+    for (Object o : queue) {
+      if (o instanceof Ticket t) {
+        t.done().completeExceptionally(new WriteFailedException("store writer closed", null));
+      }
+    }
   }
 
-  private void flush(List<Sample> batch) {
-    batch.removeIf(s -> s == WAKE);
-    if (batch.isEmpty()) {
-      return;
-    }
-    try {
-      store.write(List.copyOf(batch));
-      written.addAndGet(batch.size());
-    } catch (RuntimeException e) {
-      failedWrites.incrementAndGet();
-      dropped.addAndGet(batch.size());
-      log.error("store write of {} samples failed: {}", batch.size(), e.toString());
+  private void flush(List<Object> batch) {
+    var samples = new ArrayList<Sample>(batch.size());
+    var tickets = new ArrayList<Ticket>();
+    for (Object o : batch) {
+      if (o instanceof Ticket t) {
+        tickets.add(t);
+      } else if (o != WAKE) {
+        samples.add((Sample) o);
+      }
     }
     batch.clear();
+    if (!samples.isEmpty()) {
+      try {
+        long t0 = System.nanoTime();
+        store.write(List.copyOf(samples));
+        nanosPerSample = (double) (System.nanoTime() - t0) / samples.size();
+        written.addAndGet(samples.size());
+        if (failure != null) {
+          log.info(
+              "store writes work again (failing since {}: {})", failure.since(), failure.cause());
+          failure = null;
+        }
+      } catch (RuntimeException e) {
+        failedWrites.incrementAndGet();
+        dropped.addAndGet(samples.size());
+        String cause = causeOf(e);
+        // Once per change of state: a full disk fails every write, and one line per second
+        // would bury the one that names the cause.
+        if (failure == null) {
+          log.error("store writes fail, samples are dropped and ingest answers 507: {}", cause, e);
+        }
+        failure = new Failure(cause, failure == null ? Instant.now() : failure.since());
+      }
+    }
+    long failed = failedWrites.get();
+    Failure f = failure;
+    for (Ticket t : tickets) {
+      if (failed == t.failedWritesBefore()) {
+        t.done().complete(null);
+      } else {
+        t.done()
+            .completeExceptionally(
+                new WriteFailedException(
+                    "store write failed: " + (f != null ? f.cause() : "see the log"), null));
+      }
+    }
+  }
+
+  /**
+   * Every distinct message down the cause chain: the JDBC layer wraps the operating system's "No
+   * space left on device" and the file's path.
+   */
+  static String causeOf(Throwable e) {
+    var parts = new ArrayList<String>();
+    for (Throwable t = e; t != null && parts.size() < 5; t = t.getCause()) {
+      String m = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage().strip();
+      if (parts.stream().noneMatch(p -> p.contains(m))) {
+        parts.add(m);
+      }
+    }
+    return String.join(": ", parts);
+  }
+
+  /** Why store writes fail now, when the last write failed. */
+  public Optional<Failure> failure() {
+    return Optional.ofNullable(failure);
   }
 
   public long written() {
@@ -163,6 +282,14 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
 
   public int depth() {
     return queue.size();
+  }
+
+  /**
+   * How long the store needs for what is queued, at the pace of its last write: a caller that waits
+   * for its commit can refuse at once rather than time out behind it.
+   */
+  public Duration backlog() {
+    return Duration.ofNanos((long) (nanosPerSample * queue.size()));
   }
 
   /** Samples the queue can take now without waiting (for callers that prefer to refuse). */

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class BatchingWriterTest {
 
   /** Records write calls; the other operations are not used by the writer. */
-  static final class RecordingStore implements Store {
+  static class RecordingStore implements Store {
     final List<List<Sample>> batches = Collections.synchronizedList(new ArrayList<>());
     final AtomicBoolean failing = new AtomicBoolean();
 
@@ -162,5 +162,138 @@ class BatchingWriterTest {
     assertThat(writer.depth()).isLessThanOrEqualTo(10);
     assertThat(writer.written()).isZero();
     assertThat(writer.dropped()).isEqualTo(1_000);
+  }
+
+  @Test
+  void submitCompletesOnceTheStoreHasTheSamplesWithoutWaitingAFlushPeriod() throws Exception {
+    // Ingest acknowledges on this future: it must mean "written", and come after one commit, not
+    // after the ten minutes the collectors' samples may wait for company.
+    var store = new RecordingStore();
+    try (var writer = new BatchingWriter(store, 1_000, 100, Duration.ofMinutes(10))) {
+      var stored = writer.submit(List.of(sample(1, 1), sample(1, 2))).orElseThrow();
+      stored.get(5, TimeUnit.SECONDS);
+      assertThat(store.samples()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void requestsArrivingDuringACommitShareTheNextOne() throws Exception {
+    // Group commit: a thousand small requests must not cost a thousand commits.
+    var entered = new CountDownLatch(1);
+    var release = new CountDownLatch(1);
+    var store =
+        new RecordingStore() {
+          @Override
+          public void write(List<Sample> batch) {
+            entered.countDown();
+            try {
+              release.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.write(batch);
+          }
+        };
+    try (var writer = new BatchingWriter(store, 10_000, 5_000, Duration.ofMinutes(10))) {
+      var first = writer.submit(List.of(sample(0, 0))).orElseThrow();
+      assertThat(entered.await(5, TimeUnit.SECONDS)).isTrue();
+      var later = new ArrayList<java.util.concurrent.CompletableFuture<Void>>();
+      for (int r = 1; r <= 50; r++) {
+        later.add(writer.submit(List.of(sample(r, 0), sample(r, 1))).orElseThrow());
+      }
+      assertThat(later).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+      release.countDown();
+      first.get(5, TimeUnit.SECONDS);
+      for (var f : later) {
+        f.get(5, TimeUnit.SECONDS);
+      }
+      assertThat(store.batches).hasSize(2);
+      assertThat(store.batches.get(1)).hasSize(100);
+    }
+  }
+
+  @Test
+  void aFailedWriteFailsItsRequestsAndIsReportedUntilAWriteSucceeds() throws Exception {
+    var store = new RecordingStore();
+    try (var writer = new BatchingWriter(store, 1_000, 100, Duration.ofMinutes(10))) {
+      store.failing.set(true);
+      var lost = writer.submit(List.of(sample(1, 1))).orElseThrow();
+      assertThat(lost)
+          .failsWithin(Duration.ofSeconds(5))
+          .withThrowableThat()
+          .withCauseInstanceOf(BatchingWriter.WriteFailedException.class)
+          .withMessageContaining("store is down");
+      assertThat(writer.failure())
+          .hasValueSatisfying(f -> assertThat(f.cause()).isEqualTo("store is down"));
+
+      store.failing.set(false);
+      writer.submit(List.of(sample(1, 2))).orElseThrow().get(5, TimeUnit.SECONDS);
+      assertThat(writer.failure()).isEmpty();
+    }
+  }
+
+  @Test
+  void aBatchThatDoesNotFitIsRefusedWholeAndNothingOfItIsQueued() {
+    var store = new RecordingStore();
+    try (var writer = new BatchingWriter(store, 3, 100, Duration.ofMinutes(10))) {
+      // Three samples and their ticket need four places.
+      assertThat(writer.submit(List.of(sample(1, 1), sample(1, 2), sample(1, 3)))).isEmpty();
+      assertThat(writer.depth()).isZero();
+    }
+  }
+
+  @Test
+  void theCauseNamesEveryDistinctMessageDownTheChain() {
+    var e =
+        new StoreException(
+            "write failed",
+            new java.sql.SQLException(
+                "IO Error: Could not write file \"/data/kw.duckdb.wal\": No space left on device"));
+    assertThat(BatchingWriter.causeOf(e))
+        .isEqualTo(
+            "write failed: IO Error: Could not write file \"/data/kw.duckdb.wal\": No space left"
+                + " on device");
+  }
+
+  @Test
+  void theBacklogIsWhatIsQueuedAtThePaceOfTheLastWrite() throws Exception {
+    var release = new CountDownLatch(1);
+    var store =
+        new RecordingStore() {
+          @Override
+          public void write(List<Sample> batch) {
+            if (batches.size() == 1) {
+              try {
+                release.await(10, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            }
+            try {
+              Thread.sleep(batch.size()); // a millisecond a sample
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            super.write(batch);
+          }
+        };
+    try (var writer = new BatchingWriter(store, 10_000, 5_000, Duration.ofMinutes(10))) {
+      assertThat(writer.backlog()).as("no pace known yet").isZero();
+      var samples = new ArrayList<Sample>();
+      for (int i = 0; i < 100; i++) {
+        samples.add(sample(1, i));
+      }
+      writer.submit(samples).orElseThrow().get(5, TimeUnit.SECONDS);
+      // The second write waits for the latch; what queues behind it is the backlog.
+      writer.submit(List.of(sample(2, 0))).orElseThrow();
+      var behind = new ArrayList<Sample>();
+      for (int i = 0; i < 1_000; i++) {
+        behind.add(sample(3, i));
+      }
+      await().atMost(Duration.ofSeconds(5)).until(() -> writer.depth() == 0);
+      writer.submit(behind).orElseThrow();
+      assertThat(writer.backlog()).isBetween(Duration.ofMillis(900), Duration.ofSeconds(3));
+      release.countDown();
+    }
   }
 }

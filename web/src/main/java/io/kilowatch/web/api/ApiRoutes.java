@@ -28,14 +28,23 @@ public final class ApiRoutes {
 
   private final SiteConfig site;
   private final Store store;
+  private final io.kilowatch.store.BatchingWriter writer;
   private final Supplier<List<DeviceStatus>> statuses;
   private final SiteOverview overview;
   private final Instant started = Instant.now();
 
   private final ResponseCache cache = new ResponseCache(Duration.ofSeconds(1));
 
+  /**
+   * @param writer the store writer, whose failing writes turn the health {@code failing}; or null
+   */
   public ApiRoutes(
-      SiteConfig site, Store store, Analytics analytics, Supplier<List<DeviceStatus>> statuses) {
+      SiteConfig site,
+      Store store,
+      Analytics analytics,
+      Supplier<List<DeviceStatus>> statuses,
+      io.kilowatch.store.BatchingWriter writer) {
+    this.writer = writer;
     this.analytics = analytics;
     this.site = site;
     this.store = store;
@@ -84,6 +93,18 @@ public final class ApiRoutes {
                 body.put("status", "degraded");
               }
             });
+    if (writer != null) {
+      writer
+          .failure()
+          .ifPresent(
+              f -> {
+                // Nothing new is stored while this lasts, whatever the devices say.
+                body.put("status", "failing");
+                body.put(
+                    "storeWrites",
+                    Map.of("status", "failing", "cause", f.cause(), "since", f.since().toString()));
+              });
+    }
     ctx.json(body);
   }
 

@@ -58,6 +58,9 @@ import org.slf4j.LoggerFactory;
  *       "unmatched", "unmatchedExamples"}} when every line was stored but some matched none; 503
  *       with {@code Retry-After} when the store writer is too far behind (nothing of the batch was
  *       queued, so a retry stores it once). A batch the writer could never take at once is 413.
+ *   <li>Stored means committed: every 2xx waits for the store's commit of the request's samples,
+ *       shared with the requests queued alongside it. A failed write is 507 naming the cause; no
+ *       confirmation within {@link #STORE_WAIT} is 503.
  * </ul>
  *
  * Samples without a {@code site} tag get the site's name, like the samples of collectors.
@@ -83,6 +86,14 @@ public final class IngestRoutes {
   private SeriesBudget budget;
   // Bounds the memory held by bodies being parsed at once (each up to maxBody as text).
   private final Semaphore parsing = new Semaphore(16);
+
+  /**
+   * How long a request waits for the store to commit its samples: far above one commit, and below
+   * the agent's 10 s request timeout, so a stalled disk gets a 503 the agent can read rather than a
+   * timeout it cannot tell from a network fault.
+   */
+  private static final java.time.Duration STORE_WAIT = java.time.Duration.ofSeconds(8);
+
   private final AtomicLong points = new AtomicLong();
   private final AtomicLong rejectedLines = new AtomicLong();
   private final AtomicLong unmatchedLines = new AtomicLong();
@@ -171,6 +182,7 @@ public final class IngestRoutes {
       error(ctx, 503, "unavailable", "too many writes in progress; retry");
       return;
     }
+    boolean parsingReleased = false;
     try {
       byte[] body;
       try {
@@ -230,6 +242,7 @@ public final class IngestRoutes {
                 + " at once; nothing was written, split it");
         return;
       }
+      java.util.concurrent.CompletableFuture<Void> stored = null;
       var problems = new ArrayList<>(result.problems());
       var samples = new ArrayList<Sample>(total);
       var unmatched = new Unmatched();
@@ -284,14 +297,34 @@ public final class IngestRoutes {
                   + " s");
           return;
         }
-        if (!samples.isEmpty() && !sink.offer(samples)) {
-          ctx.header("Retry-After", "5");
-          error(ctx, 503, "unavailable", "the store is behind; nothing was written, retry");
-          return;
+        if (!samples.isEmpty()) {
+          var queued = sink.offer(samples);
+          if (queued.isEmpty()) {
+            ctx.header("Retry-After", "5");
+            error(ctx, 503, "unavailable", "the store is behind; nothing was written, retry");
+            return;
+          }
+          stored = queued.get();
         }
         batch.commit();
       } finally {
         seriesLock.unlock();
+      }
+      if (stored != null) {
+        // Parsing is what the permits bound; a request waiting for its commit holds only its
+        // samples, and the more requests wait together, the more one commit serves.
+        parsing.release();
+        parsingReleased = true;
+        String failed = awaitStored(stored);
+        if (failed != null) {
+          if (failed.startsWith(TIMEOUT)) {
+            ctx.header("Retry-After", "5");
+            error(ctx, 503, "unavailable", failed);
+          } else {
+            error(ctx, 507, "storage", failed);
+          }
+          return;
+        }
       }
       problems.sort(Comparator.comparingInt(LineProtocolParser.Problem::line));
       samples.forEach(s -> points.addAndGet(s.fields().size()));
@@ -304,7 +337,34 @@ public final class IngestRoutes {
         ctx.status(204);
       }
     } finally {
-      parsing.release();
+      if (!parsingReleased) {
+        parsing.release();
+      }
+    }
+  }
+
+  private static final String TIMEOUT = "the store has not confirmed";
+
+  /**
+   * Waits until the store holds the samples on disk.
+   *
+   * @return null when it does, otherwise the answer's message (a timeout's starts with {@link
+   *     #TIMEOUT})
+   */
+  private static String awaitStored(java.util.concurrent.CompletableFuture<Void> stored)
+      throws InterruptedException {
+    try {
+      stored.get(STORE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+      return null;
+    } catch (java.util.concurrent.TimeoutException e) {
+      return TIMEOUT
+          + " the write within "
+          + STORE_WAIT.toSeconds()
+          + " s; it may or may not be stored, retry (a point written twice is stored once)";
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      return "the store could not write the batch, so none of it is acknowledged: "
+          + cause.getMessage();
     }
   }
 

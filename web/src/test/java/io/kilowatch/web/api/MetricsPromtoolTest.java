@@ -146,10 +146,7 @@ class MetricsPromtoolTest {
             store,
             () -> List.of(up, odd),
             writer,
-            samples -> {
-              store.write(samples);
-              return true;
-            },
+            io.kilowatch.web.ingest.IngestSink.direct(store),
             alerts);
     web.start("127.0.0.1", 0);
     base = "http://127.0.0.1:" + web.port();

@@ -85,13 +85,7 @@ class IngestLimitsTest {
   }
 
   private void serveWith(SiteConfig site, IngestSink sink, Body body) throws Exception {
-    IngestSink into =
-        sink != null
-            ? sink
-            : samples -> {
-              store.write(samples);
-              return true;
-            };
+    IngestSink into = sink != null ? sink : IngestSink.direct(store);
     var web = new WebServer(site, store, List::of, null, into);
     web.start("127.0.0.1", 0);
     base = "http://127.0.0.1:" + web.port();
@@ -256,10 +250,8 @@ class IngestLimitsTest {
     }
     serve(
         Map.of(),
-        samples -> {
-          store.write(samples);
-          return true;
-        },
+        // The store is opened by serve(): look it up when writing.
+        samples -> IngestSink.direct(store).offer(samples),
         () -> {
           // Before the first ingest request, which is when the server counts what the store holds.
           store.write(earlier);
@@ -337,8 +329,9 @@ class IngestLimitsTest {
     IngestSink behind =
         new IngestSink() {
           @Override
-          public boolean offer(List<Sample> samples) {
-            return false;
+          public java.util.Optional<java.util.concurrent.CompletableFuture<Void>> offer(
+              List<Sample> samples) {
+            return java.util.Optional.empty();
           }
 
           @Override
