@@ -4,7 +4,11 @@ import io.kilowatch.agent.AgentCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code kilowatch} command. Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad config. */
+/**
+ * The {@code kilowatch} command. Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 bad config, 4 the
+ * embedded store's file is damaged ({@code run} cannot start on it, {@code store check} found
+ * damage).
+ */
 @Command(
     name = "kilowatch",
     mixinStandardHelpOptions = true,
@@ -16,13 +20,15 @@ import picocli.CommandLine.Command;
       ValidateCommand.class,
       AgentCommand.class,
       ReportCommand.class,
-      ImportCommand.class
+      ImportCommand.class,
+      StoreCommand.class
     })
 public final class Main implements Runnable {
   public static final int EXIT_OK = 0;
   public static final int EXIT_FAILURE = 1;
   public static final int EXIT_USAGE = 2;
   public static final int EXIT_BAD_CONFIG = 3;
+  public static final int EXIT_STORE_DAMAGED = 4;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -47,6 +53,6 @@ public final class Main implements Runnable {
   @Override
   public void run() {
     throw new CommandLine.ParameterException(
-        spec.commandLine(), "Missing command: run, demo, validate, report, import or agent");
+        spec.commandLine(), "Missing command: run, demo, validate, report, import, store or agent");
   }
 }

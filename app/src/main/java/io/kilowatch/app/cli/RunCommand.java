@@ -5,6 +5,9 @@ import io.kilowatch.config.CollectorConfig;
 import io.kilowatch.config.ConfigException;
 import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.Shard;
+import io.kilowatch.store.StoreDamagedException;
+import io.kilowatch.store.StoreException;
+import io.kilowatch.store.embedded.StoreDamage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -48,7 +51,21 @@ final class RunCommand implements Callable<Integer> {
           return Main.EXIT_USAGE;
         }
       }
-      try (var app = Kilowatch.start(site, port)) {
+      Kilowatch started;
+      try {
+        started = Kilowatch.start(site, port);
+      } catch (StoreDamagedException e) {
+        // The message says what to do; a stack trace would bury it.
+        System.err.println("kilowatch cannot start: " + e.getMessage());
+        return Main.EXIT_STORE_DAMAGED;
+      } catch (StoreException e) {
+        System.err.println(
+            "kilowatch cannot start: "
+                + e.getMessage()
+                + (e.getCause() != null ? ": " + StoreDamage.cause(e.getCause()) : ""));
+        return Main.EXIT_FAILURE;
+      }
+      try (var app = started) {
         System.out.println("kilowatch is monitoring " + site.site().name() + " on " + app.url());
         app.awaitShutdown();
       }

@@ -80,6 +80,14 @@ public interface Store extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Whether the store is failing (damaged file, I/O errors), for health pages. Stores that cannot
+   * tell answer OK.
+   */
+  default StoreHealth health() {
+    return StoreHealth.ok();
+  }
+
   @Override
   void close();
 }

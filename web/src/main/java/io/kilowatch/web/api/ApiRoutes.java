@@ -13,6 +13,7 @@ import io.kilowatch.store.Aggregate;
 import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
+import io.kilowatch.store.StoreHealth;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -104,6 +105,19 @@ public final class ApiRoutes {
                     "storeWrites",
                     Map.of("status", "failing", "cause", f.cause(), "since", f.since().toString()));
               });
+    }
+    var health = store.health();
+    if (health.state() == StoreHealth.State.FAILING) {
+      // A damaged store answers every query with an error; "ok" beside 500s misleads whoever
+      // watches this endpoint.
+      var failing = new LinkedHashMap<String, Object>();
+      failing.put("state", "failing");
+      failing.put("cause", health.cause());
+      failing.put("since", String.valueOf(health.since()));
+      body.put("storeHealth", failing);
+      body.put("status", "failing");
+    } else {
+      body.put("storeHealth", Map.of("state", "ok"));
     }
     ctx.json(body);
   }

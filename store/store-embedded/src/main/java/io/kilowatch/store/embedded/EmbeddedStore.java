@@ -22,7 +22,9 @@ import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.Store;
+import io.kilowatch.store.StoreDamagedException;
 import io.kilowatch.store.StoreException;
+import io.kilowatch.store.StoreHealth;
 import io.kilowatch.store.embedded.StepSql.Horizons;
 import io.kilowatch.store.embedded.StepSql.Prior;
 import java.io.IOException;
@@ -135,6 +137,9 @@ public final class EmbeddedStore implements Store {
   private final Duration hourRetention;
   private final ScheduledExecutorService scheduler;
   private volatile boolean closed;
+  private final Path file;
+  private final String walNote;
+  private volatile StoreHealth health = StoreHealth.ok();
 
   // Minutes below watermark1m are rolled up (likewise hours); below rawHorizon raw points are
   // deleted (but for the last good one per series), below the other horizons their rollups are.
@@ -145,12 +150,16 @@ public final class EmbeddedStore implements Store {
   private volatile long hourHorizon = UNSET;
 
   private EmbeddedStore(
+      Path file,
+      String walNote,
       DuckDBConnection writer,
       Duration rawRetention,
       Duration minuteRetention,
       Duration hourRetention,
       boolean scheduleMaintenance)
       throws SQLException {
+    this.file = file;
+    this.walNote = walNote;
     this.writer = writer;
     this.rawRetention = rawRetention;
     this.minuteRetention = minuteRetention;
@@ -219,6 +228,10 @@ public final class EmbeddedStore implements Store {
       throw new StoreException("cannot create data directory " + dataDir, e);
     }
     Path file = dataDir.resolve(FILE_NAME).toAbsolutePath();
+    String walNote = walNote(file);
+    if (walNote != null) {
+      log.warn(walNote);
+    }
     DuckDBConnection c = null;
     try {
       c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file);
@@ -232,9 +245,12 @@ public final class EmbeddedStore implements Store {
                 + "'");
       }
       return new EmbeddedStore(
-          c, rawRetention, minuteRetention, hourRetention, scheduleMaintenance);
+          file, walNote, c, rawRetention, minuteRetention, hourRetention, scheduleMaintenance);
     } catch (SQLException e) {
       closeQuietly(c);
+      if (StoreDamage.isDamage(e)) {
+        throw new StoreDamagedException(file, StoreDamage.startupMessage(file, e), e);
+      }
       throw new StoreException("cannot open embedded store " + file, e);
     }
   }
@@ -270,7 +286,7 @@ public final class EmbeddedStore implements Store {
         }
       }
     } catch (SQLException e) {
-      throw new StoreException("write of " + batch.size() + " samples failed", e);
+      throw failure("write of " + batch.size() + " samples failed", e);
     } finally {
       writeLock.unlock();
     }
@@ -411,7 +427,7 @@ public final class EmbeddedStore implements Store {
             .add(new Point(Instant.ofEpochMilli(rs.getLong(2)), v, Quality.ofCode(rs.getInt(4))));
       }
     } catch (SQLException e) {
-      throw new StoreException("read failed", e);
+      throw failure("read failed", e);
     }
     var out = new ArrayList<SeriesPoints>();
     for (var e : matching) {
@@ -476,7 +492,7 @@ public final class EmbeddedStore implements Store {
         }
       }
     } catch (SQLException e) {
-      throw new StoreException("aggregate failed", e);
+      throw failure("aggregate failed", e);
     } finally {
       horizonLock.readLock().unlock();
     }
@@ -566,7 +582,7 @@ public final class EmbeddedStore implements Store {
             (int) Math.clamp(part.size() * RUNS_BATCH_ROWS / Math.max(1, rows), 1, MAX_RUNS_BATCH);
       }
     } catch (SQLException e) {
-      throw new StoreException("runs failed", e);
+      throw failure("runs failed", e);
     }
   }
 
@@ -750,7 +766,7 @@ public final class EmbeddedStore implements Store {
       rs.next();
       return rs.getLong(1);
     } catch (SQLException e) {
-      throw new StoreException("count failed", e);
+      throw failure("count failed", e);
     }
   }
 
@@ -806,7 +822,7 @@ public final class EmbeddedStore implements Store {
         writeLock.unlock();
       }
     } catch (SQLException e) {
-      throw new StoreException("maintenance failed", e);
+      throw failure("maintenance failed", e);
     }
   }
 
@@ -1359,6 +1375,66 @@ public final class EmbeddedStore implements Store {
       return MAX_MILLIS;
     }
     return i.toEpochMilli();
+  }
+
+  /**
+   * The exception for a failed call; damage (I/O errors, corruption) also turns {@link #health} to
+   * FAILING, since DuckDB answers every later call on a damaged file the same way.
+   */
+  private StoreException failure(String what, SQLException e) {
+    if (!StoreDamage.isDamage(e)) {
+      return new StoreException(what, e);
+    }
+    if (health.state() == StoreHealth.State.OK) {
+      health =
+          StoreHealth.failing(
+              what + ": " + StoreDamage.cause(e) + " (run `kilowatch store check`)", Instant.now());
+      log.error("the store file {} is failing: {}", file, health.cause());
+    }
+    return new StoreDamagedException(file, what + ": the store file " + file + " is damaged", e);
+  }
+
+  @Override
+  public StoreHealth health() {
+    return health;
+  }
+
+  /** The file this store keeps everything in. */
+  public Path file() {
+    return file;
+  }
+
+  /**
+   * What the open found of a write-ahead log left by an unclean stop, or null when there was none.
+   */
+  public String walNote() {
+    return walNote;
+  }
+
+  /**
+   * A WAL next to the file means the last run did not close the store (a clean close checkpoints
+   * and removes it). DuckDB replays it on open up to its last complete commit and silently drops a
+   * torn or truncated tail, so the person starting the store must hear of it.
+   */
+  private static String walNote(Path file) {
+    Path wal = file.resolveSibling(file.getFileName() + ".wal");
+    try {
+      if (!Files.exists(wal)) {
+        return null;
+      }
+      return "the store was not closed cleanly: replaying the write-ahead log "
+          + wal
+          + " ("
+          + Files.size(wal)
+          + " bytes); DuckDB replays it up to its last complete commit and drops a truncated"
+          + " or damaged tail without an error, so writes acknowledged just before the stop may be"
+          + " missing";
+    } catch (IOException e) {
+      return "the store was not closed cleanly and its write-ahead log "
+          + wal
+          + " is unreadable: "
+          + e.getMessage();
+    }
   }
 
   private void ensureOpen() {
