@@ -219,23 +219,21 @@ final class AlertsBinder {
    */
   private String unit(Fields f) {
     String unit = f.optionalString("unit", "");
-    if (unit != null
-        && "load".equals(f.optionalString("type", ""))
-        && io.kilowatch.config.units.Units.isUnit(unit)
-        && io.kilowatch.config.units.Units.parse(unit).code().equals("%")) {
-      binder.problem(
-          f.get("unit"),
-          "a load rule's unit is that of its series and rating (e.g. A); its threshold is always %"
-              + " of the rating");
+    if (unit == null || unit.isBlank()) {
+      return "";
     }
-    if (unit != null && !unit.isBlank() && !io.kilowatch.config.units.Units.isUnit(unit)) {
-      try {
-        io.kilowatch.config.units.Units.parse(unit);
-      } catch (IllegalArgumentException e) {
-        binder.problem(f.get("unit"), e.getMessage());
+    try {
+      if (io.kilowatch.config.units.Units.parse(unit).code().equals("%")
+          && "load".equals(f.optionalString("type", ""))) {
+        binder.problem(
+            f.get("unit"),
+            "a load rule's unit is that of its series and rating (e.g. A); its threshold is always"
+                + " % of the rating");
       }
+    } catch (IllegalArgumentException e) {
+      binder.problem(f.get("unit"), e.getMessage());
     }
-    return unit == null ? "" : unit;
+    return unit;
   }
 
   /** {@code for: 0s} is allowed: fire at the first evaluation that sees the condition. */

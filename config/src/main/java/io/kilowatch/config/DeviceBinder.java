@@ -238,10 +238,8 @@ final class DeviceBinder {
       At valueAt = child(at, e.getKey());
       try {
         var pu = io.kilowatch.config.units.PointUnit.of(e.getValue());
-        var spelled = io.kilowatch.config.units.Units.spelledBy(e.getKey());
-        if (spelled.isPresent()
-            && !io.kilowatch.config.units.Units.same(
-                io.kilowatch.config.units.Units.parse(spelled.get()).unit(), pu.unit().unit())) {
+        var named = pu.contradictedBy(e.getKey());
+        if (named.isPresent()) {
           binder.problem(
               valueAt,
               "unit '"
@@ -249,7 +247,7 @@ final class DeviceBinder {
                   + "' does not fit field '"
                   + e.getKey()
                   + "', whose name says "
-                  + io.kilowatch.config.units.Units.parse(spelled.get()).shown());
+                  + named.get().shown());
           ok = false;
           continue;
         }

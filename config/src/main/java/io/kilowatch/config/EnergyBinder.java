@@ -146,50 +146,32 @@ final class EnergyBinder {
 
   private static String unitProblem(SiteConfig site, Device d, EnergyModel.Channel c) {
     var units = new java.util.LinkedHashMap<String, io.kilowatch.config.units.PointUnit>();
-    if (d.source() instanceof Source.Push push) {
-      for (String field : List.of(c.energyField(), c.powerField())) {
-        String u = push.units().get(field);
-        if (u != null) {
-          units.put(field, io.kilowatch.config.units.PointUnit.of(u));
-        }
+    for (String field : List.of(c.energyField(), c.powerField())) {
+      var unitless = unitlessPoint(site, d, field);
+      if (unitless != null) {
+        // A report computed offline (kilowatch report) cannot ask the OPC UA server.
+        return "point '"
+            + unitless.name()
+            + "' of profile '"
+            + d.profile()
+            + "' feeds the energy model: give it a unit, not the server's";
       }
-      if (units.isEmpty()) {
-        return "pushed device '"
-            + d.id()
-            + "' declares no unit for "
-            + c.energyField()
-            + " or "
-            + c.powerField()
-            + ": add source.units, e.g. {"
-            + c.energyField()
-            + ": kWh}";
+      try {
+        declared(site, d, field).ifPresent(u -> units.put(field, u));
+      } catch (IllegalArgumentException e) {
+        return null; // reported at the point
       }
-    } else if (d.profile() != null) {
-      var profile = site.profile(d.profile());
-      if (profile.isEmpty()) {
-        return null;
-      }
-      for (Profile.Point p : profile.get().points()) {
-        if ((p.field().equals(c.energyField()) || p.field().equals(c.powerField()))
-            && p.tags().isEmpty()
-            && p.unit() == null) {
-          // A report computed offline (kilowatch report) cannot ask the OPC UA server.
-          return "point '"
-              + p.name()
-              + "' of profile '"
-              + profile.get().id()
-              + "' feeds the energy model: give it a unit, not the server's";
-        }
-        if ((p.field().equals(c.energyField()) || p.field().equals(c.powerField()))
-            && p.tags().isEmpty()
-            && p.unit() != null) {
-          try {
-            units.putIfAbsent(p.field(), p.pointUnit());
-          } catch (IllegalArgumentException e) {
-            return null; // reported at the point
-          }
-        }
-      }
+    }
+    if (d.source() instanceof Source.Push && units.isEmpty()) {
+      return "pushed device '"
+          + d.id()
+          + "' declares no unit for "
+          + c.energyField()
+          + " or "
+          + c.powerField()
+          + ": add source.units, e.g. {"
+          + c.energyField()
+          + ": kWh}";
     }
     var energy = units.get(c.energyField());
     if (energy != null && energy.quantity() != io.kilowatch.config.units.Quantity.ENERGY) {
@@ -243,22 +225,11 @@ final class EnergyBinder {
     if (d == null) {
       return;
     }
-    io.kilowatch.config.units.PointUnit unit = null;
-    if (d.source() instanceof Source.Push push && push.units().containsKey(meter.field())) {
-      unit = io.kilowatch.config.units.PointUnit.of(push.units().get(meter.field()));
-    } else if (d.profile() != null) {
-      var profile = site.profile(d.profile()).orElse(null);
-      if (profile != null) {
-        for (Profile.Point p : profile.points()) {
-          if (p.field().equals(meter.field()) && p.tags().isEmpty() && p.unit() != null) {
-            try {
-              unit = p.pointUnit();
-            } catch (IllegalArgumentException e) {
-              return;
-            }
-          }
-        }
-      }
+    io.kilowatch.config.units.PointUnit unit;
+    try {
+      unit = declared(site, d, meter.field()).orElse(null);
+    } catch (IllegalArgumentException e) {
+      return; // reported at the point
     }
     String where = key + " meter";
     if (unit == null) {
@@ -283,6 +254,40 @@ final class EnergyBinder {
               + ", which is no "
               + quantity.configName());
     }
+  }
+
+  /**
+   * The unit a device declares for one of its own fields: its pushed {@code source.units}, or the
+   * unit of its profile's untagged point writing that field; empty when it declares none.
+   *
+   * @throws IllegalArgumentException when that point's unit is invalid (reported at the point)
+   */
+  private static java.util.Optional<io.kilowatch.config.units.PointUnit> declared(
+      SiteConfig site, Device d, String field) {
+    if (d.source() instanceof Source.Push push) {
+      return java.util.Optional.ofNullable(push.units().get(field))
+          .map(io.kilowatch.config.units.PointUnit::of);
+    }
+    return ownPoint(site, d, field).filter(p -> p.unit() != null).map(Profile.Point::pointUnit);
+  }
+
+  /** The device's profile point that writes {@code field} without a unit, or null. */
+  private static Profile.Point unitlessPoint(SiteConfig site, Device d, String field) {
+    return d.source() instanceof Source.Push
+        ? null
+        : ownPoint(site, d, field).filter(p -> p.unit() == null).orElse(null);
+  }
+
+  private static java.util.Optional<Profile.Point> ownPoint(
+      SiteConfig site, Device d, String field) {
+    if (d.profile() == null) {
+      return java.util.Optional.empty();
+    }
+    return site.profile(d.profile()).stream()
+        .flatMap(p -> p.points().stream())
+        .filter(p -> p.field().equals(field) && p.tags().isEmpty())
+        .map(p -> (Profile.Point) p)
+        .findFirst();
   }
 
   private static String listOrNone(Set<String> ids) {

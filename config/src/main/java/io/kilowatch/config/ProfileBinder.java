@@ -308,23 +308,19 @@ final class ProfileBinder {
     if (!states.isEmpty() && pu.quantity() != Quantity.STATE) {
       binder.problem(f.get("states"), "only a state point (unit 1) names states");
     }
-    var spelled = Units.spelledBy(field);
-    if (spelled.isPresent()) {
-      Units.Parsed named = Units.parse(spelled.get());
-      if (!Units.same(named.unit(), pu.unit().unit())
-          || Quantity.of(named).orElse(null) != pu.quantity() && pu.quantity() != Quantity.STATE) {
-        binder.problem(
-            f.get("unit"),
-            "unit '"
-                + unit
-                + "' does not fit field '"
-                + field
-                + "', whose name says "
-                + named.shown()
-                + ": give the unit the device reports and a field name that agrees, or a name"
-                + " without a unit suffix");
-      }
-    }
+    pu.contradictedBy(field)
+        .ifPresent(
+            named ->
+                binder.problem(
+                    f.get("unit"),
+                    "unit '"
+                        + unit
+                        + "' does not fit field '"
+                        + field
+                        + "', whose name says "
+                        + named.shown()
+                        + ": give the unit the device reports and a field name that agrees, or a"
+                        + " name without a unit suffix"));
   }
 
   private String identifier(Fields f, String key, boolean required) {

@@ -102,6 +102,20 @@ public record PointUnit(Quantity quantity, Units.Parsed unit, SortedMap<Long, St
     return c.convert(1.0);
   }
 
+  /**
+   * The unit a conventional field-name suffix spells when it is not this one ({@code energy_kwh}
+   * declared in Wh, {@code power_kw} in kVA): the 1000× error a reader of the name would make.
+   * Empty when the name spells no unit or the same one.
+   */
+  public java.util.Optional<Units.Parsed> contradictedBy(String field) {
+    return Units.spelledBy(field)
+        .map(Units::parse)
+        .filter(
+            named ->
+                !Units.same(named.unit(), unit.unit())
+                    || Quantity.of(named).orElse(null) != quantity && quantity != Quantity.STATE);
+  }
+
   /** The state name of a value, or {@code null} when it has none. */
   public String stateName(double value) {
     if (states.isEmpty() || value != Math.rint(value)) {
