@@ -51,6 +51,7 @@ public final class WebServer {
   private volatile String startHost = "0.0.0.0";
   private volatile int startPort;
   private final SiteRoutes siteRoutes;
+  private final QueryGate queryGate = QueryGate.forThisMachine();
   private final io.kilowatch.web.api.ReportRoutes reportRoutes;
   private String host = "localhost";
 
@@ -179,6 +180,12 @@ public final class WebServer {
               // naming (405 with Allow), not a missing page.
               cfg.http.prefer405over404 = true;
               new SecurityHeaders(https).install(cfg);
+              cfg.jetty.modifyServletContextHandler(
+                  h ->
+                      h.addFilter(
+                          new org.eclipse.jetty.ee10.servlet.FilterHolder(queryGate),
+                          "/api/*",
+                          java.util.EnumSet.of(jakarta.servlet.DispatcherType.REQUEST)));
               cfg.routes.before(access::check);
               if (site.web().tls() != null) {
                 Tls.configure(cfg, site.web().tls(), () -> startHost, () -> startPort);

@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * {@link #submit}: the returned future completes once the store has committed the write holding
  * them. A waiting submit ends the batch early, so a client waits for one commit, not a flush
  * period; requests that arrive while a write is running share the next commit (group commit).
+ *
+ * <p>When a write fails (a full disk), the collectors' samples of that batch are held, oldest
+ * dropped first beyond the queue's capacity, and written with the next write that succeeds, so a
+ * store outage shorter than that costs no collected reading. Samples of {@link #submit} are not
+ * held: their caller was told the write failed and sends them again.
  */
 public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BatchingWriter.class);
@@ -51,6 +56,17 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
   private final AtomicLong written = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
   private final AtomicLong failedWrites = new AtomicLong();
+
+  /** Collected samples of failed writes, oldest first; touched by the flusher thread only. */
+  private final java.util.ArrayDeque<Sample> held = new java.util.ArrayDeque<>();
+
+  private final int maxHeld;
+
+  /** When the held samples may be tried again on their own; a failing store is not hammered. */
+  private long nextHeldRetry;
+
+  private static final Duration HELD_RETRY = Duration.ofSeconds(1);
+  private volatile int heldCount;
   private volatile boolean closing;
   private volatile Failure failure;
 
@@ -80,6 +96,7 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
     this.store = store;
     this.clock = clock;
     this.queue = new ArrayBlockingQueue<>(capacity);
+    this.maxHeld = capacity;
     this.maxBatch = maxBatch;
     this.flushEvery = flushEvery;
     this.offerTimeout = offerTimeout;
@@ -90,6 +107,9 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
 
   /** Why store writes fail, since when; cleared by the next write that succeeds. */
   public record Failure(String cause, Instant since) {}
+
+  /** A sample of {@link #submit}: its caller hears of a failed write, so it is never held. */
+  private record Pushed(Sample sample) {}
 
   /** Completed by the flusher once every sample queued before it is committed, or not. */
   private record Ticket(CompletableFuture<Void> done, long failedWritesBefore) {}
@@ -122,7 +142,7 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
         return Optional.empty();
       }
       for (Sample s : samples) {
-        if (!queue.offer(s)) {
+        if (!queue.offer(new Pushed(s))) {
           ticket.done().completeExceptionally(new WriteFailedException("store queue full", null));
           return Optional.of(ticket.done());
         }
@@ -170,6 +190,9 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
       try {
         Object first = queue.poll(flushEvery.toMillis(), TimeUnit.MILLISECONDS);
         if (first == null || first == WAKE) {
+          if (!held.isEmpty() && System.nanoTime() - nextHeldRetry >= 0) {
+            flush(batch); // try the held samples again
+          }
           continue;
         }
         batch.add(first);
@@ -196,6 +219,12 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
     }
     queue.drainTo(batch);
     flush(batch);
+    if (!held.isEmpty()) {
+      dropped.addAndGet(held.size());
+      log.error("store writer closed with {} collected samples it could not store", held.size());
+      held.clear();
+      heldCount = 0;
+    }
     // A submit that raced close() finds no flusher: tell it, rather than let it wait forever.
     for (Object o : queue) {
       if (o instanceof Ticket t) {
@@ -205,13 +234,19 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
   }
 
   private void flush(List<Object> batch) {
-    var samples = new ArrayList<Sample>(batch.size());
+    var samples = new ArrayList<Sample>(held.size() + batch.size());
+    samples.addAll(held);
+    var collected = new ArrayList<Sample>();
     var tickets = new ArrayList<Ticket>();
     for (Object o : batch) {
-      if (o instanceof Ticket t) {
-        tickets.add(t);
-      } else if (o != WAKE) {
-        samples.add((Sample) o);
+      switch (o) {
+        case Ticket t -> tickets.add(t);
+        case Pushed p -> samples.add(p.sample());
+        case Sample s when s != WAKE -> {
+          samples.add(s);
+          collected.add(s);
+        }
+        default -> {}
       }
     }
     batch.clear();
@@ -223,20 +258,42 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
         written.addAndGet(samples.size());
         if (failure != null) {
           log.info(
-              "store writes work again (failing since {}: {})", failure.since(), failure.cause());
+              "store writes work again (failing since {}: {}); {} held samples written",
+              failure.since(),
+              failure.cause(),
+              held.size());
           failure = null;
         }
+        held.clear();
       } catch (RuntimeException e) {
         failedWrites.incrementAndGet();
-        dropped.addAndGet(samples.size());
+        nextHeldRetry = System.nanoTime() + HELD_RETRY.toNanos();
+        held.addAll(collected);
+        long lost = 0;
+        while (held.size() > maxHeld) {
+          held.removeFirst();
+          lost++;
+        }
+        if (lost > 0) {
+          long d = dropped.addAndGet(lost);
+          if (Long.numberOfTrailingZeros(d) >= 10 || d == lost) {
+            log.error("store writes fail and the held samples overflow: {} dropped so far", d);
+          }
+        }
         String cause = causeOf(e);
         // Once per change of state: a full disk fails every write, and one line per second
         // would bury the one that names the cause.
         if (failure == null) {
-          log.error("store writes fail, samples are dropped and ingest answers 507: {}", cause, e);
+          log.error(
+              "store writes fail: collected samples are held (up to {}) and written when the store"
+                  + " works again; ingest answers 507: {}",
+              maxHeld,
+              cause,
+              e);
         }
         failure = new Failure(cause, failure == null ? Instant.now() : failure.since());
       }
+      heldCount = held.size();
     }
     long failed = failedWrites.get();
     Failure f = failure;
@@ -278,6 +335,11 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
 
   public long dropped() {
     return dropped.get();
+  }
+
+  /** Collected samples held after failed writes, waiting for the store to work again. */
+  public int held() {
+    return heldCount;
   }
 
   public int depth() {

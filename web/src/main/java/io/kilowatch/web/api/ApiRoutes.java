@@ -103,7 +103,12 @@ public final class ApiRoutes {
                 body.put("status", "failing");
                 body.put(
                     "storeWrites",
-                    Map.of("status", "failing", "cause", f.cause(), "since", f.since().toString()));
+                    Map.of(
+                        "status", "failing",
+                        "cause", f.cause(),
+                        "since", f.since().toString(),
+                        // Collected readings kept in memory until the store takes writes again.
+                        "heldSamples", writer.held()));
               });
     }
     var health = store.health();
@@ -195,8 +200,10 @@ public final class ApiRoutes {
     var target = UnitParam.of(p, step != null && agg == Aggregate.COUNTER_DELTA);
     var out = new ArrayList<Map<String, Object>>();
     var skipped = new ArrayList<Map<String, Object>>();
+    long matching = store.listSeries(q).size();
     if (step == null) {
       Budget.range(from, to, Budget.MAX_RAW_RANGE, "/api/query without step");
+      Budget.cells(matching, Budget.MAX_STEPS, "/api/query without step");
       for (var sp : store.read(q, from, to)) {
         if (sp.points().size() > Budget.MAX_STEPS) {
           throw new BadRequest(
@@ -222,6 +229,7 @@ public final class ApiRoutes {
       }
     } else {
       checkSteps(from, to, step, "/api/query");
+      Budget.cells(matching, Budget.fixedSteps(from, to, step), "/api/query");
       for (var sb : store.aggregate(q, from, to, step, agg)) {
         var conv = target.converter(analytics.units().of(sb.key()).orElse(null));
         if (conv == null) {

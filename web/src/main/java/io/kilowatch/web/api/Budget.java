@@ -23,6 +23,13 @@ final class Budget {
   static final int MAX_STEPS = 10_000;
 
   /**
+   * Values in one {@code /api/query} answer, all series together (series × steps, or series ×
+   * {@link #MAX_STEPS} without a step, since each raw series may hold that many): about 30 MB of
+   * JSON. A measurement may have a million series; ten thousand steps of each would be 10¹⁰.
+   */
+  static final long MAX_CELLS = 1_000_000;
+
+  /**
    * The longest range of {@code /api/energy}, {@code /api/pue}, {@code /api/carbon}, {@code
    * /api/overview} and {@code /api/query} with a step: three years and a bit, so a year compared
    * with the two before it (or the trailing twelve months a year ago) fits.
@@ -99,6 +106,30 @@ final class Budget {
               + " steps; the limit is "
               + MAX_STEPS);
     }
+  }
+
+  /** Refuses an answer of more than {@link #MAX_CELLS} values, naming the series count. */
+  static void cells(long series, long stepsEach, String what) {
+    long cells = series * stepsEach;
+    if (stepsEach > 0 && (cells / stepsEach != series || cells > MAX_CELLS)) {
+      throw new BadRequest(
+          "measurement",
+          what
+              + " matches "
+              + series
+              + " series × "
+              + stepsEach
+              + " steps = "
+              + (cells / stepsEach != series ? "more than " + Long.MAX_VALUE : cells)
+              + " values; the limit is "
+              + MAX_CELLS
+              + ": narrow it with field= and tags=, or a longer step");
+    }
+  }
+
+  /** Steps of {@code length} that {@code [from, to)} meets. */
+  static long fixedSteps(Instant from, Instant to, Duration length) {
+    return fixed(from, to, length);
   }
 
   /**

@@ -122,7 +122,9 @@ public final class EmbeddedStore implements Store {
       DELETE FROM staging;
       """;
 
-  private final DuckDBConnection writer;
+  /** Replaced by {@link #reopen} after DuckDB invalidated the instance; read once per call. */
+  private volatile DuckDBConnection writer;
+
   private final ReentrantLock writeLock = new ReentrantLock();
 
   /**
@@ -131,7 +133,9 @@ public final class EmbeddedStore implements Store {
    */
   private final ReentrantReadWriteLock horizonLock = new ReentrantReadWriteLock();
 
-  private final SeriesCatalog catalog = new SeriesCatalog();
+  /** Rebuilt from the file on {@link #reopen}: a failed write may have left ids it never stored. */
+  private volatile SeriesCatalog catalog = new SeriesCatalog();
+
   private final Duration rawRetention;
   private final Duration minuteRetention;
   private final Duration hourRetention;
@@ -140,6 +144,21 @@ public final class EmbeddedStore implements Store {
   private final Path file;
   private final String walNote;
   private volatile StoreHealth health = StoreHealth.ok();
+  private final long memoryLimitBytes;
+
+  /**
+   * Set when a write failed on the file (disk full, I/O error): DuckDB then refuses every call on
+   * the instance ("reopen the database instance to recover"), so the next write reopens it, at most
+   * every {@link #REOPEN_EVERY}. Written under the write lock.
+   */
+  private volatile boolean invalidated;
+
+  /** Whether {@link #health} is failing because of a write, so that a write may clear it. */
+  private volatile boolean failingFromWrite;
+
+  private long nextReopenNanos;
+  private String lastReopenFailure;
+  static final Duration REOPEN_EVERY = Duration.ofSeconds(5);
 
   // Minutes below watermark1m are rolled up (likewise hours); below rawHorizon raw points are
   // deleted (but for the last good one per series), below the other horizons their rollups are.
@@ -156,9 +175,11 @@ public final class EmbeddedStore implements Store {
       Duration rawRetention,
       Duration minuteRetention,
       Duration hourRetention,
-      boolean scheduleMaintenance)
+      boolean scheduleMaintenance,
+      long memoryLimitBytes)
       throws SQLException {
     this.file = file;
+    this.memoryLimitBytes = memoryLimitBytes;
     this.walNote = walNote;
     this.writer = writer;
     this.rawRetention = rawRetention;
@@ -234,24 +255,81 @@ public final class EmbeddedStore implements Store {
     }
     DuckDBConnection c = null;
     try {
-      c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file);
-      try (var st = c.createStatement()) {
-        // DuckDB would otherwise cache up to 80 % of the machine's memory; past the limit it
-        // spills to files under the data directory.
-        st.execute("SET memory_limit = '" + Math.max(1, memoryLimitBytes >> 20) + "MiB'");
-        st.execute(
-            "SET temp_directory = '"
-                + dataDir.resolve("duckdb-tmp").toAbsolutePath().toString().replace("'", "''")
-                + "'");
-      }
+      c = connect(file, memoryLimitBytes);
       return new EmbeddedStore(
-          file, walNote, c, rawRetention, minuteRetention, hourRetention, scheduleMaintenance);
+          file,
+          walNote,
+          c,
+          rawRetention,
+          minuteRetention,
+          hourRetention,
+          scheduleMaintenance,
+          memoryLimitBytes);
     } catch (SQLException e) {
       closeQuietly(c);
       if (StoreDamage.isDamage(e)) {
         throw new StoreDamagedException(file, StoreDamage.startupMessage(file, e), e);
       }
       throw new StoreException("cannot open embedded store " + file, e);
+    }
+  }
+
+  private static DuckDBConnection connect(Path file, long memoryLimitBytes) throws SQLException {
+    var c = (DuckDBConnection) DriverManager.getConnection("jdbc:duckdb:" + file);
+    try (var st = c.createStatement()) {
+      // DuckDB would otherwise cache up to 80 % of the machine's memory; past the limit it
+      // spills to files under the data directory.
+      st.execute("SET memory_limit = '" + Math.max(1, memoryLimitBytes >> 20) + "MiB'");
+      // DuckDB would run each query on every core; one core is left for the poll loops, ingest and
+      // the health endpoint, so a heavy query or rollup never starves them.
+      st.execute("SET threads = " + Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
+      st.execute(
+          "SET temp_directory = '"
+              + file.resolveSibling("duckdb-tmp").toString().replace("'", "''")
+              + "'");
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw e;
+    }
+    return c;
+  }
+
+  /**
+   * Opens the file again after DuckDB invalidated the instance, which it does after any failed
+   * write (a full disk included), so that the store works again once the cause is gone rather than
+   * after a restart. The open replays DuckDB's own write-ahead log, so nothing committed is lost;
+   * the catalog and watermarks are read afresh because the failed write may have registered series
+   * it never stored. Caller holds the write lock.
+   */
+  private void reopen() {
+    long now = System.nanoTime();
+    if (now - nextReopenNanos < 0) {
+      throw new StoreException(
+          "the store is unavailable until it can be reopened: " + health.cause());
+    }
+    nextReopenNanos = now + REOPEN_EVERY.toNanos();
+    closeQuietly(writer);
+    DuckDBConnection c = null;
+    try {
+      c = connect(file, memoryLimitBytes);
+      writer = c;
+      try (var st = c.createStatement()) {
+        st.execute(SCHEMA);
+      }
+      loadMeta();
+      var fresh = new SeriesCatalog();
+      fresh.load(c);
+      catalog = fresh;
+      invalidated = false;
+      lastReopenFailure = null;
+      log.info("the store file {} is open again after: {}", file, health.cause());
+    } catch (SQLException e) {
+      String why = StoreDamage.cause(e);
+      if (!why.equals(lastReopenFailure)) {
+        log.warn("the store file {} cannot be reopened yet, trying again: {}", file, why);
+        lastReopenFailure = why;
+      }
+      throw new StoreException("the store file " + file + " cannot be reopened yet: " + why, e);
     }
   }
 
@@ -267,6 +345,9 @@ public final class EmbeddedStore implements Store {
     writeLock.lock();
     try {
       ensureOpen();
+      if (invalidated) {
+        reopen();
+      }
       Rows rows = rowsOf(batch);
       if (rows.size() == 0) {
         return;
@@ -284,6 +365,11 @@ public final class EmbeddedStore implements Store {
         if (rows.quality[i] <= Quality.UNCERTAIN.code()) {
           b.minGoodTs = Math.min(b.minGoodTs, rows.ts[i]);
         }
+      }
+      if (failingFromWrite) {
+        log.info("store writes work again (failing since {}: {})", health.since(), health.cause());
+        failingFromWrite = false;
+        health = StoreHealth.ok();
       }
     } catch (SQLException e) {
       throw failure("write of " + batch.size() + " samples failed", e);
@@ -1382,16 +1468,35 @@ public final class EmbeddedStore implements Store {
    * FAILING, since DuckDB answers every later call on a damaged file the same way.
    */
   private StoreException failure(String what, SQLException e) {
-    if (!StoreDamage.isDamage(e)) {
+    if (!StoreDamage.isDamage(e) && !StoreDamage.invalidatesInstance(e)) {
       return new StoreException(what, e);
     }
-    if (health.state() == StoreHealth.State.OK) {
-      health =
-          StoreHealth.failing(
-              what + ": " + StoreDamage.cause(e) + " (run `kilowatch store check`)", Instant.now());
+    boolean wasOk = health.state() == StoreHealth.State.OK;
+    if (StoreDamage.invalidatesInstance(e)) {
+      // DuckDB takes a failed write (a full disk, an I/O error) as fatal to the open instance; the
+      // next write reopens it, and health clears once a write succeeds again.
+      if (!invalidated) {
+        nextReopenNanos = System.nanoTime() + REOPEN_EVERY.toNanos();
+      }
+      invalidated = true;
+      failingFromWrite = wasOk || failingFromWrite;
+    }
+    if (wasOk) {
+      String advice =
+          StoreDamage.diskFull(e)
+              ? " (free space on the disk under " + file.getParent() + ")"
+              : " (run `kilowatch store check`)";
+      health = StoreHealth.failing(what + ": " + StoreDamage.cause(e) + advice, Instant.now());
       log.error("the store file {} is failing: {}", file, health.cause());
     }
-    return new StoreDamagedException(file, what + ": the store file " + file + " is damaged", e);
+    return new StoreDamagedException(
+        file,
+        what
+            + ": "
+            + (StoreDamage.diskFull(e)
+                ? "the disk is full under " + file.getParent()
+                : "the store file " + file + " is damaged"),
+        e);
   }
 
   @Override

@@ -34,6 +34,36 @@ public final class StoreDamage {
     return false;
   }
 
+  /**
+   * Whether DuckDB invalidated the open instance: it does after any failed write ("FATAL Error",
+   * "database has been invalidated"), a full disk included, and then refuses every call until the
+   * file is opened again. Corruption found on a read does not; reopening would not mend it.
+   */
+  public static boolean invalidatesInstance(Throwable e) {
+    return anyMessage(e, "fatal error", "invalidated", "no space left", "could not write");
+  }
+
+  /** Whether the operating system said the disk is full (ENOSPC). */
+  public static boolean diskFull(Throwable e) {
+    return anyMessage(e, "no space left on device");
+  }
+
+  private static boolean anyMessage(Throwable e, String... parts) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t.getMessage();
+      if (m == null) {
+        continue;
+      }
+      String l = m.toLowerCase(Locale.ROOT);
+      for (String p : parts) {
+        if (l.contains(p)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   /** DuckDB's own words, first line only: its messages can carry a stack of context lines. */
   public static String cause(Throwable e) {
     String m = null;
