@@ -250,10 +250,12 @@ public final class AlertEngine implements AutoCloseable {
     instances.replaceAll((fp, a) -> a.withSilencedBy(silencedBy(a.labels(), now)));
     List<Alert> firing =
         instances.values().stream().filter(a -> a.state() == AlertState.FIRING).toList();
-    List<OutboxMessage> due = dispatcher.update(firing, resolvedNow, now);
+    List<OutboxMessage> due = dispatcher.update(firing, resolvedNow, now, outbox::waiting);
     for (OutboxMessage m : due) {
       try {
-        outbox.put(m);
+        // The group's newer state replaces what still waits: retries of the older notification
+        // would otherwise reach a receiver after this one, contradicting it.
+        outbox.supersede(m, outbox.waiting(m.receiver(), m.groupKey()));
       } catch (RuntimeException e) {
         // One refused notification (a full or failing outbox) must not cost the others, nor the
         // saved state: the outbox counts and logs it.
@@ -380,6 +382,42 @@ public final class AlertEngine implements AutoCloseable {
 
   public Outbox outbox() {
     return outbox;
+  }
+
+  /** Firing counts per rule, and delivery per receiver, for {@code /metrics}. */
+  public AlertMetrics metrics() {
+    Map<String, Integer> firing = new HashMap<>();
+    synchronized (this) {
+      for (Alert a : instances.values()) {
+        if (a.state() == AlertState.FIRING) {
+          firing.merge(a.rule(), 1, Integer::sum);
+        }
+      }
+    }
+    List<AlertMetrics.Firing> rules =
+        config.rules().stream()
+            .map(
+                r ->
+                    new AlertMetrics.Firing(
+                        r.name(),
+                        r.severity().name().toLowerCase(java.util.Locale.ROOT),
+                        firing.getOrDefault(r.name(), 0)))
+            .toList();
+    Map<String, Integer> pending = new HashMap<>();
+    outbox.pending().forEach(m -> pending.merge(m.receiver(), 1, Integer::sum));
+    List<AlertMetrics.Receiver> receivers = new ArrayList<>();
+    deliverer
+        .results()
+        .forEach(
+            (name, r) ->
+                receivers.add(
+                    new AlertMetrics.Receiver(
+                        name,
+                        r.delivered(),
+                        r.failed(),
+                        pending.getOrDefault(name, 0),
+                        r.breaker().name().toLowerCase(java.util.Locale.ROOT))));
+    return new AlertMetrics(outbox.counts(), rules, receivers);
   }
 
   @Override
