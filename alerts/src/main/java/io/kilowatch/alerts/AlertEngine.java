@@ -94,8 +94,13 @@ public final class AlertEngine implements AutoCloseable {
     this.deliverer = new Deliverer(outbox, receivers, options, clock, sleeper);
     this.stateFile = new StateFile(dir.resolve("state.json"), json);
     StateFile.Saved saved = stateFile.load();
-    var ruleNames = config.rules().stream().map(AlertsConfig.Rule::name).toList();
-    // Instances of rules no longer configured are dropped: nothing would ever resolve them.
+    var ruleNames =
+        config.rules().stream()
+            .filter(r -> RuleChecks.evaluatesHere(site, r))
+            .map(AlertsConfig.Rule::name)
+            .toList();
+    // Instances of rules no longer configured (or not evaluated here) are dropped: nothing would
+    // ever resolve them.
     saved.alerts().stream()
         .filter(a -> ruleNames.contains(a.rule()))
         .forEach(a -> instances.put(a.fingerprint(), a));
@@ -191,6 +196,9 @@ public final class AlertEngine implements AutoCloseable {
   public synchronized List<Alert> evaluate(Instant now) {
     List<Alert> resolvedNow = new ArrayList<>();
     for (AlertsConfig.Rule rule : config.rules()) {
+      if (!RuleChecks.evaluatesHere(site, rule)) {
+        continue;
+      }
       List<Observation> observations;
       try {
         observations = evaluator.observe(rule, now);
