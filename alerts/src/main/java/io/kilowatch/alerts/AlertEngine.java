@@ -94,8 +94,13 @@ public final class AlertEngine implements AutoCloseable {
     this.deliverer = new Deliverer(outbox, receivers, options, clock, sleeper);
     this.stateFile = new StateFile(dir.resolve("state.json"), json);
     StateFile.Saved saved = stateFile.load();
-    var ruleNames = config.rules().stream().map(AlertsConfig.Rule::name).toList();
-    // Instances of rules no longer configured are dropped: nothing would ever resolve them.
+    var ruleNames =
+        config.rules().stream()
+            .filter(r -> RuleChecks.evaluatesHere(site, r))
+            .map(AlertsConfig.Rule::name)
+            .toList();
+    // Instances of rules no longer configured (or not evaluated here) are dropped: nothing would
+    // ever resolve them.
     saved.alerts().stream()
         .filter(a -> ruleNames.contains(a.rule()))
         .forEach(a -> instances.put(a.fingerprint(), a));
@@ -191,6 +196,9 @@ public final class AlertEngine implements AutoCloseable {
   public synchronized List<Alert> evaluate(Instant now) {
     List<Alert> resolvedNow = new ArrayList<>();
     for (AlertsConfig.Rule rule : config.rules()) {
+      if (!RuleChecks.evaluatesHere(site, rule)) {
+        continue;
+      }
       List<Observation> observations;
       try {
         observations = evaluator.observe(rule, now);
@@ -250,10 +258,12 @@ public final class AlertEngine implements AutoCloseable {
     instances.replaceAll((fp, a) -> a.withSilencedBy(silencedBy(a.labels(), now)));
     List<Alert> firing =
         instances.values().stream().filter(a -> a.state() == AlertState.FIRING).toList();
-    List<OutboxMessage> due = dispatcher.update(firing, resolvedNow, now);
+    List<OutboxMessage> due = dispatcher.update(firing, resolvedNow, now, outbox::waiting);
     for (OutboxMessage m : due) {
       try {
-        outbox.put(m);
+        // The group's newer state replaces what still waits: retries of the older notification
+        // would otherwise reach a receiver after this one, contradicting it.
+        outbox.supersede(m, outbox.waiting(m.receiver(), m.groupKey()));
       } catch (RuntimeException e) {
         // One refused notification (a full or failing outbox) must not cost the others, nor the
         // saved state: the outbox counts and logs it.
@@ -380,6 +390,42 @@ public final class AlertEngine implements AutoCloseable {
 
   public Outbox outbox() {
     return outbox;
+  }
+
+  /** Firing counts per rule, and delivery per receiver, for {@code /metrics}. */
+  public AlertMetrics metrics() {
+    Map<String, Integer> firing = new HashMap<>();
+    synchronized (this) {
+      for (Alert a : instances.values()) {
+        if (a.state() == AlertState.FIRING) {
+          firing.merge(a.rule(), 1, Integer::sum);
+        }
+      }
+    }
+    List<AlertMetrics.Firing> rules =
+        config.rules().stream()
+            .map(
+                r ->
+                    new AlertMetrics.Firing(
+                        r.name(),
+                        r.severity().name().toLowerCase(java.util.Locale.ROOT),
+                        firing.getOrDefault(r.name(), 0)))
+            .toList();
+    Map<String, Integer> pending = new HashMap<>();
+    outbox.pending().forEach(m -> pending.merge(m.receiver(), 1, Integer::sum));
+    List<AlertMetrics.Receiver> receivers = new ArrayList<>();
+    deliverer
+        .results()
+        .forEach(
+            (name, r) ->
+                receivers.add(
+                    new AlertMetrics.Receiver(
+                        name,
+                        r.delivered(),
+                        r.failed(),
+                        pending.getOrDefault(name, 0),
+                        r.breaker().name().toLowerCase(java.util.Locale.ROOT))));
+    return new AlertMetrics(outbox.counts(), rules, receivers);
   }
 
   @Override

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -21,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Sends outbox messages, oldest first, on one virtual thread. A 2xx removes the message; a timeout,
  * connection failure or 5xx (and 408/429) schedules a retry with exponential backoff and jitter;
  * any other 4xx is a configuration error: logged and the message set aside, as retrying cannot
- * help.
+ * help. Each receiver has a {@link CircuitBreaker}: while it is open its notifications wait in the
+ * outbox untried.
  */
 final class Deliverer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Deliverer.class);
@@ -34,6 +36,11 @@ final class Deliverer implements AutoCloseable {
   private final Clock clock;
   private final Sleeper sleeper;
   private final HttpClient http;
+  private final Map<String, CircuitBreaker> breakers = new java.util.HashMap<>();
+  private final Map<String, Tally> results = new java.util.HashMap<>();
+
+  private record Tally(AtomicLong delivered, AtomicLong failed) {}
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private boolean poked;
@@ -51,6 +58,10 @@ final class Deliverer implements AutoCloseable {
     this.options = options;
     this.clock = clock;
     this.sleeper = sleeper;
+    for (String name : receivers.keySet()) {
+      breakers.put(name, new CircuitBreaker(options.breakerFailures(), options.breakerCoolDown()));
+      results.put(name, new Tally(new AtomicLong(), new AtomicLong()));
+    }
     this.http =
         HttpClient.newBuilder()
             .connectTimeout(Duration.ofSeconds(5))
@@ -88,7 +99,20 @@ final class Deliverer implements AutoCloseable {
             next = m.nextAttemptAt().isBefore(next) ? m.nextAttemptAt() : next;
             continue;
           }
+          if (!outbox.isWaiting(m.id())) {
+            continue; // superseded since the list was read
+          }
+          CircuitBreaker breaker = breakers.get(m.receiver());
+          if (breaker != null && !breaker.allows(now)) {
+            Instant until = breaker.openUntil();
+            next = until.isAfter(now) && until.isBefore(next) ? until : next;
+            continue;
+          }
           OutboxMessage after = attempt(m);
+          if (breaker != null && breaker.state() == CircuitBreaker.State.CLOSED && after == null) {
+            // The receiver may just have recovered and its other messages been made due.
+            next = clock.instant();
+          }
           if (after != null && after.nextAttemptAt().isBefore(next)) {
             next = after.nextAttemptAt();
           }
@@ -159,7 +183,11 @@ final class Deliverer implements AutoCloseable {
       HttpResponse<String> r =
           http.send(request(receiver, m), HttpResponse.BodyHandlers.ofString());
       int status = r.statusCode();
+      if (status < 500 && status != 408 && status != 429) {
+        answered(receiver.name());
+      }
       if (status >= 200 && status < 300) {
+        results.get(receiver.name()).delivered().incrementAndGet();
         if (m.attempts() > 0) {
           log.info(
               "alert notification {} delivered to {} after {} failed attempts",
@@ -170,6 +198,7 @@ final class Deliverer implements AutoCloseable {
         outbox.remove(m);
         return null;
       }
+      results.get(receiver.name()).failed().incrementAndGet();
       if (status >= 400 && status < 500 && status != 408 && status != 429) {
         log.error(
             "receiver {} refused alert notification {} with HTTP {}: a configuration error (URL,"
@@ -184,13 +213,24 @@ final class Deliverer implements AutoCloseable {
       error = "HTTP " + status;
     } catch (HttpTimeoutException e) {
       error = "timeout after " + receiver.timeout();
+      results.get(receiver.name()).failed().incrementAndGet();
     } catch (IOException e) {
       error = e.toString();
+      results.get(receiver.name()).failed().incrementAndGet();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return m;
     }
     Instant now = clock.instant();
+    if (breakers.get(receiver.name()).failed(now)) {
+      log.warn(
+          "receiver {} failed {} times in a row ({}); circuit breaker open: nothing is sent to it"
+              + " for {}, then one probe; its notifications wait in the outbox",
+          receiver.name(),
+          options.breakerFailures(),
+          error,
+          options.breakerCoolDown());
+    }
     if (Duration.between(m.createdAt(), now).compareTo(options.maxAge()) > 0) {
       log.error(
           "alert notification {} to {} undelivered for {}; giving up: {}",
@@ -203,7 +243,9 @@ final class Deliverer implements AutoCloseable {
     }
     Duration wait = options.backoff(m.attempts() + 1, ThreadLocalRandom.current().nextDouble());
     OutboxMessage retry = m.retryAt(now.plus(wait), error);
-    outbox.put(retry);
+    if (!outbox.reschedule(retry)) {
+      return null; // superseded by a newer notification of its group while this attempt ran
+    }
     log.warn(
         "alert notification {} to {} failed ({}), attempt {}; retry in {} ms",
         m.id(),
@@ -212,6 +254,29 @@ final class Deliverer implements AutoCloseable {
         retry.attempts(),
         wait.toMillis());
     return retry;
+  }
+
+  /** The receiver answered (2xx, or a 4xx that is not about load): it is reachable. */
+  private void answered(String receiver) {
+    if (breakers.get(receiver).succeeded()) {
+      log.info("receiver {} answers again; circuit breaker closed", receiver);
+      outbox.expedite(receiver, clock.instant());
+    }
+  }
+
+  /** One receiver's delivery results since start, and its breaker now. */
+  record ReceiverResults(long delivered, long failed, CircuitBreaker.State breaker) {}
+
+  /** By receiver name, for every configured receiver. */
+  Map<String, ReceiverResults> results() {
+    Map<String, ReceiverResults> out = new java.util.TreeMap<>();
+    results.forEach(
+        (name, r) ->
+            out.put(
+                name,
+                new ReceiverResults(
+                    r.delivered().get(), r.failed().get(), breakers.get(name).state())));
+    return out;
   }
 
   private HttpRequest request(AlertsConfig.Receiver receiver, OutboxMessage m) {

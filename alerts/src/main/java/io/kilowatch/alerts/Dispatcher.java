@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.BiFunction;
 
 /**
  * Routes firing alerts into groups and decides when each group is notified: {@code groupWait} after
@@ -52,8 +53,14 @@ final class Dispatcher {
    *
    * @param firing firing alerts, silenced ones included (they are dropped quietly)
    * @param resolved alerts that resolved in this evaluation
+   * @param waiting the notifications of a receiver's group still waiting for delivery; a new one
+   *     supersedes them, so it carries on the resolved alerts they report
    */
-  List<OutboxMessage> update(List<Alert> firing, List<Alert> resolved, Instant now) {
+  List<OutboxMessage> update(
+      List<Alert> firing,
+      List<Alert> resolved,
+      Instant now,
+      BiFunction<String, String, List<OutboxMessage>> waiting) {
     Map<String, Alert> firingNow = new LinkedHashMap<>();
     Set<String> silenced = new java.util.HashSet<>();
     for (Alert a : firing) {
@@ -136,7 +143,7 @@ final class Dispatcher {
       }
       NotificationGroup next = g;
       if (due) {
-        out.add(message(g, now));
+        out.add(message(g, now, waiting));
         next =
             new NotificationGroup(
                 g.key(),
@@ -163,9 +170,21 @@ final class Dispatcher {
         .allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
   }
 
-  private OutboxMessage message(NotificationGroup g, Instant now) {
+  private OutboxMessage message(
+      NotificationGroup g, Instant now, BiFunction<String, String, List<OutboxMessage>> waiting) {
     List<Alert> alerts = new ArrayList<>(g.firing().values());
     alerts.addAll(g.resolved().values());
+    Set<String> reported = new java.util.HashSet<>();
+    alerts.forEach(a -> reported.add(a.fingerprint()));
+    // An undelivered "resolved" must survive being superseded, or the receiver would keep that
+    // alert firing for ever; an undelivered "firing" is stale once this one is sent.
+    for (OutboxMessage older : waiting.apply(g.receiver(), hash(g.key()))) {
+      for (Alert a : older.alerts()) {
+        if (a.state() == AlertState.RESOLVED && reported.add(a.fingerprint())) {
+          alerts.add(a);
+        }
+      }
+    }
     AlertsConfig.Receiver receiver = receivers.get(g.receiver());
     String groupKey = "{}:" + g.groupLabels();
     var batch = new Payloads.Batch(g.receiver(), groupKey, g.groupLabels(), alerts, externalUrl);
@@ -179,7 +198,8 @@ final class Dispatcher {
         now,
         0,
         Instant.EPOCH,
-        null);
+        null,
+        alerts);
   }
 
   static String hash(String s) {

@@ -23,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * acknowledged; after a crash between the two, the later copy wins. A message a receiver refused
  * for good (4xx) moves to {@code failed/} for inspection.
  *
+ * <p>At most one notification per group waits: a newer one {@link #supersede supersedes} the older
+ * (it carries their resolved alerts on), so a receiver back from an outage gets the group's current
+ * state once, never a stale "firing" after "resolved". A crash between queuing the newer and
+ * dropping the older leaves both on disk; reopening keeps the newest of each group.
+ *
  * <p>Bounded at {@value #MAX_BYTES} bytes of waiting notifications (tens of thousands): past that a
  * new notification is refused with an error in the log rather than the disk filled.
  */
@@ -40,17 +45,20 @@ public final class Outbox implements AutoCloseable {
   private final AtomicLong retried = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong givenUp = new AtomicLong();
+  private final AtomicLong superseded = new AtomicLong();
 
   /**
    * What this outbox did since it was opened: notifications queued, attempts rescheduled after a
    * failure, notifications done with (delivered, or logged for a log receiver) and given up (moved
-   * to {@code failed/}). Queued = done + given up + still waiting, so a soak can tell a lost
-   * delivery from a late one.
+   * to {@code failed/}) and superseded by a newer notification of their group while waiting. Queued
+   * = done + given up + superseded + still waiting, so a soak can tell a lost delivery from a late
+   * one.
    */
-  public record Counts(long queued, long retried, long delivered, long givenUp) {}
+  public record Counts(long queued, long retried, long delivered, long givenUp, long superseded) {}
 
   public Counts counts() {
-    return new Counts(queued.get(), retried.get(), delivered.get(), givenUp.get());
+    return new Counts(
+        queued.get(), retried.get(), delivered.get(), givenUp.get(), superseded.get());
   }
 
   Outbox(Path dir, ObjectMapper json) {
@@ -67,6 +75,7 @@ public final class Outbox implements AutoCloseable {
         load(e);
       }
       importFilesOfEarlierVersions(dir);
+      keepNewestOfEachGroup();
     } catch (RuntimeException e) {
       queue.close();
       throw e;
@@ -91,6 +100,20 @@ public final class Outbox implements AutoCloseable {
         queue.acknowledge(e);
       } catch (RuntimeException keep) {
         log.error("unreadable alert notification left in the outbox: {}", ex.toString());
+      }
+    }
+  }
+
+  /** What a crash between {@link #supersede}'s append and its acknowledgements left behind. */
+  private void keepNewestOfEachGroup() {
+    Map<String, OutboxMessage> newest = new LinkedHashMap<>();
+    for (OutboxMessage m : pending()) {
+      if (m.groupKey() == null) {
+        continue;
+      }
+      OutboxMessage older = newest.put(m.receiver() + "\u0000" + m.groupKey(), m);
+      if (older != null) {
+        queue.acknowledge(byId.remove(older.id()).entry());
       }
     }
   }
@@ -145,12 +168,66 @@ public final class Outbox implements AutoCloseable {
     (m.attempts() == 0 ? queued : retried).incrementAndGet();
   }
 
+  /**
+   * Queues {@code m} (durable when this returns) and drops the waiting messages it replaces, which
+   * must be of the same receiver and group. One already gone (delivered meanwhile) is skipped.
+   */
+  synchronized void supersede(OutboxMessage m, List<OutboxMessage> older) {
+    put(m);
+    for (OutboxMessage o : older) {
+      Held held = byId.remove(o.id());
+      if (held != null) {
+        queue.acknowledge(held.entry());
+        superseded.incrementAndGet();
+      }
+    }
+  }
+
+  /** The waiting messages of one receiver's group, oldest first. */
+  synchronized List<OutboxMessage> waiting(String receiver, String groupKey) {
+    return pending().stream()
+        .filter(m -> m.receiver().equals(receiver) && groupKey.equals(m.groupKey()))
+        .toList();
+  }
+
+  /** Whether the message still waits (it may have been superseded since it was read). */
+  synchronized boolean isWaiting(String id) {
+    return byId.containsKey(id);
+  }
+
+  /**
+   * Stores a failed attempt's new schedule, unless the message was superseded meanwhile: a retry
+   * must not bring back a notification whose group has moved on.
+   *
+   * @return whether the message still waits
+   */
+  synchronized boolean reschedule(OutboxMessage retry) {
+    if (!byId.containsKey(retry.id())) {
+      return false;
+    }
+    put(retry);
+    return true;
+  }
+
+  /**
+   * Makes every waiting message of {@code receiver} due at {@code now}, in memory only: the
+   * receiver answered again, so what waits for it need not sit out the rest of its backoff (after a
+   * restart the stored schedule, already past or near, applies).
+   */
+  synchronized void expedite(String receiver, java.time.Instant now) {
+    byId.replaceAll(
+        (id, h) ->
+            h.message().receiver().equals(receiver) && h.message().nextAttemptAt().isAfter(now)
+                ? new Held(h.entry(), h.message().dueAt(now))
+                : h);
+  }
+
   synchronized void remove(OutboxMessage m) {
     Held held = byId.remove(m.id());
     if (held != null) {
       queue.acknowledge(held.entry());
+      delivered.incrementAndGet();
     }
-    delivered.incrementAndGet();
   }
 
   synchronized void fail(OutboxMessage m) {
@@ -162,8 +239,8 @@ public final class Outbox implements AutoCloseable {
     Held held = byId.remove(m.id());
     if (held != null) {
       queue.acknowledge(held.entry());
+      givenUp.incrementAndGet();
     }
-    givenUp.incrementAndGet();
   }
 
   /** Every waiting message, oldest first. */

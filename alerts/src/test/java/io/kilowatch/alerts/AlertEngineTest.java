@@ -25,7 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
 class AlertEngineTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   static final DeliveryOptions FAST =
-      new DeliveryOptions(Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
+      new DeliveryOptions(
+          Duration.ofMillis(50),
+          Duration.ofMillis(200),
+          Duration.ofHours(1),
+          5,
+          Duration.ofMillis(200));
   private static final Duration WAIT = Duration.ofSeconds(10);
 
   @TempDir Path dir;

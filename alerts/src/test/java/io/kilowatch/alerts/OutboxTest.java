@@ -27,7 +27,7 @@ class OutboxTest {
   private static OutboxMessage message(String id, int secondsAfterT) {
     Instant created = T.plusSeconds(secondsAfterT);
     return new OutboxMessage(
-        id, "oncall", "g", "{\"id\":\"" + id + "\"}", created, 0, created, null);
+        id, "oncall", "group-" + id, "{\"id\":\"" + id + "\"}", created, 0, created, null);
   }
 
   @Test
@@ -41,7 +41,7 @@ class OutboxTest {
       outbox.put(third);
       outbox.put(first.retryAt(T.plusSeconds(60), "HTTP 503"));
       outbox.remove(second);
-      assertThat(outbox.counts()).isEqualTo(new Outbox.Counts(3, 1, 1, 0));
+      assertThat(outbox.counts()).isEqualTo(new Outbox.Counts(3, 1, 1, 0, 0));
     }
     try (var outbox = new Outbox(dir, json)) {
       assertThat(outbox.pending()).extracting(OutboxMessage::id).containsExactly("a", "c");
@@ -52,6 +52,52 @@ class OutboxTest {
     }
     try (var outbox = new Outbox(dir, json)) {
       assertThat(outbox.pending()).extracting(OutboxMessage::id).containsExactly("a");
+    }
+  }
+
+  private static OutboxMessage ofGroup(String id, String group, int secondsAfterT) {
+    Instant created = T.plusSeconds(secondsAfterT);
+    return new OutboxMessage(id, "oncall", group, "{}", created, 0, created, null);
+  }
+
+  @Test
+  void aNewerNotificationOfAGroupSupersedesTheWaitingOneAndItsRetryCannotComeBack() {
+    var older = ofGroup("old", "g1", 0);
+    var other = ofGroup("other", "g2", 1);
+    var newer = ofGroup("new", "g1", 2);
+    try (var outbox = new Outbox(dir, json)) {
+      outbox.put(older);
+      outbox.put(other);
+      assertThat(outbox.waiting("oncall", "g1")).containsExactly(older);
+
+      outbox.supersede(newer, outbox.waiting("oncall", "g1"));
+
+      assertThat(outbox.pending()).extracting(OutboxMessage::id).containsExactly("other", "new");
+      // The delivery thread was attempting the older one meanwhile and failed: its retry is
+      // dropped, not queued again behind the newer state.
+      assertThat(outbox.reschedule(older.retryAt(T.plusSeconds(5), "HTTP 503"))).isFalse();
+      assertThat(outbox.pending()).extracting(OutboxMessage::id).containsExactly("other", "new");
+      // queued 3 = delivered 0 + given up 0 + superseded 1 + waiting 2
+      assertThat(outbox.counts()).isEqualTo(new Outbox.Counts(3, 0, 0, 0, 1));
+    }
+    try (var outbox = new Outbox(dir, json)) {
+      assertThat(outbox.pending()).extracting(OutboxMessage::id).containsExactly("other", "new");
+    }
+  }
+
+  @Test
+  void aCrashBetweenQueuingTheNewerAndDroppingTheOlderKeepsTheNewestOfEachGroup() {
+    try (var outbox = new Outbox(dir, json)) {
+      // supersede appends the newer first; a crash before it drops the older leaves both.
+      outbox.put(ofGroup("old", "g1", 0));
+      outbox.put(ofGroup("other", "g2", 1));
+      outbox.put(ofGroup("new", "g1", 2));
+    }
+    try (var outbox = new Outbox(dir, json)) {
+      assertThat(outbox.pending()).extracting(OutboxMessage::id).containsExactly("other", "new");
+    }
+    try (var outbox = new Outbox(dir, json)) {
+      assertThat(outbox.pending()).extracting(OutboxMessage::id).containsExactly("other", "new");
     }
   }
 

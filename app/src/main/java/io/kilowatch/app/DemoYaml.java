@@ -90,7 +90,12 @@ public final class DemoYaml {
         "1m");
   }
 
-  /** The rules as an operator would write them; nothing in them depends on the run. */
+  /**
+   * The rules as an operator would write them; nothing in them depends on the run. The risk level
+   * is written every {@code analytics.kpiInterval} (5m): a rule on it looks back two of those
+   * (10m), or an evaluation between two writes finds nothing and resolves an alert whose cluster is
+   * still at risk (what {@code kilowatch validate} warns about).
+   */
   private static final String RULES =
       """
       - name: cdu-flow-low
@@ -127,7 +132,7 @@ public final class DemoYaml {
         tags: {scope: cluster}
         by: [cluster]
         reduce: last
-        window: 2m
+        window: 10m
         threshold: 1.5
         clear: 0.5
         for: 0s
@@ -140,7 +145,7 @@ public final class DemoYaml {
         tags: {scope: cluster}
         by: [cluster]
         reduce: last
-        window: 2m
+        window: 10m
         threshold: 2.5
         clear: 1.5
         for: 0s

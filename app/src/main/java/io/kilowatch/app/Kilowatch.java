@@ -97,6 +97,7 @@ public final class Kilowatch implements AutoCloseable {
               Sleeper.SYSTEM,
               DeliveryOptions.DEFAULT,
               units);
+      io.kilowatch.alerts.RuleChecks.warnings(site).forEach(log::warn);
       scheduler.addListener(alerts.deviceListener());
       scheduler.start();
       alerts.start();

@@ -121,7 +121,7 @@ class DemoAlertsTest {
           .until(() -> bodies.size() >= 2 && engine.outbox().counts().delivered() >= 2);
       // What /metrics publishes as kilowatch_alert_notifications_total.
       assertThat(engine.outbox().counts())
-          .isEqualTo(new io.kilowatch.alerts.Outbox.Counts(2, 0, 2, 0));
+          .isEqualTo(new io.kilowatch.alerts.Outbox.Counts(2, 0, 2, 0, 0));
     } finally {
       hook.close();
     }
@@ -132,6 +132,54 @@ class DemoAlertsTest {
       severities.add(n.get("commonLabels").get("severity").asText());
     }
     assertThat(severities).containsExactly("warning", "critical");
+  }
+
+  /**
+   * The KPI job writes a cluster's risk level every analytics.kpiInterval (5m in the demo); the
+   * demo evaluates rules every 5 s. A cluster critical for 30 minutes is one alert, firing
+   * throughout: a window shorter than the write interval would find nothing between two writes and
+   * resolve it, then fire it again at the next write.
+   */
+  @Test
+  void clusterRiskCriticalFiresOnceAndStaysFiringWhileTheClusterStaysCritical() throws Exception {
+    SiteConfig site =
+        SiteBuilder.named("kilowatch demo hall")
+            .store(YamlMaps.of("dataDir", dir.toString()))
+            .alerts(DemoYaml.alertsTree(8080, null))
+            .toConfig(dir);
+    Instant start = Instant.now().minus(Duration.ofMinutes(40)).truncatedTo(ChronoUnit.MINUTES);
+    try (var store = EmbeddedStore.open(site.store());
+        var engine =
+            AlertEngine.open(
+                site, store, dir.resolve("alerts"), Clock.systemUTC(), DeliveryOptions.DEFAULT)) {
+      for (int s = 0; s <= 1800; s += 5) {
+        Instant t = start.plusSeconds(s);
+        if (s % 300 == 0) {
+          // risk_level 3 = critical, above the rule's threshold 2.5.
+          store.write(
+              List.of(
+                  Sample.of(
+                      t,
+                      "kpi",
+                      Map.of("scope", "cluster", "cluster", "c2"),
+                      Map.of("risk_level", 3.0))));
+        }
+        engine.evaluate(t);
+      }
+      var critical =
+          engine.history().stream().filter(e -> e.rule().equals("cluster-risk-critical")).toList();
+      assertThat(critical)
+          .as("state changes of cluster-risk-critical")
+          .filteredOn(e -> e.to() == AlertState.FIRING)
+          .hasSize(1);
+      assertThat(critical).noneMatch(e -> e.to() == AlertState.RESOLVED);
+      assertThat(engine.alerts())
+          .filteredOn(a -> a.rule().equals("cluster-risk-critical"))
+          .singleElement()
+          .extracting(Alert::state)
+          .isEqualTo(AlertState.FIRING);
+    }
+    assertThat(io.kilowatch.alerts.RuleChecks.warnings(site)).as("validate's warnings").isEmpty();
   }
 
   private static List<Sample> samples(Instant t, List<CduReading> cdus, List<NodeReading> nodes) {

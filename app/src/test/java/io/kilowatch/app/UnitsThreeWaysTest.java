@@ -151,7 +151,7 @@ class UnitsThreeWaysTest {
           itLevel: pdu-output
           facility: [{device: fac, energyField: %4$s, powerField: %2$s}]
           it: [{kind: pdu, energyField: %4$s, powerField: %2$s}]
-          cooling: [{kind: cdu, energyField: %4$s, powerField: %2$s}]
+          cooling: [{kind: cdu, powerField: %2$s}]
         analytics:
           loops: {cdu1: w32}
           carbon:

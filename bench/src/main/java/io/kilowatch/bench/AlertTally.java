@@ -13,7 +13,8 @@ import java.util.TreeSet;
  * receiver got, once retries after the receiver's outage have had their chance; and whether every
  * device a fault took down was alerted on.
  *
- * @param queued notifications kilowatch queued (its outbox counter)
+ * @param queued notifications kilowatch queued (its outbox counter), less those superseded by a
+ *     newer notification of their group before delivery
  * @param received distinct notifications the receiver accepted (by idempotency key)
  * @param duplicates repeated deliveries of a notification already received (at-least-once)
  * @param givenUp notifications kilowatch gave up on
@@ -67,7 +68,9 @@ record AlertTally(
     Set<String> missing = new TreeSet<>(faulted);
     missing.removeAll(got.firingDevices());
     return new AlertTally(
-        counts.queued(),
+        // A notification superseded by a newer one of its group while waiting is not owed: the
+        // newer one carries the group's state.
+        counts.queued() - counts.superseded(),
         got.notifications(),
         got.duplicates(),
         counts.givenUp(),

@@ -173,9 +173,20 @@ final class Binder {
       problem(at, "expected a single value, got " + at.describe());
       return null;
     }
-    EnvSubstitution.Result result = env.apply(scalar.getValue());
+    EnvSubstitution.Result result = env.apply(scalar.getValue(), isSecret(at));
     result.errors().forEach(e -> problem(at, e));
     return result.errors().isEmpty() ? result.value() : null;
+  }
+
+  /**
+   * Keys whose values are secrets wherever they appear (checked by {@link
+   * #requireFromEnvironment}).
+   */
+  static final Set<String> SECRET_KEYS = Set.of("password", "secret", "token");
+
+  private static boolean isSecret(At at) {
+    String path = at.path();
+    return SECRET_KEYS.contains(path.substring(path.lastIndexOf('.') + 1));
   }
 
   /**

@@ -428,10 +428,7 @@ final class DeviceBinder {
     String password = null;
     if (passwordAt != null) {
       password = binder.text(passwordAt);
-      if (!Binder.shown(passwordAt).contains("${")) {
-        binder.problem(
-            passwordAt, "must come from the environment, e.g. ${KILOWATCH_OPCUA_PASSWORD}");
-      }
+      binder.requireFromEnvironment(passwordAt, "password");
       if (!f.has("username")) {
         binder.problem(passwordAt, "a password needs a username");
       }

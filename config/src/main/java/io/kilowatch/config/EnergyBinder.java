@@ -125,6 +125,10 @@ final class EnergyBinder {
   void checkUnits(SiteConfig site) {
     for (Bound b : bound) {
       EnergyModel.Channel c = b.channel();
+      if (unknownField(site, b, "energyField", c.energyField())
+          | unknownField(site, b, "powerField", c.powerField())) {
+        continue;
+      }
       for (Device d : site.allDevices().toList()) {
         boolean selected =
             c.device() != null
@@ -142,6 +146,64 @@ final class EnergyBinder {
         }
       }
     }
+  }
+
+  /**
+   * Reports a field named in the channel that no device it selects has, so a typo is an error at
+   * the key rather than an energy silently missing from every report. Only a field written in the
+   * file is checked (the defaults name the usual fields, of which a meter often has one), and for a
+   * {@code kind} it is enough that one device of the kind has it: a site may mix PDUs with and
+   * without an energy counter. Fields are a profile's points or what a pushed device declares in
+   * {@code units} or {@code counterWidth}; devices that describe their own fields (GPU nodes) and
+   * pushed devices declaring none (reported by the unit check) are not judged.
+   */
+  private boolean unknownField(SiteConfig site, Bound b, String key, String field) {
+    if (!b.fields().has(key)) {
+      return false;
+    }
+    EnergyModel.Channel c = b.channel();
+    java.util.SortedSet<String> known = new java.util.TreeSet<>();
+    for (Device d : site.allDevices().toList()) {
+      if (!selects(c, d) || d.kind() == DeviceKind.GPU_NODE) {
+        continue;
+      }
+      java.util.Set<String> own = new java.util.HashSet<>();
+      if (d.source() instanceof Source.Push push) {
+        own.addAll(push.units().keySet());
+        own.addAll(push.counterWidth().keySet());
+      } else if (d.profile() != null) {
+        site.profile(d.profile()).stream()
+            .flatMap(p -> p.points().stream())
+            .forEach(p -> own.add(p.field()));
+      }
+      if (own.isEmpty() || own.contains(field)) {
+        return false;
+      }
+      known.addAll(own);
+    }
+    if (known.isEmpty()) {
+      return false;
+    }
+    String closest = Binder.closest(field, List.copyOf(known));
+    binder.problem(
+        b.fields().get(key),
+        (c.device() != null
+                ? "device '" + c.device() + "' has no field '"
+                : "no " + Binder.yamlName(c.kind()) + " device has a field '")
+            + field
+            + "'"
+            + (closest == null ? "" : " (did you mean '" + closest + "'?)")
+            + (c.device() != null ? "; its fields: " : "; their fields: ")
+            + String.join(", ", known));
+    return true;
+  }
+
+  private static boolean selects(EnergyModel.Channel c, Device d) {
+    return c.device() != null
+        ? c.device().equals(d.id())
+        : d.kind() == c.kind()
+            && (c.cluster() == null
+                || d.location() != null && Objects.equals(c.cluster(), d.location().cluster()));
   }
 
   private static String unitProblem(SiteConfig site, Device d, EnergyModel.Channel c) {

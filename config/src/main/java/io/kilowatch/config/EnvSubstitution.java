@@ -25,6 +25,14 @@ final class EnvSubstitution {
   }
 
   Result apply(String raw) {
+    return apply(raw, false);
+  }
+
+  /**
+   * As {@link #apply(String)}; for a {@code secret} the hint for an unset variable does not offer a
+   * default, since a default would put the secret in the file (which validation refuses).
+   */
+  Result apply(String raw, boolean secret) {
     if (raw.indexOf('$') < 0) {
       return new Result(raw, false, List.of());
     }
@@ -48,11 +56,16 @@ final class EnvSubstitution {
         }
         if (value == null) {
           errors.add(
-              "environment variable "
-                  + name
-                  + " is not set (write ${"
-                  + name
-                  + ":-default} to give a default)");
+              secret
+                  ? "environment variable "
+                      + name
+                      + " is not set (export it where kilowatch runs: a secret takes no default"
+                      + " in the file)"
+                  : "environment variable "
+                      + name
+                      + " is not set (write ${"
+                      + name
+                      + ":-default} to give a default)");
           value = "";
         }
         replacement = value;

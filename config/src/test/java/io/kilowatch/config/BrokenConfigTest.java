@@ -63,7 +63,11 @@ class BrokenConfigTest {
           dcgm-url-not-http.yaml | 12 | devices[0].source.url | expected a URL starting with http:// or https:// and naming a host, got 'ftp://10.0.0.9/metrics'
           unset-env-var.yaml | 13 | devices[0].source.host | environment variable KW_TEST_UNSET_HOST is not set
           unknown-timezone.yaml | 3 | site.timezone | unknown time zone 'Europe/Pariss'
-          literal-password.yaml | 12 | devices[0].source.password | must come from the environment
+          literal-password.yaml | 12 | devices[0].source.password | write the password as ${VARIABLE}, not in the file
+          opcua-password-with-default.yaml | 12 | devices[0].source.password | the password must come from the environment: a default after :- would be in the file
+          unset-secret.yaml | 8 | alerts.receivers[0].secret | environment variable KW_TEST_UNSET_SECRET is not set (export it where kilowatch runs: a secret takes no default in the file)
+          energy-unknown-field.yaml | 19 | energy.facility[0].energyField | device 'm1' has no field 'enrgy_kwh' (did you mean 'energy_kwh'?); its fields: energy_kwh, power_w
+          energy-unknown-push-field.yaml | 10 | energy.it[0].powerField | no meter device has a field 'power_w' (did you mean 'power_kw'?); their fields: power_kw
           literal-webhook-secret.yaml | 8 | alerts.receivers[0].secret | write the secret as ${VARIABLE}, not in the file
           escaped-webhook-secret.yaml | 8 | alerts.receivers[0].secret | write the secret as ${VARIABLE}, not in the file
           secret-with-default.yaml | 8 | alerts.receivers[0].secret | the secret must come from the environment: a default after :- would be in the file

@@ -34,6 +34,16 @@ class EnvSubstitutionTest {
   }
 
   @Test
+  void theHintForAnUnsetSecretOffersNoDefault() {
+    var r = env.apply("${PASSWORD}", true);
+
+    assertThat(r.errors())
+        .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+        .startsWith("environment variable PASSWORD is not set")
+        .doesNotContain(":-");
+  }
+
+  @Test
   void doubledDollarWritesALiteralReference() {
     assertThat(env.apply("$${HOST}").value()).isEqualTo("${HOST}");
     assertThat(env.apply("cost: 5$").value()).isEqualTo("cost: 5$");

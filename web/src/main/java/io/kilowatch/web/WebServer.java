@@ -149,7 +149,7 @@ public final class WebServer {
             statuses,
             new io.kilowatch.analytics.SiteOverview(analytics),
             writer,
-            alerts == null ? null : () -> alerts.outbox().counts(),
+            alerts == null ? null : alerts::metrics,
             List.of(
                 new MetricsRoutes.Counter(
                     "kilowatch_ingest_unmatched_lines_total",

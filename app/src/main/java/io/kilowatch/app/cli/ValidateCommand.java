@@ -27,6 +27,10 @@ final class ValidateCommand implements Callable<Integer> {
       System.out.printf(
           "%s: OK (%d clusters, %d devices, %d profiles)%n",
           config, site.clusters().size(), site.allDevices().count(), site.profiles().size());
+      // Loads and runs, but some rules cannot work as written: said, without failing.
+      for (String warning : io.kilowatch.alerts.RuleChecks.warnings(site)) {
+        System.out.printf("%s: warning: %s%n", config, warning);
+      }
       return Main.EXIT_OK;
     } catch (ConfigException e) {
       e.problems().forEach(System.err::println);

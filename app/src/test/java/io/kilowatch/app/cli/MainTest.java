@@ -41,6 +41,35 @@ class MainTest {
   }
 
   @Test
+  void validateWarnsAboutRulesThatCannotWorkAsWrittenAndStillPasses(@TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("sharded.yaml");
+    // The risk level is written every analytics.kpiInterval (5m by default): a 2m window misses
+    // it; and shard 1/3 sees a third of the site, so it does not evaluate series rules.
+    Files.writeString(
+        file,
+        """
+        site: {name: x, timezone: UTC}
+        collector: {shard: 1/3}
+        alerts:
+          rules:
+            - {name: risk-critical, measurement: kpi, field: risk_level, reduce: last, window: 2m, threshold: 2.5}
+        """);
+    int code = Main.execute("validate", "--config", file.toString());
+    assertThat(code).as(err.toString()).isEqualTo(Main.EXIT_OK);
+    assertThat(out.toString())
+        .contains(
+            file
+                + ": warning: alerts rule 'risk-critical': window 2m is shorter than 2 write"
+                + " intervals of kpi.risk_level (5m, analytics.kpiInterval)")
+        .contains("make the window at least 10m")
+        .contains(
+            file
+                + ": warning: collector.shard 1/3: this instance polls part of the site, so it"
+                + " does not evaluate the series rules risk-critical");
+  }
+
+  @Test
   void validateListsEveryProblemWithFileAndLineAndExitsThree(@TempDir Path dir) throws Exception {
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(

@@ -54,6 +54,10 @@ public final class MetricsRoutes {
           "kilowatch_samples_written_total",
           "kilowatch_samples_dropped_total",
           "kilowatch_alert_notifications_total",
+          "kilowatch_alerts_firing",
+          "kilowatch_alert_deliveries_total",
+          "kilowatch_alert_notifications_pending",
+          "kilowatch_alert_receiver_breaker",
           "kilowatch_site_power_watts",
           "kilowatch_site_pue",
           "kilowatch_jvm_heap_used_bytes",
@@ -67,7 +71,7 @@ public final class MetricsRoutes {
   private final Supplier<List<DeviceStatus>> statuses;
   private final SiteOverview overview;
   private final BatchingWriter writer;
-  private final Supplier<io.kilowatch.alerts.Outbox.Counts> alertDeliveries;
+  private final Supplier<io.kilowatch.alerts.AlertMetrics> alertDeliveries;
   private final List<Counter> counters;
 
   public MetricsRoutes(
@@ -80,7 +84,7 @@ public final class MetricsRoutes {
       Supplier<List<DeviceStatus>> statuses,
       SiteOverview overview,
       BatchingWriter writer,
-      Supplier<io.kilowatch.alerts.Outbox.Counts> alertDeliveries) {
+      Supplier<io.kilowatch.alerts.AlertMetrics> alertDeliveries) {
     this(statuses, overview, writer, alertDeliveries, List.of());
   }
 
@@ -89,7 +93,7 @@ public final class MetricsRoutes {
       Supplier<List<DeviceStatus>> statuses,
       SiteOverview overview,
       BatchingWriter writer,
-      Supplier<io.kilowatch.alerts.Outbox.Counts> alertDeliveries,
+      Supplier<io.kilowatch.alerts.AlertMetrics> alertDeliveries,
       List<Counter> counters) {
     this.statuses = statuses;
     this.overview = overview;
@@ -160,7 +164,8 @@ public final class MetricsRoutes {
     }
 
     if (alertDeliveries != null) {
-      var c = alertDeliveries.get();
+      var m = alertDeliveries.get();
+      var c = m.outbox();
       out.family(
               "kilowatch_alert_notifications_total",
               COUNTER,
@@ -168,7 +173,9 @@ public final class MetricsRoutes {
           .sample(Labels.of("outcome", "queued"), c.queued())
           .sample(Labels.of("outcome", "delivered"), c.delivered())
           .sample(Labels.of("outcome", "retried"), c.retried())
-          .sample(Labels.of("outcome", "given_up"), c.givenUp());
+          .sample(Labels.of("outcome", "given_up"), c.givenUp())
+          .sample(Labels.of("outcome", "superseded"), c.superseded());
+      alerts(out, m);
     }
 
     var o = overview.compute(now.minus(Duration.ofMinutes(15)), now, Duration.ofMinutes(1));
@@ -201,6 +208,38 @@ public final class MetricsRoutes {
       }
     }
     return out.toString();
+  }
+
+  private static void alerts(PrometheusText out, io.kilowatch.alerts.AlertMetrics m) {
+    out.family("kilowatch_alerts_firing", GAUGE, "alert instances firing now, by rule");
+    for (var f : m.firing()) {
+      out.sample(Labels.of("rule", f.rule(), "severity", f.severity()), f.count());
+    }
+    out.family(
+        "kilowatch_alert_deliveries_total",
+        COUNTER,
+        "delivery attempts by receiver and result: ok (2xx) or failed");
+    for (var r : m.receivers()) {
+      out.sample(Labels.of("receiver", r.name(), "result", "ok"), r.delivered());
+      out.sample(Labels.of("receiver", r.name(), "result", "failed"), r.failed());
+    }
+    out.family(
+        "kilowatch_alert_notifications_pending",
+        GAUGE,
+        "notifications waiting in the outbox, by receiver");
+    for (var r : m.receivers()) {
+      out.sample(Labels.of("receiver", r.name()), r.pending());
+    }
+    out.family(
+        "kilowatch_alert_receiver_breaker",
+        GAUGE,
+        "1 for the state each receiver's circuit breaker is in (closed, open, half_open), else 0");
+    for (var r : m.receivers()) {
+      for (String state : List.of("closed", "open", "half_open")) {
+        out.sample(
+            Labels.of("receiver", r.name(), "state", state), state.equals(r.breaker()) ? 1 : 0);
+      }
+    }
   }
 
   private static void power(PrometheusText out, String kind, KpiSeries s) {

@@ -139,7 +139,11 @@ class MetricsPromtoolTest {
     // Not started: its outbox counters are all /metrics needs, and they exist from the start.
     alerts =
         AlertEngine.open(
-            site, store, dir.resolve("alerts"), Clock.systemUTC(), DeliveryOptions.DEFAULT);
+            site.withAlerts(alerting()),
+            store,
+            dir.resolve("alerts"),
+            Clock.systemUTC(),
+            DeliveryOptions.DEFAULT);
     web =
         new WebServer(
             site,
@@ -201,6 +205,67 @@ class MetricsPromtoolTest {
     assertThat(body.lines().filter(l -> l.startsWith("# TYPE ")).map(l -> l.split(" ")[2]))
         .doesNotHaveDuplicates()
         .containsExactlyInAnyOrderElementsOf(families);
+  }
+
+  /** One rule and one receiver, so the alerting families have samples for promtool to read. */
+  private static io.kilowatch.config.AlertsConfig alerting() {
+    var rule =
+        new io.kilowatch.config.AlertsConfig.Rule(
+            "supply-hot",
+            io.kilowatch.config.AlertsConfig.Type.THRESHOLD,
+            "cooling_loop",
+            "supply_temp_c",
+            Map.of(),
+            List.of(),
+            io.kilowatch.config.AlertsConfig.Reduce.LAST,
+            Duration.ofMinutes(2),
+            io.kilowatch.config.AlertsConfig.Op.ABOVE,
+            40,
+            null,
+            Duration.ZERO,
+            Duration.ZERO,
+            null,
+            null,
+            null,
+            null,
+            "",
+            io.kilowatch.config.AlertsConfig.Severity.CRITICAL,
+            Map.of(),
+            Map.of());
+    var receiver =
+        new io.kilowatch.config.AlertsConfig.Receiver(
+            "oncall",
+            io.kilowatch.config.AlertsConfig.ReceiverKind.WEBHOOK,
+            URI.create("http://127.0.0.1:9/hook"),
+            null,
+            Duration.ofSeconds(2));
+    var route =
+        new io.kilowatch.config.AlertsConfig.Route(
+            "oncall",
+            Map.of(),
+            List.of("alertname"),
+            Duration.ZERO,
+            Duration.ofMinutes(5),
+            Duration.ofHours(4));
+    return new io.kilowatch.config.AlertsConfig(
+        null, Duration.ofSeconds(15), List.of(rule), List.of(receiver), List.of(route), List.of());
+  }
+
+  @Test
+  void alertFamiliesShowEachRuleAndReceiverBeforeAnythingHappened() throws Exception {
+    String body = metrics();
+
+    // Nothing evaluated or sent yet: no instance fires, nothing waits, the breaker is closed.
+    assertThat(value(body, "kilowatch_alerts_firing{rule=\"supply-hot\",severity=\"critical\"}"))
+        .isZero();
+    assertThat(value(body, "kilowatch_alert_notifications_pending{receiver=\"oncall\"}")).isZero();
+    assertThat(value(body, "kilowatch_alert_deliveries_total{receiver=\"oncall\",result=\"ok\"}"))
+        .isZero();
+    assertThat(
+            value(body, "kilowatch_alert_receiver_breaker{receiver=\"oncall\",state=\"closed\"}"))
+        .isEqualTo(1);
+    assertThat(value(body, "kilowatch_alert_receiver_breaker{receiver=\"oncall\",state=\"open\"}"))
+        .isZero();
   }
 
   @Test
