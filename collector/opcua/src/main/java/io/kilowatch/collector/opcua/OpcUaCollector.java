@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * previous poll, each value stamped with its own timestamp. The scheduler thus keeps one model for
  * every protocol: its poll interval becomes how often queued values are flushed to the store, a
  * failed poll (no session, cannot reconnect) still makes the device DOWN with backoff, and a device
- * whose values do not change stays UP with nothing to store.
+ * whose values do not change stays UP, each poll handing their last values over again while the
+ * subscription's keep-alives show it alive (OPC UA sends a value only when it changes).
  *
  * <p><b>Reconnects.</b> A session that goes inactive (server restart, network loss, missed
  * keep-alives) or a subscription the server stops serving marks the session lost; the next poll
