@@ -424,7 +424,10 @@ public final class OpcUaCollector implements DeviceCollector {
     /** When the subscription last showed it was alive: a publish, a keep-alive, or its creation. */
     volatile Instant lastHeard;
 
-    /** The keep-alive period the server granted; the subscription is dead after twice that. */
+    /**
+     * The longest wait for a publish or keep-alive the server granted; the subscription counts as
+     * dead after twice that (Milo's watchdog fires after 1.5 times).
+     */
     volatile long keepAliveMs;
 
     Session(OpcUaClient client) {
@@ -796,13 +799,16 @@ public final class OpcUaCollector implements DeviceCollector {
         "creating the subscription",
         setupTimeoutMs);
     s.subscription = subscription;
+    // As Milo's publish watchdog counts it: a keep-alive is due one publishing interval after
+    // the count of empty ones has passed.
     s.keepAliveMs =
         (long)
             (subscription.getRevisedPublishingInterval().orElse(samplingMs)
-                * subscription
-                    .getRevisedMaxKeepAliveCount()
-                    .map(c -> c.longValue())
-                    .orElse(keepAliveCount));
+                * (subscription
+                        .getRevisedMaxKeepAliveCount()
+                        .map(c -> c.longValue())
+                        .orElse(keepAliveCount)
+                    + 1));
     s.lastHeard = clock.instant();
     var items = new ArrayList<OpcUaMonitoredItem>();
     s.resolved.forEach(
