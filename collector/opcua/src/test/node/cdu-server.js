@@ -2,7 +2,8 @@
 // under Objects holding the variables of config/profiles/cdu-generic.yaml, with values that move.
 // Analog variables declare their EngineeringUnits and EURange, the leak state its EnumStrings, as
 // node-opcua encodes them, so the collector's reading of units is checked against another stack.
-// Usage: node cdu-server.js <port> <pki dir> <cdu id>...   Prints "READY <port>" once listening.
+// Usage: node cdu-server.js <port> <pki dir> <cdu id>...   Prints "READY <port>" once listening,
+// then "SESSIONS <n>" each time a session is created or closed.
 "use strict";
 const path = require("path");
 const {
@@ -46,7 +47,14 @@ async function main() {
     serverCertificateManager: certificates("server"),
     userCertificateManager: certificates("user"),
     buildInfo: { productName: "kilowatch node-opcua CDU" },
+    // Anonymous stays allowed; one user for the wrong-password test.
+    userManager: { isValidUser: (user, password) => user === "operator" && password === "secret" },
   });
+  // "SESSIONS <n>" whenever a session is created or closed: the test counts what a failed login
+  // leaves on the server. After the event, so the count includes or excludes that session.
+  const count = () => setImmediate(() => process.stdout.write("SESSIONS " + server.currentSessionCount + "\n"));
+  server.on("create_session", count);
+  server.on("session_closed", count);
   await server.initialize();
   const ns = server.engine.addressSpace.registerNamespace("urn:kilowatch:node-opcua-cdu");
   const objects = server.engine.addressSpace.rootFolder.objects;

@@ -46,6 +46,17 @@ public interface DeviceCollector extends AutoCloseable {
     return 0;
   }
 
+  /**
+   * Whether the first connection to the device is still being opened: it has neither succeeded nor
+   * failed yet. A poll that throws meanwhile (a session that takes longer than one poll to open) is
+   * then progress, not the device's failure: a scheduler may show the device as connecting and poll
+   * again at the next interval, without backoff and without a device-down line. False for
+   * collectors that connect within a poll.
+   */
+  default boolean connecting() {
+    return false;
+  }
+
   /** Releases the connection. Never throws; safe to call twice and while a poll runs. */
   @Override
   void close();

@@ -258,6 +258,16 @@ public final class OpcUaFakeServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Sessions the server holds now, activated or not: one whose login failed counts until the client
+   * closes it or it times out, as it does against a real server's session limit.
+   */
+  public synchronized int sessionCount() {
+    return running == null
+        ? 0
+        : running.server().getSessionManager().getCurrentSessionCount().intValue();
+  }
+
   /** Read calls that returned the variable's value good, across restarts. */
   public long goodReads(String id) {
     LongAdder n = goodReads.get(id);

@@ -68,12 +68,12 @@ final class BrowsePathResolver {
       String where = walked.isEmpty() ? "the root" : walked.toString();
       if (matches.isEmpty()) {
         return new Result.NotFound(
-            "no " + segment + " under " + where + " (browse path " + path + ")");
+            "Bad_NoMatch: no " + segment + " under " + where + " (browse path " + path + ")");
       }
       if (matches.size() > 1) {
         var found = matches.stream().map(r -> r.getBrowseName().toParseableString()).toList();
         return new Result.NotFound(
-            "browse path "
+            "Bad_BrowseNameDuplicated: browse path "
                 + path
                 + ": "
                 + segment
@@ -87,7 +87,7 @@ final class BrowsePathResolver {
       var next = matches.getFirst().getNodeId().toNodeId(namespaces);
       if (next.isEmpty()) {
         return new Result.NotFound(
-            "browse path " + path + ": " + segment + " lies on another server");
+            "Bad_NoMatch: browse path " + path + ": " + segment + " lies on another server");
       }
       current = next.get();
       if (!walked.isEmpty()) {

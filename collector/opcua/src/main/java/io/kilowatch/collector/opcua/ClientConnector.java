@@ -21,10 +21,12 @@ import org.eclipse.milo.opcua.sdk.client.identity.IdentityProvider;
 import org.eclipse.milo.opcua.sdk.client.identity.UsernameProvider;
 import org.eclipse.milo.opcua.sdk.client.identity.X509IdentityProvider;
 import org.eclipse.milo.opcua.stack.core.StatusCodes;
+import org.eclipse.milo.opcua.stack.core.UaException;
 import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
 import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
+import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
 import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
 import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransport;
 import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransportConfig;
@@ -126,9 +128,18 @@ final class ClientConnector {
           .setCertificateChain(new java.security.cert.X509Certificate[] {pki.certificate()})
           .setCertificateValidator(validator);
     }
+    if (validator != null && policy != SecurityPolicy.None) {
+      // Checked before any secure channel opens: a refused certificate is then one clear failure,
+      // not an exception thrown inside Milo's channel handler and logged there with its stack.
+      checkServerCertificate(url, endpoint, validator);
+    }
     var transport =
-        new OpcTcpClientTransport(
-            OpcTcpClientTransportConfig.newBuilder().setConnectTimeout(uint(timeoutMs)).build());
+        new SessionClosingTransport(
+            new OpcTcpClientTransport(
+                OpcTcpClientTransportConfig.newBuilder()
+                    .setConnectTimeout(uint(timeoutMs))
+                    .build()),
+            timeoutMs);
     OpcUaClient client;
     try {
       client = new OpcUaClient(builder.build(), transport);
@@ -139,11 +150,53 @@ final class ClientConnector {
     try {
       connecting.get(timeoutMs, TimeUnit.MILLISECONDS);
       return client;
+    } catch (InterruptedException e) {
+      connecting.cancel(true);
+      transport.abandon();
+      client.disconnectAsync();
+      throw e;
     } catch (ExecutionException | TimeoutException e) {
       connecting.cancel(true);
-      client.disconnectAsync();
+      // Close what the server holds for us before leaving: each session left behind counts
+      // against the server's session limit until it times out.
+      await(transport.abandon());
+      await(client.disconnectAsync());
       Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
       throw new IOException(sessionFailure(url, cause, validator, pki), cause);
+    }
+  }
+
+  /** Waits for a clean-up step, at most the request timeout; its failure changes nothing. */
+  private void await(java.util.concurrent.CompletableFuture<?> step) throws InterruptedException {
+    try {
+      step.get(timeoutMs, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      // The server times the session out and the channel is dropped either way.
+    }
+  }
+
+  private static void checkServerCertificate(
+      String url, EndpointDescription endpoint, ServerCertificateValidator validator)
+      throws IOException {
+    List<java.security.cert.X509Certificate> chain;
+    try {
+      chain = CertificateUtil.decodeCertificates(endpoint.getServerCertificate().bytesOrEmpty());
+    } catch (UaException e) {
+      throw new IOException(
+          "cannot open a session on " + url + ": its certificate does not decode", e);
+    }
+    if (chain.isEmpty()) {
+      throw new IOException(
+          "cannot open a session on " + url + ": its endpoint offers no certificate");
+    }
+    try {
+      validator.validateCertificateChain(
+          chain,
+          endpoint.getServer().getApplicationUri(),
+          EndpointUtil.getHost(endpoint.getEndpointUrl()));
+    } catch (UaException e) {
+      String why = validator.lastRefusal() != null ? validator.lastRefusal() : e.getMessage();
+      throw new IOException("cannot open a session on " + url + ": " + why, e);
     }
   }
 

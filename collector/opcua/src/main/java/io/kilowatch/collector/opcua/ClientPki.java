@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.milo.opcua.stack.core.security.CertificateQuarantine;
-import org.eclipse.milo.opcua.stack.core.security.FileBasedCertificateQuarantine;
 import org.eclipse.milo.opcua.stack.core.security.FileBasedTrustListManager;
 import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
@@ -28,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * own/private-key.pem   its key, readable by the owner only
  * trusted/certs/        server certificates kilowatch trusts (DER or PEM)
  * issuer/certs/         CA certificates that issued server certificates
- * rejected/             server certificates that were refused, to move to trusted/certs
+ * rejected/             server certificates that were refused, as {@code <SHA-1 thumbprint>.der},
+ *                       to move to trusted/certs
  * </pre>
  *
  * The certificate is generated on first use and reused afterwards: servers trust it once, so it
@@ -112,7 +112,7 @@ final class ClientPki {
         CertificateUtil.getSanUri(cert)
             .orElseThrow(() -> new IOException(certFile + " has no application URI (SAN URI)"));
     var trustList = FileBasedTrustListManager.createAndInitialize(dir);
-    var rejected = FileBasedCertificateQuarantine.create(dir.resolve("rejected"));
+    var rejected = new ThumbprintQuarantine(dir.resolve("rejected"));
     return new ClientPki(dir, keyPair, cert, uri, trustList, rejected);
   }
 
@@ -154,5 +154,76 @@ final class ClientPki {
 
   Path rejectedDir() {
     return dir.resolve("rejected");
+  }
+
+  /**
+   * The SHA-1 thumbprint of a certificate in lower-case hex, as messages and file names give it.
+   */
+  static String thumbprint(X509Certificate certificate) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(CertificateUtil.thumbprint(certificate).bytesOrEmpty());
+    } catch (org.eclipse.milo.opcua.stack.core.UaException e) {
+      return "unknown";
+    }
+  }
+
+  /** The file a refused certificate is kept in. */
+  Path rejectedFile(X509Certificate certificate) {
+    return rejectedDir().resolve(thumbprint(certificate) + ".der");
+  }
+
+  /**
+   * Refused certificates as {@code rejected/<thumbprint>.der}. Milo's own quarantine names the file
+   * by a hash of the signature, which matches nothing an operator is shown; this name is the
+   * thumbprint the refusal message quotes, so the file to move is the one the message names.
+   */
+  private static final class ThumbprintQuarantine implements CertificateQuarantine {
+    private final Path dir;
+
+    ThumbprintQuarantine(Path dir) throws IOException {
+      this.dir = dir;
+      Files.createDirectories(dir);
+    }
+
+    @Override
+    public java.util.List<X509Certificate> getRejectedCertificates() {
+      try (var files = Files.list(dir)) {
+        return files
+            .filter(f -> f.getFileName().toString().endsWith(".der"))
+            .flatMap(
+                f -> {
+                  try {
+                    return java.util.stream.Stream.of(
+                        CertificateUtil.decodeCertificate(Files.readAllBytes(f)));
+                  } catch (IOException | org.eclipse.milo.opcua.stack.core.UaException e) {
+                    return java.util.stream.Stream.empty();
+                  }
+                })
+            .toList();
+      } catch (IOException e) {
+        return java.util.List.of();
+      }
+    }
+
+    @Override
+    public void addRejectedCertificate(X509Certificate certificate) {
+      Path file = dir.resolve(thumbprint(certificate) + ".der");
+      try {
+        Files.createDirectories(dir);
+        Files.write(file, certificate.getEncoded());
+      } catch (IOException | java.security.cert.CertificateEncodingException e) {
+        log.warn("cannot keep the refused server certificate in {}: {}", file, e.toString());
+      }
+    }
+
+    @Override
+    public void removeRejectedCertificate(X509Certificate certificate) {
+      try {
+        Files.deleteIfExists(dir.resolve(thumbprint(certificate) + ".der"));
+      } catch (IOException e) {
+        log.debug("cannot remove {} from {}", thumbprint(certificate), dir, e);
+      }
+    }
   }
 }

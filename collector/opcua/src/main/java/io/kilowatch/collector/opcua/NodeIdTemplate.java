@@ -48,6 +48,11 @@ public final class NodeIdTemplate {
     }
   }
 
+  /** The namespace URI of an {@code nsu=} id; null for one that names its namespace by index. */
+  public String namespaceUri() {
+    return byUri == null ? null : byUri.getNamespaceUri();
+  }
+
   /** The node id as written, with the device filled in. */
   public String text() {
     return text;

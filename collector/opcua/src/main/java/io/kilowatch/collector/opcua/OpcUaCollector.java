@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * previous poll, each value stamped with its own timestamp. The scheduler thus keeps one model for
  * every protocol: its poll interval becomes how often queued values are flushed to the store, a
  * failed poll (no session, cannot reconnect) still makes the device DOWN with backoff, and a device
- * whose values do not change stays UP with nothing to store.
+ * whose values do not change stays UP, each poll handing their last values over again while the
+ * subscription's keep-alives show it alive (OPC UA sends a value only when it changes).
  *
  * <p><b>Reconnects.</b> A session that goes inactive (server restart, network loss, missed
  * keep-alives) or a subscription the server stops serving marks the session lost; the next poll
@@ -84,6 +85,9 @@ public final class OpcUaCollector implements DeviceCollector {
   private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
   private static final Duration SETUP_TIMEOUT = Duration.ofSeconds(10);
 
+  /** How long a first connection may take before it counts as a failure (at least). */
+  static final Duration FIRST_CONNECT_GRACE = Duration.ofSeconds(30);
+
   /** Values held between polls before the oldest are dropped (a stalled sink must not OOM us). */
   static final int MAX_QUEUED = 100_000;
 
@@ -105,6 +109,7 @@ public final class OpcUaCollector implements DeviceCollector {
   private final PointErrorLog errorLog;
   private final ClientConnector connector;
   private final AtomicLong notifications = new AtomicLong();
+  private final AtomicLong keepAlives = new AtomicLong();
   private final AtomicLong inboxDropped = new AtomicLong();
   private final int maxQueued;
   private final PointUnitListener unitListener;
@@ -123,6 +128,27 @@ public final class OpcUaCollector implements DeviceCollector {
   /** What the session being opened is doing, for "still connecting" messages. */
   private volatile String stage = "";
 
+  /** Whether a poll has had a session yet: until then an opening in progress is not a failure. */
+  private volatile boolean everConnected;
+
+  /** Whether opening a session has failed (or outlasted the grace) before any succeeded. */
+  private volatile boolean failedBefore;
+
+  /** When the first connection began ({@link System#nanoTime()}); 0 before the first poll. */
+  private volatile long firstConnectStart;
+
+  /** How long the first connection may take before polls count it as a failure. */
+  private final long firstConnectGraceMs;
+
+  /** The last failure to open a session that was logged at WARN; null after a success. */
+  private String loggedFailure;
+
+  /** How long the scheduler lets one poll run (its rule: the device timeout, else the interval). */
+  private final long pollBudgetMs;
+
+  /** The poll interval: keep-alives are asked for at least this often (capped at 10 s). */
+  private final long intervalMs;
+
   /** A profile point and how it names its node. */
   private record PointRef(OpcUaPoint point, NodeIdTemplate nodeId, BrowsePath path) {
     String ref() {
@@ -130,8 +156,21 @@ public final class OpcUaCollector implements DeviceCollector {
     }
   }
 
-  /** A value as it arrived, or a point that could not be set up ({@code why} not null). */
-  private record Arrival(PointRef ref, DataValue value, Instant received, String why) {}
+  /**
+   * A value as it arrived, or a point that could not be set up ({@code why} not null). A {@code
+   * repeated} value is the point's last one handed over again under a live subscription, stamped
+   * with the poll's time rather than its own.
+   */
+  private record Arrival(
+      PointRef ref, DataValue value, Instant received, String why, boolean repeated) {
+    Arrival(PointRef ref, DataValue value, Instant received, String why) {
+      this(ref, value, received, why, false);
+    }
+
+    Arrival again(Instant now) {
+      return new Arrival(ref, value, now, why, true);
+    }
+  }
 
   public OpcUaCollector(
       Device device, Source.OpcUa source, Profile.OpcUa profile, SiteConfig site, Clock clock) {
@@ -221,12 +260,18 @@ public final class OpcUaCollector implements DeviceCollector {
             : DEFAULT_TIMEOUT;
     this.timeoutMs = t.toMillis();
     this.setupTimeoutMs = Math.max(timeoutMs, SETUP_TIMEOUT.toMillis());
+    this.firstConnectGraceMs = Math.max(FIRST_CONNECT_GRACE.toMillis(), 3 * setupTimeoutMs);
     Duration interval =
         device.interval() != null && device.interval().isPositive()
             ? device.interval()
             : DEFAULT_INTERVAL;
     this.samplingMs =
         (options.samplingInterval() != null ? options.samplingInterval() : interval).toMillis();
+    this.intervalMs = interval.toMillis();
+    this.pollBudgetMs =
+        device.timeout() != null && device.timeout().isPositive()
+            ? device.timeout().toMillis()
+            : interval.toMillis();
     this.errorLog = new PointErrorLog(device.id());
     Path configDir =
         site != null && site.source() != null ? site.source().toAbsolutePath().getParent() : null;
@@ -284,6 +329,26 @@ public final class OpcUaCollector implements DeviceCollector {
     return unitWarnings;
   }
 
+  /**
+   * True from the first poll until the first session is open, as long as opening it has neither
+   * failed nor taken longer than {@link #FIRST_CONNECT_GRACE} (or three setup steps, if longer).
+   * Polls meanwhile return no values rather than fail: the device is starting, not down.
+   */
+  @Override
+  public boolean connecting() {
+    var f = connecting;
+    return !everConnected
+        && !failedBefore
+        && f != null
+        && !f.isCompletedExceptionally()
+        && System.nanoTime() - firstConnectStart < firstConnectGraceMs * 1_000_000;
+  }
+
+  /** Keep-alives received from subscriptions since this collector was made (for tests). */
+  long keepAliveCount() {
+    return keepAlives.get();
+  }
+
   /** Values received by subscription since this collector was made (for benches). */
   public long notificationCount() {
     return notifications.get();
@@ -307,8 +372,35 @@ public final class OpcUaCollector implements DeviceCollector {
     }
     if (s == null) {
       s = openSession();
+      if (s == null) {
+        return List.of();
+      }
     }
-    return options.mode() == OpcUaOptions.Mode.POLL ? read(s) : assemble(s.drain(), s.errors);
+    return options.mode() == OpcUaOptions.Mode.POLL ? read(s) : assemble(pushed(s), s.errors);
+  }
+
+  /**
+   * What arrived since the last poll, plus, while the subscription is alive, every other point's
+   * last value again. OPC UA reports only changes, so a leak sensor that stays 0 for a week would
+   * otherwise be stored once and then look stale (and an {@code absent} rule on it would fire)
+   * although the server keeps confirming, by keep-alives, that nothing changed.
+   */
+  private List<Arrival> pushed(Session s) {
+    List<Arrival> arrived = s.drain();
+    Instant now = clock.instant();
+    if (!s.alive(now)) {
+      return arrived;
+    }
+    var fresh = new java.util.HashSet<PointRef>();
+    arrived.forEach(a -> fresh.add(a.ref()));
+    var out = new ArrayList<>(arrived);
+    s.latest.forEach(
+        (ref, last) -> {
+          if (!fresh.contains(ref)) {
+            out.add(last.again(now));
+          }
+        });
+    return out;
   }
 
   // ---- one session ------------------------------------------------------------------------
@@ -321,9 +413,22 @@ public final class OpcUaCollector implements DeviceCollector {
     final ConcurrentLinkedQueue<Arrival> inbox = new ConcurrentLinkedQueue<>();
     final AtomicInteger queued = new AtomicInteger();
     final Map<String, String> errors = new ConcurrentHashMap<>();
+
+    /** The last value or setup failure of each point, to hand over again while nothing changes. */
+    final Map<PointRef, Arrival> latest = new ConcurrentHashMap<>();
+
     int maxNodesPerRead;
     OpcUaSubscription subscription;
     volatile String lost;
+
+    /** When the subscription last showed it was alive: a publish, a keep-alive, or its creation. */
+    volatile Instant lastHeard;
+
+    /**
+     * The longest wait for a publish or keep-alive the server granted; the subscription counts as
+     * dead after twice that (Milo's watchdog fires after 1.5 times).
+     */
+    volatile long keepAliveMs;
 
     Session(OpcUaClient client) {
       this.client = client;
@@ -334,7 +439,15 @@ public final class OpcUaCollector implements DeviceCollector {
       lost = "session to " + source.endpoint() + " lost";
     }
 
+    boolean alive(Instant now) {
+      Instant heard = lastHeard;
+      return lost == null
+          && heard != null
+          && Duration.between(heard, now).toMillis() <= 2 * keepAliveMs;
+    }
+
     void arrive(Arrival a) {
+      latest.put(a.ref(), a);
       if (queued.incrementAndGet() > maxQueued && inbox.poll() != null) {
         queued.decrementAndGet();
         inboxDropped.incrementAndGet();
@@ -354,14 +467,22 @@ public final class OpcUaCollector implements DeviceCollector {
   }
 
   /**
-   * The session being opened, waiting at most three quarters of the poll timeout. Opening a session
-   * (discovery, handshake, namespace table, browsing, creating fifty monitored items) can take
-   * longer than one poll may, above all when many devices start at once on a busy machine: it then
-   * goes on in the background, this poll fails with "still connecting", and a later poll picks the
-   * session up, instead of the scheduler killing every attempt at the timeout.
+   * The session being opened, waiting at most three quarters of the time the scheduler gives a
+   * poll. Opening a session (discovery, handshake, namespace table, browsing, creating fifty
+   * monitored items) can take longer than one poll may, above all when many devices start at once
+   * on a busy machine or the JVM is cold (8 s measured for the first session of a test JVM on a
+   * loaded two-core machine): it then goes on in the background and a later poll picks the session
+   * up, instead of the scheduler killing every attempt at the timeout.
+   *
+   * <p>Meanwhile a poll fails with "still connecting", except during the first connection of this
+   * collector (see {@link #connecting()}): that is how every start begins, not a failure of the
+   * device, so the poll returns null (no values) rather than make the device DOWN at every start.
    */
   private Session openSession() throws Exception {
     if (connecting == null) {
+      if (firstConnectStart == 0) {
+        firstConnectStart = System.nanoTime();
+      }
       var f = new java.util.concurrent.CompletableFuture<Session>();
       connecting = f;
       Thread.ofVirtual()
@@ -376,23 +497,61 @@ public final class OpcUaCollector implements DeviceCollector {
               });
     }
     try {
-      Session s = connecting.get(Math.max(1, timeoutMs * 3 / 4), TimeUnit.MILLISECONDS);
+      Session s = connecting.get(Math.max(1, pollBudgetMs * 3 / 4), TimeUnit.MILLISECONDS);
       connecting = null;
       session = s;
+      everConnected = true;
+      if (loggedFailure != null) {
+        log.info("device {}: session open on {}", device.id(), source.endpoint());
+        loggedFailure = null;
+      }
       if (closed) {
         disconnect();
         throw new IllegalStateException("collector of " + device.id() + " is closed");
       }
       return s;
     } catch (TimeoutException e) {
+      if (connecting()) {
+        return null;
+      }
+      if (!everConnected && !failedBefore) {
+        failedBefore = true;
+        log.warn(
+            "device {}: still connecting to {} ({}) after {} s",
+            device.id(),
+            source.endpoint(),
+            stage,
+            firstConnectGraceMs / 1000);
+      }
       throw new IOException("still connecting to " + source.endpoint() + " (" + stage + ")");
     } catch (ExecutionException e) {
       connecting = null;
-      if (e.getCause() instanceof Exception cause) {
-        throw cause;
+      failedBefore = true;
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      logFailure(cause);
+      if (cause instanceof Exception ex) {
+        throw ex;
       }
       throw e;
     }
+  }
+
+  /**
+   * One WARN line per kind of failure (its message) and device, until a session opens; every
+   * attempt, with its stack trace, at debug. A wrong password retried every backoff step would
+   * otherwise fill the log with the same refusal.
+   */
+  private void logFailure(Throwable cause) {
+    if (closed) {
+      // Closing aborts a connect in progress: that is not the device's failure.
+      return;
+    }
+    String why = cause.getMessage() != null ? cause.getMessage() : OpcUaErrors.describe(cause);
+    if (!why.equals(loggedFailure)) {
+      loggedFailure = why;
+      log.warn("device {}: {}", device.id(), why);
+    }
+    log.debug("device {}: opening a session failed", device.id(), cause);
   }
 
   private Session connect() throws Exception {
@@ -414,7 +573,13 @@ public final class OpcUaCollector implements DeviceCollector {
               .ifPresentOrElse(
                   id -> s.resolved.put(ref, id),
                   () ->
-                      s.unresolved.put(ref, "namespace of " + ref.ref() + " is not on the server"));
+                      s.unresolved.put(
+                          ref,
+                          "Bad_NodeIdUnknown: namespace "
+                              + ref.nodeId().namespaceUri()
+                              + " of "
+                              + ref.ref()
+                              + " is not in the server's namespace table"));
         } else {
           switch (browser.resolve(ref.path())) {
             case BrowsePathResolver.Result.Found f -> s.resolved.put(ref, f.nodeId());
@@ -579,6 +744,7 @@ public final class OpcUaCollector implements DeviceCollector {
           public void onDataReceived(
               OpcUaSubscription sub, List<OpcUaMonitoredItem> items, List<DataValue> values) {
             Instant now = clock.instant();
+            s.lastHeard = now;
             for (int i = 0; i < items.size() && i < values.size(); i++) {
               Object ref = items.get(i).getUserObject().orElse(null);
               if (ref instanceof PointRef p) {
@@ -586,6 +752,12 @@ public final class OpcUaCollector implements DeviceCollector {
                 s.arrive(new Arrival(p, values.get(i), now, null));
               }
             }
+          }
+
+          @Override
+          public void onKeepAliveReceived(OpcUaSubscription sub) {
+            keepAlives.incrementAndGet();
+            s.lastHeard = clock.instant();
           }
 
           @Override
@@ -613,12 +785,31 @@ public final class OpcUaCollector implements DeviceCollector {
     if (maxMonitoredItemsPerCall > 0) {
       subscription.setMaxMonitoredItemsPerCall(uint(maxMonitoredItemsPerCall));
     }
+    // A keep-alive at least every poll interval (Milo asks for one per 10 s): each poll then knows
+    // the subscription is alive, so unchanged values are current, and a dead one is seen sooner.
+    long keepAliveCount =
+        Math.max(1, (long) Math.ceil(Math.min(intervalMs, 10_000) / Math.max(1.0, samplingMs)));
+    subscription.setMaxKeepAliveCount(uint(keepAliveCount));
+    // The server ends a subscription not published for this many intervals: 3 × keep-alive at
+    // least.
+    subscription.setLifetimeCount(uint(keepAliveCount * 5));
     stage = "creating the subscription";
     await(
         subscription.createAsync().toCompletableFuture(),
         "creating the subscription",
         setupTimeoutMs);
     s.subscription = subscription;
+    // As Milo's publish watchdog counts it: a keep-alive is due one publishing interval after
+    // the count of empty ones has passed.
+    s.keepAliveMs =
+        (long)
+            (subscription.getRevisedPublishingInterval().orElse(samplingMs)
+                * (subscription
+                        .getRevisedMaxKeepAliveCount()
+                        .map(c -> c.longValue())
+                        .orElse(keepAliveCount)
+                    + 1));
+    s.lastHeard = clock.instant();
     var items = new ArrayList<OpcUaMonitoredItem>();
     s.resolved.forEach(
         (ref, nodeId) -> {
@@ -702,7 +893,8 @@ public final class OpcUaCollector implements DeviceCollector {
     var byTime = new TreeMap<Instant, Readings>();
     for (Arrival a : arrivals) {
       OpcUaPoint point = a.ref().point();
-      Instant time = a.value() == null ? a.received() : timeOf(a.value(), a.received());
+      Instant time =
+          a.value() == null || a.repeated() ? a.received() : timeOf(a.value(), a.received());
       Readings r = byTime.computeIfAbsent(time, t -> new Readings(site, device, t));
       String why = a.why() != null ? a.why() : record(a, r);
       if (why != null) {
@@ -735,12 +927,22 @@ public final class OpcUaCollector implements DeviceCollector {
       // A state, not a measurement: 0/1 whatever the scale.
       number = b ? 1 : 0;
     } else {
+      // The server said the value is fine; kilowatch cannot store it, which the status shows.
       return (v == null ? "no value" : "not a number: " + v.getClass().getSimpleName())
           + " at "
-          + ref;
+          + ref
+          + " (status "
+          + OpcUaErrors.statusName(status)
+          + ")";
     }
     if (!Double.isFinite(number)) {
-      return "server sent " + number + " for " + ref;
+      return "server sent "
+          + number
+          + " for "
+          + ref
+          + " (status "
+          + OpcUaErrors.statusName(status)
+          + ")";
     }
     readings.add(point, number, status.isUncertain() ? Quality.UNCERTAIN : Quality.GOOD);
     return null;

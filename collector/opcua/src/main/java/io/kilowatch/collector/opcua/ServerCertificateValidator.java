@@ -82,22 +82,14 @@ final class ServerCertificateValidator implements CertificateValidator {
 
   private String refusal(X509Certificate leaf, UaException e) {
     String subject = leaf == null ? "(none)" : leaf.getSubjectX500Principal().getName();
-    String thumbprint;
-    try {
-      thumbprint =
-          leaf == null
-              ? "?"
-              : java.util.HexFormat.of().formatHex(CertificateUtil.thumbprint(leaf).bytesOrEmpty());
-    } catch (UaException ex) {
-      thumbprint = "?";
-    }
+    String thumbprint = leaf == null ? "?" : ClientPki.thumbprint(leaf);
     if (untrusted(e)) {
       return "server certificate '"
           + subject
           + "' (SHA-1 "
           + thumbprint
-          + ") is not trusted: check it and copy it from "
-          + pki.rejectedDir()
+          + ") is not trusted: check it and move "
+          + (leaf == null ? pki.rejectedDir() : pki.rejectedFile(leaf))
           + " to "
           + pki.trustedDir()
           + (trustOnFirstUse

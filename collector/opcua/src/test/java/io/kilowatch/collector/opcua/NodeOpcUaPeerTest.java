@@ -67,6 +67,11 @@ class NodeOpcUaPeerTest {
           "energy_kwh");
 
   @TempDir static Path tmp;
+  private final java.util.concurrent.atomic.AtomicInteger sessions =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger sessionEvents =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private String endpoint;
   private Process server;
   private SiteConfig site;
   private OpcUaCollector collector;
@@ -100,6 +105,9 @@ class NodeOpcUaPeerTest {
                 while ((line = out.readLine()) != null) {
                   if (line.startsWith("READY")) {
                     ready.complete(null);
+                  } else if (line.startsWith("SESSIONS ")) {
+                    sessionEvents.incrementAndGet();
+                    sessions.set(Integer.parseInt(line.substring("SESSIONS ".length()).strip()));
                   }
                 }
                 ready.completeExceptionally(new IOException("node-opcua exited"));
@@ -112,7 +120,7 @@ class NodeOpcUaPeerTest {
     } catch (TimeoutException | java.util.concurrent.ExecutionException e) {
       throw new AssertionError("node-opcua did not start: " + Files.readString(log), e);
     }
-    String endpoint = "opc.tcp://127.0.0.1:" + port + "/UA/kilowatch";
+    endpoint = "opc.tcp://127.0.0.1:" + port + "/UA/kilowatch";
     site =
         SiteBuilder.named("node-opcua peer")
             .profile(YamlMaps.of("file", PROFILE.toAbsolutePath().normalize().toString()))
@@ -207,5 +215,60 @@ class NodeOpcUaPeerTest {
     assertThat(Polls.values(samples, "flow_lpm").stream().distinct().count())
         .isGreaterThanOrEqualTo(3);
     assertThat(samples).allSatisfy(s -> assertThat(s.tags()).containsEntry("device", "cdu-n2"));
+  }
+
+  @Test
+  void tenWrongPasswordAttemptsLeaveNoSessionOnNodeOpcUa() throws Exception {
+    // The server reports its session count on every create and close; a session a failed login
+    // left open would stay counted until its timeout (two minutes).
+    var options =
+        new io.kilowatch.config.OpcUaOptions(
+            io.kilowatch.config.OpcUaOptions.Mode.POLL,
+            null,
+            null,
+            10,
+            io.kilowatch.config.OpcUaOptions.Timestamps.SOURCE,
+            null,
+            null,
+            false,
+            tmp.resolve("client-pki"));
+    var source =
+        new io.kilowatch.config.Source.OpcUa(
+            java.net.URI.create(endpoint),
+            io.kilowatch.config.Source.SecurityPolicy.NONE,
+            "operator",
+            "not-the-password",
+            options);
+    var template = site.device("cdu-n1").orElseThrow();
+    var device =
+        new io.kilowatch.config.Device(
+            "cdu-n1",
+            template.kind(),
+            template.location(),
+            template.profile(),
+            source,
+            Duration.ofSeconds(1),
+            Duration.ofSeconds(5),
+            Map.of());
+    var profile =
+        (io.kilowatch.config.Profile.OpcUa) site.profile(template.profile()).orElseThrow();
+    if (collector != null) {
+      collector.close();
+    }
+    collector = new OpcUaCollector(device, source, profile, site, java.time.Clock.systemUTC());
+    int eventsBefore = sessionEvents.get();
+
+    for (int attempt = 0; attempt < 10; attempt++) {
+      assertThat(Polls.failure(collector)).hasMessageContaining("the server refused user");
+    }
+
+    // Ten created and ten closed: twenty events, the count back at none.
+    org.awaitility.Awaitility.await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(sessionEvents.get() - eventsBefore).isEqualTo(20);
+              assertThat(sessions.get()).isZero();
+            });
   }
 }

@@ -162,8 +162,13 @@ class OpcUaCollectorTest {
     assertThat(samples.stream().filter(s -> s.quality() == Quality.BAD))
         .flatMap(s -> s.fields().keySet())
         .containsExactlyInAnyOrder("return_temp_c", "ghost", "label");
-    assertThat(c.pointErrors().get("return")).contains("Bad_SensorFailure");
-    assertThat(c.pointErrors().get("missing")).contains("Bad_NodeIdUnknown");
+    assertThat(c.pointErrors().get("return"))
+        .contains("Bad_SensorFailure")
+        .contains(NS + "cdu-7/SecondaryReturnTemp");
+    assertThat(c.pointErrors().get("missing"))
+        .contains("Bad_NodeIdUnknown")
+        .contains(NS + "cdu-7/NoSuchNode");
+    assertThat(c.pointErrors().get("label")).contains("not a number").contains("(status Good)");
   }
 
   @Test
@@ -243,7 +248,7 @@ class OpcUaCollectorTest {
     seen.addAll(Polls.until(c, WAIT, s -> Polls.has(s, "pressure_kpa", 101.5)));
 
     assertThat(Polls.values(seen, "pressure_raw")).contains(100.0, 100.4, 101.5);
-    assertThat(Polls.values(seen, "pressure_kpa")).containsExactly(100.0, 101.5);
+    assertThat(Polls.changes(Polls.values(seen, "pressure_kpa"))).containsExactly(100.0, 101.5);
     server.set("cdu-7/Pressure", new DataValue(new Variant(100.0)));
   }
 
@@ -299,8 +304,14 @@ class OpcUaCollectorTest {
         .containsExactlyInAnyOrderEntriesOf(
             Map.of("supply_temp_c", 18.5, "pump_rpm", 1450.0, "shared_demo", 1.0));
     assertThat(Polls.fields(samples, Quality.BAD)).containsOnlyKeys("shared_any", "nowhere");
-    assertThat(c.pointErrors().get("ambiguous")).contains("ambiguous").contains(demo + ":shared");
-    assertThat(c.pointErrors().get("nowhere")).contains("no NoSuchThing under Objects/cdu-7");
+    assertThat(c.pointErrors().get("ambiguous"))
+        .startsWith("Bad_BrowseNameDuplicated")
+        .contains("ambiguous")
+        .contains(demo + ":shared");
+    assertThat(c.pointErrors().get("nowhere"))
+        .startsWith("Bad_NoMatch")
+        .contains("no NoSuchThing under Objects/cdu-7")
+        .contains("Objects/cdu-7/NoSuchThing");
   }
 
   @Test
@@ -334,7 +345,10 @@ class OpcUaCollectorTest {
 
     assertThat(Polls.has(samples, "supply_temp_c", 18.5)).isTrue();
     assertThat(Polls.has(samples, "other", Quality.BAD)).isTrue();
-    assertThat(c.pointErrors().get("elsewhere")).contains("urn:not:on:server");
+    assertThat(c.pointErrors().get("elsewhere"))
+        .startsWith("Bad_NodeIdUnknown")
+        .contains("namespace urn:not:on:server")
+        .contains("nsu=urn:not:on:server;s=x");
   }
 
   @Test

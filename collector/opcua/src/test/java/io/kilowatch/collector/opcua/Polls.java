@@ -49,9 +49,10 @@ final class Polls {
   }
 
   /**
-   * The samples of the first poll that does not fail with "still connecting" (sessions open in the
-   * background, which takes seconds in a cold JVM), waiting at most 10 s; any other failure, or
-   * "still connecting" after 10 s, is thrown as the poll threw it.
+   * The samples of the first poll made with a session: polls while the first session opens (in the
+   * background, which takes seconds in a cold JVM) return nothing or fail with "still connecting",
+   * and are retried for at most 10 s; any other failure, or "still connecting" after 10 s, is
+   * thrown as the poll threw it.
    */
   static List<Sample> once(DeviceCollector c) throws Exception {
     try {
@@ -61,7 +62,7 @@ final class Polls {
           .pollInterval(POLL)
           .pollInSameThread()
           .ignoreExceptionsMatching(Polls::stillConnecting)
-          .until(c::poll, samples -> true);
+          .until(c::poll, samples -> !c.connecting());
     } catch (ConditionTimeoutException e) {
       if (e.getCause() instanceof Exception last) {
         throw last;
@@ -101,6 +102,20 @@ final class Polls {
   static Map<String, Double> fields(List<Sample> samples, Quality q) {
     var out = new java.util.TreeMap<String, Double>();
     samples.stream().filter(s -> s.quality() == q).forEach(s -> out.putAll(s.fields()));
+    return out;
+  }
+
+  /**
+   * The values with runs of one value collapsed: what changed. A live subscription hands every
+   * point's last value over again at each poll, so a deadband shows in the changes, not the count.
+   */
+  static List<Double> changes(List<Double> values) {
+    var out = new ArrayList<Double>();
+    for (Double v : values) {
+      if (out.isEmpty() || !out.getLast().equals(v)) {
+        out.add(v);
+      }
+    }
     return out;
   }
 
