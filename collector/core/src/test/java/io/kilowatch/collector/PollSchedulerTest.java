@@ -486,6 +486,8 @@ class PollSchedulerTest {
           throw new java.io.IOException("gateway target device failed to respond");
         });
     start(map, Duration.ofSeconds(60), null, (address, timeout) -> true);
+    time.awaitSleeping("poll-live"); // both first polls (at T0) are over
+    time.awaitSleeping("poll-dead");
 
     for (int i = 0; i < 8; i++) { // to 800 ms, each poll of both devices over before the next
       time.wake("poll-live");
