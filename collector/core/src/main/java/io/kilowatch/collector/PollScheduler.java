@@ -47,8 +47,6 @@ import org.slf4j.LoggerFactory;
 public final class PollScheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PollScheduler.class);
 
-  static final Duration DEFAULT_MAX_BACKOFF =
-      io.kilowatch.config.CollectorConfig.DEFAULT_MAX_BACKOFF;
   private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private static final Duration COLLECTOR_CLOSE_WAIT = Duration.ofSeconds(2);

@@ -233,6 +233,9 @@ class PollSchedulerTest {
     map.put(healthy, (n, self) -> answer(healthy));
     start(map, Duration.ofSeconds(5), null);
 
+    // The hanging poll's timer must be counting from T0 before time moves, or on a loaded
+    // machine it could start later and never be due at 600 ms.
+    assertThat(time.awaitSleeping("poll-hanging-timeout")).isEqualTo(T0.plusMillis(600));
     wakeLoop("healthy", 3); // to T0 + 600 ms, the hanging poll's timeout
     await().atMost(Duration.ofSeconds(10)).until(() -> status("hanging").consecutiveFailures() > 0);
     DeviceStatus h = status("hanging");
