@@ -124,13 +124,11 @@ class EndpointRecoveryTest {
     SiteConfig site =
         TestSites.site(List.of(), List.of(a, b))
             .withCollector(new CollectorConfig(Shard.ALL, Duration.ofMinutes(1)));
-    scheduler =
-        new PollScheduler(
-            site, samples -> {}, Clock.systemUTC(), d -> connecting(d, d == a ? port : port));
+    scheduler = new PollScheduler(site, samples -> {}, Clock.systemUTC(), d -> connecting(d, port));
     scheduler.start();
 
-    // Nothing listens yet: both back off until their next attempts are seconds away
-    // (250 ms × 2^4 = 4 s, less at most 10% jitter).
+    // Nothing listens yet: both back off until their next attempts are more than 3 s away
+    // (250 ms × 2^4 = 4 s after the fourth failure, less at most 10% jitter).
     await()
         .atMost(Duration.ofSeconds(30))
         .until(
