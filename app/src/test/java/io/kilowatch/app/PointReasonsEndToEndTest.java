@@ -6,9 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.testkit.modbus.ModbusTcpFake;
 import io.kilowatch.testkit.modbus.RegisterBank;
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
+import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -123,6 +127,59 @@ class PointReasonsEndToEndTest {
     } finally {
       if (!stopped) {
         meter.close();
+      }
+    }
+  }
+
+  private static final String CDU_SITE =
+      """
+      site: {name: reasons}
+      store: {kind: embedded, dataDir: ./data}
+      profiles:
+        - id: cdu
+          source: opcua
+          points:
+            - {name: supply, nodeId: "nsu=NS;s=cdu1/SupplyTemp", unit: Cel, measurement: cooling_loop, field: supply_temp}
+            - {name: missing, nodeId: "nsu=NS;s=cdu1/NoSuchNode", unit: Cel, measurement: cooling_loop, field: return_temp}
+            - {name: elsewhere, nodeId: "nsu=urn:not:on:server;s=x", unit: kPa, measurement: cooling_loop, field: diff_pressure}
+      devices:
+        - {id: cdu1, kind: cdu, profile: cdu, interval: 2s, timeout: 2s, source: {type: opcua, endpoint: "ENDPOINT", mode: poll}}
+      """;
+
+  // The OPC UA side of the issue: a node the server does not have and a namespace it does not
+  // know were only in the log too. Read mode, so every poll stores the BAD value again (a
+  // subscription reports it once, and an old value is stale whatever its quality).
+  @Test
+  void anUnknownOpcUaNodeOrNamespaceSaysWhyOnDevicesAndLatest() throws Exception {
+    try (var server =
+        new OpcUaFakeServer(Map.of("cdu1/SupplyTemp", new DataValue(new Variant(18.5))))) {
+      Path file = dir.resolve("site.yaml");
+      Files.writeString(
+          file,
+          CDU_SITE.replace("NS", server.namespaceUri()).replace("ENDPOINT", server.endpoint()));
+      try (var app = Kilowatch.start(ConfigLoader.load(file), 0)) {
+        var api = ApiPoller.of(app);
+        JsonNode devices =
+            api.awaitJson(
+                "/api/devices",
+                n ->
+                    point(n, "cdu1", "missing") != null
+                        && "bad".equals(point(n, "cdu1", "missing").path("state").asText())
+                        && "bad".equals(point(n, "cdu1", "elsewhere").path("state").asText()),
+                Duration.ofSeconds(60));
+        assertThat(point(devices, "cdu1", "missing").get("reason").asText())
+            .contains("Bad_NodeIdUnknown");
+        assertThat(point(devices, "cdu1", "elsewhere").get("reason").asText())
+            .contains("urn:not:on:server");
+        assertThat(point(devices, "cdu1", "supply").get("state").asText()).isEqualTo("good");
+
+        JsonNode latest =
+            api.awaitJson(
+                "/api/latest?measurement=cooling_loop&field=return_temp&tags=device:cdu1",
+                n -> n.get("series").size() == 1,
+                Duration.ofSeconds(10));
+        assertThat(latest.at("/series/0/quality").asText()).isEqualTo("bad");
+        assertThat(latest.at("/series/0/reason").asText()).contains("Bad_NodeIdUnknown");
       }
     }
   }
