@@ -91,8 +91,10 @@ async function refresh() {
     setTile("#tile-facility", byName.facility_power.latest, byName.facility_power.unit, 1, step, cov(byName.facility_power));
     setTile("#tile-it", byName.it_power.latest, byName.it_power.unit, 1, step, cov(byName.it_power));
     setTile("#tile-cooling", byName.cooling_power.latest, byName.cooling_power.unit, 1, step, cov(byName.cooling_power));
+    // A PUE without a value says why (its status), never 0.
     setTile("#tile-pue", byName.pue.latest, "", 3, step,
-      "category " + overview.pueCategory + (overview.windowPue ? " · " + range + ": " + overview.windowPue.toFixed(3) : ""));
+      "category " + overview.pueCategory + " · " + range + ": " +
+      (overview.windowPue !== null && overview.windowPue !== undefined ? overview.windowPue.toFixed(3) : statusText(overview.pueStatus)));
     const pts = s => s.points.map(p => [p[0], p[1]]);
     kw.timeChart("chart-power", byName.facility_power.unit, [
       { name: "Facility", data: pts(byName.facility_power) },

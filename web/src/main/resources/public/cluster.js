@@ -116,11 +116,17 @@ async function latestTiles() {
   const flow = { series: flowL.series.concat(flowN.series) };
   const totals = pdu.series.filter(s => !("phase" in s.tags) && !("outlet" in s.tags));
   const oldest = list => list.reduce((a, s) => Math.max(a, s.ageSeconds), 0);
+  // The API marks values of a device that is down (or too old) stale: the tile says so, never
+  // presents them as current.
+  const stale = list => list.filter(s => s.quality === "stale");
+  const why = s => s.quality === "stale" && s.reason ? " · " + s.reason : "";
   tile("tile-it", kw.fmt(totals.reduce((a, s) => a + (s.value || 0), 0), 1) + " kW",
-    totals.length + " PDUs · oldest " + kw.ago(oldest(totals) * 1000), oldest(totals) > 30);
+    totals.length + " PDUs · oldest " + kw.ago(oldest(totals) * 1000) +
+    (stale(totals).length ? " · " + stale(totals).length + " stale (" + stale(totals).map(s => s.tags.device).join(", ") + ")" : ""),
+    oldest(totals) > 30 || stale(totals).length > 0);
   const s0 = supply.series[0], f0 = flow.series[0];
-  tile("tile-supply", s0 ? kw.fmt(s0.value, 1) + " °C" : "–", s0 ? s0.tags.device + " · " + kw.ago(s0.ageSeconds * 1000) : "no loop data", !s0 || s0.ageSeconds > 30);
-  tile("tile-flow", f0 ? kw.fmt(f0.value, 0) + " L/min" : "–", f0 ? f0.tags.device + " · " + kw.ago(f0.ageSeconds * 1000) : "no loop data", !f0 || f0.ageSeconds > 30);
+  tile("tile-supply", s0 ? kw.fmt(s0.value, 1) + " °C" : "–", s0 ? s0.tags.device + " · " + kw.ago(s0.ageSeconds * 1000) + why(s0) : "no loop data", !s0 || s0.ageSeconds > 30 || s0.quality === "stale");
+  tile("tile-flow", f0 ? kw.fmt(f0.value, 0) + " L/min" : "–", f0 ? f0.tags.device + " · " + kw.ago(f0.ageSeconds * 1000) + why(f0) : "no loop data", !f0 || f0.ageSeconds > 30 || f0.quality === "stale");
 }
 
 async function clusterPue(range) {

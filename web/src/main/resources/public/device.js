@@ -23,6 +23,8 @@ async function refresh() {
       ["Last success", status && status.lastSuccess ? kw.ago(Date.now() - Date.parse(status.lastSuccess)) : "never"],
       ["Consecutive failures", status ? String(status.consecutiveFailures) : "–"],
       ["Last error", status && status.lastError ? status.lastError : "none"],
+      // Why points are not good: the collector's reason per point (a refused register, an unknown node).
+      ["Bad points", badPoints(status)],
       // What the device's own declarations contradict in the configuration (OPC UA EngineeringUnits).
       ["Unit warnings", status && status.unitWarnings && status.unitWarnings.length ? status.unitWarnings.join("; ") : "none"],
     ];
@@ -39,13 +41,15 @@ async function refresh() {
     const interval = info ? info.intervalSeconds : 10;
     document.querySelector("#points tbody").replaceChildren(...latest.map(s => {
       const tags = Object.entries(s.tags).filter(([k]) => !["site", "cluster", "rack", "device"].includes(k)).map(([k, v]) => k + "=" + v).join(", ");
-      const stale = s.ageSeconds > 3 * interval;
+      // The API marks a value of a device that is down (or too old) stale and says why.
+      const stale = s.quality === "stale" || s.ageSeconds > 3 * interval;
       const tr = kw.el("tr", { class: stale ? "stale-row" : "" });
       tr.append(kw.el("td", {}, s.measurement), kw.el("td", {}, s.field), kw.el("td", {}, tags),
         // A state point shows its state's name; every value shows the unit its series declares.
         kw.el("td", {}, s.state ? s.state : kw.fmt(s.value, 3) + (s.unit && s.unit !== "1" ? " " + s.unit : "")),
         kw.el("td", { class: "quality-" + s.quality }, s.quality),
-        kw.el("td", {}, (stale ? "stale · " : "") + kw.ago(s.ageSeconds * 1000)));
+        kw.el("td", {}, (stale ? "stale · " : "") + kw.ago(s.ageSeconds * 1000)),
+        kw.el("td", { class: "reason" }, s.reason || ""));
       return tr;
     }));
 
@@ -70,6 +74,14 @@ async function refresh() {
   } catch (e) {
     console.warn("refresh failed", e);
   }
+}
+
+// "name: reason" for every profile point that is not good, or "none".
+function badPoints(status) {
+  if (!status || !status.points) return "–";
+  const bad = status.points.filter(p => p.state && p.state !== "good" && p.state !== "unknown" && p.reason);
+  if (status.state === "DOWN") return bad.length ? "all stale: device down" : "none";
+  return bad.length ? bad.map(p => p.name + ": " + p.reason).join("; ") : "none";
 }
 
 function parseStep(s) {

@@ -8,6 +8,15 @@ function durationMs(iso) {
   return ((+(m[1] || 0)) * 3600 + (+(m[2] || 0)) * 60 + (+(m[3] || 0))) * 1000;
 }
 
+function badCount(d) {
+  return (d.points || []).filter(p => p.state === "bad").length;
+}
+
+function badText(d) {
+  const bad = (d.points || []).filter(p => p.state === "bad");
+  return bad.length ? bad.length + " bad · " + bad[0].name + ": " + bad[0].reason : "";
+}
+
 async function refresh() {
   try {
     const devices = await kw.getJson("/api/devices");
@@ -24,7 +33,9 @@ async function refresh() {
         kw.el("td", {}, d.lastSuccess ? kw.ago(now - Date.parse(d.lastSuccess)) : "never"),
         kw.el("td", {}, d.lastRoundTrip ? durationMs(d.lastRoundTrip).toFixed(0) + " ms" : "–"),
         kw.el("td", {}, String(d.consecutiveFailures)),
-        kw.el("td", {}, d.lastError || ""));
+        kw.el("td", {}, d.lastError || ""),
+        // Points the device refused or could not decode in its last poll, with the first reason.
+        kw.el("td", { class: badCount(d) ? "quality-bad" : "" }, badText(d)));
       return tr;
     }));
   } catch (e) {

@@ -36,7 +36,7 @@ final class SiteBinder {
   static final Set<String> INFLUXDB_KEYS =
       Set.of("url", "database", "retentionPolicy", "username", "password", "token");
   static final Set<String> BUFFER_KEYS = Set.of("maxBytes");
-  static final Set<String> COLLECTOR_KEYS = Set.of("shard");
+  static final Set<String> COLLECTOR_KEYS = Set.of("shard", "maxBackoff");
   static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
   static final Set<String> WEB_KEYS =
       Set.of(
@@ -243,19 +243,36 @@ final class SiteBinder {
   }
 
   private CollectorConfig collector(Fields f) {
-    if (f == null || !f.has("shard")) {
+    if (f == null) {
       return CollectorConfig.DEFAULT;
     }
-    String text = binder.text(f.get("shard"));
-    if (text == null) {
+    Shard shard = Shard.ALL;
+    if (f.has("shard")) {
+      String text = binder.text(f.get("shard"));
+      if (text == null) {
+        return null;
+      }
+      try {
+        shard = Shard.parse(text);
+      } catch (IllegalArgumentException e) {
+        binder.problem(f.get("shard"), e.getMessage());
+        return null;
+      }
+    }
+    Duration maxBackoff = f.optionalDuration("maxBackoff", CollectorConfig.DEFAULT_MAX_BACKOFF);
+    if (maxBackoff == null) {
       return null;
     }
-    try {
-      return new CollectorConfig(Shard.parse(text));
-    } catch (IllegalArgumentException e) {
-      binder.problem(f.get("shard"), e.getMessage());
+    if (maxBackoff.compareTo(CollectorConfig.MAX_MAX_BACKOFF) > 0) {
+      binder.problem(
+          f.get("maxBackoff"),
+          "must be at most "
+              + Durations.format(CollectorConfig.MAX_MAX_BACKOFF)
+              + ", got "
+              + Durations.format(maxBackoff));
       return null;
     }
+    return new CollectorConfig(shard, maxBackoff);
   }
 
   /** The data directory, relative to the config file's directory unless absolute. */

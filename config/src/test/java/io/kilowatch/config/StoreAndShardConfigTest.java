@@ -58,6 +58,28 @@ class StoreAndShardConfigTest {
   }
 
   @Test
+  void theBackoffCapIsConfigurableAndDefaultsToFiveMinutes() {
+    assertThat(parse("site: {name: Hall}\n", Map.of()).collector().maxBackoff())
+        .isEqualTo(java.time.Duration.ofMinutes(5));
+    var site = parse("site: {name: Hall}\ncollector: {shard: 0/2, maxBackoff: 30s}\n", Map.of());
+    assertThat(site.collector())
+        .isEqualTo(new CollectorConfig(new Shard(0, 2), java.time.Duration.ofSeconds(30)));
+    // A shard given on the command line keeps the file's cap.
+    assertThat(site.collector().withShard(Shard.NONE).maxBackoff())
+        .isEqualTo(java.time.Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aBackoffCapThatIsNotAPositiveDurationUpToAnHourIsAnError() {
+    assertThatThrownBy(() -> parse("site: {name: Hall}\ncollector:\n  maxBackoff: 2h\n", Map.of()))
+        .hasMessageContaining("site.yaml:3: collector.maxBackoff: must be at most 1h, got 2h");
+    assertThatThrownBy(() -> parse("site: {name: Hall}\ncollector:\n  maxBackoff: 0s\n", Map.of()))
+        .hasMessageContaining("site.yaml:3: collector.maxBackoff: must be positive");
+    assertThatThrownBy(() -> parse("site: {name: Hall}\ncollector:\n  maxBackof: 1m\n", Map.of()))
+        .hasMessageContaining("maxBackof");
+  }
+
+  @Test
   void theEmbeddedEnginesMemoryIsBoundedAndTooSmallALimitIsAnError() {
     assertThat(parse("site: {name: Hall}\nstore: {memoryLimit: 512MiB}\n", Map.of()))
         .extracting(s -> s.store().memoryLimitBytes())

@@ -1,7 +1,6 @@
 package io.kilowatch.app.cli;
 
 import io.kilowatch.app.Kilowatch;
-import io.kilowatch.config.CollectorConfig;
 import io.kilowatch.config.ConfigException;
 import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.Shard;
@@ -45,7 +44,7 @@ final class RunCommand implements Callable<Integer> {
       var site = ConfigLoader.load(config);
       if (shard != null) {
         try {
-          site = site.withCollector(new CollectorConfig(Shard.parse(shard)));
+          site = site.withCollector(site.collector().withShard(Shard.parse(shard)));
         } catch (IllegalArgumentException e) {
           System.err.println("--shard: " + e.getMessage());
           return Main.EXIT_USAGE;

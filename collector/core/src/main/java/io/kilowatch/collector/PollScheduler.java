@@ -33,12 +33,20 @@ import org.slf4j.LoggerFactory;
  * slots missed by a slow poll are skipped rather than caught up in a burst); each poll runs on its
  * own virtual thread and is given up after {@link Device#timeout()} even if the protocol library
  * ignores interrupts, and the collector is then closed and created afresh; after a failure the
- * device is DOWN and retried with exponential backoff. Only state changes are logged.
+ * device is DOWN and retried with exponential backoff, capped by {@code collector.maxBackoff}. Only
+ * state changes are logged.
+ *
+ * <p>Devices that share a network address (a Modbus gateway's host:port, an OPC UA server's
+ * host:port) share an {@link Endpoint}. An outage of the address takes all of them down and grows
+ * their backoffs; so that recovery does not wait out each device's own backoff, the endpoint is
+ * watched while any of its devices is down: a TCP connect at the shortest poll interval of its
+ * devices. When the address answers again after it did not, or when one of its devices is back
+ * after being down, every device behind it that is backing off is polled at once and its backoff
+ * starts again from the first step.
  */
 public final class PollScheduler implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PollScheduler.class);
 
-  static final Duration DEFAULT_MAX_BACKOFF = Duration.ofMinutes(5);
   private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
   private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
   private static final Duration COLLECTOR_CLOSE_WAIT = Duration.ofSeconds(2);
@@ -53,6 +61,9 @@ public final class PollScheduler implements AutoCloseable {
   private final Map<String, AtomicReference<DeviceStatus>> statuses = new LinkedHashMap<>();
   private final Map<String, Long> droppedValues = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Thread> loops = new ArrayList<>();
+  private final Map<String, DeviceLoop> loopsById = new LinkedHashMap<>();
+  private final Map<Endpoint.Address, Endpoint> endpoints = new LinkedHashMap<>();
+  private final EndpointProbe probe;
   private final List<DeviceStateListener> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean running;
 
@@ -75,7 +86,15 @@ public final class PollScheduler implements AutoCloseable {
       Clock clock,
       Sleeper sleeper,
       Function<Device, DeviceCollector> factory) {
-    this(site, sink, clock, sleeper, factory, DEFAULT_MAX_BACKOFF, ThreadLocalRandom.current());
+    this(
+        site,
+        sink,
+        clock,
+        sleeper,
+        factory,
+        site.collector().maxBackoff(),
+        ThreadLocalRandom.current(),
+        EndpointProbe.TCP);
   }
 
   PollScheduler(
@@ -86,6 +105,18 @@ public final class PollScheduler implements AutoCloseable {
       Function<Device, DeviceCollector> factory,
       Duration maxBackoff,
       RandomGenerator random) {
+    this(site, sink, clock, sleeper, factory, maxBackoff, random, EndpointProbe.TCP);
+  }
+
+  PollScheduler(
+      SiteConfig site,
+      SampleSink sink,
+      Clock clock,
+      Sleeper sleeper,
+      Function<Device, DeviceCollector> factory,
+      Duration maxBackoff,
+      RandomGenerator random,
+      EndpointProbe probe) {
     // With collector.shard i/n, this instance polls only its share; the others poll the rest.
     // Push devices are never polled: their readings arrive through the ingest.
     this.devices =
@@ -98,7 +129,8 @@ public final class PollScheduler implements AutoCloseable {
     this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
     this.random = Objects.requireNonNull(random, "random");
     this.factory = Objects.requireNonNull(factory, "factory");
-    this.maxBackoff = maxBackoff;
+    this.maxBackoff = Objects.requireNonNull(maxBackoff, "maxBackoff");
+    this.probe = Objects.requireNonNull(probe, "probe");
     Instant now = clock.instant();
     for (Device d : devices) {
       // Spread first polls over one interval: thousands of devices configured with the same
@@ -118,8 +150,25 @@ public final class PollScheduler implements AutoCloseable {
     }
     running = true;
     for (Device d : devices) {
-      loops.add(Thread.ofVirtual().name("poll-" + d.id()).start(new DeviceLoop(d)::run));
+      var loop = new DeviceLoop(d);
+      loopsById.put(d.id(), loop);
+      Endpoint.Address address = Endpoint.Address.of(d.source());
+      if (address != null) {
+        loop.endpoint =
+            endpoints.computeIfAbsent(
+                address, a -> new Endpoint(a, this::probeEndpoint, sleeper, log));
+        loop.endpoint.add(loop.handle());
+      }
     }
+    for (DeviceLoop loop : loopsById.values()) {
+      loops.add(Thread.ofVirtual().name("poll-" + loop.device.id()).start(loop::run));
+    }
+  }
+
+  /** One connect attempt at an endpoint, for {@link Endpoint}'s watch. */
+  private boolean probeEndpoint(Endpoint.Address address, Duration timeout)
+      throws InterruptedException {
+    return running && probe.answers(address, timeout);
   }
 
   /** Registers a listener for state changes; add listeners before {@link #start()}. */
@@ -148,6 +197,7 @@ public final class PollScheduler implements AutoCloseable {
   @Override
   public synchronized void close() {
     running = false;
+    endpoints.values().forEach(Endpoint::close);
     loops.forEach(Thread::interrupt);
     long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
     for (Thread t : loops) {
@@ -215,6 +265,22 @@ public final class PollScheduler implements AutoCloseable {
     private final AtomicReference<DeviceStatus> status;
     private DeviceCollector collector;
 
+    /** The address this device shares with others, or null (NVML, a local library). */
+    Endpoint endpoint;
+
+    /** Failures counted for the backoff: reset on success and when the endpoint wakes the loop. */
+    private int backoffStep;
+
+    /** Point errors of the last successful poll (the collector's, read right after it). */
+    private Map<String, String> pointErrors = Map.of();
+
+    /** Guards {@link #sleeping}, {@link #woken} and the wake interrupt; see {@link #wake()}. */
+    private final Object wakeLock = new Object();
+
+    private Thread thread;
+    private boolean sleeping;
+    private boolean woken;
+
     /** Values dropped by collectors of this device that were replaced after a timeout. */
     private long droppedBefore;
 
@@ -225,11 +291,65 @@ public final class PollScheduler implements AutoCloseable {
       this.status = statuses.get(device.id());
     }
 
+    Endpoint.Member handle() {
+      return new Endpoint.Member() {
+        @Override
+        public String id() {
+          return device.id();
+        }
+
+        @Override
+        public boolean down() {
+          return status.get().state() == DeviceStatus.State.DOWN;
+        }
+
+        @Override
+        public Duration interval() {
+          return interval;
+        }
+
+        @Override
+        public Duration timeout() {
+          return timeout;
+        }
+
+        @Override
+        public boolean wake() {
+          return DeviceLoop.this.wake();
+        }
+      };
+    }
+
+    /**
+     * Ends the backoff wait of a device that is down, so that it is polled now. Interrupts are how
+     * a sleeper is cut short; the flag {@link #woken}, set under the same lock while the loop is
+     * known to be asleep, tells that interrupt from one that stops the scheduler.
+     */
+    boolean wake() {
+      synchronized (wakeLock) {
+        if (!sleeping
+            || woken
+            || thread == null
+            || status.get().state() != DeviceStatus.State.DOWN) {
+          return false;
+        }
+        woken = true;
+        thread.interrupt();
+        return true;
+      }
+    }
+
     void run() {
+      synchronized (wakeLock) {
+        thread = Thread.currentThread();
+      }
       Instant slot = status.get().nextAttempt();
       try {
         while (running && !Thread.currentThread().isInterrupted()) {
-          sleepUntil(slot);
+          if (sleepUntil(slot)) {
+            // Woken from a backoff: this poll is the new slot the schedule counts from.
+            slot = clock.instant();
+          }
           Instant start = clock.instant();
           String error = attempt();
           Instant end = clock.instant();
@@ -249,8 +369,41 @@ public final class PollScheduler implements AutoCloseable {
       }
     }
 
-    private void sleepUntil(Instant when) throws InterruptedException {
-      sleeper.sleep(Duration.between(clock.instant(), when));
+    /** Sleeps until {@code when}, or less when {@link #wake()} ends the wait; true when it did. */
+    private boolean sleepUntil(Instant when) throws InterruptedException {
+      synchronized (wakeLock) {
+        sleeping = true;
+      }
+      try {
+        sleeper.sleep(Duration.between(clock.instant(), when));
+      } catch (InterruptedException e) {
+        if (!endWait()) {
+          throw e;
+        }
+        return true;
+      }
+      return endWait();
+    }
+
+    /**
+     * Ends a wait; true when it was a wake (whose interrupt is then cleared), false when nothing
+     * woke the loop or the scheduler is stopping.
+     */
+    private boolean endWait() {
+      synchronized (wakeLock) {
+        sleeping = false;
+        if (!woken) {
+          return false;
+        }
+        woken = false;
+        if (!running) {
+          return false;
+        }
+        // The wake's interrupt, delivered while asleep or just after the sleep ended.
+        Thread.interrupted();
+        backoffStep = 0;
+        return true;
+      }
     }
 
     /** One poll under the timeout; returns why it failed, or null. */
@@ -306,6 +459,7 @@ public final class PollScheduler implements AutoCloseable {
           timer.interrupt();
         }
         noteDropped(droppedBefore + c.droppedValues());
+        pointErrors = pointErrorsOf(c);
       } catch (RuntimeException e) {
         // The factory refused the device (bad profile, unsupported option): keep retrying with
         // backoff so the status page shows why, rather than silently dropping the device.
@@ -323,8 +477,19 @@ public final class PollScheduler implements AutoCloseable {
       return null;
     }
 
+    private Map<String, String> pointErrorsOf(DeviceCollector c) {
+      try {
+        Map<String, String> errors = c.pointErrors();
+        return errors == null ? Map.of() : Map.copyOf(errors);
+      } catch (RuntimeException e) {
+        log.debug("point errors of {} unavailable", device.id(), e);
+        return Map.of();
+      }
+    }
+
     private Instant succeeded(Instant slot, Instant start, Instant end) {
       DeviceStatus old = status.get();
+      backoffStep = 0;
       if (old.state() == DeviceStatus.State.DOWN) {
         log.info("device {} is back after {} failures", device.id(), old.consecutiveFailures());
       } else if (old.state() == DeviceStatus.State.UNKNOWN) {
@@ -348,7 +513,13 @@ public final class PollScheduler implements AutoCloseable {
               null,
               0,
               Duration.between(start, end),
-              next));
+              next,
+              0,
+              pointErrors));
+      if (old.state() == DeviceStatus.State.DOWN && endpoint != null) {
+        // Its address answers again: the others behind it need not wait out their backoffs.
+        endpoint.memberRecovered(device.id());
+      }
       return next;
     }
 
@@ -371,7 +542,8 @@ public final class PollScheduler implements AutoCloseable {
       if (old.state() != DeviceStatus.State.DOWN) {
         log.warn("device {} is down: {}", device.id(), error);
       }
-      Instant next = end.plus(Backoff.delay(interval, failures, maxBackoff, random));
+      backoffStep++;
+      Instant next = end.plus(Backoff.delay(interval, backoffStep, maxBackoff, random));
       update(
           old,
           new DeviceStatus(
@@ -383,7 +555,12 @@ public final class PollScheduler implements AutoCloseable {
               error,
               failures,
               Duration.between(start, end),
-              next));
+              next,
+              0,
+              old.pointErrors()));
+      if (endpoint != null) {
+        endpoint.memberFailed();
+      }
       return next;
     }
   }

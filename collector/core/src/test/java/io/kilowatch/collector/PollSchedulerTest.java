@@ -62,6 +62,9 @@ class PollSchedulerTest {
     /** What this collector says it dropped from its queue so far. */
     volatile long dropped;
 
+    /** What this collector says about bad points after its last poll. */
+    volatile Map<String, String> errors = Map.of();
+
     FakeCollector(Device device, Behaviour behaviour, AtomicInteger polls) {
       this.device = device;
       this.behaviour = behaviour;
@@ -103,6 +106,11 @@ class PollSchedulerTest {
     }
 
     @Override
+    public Map<String, String> pointErrors() {
+      return errors;
+    }
+
+    @Override
     public void close() {
       closed.incrementAndGet();
       released.countDown();
@@ -125,6 +133,14 @@ class PollSchedulerTest {
 
   private PollScheduler start(
       Map<Device, Behaviour> devices, Duration maxBackoff, DeviceStateListener listener) {
+    return start(devices, maxBackoff, listener, EndpointProbe.TCP);
+  }
+
+  private PollScheduler start(
+      Map<Device, Behaviour> devices,
+      Duration maxBackoff,
+      DeviceStateListener listener,
+      EndpointProbe probe) {
     SiteConfig site = TestSites.site(List.of(), List.copyOf(devices.keySet()));
     Map<String, AtomicInteger> counters = new ConcurrentHashMap<>();
     scheduler =
@@ -139,7 +155,8 @@ class PollSchedulerTest {
                   d, devices.get(d), counters.computeIfAbsent(d.id(), k -> new AtomicInteger()));
             },
             maxBackoff,
-            NO_JITTER);
+            NO_JITTER,
+            probe);
     if (listener != null) {
       scheduler.addListener(listener);
     }
@@ -216,6 +233,9 @@ class PollSchedulerTest {
     map.put(healthy, (n, self) -> answer(healthy));
     start(map, Duration.ofSeconds(5), null);
 
+    // The hanging poll's timer must be counting from T0 before time moves, or on a loaded
+    // machine it could start later and never be due at 600 ms.
+    assertThat(time.awaitSleeping("poll-hanging-timeout")).isEqualTo(T0.plusMillis(600));
     wakeLoop("healthy", 3); // to T0 + 600 ms, the hanging poll's timeout
     await().atMost(Duration.ofSeconds(10)).until(() -> status("hanging").consecutiveFailures() > 0);
     DeviceStatus h = status("hanging");
@@ -411,5 +431,146 @@ class PollSchedulerTest {
     // Real time on purpose: what is bounded here is how long a caller of close() waits.
     assertTimeout(Duration.ofSeconds(3), scheduler::close);
     assertThat(closed.get()).isEqualTo(1);
+  }
+
+  /**
+   * Two Modbus units behind one gateway. The gateway was down: the fast unit's backoff is 200 ms,
+   * the slow unit's 2 s. The first poll that reaches the gateway again polls the other unit at
+   * once, instead of 1.8 s later, and the slow unit's schedule counts from that poll.
+   */
+  @Test
+  void aDeviceBackAfterAnOutageWakesTheOthersBehindItsAddress() throws Exception {
+    var gatewayUp = new java.util.concurrent.atomic.AtomicBoolean();
+    Source gateway = new Source.Modbus("10.0.0.9", 502, 1);
+    Device fast = TestSites.device("fast", DeviceKind.PDU, gateway, ms(100), ms(50));
+    Device slow =
+        TestSites.device(
+            "slow", DeviceKind.PDU, new Source.Modbus("10.0.0.9", 502, 2), ms(1000), ms(50));
+    Behaviour viaGateway =
+        (n, self) -> {
+          if (!gatewayUp.get()) {
+            throw new java.io.IOException("connection refused");
+          }
+          return answer(self.device());
+        };
+    var map = new java.util.LinkedHashMap<Device, Behaviour>();
+    map.put(fast, viaGateway);
+    map.put(slow, viaGateway);
+    // The probe never answers here: what is tested is the wake by a device's own success.
+    start(map, Duration.ofSeconds(60), null, (address, timeout) -> false);
+
+    time.awaitSleeping("poll-fast");
+    assertThat(time.awaitSleeping("poll-slow")).isEqualTo(T0.plusMillis(2000));
+    gatewayUp.set(true);
+    time.wake("poll-fast"); // 200 ms: the fast unit is back
+    await().atMost(Duration.ofSeconds(10)).until(() -> attemptsOf("slow").size() == 2);
+    time.awaitSleeping("poll-slow");
+
+    assertThat(attemptsOf("fast")).containsExactlyElementsOf(at(0, 200));
+    assertThat(attemptsOf("slow")).containsExactlyElementsOf(at(0, 200));
+    assertThat(status("slow").state()).isEqualTo(DeviceStatus.State.UP);
+    assertThat(status("slow").nextAttempt()).isEqualTo(T0.plusMillis(1200));
+  }
+
+  /** A unit that fails behind a gateway whose other unit answers keeps its backoff. */
+  @Test
+  void aDeadUnitBehindALiveGatewayKeepsItsBackoff() throws Exception {
+    Device live =
+        TestSites.device(
+            "live", DeviceKind.PDU, new Source.Modbus("10.0.0.9", 502, 1), ms(100), ms(50));
+    Device dead =
+        TestSites.device(
+            "dead", DeviceKind.PDU, new Source.Modbus("10.0.0.9", 502, 2), ms(100), ms(50));
+    var map = new java.util.LinkedHashMap<Device, Behaviour>();
+    map.put(live, (n, self) -> answer(live));
+    map.put(
+        dead,
+        (n, self) -> {
+          throw new java.io.IOException("gateway target device failed to respond");
+        });
+    start(map, Duration.ofSeconds(60), null, (address, timeout) -> true);
+    time.awaitSleeping("poll-live"); // both first polls (at T0) are over
+    time.awaitSleeping("poll-dead");
+
+    for (int i = 0; i < 8; i++) { // to 800 ms, each poll of both devices over before the next
+      time.wake("poll-live");
+      time.awaitSleeping("poll-live");
+      time.awaitSleeping("poll-dead");
+    }
+
+    // 200 and 400 ms backoffs, as if alone: the live unit's polls are no news about the address.
+    assertThat(attemptsOf("dead")).containsExactlyElementsOf(at(0, 200, 600));
+  }
+
+  @Test
+  void thePointErrorsOfTheLastSuccessfulPollAreInTheStatusAndOutliveAnOutage() throws Exception {
+    Device d = device("meter", 100, 50);
+    start(
+        Map.of(
+            d,
+            (n, self) -> {
+              if (n == 0) {
+                self.errors = Map.of("ghost", "illegal data address (exception 2) at holding 101");
+                return answer(d);
+              }
+              throw new java.io.IOException("connection refused");
+            }),
+        Duration.ofSeconds(5),
+        null);
+
+    time.awaitSleeping("poll-meter");
+    assertThat(status("meter").pointErrors())
+        .containsExactly(Map.entry("ghost", "illegal data address (exception 2) at holding 101"));
+    wakeLoop("meter", 1);
+    assertThat(status("meter").state()).isEqualTo(DeviceStatus.State.DOWN);
+    assertThat(status("meter").pointErrors()).containsOnlyKeys("ghost");
+  }
+
+  @Test
+  void theBackoffCapIsTheSitesCollectorMaxBackoff() throws Exception {
+    Device dead = device("dead", 100, 50);
+    SiteConfig site =
+        TestSites.site(List.of(), List.of(dead))
+            .withCollector(
+                new io.kilowatch.config.CollectorConfig(
+                    io.kilowatch.config.Shard.ALL, Duration.ofMillis(300)));
+    scheduler =
+        new PollScheduler(
+            site,
+            received::addAll,
+            time.clock(),
+            time,
+            dev ->
+                new FakeCollector(
+                    dev,
+                    (n, self) -> {
+                      throw new java.io.IOException("refused");
+                    },
+                    new AtomicInteger()));
+    scheduler.start();
+    time.awaitSleeping("poll-dead");
+    if (status("dead").consecutiveFailures() == 0) {
+      time.wake("poll-dead"); // the first poll, spread at random inside the interval
+      await().atMost(Duration.ofSeconds(10)).until(() -> status("dead").consecutiveFailures() == 1);
+    }
+    for (int i = 0; i < 4; i++) {
+      time.awaitSleeping("poll-dead");
+      DeviceStatus before = status("dead");
+      time.wake("poll-dead");
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> status("dead").consecutiveFailures() > before.consecutiveFailures());
+    }
+    DeviceStatus s = status("dead");
+
+    // Up to 10% jitter shortens a delay; the 300 ms cap holds from the second failure on.
+    Duration last = Duration.between(s.lastAttempt(), s.nextAttempt());
+    assertThat(last)
+        .isLessThanOrEqualTo(Duration.ofMillis(300))
+        .isGreaterThan(Duration.ofMillis(269));
+  }
+
+  private static Duration ms(long millis) {
+    return Duration.ofMillis(millis);
   }
 }

@@ -16,6 +16,9 @@ import java.time.Instant;
  * @param nextAttempt when the next attempt is due
  * @param droppedValues values the device's collector received but dropped because its bounded queue
  *     between polls was full (OPC UA subscriptions), since start
+ * @param pointErrors why points were BAD in the last successful poll, by point name (empty when
+ *     every point was good, and before the first success); kept while the device is down, since the
+ *     points' last stored values are still those of that poll
  */
 public record DeviceStatus(
     String deviceId,
@@ -27,7 +30,37 @@ public record DeviceStatus(
     int consecutiveFailures,
     Duration lastRoundTrip,
     Instant nextAttempt,
-    long droppedValues) {
+    long droppedValues,
+    java.util.Map<String, String> pointErrors) {
+
+  public DeviceStatus {
+    pointErrors = pointErrors == null ? java.util.Map.of() : java.util.Map.copyOf(pointErrors);
+  }
+
+  public DeviceStatus(
+      String deviceId,
+      DeviceKind kind,
+      State state,
+      Instant lastSuccess,
+      Instant lastAttempt,
+      String lastError,
+      int consecutiveFailures,
+      Duration lastRoundTrip,
+      Instant nextAttempt,
+      long droppedValues) {
+    this(
+        deviceId,
+        kind,
+        state,
+        lastSuccess,
+        lastAttempt,
+        lastError,
+        consecutiveFailures,
+        lastRoundTrip,
+        nextAttempt,
+        droppedValues,
+        java.util.Map.of());
+  }
 
   public DeviceStatus(
       String deviceId,
@@ -65,7 +98,24 @@ public record DeviceStatus(
             consecutiveFailures,
             lastRoundTrip,
             nextAttempt,
-            dropped);
+            dropped,
+            pointErrors);
+  }
+
+  /** This status with the point errors of the last successful poll. */
+  public DeviceStatus withPointErrors(java.util.Map<String, String> errors) {
+    return new DeviceStatus(
+        deviceId,
+        kind,
+        state,
+        lastSuccess,
+        lastAttempt,
+        lastError,
+        consecutiveFailures,
+        lastRoundTrip,
+        nextAttempt,
+        droppedValues,
+        errors);
   }
 
   public enum State {

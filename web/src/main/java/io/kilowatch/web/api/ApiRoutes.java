@@ -129,7 +129,9 @@ public final class ApiRoutes {
 
   /**
    * Each device's status, with the points it reports and their units, so a device page labels its
-   * axes without guessing.
+   * axes without guessing, and each profile point's {@code state} ({@code good}, {@code bad},
+   * {@code stale} while the device is down, {@code unknown} before its first poll) with the {@code
+   * reason} when it is not good.
    */
   private void devices(Context ctx) {
     var out = new ArrayList<Object>();
@@ -155,6 +157,9 @@ public final class ApiRoutes {
                                         pm.put("field", pt.field());
                                         UnitJson.put(
                                             pm, catalog.of(d.id(), meas, pt.field()).orElse(null));
+                                        var st = PointStates.ofPoint(s, pt.name());
+                                        pm.put("state", st.state());
+                                        pm.put("reason", st.reason());
                                         points.add(pm);
                                       }));
                 }
@@ -331,8 +336,11 @@ public final class ApiRoutes {
     body.put("pueCategory", o.pueCategory());
     body.put("windowPue", o.windowPue());
     body.put("pueStatus", o.pueStatus());
-    body.put("facilityEnergyKwh", o.facilityEnergyKwh());
-    body.put("itEnergyKwh", o.itEnergyKwh());
+    // The energies PUE divides are those inside the time where facility and IT are both known:
+    // with no such time there is no figure, and 0.0 would read as a measured nothing.
+    boolean anyT = o.pue().coverage() > 0;
+    body.put("facilityEnergyKwh", anyT ? o.facilityEnergyKwh() : null);
+    body.put("itEnergyKwh", anyT ? o.itEnergyKwh() : null);
     body.put("pueStepCoverage", o.pueStepCoverage());
     // Each series below carries its own unit; these are the figures above.
     body.put(

@@ -115,7 +115,10 @@ public final class SiteRoutes implements AutoCloseable {
 
   /**
    * The newest reading of each matching series within {@code window} (default 10 min), with its
-   * time and quality, so pages can show age and grey out what is stale.
+   * time and quality, so pages can show age and grey out what is stale. The quality is the one
+   * shown to people: {@code stale} for a reading of a device that is down or older than three poll
+   * intervals ({@code readingQuality} keeps the stored one), and every value that is not good says
+   * why ({@code reason}); {@code deviceState} is the poll state of its device.
    */
   private Object latest(Context ctx) {
     Instant now = Instant.now();
@@ -128,6 +131,7 @@ public final class SiteRoutes implements AutoCloseable {
     var target = UnitParam.of(p, false);
     var out = new ArrayList<Map<String, Object>>();
     var skipped = new ArrayList<Map<String, Object>>();
+    var states = new PointStates(site, statuses.get());
     for (var sp : store.read(q, now.minus(window), now.plusSeconds(1))) {
       if (sp.points().isEmpty()) {
         continue;
@@ -156,7 +160,11 @@ public final class SiteRoutes implements AutoCloseable {
         // The state's name, so pages show "Leak" rather than 1.000.
         m.put("state", unit.stateName(last.value()));
       }
-      m.put("quality", last.quality().name().toLowerCase(Locale.ROOT));
+      var shown = states.latest(sp.key(), last, now);
+      m.put("quality", shown.quality());
+      m.put("readingQuality", last.quality().name().toLowerCase(Locale.ROOT));
+      m.put("reason", shown.reason());
+      m.put("deviceState", shown.deviceState());
       m.put("ageSeconds", Duration.between(last.time(), now).toMillis() / 1000.0);
       out.add(m);
     }

@@ -1,0 +1,150 @@
+package io.kilowatch.collector;
+
+import io.kilowatch.config.Source;
+import io.kilowatch.time.Sleeper;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+
+/**
+ * The network address several devices share (a Modbus gateway, an OPC UA server) and the watch that
+ * ends their backoffs together when it is back.
+ *
+ * <p>While any device behind it is down, a probe connects at the shortest poll interval of those
+ * devices. Only the change from "does not answer" to "answers" wakes the devices: an address that
+ * answers while a device behind it fails (a dead unit behind a live gateway) leaves that device's
+ * backoff alone, and the watch ends at the first answer, so a live gateway sees one extra connect
+ * per failed poll at most.
+ */
+final class Endpoint {
+
+  /** Host (lower case) and TCP port. */
+  record Address(String host, int port) {
+    @Override
+    public String toString() {
+      return host + ":" + port;
+    }
+
+    /** The address a device's source connects to, or null for sources without one. */
+    static Address of(Source source) {
+      if (source instanceof Source.Modbus m) {
+        return m.host() == null ? null : new Address(m.host().toLowerCase(Locale.ROOT), m.port());
+      }
+      if (source instanceof Source.OpcUa o) {
+        return ofUri(o.endpoint(), 4840);
+      }
+      if (source instanceof Source.Dcgm d) {
+        return ofUri(d.url(), d.url() != null && "https".equals(d.url().getScheme()) ? 443 : 80);
+      }
+      return null;
+    }
+
+    private static Address ofUri(URI uri, int defaultPort) {
+      if (uri == null || uri.getHost() == null) {
+        return null;
+      }
+      return new Address(
+          uri.getHost().toLowerCase(Locale.ROOT), uri.getPort() > 0 ? uri.getPort() : defaultPort);
+    }
+  }
+
+  /** A device loop as the endpoint sees it. */
+  interface Member {
+    String id();
+
+    boolean down();
+
+    Duration interval();
+
+    Duration timeout();
+
+    /** Ends the device's backoff wait now; false when it was not waiting. */
+    boolean wake();
+  }
+
+  private final Address address;
+  private final EndpointProbe probe;
+  private final Sleeper sleeper;
+  private final Logger log;
+  private final List<Member> members = new CopyOnWriteArrayList<>();
+  private Thread watch;
+  private boolean closed;
+
+  Endpoint(Address address, EndpointProbe probe, Sleeper sleeper, Logger log) {
+    this.address = address;
+    this.probe = probe;
+    this.sleeper = sleeper;
+    this.log = log;
+  }
+
+  Address address() {
+    return address;
+  }
+
+  void add(Member m) {
+    members.add(m);
+  }
+
+  /** A device behind this address failed: watch the address unless that is already done. */
+  synchronized void memberFailed() {
+    if (closed || (watch != null && watch.isAlive())) {
+      return;
+    }
+    watch = Thread.ofVirtual().name("probe-" + address).start(this::watch);
+  }
+
+  /** A device behind this address is back after being down: so is the address. */
+  void memberRecovered(String id) {
+    wakeAll("device " + id + " answers again");
+  }
+
+  synchronized void close() {
+    closed = true;
+    if (watch != null) {
+      watch.interrupt();
+    }
+  }
+
+  private void watch() {
+    boolean unanswered = false;
+    try {
+      while (!Thread.currentThread().isInterrupted()) {
+        List<Member> down = members.stream().filter(Member::down).toList();
+        if (down.isEmpty() && !unanswered) {
+          return;
+        }
+        Duration every =
+            members.stream().map(Member::interval).min(Duration::compareTo).orElseThrow();
+        Duration timeout =
+            members.stream().map(Member::timeout).min(Duration::compareTo).orElseThrow();
+        if (probe.answers(address, timeout.compareTo(every) < 0 ? timeout : every)) {
+          if (unanswered) {
+            wakeAll(address + " answers again");
+          }
+          return;
+        }
+        if (!unanswered) {
+          log.debug("{} does not answer; watching it every {}", address, every);
+        }
+        unanswered = true;
+        if (down.isEmpty()) {
+          // Every device is back already (their own polls saw it first): nothing to wake.
+          return;
+        }
+        sleeper.sleep(every);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void wakeAll(String why) {
+    var woken = members.stream().filter(Member::down).filter(Member::wake).map(Member::id).toList();
+    if (!woken.isEmpty()) {
+      log.info("{}: polling {} now instead of after their backoff", why, woken);
+    }
+  }
+}
