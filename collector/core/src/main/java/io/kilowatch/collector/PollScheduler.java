@@ -502,6 +502,24 @@ public final class PollScheduler implements AutoCloseable {
         long behind = Duration.between(next, end).toMillis() / interval.toMillis() + 1;
         next = next.plus(interval.multipliedBy(behind));
       }
+      var c = collector;
+      if (old.state() == DeviceStatus.State.UNKNOWN && c != null && c.connecting()) {
+        // A first connection still being made (an OPC UA session can take seconds) is progress,
+        // not a failure: the device stays unknown, with no backoff and no device-down alert.
+        update(
+            old,
+            new DeviceStatus(
+                device.id(),
+                device.kind(),
+                DeviceStatus.State.UNKNOWN,
+                null,
+                start,
+                null,
+                0,
+                Duration.between(start, end),
+                next));
+        return next;
+      }
       update(
           old,
           new DeviceStatus(

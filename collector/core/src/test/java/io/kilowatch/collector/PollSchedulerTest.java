@@ -65,6 +65,9 @@ class PollSchedulerTest {
     /** What this collector says about bad points after its last poll. */
     volatile Map<String, String> errors = Map.of();
 
+    /** Whether its first connection is still being made. */
+    volatile boolean connecting;
+
     FakeCollector(Device device, Behaviour behaviour, AtomicInteger polls) {
       this.device = device;
       this.behaviour = behaviour;
@@ -108,6 +111,11 @@ class PollSchedulerTest {
     @Override
     public Map<String, String> pointErrors() {
       return errors;
+    }
+
+    @Override
+    public boolean connecting() {
+      return connecting;
     }
 
     @Override
@@ -214,7 +222,11 @@ class PollSchedulerTest {
         null);
 
     time.wake("poll-cdu"); // poll 1, which hangs
-    assertThat(time.wake("poll-cdu-timeout")).isEqualTo(T0.plusMillis(400));
+    // Poll 0's timer, interrupted when that poll ended, may still be on its way out of the clock.
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> time.awaitSleeping("poll-cdu-timeout"), t -> t.equals(T0.plusMillis(400)));
+    time.advanceTo(T0.plusMillis(400));
     wakeLoop("cdu", 2); // after a 200 ms backoff, two polls of the new collector
 
     assertThat(attemptsOf("cdu")).containsExactlyElementsOf(at(0, 100, 600, 700));
@@ -313,6 +325,35 @@ class PollSchedulerTest {
     assertThat(s.lastSuccess()).isEqualTo(T0.plusMillis(300));
     assertThat(s.nextAttempt()).isEqualTo(T0.plusMillis(320));
     assertThat(s.kind()).isEqualTo(DeviceKind.GPU_NODE);
+  }
+
+  @Test
+  void aFirstConnectionInProgressIsNeitherAFailureNorUp() throws Exception {
+    // An OPC UA session can take seconds to open: the polls meanwhile return nothing and say so.
+    Device slow = device("slow-session", 20, 100);
+    var changes = new CopyOnWriteArrayList<String>();
+    start(
+        Map.of(
+            slow,
+            (n, self) -> {
+              self.connecting = n < 2;
+              return n < 2 ? List.of() : answer(slow);
+            }),
+        Duration.ofMillis(100),
+        (before, after) -> changes.add(before.state() + ">" + after.state()));
+
+    wakeLoop("slow-session", 1);
+    DeviceStatus connecting = status("slow-session");
+    assertThat(connecting.state()).isEqualTo(DeviceStatus.State.UNKNOWN);
+    assertThat(connecting.consecutiveFailures()).isZero();
+    assertThat(connecting.lastError()).isNull();
+    assertThat(connecting.lastSuccess()).isNull();
+
+    wakeLoop("slow-session", 1);
+    // No backoff: polled at the interval throughout, and up once the session is open.
+    assertThat(attemptsOf("slow-session")).containsExactlyElementsOf(at(0, 20, 40));
+    assertThat(changes).containsExactly("UNKNOWN>UP");
+    assertThat(status("slow-session").lastSuccess()).isEqualTo(T0.plusMillis(40));
   }
 
   @Test
