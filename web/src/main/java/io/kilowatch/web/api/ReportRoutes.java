@@ -167,9 +167,41 @@ public final class ReportRoutes implements AutoCloseable {
       one.release();
       throw e;
     }
+    watchClient(ctx, job, work);
     // Asynchronous: the request thread is free while the report is made.
     ctx.future(() -> work.thenRun(() -> answer(ctx, job)));
   }
+
+  /**
+   * Stops the one-shot report once its client has gone: nobody would get the file, and the slot is
+   * the next report's. Checked once a second on the timer thread.
+   */
+  private void watchClient(Context ctx, ReportJob job, CompletableFuture<Void> work) {
+    // The watch takes any byte after the request for a close; no next request on this connection.
+    ctx.header("Connection", "close");
+    ClientWatch.of(ctx)
+        .ifPresent(
+            watch -> {
+              ScheduledFuture<?> check =
+                  timer.scheduleWithFixedDelay(
+                      () -> {
+                        if (watch.gone()
+                            && job.stop(ReportJob.State.CANCELLED, "the client went away")) {
+                          log.info("report {} stopped: its client went away", job.id());
+                        }
+                      },
+                      CLIENT_CHECK.toMillis(),
+                      CLIENT_CHECK.toMillis(),
+                      TimeUnit.MILLISECONDS);
+              work.whenComplete(
+                  (v, e) -> {
+                    check.cancel(false);
+                    watch.close();
+                  });
+            });
+  }
+
+  private static final Duration CLIENT_CHECK = Duration.ofSeconds(1);
 
   private static void answer(Context ctx, ReportJob job) {
     var f = job.file();

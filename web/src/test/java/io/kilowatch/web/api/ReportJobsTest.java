@@ -336,6 +336,90 @@ class ReportJobsTest {
   }
 
   @Test
+  void aOneShotReportStopsWhenItsClientLeavesAndTheSlotIsFree() throws Exception {
+    // Before, a download whose client had gone ran to its end or its 10-minute limit, holding the
+    // one report slot all the while.
+    var site = site(Map.of());
+    var holding = new java.util.concurrent.atomic.AtomicBoolean(true);
+    try (Store store = EmbeddedStore.open(StoreConfig.embedded(dir.resolve("s")))) {
+      write(store);
+      var routes =
+          new ReportRoutes(
+              new Analytics(site, store, java.time.Clock.systemUTC()),
+              store,
+              slowMonths(holding),
+              ROLES,
+              Budget.REPORT_TIME_LIMIT);
+      var app = Javalin.create(cfg -> routes.register(cfg.routes)).start("127.0.0.1", 0);
+      try {
+        String base = "http://127.0.0.1:" + app.port();
+        String q = "?from=2026-07-01&to=2026-10-01&format=csv";
+        try (var socket = new java.net.Socket("127.0.0.1", app.port())) {
+          socket
+              .getOutputStream()
+              .write(
+                  ("GET /api/reports" + q + " HTTP/1.1\r\nHost: kilowatch\r\n\r\n")
+                      .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+          socket.getOutputStream().flush();
+          // The download is being made: the slot is taken.
+          org.awaitility.Awaitility.await()
+              .atMost(java.time.Duration.ofSeconds(10))
+              .until(() -> send(base + "/api/reports/jobs" + q, "POST", null).statusCode() == 429);
+        }
+        // The client has left: within a few checks the report stops and the slot is free again.
+        long left = System.nanoTime();
+        var next =
+            org.awaitility.Awaitility.await()
+                .atMost(java.time.Duration.ofSeconds(10))
+                .until(
+                    () -> send(base + "/api/reports/jobs" + q, "POST", null),
+                    r -> r.statusCode() == 202);
+        assertThat((System.nanoTime() - left) / 1e9)
+            .as("seconds until the slot was free, of the 20 s a held month takes")
+            .isLessThan(10.0);
+        holding.set(false);
+        String nextUrl = base + "/api/reports/jobs/" + json(next).get("id").asText();
+        assertThat(
+                poll(nextUrl, n -> !n.get("state").asText().equals("running"))
+                    .get("state")
+                    .asText())
+            .isEqualTo("done");
+      } finally {
+        app.stop();
+        routes.close();
+      }
+    }
+  }
+
+  @Test
+  void aOneShotReportWhoseClientStaysIsAnswered() throws Exception {
+    var site = site(Map.of());
+    try (Store store = EmbeddedStore.open(StoreConfig.embedded(dir.resolve("s")))) {
+      write(store);
+      var routes =
+          new ReportRoutes(
+              new Analytics(site, store, java.time.Clock.systemUTC()),
+              store,
+              ReportBuilder.Progress.NONE,
+              ROLES,
+              Budget.REPORT_TIME_LIMIT);
+      var app = Javalin.create(cfg -> routes.register(cfg.routes)).start("127.0.0.1", 0);
+      try {
+        var r =
+            send(
+                "http://127.0.0.1:" + app.port() + "/api/reports?from=2026-07-01&to=2026-10-01",
+                "GET",
+                null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(new String(r.body(), java.nio.charset.StandardCharsets.UTF_8)).startsWith("{");
+      } finally {
+        app.stop();
+        routes.close();
+      }
+    }
+  }
+
+  @Test
   void aReportPastItsTimeLimitFailsAndFreesTheSlot() throws Exception {
     var site = site(Map.of());
     var holding = new java.util.concurrent.atomic.AtomicBoolean(true);
