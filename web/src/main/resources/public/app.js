@@ -97,7 +97,15 @@ async function refresh() {
     setTile("#tile-pue", byName.pue.latest, "", 3, step,
       "category " + overview.pueCategory + " · " + kw.windowLabel(overview.interval) + ": " +
       (overview.windowPue !== null && overview.windowPue !== undefined ? overview.windowPue.toFixed(3) : statusText(overview.pueStatus)));
-    const pts = s => s.points.map(p => [p[0], p[1]]);
+    // The newest steps may still wait for a device's next sample (a counter's step needs the reading
+    // after it): empty steps within two of the end are not yet known, not missing, so they are not
+    // drawn as a gap.
+    const settled = overview.to ? Date.parse(overview.to) - 2 * step * 1000 : Infinity;
+    const pts = s => {
+      const out = s.points.map(p => [p[0], p[1]]);
+      while (out.length && out[out.length - 1][1] === null && out[out.length - 1][0] >= settled) out.pop();
+      return out;
+    };
     kw.timeChart("chart-power", byName.facility_power.unit, [
       { name: "Facility", data: pts(byName.facility_power) },
       { name: "IT", data: pts(byName.it_power) },

@@ -158,7 +158,8 @@ async function clusterPue(range) {
   const r = await kw.getJson("/api/pue?from=-" + range + "&step=whole");
   const c = r.clusters.find(x => x.cluster === cid);
   tile("tile-pue", c && c.pue !== null ? c.pue.toFixed(3) : "–",
-    c ? (c.pue !== null ? "category " + r.category + " · IT " + kw.fmt(c.itKwh, 1) + " kWh" : c.status.toLowerCase().replace(/_/g, " ") + " (coverage " + Math.round(100 * c.coverage) + "%)") : "no energy model",
+    (c ? (c.pue !== null ? "category " + r.category + " · IT " + kw.fmt(c.itKwh, 1) + " kWh" : c.status.toLowerCase().replace(/_/g, " ") + " (coverage " + Math.round(100 * c.coverage) + "%)") : "no energy model") +
+      " · " + kw.windowLabel(r.interval),
     !c || c.pue === null);
 }
 
@@ -183,9 +184,9 @@ async function risk() {
 
 async function refresh() {
   const range = document.getElementById("range").value;
-  const step = kw.step(range, (await kw.site()).minStepSeconds);
   document.getElementById("title").textContent = "Cluster " + cid;
   try {
+    const step = kw.step(range, (await kw.site()).minStepSeconds);
     await Promise.all([racks(range, step), loop(range, step), heatmap(), latestTiles(), risk(), clusterPue(range)]);
   } catch (e) {
     console.warn("refresh failed", e);
