@@ -36,9 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  * more than 10 % below both neighbours while the neighbours agree within 5 %. The demo's physics
  * makes no such notch: a job's checkpoint idles its GPUs for 15–35 s, three to seven samples at 5
  * s, so at a 10 s step the line falls over two or more steps, and a step half inside the checkpoint
- * lies between its neighbours rather than level with both; one rack's job is under a sixth of a
- * cluster's load, under a tenth of the site's. Cooling faults are off: a failing pump is a real
- * dip, not the artefact looked for.
+ * lies between its neighbours rather than level with both (a rack has two PDUs, so a missed sample
+ * halves the rack for one step and the neighbours stay level). Cooling faults are off: a failing
+ * pump is a real dip, not the artefact looked for.
  */
 @RequiresPeer(Peer.CHROMIUM)
 class ContinuousChartsBrowserTest {
