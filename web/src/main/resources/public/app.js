@@ -41,6 +41,8 @@ function pueTile(id, report) {
   el.querySelector(".sub").textContent = w.pue === null
     ? statusText(w.status, w.coverage)
     : "category " + report.category + " · coverage " + Math.round(100 * w.coverage) + "%";
+  // The interval the server computed over, in words, so a tile never claims more than it covers.
+  el.querySelector(".sub").textContent += " · " + kw.windowLabel(report.interval);
 }
 
 let longKpis = 0;
@@ -65,6 +67,7 @@ async function slowTiles() {
   el.querySelector(".sub").textContent = t.locationKg === null
     ? statusText(t.status, t.coverage) + " · source " + carbon.report.intensity.source
     : "source " + carbon.report.intensity.source + " · market-based " + kw.fmt(t.marketKg, 0) + " kg · CUE " + kw.fmt(t.cueLocation, 3);
+  el.querySelector(".sub").textContent += " · " + kw.windowLabel(carbon.interval);
 }
 
 async function alertsTile() {
@@ -78,24 +81,31 @@ async function alertsTile() {
   el.classList.toggle("alerting", firing.length > 0);
 }
 
-let site = null;
-
 async function refresh() {
   const range = document.getElementById("range").value;
   try {
-    const overview = await kw.getJson("/api/overview?from=-" + range + "&step=" + kw.step(range));
+    const info = await kw.site();
+    const overview = await kw.getJson("/api/overview?from=-" + range + "&step=" + kw.step(range, info.minStepSeconds));
     const byName = Object.fromEntries(overview.series.map(s => [s.name, s]));
     const step = overview.stepSeconds;
-    const cov = s => "coverage " + Math.round(100 * s.coverage) + "% of " + range;
+    const cov = s => "coverage " + Math.round(100 * s.coverage) + "% of " + kw.windowLabel(overview.interval);
     // Each series says its unit: the tiles and the axis show it rather than assume one.
     setTile("#tile-facility", byName.facility_power.latest, byName.facility_power.unit, 1, step, cov(byName.facility_power));
     setTile("#tile-it", byName.it_power.latest, byName.it_power.unit, 1, step, cov(byName.it_power));
     setTile("#tile-cooling", byName.cooling_power.latest, byName.cooling_power.unit, 1, step, cov(byName.cooling_power));
     // A PUE without a value says why (its status), never 0.
     setTile("#tile-pue", byName.pue.latest, "", 3, step,
-      "category " + overview.pueCategory + " · " + range + ": " +
+      "category " + overview.pueCategory + " · " + kw.windowLabel(overview.interval) + ": " +
       (overview.windowPue !== null && overview.windowPue !== undefined ? overview.windowPue.toFixed(3) : statusText(overview.pueStatus)));
-    const pts = s => s.points.map(p => [p[0], p[1]]);
+    // The newest steps may still wait for a device's next sample (a counter's step needs the reading
+    // after it): empty steps within two of the end are not yet known, not missing, so they are not
+    // drawn as a gap.
+    const settled = overview.to ? Date.parse(overview.to) - 2 * step * 1000 : Infinity;
+    const pts = s => {
+      const out = s.points.map(p => [p[0], p[1]]);
+      while (out.length && out[out.length - 1][1] === null && out[out.length - 1][0] >= settled) out.pop();
+      return out;
+    };
     kw.timeChart("chart-power", byName.facility_power.unit, [
       { name: "Facility", data: pts(byName.facility_power) },
       { name: "IT", data: pts(byName.it_power) },
@@ -104,10 +114,9 @@ async function refresh() {
     kw.timeChart("chart-pue", "PUE", [
       { name: "PUE", data: pts(byName.pue), markLine: { silent: true, symbol: "none", data: [{ yAxis: 1 }] } },
     ]);
-    if (!site) site = await kw.getJson("/api/site");
     const risk = await kw.getJson("/api/risk");
     const byCluster = new Map(risk.clusters.map(r => [r.id, r]));
-    document.getElementById("cluster-grid").replaceChildren(...site.clusters.map(c => clusterCard(c, byCluster.get(c.id))));
+    document.getElementById("cluster-grid").replaceChildren(...info.clusters.map(c => clusterCard(c, byCluster.get(c.id))));
     await Promise.all([alertsTile(), slowTiles()]);
   } catch (e) {
     console.warn("refresh failed", e);

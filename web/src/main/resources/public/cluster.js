@@ -12,27 +12,52 @@ function tile(id, value, sub, stale) {
 }
 
 function stepMs(step) {
-  const n = parseFloat(step);
-  return n * ({ s: 1000, m: 60000, h: 3600000 }[step.replace(/[\d.]/g, "")] || 1000);
+  return kw.stepSeconds(step) * 1000;
 }
 
+// A rack's power per step is the sum of its PDUs. A PDU with no bucket in a step (its sample fell
+// just outside it) counts with its value of the step before, so sampling phase never draws a dip;
+// a PDU with neither leaves the rack's step a gap, and the tooltip names the PDU.
 async function racks(range, step) {
   // unit=kW: the server converts each PDU from the unit it reports in (W, kW...).
   const q = await kw.getJson("/api/query?measurement=pdu&field=power_w&unit=kW&tags=cluster:" + enc(cid) +
     "&from=-" + range + "&step=" + step + "&aggregate=mean");
+  // The server may have raised the step to its floor: the answer's step is the one to draw with.
+  const ms = (q.stepSeconds || kw.stepSeconds(step)) * 1000;
   const byRack = new Map();
+  const times = new Set();
   for (const s of q.series) {
     if ("phase" in s.tags || "outlet" in s.tags) continue;
     const rack = s.tags.rack || "?";
-    if (!byRack.has(rack)) byRack.set(rack, new Map());
-    const m = byRack.get(rack);
-    for (const [t, v] of s.points) m.set(t, (m.get(t) || 0) + (v || 0));
+    if (!byRack.has(rack)) byRack.set(rack, []);
+    const pts = new Map(s.points.filter(p => p[1] !== null).map(p => [p[0], p[1]]));
+    pts.forEach((v, t) => times.add(t));
+    byRack.get(rack).push({ device: s.tags.device || "?", pts });
   }
-  const series = [...byRack.keys()].sort().map(rack => ({
-    name: rack, stack: "it", areaStyle: {},
-    data: kw.withGaps([...byRack.get(rack).entries()].sort((a, b) => a[0] - b[0]), stepMs(step)),
-  }));
-  kw.timeChart("chart-racks", "kW", series);
+  const sorted = [...times].sort((a, b) => a - b);
+  const series = [...byRack.keys()].sort().map(rack => {
+    const data = [];
+    const why = new Map();
+    for (const t of sorted) {
+      let sum = 0;
+      const missing = [];
+      for (const pdu of byRack.get(rack)) {
+        const v = pdu.pts.has(t) ? pdu.pts.get(t) : pdu.pts.get(t - ms);
+        if (v === undefined) missing.push(pdu.device);
+        else sum += v;
+      }
+      if (missing.length) why.set(t, missing);
+      data.push([t, missing.length ? null : sum]);
+    }
+    return { name: rack, stack: "it", areaStyle: {},
+      data: kw.withGaps(data, ms).map(p => why.has(p[0]) ? { value: p, missing: why.get(p[0]) } : p) };
+  });
+  kw.timeChart("chart-racks", "kW", series, {
+    tooltip: { trigger: "axis", formatter: ps => ps.length === 0 ? "" :
+      new Date(ps[0].axisValue).toLocaleTimeString() + "<br>" + ps.map(p => p.marker + p.seriesName + ": " +
+        (p.data && p.data.missing ? "gap (no data from " + p.data.missing.join(", ") + ")"
+          : p.value[1] === null ? "gap (no data)" : Number(p.value[1]).toFixed(2) + " kW")).join("<br>") },
+  });
 }
 
 async function loop(range, step) {
@@ -47,7 +72,7 @@ async function loop(range, step) {
     data: kw.withGaps(s.points, stepMs(step)),
   })));
   // The loop's ASHRAE liquid class caps the facility supply temperature: draw that limit.
-  const site = await kw.getJson("/api/site");
+  const site = await kw.site();
   const cluster = site.clusters.find(c => c.id === cid);
   const loopIds = [cid].concat(cluster ? cluster.devices.map(d => d.id) : []);
   const limit = loopIds.map(id => site.loops[id]).find(Boolean);
@@ -133,7 +158,8 @@ async function clusterPue(range) {
   const r = await kw.getJson("/api/pue?from=-" + range + "&step=whole");
   const c = r.clusters.find(x => x.cluster === cid);
   tile("tile-pue", c && c.pue !== null ? c.pue.toFixed(3) : "–",
-    c ? (c.pue !== null ? "category " + r.category + " · IT " + kw.fmt(c.itKwh, 1) + " kWh" : c.status.toLowerCase().replace(/_/g, " ") + " (coverage " + Math.round(100 * c.coverage) + "%)") : "no energy model",
+    (c ? (c.pue !== null ? "category " + r.category + " · IT " + kw.fmt(c.itKwh, 1) + " kWh" : c.status.toLowerCase().replace(/_/g, " ") + " (coverage " + Math.round(100 * c.coverage) + "%)") : "no energy model") +
+      " · " + kw.windowLabel(r.interval),
     !c || c.pue === null);
 }
 
@@ -158,9 +184,9 @@ async function risk() {
 
 async function refresh() {
   const range = document.getElementById("range").value;
-  const step = kw.step(range);
   document.getElementById("title").textContent = "Cluster " + cid;
   try {
+    const step = kw.step(range, (await kw.site()).minStepSeconds);
     await Promise.all([racks(range, step), loop(range, step), heatmap(), latestTiles(), risk(), clusterPue(range)]);
   } catch (e) {
     console.warn("refresh failed", e);

@@ -233,18 +233,61 @@ const kw = (() => {
     top.append(brand, navEl, controls);
   }
 
-  // Steps per range: about 180 points per chart whatever the range.
-  function step(range) {
-    return { "15m": "5s", "1h": "20s", "6h": "2m", "24h": "8m", "7d": "1h" }[range] || "20s";
+  // Steps per range: about 180 points per chart whatever the range, but never below the site's
+  // minStepSeconds (twice its slowest poll interval): at a step as short as the poll interval, a
+  // step that misses one jittered sample would draw as a gap or a dip on a healthy site.
+  function step(range, minStepSeconds) {
+    const s = { "15m": "5s", "1h": "20s", "6h": "2m", "24h": "8m", "7d": "1h" }[range] || "20s";
+    return minStepSeconds && stepSeconds(s) < minStepSeconds ? minStepSeconds + "s" : s;
+  }
+
+  function stepSeconds(step) {
+    const n = parseFloat(step);
+    return n * ({ s: 1, m: 60, h: 3600 }[step.replace(/[\d.]/g, "")] || 1);
+  }
+
+  // The site's structure, fetched once per page.
+  let siteInfo = null;
+  function site() {
+    if (!siteInfo) siteInfo = getJson("/api/site").catch(e => { siteInfo = null; throw e; });
+    return siteInfo;
+  }
+
+  function span(ms) {
+    const m = Math.round(ms / 60000);
+    if (m < 60) return m + " min";
+    if (m < 48 * 60) return Math.round(m / 60) + " h";
+    return Math.round(m / 1440) + " d";
+  }
+
+  // What an answer's interval (its "interval" object) covers, in words: "this hour so far",
+  // "today so far", "last 24 h", or its dates; marked when the server aligned it.
+  function windowLabel(iv) {
+    if (!iv) return "";
+    const from = Date.parse(iv.from);
+    const to = Date.parse(iv.to);
+    let text;
+    if (iv.toIsNow) {
+      const midnight = new Date(to);
+      midnight.setHours(0, 0, 0, 0);
+      const hour = new Date(to);
+      hour.setMinutes(0, 0, 0);
+      if (from === midnight.getTime()) text = "today so far";
+      else if (from === hour.getTime()) text = "this hour so far";
+      else text = "last " + span(to - from);
+    } else {
+      text = new Date(from).toLocaleString() + " – " + new Date(to).toLocaleString();
+    }
+    return iv.aligned ? text + " (aligned: " + iv.alignedWhy + ")" : text;
   }
 
   async function nav() {
     const navEl = document.getElementById("nav");
     if (!navEl) return;
     try {
-      const site = await getJson("/api/site");
-      document.getElementById("site-name").textContent = site.name;
-      for (const c of site.clusters) {
+      const info = await site();
+      document.getElementById("site-name").textContent = info.name;
+      for (const c of info.clusters) {
         navEl.insertBefore(el("a", { href: "/cluster.html?id=" + encodeURIComponent(c.id) }, c.id), navEl.querySelector(".after-clusters"));
       }
     } catch (e) { /* the health badge reports an unreachable server */ }
@@ -265,5 +308,5 @@ const kw = (() => {
 
   header();
   window.addEventListener("DOMContentLoaded", () => { nav(); health(); setInterval(health, 10000); });
-  return { getJson, authFetch, fmt, ago, chart, timeChart, withGaps, param, el, live, health, step };
+  return { getJson, authFetch, fmt, ago, chart, timeChart, withGaps, param, el, live, health, step, stepSeconds, site, windowLabel };
 })();

@@ -69,7 +69,7 @@ async function refresh() {
       const exact = q.series.filter(s => JSON.stringify(s.tags) === t);
       // The axis names the unit the API says the series is in, never one read from the field name.
       const unit = exact.length && exact[0].unit && exact[0].unit !== "1" ? exact[0].unit : "";
-      kw.timeChart("chart-field", unit, exact.map(s => ({ name: f, data: kw.withGaps(s.points, q.step ? parseStep(step) : 5000) })));
+      kw.timeChart("chart-field", unit, exact.map(s => ({ name: f, data: kw.withGaps(s.points, q.stepSeconds ? q.stepSeconds * 1000 : parseStep(step)) })));
     }
   } catch (e) {
     console.warn("refresh failed", e);

@@ -42,7 +42,12 @@ public final class AnalyticsRoutes {
     routes.get("/api/risk", this::risk);
   }
 
-  private record Window(Instant from, Instant to, StepPlan.Step step) {}
+  private record Window(Instant from, Instant to, StepPlan.Step step, Instant now) {
+    /** The interval computed over, said in the answer so that no page guesses it. */
+    Map<String, Object> interval() {
+      return StepFloor.interval(from, to, from, to, now, null);
+    }
+  }
 
   private Window window(Context ctx, Params p, Instant now, Duration span, String defaultStep) {
     Instant to = p.time("to", now);
@@ -60,12 +65,14 @@ public final class AnalyticsRoutes {
     }
     Budget.steps(from, to, step, site.site().timezone());
     Budget.range(from, to, Budget.MAX_RANGE, ctx.path());
-    return new Window(from, to, step);
+    return new Window(from, to, step, now);
   }
 
   private void energy(Context ctx) {
-    var p = new Params(ctx, Instant.now());
-    Window w = window(ctx, p, Instant.now(), Duration.ofDays(1), "1h");
+    // One now for the relative from and the default to: a 10 min window is 10 min long.
+    Instant now = Instant.now();
+    var p = new Params(ctx, now);
+    Window w = window(ctx, p, now, Duration.ofDays(1), "1h");
     String scope = p.optional("scope") == null ? "site" : p.optional("scope");
     String id = p.optional("id");
     var e = analytics.energy();
@@ -111,6 +118,7 @@ public final class AnalyticsRoutes {
     var body = new LinkedHashMap<String, Object>();
     body.put("from", w.from());
     body.put("to", w.to());
+    body.put("interval", w.interval());
     body.put("step", w.step().label());
     body.put("unit", "kWh");
     body.put("series", series);
@@ -132,22 +140,38 @@ public final class AnalyticsRoutes {
       Map.of("energy", "kWh", "pue", "1", "coverage", "1");
 
   private void pue(Context ctx) {
-    var p = new Params(ctx, Instant.now());
+    Instant now = Instant.now();
+    var p = new Params(ctx, now);
     // Without an energy model the answer says NOT_CONFIGURED rather than failing.
     if ("trailing-12-months".equals(p.optional("window"))) {
-      ctx.json(
-          UnitJson.withUnits(
-              ctx, analytics.pue().trailingTwelveMonths(p.time("to", Instant.now())), PUE_UNITS));
+      Instant to = p.time("to", now);
+      var r = analytics.pue().trailingTwelveMonths(to);
+      var body = UnitJson.withUnits(ctx, r, PUE_UNITS);
+      body.put(
+          "interval",
+          StepFloor.interval(
+              null,
+              to,
+              r.from(),
+              r.to(),
+              now,
+              "window=trailing-12-months: from is 12 calendar months before to in the site's time"
+                  + " zone"));
+      ctx.json(body);
       return;
     }
-    Window w = window(ctx, p, Instant.now(), Duration.ofDays(1), "1h");
-    ctx.json(
-        UnitJson.withUnits(ctx, analytics.pue().compute(w.from(), w.to(), w.step()), PUE_UNITS));
+    Window w = window(ctx, p, now, Duration.ofDays(1), "1h");
+    var body =
+        UnitJson.withUnits(ctx, analytics.pue().compute(w.from(), w.to(), w.step()), PUE_UNITS);
+    body.put("interval", w.interval());
+    ctx.json(body);
   }
 
   private void carbon(Context ctx) {
-    var p = new Params(ctx, Instant.now());
-    Window w = window(ctx, p, Instant.now(), Duration.ofDays(1), "1h");
+    // One now for the relative from and the default to: a 10 min window is 10 min long.
+    Instant now = Instant.now();
+    var p = new Params(ctx, now);
+    Window w = window(ctx, p, now, Duration.ofDays(1), "1h");
     var r = analytics.carbon().compute(w.from(), w.to(), w.step());
     var body = new LinkedHashMap<String, Object>();
     body.put(
@@ -157,6 +181,7 @@ public final class AnalyticsRoutes {
             "intensity", "gCO2e/kWh",
             "energy", "kWh",
             "cue", "kgCO2e/kWh"));
+    body.put("interval", w.interval());
     body.put("report", r);
     ctx.json(body);
   }

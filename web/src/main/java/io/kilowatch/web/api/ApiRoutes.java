@@ -200,12 +200,22 @@ public final class ApiRoutes {
     if (!from.isBefore(to)) {
       throw new BadRequest("from", "from (" + from + ") must be before to (" + to + ")");
     }
-    Duration step = p.duration("step", null);
+    Duration asked = p.duration("step", null);
+    var matchingKeys = store.listSeries(q);
+    // The slowest device behind the series asked for sets the shortest step (see StepFloor).
+    StepFloor floor =
+        StepFloor.of(
+            matchingKeys.stream()
+                .map(k -> k.tags().get(io.kilowatch.store.Vocabulary.Tag.DEVICE))
+                .filter(java.util.Objects::nonNull)
+                .distinct()
+                .flatMap(id -> site.device(id).stream()));
+    Duration step = asked == null ? null : floor.clamp(asked);
     Aggregate agg = p.enumValue("aggregate", Aggregate.class, Aggregate.MEAN);
     var target = UnitParam.of(p, step != null && agg == Aggregate.COUNTER_DELTA);
     var out = new ArrayList<Map<String, Object>>();
     var skipped = new ArrayList<Map<String, Object>>();
-    long matching = store.listSeries(q).size();
+    long matching = matchingKeys.size();
     if (step == null) {
       Budget.range(from, to, Budget.MAX_RAW_RANGE, "/api/query without step");
       Budget.cells(matching, Budget.MAX_STEPS, "/api/query without step");
@@ -272,6 +282,10 @@ public final class ApiRoutes {
     body.put("from", from);
     body.put("to", to);
     body.put("step", step);
+    if (asked != null) {
+      body.put("stepSeconds", step.toMillis() / 1000.0);
+      body.putAll(floor.describe(asked));
+    }
     body.put("series", out);
     if (target.asked()) {
       // Series whose unit is unknown or measures something else cannot be shown in the unit asked.
@@ -325,14 +339,28 @@ public final class ApiRoutes {
       throw new BadRequest("from", "from (" + from + ") must be before to (" + to + ")");
     }
     Duration dflt = Duration.ofSeconds(Math.max(10, Duration.between(from, to).toSeconds() / 180));
-    Duration step = p.duration("step", dflt);
+    Duration asked = p.duration("step", dflt);
+    // Facility, IT and cooling are sums over their devices: the slowest one sets the floor.
+    var m = site.energy();
+    StepFloor floor =
+        StepFloor.of(
+            m == null
+                ? java.util.stream.Stream.empty()
+                : java.util.stream.Stream.of(m.facility(), m.it(), m.cooling())
+                    .flatMap(List::stream)
+                    .map(io.kilowatch.config.EnergyModel.Channel::device)
+                    .distinct()
+                    .flatMap(id -> site.device(id).stream()));
+    Duration step = floor.clamp(asked);
     checkSteps(from, to, step, "/api/overview");
     var o = overview.compute(from, to, step);
     var body = new LinkedHashMap<String, Object>();
     body.put("site", site.site().name());
     body.put("from", o.from());
     body.put("to", o.to());
+    body.put("interval", StepFloor.interval(from, to, o.from(), o.to(), now, null));
     body.put("stepSeconds", o.step().toSeconds());
+    body.putAll(floor.describe(asked));
     body.put("pueCategory", o.pueCategory());
     body.put("windowPue", o.windowPue());
     body.put("pueStatus", o.pueStatus());

@@ -69,6 +69,8 @@ public final class SiteRoutes implements AutoCloseable {
     var body = new LinkedHashMap<String, Object>();
     body.put("name", site.site().name());
     body.put("timezone", site.site().timezone().getId());
+    // Pages never ask for a step below this (twice the slowest poll interval; see StepFloor).
+    body.put("minStepSeconds", StepFloor.of(site.allDevices()).min().toSeconds());
     body.put("gridZone", site.site().gridZone());
     body.put(
         "ashraeClass", site.site().ashraeClass() == null ? null : site.site().ashraeClass().name());

@@ -27,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -307,6 +308,101 @@ class AnalyticsRoutesTest {
     var k = get("/api/risk");
     assertThat(k.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(k.body()).get("levels")).hasSize(4);
+  }
+
+  /**
+   * Both devices poll every 60 s, so no chart may be drawn at less than 2 × 60 s = 120 s: a step
+   * below that is raised to it, and the answer says so. Over 00:00–00:30 that is 30 / 2 = 15 steps.
+   */
+  @Test
+  void aStepBelowTwiceTheSlowestPollIntervalIsRaisedAndTheAnswerSaysSo() throws Exception {
+    JsonNode site = JSON.readTree(get("/api/site").body());
+    assertThat(site.get("minStepSeconds").asInt()).isEqualTo(120);
+
+    JsonNode o =
+        JSON.readTree(
+            get("/api/overview?from=2026-07-01T00:00:00Z&to=2026-07-01T00:30:00Z&step=60s").body());
+    assertThat(o.get("stepSeconds").asInt()).isEqualTo(120);
+    assertThat(o.get("requestedStepSeconds").asDouble()).isEqualTo(60.0);
+    assertThat(o.get("minStepSeconds").asDouble()).isEqualTo(120.0);
+    assertThat(o.get("stepClamped").asBoolean()).isTrue();
+    assertThat(o.get("stepReason").asText()).contains("poll interval");
+    JsonNode it = o.at("/series/1");
+    assertThat(it.get("name").asText()).isEqualTo("it_power");
+    assertThat(it.get("points")).hasSize(15);
+    assertThat(it.at("/points/1/0").asLong() - it.at("/points/0/0").asLong()).isEqualTo(120_000);
+    // 100 kWh per hour on the PDU's counter: 100 kW in every step, none missing.
+    for (JsonNode pt : it.get("points")) {
+      assertThat(pt.get(1).asDouble()).isCloseTo(100.0, within(1e-6));
+    }
+
+    JsonNode wide =
+        JSON.readTree(
+            get("/api/overview?from=2026-07-01T00:00:00Z&to=2026-07-01T00:30:00Z&step=5m").body());
+    assertThat(wide.get("stepSeconds").asInt()).isEqualTo(300);
+    assertThat(wide.get("stepClamped").asBoolean()).isFalse();
+    assertThat(wide.get("stepReason").isNull()).isTrue();
+
+    JsonNode q =
+        JSON.readTree(
+            get("/api/query?measurement=pdu&field=energy_kwh&from=2026-07-01T00:00:00Z"
+                    + "&to=2026-07-01T00:30:00Z&step=30s&aggregate=last")
+                .body());
+    assertThat(q.get("stepSeconds").asDouble()).isEqualTo(120.0);
+    assertThat(q.get("requestedStepSeconds").asDouble()).isEqualTo(30.0);
+    assertThat(q.get("stepClamped").asBoolean()).isTrue();
+    JsonNode pts = q.at("/series/0/points");
+    assertThat(pts).hasSize(15);
+    assertThat(pts.get(1).get(0).asLong() - pts.get(0).get(0).asLong()).isEqualTo(120_000);
+  }
+
+  /**
+   * Every energy answer states the interval it computed over; one that differs from the interval
+   * asked for is marked aligned, with why.
+   */
+  @Test
+  void answersStateTheIntervalTheyComputedAndWhetherItWasAligned() throws Exception {
+    JsonNode pue =
+        JSON.readTree(get("/api/pue?from=2026-07-01T00:30:00Z&to=2026-07-01T00:40:00Z").body());
+    assertThat(pue.at("/interval/from").asText()).isEqualTo("2026-07-01T00:30:00Z");
+    assertThat(pue.at("/interval/to").asText()).isEqualTo("2026-07-01T00:40:00Z");
+    assertThat(pue.at("/interval/aligned").asBoolean()).isFalse();
+    assertThat(pue.at("/interval/toIsNow").asBoolean()).isFalse();
+    // Fully polled data over those 10 minutes: coverage 1, not the share of the calendar hour.
+    assertThat(pue.at("/window/coverage").asDouble()).isEqualTo(1.0);
+
+    // Twelve calendar months before 2026-07-01T01:00Z in UTC.
+    JsonNode year =
+        JSON.readTree(get("/api/pue?window=trailing-12-months&to=2026-07-01T01:00:00Z").body());
+    assertThat(year.at("/interval/from").asText()).isEqualTo("2025-07-01T01:00:00Z");
+    assertThat(year.at("/interval/requestedFrom").isNull()).isTrue();
+    assertThat(year.at("/interval/aligned").asBoolean()).isTrue();
+    assertThat(year.at("/interval/alignedWhy").asText()).contains("12 calendar months");
+
+    Instant before = Instant.now();
+    JsonNode energy = JSON.readTree(get("/api/energy?from=-10m&step=whole").body());
+    Instant to = Instant.parse(energy.at("/interval/to").asText());
+    Instant from = Instant.parse(energy.at("/interval/from").asText());
+    assertThat(Duration.between(from, to)).isEqualTo(Duration.ofMinutes(10));
+    assertThat(to).isAfterOrEqualTo(before.truncatedTo(ChronoUnit.MILLIS));
+    assertThat(energy.at("/interval/toIsNow").asBoolean()).isTrue();
+    assertThat(energy.at("/interval/aligned").asBoolean()).isFalse();
+
+    // A 'to' in the future: figures end now, and the answer says it cut the interval.
+    Instant tomorrow = Instant.now().plus(Duration.ofDays(1)).truncatedTo(ChronoUnit.SECONDS);
+    JsonNode carbon =
+        JSON.readTree(get("/api/carbon?from=-1h&to=" + tomorrow + "&step=whole").body());
+    assertThat(Instant.parse(carbon.at("/interval/to").asText())).isBefore(tomorrow);
+    assertThat(Instant.parse(carbon.at("/interval/requestedTo").asText())).isEqualTo(tomorrow);
+    assertThat(carbon.at("/interval/aligned").asBoolean()).isTrue();
+    assertThat(carbon.at("/interval/alignedWhy").asText()).contains("future");
+
+    JsonNode o =
+        JSON.readTree(
+            get("/api/overview?from=2026-07-01T00:00:00Z&to=2026-07-01T00:30:00Z&step=5m").body());
+    assertThat(o.at("/interval/from").asText()).isEqualTo("2026-07-01T00:00:00Z");
+    assertThat(o.at("/interval/to").asText()).isEqualTo("2026-07-01T00:30:00Z");
+    assertThat(o.at("/interval/aligned").asBoolean()).isFalse();
   }
 
   @Test
