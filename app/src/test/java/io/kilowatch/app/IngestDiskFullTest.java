@@ -3,9 +3,9 @@ package io.kilowatch.app;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kilowatch.store.SeriesQuery;
+import io.kilowatch.testkit.SmallDisk;
 import io.kilowatch.testkit.site.SiteBuilder;
 import io.kilowatch.testkit.site.YamlMaps;
 import io.kilowatch.web.ingest.TokenAuth;
@@ -14,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +21,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,19 +34,21 @@ class IngestDiskFullTest {
   private static final String TOKEN = "disk-full-token";
 
   @TempDir Path dir;
+  private SmallDisk disk;
   private Path mount;
 
   @AfterEach
   void unmount() throws Exception {
-    if (mount != null) {
-      run("umount", "-l", mount.toString());
+    if (disk != null) {
+      disk.close();
     }
   }
 
   @Test
   void aFullDiskIsAnsweredWith507TurnsTheHealthFailingAndRecoversWithoutARestart()
       throws Exception {
-    mount = tmpfs(dir.resolve("small"), "24m");
+    disk = SmallDisk.mount(dir.resolve("small"), "24m");
+    mount = disk.path();
     var site =
         SiteBuilder.named("Hall")
             .store(YamlMaps.of("dataDir", mount.resolve("data").toString()))
@@ -103,7 +103,7 @@ class IngestDiskFullTest {
           .contains("No space left on device");
 
       // Room again, no restart: the store reopens the file itself, health clears, ingest works.
-      assertThat(run("mount", "-o", "remount,size=96m", mount.toString())).isZero();
+      disk.resize("96m");
       var again = new StringBuilder();
       long first = n;
       for (int i = 0; i < 1_000; i++, n++) {
@@ -152,26 +152,5 @@ class IngestDiskFullTest {
             .POST(HttpRequest.BodyPublishers.ofString(body, UTF_8))
             .build(),
         HttpResponse.BodyHandlers.ofString());
-  }
-
-  /** Mounts a tmpfs of {@code size}; skips without root, but fails in CI, which runs as root. */
-  private static Path tmpfs(Path at, String size) throws Exception {
-    Files.createDirectories(at);
-    boolean root = "root".equals(System.getProperty("user.name"));
-    boolean ci = "true".equals(System.getenv("CI"));
-    if (!ci) {
-      assumeTrue(root, "not root: cannot mount a small tmpfs to fill; this test runs in CI");
-    }
-    int rc = run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.toString());
-    if (!ci) {
-      assumeTrue(rc == 0, "mount -t tmpfs failed (exit " + rc + "); this test runs in CI");
-    }
-    assertThat(rc).as("mount -t tmpfs (CI must run as root)").isZero();
-    return at;
-  }
-
-  private static int run(String... command) throws Exception {
-    var p = new ProcessBuilder(command).inheritIO().start();
-    return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
   }
 }

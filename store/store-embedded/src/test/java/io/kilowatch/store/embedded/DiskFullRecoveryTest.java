@@ -2,13 +2,12 @@ package io.kilowatch.store.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.kilowatch.store.BatchingWriter;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.SeriesQuery;
 import io.kilowatch.store.StoreHealth;
-import java.nio.file.Files;
+import io.kilowatch.testkit.SmallDisk;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +16,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,18 +29,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DiskFullRecoveryTest {
   @TempDir Path dir;
+  private SmallDisk disk;
   private Path mount;
 
   @AfterEach
   void unmount() throws Exception {
-    if (mount != null) {
-      run("umount", "-l", mount.toString());
+    if (disk != null) {
+      disk.close();
     }
   }
 
   @Test
   void theStoreReopensItselfWhenSpaceReturnsAndNoCollectedReadingIsLost() throws Exception {
-    mount = tmpfs(dir.resolve("small"), "16m");
+    disk = SmallDisk.mount(dir.resolve("small"), "16m");
+    mount = disk.path();
     Instant base = Instant.now().truncatedTo(ChronoUnit.SECONDS).minus(Duration.ofHours(2));
     Set<Long> offered = new HashSet<>();
     long n = 0;
@@ -88,7 +88,7 @@ class DiskFullRecoveryTest {
       }
       await().atMost(Duration.ofSeconds(30)).until(() -> writer.held() > 0);
 
-      assertThat(run("mount", "-o", "remount,size=128m", mount.toString())).isZero();
+      disk.resize("128m");
       await()
           .atMost(Duration.ofSeconds(60))
           .untilAsserted(
@@ -114,26 +114,5 @@ class DiskFullRecoveryTest {
   private static Sample reading(Instant base, long n) {
     return Sample.of(
         base.plusMillis(n), "full", Map.of("device", "d" + (n % 500)), Map.of("v", (double) n));
-  }
-
-  /** Mounts a tmpfs of {@code size}; skips without root, but fails in CI, which runs as root. */
-  private static Path tmpfs(Path at, String size) throws Exception {
-    Files.createDirectories(at);
-    boolean root = "root".equals(System.getProperty("user.name"));
-    boolean ci = "true".equals(System.getenv("CI"));
-    if (!ci) {
-      assumeTrue(root, "not root: cannot mount a small tmpfs to fill; this test runs in CI");
-    }
-    int rc = run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", at.toString());
-    if (!ci) {
-      assumeTrue(rc == 0, "mount -t tmpfs failed (exit " + rc + "); this test runs in CI");
-    }
-    assertThat(rc).as("mount -t tmpfs (CI must run as root)").isZero();
-    return at;
-  }
-
-  private static int run(String... command) throws Exception {
-    var p = new ProcessBuilder(command).inheritIO().start();
-    return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
   }
 }
