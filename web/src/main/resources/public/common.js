@@ -193,7 +193,8 @@ const kw = (() => {
       tooltip: { trigger: "axis", valueFormatter: v => v === null || v === undefined ? "gap" : Number(v).toFixed(2) + " " + unit },
       legend: legend(),
       grid: grid(),
-      xAxis: { type: "time", axisLabel: { hideOverlap: true } },
+      // About one time label per 110 px: on a phone, labels that only just miss each other read as one.
+      xAxis: { type: "time", splitNumber: Math.max(2, Math.floor(document.getElementById(id).clientWidth / 110)), axisLabel: { hideOverlap: true } },
       yAxis: valueAxis(unit),
       series: series.map(s => Object.assign({ type: "line", showSymbol: false, connectNulls: false }, s)),
     }, extra || {}), true);

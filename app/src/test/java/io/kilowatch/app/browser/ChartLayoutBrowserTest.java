@@ -189,9 +189,11 @@ class ChartLayoutBrowserTest {
         browser.viewport(width, phone ? 844 : 768, phone);
         for (Page page : PAGES) {
           open(page);
+          // The heatmap, risk table and cluster cards are drawn after /api/risk answers.
           if (page.name().startsWith("cluster")) {
-            // The heatmap and risk table are drawn after /api/risk answers.
             awaitTrue("document.querySelectorAll('#risk table tr').length > 1");
+          } else if (page.path().equals("/")) {
+            awaitTrue("document.querySelectorAll('#cluster-grid .card').length === 2");
           }
           browser.nextFrame();
           if (width != 1366) {
