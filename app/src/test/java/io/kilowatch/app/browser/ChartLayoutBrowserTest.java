@@ -106,6 +106,8 @@ class ChartLayoutBrowserTest {
                 } else if (typeof e.anid === 'string' && e.anid.startsWith('label_') && !e.ignore && !e.invisible) {
                   labels = union(labels, global(e));
                   single.push({what: t + m.componentIndex + ' label "' + e.style.text + '"', r: global(e)});
+                  // The stray "34026477": a tick printed as a bare long number.
+                  if (/^-?[0-9]{6,}$/.test(String(e.style.text))) problems.push(dom.id + ': ' + t + ' label "' + e.style.text + '" is a bare long number');
                 }
               });
               if (labels) items.push({what: t + m.componentIndex + ' labels', kind: 'labels', axis: t + m.componentIndex, r: labels});
