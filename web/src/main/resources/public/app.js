@@ -17,15 +17,18 @@ function setTile(id, latest, unit, digits, stepSeconds, extra) {
   el.classList.toggle("stale", age > 3 * stepSeconds * 1000);
 }
 
-function clusterCard(c, risk) {
+function clusterCard(c, risk, gpus) {
   const level = risk ? risk.level.toLowerCase() : "unknown";
   const card = kw.el("a", { class: "card risk-" + level, href: "/cluster.html?id=" + encodeURIComponent(c.id) });
-  const top = risk ? [...risk.factors].sort((a, b) => b.contribution - a.contribution)[0] : null;
+  // The time to slowdown has its own line (the engine's soonest prediction); a factor repeating
+  // it from one GPU would put a second number on the card for the same fact.
+  const top = risk ? [...risk.factors].filter(f => f.name !== "minutes_to_slowdown")
+    .sort((a, b) => b.contribution - a.contribution)[0] : null;
   card.append(
     kw.el("div", { class: "card-title" }, c.name + " (" + c.id + ")"),
     kw.el("div", { class: "card-value" }, level + (risk ? " · " + Math.round(risk.score) + "/100" : "")),
-    kw.el("div", { class: "card-sub" }, top ? "main factor: " + top.name.replace(/_/g, " ") + " " + kw.fmt(top.value, 1) + " " + top.unit : "no risk data yet"),
-    kw.el("div", { class: "card-level" }, risk && risk.minutesToSlowdown !== null ? "slowdown in ~" + kw.fmt(risk.minutesToSlowdown, 0) + " min" : ""));
+    kw.el("div", { class: "card-sub" }, top ? "main factor: " + kw.factorText(top, kw.lowestMargin(gpus, g => g.cluster === c.id)) : risk ? "no risk factors" : "no risk data yet"),
+    kw.el("div", { class: "card-level" }, risk && risk.minutesToSlowdown !== null ? "slowdown in " + kw.minutes(risk.minutesToSlowdown) : ""));
   return card;
 }
 
@@ -114,9 +117,10 @@ async function refresh() {
     kw.timeChart("chart-pue", "PUE", [
       { name: "PUE", data: pts(byName.pue), markLine: { silent: true, symbol: "none", data: [{ yAxis: 1 }] } },
     ]);
-    const risk = await kw.getJson("/api/risk");
+    // Every GPU, so that a card's GPU margin is the cluster's lowest, as on the cluster page.
+    const risk = await kw.getJson("/api/risk?detail=gpus");
     const byCluster = new Map(risk.clusters.map(r => [r.id, r]));
-    document.getElementById("cluster-grid").replaceChildren(...info.clusters.map(c => clusterCard(c, byCluster.get(c.id))));
+    document.getElementById("cluster-grid").replaceChildren(...info.clusters.map(c => clusterCard(c, byCluster.get(c.id), risk.gpus)));
     await Promise.all([alertsTile(), slowTiles()]);
   } catch (e) {
     console.warn("refresh failed", e);

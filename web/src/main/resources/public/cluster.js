@@ -78,9 +78,9 @@ async function loop(range, step) {
   const limit = loopIds.map(id => site.loops[id]).find(Boolean);
   if (limit && series.length > 0) {
     series[0].markLine = { silent: true, symbol: "none", lineStyle: { color: "#f85149", type: "dashed" },
-      label: { formatter: limit.class + " limit " + limit.maxSupplyC + " °C" }, data: [{ yAxis: limit.maxSupplyC }] };
+      label: { position: "insideEndTop", formatter: limit.class + " limit " + limit.maxSupplyC + " °C" }, data: [{ yAxis: limit.maxSupplyC }] };
   }
-  kw.timeChart("chart-loop-temp", "°C", series, limit ? { yAxis: { type: "value", name: "°C", scale: true, max: v => Math.max(v.max, limit.maxSupplyC + 1) } } : undefined);
+  kw.timeChart("chart-loop-temp", "°C", series, limit ? { yAxis: kw.valueAxis("°C", { max: v => Math.max(v.max, limit.maxSupplyC + 1) }) } : undefined);
   const flowFields = [["flow_lpm", "flow L/min", "L/min"], ["flow", "flow L/min", "L/min"],
     ["diff_pressure_kpa", "ΔP kPa", "kPa"], ["diff_pressure", "ΔP kPa", "kPa"], ["pump_speed_pct", "pump %", "%"]];
   const flows = await Promise.all(flowFields.map(([f, , u]) =>
@@ -92,39 +92,36 @@ async function loop(range, step) {
     data: kw.withGaps(s.points, stepMs(step)),
   })));
   kw.timeChart("chart-loop-flow", "", fseries, {
-    yAxis: [{ type: "value", name: "L/min", scale: true }, { type: "value", name: "kPa · %", scale: true }],
+    yAxis: [kw.valueAxis("L/min"), kw.valueAxis("kPa · %", { splitLine: { show: false } })],
     tooltip: { trigger: "axis" },
   });
 }
 
-async function heatmap() {
-  const [temp, slow] = await Promise.all([
-    kw.getJson("/api/latest?measurement=gpu&field=temp_c&window=2m&tags=cluster:" + enc(cid)),
-    kw.getJson("/api/latest?measurement=gpu&field=slowdown_temp_c&window=2m&tags=cluster:" + enc(cid)),
-  ]);
-  const limit = new Map(slow.series.map(s => [s.tags.gpu_uuid, s.value]));
-  const rackIds = [...new Set(temp.series.map(s => s.tags.rack))].sort();
-  const cols = [...new Set(temp.series.map(s => s.tags.device.replace(/^.*-/, "") + "·" + s.tags.gpu))]
-    .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+// The heatmap and the tile read the risk engine's margin per GPU, the same numbers as the risk
+// table, so the page never shows two values for one GPU's margin.
+function heatmap(r) {
+  const gpus = r.gpus.filter(g => g.cluster === cid);
+  const node = g => g.id.replace(/\/gpu.*$/, "");
+  const col = g => node(g).replace(/^.*-/, "") + "·" + g.id.replace(/^.*\/gpu/, "");
+  const rackIds = [...new Set(gpus.map(g => g.rack))].sort();
+  const cols = [...new Set(gpus.map(col))].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   const data = [];
-  let min = null;
-  for (const s of temp.series) {
-    const l = limit.get(s.tags.gpu_uuid);
-    if (s.value === null || l === undefined || l === null) continue;
-    const margin = l - s.value;
-    min = min === null ? margin : Math.min(min, margin);
-    data.push([cols.indexOf(s.tags.device.replace(/^.*-/, "") + "·" + s.tags.gpu), rackIds.indexOf(s.tags.rack), +margin.toFixed(1)]);
+  for (const g of gpus) {
+    const margin = kw.gpuMargin(g);
+    if (margin !== null) data.push([cols.indexOf(col(g)), rackIds.indexOf(g.rack), +margin.toFixed(1)]);
   }
-  tile("tile-margin", kw.fmt(min, 1) + " K", temp.series.length + " GPUs reporting", temp.series.length === 0);
+  const low = kw.lowestMargin(gpus, () => true);
+  tile("tile-margin", low ? kw.fmt(low.value, 1) + " K" : "–",
+    data.length + " of " + gpus.length + " GPUs with a margin" + (low ? " · lowest " + low.id : ""), data.length === 0);
   kw.chart("chart-heatmap").setOption({
     backgroundColor: "transparent",
     animation: false,
-    tooltip: { formatter: p => rackIds[p.value[1]] + " " + cols[p.value[0]] + ": " + p.value[2] + " K to slowdown" },
-    grid: { left: 60, right: 20, top: 10, bottom: 70 },
+    tooltip: { formatter: p => rackIds[p.value[1]] + " " + cols[p.value[0]] + ": " + kw.fmt(p.value[2], 1) + " K to slowdown" },
+    grid: kw.grid({ top: 10, bottom: 44 }),
     xAxis: { type: "category", data: cols, axisLabel: { rotate: 90, fontSize: 9 } },
     yAxis: { type: "category", data: rackIds },
-    visualMap: { min: 0, max: 30, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120,
-      inRange: { color: ["#f85149", "#d29922", "#3fb950"] }, text: ["30 K", "0 K"] },
+    visualMap: { min: 0, max: 30, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, itemWidth: 12,
+      inRange: { color: ["#f85149", "#d29922", "#3fb950"] }, text: ["30 K", "0 K"], textStyle: { color: "#8b949e" } },
     series: [{ type: "heatmap", data, name: "margin K" }],
   }, true);
 }
@@ -163,8 +160,7 @@ async function clusterPue(range) {
     !c || c.pue === null);
 }
 
-async function risk() {
-  const r = await kw.getJson("/api/risk");
+function riskTable(r) {
   const rows = r.clusters.concat(r.racks).filter(x => x.cluster === cid);
   const table = kw.el("table");
   const head = kw.el("tr");
@@ -172,14 +168,22 @@ async function risk() {
   table.append(head);
   for (const x of rows) {
     const tr = kw.el("tr");
-    const factors = [...x.factors].sort((a, b) => b.contribution - a.contribution)
-      .map(f => f.name.replace(/_/g, " ") + " " + kw.fmt(f.value, 1) + " " + f.unit + " (" + kw.fmt(f.contribution, 0) + ")").join(" · ");
+    // The time to slowdown has its own column: the factor list does not repeat it.
+    const low = kw.lowestMargin(r.gpus, g => g.cluster === x.cluster && (x.scope === "cluster" || g.rack === x.id));
+    const factors = [...x.factors].filter(f => f.name !== "minutes_to_slowdown").sort((a, b) => b.contribution - a.contribution)
+      .map(f => kw.factorText(f, low) + " (" + kw.fmt(f.contribution, 0) + ")").join(" · ");
     tr.append(kw.el("td", {}, x.scope + " " + x.id), kw.el("td", { class: "level-" + x.level.toLowerCase() }, x.level.toLowerCase()),
-      kw.el("td", {}, kw.fmt(x.score, 0)), kw.el("td", {}, x.minutesToSlowdown === null ? "–" : kw.fmt(x.minutesToSlowdown, 0)),
+      kw.el("td", {}, kw.fmt(x.score, 0)), kw.el("td", {}, kw.minutes(x.minutesToSlowdown)),
       kw.el("td", {}, factors));
     table.append(tr);
   }
   document.getElementById("risk").replaceChildren(table);
+}
+
+async function risk() {
+  const r = await kw.getJson("/api/risk?detail=gpus");
+  heatmap(r);
+  riskTable(r);
 }
 
 async function refresh() {
@@ -187,7 +191,7 @@ async function refresh() {
   document.getElementById("title").textContent = "Cluster " + cid;
   try {
     const step = kw.step(range, (await kw.site()).minStepSeconds);
-    await Promise.all([racks(range, step), loop(range, step), heatmap(), latestTiles(), risk(), clusterPue(range)]);
+    await Promise.all([racks(range, step), loop(range, step), latestTiles(), risk(), clusterPue(range)]);
   } catch (e) {
     console.warn("refresh failed", e);
   }

@@ -104,6 +104,47 @@ const kw = (() => {
 
   function fmt(v, digits) { return v === null || v === undefined || Number.isNaN(v) ? "–" : Number(v).toFixed(digits); }
 
+  // Minutes to slowdown, one rule on every page: a tenth of a minute matters under 10 min and not
+  // above; under one minute reads "< 1 min", since a rounded "0" reads as "already slowed down".
+  function minutes(m) {
+    if (m === null || m === undefined || Number.isNaN(m)) return "–";
+    if (m < 1) return "< 1 min";
+    if (m < 9.95) return m.toFixed(1) + " min";
+    return Math.round(m) + " min";
+  }
+
+  // A risk factor's value in its unit; the time to slowdown by the rule above.
+  function factorValue(f) {
+    if (f.unit === "min") return minutes(f.value);
+    if (f.unit === "bitmask") return "0x" + Math.round(f.value).toString(16);
+    return fmt(f.value, 1) + " " + f.unit;
+  }
+
+  // A GPU's margin to slowdown (K) as the risk engine computed it; null without a threshold.
+  function gpuMargin(risk) {
+    const f = risk.factors.find(x => x.name === "gpu_margin");
+    return f ? f.value : null;
+  }
+
+  // The lowest margin among the risk engine's GPUs (/api/risk?detail=gpus) that match: the one
+  // number the tile, the heatmap, the risk table and the overview card show for a scope. The
+  // engine's rack and cluster factors are those of the riskiest GPU, which need not be the one
+  // closest to its limit.
+  function lowestMargin(gpus, match) {
+    let best = null;
+    for (const g of gpus) {
+      const m = match(g) ? gpuMargin(g) : null;
+      if (m !== null && (best === null || m < best.value)) best = { value: m, id: g.id };
+    }
+    return best;
+  }
+
+  // A factor of a scope as text; a GPU margin is the scope's lowest (see lowestMargin).
+  function factorText(f, lowest) {
+    const v = f.name === "gpu_margin" && lowest ? fmt(lowest.value, 1) + " K" : factorValue(f);
+    return f.name.replace(/_/g, " ") + " " + v;
+  }
+
   function ago(ms) {
     const s = Math.max(0, Math.round(ms / 1000));
     if (s < 60) return s + " s ago";
@@ -119,15 +160,42 @@ const kw = (() => {
     return charts[id];
   }
 
+  // Layout shared by every chart: the unit names the value axis above the plot, the legend sits
+  // in its own strip below the time axis and pages (arrows) when its names do not fit one line,
+  // so neither ever covers a line or an axis name, at a desktop's width or a phone's.
+  const LEGEND_H = 24;
+  function legend() {
+    return { type: "scroll", bottom: 0, left: "center", height: LEGEND_H - 4, itemGap: 12, pageIconSize: 10,
+      textStyle: { fontSize: 11 }, pageTextStyle: { color: "#8b949e" } };
+  }
+  // containLabel keeps the y labels in, but a time label centred on the axis's last tick would
+  // still stick out on the right by half its width: the right margin leaves room for it.
+  function grid(extra) {
+    return Object.assign({ left: 8, right: 30, top: 30, bottom: LEGEND_H + 12, containLabel: true }, extra || {});
+  }
+  function valueAxis(unit, extra) {
+    return Object.assign({ type: "value", name: unit, nameLocation: "end", nameGap: 10,
+      scale: true,
+      axisLabel: { formatter: axisNumber } }, extra || {});
+  }
+  // Value-axis ticks in short form (12k, 1.5M), so a large value never prints as a long number.
+  function axisNumber(v) {
+    const a = Math.abs(v);
+    if (a >= 1e6) return +(v / 1e6).toFixed(1) + "M";
+    if (a >= 1e4) return +(v / 1e3).toFixed(1) + "k";
+    return String(+v.toFixed(6));
+  }
+
   function timeChart(id, unit, series, extra) {
     chart(id).setOption(Object.assign({
       backgroundColor: "transparent",
       animation: false,
       tooltip: { trigger: "axis", valueFormatter: v => v === null || v === undefined ? "gap" : Number(v).toFixed(2) + " " + unit },
-      legend: { top: 0, type: "scroll" },
-      grid: { left: 60, right: 20, top: 34, bottom: 30 },
-      xAxis: { type: "time" },
-      yAxis: { type: "value", name: unit, scale: true },
+      legend: legend(),
+      grid: grid(),
+      // About one time label per 110 px: on a phone, labels that only just miss each other read as one.
+      xAxis: { type: "time", splitNumber: Math.max(2, Math.floor(document.getElementById(id).clientWidth / 110)), axisLabel: { hideOverlap: true } },
+      yAxis: valueAxis(unit),
       series: series.map(s => Object.assign({ type: "line", showSymbol: false, connectNulls: false }, s)),
     }, extra || {}), true);
   }
@@ -308,5 +376,6 @@ const kw = (() => {
 
   header();
   window.addEventListener("DOMContentLoaded", () => { nav(); health(); setInterval(health, 10000); });
-  return { getJson, authFetch, fmt, ago, chart, timeChart, withGaps, param, el, live, health, step, stepSeconds, site, windowLabel };
+  return { getJson, authFetch, fmt, minutes, factorValue, factorText, gpuMargin, lowestMargin, ago, chart, timeChart, legend, grid, valueAxis,
+    withGaps, param, el, live, health, step, stepSeconds, site, windowLabel };
 })();

@@ -28,7 +28,7 @@ async function refresh() {
       link.append(kw.el("a", { href: "/device.html?id=" + encodeURIComponent(d.deviceId) }, d.deviceId));
       const state = d.state.toLowerCase();
       tr.append(link,
-        kw.el("td", {}, d.kind.toLowerCase().replace("_", "-")),
+        kw.el("td", {}, d.kind),
         kw.el("td", { class: "state-" + state }, state),
         kw.el("td", {}, d.lastSuccess ? kw.ago(now - Date.parse(d.lastSuccess)) : "never"),
         kw.el("td", {}, d.lastRoundTrip ? durationMs(d.lastRoundTrip).toFixed(0) + " ms" : "–"),

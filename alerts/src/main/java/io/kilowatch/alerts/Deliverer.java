@@ -1,6 +1,7 @@
 package io.kilowatch.alerts;
 
 import io.kilowatch.config.AlertsConfig;
+import io.kilowatch.config.Wording;
 import io.kilowatch.time.Sleeper;
 import java.io.IOException;
 import java.net.http.HttpClient;
@@ -212,7 +213,7 @@ final class Deliverer implements AutoCloseable {
       }
       error = "HTTP " + status;
     } catch (HttpTimeoutException e) {
-      error = "timeout after " + receiver.timeout();
+      error = "timeout after " + Wording.duration(receiver.timeout());
       results.get(receiver.name()).failed().incrementAndGet();
     } catch (IOException e) {
       error = e.toString();

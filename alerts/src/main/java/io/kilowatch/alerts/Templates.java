@@ -1,6 +1,7 @@
 package io.kilowatch.alerts;
 
 import io.kilowatch.config.AlertsConfig;
+import io.kilowatch.config.Wording;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +40,7 @@ final class Templates {
   private static String defaultSummary(AlertsConfig.Rule rule) {
     return switch (rule.type()) {
       case DEVICE_DOWN -> "{{labels.device}} is down";
-      case ABSENT -> "no data from {{labels.device}} for " + rule.after();
+      case ABSENT -> "no data from {{labels.device}} for " + Wording.duration(rule.after());
       case LOAD -> "{{rule}}: load {{value}} % of rating (threshold {{threshold}} %)";
       default -> "{{rule}}: {{value}} {{unit}} (threshold {{threshold}} {{unit}})";
     };

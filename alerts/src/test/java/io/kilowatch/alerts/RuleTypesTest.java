@@ -97,7 +97,7 @@ class RuleTypesTest {
         .satisfies(
             a -> {
               assertThat(a.state()).isEqualTo(AlertState.FIRING);
-              assertThat(a.annotations().get("summary")).isEqualTo("no data from p1 for PT1M");
+              assertThat(a.annotations().get("summary")).isEqualTo("no data from p1 for 1 min");
             });
     write(t0.plusSeconds(100), "pdu", tags, "power_w", 1000);
     assertThat(engine.evaluate(t0.plusSeconds(100))).isEmpty();

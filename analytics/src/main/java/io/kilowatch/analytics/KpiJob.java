@@ -1,5 +1,6 @@
 package io.kilowatch.analytics;
 
+import io.kilowatch.config.Wording;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.Store;
@@ -68,7 +69,10 @@ public final class KpiJob implements AutoCloseable {
                     try {
                       runOnce(clock.instant());
                     } catch (RuntimeException e) {
-                      log.warn("KPI job failed; next try in {}: {}", interval, e.toString());
+                      log.warn(
+                          "KPI job failed; next try in {}: {}",
+                          Wording.duration(interval),
+                          e.toString());
                     }
                     try {
                       Thread.sleep(interval);

@@ -1,7 +1,11 @@
 package io.kilowatch.web;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.javalin.Javalin;
 import io.javalin.http.MethodNotAllowedResponse;
@@ -9,6 +13,7 @@ import io.javalin.http.staticfiles.Location;
 import io.javalin.json.JavalinJackson;
 import io.kilowatch.analytics.Analytics;
 import io.kilowatch.collector.lineprotocol.PushMapping;
+import io.kilowatch.config.DeviceKind;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Store;
@@ -30,6 +35,19 @@ import org.slf4j.LoggerFactory;
 /** The HTTP side: REST API under {@code /api}, the dashboard and its static assets. */
 public final class WebServer {
   private static final Logger log = LoggerFactory.getLogger(WebServer.class);
+
+  /** A device kind as written in the configuration ({@code gpu-node}), in every JSON answer. */
+  public static final SimpleModule DEVICE_KINDS =
+      new SimpleModule("device-kinds")
+          .addSerializer(
+              DeviceKind.class,
+              new StdSerializer<>(DeviceKind.class) {
+                @Override
+                public void serialize(DeviceKind kind, JsonGenerator gen, SerializerProvider p)
+                    throws java.io.IOException {
+                  gen.writeString(kind.yamlName());
+                }
+              });
 
   /**
    * No inline or third-party script may run: the pages load their code from this server only.
@@ -163,7 +181,10 @@ public final class WebServer {
         new ObjectMapper()
             .registerModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
+            .disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS)
+            // One spelling for a device kind in every answer: the configuration's (gpu-node),
+            // never the enum constant (GPU_NODE) in one endpoint and the YAML name in another.
+            .registerModule(DEVICE_KINDS);
     this.app =
         Javalin.create(
             cfg -> {

@@ -190,6 +190,35 @@ final class Chromium implements AutoCloseable {
     Files.write(file, Base64.getDecoder().decode(r.get("data").asText()));
   }
 
+  /** The whole page, below the fold too, as an operator scrolling it would see it. */
+  void fullPageScreenshot(Path file) throws Exception {
+    JsonNode size =
+        evaluate(
+            "({w: document.documentElement.scrollWidth, h: document.documentElement.scrollHeight})");
+    JsonNode r =
+        send(
+            "Page.captureScreenshot",
+            Map.of(
+                "format",
+                "png",
+                "captureBeyondViewport",
+                true,
+                "clip",
+                Map.of(
+                    "x",
+                    0,
+                    "y",
+                    0,
+                    "width",
+                    size.get("w").asInt(),
+                    "height",
+                    size.get("h").asInt(),
+                    "scale",
+                    1)));
+    Files.createDirectories(file.getParent());
+    Files.write(file, Base64.getDecoder().decode(r.get("data").asText()));
+  }
+
   /** Console errors, uncaught exceptions and failed loads (incl. CSP violations) so far. */
   List<String> errors() {
     synchronized (errors) {

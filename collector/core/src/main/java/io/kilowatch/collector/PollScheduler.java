@@ -3,6 +3,7 @@ package io.kilowatch.collector;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
+import io.kilowatch.config.Wording;
 import io.kilowatch.device.DeviceStateListener;
 import io.kilowatch.device.DeviceStatus;
 import io.kilowatch.store.Sample;
@@ -454,7 +455,7 @@ public final class PollScheduler implements AutoCloseable {
           collector = null;
           droppedBefore += c.droppedValues();
           noteDropped(droppedBefore);
-          return "no answer within " + timeout;
+          return "no answer within " + Wording.duration(timeout);
         } finally {
           timer.interrupt();
         }
@@ -491,7 +492,10 @@ public final class PollScheduler implements AutoCloseable {
       DeviceStatus old = status.get();
       backoffStep = 0;
       if (old.state() == DeviceStatus.State.DOWN) {
-        log.info("device {} is back after {} failures", device.id(), old.consecutiveFailures());
+        log.info(
+            "device {} is back after {}",
+            device.id(),
+            Wording.count(old.consecutiveFailures(), "failure"));
       } else if (old.state() == DeviceStatus.State.UNKNOWN) {
         log.debug("device {} is up", device.id());
       }
