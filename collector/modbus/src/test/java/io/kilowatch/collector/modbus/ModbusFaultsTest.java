@@ -134,8 +134,9 @@ class ModbusFaultsTest {
     assertThat(c.pointErrors().get("ghost"))
         .contains("illegal data address (exception 2)")
         .contains("holding 4 (wire 3)");
-    // First poll: the merged block, then each of its 5 points. Second: the two readable runs.
-    assertThat(firstReads).isEqualTo(1 + 5);
+    // First poll: the merged block (wire 0..5), its halves 0..1 (answered) and 3..5 (refused),
+    // then 3..5 halved into ghost (refused) and 4..5 (answered). Second: the two readable runs.
+    assertThat(firstReads).isEqualTo(1 + 2 + 2);
     assertThat(secondReads).isEqualTo(2);
     assertThat(fields(second, Quality.GOOD)).hasSize(4);
     assertThat(fields(second, Quality.BAD)).containsOnlyKeys("ghost");
