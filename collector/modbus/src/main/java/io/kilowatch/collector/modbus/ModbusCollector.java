@@ -55,6 +55,7 @@ public final class ModbusCollector implements DeviceCollector {
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
   static final int DEFAULT_REPROBE_POLLS = 30;
   static final int STALE_POLLS = 3;
+  private static final Duration BACKSTOP_MARGIN = Duration.ofMillis(200);
 
   private final Device device;
   private final Source.Modbus source;
@@ -64,6 +65,7 @@ public final class ModbusCollector implements DeviceCollector {
   private final List<ReadBlock> plan;
   private final Duration requestTimeout;
   private final Duration pollTimeout;
+  private final boolean sharedInConfig;
   private final Duration staleAfter;
   private final PointErrorLog errorLog;
   private final ModbusEndpoints.Endpoint endpoint;
@@ -123,6 +125,7 @@ public final class ModbusCollector implements DeviceCollector {
             : DEFAULT_TIMEOUT;
     Duration own = source.requests().requestTimeout();
     this.pollTimeout = deviceTimeout;
+    this.sharedInConfig = sharedInConfig(site, source);
     this.requestTimeout = own != null && own.compareTo(deviceTimeout) < 0 ? own : null;
     Duration interval =
         device.interval() != null && device.interval().isPositive()
@@ -166,7 +169,8 @@ public final class ModbusCollector implements DeviceCollector {
       throw new IllegalStateException("collector of " + device.id() + " is closed");
     }
     var readings = new Readings(site, device, clock.instant());
-    var poll = new Poll(readings, System.nanoTime() + pollTimeout.toNanos());
+    var poll =
+        new Poll(readings, System.nanoTime() + pollTimeout.minus(backstopMargin()).toNanos());
     for (ReadBlock block : plan) {
       poll.block(block);
     }
@@ -196,7 +200,7 @@ public final class ModbusCollector implements DeviceCollector {
 
     void block(ReadBlock block) throws IOException, InterruptedException {
       Learned known = learned.get(block);
-      if (known != null && known.connection() != endpoint.connectionsOpened()) {
+      if (known != null && known.connection() != endpoint.connectionsDropped()) {
         // A new connection may be a replaced or reconfigured device: learn its map again.
         learned.remove(block);
         known = null;
@@ -221,7 +225,7 @@ public final class ModbusCollector implements DeviceCollector {
           learned.put(
               block,
               new Learned(
-                  List.of(), Map.of(p, named(e, p)), reprobePolls, endpoint.connectionsOpened()));
+                  List.of(), Map.of(p, named(e, p)), reprobePolls, endpoint.connectionsDropped()));
           return;
         }
       }
@@ -245,7 +249,8 @@ public final class ModbusCollector implements DeviceCollector {
             block.points().forEach(p -> staleOrBad(p, named(e, p)));
             return true;
           }
-          log.info("device {}: {} refused again, learning its map anew", device.id(), part);
+          log.info(
+              "device {}: {} refused again, learning its map anew", device.id(), describe(part));
           learned.remove(block);
           return false;
         }
@@ -311,7 +316,7 @@ public final class ModbusCollector implements DeviceCollector {
         var plan = reads.stream().map(Answered::block).toList();
         learned.put(
             block,
-            new Learned(plan, Map.copyOf(refused), reprobePolls, endpoint.connectionsOpened()));
+            new Learned(plan, Map.copyOf(refused), reprobePolls, endpoint.connectionsDropped()));
         log.info(
             "device {}: {} refused; reading it as {} request(s) {}, {} point(s) refused",
             device.id(),
@@ -434,7 +439,33 @@ public final class ModbusCollector implements DeviceCollector {
     if (requestTimeout != null) {
       return requestTimeout;
     }
-    return endpoint.sharedByUnits() ? pollTimeout.dividedBy(2) : pollTimeout;
+    return sharedInConfig || endpoint.sharedByUnits() ? pollTimeout.dividedBy(2) : pollTimeout;
+  }
+
+  /**
+   * How much sooner than the scheduler's poll timeout this collector gives up on its own: then a
+   * device that does not answer fails with this collector's clean timeout, which keeps the
+   * connection, rather than being cut by the scheduler, which closes it.
+   */
+  private Duration backstopMargin() {
+    Duration tenth = pollTimeout.dividedBy(10);
+    return tenth.compareTo(BACKSTOP_MARGIN) < 0 ? tenth : BACKSTOP_MARGIN;
+  }
+
+  /** Whether the configuration puts other unit ids on this device's connection. */
+  private static boolean sharedInConfig(SiteConfig site, Source.Modbus own) {
+    if (site == null || own.requests().connection() != Source.ModbusConnection.SHARED) {
+      return false;
+    }
+    return site.allDevices()
+        .map(Device::source)
+        .anyMatch(
+            s ->
+                s instanceof Source.Modbus m
+                    && m.host().equalsIgnoreCase(own.host())
+                    && m.port() == own.port()
+                    && m.unitId() != own.unitId()
+                    && m.requests().connection() == Source.ModbusConnection.SHARED);
   }
 
   private int[] read(Profile.RegisterType type, int start, int count, long deadline)

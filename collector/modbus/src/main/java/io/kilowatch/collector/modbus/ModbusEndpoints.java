@@ -86,7 +86,7 @@ public final class ModbusEndpoints {
     private final ReentrantLock lock = new ReentrantLock(true);
     private final Map<Integer, Integer> units = new HashMap<>();
     private final Set<Integer> silent = ConcurrentHashMap.newKeySet();
-    private final AtomicLong connections = new AtomicLong();
+    private final AtomicLong drops = new AtomicLong();
     private int users;
     private volatile ModbusTcpConnection connection;
     private volatile Object owner;
@@ -112,9 +112,12 @@ public final class ModbusEndpoints {
       return registry.sharedByUnits(this);
     }
 
-    /** Connections opened so far: what was learned on an older one may no longer hold. */
-    public long connectionsOpened() {
-      return connections.get();
+    /**
+     * Connections dropped so far: what was learned about a device before a drop may no longer hold
+     * after it (the next connection may reach a replaced or reconfigured device).
+     */
+    public long connectionsDropped() {
+      return drops.get();
     }
 
     /** Whether the last request to {@code unit} went unanswered. */
@@ -168,7 +171,6 @@ public final class ModbusEndpoints {
             throw e;
           }
           connection = c;
-          connections.incrementAndGet();
         }
         try {
           int[] values = c.read(unit, type, start, count, deadline);
@@ -186,6 +188,7 @@ public final class ModbusEndpoints {
           } else {
             c.close();
             connection = null;
+            drops.incrementAndGet();
           }
           throw e;
         } finally {
@@ -226,6 +229,7 @@ public final class ModbusEndpoints {
       ModbusTcpConnection c = connection;
       if (c != null) {
         c.close();
+        drops.incrementAndGet();
       }
     }
 
