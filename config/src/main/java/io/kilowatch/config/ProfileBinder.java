@@ -54,7 +54,15 @@ final class ProfileBinder {
   static final Set<String> MODBUS_POINT_KEYS =
       union(
           COMMON_POINT_KEYS,
-          Set.of("registerType", "address", "dataType", "wordOrder", "scale", "offset", "length"));
+          Set.of(
+              "registerType",
+              "stride",
+              "address",
+              "dataType",
+              "wordOrder",
+              "scale",
+              "offset",
+              "length"));
   static final Set<String> OPCUA_POINT_KEYS =
       union(COMMON_POINT_KEYS, Set.of("nodeId", "browsePath", "deadband", "scale", "offset"));
 
@@ -435,12 +443,32 @@ final class ProfileBinder {
       return List.of();
     }
     int width = registers(m);
+    ScalarNode strideNode = scalar(m, "stride");
+    int step = width;
+    if (strideNode != null) {
+      Long stride = wholeNumber(strideNode.getValue());
+      At strideAt = point.key("stride", strideNode);
+      if (stride == null || stride < width || stride > 65536) {
+        binder.problem(
+            strideAt,
+            "must be a whole number of registers from one point of the range to the next, at"
+                + " least the "
+                + width
+                + " one point takes, got "
+                + Binder.shown(strideAt));
+        return List.of();
+      }
+      step = stride.intValue();
+    }
     var out = new ArrayList<At>();
     for (long i = first; i <= last; i++) {
       String n = Long.toString(i);
       var tuples = new ArrayList<NodeTuple>();
       for (NodeTuple t : m.getValue()) {
         String key = t.getKeyNode() instanceof ScalarNode k ? k.getValue() : "";
+        if (key.equals("stride")) {
+          continue; // used up: each point of the range has its own address
+        }
         Node value = t.getValueNode();
         Node replaced =
             switch (key) {
@@ -448,8 +476,7 @@ final class ProfileBinder {
                   copy(
                       (ScalarNode) value,
                       name.substring(0, r.start()) + n + name.substring(r.end()));
-              case "address" ->
-                  copy((ScalarNode) value, Long.toString(start + (i - first) * width));
+              case "address" -> copy((ScalarNode) value, Long.toString(start + (i - first) * step));
               case "field", "measurement" -> withIndex(value, n);
               case "tags" -> tagsWithIndex(value, n);
               default -> value;
@@ -587,6 +614,9 @@ final class ProfileBinder {
     }
     Common c = common(f, checks, true);
     Profile.RegisterType registerType = f.requireEnum("registerType", Profile.RegisterType.class);
+    if (f.has("stride") && rangeName(at) == null) {
+      binder.problem(f.get("stride"), "applies only to a range, a point named like outlet_{1..24}");
+    }
     Profile.DataType dataType = dataType(f, registerType);
     Integer length = length(f, dataType);
     Integer address = address(f, base, length == null ? 1 : length);

@@ -128,6 +128,43 @@ class ProfileRangeTest {
             org.assertj.core.groups.Tuple.tuple("label_2", 208, "label_2"));
   }
 
+  // A PDU that keeps each outlet's values together: power, current, energy, then the next outlet.
+  @Test
+  void aStrideSpacesInterleavedPoints() throws Exception {
+    var points =
+        points(
+            site(
+                """
+                - name: outlet{1..3}-current
+                  registerType: holding
+                  address: 101
+                  stride: 4
+                  dataType: uint16
+                  unit: A
+                  field: current_a
+                  tags: {outlet: "{n}"}"""));
+    // outlet i at 101 + (i - 1) * 4
+    assertThat(points)
+        .extracting(Profile.ModbusPoint::name, Profile.ModbusPoint::address)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("outlet1-current", 101),
+            org.assertj.core.groups.Tuple.tuple("outlet2-current", 105),
+            org.assertj.core.groups.Tuple.tuple("outlet3-current", 109));
+  }
+
+  @Test
+  void aStrideShorterThanAPointOrWithoutARangeIsReported() {
+    assertThat(problems(site(OUTLET_POWER.replace("address: 101", "address: 101\n  stride: 1"))))
+        .contains("t.yaml:10: profiles[0].points[0].stride: must be a whole number of registers")
+        .contains("at least the 2 one point takes, got '1'");
+    assertThat(
+            problems(
+                site(
+                    "- {name: total, registerType: input, address: 1, stride: 2, dataType: uint16,"
+                        + " unit: W, field: total_w}")))
+        .contains("profiles[0].points[0].stride: applies only to a range");
+  }
+
   @Test
   void aBackwardRangeIsReportedAtItsFileLineAndKey() {
     assertThat(problems(site(OUTLET_POWER.replace("{1..8}", "{3..1}"))))
