@@ -383,6 +383,19 @@ public final class ModbusCollector implements DeviceCollector {
         return;
       }
       double value = raw * point.scale() + point.offset();
+      if (!Double.isFinite(value)) {
+        readings.bad(
+            point,
+            "device sent "
+                + raw
+                + " at "
+                + where(p)
+                + ", beyond a double after scale "
+                + point.scale()
+                + " and offset "
+                + point.offset());
+        return;
+      }
       lastGood.put(point, new LastGood(value, readings.time()));
       readings.add(point, value, Quality.GOOD);
     }

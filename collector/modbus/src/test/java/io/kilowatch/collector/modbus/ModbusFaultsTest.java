@@ -173,6 +173,59 @@ class ModbusFaultsTest {
     }
   }
 
+  // Every BAD point says why, so /api/devices can show it: here the values that do not decode.
+  @Test
+  void undecodableValuesAreBadPointsWithTheValueAndTheAddress() throws Exception {
+    // float32 NaN (0x7FC00000) at holding 0..1; float64 MAX (0x7FEFFFFFFFFFFFFF) at 2..5, which
+    // a scale of 10 takes past the largest double.
+    try (var server =
+        ModbusTcpFake.start(
+            r -> new ModbusAnswer.Values(new int[] {0x7FC0, 0, 0x7FEF, 0xFFFF, 0xFFFF, 0xFFFF}))) {
+      var nan =
+          new ModbusPoint(
+              "nan",
+              RegisterType.HOLDING,
+              0,
+              DataType.FLOAT32,
+              WordOrder.ABCD,
+              1,
+              0,
+              "1",
+              PointKind.GAUGE,
+              null,
+              "nan",
+              Map.of());
+      var huge =
+          new ModbusPoint(
+              "huge",
+              RegisterType.HOLDING,
+              2,
+              DataType.FLOAT64,
+              WordOrder.ABCD,
+              10,
+              0,
+              "1",
+              PointKind.GAUGE,
+              null,
+              "huge",
+              Map.of());
+      var c =
+          collector(
+              device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
+              AddressBase.ZERO,
+              List.of(nan, huge));
+      List<Sample> samples = c.poll();
+
+      assertThat(fields(samples, Quality.BAD)).containsOnlyKeys("nan", "huge");
+      assertThat(c.pointErrors())
+          .containsEntry("nan", "device sent NaN at holding 0")
+          .containsEntry(
+              "huge",
+              "device sent 1.7976931348623157E308 at holding 2, beyond a double after scale 10.0"
+                  + " and offset 0.0");
+    }
+  }
+
   // Behind an RTU gateway, 0x0A/0x0B mean the device is unreachable: down, not a bad point.
   @Test
   void gatewayExceptionsMarkTheDeviceDown() throws Exception {
