@@ -175,7 +175,12 @@ final class ModbusTcpConnection implements AutoCloseable {
     while (done < len) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw timeout(frameOffset + done);
+        if (in.available() < len - done) {
+          throw timeout(frameOffset + done);
+        }
+        // The deadline passed between two reads of a frame that is already here, as when the
+        // thread was descheduled after the header: take it rather than drop the connection.
+        left = 1_000_000;
       }
       socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
       int n;
