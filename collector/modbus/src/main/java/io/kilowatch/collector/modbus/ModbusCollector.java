@@ -276,10 +276,13 @@ public final class ModbusCollector implements DeviceCollector {
       var refusedSpans = new ArrayList<ReadBlock>();
       var refused = new LinkedHashMap<ReadBlock.Planned, String>();
       refusedSpans.add(block);
-      boolean complete = split(block.points(), block, answered, refusedSpans, refused);
+      boolean splitComplete = split(block.points(), block, answered, refusedSpans, refused);
+      boolean complete = splitComplete;
       var reads = new ArrayList<Answered>();
       Answered current = null;
-      for (Answered next : answered) {
+      // A busy answer left points between the parts already given as STALE: a merged read would
+      // give them twice, so merging waits for a poll in which the device is not busy.
+      for (Answered next : splitComplete ? answered : List.<Answered>of()) {
         if (current == null) {
           current = next;
           continue;
@@ -307,6 +310,9 @@ public final class ModbusCollector implements DeviceCollector {
       }
       if (current != null) {
         reads.add(current);
+      }
+      if (!splitComplete) {
+        reads.addAll(answered);
       }
       for (Answered a : reads) {
         decodeAll(a.block(), a.values());
