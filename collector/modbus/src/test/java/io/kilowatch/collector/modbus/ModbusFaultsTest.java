@@ -149,6 +149,50 @@ class ModbusFaultsTest {
     assertThat(fields(reprobed, Quality.GOOD)).containsEntry("ghost", 13.0).hasSize(5);
   }
 
+  // Busy while its refused read is being split: nothing is learned from a half answer, every point
+  // is given once, and the next poll learns again.
+  @Test
+  void aDeviceBusyWhileARefusedReadIsSplitIsLearnedOnTheNextPoll() throws Exception {
+    // Register 2 is unmapped; the fifth request of the first poll (d alone) is answered "busy".
+    try (var server =
+        ModbusTcpFake.start(
+            r -> {
+              if (r.start() <= 2 && r.start() + r.count() > 2) {
+                return new ModbusAnswer.Exception(2);
+              }
+              if (r.n() == 5) {
+                return new ModbusAnswer.Exception(6);
+              }
+              int[] v = new int[r.count()];
+              for (int i = 0; i < v.length; i++) {
+                v[i] = 10 + r.start() + i;
+              }
+              return new ModbusAnswer.Values(v);
+            })) {
+      var c =
+          collector(
+              device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
+              AddressBase.ZERO,
+              List.of(u16("a", 0), u16("b", 1), u16("c", 2), u16("d", 3)));
+
+      // 0+4 refused; 0+2 answered; 2+2 refused; c (2+1) refused; d (3+1) busy.
+      List<Sample> first = c.poll();
+      assertThat(server.requests()).isEqualTo(5);
+      assertThat(first).hasSize(2);
+      assertThat(fields(first, Quality.GOOD)).isEqualTo(Map.of("a", 10.0, "b", 11.0));
+      assertThat(fields(first, Quality.BAD)).containsOnlyKeys("c", "d");
+      assertThat(c.pointErrors().get("d"))
+          .isEqualTo("server device busy (exception 6) at holding 3");
+
+      // Learned now: 0+4 refused; 0+2; 2+2 refused; c refused; d; 0+2 and d not merged (c between).
+      List<Sample> second = c.poll();
+      assertThat(server.requests()).isEqualTo(5 + 5);
+      assertThat(fields(second, Quality.GOOD)).isEqualTo(Map.of("a", 10.0, "b", 11.0, "d", 13.0));
+      c.poll();
+      assertThat(server.requests()).isEqualTo(10 + 2);
+    }
+  }
+
   // A device that returns codes other than 2 must say which: the operator looks them up.
   @Test
   void everyExceptionCodeIsNamedInThePointError() throws Exception {
