@@ -119,18 +119,19 @@ final class DeadUnitGateway implements AutoCloseable {
 
   /**
    * Poll slots of a healthy unit that produced no good sample, between its first and its last good
-   * sample: the scheduler keeps slots on a fixed grid, so consecutive good polls are one interval
-   * apart, and each further interval in a gap is a poll lost.
+   * sample. The scheduler keeps each device's slots on a fixed grid, so those two samples are a
+   * whole number of intervals apart, give or take the few ms a poll starts after its slot; each
+   * slot in between without a good sample is a poll lost. (Counting slots rather than summing the
+   * gaps between samples keeps a poll that merely started late from counting as lost.)
    */
   long lostPolls(String device) {
     List<Instant> times = goodPolls.getOrDefault(device, List.of());
-    long lost = 0;
-    for (int i = 1; i < times.size(); i++) {
-      long gap = Duration.between(times.get(i - 1), times.get(i)).toNanos();
-      // Rounded to whole intervals: a poll starts a few ms after its slot, never a half interval.
-      lost += Math.max(0, Math.round((double) gap / interval.toNanos()) - 1);
+    if (times.size() < 2) {
+      return 0;
     }
-    return lost;
+    long span = Duration.between(times.getFirst(), times.getLast()).toNanos();
+    long slots = Math.round((double) span / interval.toNanos()) + 1;
+    return Math.max(0, slots - times.size());
   }
 
   /** Times a healthy unit went DOWN. */
