@@ -38,7 +38,9 @@ final class DeviceBinder {
           "maxRegistersPerRequest",
           "maxGap",
           "pauseBetweenRequests",
-          "requestTimeout");
+          "requestTimeout",
+          "silentUnitTimeout",
+          "connection");
   static final Set<String> OPCUA_KEYS =
       Set.of(
           "type",
@@ -416,7 +418,13 @@ final class DeviceBinder {
     if (f.has("requestTimeout") && requestTimeout == null) {
       return null;
     }
-    return new Source.ModbusRequests(max, gap, pause, requestTimeout);
+    Duration silent = f.optionalDuration("silentUnitTimeout", d.silentUnitTimeout());
+    Source.ModbusConnection connection =
+        f.optionalEnum("connection", Source.ModbusConnection.class, d.connection());
+    if (silent == null || connection == null) {
+      return null;
+    }
+    return new Source.ModbusRequests(max, gap, pause, requestTimeout, silent, connection);
   }
 
   private Source opcUa(Fields f) {

@@ -15,7 +15,11 @@ final class Problems {
 
   void add(At at, String message) {
     String path = at.path().isEmpty() ? YamlDocuments.DOCUMENT : at.path();
-    found.add(new ConfigProblem(at.file(), at.line(), path, message));
+    var problem = new ConfigProblem(at.file(), at.line(), path, message);
+    // The points of one range come from one YAML node: a fault they share is reported once.
+    if (!found.contains(problem)) {
+      found.add(problem);
+    }
   }
 
   void add(String file, int line, String path, String message) {

@@ -16,8 +16,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 /** Binds profiles, given inline or as {@code {file: path}} entries relative to the config file. */
@@ -50,7 +54,15 @@ final class ProfileBinder {
   static final Set<String> MODBUS_POINT_KEYS =
       union(
           COMMON_POINT_KEYS,
-          Set.of("registerType", "address", "dataType", "wordOrder", "scale", "offset", "length"));
+          Set.of(
+              "registerType",
+              "stride",
+              "address",
+              "dataType",
+              "wordOrder",
+              "scale",
+              "offset",
+              "length"));
   static final Set<String> OPCUA_POINT_KEYS =
       union(COMMON_POINT_KEYS, Set.of("nodeId", "browsePath", "deadband", "scale", "offset"));
 
@@ -150,12 +162,20 @@ final class ProfileBinder {
       case MODBUS -> {
         var base = f.requireEnum("addressBase", Profile.AddressBase.class);
         List<Profile.ModbusPoint> points = new ArrayList<>();
+        Map<Profile.ModbusPoint, At> fromRange = new HashMap<>();
         for (At p : f.list("points")) {
-          var point = modbusPoint(p, base, checks);
-          if (point != null) {
-            points.add(point);
+          At range = rangeName(p);
+          for (At one : range == null ? List.of(p) : expand(p, range)) {
+            var point = modbusPoint(one, base, checks);
+            if (point != null) {
+              points.add(point);
+              if (range != null) {
+                fromRange.put(point, range);
+              }
+            }
           }
         }
+        checkRangeOverlaps(points, fromRange);
         yield new Profile.Modbus(id, base, points);
       }
       case OPCUA -> {
@@ -335,6 +355,258 @@ final class ProfileBinder {
     return value;
   }
 
+  /**
+   * A Modbus point whose name holds a range, {@code outlet_{1..24}}, stands for one point per
+   * number: {@code outlet_1} … {@code outlet_24}, at consecutive addresses ({@code address} + (i −
+   * first) × the registers of its data type, one bit for coils and discretes). In {@code field},
+   * {@code measurement} and tag values, {@code {n}} is that number.
+   */
+  private static final Pattern RANGE = Pattern.compile("\\{(-?\\d+)\\.\\.(-?\\d+)\\}");
+
+  static final String RANGE_INDEX = "{n}";
+
+  /** Most points one range may stand for: more is a typo, not a device. */
+  static final int MAX_RANGE_POINTS = 4096;
+
+  /** The point's name node if it holds a range, else null. */
+  private static At rangeName(At point) {
+    if (point.node() instanceof MappingNode m) {
+      for (NodeTuple t : m.getValue()) {
+        if (t.getKeyNode() instanceof ScalarNode k
+            && k.getValue().equals("name")
+            && t.getValueNode() instanceof ScalarNode v
+            && v.getValue().contains("{")
+            && v.getValue().contains("..")) {
+          return point.key("name", v);
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The points a range stands for, as YAML nodes at the same place in the file; none if bad. */
+  private List<At> expand(At point, At nameAt) {
+    String name = ((ScalarNode) nameAt.node()).getValue();
+    Matcher r = RANGE.matcher(name);
+    if (!r.find()) {
+      binder.problem(
+          nameAt, "a range is written {first..last} with whole numbers, e.g. outlet_{1..24}");
+      return List.of();
+    }
+    if (r.find()) {
+      binder.problem(nameAt, "holds two ranges; a point repeats over one, e.g. outlet_{1..24}");
+      return List.of();
+    }
+    r.reset().find();
+    long first;
+    long last;
+    try {
+      first = Long.parseLong(r.group(1));
+      last = Long.parseLong(r.group(2));
+    } catch (NumberFormatException e) {
+      binder.problem(nameAt, "range " + r.group() + " holds numbers too large");
+      return List.of();
+    }
+    if (first > last) {
+      binder.problem(
+          nameAt,
+          "range "
+              + r.group()
+              + " runs backwards: write {"
+              + last
+              + ".."
+              + first
+              + "} (the first number names the point at address)");
+      return List.of();
+    }
+    if (last - first + 1 > MAX_RANGE_POINTS) {
+      binder.problem(
+          nameAt,
+          "range "
+              + r.group()
+              + " stands for "
+              + (last - first + 1)
+              + " points; at most "
+              + MAX_RANGE_POINTS);
+      return List.of();
+    }
+    MappingNode m = (MappingNode) point.node();
+    ScalarNode address = scalar(m, "address");
+    Long start = address == null ? null : wholeNumber(address.getValue());
+    if (start == null) {
+      binder.problem(
+          address == null ? point.key("address", m) : point.key("address", address),
+          "a range needs a whole-number start address, the address of "
+              + name.substring(0, r.start())
+              + first
+              + name.substring(r.end()));
+      return List.of();
+    }
+    int width = registers(m);
+    ScalarNode strideNode = scalar(m, "stride");
+    int step = width;
+    if (strideNode != null) {
+      Long stride = wholeNumber(strideNode.getValue());
+      At strideAt = point.key("stride", strideNode);
+      if (stride == null || stride < width || stride > 65536) {
+        binder.problem(
+            strideAt,
+            "must be a whole number of registers from one point of the range to the next, at"
+                + " least the "
+                + width
+                + " one point takes, got "
+                + Binder.shown(strideAt));
+        return List.of();
+      }
+      step = stride.intValue();
+    }
+    var out = new ArrayList<At>();
+    for (long i = first; i <= last; i++) {
+      String n = Long.toString(i);
+      var tuples = new ArrayList<NodeTuple>();
+      for (NodeTuple t : m.getValue()) {
+        String key = t.getKeyNode() instanceof ScalarNode k ? k.getValue() : "";
+        if (key.equals("stride")) {
+          continue; // used up: each point of the range has its own address
+        }
+        Node value = t.getValueNode();
+        Node replaced =
+            switch (key) {
+              case "name" ->
+                  copy(
+                      (ScalarNode) value,
+                      name.substring(0, r.start()) + n + name.substring(r.end()));
+              case "address" -> copy((ScalarNode) value, Long.toString(start + (i - first) * step));
+              case "field", "measurement" -> withIndex(value, n);
+              case "tags" -> tagsWithIndex(value, n);
+              default -> value;
+            };
+        tuples.add(new NodeTuple(t.getKeyNode(), replaced));
+      }
+      var node =
+          new MappingNode(
+              m.getTag(), true, tuples, m.getStartMark(), m.getEndMark(), m.getFlowStyle());
+      out.add(new At(point.file(), point.path(), node));
+    }
+    return out;
+  }
+
+  private static ScalarNode scalar(MappingNode m, String key) {
+    for (NodeTuple t : m.getValue()) {
+      if (t.getKeyNode() instanceof ScalarNode k
+          && k.getValue().equals(key)
+          && t.getValueNode() instanceof ScalarNode v) {
+        return v;
+      }
+    }
+    return null;
+  }
+
+  private static Long wholeNumber(String text) {
+    try {
+      String t = text.strip();
+      return t.startsWith("0x") || t.startsWith("0X")
+          ? Long.parseLong(t.substring(2), 16)
+          : Long.parseLong(t);
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Registers (or bits) one point of a range takes, from its registerType, dataType and length; 1
+   * where those are wrong, which the point's own checks then report.
+   */
+  private static int registers(MappingNode m) {
+    ScalarNode type = scalar(m, "registerType");
+    if (type != null && (type.getValue().equals("coil") || type.getValue().equals("discrete"))) {
+      return 1;
+    }
+    ScalarNode dataType = scalar(m, "dataType");
+    if (dataType == null) {
+      return 1;
+    }
+    if (dataType.getValue().equals("string")) {
+      ScalarNode length = scalar(m, "length");
+      Long n = length == null ? null : wholeNumber(length.getValue());
+      return n == null || n < 1 || n > Source.ModbusRequests.MAX_REGISTERS ? 1 : n.intValue();
+    }
+    for (Profile.DataType t : Profile.DataType.values()) {
+      if (Binder.yamlName(t).equals(dataType.getValue())) {
+        return t.registers();
+      }
+    }
+    return 1;
+  }
+
+  private static ScalarNode copy(ScalarNode s, String value) {
+    return new ScalarNode(s.getTag(), value, s.getStartMark(), s.getEndMark(), s.getScalarStyle());
+  }
+
+  private static Node withIndex(Node value, String n) {
+    return value instanceof ScalarNode s && s.getValue().contains(RANGE_INDEX)
+        ? copy(s, s.getValue().replace(RANGE_INDEX, n))
+        : value;
+  }
+
+  private static Node tagsWithIndex(Node value, String n) {
+    if (!(value instanceof MappingNode m)) {
+      return value;
+    }
+    var tuples = new ArrayList<NodeTuple>();
+    for (NodeTuple t : m.getValue()) {
+      tuples.add(new NodeTuple(t.getKeyNode(), withIndex(t.getValueNode(), n)));
+    }
+    return new MappingNode(
+        m.getTag(), true, tuples, m.getStartMark(), m.getEndMark(), m.getFlowStyle());
+  }
+
+  /**
+   * A range that runs into another point's registers was almost always miscounted ({@code {1..24}}
+   * on an 8-outlet PDU): reported at the range's name, once per range.
+   */
+  private void checkRangeOverlaps(
+      List<Profile.ModbusPoint> points, Map<Profile.ModbusPoint, At> fromRange) {
+    var reported = new HashSet<At>();
+    for (Profile.ModbusPoint p : points) {
+      At range = fromRange.get(p);
+      if (range == null || reported.contains(range)) {
+        continue;
+      }
+      for (Profile.ModbusPoint other : points) {
+        if (other == p
+            || fromRange.get(other) == range
+            || other.registerType() != p.registerType()) {
+          continue;
+        }
+        int pEnd = p.address() + p.registers();
+        int oEnd = other.address() + other.registers();
+        if (p.address() < oEnd && other.address() < pEnd) {
+          reported.add(range);
+          binder.problem(
+              range,
+              "range point '"
+                  + p.name()
+                  + "' ("
+                  + span(p)
+                  + ") overlaps point '"
+                  + other.name()
+                  + "' ("
+                  + span(other)
+                  + "): check the range's count and start address");
+          break;
+        }
+      }
+    }
+  }
+
+  private static String span(Profile.ModbusPoint p) {
+    String type = Binder.yamlName(p.registerType());
+    return p.registers() == 1
+        ? type + " " + p.address()
+        : type + " " + p.address() + ".." + (p.address() + p.registers() - 1);
+  }
+
   private Profile.ModbusPoint modbusPoint(At at, Profile.AddressBase base, PointChecks checks) {
     Fields f = binder.fields(at, MODBUS_POINT_KEYS);
     if (f == null) {
@@ -342,6 +614,9 @@ final class ProfileBinder {
     }
     Common c = common(f, checks, true);
     Profile.RegisterType registerType = f.requireEnum("registerType", Profile.RegisterType.class);
+    if (f.has("stride") && rangeName(at) == null) {
+      binder.problem(f.get("stride"), "applies only to a range, a point named like outlet_{1..24}");
+    }
     Profile.DataType dataType = dataType(f, registerType);
     Integer length = length(f, dataType);
     Integer address = address(f, base, length == null ? 1 : length);

@@ -36,15 +36,21 @@ public sealed interface Source {
    * @param pauseBetweenRequests quiet time after each request, for devices (and serial gateways)
    *     that need it; zero for none
    * @param requestTimeout how long one request may wait for its answer; {@code null} means the
-   *     device's timeout
+   *     device's timeout, or half of it on a connection shared by several unit ids
+   * @param silentUnitTimeout how long a request waits for a unit whose last request went
+   *     unanswered, until it answers again: a dead unit behind a gateway costs the others only this
+   * @param connection whether devices at one host:port share one connection or have one each
    */
   record ModbusRequests(
       int maxRegistersPerRequest,
       int maxGap,
       Duration pauseBetweenRequests,
-      Duration requestTimeout) {
+      Duration requestTimeout,
+      Duration silentUnitTimeout,
+      ModbusConnection connection) {
     public static final int MAX_REGISTERS = 125;
     public static final int DEFAULT_MAX_GAP = 10;
+    public static final Duration DEFAULT_SILENT_UNIT_TIMEOUT = Duration.ofMillis(500);
     public static final ModbusRequests DEFAULT =
         new ModbusRequests(MAX_REGISTERS, DEFAULT_MAX_GAP, Duration.ZERO, null);
 
@@ -56,7 +62,36 @@ public sealed interface Source {
         throw new IllegalArgumentException("maxGap must not be negative");
       }
       pauseBetweenRequests = pauseBetweenRequests == null ? Duration.ZERO : pauseBetweenRequests;
+      silentUnitTimeout =
+          silentUnitTimeout == null ? DEFAULT_SILENT_UNIT_TIMEOUT : silentUnitTimeout;
+      if (!silentUnitTimeout.isPositive()) {
+        throw new IllegalArgumentException("silentUnitTimeout must be positive");
+      }
+      connection = connection == null ? ModbusConnection.SHARED : connection;
     }
+
+    /** With the default silent-unit timeout and a shared connection. */
+    public ModbusRequests(
+        int maxRegistersPerRequest,
+        int maxGap,
+        Duration pauseBetweenRequests,
+        Duration requestTimeout) {
+      this(maxRegistersPerRequest, maxGap, pauseBetweenRequests, requestTimeout, null, null);
+    }
+  }
+
+  /** How the devices at one Modbus TCP host:port are connected to. */
+  enum ModbusConnection {
+    /**
+     * One connection for every unit id at the host:port, one request at a time: what an RTU
+     * gateway's single serial line needs, and all that small TCP devices accept.
+     */
+    SHARED,
+    /**
+     * A connection per unit id, so a silent unit never holds up another: for gateways and
+     * multi-unit servers that accept several connections and queue requests themselves.
+     */
+    PER_UNIT
   }
 
   /**

@@ -56,6 +56,26 @@ class ModbusOptionsTest {
         .isEqualTo(new Source.ModbusRequests(32, 0, Duration.ofMillis(20), Duration.ofMillis(500)));
   }
 
+  // A field engineer who knows the gateway queues requests itself gives each unit a connection.
+  @Test
+  void silentUnitTimeoutAndConnectionAreBound() throws Exception {
+    var tuned =
+        (Source.Modbus)
+            parse(site(FLOAT, ", silentUnitTimeout: 150ms, connection: per-unit"))
+                .device("d1")
+                .orElseThrow()
+                .source();
+    assertThat(tuned.requests().silentUnitTimeout()).isEqualTo(Duration.ofMillis(150));
+    assertThat(tuned.requests().connection()).isEqualTo(Source.ModbusConnection.PER_UNIT);
+    assertThat(Source.ModbusRequests.DEFAULT.silentUnitTimeout()).isEqualTo(Duration.ofMillis(500));
+    assertThat(Source.ModbusRequests.DEFAULT.connection())
+        .isEqualTo(Source.ModbusConnection.SHARED);
+
+    assertThat(problems(site(FLOAT, ", silentUnitTimeout: 0s, connection: each")))
+        .contains("silentUnitTimeout: must be positive")
+        .contains("connection: invalid value 'each'; allowed: shared, per-unit");
+  }
+
   @Test
   void requestOptionsOutOfRangeAreReported() {
     String message =

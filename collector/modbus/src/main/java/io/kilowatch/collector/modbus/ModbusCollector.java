@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  *   <li>answers: every point GOOD (a float that decodes to NaN or ±Inf is BAD);
  *   <li>refuses a request (illegal function, address or value, device failure): the points of that
  *       request are BAD with the exception named and the address in the message, and the rest of
- *       the device is still read. A refused block of several points is probed point by point once;
- *       what was refused is remembered, so later polls read only the readable points and do not
- *       split the block again, until a re-probe every {@value #DEFAULT_REPROBE_POLLS} polls;
+ *       the device is still read. A refused block of several points is split in halves until every
+ *       part is answered or is one refused point, and answered neighbours are merged again where
+ *       the device allows it; this plan is remembered, so later polls send the fewest requests that
+ *       avoid the refused addresses, until the connection is opened again or a re-probe of the
+ *       whole block every {@value #DEFAULT_REPROBE_POLLS} polls;
  *   <li>says it is busy (acknowledge, server device busy): the points keep their last good value,
  *       with quality STALE, if it is from the last {@value #STALE_POLLS} intervals; else BAD;
  *   <li>does not answer in time, sends garbage or a short frame, drops the connection, or a gateway
@@ -53,6 +55,7 @@ public final class ModbusCollector implements DeviceCollector {
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(2);
   static final int DEFAULT_REPROBE_POLLS = 30;
   static final int STALE_POLLS = 3;
+  private static final Duration BACKSTOP_MARGIN = Duration.ofMillis(200);
 
   private final Device device;
   private final Source.Modbus source;
@@ -61,19 +64,27 @@ public final class ModbusCollector implements DeviceCollector {
   private final Clock clock;
   private final List<ReadBlock> plan;
   private final Duration requestTimeout;
+  private final Duration pollTimeout;
+  private final boolean sharedInConfig;
   private final Duration staleAfter;
   private final PointErrorLog errorLog;
   private final ModbusEndpoints.Endpoint endpoint;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Map<ReadBlock, Refusals> refusals = new HashMap<>();
+  private final Map<ReadBlock, Learned> learned = new HashMap<>();
   private final Map<ModbusPoint, LastGood> lastGood = new HashMap<>();
   private volatile Map<String, String> text = Map.of();
   private int reprobePolls = DEFAULT_REPROBE_POLLS;
   private long requests;
 
-  /** What a refused block taught: which of its points the device refuses, which it answers. */
-  private record Refusals(
-      List<ReadBlock> readable, Map<ReadBlock.Planned, String> refused, int pollsLeft) {}
+  /**
+   * What a refused block taught: the reads that the device answers, and the points it refuses (with
+   * why), learned on connection number {@code connection}.
+   */
+  private record Learned(
+      List<ReadBlock> reads,
+      Map<ReadBlock.Planned, String> refused,
+      int pollsLeft,
+      long connection) {}
 
   private record LastGood(double value, Instant time) {}
 
@@ -113,7 +124,9 @@ public final class ModbusCollector implements DeviceCollector {
             ? device.timeout()
             : DEFAULT_TIMEOUT;
     Duration own = source.requests().requestTimeout();
-    this.requestTimeout = own != null && own.compareTo(deviceTimeout) < 0 ? own : deviceTimeout;
+    this.pollTimeout = deviceTimeout;
+    this.sharedInConfig = sharedInConfig(site, source);
+    this.requestTimeout = own != null && own.compareTo(deviceTimeout) < 0 ? own : null;
     Duration interval =
         device.interval() != null && device.interval().isPositive()
             ? device.interval()
@@ -121,7 +134,8 @@ public final class ModbusCollector implements DeviceCollector {
     this.staleAfter = interval.multipliedBy(STALE_POLLS);
     this.errorLog = new PointErrorLog(device.id());
     this.endpoint =
-        Objects.requireNonNull(endpoints, "endpoints").acquire(source.host(), source.port());
+        Objects.requireNonNull(endpoints, "endpoints")
+            .acquire(source.host(), source.port(), source.unitId(), source.requests().connection());
   }
 
   @Override
@@ -155,7 +169,8 @@ public final class ModbusCollector implements DeviceCollector {
       throw new IllegalStateException("collector of " + device.id() + " is closed");
     }
     var readings = new Readings(site, device, clock.instant());
-    var poll = new Poll(readings);
+    var poll =
+        new Poll(readings, System.nanoTime() + pollTimeout.minus(backstopMargin()).toNanos());
     for (ReadBlock block : plan) {
       poll.block(block);
     }
@@ -174,64 +189,186 @@ public final class ModbusCollector implements DeviceCollector {
   /** The work of one poll. */
   private final class Poll {
     final Readings readings;
+    final long deadline;
     final Map<String, String> text = new LinkedHashMap<>();
     final Map<String, String> textErrors = new LinkedHashMap<>();
 
-    Poll(Readings readings) {
+    Poll(Readings readings, long deadline) {
       this.readings = readings;
+      this.deadline = deadline;
     }
 
     void block(ReadBlock block) throws IOException, InterruptedException {
-      Refusals known = refusals.get(block);
-      if (known != null && known.pollsLeft() > 0) {
-        refusals.put(block, new Refusals(known.readable(), known.refused(), known.pollsLeft() - 1));
-        known.refused().forEach((p, why) -> bad(p, why));
-        for (ReadBlock part : known.readable()) {
-          try {
-            decodeAll(part, read(part.type(), part.start(), part.count()));
-          } catch (ModbusExceptionResponse e) {
-            refusedBlock(part, e, false);
-          }
-        }
+      Learned known = learned.get(block);
+      if (known != null && known.connection() != endpoint.connectionsDropped()) {
+        // A new connection may be a replaced or reconfigured device: learn its map again.
+        learned.remove(block);
+        known = null;
+      }
+      if (known != null && known.pollsLeft() > 0 && readLearned(block, known)) {
         return;
       }
       try {
-        decodeAll(block, read(block.type(), block.start(), block.count()));
-        if (refusals.remove(block) != null) {
+        decodeAll(block, read(block));
+        if (learned.remove(block) != null) {
           log.info("device {}: {} is readable again", device.id(), describe(block));
         }
+        return;
       } catch (ModbusExceptionResponse e) {
-        refusedBlock(block, e, true);
+        if (e.code().tryLater()) {
+          block.points().forEach(p -> staleOrBad(p, named(e, p)));
+          return;
+        }
+        if (block.points().size() == 1) {
+          ReadBlock.Planned p = block.points().getFirst();
+          bad(p, named(e, p));
+          learned.put(
+              block,
+              new Learned(
+                  List.of(), Map.of(p, named(e, p)), reprobePolls, endpoint.connectionsDropped()));
+          return;
+        }
       }
+      learn(block);
     }
 
-    /** A block the device refused: probe its points one by one, and remember if asked to. */
-    private void refusedBlock(ReadBlock block, ModbusExceptionResponse e, boolean remember)
+    private int[] read(ReadBlock b)
+        throws IOException, ModbusExceptionResponse, InterruptedException {
+      return ModbusCollector.this.read(b.type(), b.start(), b.count(), deadline);
+    }
+
+    /** Reads a block by its learned plan; false if the device no longer answers as learned. */
+    private boolean readLearned(ReadBlock block, Learned known)
         throws IOException, InterruptedException {
-      if (e.code().tryLater()) {
-        block.points().forEach(p -> staleOrBad(p, named(e, p)));
-        return;
+      var values = new ArrayList<int[]>();
+      for (ReadBlock part : known.reads()) {
+        try {
+          values.add(read(part));
+        } catch (ModbusExceptionResponse e) {
+          if (e.code().tryLater()) {
+            block.points().forEach(p -> staleOrBad(p, named(e, p)));
+            return true;
+          }
+          log.info(
+              "device {}: {} refused again, learning its map anew", device.id(), describe(part));
+          learned.remove(block);
+          return false;
+        }
       }
+      learned.put(
+          block,
+          new Learned(known.reads(), known.refused(), known.pollsLeft() - 1, known.connection()));
+      for (int i = 0; i < values.size(); i++) {
+        decodeAll(known.reads().get(i), values.get(i));
+      }
+      known.refused().forEach(this::bad);
+      return true;
+    }
+
+    /**
+     * Finds the fewest reads that cover the answered points of a refused block: halves it until
+     * each part is answered or is a single refused point, then merges answered neighbours again
+     * where the device answers the merged read (a refusal is not always at a point: it can be an
+     * unmapped register between two points, which no per-point probe would find).
+     */
+    private void learn(ReadBlock block) throws IOException, InterruptedException {
+      var answered = new ArrayList<Answered>();
+      var refusedSpans = new ArrayList<ReadBlock>();
       var refused = new LinkedHashMap<ReadBlock.Planned, String>();
-      if (block.points().size() == 1) {
-        refused.put(block.points().getFirst(), named(e, block.points().getFirst()));
-      } else {
-        for (ReadBlock.Planned p : block.points()) {
+      refusedSpans.add(block);
+      boolean splitComplete = split(block.points(), block, answered, refusedSpans, refused);
+      boolean complete = splitComplete;
+      var reads = new ArrayList<Answered>();
+      Answered current = null;
+      // A busy answer left points between the parts already given as STALE: a merged read would
+      // give them twice, so merging waits for a poll in which the device is not busy.
+      for (Answered next : splitComplete ? answered : List.<Answered>of()) {
+        if (current == null) {
+          current = next;
+          continue;
+        }
+        ReadBlock union = span(block, current.block(), next.block());
+        Answered merged = null;
+        if (!refusedBetween(refused, current.block(), next.block())
+            && refusedSpans.stream().noneMatch(r -> within(r, union))) {
           try {
-            decode(p, read(block.type(), p.address(), p.size()), 0);
-          } catch (ModbusExceptionResponse pe) {
-            if (pe.code().tryLater()) {
-              staleOrBad(p, named(pe, p));
+            merged = new Answered(union, read(union));
+          } catch (ModbusExceptionResponse e) {
+            if (e.code().tryLater()) {
+              complete = false;
             } else {
-              refused.put(p, named(pe, p));
+              refusedSpans.add(union);
             }
           }
         }
+        if (merged != null) {
+          current = merged;
+        } else {
+          reads.add(current);
+          current = next;
+        }
+      }
+      if (current != null) {
+        reads.add(current);
+      }
+      if (!splitComplete) {
+        reads.addAll(answered);
+      }
+      for (Answered a : reads) {
+        decodeAll(a.block(), a.values());
       }
       refused.forEach(this::bad);
-      if (remember) {
-        refusals.put(block, new Refusals(readableParts(block, refused), refused, reprobePolls));
+      if (complete) {
+        var plan = reads.stream().map(Answered::block).toList();
+        learned.put(
+            block,
+            new Learned(plan, Map.copyOf(refused), reprobePolls, endpoint.connectionsDropped()));
+        log.info(
+            "device {}: {} refused; reading it as {} request(s) {}, {} point(s) refused",
+            device.id(),
+            describe(block),
+            plan.size(),
+            plan.stream().map(ModbusCollector::describe).toList(),
+            refused.size());
       }
+    }
+
+    /**
+     * Halves refused points until each part is answered (added to {@code answered} in address
+     * order) or is one refused point; false if the device said "busy" somewhere, so that what was
+     * learned is incomplete.
+     */
+    private boolean split(
+        List<ReadBlock.Planned> points,
+        ReadBlock block,
+        List<Answered> answered,
+        List<ReadBlock> refusedSpans,
+        Map<ReadBlock.Planned, String> refused)
+        throws IOException, InterruptedException {
+      if (points.size() == 1) {
+        // Reached only for a point whose own read was refused (see below).
+        return true;
+      }
+      int mid = points.size() / 2;
+      boolean complete = true;
+      for (List<ReadBlock.Planned> half :
+          List.of(points.subList(0, mid), points.subList(mid, points.size()))) {
+        ReadBlock part = ReadBlock.of(block.type(), half);
+        try {
+          answered.add(new Answered(part, read(part)));
+        } catch (ModbusExceptionResponse e) {
+          if (e.code().tryLater()) {
+            half.forEach(p -> staleOrBad(p, named(e, p)));
+            complete = false;
+          } else if (half.size() == 1) {
+            refused.put(half.getFirst(), named(e, half.getFirst()));
+          } else {
+            refusedSpans.add(part);
+            complete &= split(half, block, answered, refusedSpans, refused);
+          }
+        }
+      }
+      return complete;
     }
 
     private void decodeAll(ReadBlock block, int[] values) {
@@ -252,6 +389,19 @@ public final class ModbusCollector implements DeviceCollector {
         return;
       }
       double value = raw * point.scale() + point.offset();
+      if (!Double.isFinite(value)) {
+        readings.bad(
+            point,
+            "device sent "
+                + raw
+                + " at "
+                + where(p)
+                + ", beyond a double after scale "
+                + point.scale()
+                + " and offset "
+                + point.offset());
+        return;
+      }
       lastGood.put(point, new LastGood(value, readings.time()));
       readings.add(point, value, Quality.GOOD);
     }
@@ -276,33 +426,68 @@ public final class ModbusCollector implements DeviceCollector {
     }
   }
 
-  /** The points of a block that were answered, merged again between the refused ones. */
-  private static List<ReadBlock> readableParts(
-      ReadBlock block, Map<ReadBlock.Planned, String> refused) {
-    var parts = new ArrayList<ReadBlock>();
-    var run = new ArrayList<ReadBlock.Planned>();
-    for (ReadBlock.Planned p : block.points()) {
-      if (refused.containsKey(p)) {
-        addRun(block, run, parts);
-        run = new ArrayList<>();
-      } else {
-        run.add(p);
-      }
-    }
-    addRun(block, run, parts);
-    return parts;
+  /** A read the device answered, with its values. */
+  private record Answered(ReadBlock block, int[] values) {}
+
+  /** The read covering two parts of {@code block}, with the points of both. */
+  private static ReadBlock span(ReadBlock block, ReadBlock a, ReadBlock b) {
+    var points = new ArrayList<ReadBlock.Planned>(a.points());
+    points.addAll(b.points());
+    return ReadBlock.of(block.type(), points);
   }
 
-  private static void addRun(ReadBlock block, List<ReadBlock.Planned> run, List<ReadBlock> out) {
-    if (run.isEmpty()) {
-      return;
-    }
-    int start = run.stream().mapToInt(ReadBlock.Planned::address).min().orElseThrow();
-    int end = run.stream().mapToInt(p -> p.address() + p.size()).max().orElseThrow();
-    out.add(new ReadBlock(block.type(), start, end - start, run));
+  /** Whether a refused point lies between two parts (so no read may cover both). */
+  private static boolean refusedBetween(
+      Map<ReadBlock.Planned, String> refused, ReadBlock a, ReadBlock b) {
+    int from = a.start() + a.count();
+    return refused.keySet().stream().anyMatch(p -> p.address() >= from && p.address() < b.start());
   }
 
-  private int[] read(Profile.RegisterType type, int start, int count)
+  /** Whether a refused read lies within another: then that one is refused too. */
+  private static boolean within(ReadBlock inner, ReadBlock outer) {
+    return inner.start() >= outer.start()
+        && inner.start() + inner.count() <= outer.start() + outer.count();
+  }
+
+  /**
+   * How long a request waits for its answer: {@code requestTimeout} if set, else the device's
+   * timeout, or half of it on a connection that several unit ids share, so that a unit queued
+   * behind one that has just gone silent still has half its timeout for its own reads.
+   */
+  private Duration answerTimeout() {
+    if (requestTimeout != null) {
+      return requestTimeout;
+    }
+    return sharedInConfig || endpoint.sharedByUnits() ? pollTimeout.dividedBy(2) : pollTimeout;
+  }
+
+  /**
+   * How much sooner than the scheduler's poll timeout this collector gives up on its own: then a
+   * device that does not answer fails with this collector's clean timeout, which keeps the
+   * connection, rather than being cut by the scheduler, which closes it.
+   */
+  private Duration backstopMargin() {
+    Duration tenth = pollTimeout.dividedBy(10);
+    return tenth.compareTo(BACKSTOP_MARGIN) < 0 ? tenth : BACKSTOP_MARGIN;
+  }
+
+  /** Whether the configuration puts other unit ids on this device's connection. */
+  private static boolean sharedInConfig(SiteConfig site, Source.Modbus own) {
+    if (site == null || own.requests().connection() != Source.ModbusConnection.SHARED) {
+      return false;
+    }
+    return site.allDevices()
+        .map(Device::source)
+        .anyMatch(
+            s ->
+                s instanceof Source.Modbus m
+                    && m.host().equalsIgnoreCase(own.host())
+                    && m.port() == own.port()
+                    && m.unitId() != own.unitId()
+                    && m.requests().connection() == Source.ModbusConnection.SHARED);
+  }
+
+  private int[] read(Profile.RegisterType type, int start, int count, long deadline)
       throws IOException, ModbusExceptionResponse, InterruptedException {
     synchronized (this) {
       requests++;
@@ -314,7 +499,9 @@ public final class ModbusCollector implements DeviceCollector {
           type,
           start,
           count,
-          requestTimeout,
+          answerTimeout(),
+          source.requests().silentUnitTimeout(),
+          deadline,
           source.requests().pauseBetweenRequests());
     } catch (ModbusExceptionResponse e) {
       if (e.code().deviceUnreachable()) {
@@ -359,7 +546,7 @@ public final class ModbusCollector implements DeviceCollector {
     if (closed.compareAndSet(false, true)) {
       // Not synchronized: a poll may hold the lock, stuck in a read; releasing the endpoint cuts
       // this collector's request in flight, which is what unblocks it.
-      endpoint.release(this);
+      endpoint.release(this, source.unitId());
     }
   }
 }

@@ -9,6 +9,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
  * One Modbus TCP connection, one request at a time, with every wait bounded by the request's
@@ -22,6 +24,7 @@ import java.time.Duration;
  */
 final class ModbusTcpConnection implements AutoCloseable {
   private static final int MBAP = 7;
+  private static final int MAX_ABANDONED = 16;
 
   private final String host;
   private final int port;
@@ -29,6 +32,11 @@ final class ModbusTcpConnection implements AutoCloseable {
   private InputStream in;
   private OutputStream out;
   private int transaction;
+
+  /** Transactions given up on after a clean timeout: a late answer to one of them is dropped. */
+  private final Deque<Integer> abandoned = new ArrayDeque<>();
+
+  private boolean inStep = true;
   private final byte[] buffer = new byte[MBAP + 256];
 
   ModbusTcpConnection(String host, int port) {
@@ -48,6 +56,14 @@ final class ModbusTcpConnection implements AutoCloseable {
     socket.setTcpNoDelay(true);
     in = socket.getInputStream();
     out = socket.getOutputStream();
+  }
+
+  /**
+   * Whether the byte stream is still at a frame boundary: false after a timeout that came in the
+   * middle of a frame, when the connection can only be closed.
+   */
+  boolean inStep() {
+    return inStep;
   }
 
   boolean isOpen() {
@@ -92,15 +108,28 @@ final class ModbusTcpConnection implements AutoCloseable {
     out.write(req);
     out.flush();
 
-    readFully(buffer, 0, MBAP, deadline, 0);
-    int tid = u16(buffer, 0);
-    int protocol = u16(buffer, 2);
-    int length = u16(buffer, 4);
-    if (protocol != 0 || length < 2 || length > 254) {
-      throw garbage("header " + hex(buffer, 0, MBAP) + " is not a Modbus TCP header");
-    }
-    if (tid != transaction) {
-      throw garbage("answer to transaction " + tid + ", expected " + transaction);
+    int length;
+    while (true) {
+      try {
+        readFully(buffer, 0, MBAP, deadline, 0);
+      } catch (SocketTimeoutException e) {
+        abandon(transaction);
+        throw e;
+      }
+      int tid = u16(buffer, 0);
+      int protocol = u16(buffer, 2);
+      length = u16(buffer, 4);
+      if (protocol != 0 || length < 2 || length > 254) {
+        throw garbage("header " + hex(buffer, 0, MBAP) + " is not a Modbus TCP header");
+      }
+      if (tid == transaction) {
+        break;
+      }
+      if (!abandoned.remove(tid)) {
+        throw garbage("answer to transaction " + tid + ", expected " + transaction);
+      }
+      // The late answer to a request that timed out: read past it.
+      readFully(buffer, MBAP, length - 1, deadline, MBAP);
     }
     readFully(buffer, MBAP, length - 1, deadline, MBAP);
     int answeredFc = buffer[MBAP] & 0xFF;
@@ -133,13 +162,25 @@ final class ModbusTcpConnection implements AutoCloseable {
     return values;
   }
 
+  private void abandon(int tid) {
+    abandoned.addLast(tid);
+    if (abandoned.size() > MAX_ABANDONED) {
+      abandoned.removeFirst();
+    }
+  }
+
   private void readFully(byte[] b, int off, int len, long deadline, int frameOffset)
       throws IOException {
     int done = 0;
     while (done < len) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        throw timeout(frameOffset + done);
+        if (in.available() < len - done) {
+          throw timeout(frameOffset + done);
+        }
+        // The deadline passed between two reads of a frame that is already here, as when the
+        // thread was descheduled after the header: take it rather than drop the connection.
+        left = 1_000_000;
       }
       socket.setSoTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, left / 1_000_000)));
       int n;
@@ -162,6 +203,9 @@ final class ModbusTcpConnection implements AutoCloseable {
   }
 
   private IOException timeout(int received) {
+    if (received > 0) {
+      inStep = false;
+    }
     return new SocketTimeoutException(
         "no answer from "
             + host

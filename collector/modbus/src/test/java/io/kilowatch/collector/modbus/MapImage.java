@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -25,6 +27,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class MapImage extends SimpleProcessImage {
   final AtomicInteger reads = new AtomicInteger();
   final Set<Integer> holes = new CopyOnWriteArraySet<>();
+
+  /** Every register read served, as "start+count" (wire addresses), in order. */
+  final List<String> served = new CopyOnWriteArrayList<>();
 
   /** Shared between the images of one slave to see requests served at once across units. */
   AtomicInteger inFlight = new AtomicInteger();
@@ -69,6 +74,7 @@ final class MapImage extends SimpleProcessImage {
 
   private void serve(int offset, int count) {
     int n = reads.incrementAndGet();
+    served.add(offset + "+" + count);
     int now = inFlight.incrementAndGet();
     maxInFlight.accumulateAndGet(now, Math::max);
     try {

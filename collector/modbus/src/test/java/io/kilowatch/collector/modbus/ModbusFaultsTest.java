@@ -134,8 +134,9 @@ class ModbusFaultsTest {
     assertThat(c.pointErrors().get("ghost"))
         .contains("illegal data address (exception 2)")
         .contains("holding 4 (wire 3)");
-    // First poll: the merged block, then each of its 5 points. Second: the two readable runs.
-    assertThat(firstReads).isEqualTo(1 + 5);
+    // First poll: the merged block (wire 0..5), its halves 0..1 (answered) and 3..5 (refused),
+    // then 3..5 halved into ghost (refused) and 4..5 (answered). Second: the two readable runs.
+    assertThat(firstReads).isEqualTo(1 + 2 + 2);
     assertThat(secondReads).isEqualTo(2);
     assertThat(fields(second, Quality.GOOD)).hasSize(4);
     assertThat(fields(second, Quality.BAD)).containsOnlyKeys("ghost");
@@ -146,6 +147,50 @@ class ModbusFaultsTest {
     List<Sample> reprobed = c.poll();
     assertThat(image.reads.get() - before).isEqualTo(1);
     assertThat(fields(reprobed, Quality.GOOD)).containsEntry("ghost", 13.0).hasSize(5);
+  }
+
+  // Busy while its refused read is being split: nothing is learned from a half answer, every point
+  // is given once, and the next poll learns again.
+  @Test
+  void aDeviceBusyWhileARefusedReadIsSplitIsLearnedOnTheNextPoll() throws Exception {
+    // Register 2 is unmapped; the fifth request of the first poll (d alone) is answered "busy".
+    try (var server =
+        ModbusTcpFake.start(
+            r -> {
+              if (r.start() <= 2 && r.start() + r.count() > 2) {
+                return new ModbusAnswer.Exception(2);
+              }
+              if (r.n() == 5) {
+                return new ModbusAnswer.Exception(6);
+              }
+              int[] v = new int[r.count()];
+              for (int i = 0; i < v.length; i++) {
+                v[i] = 10 + r.start() + i;
+              }
+              return new ModbusAnswer.Values(v);
+            })) {
+      var c =
+          collector(
+              device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
+              AddressBase.ZERO,
+              List.of(u16("a", 0), u16("b", 1), u16("c", 2), u16("d", 3)));
+
+      // 0+4 refused; 0+2 answered; 2+2 refused; c (2+1) refused; d (3+1) busy.
+      List<Sample> first = c.poll();
+      assertThat(server.requests()).isEqualTo(5);
+      assertThat(first).hasSize(2);
+      assertThat(fields(first, Quality.GOOD)).isEqualTo(Map.of("a", 10.0, "b", 11.0));
+      assertThat(fields(first, Quality.BAD)).containsOnlyKeys("c", "d");
+      assertThat(c.pointErrors().get("d"))
+          .isEqualTo("server device busy (exception 6) at holding 3");
+
+      // Learned now: 0+4 refused; 0+2; 2+2 refused; c refused; d; 0+2 and d not merged (c between).
+      List<Sample> second = c.poll();
+      assertThat(server.requests()).isEqualTo(5 + 5);
+      assertThat(fields(second, Quality.GOOD)).isEqualTo(Map.of("a", 10.0, "b", 11.0, "d", 13.0));
+      c.poll();
+      assertThat(server.requests()).isEqualTo(10 + 2);
+    }
   }
 
   // A device that returns codes other than 2 must say which: the operator looks them up.
@@ -169,6 +214,59 @@ class ModbusFaultsTest {
           .containsEntry("f3", "illegal data value (exception 3) at holding 200")
           .containsEntry("f4", "server device failure (exception 4) at holding 300")
           .containsEntry("f8", "memory parity error (exception 8) at holding 400");
+    }
+  }
+
+  // Every BAD point says why, so /api/devices can show it: here the values that do not decode.
+  @Test
+  void undecodableValuesAreBadPointsWithTheValueAndTheAddress() throws Exception {
+    // float32 NaN (0x7FC00000) at holding 0..1; float64 MAX (0x7FEFFFFFFFFFFFFF) at 2..5, which
+    // a scale of 10 takes past the largest double.
+    try (var server =
+        ModbusTcpFake.start(
+            r -> new ModbusAnswer.Values(new int[] {0x7FC0, 0, 0x7FEF, 0xFFFF, 0xFFFF, 0xFFFF}))) {
+      var nan =
+          new ModbusPoint(
+              "nan",
+              RegisterType.HOLDING,
+              0,
+              DataType.FLOAT32,
+              WordOrder.ABCD,
+              1,
+              0,
+              "1",
+              PointKind.GAUGE,
+              null,
+              "nan",
+              Map.of());
+      var huge =
+          new ModbusPoint(
+              "huge",
+              RegisterType.HOLDING,
+              2,
+              DataType.FLOAT64,
+              WordOrder.ABCD,
+              10,
+              0,
+              "1",
+              PointKind.GAUGE,
+              null,
+              "huge",
+              Map.of());
+      var c =
+          collector(
+              device("p1", server.port(), UNIT, Duration.ofSeconds(2)),
+              AddressBase.ZERO,
+              List.of(nan, huge));
+      List<Sample> samples = c.poll();
+
+      assertThat(fields(samples, Quality.BAD)).containsOnlyKeys("nan", "huge");
+      assertThat(c.pointErrors())
+          .containsEntry("nan", "device sent NaN at holding 0")
+          .containsEntry(
+              "huge",
+              "device sent 1.7976931348623157E308 at holding 2, beyond a double after scale 10.0"
+                  + " and offset 0.0");
     }
   }
 

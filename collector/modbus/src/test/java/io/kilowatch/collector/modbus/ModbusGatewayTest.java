@@ -112,4 +112,85 @@ class ModbusGatewayTest {
       ModbusSlaveFactory.close(slave);
     }
   }
+
+  // The field fault: one unit id behind a shared gateway never answers. It used to hold the
+  // connection for its whole timeout, so the units queued behind it timed out too, went DOWN and
+  // lost polls to the backoff. Now it holds the line for at most half a timeout the first time
+  // and a silent-unit timeout after that, and never costs the connection.
+  @Test
+  void aDeadUnitBehindAGatewayCostsTheHealthyUnitsNoPoll() throws Exception {
+    Duration interval = Duration.ofMillis(400);
+    try (var gateway =
+        new DeadUnitGateway(
+            4,
+            Duration.ofMillis(20),
+            interval,
+            interval,
+            new Source.ModbusRequests(125, 10, Duration.ZERO, null, Duration.ofMillis(60), null))) {
+      gateway.start();
+      // 15 slots of each healthy unit, about 6 s, with the dead unit retried all along (its
+      // backoff starts at one interval).
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () ->
+                  gateway.healthyUnits.stream()
+                      .allMatch(
+                          u ->
+                              gateway.goodPolls.getOrDefault("unit-" + u, List.of()).size() >= 15));
+
+      for (int unit : gateway.healthyUnits) {
+        String id = "unit-" + unit;
+        assertThat(gateway.lostPolls(id))
+            .as("polls lost by %s: %s", id, gateway.goodPolls.get(id))
+            .isZero();
+        assertThat(gateway.downs(id)).as("%s went down: %s", id, gateway.transitions).isZero();
+      }
+      assertThat(gateway.transitions)
+          .contains("unit-" + DeadUnitGateway.DEAD_UNIT + ":UNKNOWN>DOWN");
+      assertThat(
+              gateway.scheduler().statuses().stream()
+                  .filter(s -> s.deviceId().equals("unit-" + DeadUnitGateway.DEAD_UNIT))
+                  .findFirst()
+                  .orElseThrow()
+                  .lastError())
+          .contains("no answer");
+      // Its timeouts did not cost the others the connection.
+      assertThat(gateway.connections()).isEqualTo(1L);
+    }
+  }
+
+  // A gateway that queues requests itself can be given a connection per unit: then a silent unit
+  // does not even take turns with the others.
+  @Test
+  void perUnitConnectionsGiveEachUnitItsOwnConnection() throws Exception {
+    Duration interval = Duration.ofMillis(300);
+    try (var gateway =
+        new DeadUnitGateway(
+            2,
+            Duration.ofMillis(20),
+            interval,
+            interval,
+            new Source.ModbusRequests(
+                125, 10, Duration.ZERO, null, null, Source.ModbusConnection.PER_UNIT))) {
+      gateway.start();
+      await()
+          .atMost(Duration.ofSeconds(20))
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () ->
+                  gateway.healthyUnits.stream()
+                      .allMatch(
+                          u -> gateway.goodPolls.getOrDefault("unit-" + u, List.of()).size() >= 8));
+      for (int unit : gateway.healthyUnits) {
+        assertThat(gateway.lostPolls("unit-" + unit)).isZero();
+        assertThat(gateway.downs("unit-" + unit)).isZero();
+      }
+      // Two healthy units and the dead one, each on its own connection (the dead one's is
+      // opened again when the scheduler gives up on a poll of it, so it may count more than once).
+      assertThat(gateway.endpoints.size()).isEqualTo(3);
+      assertThat(gateway.connections()).isGreaterThanOrEqualTo(3L);
+    }
+  }
 }

@@ -39,7 +39,14 @@ class ModbusReadmeTest {
         .containsExactlyInAnyOrder("c1-r1-pdu-a", "ups-1", "meter-hvac", "meter-lighting");
     var hvac = (Source.Modbus) site.device("meter-hvac").orElseThrow().source();
     assertThat(hvac.requests())
-        .isEqualTo(new Source.ModbusRequests(32, 4, Duration.ofMillis(50), Duration.ofSeconds(1)));
+        .isEqualTo(
+            new Source.ModbusRequests(
+                32,
+                4,
+                Duration.ofMillis(50),
+                Duration.ofSeconds(1),
+                Duration.ofMillis(300),
+                Source.ModbusConnection.SHARED));
     var ups = (Source.Modbus) site.device("ups-1").orElseThrow().source();
     assertThat(ups).isEqualTo(new Source.Modbus("10.0.0.30", 502, 1));
     var meter = (Profile.Modbus) site.profile("example-meter").orElseThrow();
@@ -49,6 +56,15 @@ class ModbusReadmeTest {
               assertThat(p.dataType()).isEqualTo(Profile.DataType.STRING);
               assertThat(p.registers()).isEqualTo(8);
             });
+    // The breaker range: one point per number, at discrete 1, 2, 3 as written.
+    assertThat(meter.points())
+        .filteredOn(p -> p.name().startsWith("breaker-"))
+        .extracting(
+            Profile.ModbusPoint::name, Profile.ModbusPoint::address, Profile.ModbusPoint::field)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("breaker-1", 1, "breaker_1_ok"),
+            org.assertj.core.groups.Tuple.tuple("breaker-2", 2, "breaker_2_ok"),
+            org.assertj.core.groups.Tuple.tuple("breaker-3", 3, "breaker_3_ok"));
     var endpoints = new ModbusEndpoints();
     site.allDevices()
         .forEach(
