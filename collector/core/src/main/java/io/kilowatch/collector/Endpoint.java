@@ -16,8 +16,8 @@ import org.slf4j.Logger;
  * <p>While any device behind it is down, a probe connects at the shortest poll interval of those
  * devices. Only the change from "does not answer" to "answers" wakes the devices: an address that
  * answers while a device behind it fails (a dead unit behind a live gateway) leaves that device's
- * backoff alone, and the watch ends at the first answer, so a live gateway sees one extra connect
- * per failed poll at most.
+ * backoff alone. No watch starts while another device behind the address is up, and a watch ends at
+ * the first answer, so a live gateway sees no extra connect for a dead unit behind it.
  */
 final class Endpoint {
 
@@ -91,6 +91,11 @@ final class Endpoint {
   /** A device behind this address failed: watch the address unless that is already done. */
   synchronized void memberFailed() {
     if (closed || (watch != null && watch.isAlive())) {
+      return;
+    }
+    if (members.stream().anyMatch(m -> !m.down())) {
+      // Another device behind it is answering (or not polled yet): the address is there, and a
+      // dead unit behind a live gateway must not cost it a connect per failed poll.
       return;
     }
     watch = Thread.ofVirtual().name("probe-" + address).start(this::watch);
