@@ -188,7 +188,18 @@ public final class ApiRoutes {
     var q =
         new SeriesQuery(
             measurement == null ? "" : measurement, p.optional("field"), p.tags("tags"));
-    ctx.json(Map.of("series", store.listSeries(q).stream().map(this::keyJson).toList()));
+    int limit = (int) Budget.whole(p.optional("limit"), "limit", 1, Budget.MAX_SERIES_PAGE);
+    long offset = Budget.whole(p.optional("offset"), "offset", 0, Long.MAX_VALUE);
+    var all = store.listSeries(q);
+    int from = (int) Math.min(offset, all.size());
+    int to = (int) Math.min(all.size(), (long) from + limit);
+    var body = new LinkedHashMap<String, Object>();
+    // A page at a time: a 25,000-GPU site has half a million series, some 70 MB as one answer.
+    body.put("series", all.subList(from, to).stream().map(this::keyJson).toList());
+    body.put("total", all.size());
+    body.put("offset", from);
+    body.put("next", to < all.size() ? to : null);
+    ctx.json(body);
   }
 
   private Object query(Context ctx) {

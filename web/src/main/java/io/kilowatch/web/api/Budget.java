@@ -108,6 +108,30 @@ final class Budget {
     }
   }
 
+  /** Series in one page of {@code /api/series}; {@code offset} and {@code next} page through. */
+  static final int MAX_SERIES_PAGE = 10_000;
+
+  /**
+   * A whole-number parameter between {@code min} and {@code max}; absent gives {@code min} for an
+   * offset and {@code max} for a limit (the caller picks), anything else is a 400 naming it.
+   */
+  static long whole(String value, String name, long min, long max) {
+    if (value == null) {
+      return name.equals("limit") ? max : min;
+    }
+    long v;
+    try {
+      v = Long.parseLong(value.strip());
+    } catch (NumberFormatException e) {
+      throw new BadRequest(name, name + " must be a whole number, not '" + value + "'");
+    }
+    if (v < min || v > max) {
+      throw new BadRequest(
+          name, name + " must be between " + min + " and " + max + "; it was " + v);
+    }
+    return v;
+  }
+
   /** Refuses an answer of more than {@link #MAX_CELLS} values, naming the series count. */
   static void cells(long series, long stepsEach, String what) {
     long cells = series * stepsEach;

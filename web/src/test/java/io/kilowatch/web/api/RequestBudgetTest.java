@@ -73,6 +73,33 @@ class RequestBudgetTest {
   }
 
   @Test
+  void seriesComeAPageAtATimeWithTheTotalAndTheNextOffset() throws Exception {
+    // Before, /api/series answered every series at once: 45.8 MB for 100,000 series.
+    var all = json(send(base + "/api/series", "GET", null));
+    int total = all.get("total").asInt();
+    assertThat(total).isGreaterThanOrEqualTo(2).isEqualTo(all.get("series").size());
+    assertThat(all.get("next").isNull()).isTrue();
+
+    var first = json(send(base + "/api/series?limit=1", "GET", null));
+    assertThat(first.get("series").size()).isEqualTo(1);
+    assertThat(first.get("total").asInt()).isEqualTo(total);
+    assertThat(first.get("next").asInt()).isEqualTo(1);
+    var rest = json(send(base + "/api/series?limit=1&offset=1", "GET", null));
+    assertThat(rest.get("offset").asInt()).isEqualTo(1);
+    assertThat(rest.get("series").get(0)).isEqualTo(all.get("series").get(1));
+    var beyond = json(send(base + "/api/series?offset=" + (total + 5), "GET", null));
+    assertThat(beyond.get("series").size()).isZero();
+    assertThat(beyond.get("next").isNull()).isTrue();
+
+    assertThat(refused("GET", "/api/series?limit=10001").get("error").asText())
+        .isEqualTo("limit must be between 1 and 10000; it was 10001");
+    assertThat(refused("GET", "/api/series?offset=-1").get("parameter").asText())
+        .isEqualTo("offset");
+    assertThat(refused("GET", "/api/series?limit=many").get("error").asText())
+        .isEqualTo("limit must be a whole number, not 'many'");
+  }
+
+  @Test
   void calendarStepsCountAgainstTheStepLimitLikeFixedOnes() throws Exception {
     // Before, day and month skipped the limit: energy over 1,000 years answered 160 MB.
     Instant from = Instant.parse("1026-01-01T00:00:00Z");
