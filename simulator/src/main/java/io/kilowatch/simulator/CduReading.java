@@ -20,4 +20,24 @@ public record CduReading(
     double reservoirLevelPct,
     int leakState,
     double powerW,
-    double energyKwh) {}
+    double energyKwh) {
+
+  /** This reading with the energy register carried on at the present draw for {@code seconds}. */
+  public CduReading after(double seconds) {
+    return new CduReading(
+        id,
+        clusterId,
+        primarySupplyC,
+        primaryReturnC,
+        secondarySupplyC,
+        secondaryReturnC,
+        secondaryFlowLpm,
+        diffPressureKpa,
+        pumpSpeedPct,
+        heatRemovedKw,
+        reservoirLevelPct,
+        leakState,
+        powerW,
+        energyKwh + powerW * seconds / 3_600_000);
+  }
+}

@@ -68,8 +68,9 @@ final class CoolingLoop {
     }
     double speed = pumpPct / 100;
     diffPressureKpa = 150 * speed * speed + rng.nextGaussian() * 0.3;
-    powerW = 300 + 4000 * speed * speed * speed + rng.nextGaussian() * 10;
+    // The draw held since the last step is what this step counts (see SiteModel on counters).
     energyKwh += powerW * dtS / 3_600_000;
+    powerW = 300 + 4000 * speed * speed * speed + rng.nextGaussian() * 10;
     reservoirPct =
         80 + 1.5 * Math.sin(2 * Math.PI * tS / 21_600 + reservoirPhase) + rng.nextGaussian() * 0.05;
     initialised = true;

@@ -16,6 +16,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,9 @@ public final class DemoSite implements AutoCloseable {
   private final DcgmExporterFake dcgm;
   private final String siteYaml;
   private final Thread ticker;
+  private final Object clock = new Object();
+  private long lastNanos;
+  private boolean running;
   private volatile boolean closed;
 
   private DemoSite(
@@ -78,7 +83,11 @@ public final class DemoSite implements AutoCloseable {
                 ModbusDevices.METER_REGISTERS,
                 s -> ModbusDevices.meterWords(s.meter(meter))));
       }
-      Future<ModbusDevices> modbus = starter.submit(() -> ModbusDevices.start(specs, first));
+      // The site does not exist yet when the servers start; they read through this holder.
+      AtomicReference<DemoSite> self = new AtomicReference<>();
+      Supplier<SiteSnapshot> reading =
+          () -> self.get() == null ? model.reading() : self.get().catchUp();
+      Future<ModbusDevices> modbus = starter.submit(() -> ModbusDevices.start(specs, reading));
       starting.add(modbus);
       Set<String> nodeIds = Set.copyOf(layout.nodeIds());
       Future<DcgmExporterFake> dcgm =
@@ -87,7 +96,7 @@ public final class DemoSite implements AutoCloseable {
                   DcgmExporterFake.start(
                       node ->
                           nodeIds.contains(node)
-                              ? Reply.metrics(DcgmExposition.render(model.snapshot().node(node)))
+                              ? Reply.metrics(DcgmExposition.render(reading.get().node(node)))
                               : new Reply.NotFound()));
       starting.add(dcgm);
 
@@ -101,6 +110,11 @@ public final class DemoSite implements AutoCloseable {
               new SiteYaml.Ports(ports, opcUaServer.endpoint(), dcgmServer.port()),
               options.pollInterval());
       DemoSite site = new DemoSite(model, devices, opcUaServer, dcgmServer, yaml);
+      synchronized (site.clock) {
+        site.lastNanos = System.nanoTime();
+        site.running = true;
+      }
+      self.set(site);
       site.ticker.start();
       log.info(
           "demo site up: {} Modbus devices, OPC UA at {}, dcgm at http://127.0.0.1:{}/nodes/",
@@ -151,8 +165,24 @@ public final class DemoSite implements AutoCloseable {
     return model;
   }
 
+  /**
+   * Brings the physics up to the wall clock and returns what the devices show at this instant. The
+   * Modbus devices and the dcgm stand-in call it on every read, so an energy register read
+   * mid-second holds the energy up to that read, as a real meter's does.
+   */
+  private SiteSnapshot catchUp() {
+    synchronized (clock) {
+      if (running) {
+        // Whole milliseconds only, the rest kept: reads every few milliseconds must not lose time.
+        long ms = (System.nanoTime() - lastNanos) / 1_000_000;
+        model.advance(Duration.ofMillis(ms));
+        lastNanos += ms * 1_000_000;
+      }
+      return model.reading();
+    }
+  }
+
   private void tickLoop() {
-    long last = System.nanoTime();
     while (!closed) {
       try {
         Thread.sleep(TICK);
@@ -160,21 +190,14 @@ public final class DemoSite implements AutoCloseable {
         Thread.currentThread().interrupt();
         return;
       }
-      long now = System.nanoTime();
       try {
-        SiteSnapshot snapshot = model.advance(Duration.ofNanos(now - last));
-        publish(snapshot);
+        // OPC UA values are pushed, not read through: the tick keeps them (and idle time) moving.
+        CduVariables.publish(opcUa, catchUp());
       } catch (RuntimeException e) {
         // One bad tick must not stop the demo; the next tick tries again.
         log.warn("demo physics tick failed", e);
       }
-      last = now;
     }
-  }
-
-  private void publish(SiteSnapshot snapshot) {
-    modbus.publish(snapshot);
-    CduVariables.publish(opcUa, snapshot);
   }
 
   /** Stops the physics and every server; returns within a few seconds. */

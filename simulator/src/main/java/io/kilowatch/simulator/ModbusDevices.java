@@ -7,32 +7,33 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The demo's PDUs and meters as Modbus TCP devices, each on its own loopback port, all served by
- * the test kit's one-thread {@link ModbusTcpFake}. Every tick replaces a device's whole register
- * block, so a master never reads a 32- or 64-bit value torn between two ticks.
+ * the test kit's one-thread {@link ModbusTcpFake}. Each request is answered from a block encoded
+ * whole from the site as it is at that request, so a master never reads a 32- or 64-bit value torn
+ * between two states, and an energy register holds the energy up to the read.
  */
 final class ModbusDevices implements AutoCloseable {
   /** One device: its id, the size of its register map and how a snapshot fills the map. */
   record Spec(String deviceId, int registers, Function<SiteSnapshot, int[]> encoder) {}
 
   private final List<Spec> specs;
-  private final RegisterBank bank;
   private final ModbusTcpFake server;
 
-  private ModbusDevices(List<Spec> specs, RegisterBank bank, ModbusTcpFake server) {
+  private ModbusDevices(List<Spec> specs, ModbusTcpFake server) {
     this.specs = specs;
-    this.bank = bank;
     this.server = server;
   }
 
-  static ModbusDevices start(List<Spec> specs, SiteSnapshot first) throws IOException {
-    var bank = new RegisterBank(specs.size(), new int[0]);
-    for (int d = 0; d < specs.size(); d++) {
-      bank.set(d, specs.get(d).encoder().apply(first));
-    }
-    return new ModbusDevices(List.copyOf(specs), bank, ModbusTcpFake.start(specs.size(), bank));
+  static ModbusDevices start(List<Spec> specs, Supplier<SiteSnapshot> site) throws IOException {
+    List<Spec> fixed = List.copyOf(specs);
+    return new ModbusDevices(
+        fixed,
+        ModbusTcpFake.start(
+            fixed.size(),
+            r -> RegisterBank.answer(r, fixed.get(r.device()).encoder().apply(site.get()))));
   }
 
   /** Device id to port, in the order the devices were given. */
@@ -46,12 +47,6 @@ final class ModbusDevices implements AutoCloseable {
 
   int size() {
     return specs.size();
-  }
-
-  void publish(SiteSnapshot snapshot) {
-    for (int d = 0; d < specs.size(); d++) {
-      bank.set(d, specs.get(d).encoder().apply(snapshot));
-    }
   }
 
   @Override

@@ -14,4 +14,9 @@ public record PduReading(String id, String rackId, List<Phase> phases, double en
   public double powerW() {
     return phases.stream().mapToDouble(Phase::powerW).sum();
   }
+
+  /** This reading with the energy register carried on at the present draw for {@code seconds}. */
+  public PduReading after(double seconds) {
+    return new PduReading(id, rackId, phases, energyWh + powerW() * seconds / 3600);
+  }
 }

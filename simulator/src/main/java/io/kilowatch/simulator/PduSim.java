@@ -32,6 +32,8 @@ final class PduSim {
   }
 
   void step(double dtS, double totalW, double gridV) {
+    // The draw held since the last step is what this step counts (see SiteModel on counters).
+    energyWh += (powerW[0] + powerW[1] + powerW[2]) * dtS / 3600;
     double[] w = new double[3];
     double sum = 0;
     for (int i = 0; i < 3; i++) {
@@ -43,7 +45,6 @@ final class PduSim {
       powerW[i] = totalW * w[i] / sum;
       voltageV[i] = gridV - phaseDropV[i] + rng.nextGaussian() * 0.3;
     }
-    energyWh += totalW * dtS / 3600;
   }
 
   PduReading reading() {

@@ -19,8 +19,16 @@ import java.util.random.RandomGenerator;
  * trimming what the dry coolers cannot do), and the main meter sees it all plus lighting and other
  * overhead.
  *
- * <p>Thread-safe: {@link #advance} is serialised, {@link #snapshot} returns the latest immutable
- * state without blocking.
+ * <p>Energy counters integrate continuously, as a real meter's do. A step's power holds until the
+ * next step, and each step first adds the energy of the power it is about to replace, so a counter
+ * is linear in time between steps. {@link #reading} carries the counters on through the part second
+ * not yet stepped without storing anything: a device read between steps shows the energy up to that
+ * instant, never runs ahead of the next step's value (so it never goes backwards), and the stored
+ * state still depends on the total advance alone. Stepped counters alone would lag by up to a
+ * second — a tenth of a 10 s chart step.
+ *
+ * <p>Thread-safe: {@link #advance} and {@link #reading} are serialised, {@link #snapshot} returns
+ * the latest immutable state without blocking.
  */
 public final class SiteModel {
   private static final double STEP_S = 1.0;
@@ -141,6 +149,14 @@ public final class SiteModel {
     return snapshot;
   }
 
+  /**
+   * What the devices show now: the latest state with the energy counters carried on through the
+   * advance not yet stepped (under a second). Nothing is stored.
+   */
+  public synchronized SiteSnapshot reading() {
+    return snapshot.after(Duration.ofMillis(pendingMs));
+  }
+
   /** Whether cluster c2's pump is degraded (fully or ramping) at the latest state. */
   public boolean coolingFaultActive() {
     return faults.severity(snapshot.elapsed().toMillis() / 1000.0) > 0;
@@ -191,6 +207,11 @@ public final class SiteModel {
   }
 
   private void step(double dtS) {
+    // Each counter counts the draw held since the last step, before this step changes it.
+    coolingPlant.energyWh += coolingPlant.powerW * dtS / 3600;
+    mainMeter.energyWh += mainMeter.powerW * dtS / 3600;
+    lossesWh += lossesW * dtS / 3600;
+    otherWh += otherW * dtS / 3600;
     double t = seconds();
     updateWeather();
     double itW = 0;
@@ -235,11 +256,6 @@ public final class SiteModel {
     double dryCoolersAndPumpsKw = 5 + 0.03 * heatKw;
     coolingPlant.powerW = (chillerKw + dryCoolersAndPumpsKw) * 1000 + rng.nextGaussian() * 50;
     mainMeter.powerW = itW + cduW + coolingPlant.powerW + lossesW + otherW;
-
-    coolingPlant.energyWh += coolingPlant.powerW * dtS / 3600;
-    mainMeter.energyWh += mainMeter.powerW * dtS / 3600;
-    lossesWh += lossesW * dtS / 3600;
-    otherWh += otherW * dtS / 3600;
   }
 
   private double hoursOfDay() {

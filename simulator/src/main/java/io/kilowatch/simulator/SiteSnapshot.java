@@ -36,6 +36,29 @@ public record SiteSnapshot(
     cdus = List.copyOf(cdus);
   }
 
+  /**
+   * This state {@code by} later as the meters would show it: every energy register (PDUs, meters,
+   * CDUs and the unmetered losses and other load) carried on at the present draw, everything else
+   * as it is. Between two whole-second steps the draw is constant, so this is exact up to the next
+   * step and never runs past it.
+   */
+  public SiteSnapshot after(Duration by) {
+    double s = by.toNanos() / 1e9;
+    return new SiteSnapshot(
+        time.plus(by),
+        elapsed.plus(by),
+        nodes,
+        pdus.stream().map(p -> p.after(s)).toList(),
+        cdus.stream().map(c -> c.after(s)).toList(),
+        mainMeter.after(s),
+        coolingPlant.after(s),
+        lossesW,
+        otherW,
+        lossesEnergyWh + lossesW * s / 3600,
+        otherEnergyWh + otherW * s / 3600,
+        outdoorTempC);
+  }
+
   /** IT power as metered at PDU outputs (the energy model's IT level). */
   public double itPowerW() {
     return pdus.stream().mapToDouble(PduReading::powerW).sum();

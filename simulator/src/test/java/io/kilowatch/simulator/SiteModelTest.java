@@ -65,6 +65,35 @@ class SiteModelTest {
   }
 
   @Test
+  void aReadBetweenStepsHoldsTheEnergyUpToThatInstantWithoutMovingTheState() {
+    SiteModel model = model(DemoOptions.defaults());
+    SiteSnapshot stepped = model.advance(Duration.ofSeconds(30));
+    PduReading pdu = stepped.pdus().getFirst();
+    MeterReading main = stepped.mainMeter();
+
+    model.advance(Duration.ofMillis(400));
+    SiteSnapshot mid = model.reading();
+    // The draw holds until the next step: 0.4 s at P watts is P * 0.4 / 3600 Wh.
+    assertThat(mid.pdus().getFirst().energyWh())
+        .isCloseTo(pdu.energyWh() + pdu.powerW() * 0.4 / 3600, within(1e-6));
+    assertThat(mid.mainMeter().energyWh())
+        .isCloseTo(main.energyWh() + main.powerW() * 0.4 / 3600, within(1e-6));
+
+    SiteSnapshot next = model.advance(Duration.ofMillis(600));
+    // The step counts the draw it replaces, so the counter goes on from where the read left it,
+    // whatever the new draw: a full second at the old power, never less than the read showed.
+    assertThat(next.pdus().getFirst().energyWh())
+        .isCloseTo(pdu.energyWh() + pdu.powerW() / 3600, within(1e-6));
+    assertThat(next.mainMeter().energyWh())
+        .isCloseTo(main.energyWh() + main.powerW() / 3600, within(1e-6));
+
+    // Reading stored nothing: the same total advance in one go gives the same counters.
+    SiteSnapshot once = model(DemoOptions.defaults()).advance(Duration.ofSeconds(31));
+    assertThat(once.mainMeter().energyWh()).isEqualTo(next.mainMeter().energyWh());
+    assertThat(once.pdus().getFirst().energyWh()).isEqualTo(next.pdus().getFirst().energyWh());
+  }
+
+  @Test
   void countersOnlyGrow() {
     SiteModel model = model(DemoOptions.defaults());
     SiteSnapshot previous = model.snapshot();
