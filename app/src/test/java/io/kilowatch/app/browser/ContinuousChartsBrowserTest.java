@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kilowatch.app.DemoYaml;
 import io.kilowatch.app.Kilowatch;
-import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.simulator.DemoOptions;
 import io.kilowatch.simulator.DemoSite;
 import io.kilowatch.testkit.Peer;
@@ -16,7 +14,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -74,6 +71,7 @@ class ContinuousChartsBrowserTest {
   static final double PUE_DIP = 0.05;
 
   @TempDir static Path dir;
+  static DemoInBrowser site;
   static DemoSite demo;
   static Kilowatch app;
   static Chromium browser;
@@ -82,12 +80,11 @@ class ContinuousChartsBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    demo = DemoSite.start(DemoOptions.defaults().withCoolingFaults(false));
-    Path file = dir.resolve("demo-site.yaml");
-    Files.writeString(file, DemoYaml.of(demo.siteYaml(), dir.resolve("data"), 0));
-    app = Kilowatch.start(ConfigLoader.load(file), 0);
-    base = "http://127.0.0.1:" + app.port();
-    browser = Chromium.start(dir.resolve("chromium-profile"));
+    site = DemoInBrowser.start(dir, DemoOptions.defaults().withCoolingFaults(false));
+    demo = site.demo();
+    app = site.app();
+    browser = site.browser();
+    base = site.base();
     await("every device up")
         .atMost(Duration.ofSeconds(60))
         .pollInterval(Duration.ofMillis(500))
@@ -101,14 +98,8 @@ class ContinuousChartsBrowserTest {
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (app != null) {
-      app.close();
-    }
-    if (demo != null) {
-      demo.close();
+    if (site != null) {
+      site.close();
     }
   }
 

@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.kilowatch.app.DemoYaml;
 import io.kilowatch.app.Kilowatch;
-import io.kilowatch.config.ConfigLoader;
-import io.kilowatch.simulator.DemoOptions;
 import io.kilowatch.simulator.DemoSite;
 import io.kilowatch.testkit.Peer;
 import io.kilowatch.testkit.RequiresPeer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -57,6 +53,7 @@ class DashboardBrowserTest {
       """;
 
   @TempDir static Path dir;
+  static DemoInBrowser site;
   static DemoSite demo;
   static Kilowatch app;
   static Chromium browser;
@@ -64,28 +61,17 @@ class DashboardBrowserTest {
 
   @BeforeAll
   static void start() throws Exception {
-    var d = DemoOptions.defaults();
-    demo =
-        DemoSite.start(
-            new DemoOptions(
-                Duration.ofSeconds(1), d.seed(), true, d.faultPeriod(), d.faultLength()));
-    Path file = dir.resolve("demo-site.yaml");
-    Files.writeString(file, DemoYaml.of(demo.siteYaml(), dir.resolve("data"), 0));
-    app = Kilowatch.start(ConfigLoader.load(file), 0);
-    base = "http://127.0.0.1:" + app.port();
-    browser = Chromium.start(dir.resolve("chromium-profile"));
+    site = DemoInBrowser.start(dir, DemoInBrowser.everySecond());
+    demo = site.demo();
+    app = site.app();
+    browser = site.browser();
+    base = site.base();
   }
 
   @AfterAll
   static void stop() {
-    if (browser != null) {
-      browser.close();
-    }
-    if (app != null) {
-      app.close();
-    }
-    if (demo != null) {
-      demo.close();
+    if (site != null) {
+      site.close();
     }
   }
 

@@ -188,8 +188,11 @@ public final class ApiRoutes {
     var q =
         new SeriesQuery(
             measurement == null ? "" : measurement, p.optional("field"), p.tags("tags"));
-    int limit = (int) Budget.whole(p.optional("limit"), "limit", 1, Budget.MAX_SERIES_PAGE);
-    long offset = Budget.whole(p.optional("offset"), "offset", 0, Long.MAX_VALUE);
+    int limit =
+        (int)
+            Budget.whole(
+                p.optional("limit"), "limit", 1, Budget.MAX_SERIES_PAGE, Budget.MAX_SERIES_PAGE);
+    long offset = Budget.whole(p.optional("offset"), "offset", 0, Long.MAX_VALUE, 0);
     var all = store.listSeries(q);
     int from = (int) Math.min(offset, all.size());
     int to = (int) Math.min(all.size(), (long) from + limit);

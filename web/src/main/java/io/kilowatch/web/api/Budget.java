@@ -112,12 +112,12 @@ final class Budget {
   static final int MAX_SERIES_PAGE = 10_000;
 
   /**
-   * A whole-number parameter between {@code min} and {@code max}; absent gives {@code min} for an
-   * offset and {@code max} for a limit (the caller picks), anything else is a 400 naming it.
+   * A whole-number parameter between {@code min} and {@code max}, {@code absent} when not given;
+   * anything else is a 400 naming it.
    */
-  static long whole(String value, String name, long min, long max) {
+  static long whole(String value, String name, long min, long max, long absent) {
     if (value == null) {
-      return name.equals("limit") ? max : min;
+      return absent;
     }
     long v;
     try {
