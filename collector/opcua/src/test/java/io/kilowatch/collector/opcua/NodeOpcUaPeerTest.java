@@ -255,6 +255,8 @@ class NodeOpcUaPeerTest {
     if (collector != null) {
       collector.close();
     }
+    // The previous test's session closes asynchronously: count from when the server has none.
+    org.awaitility.Awaitility.await().atMost(WAIT).until(() -> sessions.get() == 0);
     collector = new OpcUaCollector(device, source, profile, site, java.time.Clock.systemUTC());
     int eventsBefore = sessionEvents.get();
 
