@@ -26,7 +26,11 @@ class ArchitectureTest {
           .layer("queue")
           .definedBy("io.kilowatch.queue..")
           .layer("store-api")
-          .definedBy("io.kilowatch.store", "io.kilowatch.device..", "io.kilowatch.time..")
+          .definedBy(
+              "io.kilowatch.store",
+              "io.kilowatch.device..",
+              "io.kilowatch.time..",
+              "io.kilowatch.jobs..")
           .layer("store-embedded")
           .definedBy("io.kilowatch.store.embedded..")
           .layer("store-influx")
