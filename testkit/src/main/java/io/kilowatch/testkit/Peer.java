@@ -40,7 +40,15 @@ public enum Peer {
   GCC("gcc", "apt-get install gcc", () -> onPath("gcc")),
   PDFTOPPM("pdftoppm", "apt-get install poppler-utils", () -> onPath("pdftoppm")),
   MBPOLL("mbpoll", "apt-get install mbpoll", () -> onPath("mbpoll")),
-  PROMTOOL("promtool", "apt-get install prometheus", () -> onPath("promtool"));
+  PROMTOOL("promtool", "apt-get install prometheus", () -> onPath("promtool")),
+  SNMPD(
+      "net-snmp snmpd and tools (snmpget, snmpbulkwalk)",
+      "apt-get install snmpd snmp",
+      () ->
+          Files.isExecutable(find("snmpd").orElse(Path.of("/usr/sbin/snmpd")))
+              && onPath("snmpget")
+              && onPath("snmpbulkwalk")
+              && runs(Peer.PYTHON, "--version"));
 
   /** The interpreter the Python peers run under, whatever python3 the PATH has first. */
   public static final String PYTHON = "/usr/bin/python3";
