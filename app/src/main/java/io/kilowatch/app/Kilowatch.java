@@ -90,6 +90,12 @@ public final class Kilowatch implements AutoCloseable {
     // One catalog of series units: OPC UA collectors add what their servers declare, and the
     // analytics, alerts and API read it.
     var units = new io.kilowatch.store.SeriesUnits(site);
+    // Pods from dcgm-exporter's labels, where the site asks for Kubernetes jobs.
+    var pods =
+        site.jobs().sources().stream()
+                .anyMatch(s -> s instanceof io.kilowatch.config.JobsConfig.Kubernetes)
+            ? new io.kilowatch.collector.dcgm.PodJobs(jobs)
+            : null;
     try {
       scheduler =
           new PollScheduler(
@@ -97,7 +103,7 @@ public final class Kilowatch implements AutoCloseable {
               writer::accept,
               Clock.systemUTC(),
               Sleeper.SYSTEM,
-              d -> Collectors.create(d, site, Clock.systemUTC(), units));
+              d -> Collectors.create(d, site, Clock.systemUTC(), units, pods));
       alerts =
           AlertEngine.open(
               site,
