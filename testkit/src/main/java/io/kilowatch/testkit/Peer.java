@@ -48,7 +48,16 @@ public enum Peer {
           Files.isExecutable(find("snmpd").orElse(Path.of("/usr/sbin/snmpd")))
               && onPath("snmpget")
               && onPath("snmpbulkwalk")
-              && runs(Peer.PYTHON, "--version"));
+              && runs(Peer.PYTHON, "--version")),
+  /** Debian's Slurm 22.05 daemons and commands, run as root by {@link SlurmCluster}. */
+  SLURM(
+      "Slurm (munged, slurmctld, slurmd, slurmrestd, sbatch, squeue, scontrol) run as root",
+      "apt-get install slurmctld slurmd slurmrestd munge slurm-client; run the tests as root",
+      () ->
+          "root".equals(System.getProperty("user.name"))
+              && java.util.stream.Stream.of(
+                      "munged", "slurmctld", "slurmd", "slurmrestd", "sbatch", "squeue", "scontrol")
+                  .allMatch(n -> onPath(n) || Files.isExecutable(Path.of("/usr/sbin", n))));
 
   /** The interpreter the Python peers run under, whatever python3 the PATH has first. */
   public static final String PYTHON = "/usr/bin/python3";
