@@ -351,6 +351,9 @@ public final class JobAttribution {
       int gpus,
       Detail detail) {
     int n = hp.size();
+    // Without any intensity there are no emissions to show: null, not 0 kg.
+    boolean anyLoc = Arrays.stream(locG).anyMatch(g -> !Double.isNaN(g));
+    boolean anyMkt = Arrays.stream(mktG).anyMatch(g -> !Double.isNaN(g));
     double totalIt = 0;
     double idle = 0;
     double idleFacility = 0;
@@ -440,8 +443,8 @@ public final class JobAttribution {
               it,
               fac,
               itPue > 0 ? fac / itPue : null,
-              loc,
-              mkt,
+              anyLoc ? loc : null,
+              anyMkt ? mkt : null,
               held > 0 ? known / held : 0,
               shares,
               hours));
@@ -458,8 +461,8 @@ public final class JobAttribution {
       s[0] += j.gpuHours();
       s[1] += j.itKwh();
       s[2] += j.facilityKwh();
-      s[3] += j.locationKg();
-      s[4] += j.marketKg();
+      s[3] += j.locationKg() == null ? 0 : j.locationKg();
+      s[4] += j.marketKg() == null ? 0 : j.marketKg();
       counts.merge(j.job().account(), 1, Integer::sum);
     }
     var accountList = new ArrayList<JobEnergyReport.AccountEnergy>();
@@ -467,7 +470,13 @@ public final class JobAttribution {
       double[] s = e.getValue();
       accountList.add(
           new JobEnergyReport.AccountEnergy(
-              e.getKey(), counts.get(e.getKey()), s[0], s[1], s[2], s[3], s[4]));
+              e.getKey(),
+              counts.get(e.getKey()),
+              s[0],
+              s[1],
+              s[2],
+              anyLoc ? s[3] : null,
+              anyMkt ? s[4] : null));
     }
     accountList.sort(
         Comparator.comparingDouble(JobEnergyReport.AccountEnergy::facilityKwh)
@@ -483,8 +492,8 @@ public final class JobAttribution {
             jobsFacility + idleFacility,
             jobsFacility,
             idleFacility,
-            jobsLoc + idleLoc,
-            jobsMkt + idleMkt,
+            anyLoc ? jobsLoc + idleLoc : null,
+            anyMkt ? jobsMkt + idleMkt : null,
             gpus == 0 || span <= 0 ? 0 : gpuKnownMs / ((double) gpus * span),
             gpus);
     return new JobEnergyReport(from, to, cluster, totals, out, accountList);

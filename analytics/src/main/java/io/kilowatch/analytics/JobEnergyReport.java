@@ -33,8 +33,9 @@ public record JobEnergyReport(
    *     "cluster IT energy" of the identity {@code clusterItKwh = jobsItKwh + idleItKwh}
    * @param idleShare idleItKwh / clusterItKwh, null when that is 0
    * @param facilityKwh jobs + idle energy at the hour's cluster PUE (hours without a PUE left out)
-   * @param locationKg facility energy × the hour's grid intensity, kgCO2e
-   * @param marketKg facility energy × the hour's market-based factor, kgCO2e
+   * @param locationKg facility energy × the hour's grid intensity, kgCO2e; null (here, per job and
+   *     per account) when no hour of the interval has an intensity
+   * @param marketKg facility energy × the hour's market-based factor, kgCO2e; null likewise
    * @param coverage GPU-time where the counters were known ÷ GPU-time of the interval
    * @param gpus GPU counter series read
    */
@@ -46,8 +47,8 @@ public record JobEnergyReport(
       double facilityKwh,
       double jobsFacilityKwh,
       double idleFacilityKwh,
-      double locationKg,
-      double marketKg,
+      Double locationKg,
+      Double marketKg,
       double coverage,
       int gpus) {}
 
@@ -67,8 +68,8 @@ public record JobEnergyReport(
       double itKwh,
       double facilityKwh,
       Double pue,
-      double locationKg,
-      double marketKg,
+      Double locationKg,
+      Double marketKg,
       double coverage,
       List<GpuShare> gpus,
       List<Hour> hours) {
@@ -110,6 +111,6 @@ public record JobEnergyReport(
       double gpuHours,
       double itKwh,
       double facilityKwh,
-      double locationKg,
-      double marketKg) {}
+      Double locationKg,
+      Double marketKg) {}
 }
