@@ -494,6 +494,8 @@ public final class JobAttribution {
             idleFacility,
             anyLoc ? jobsLoc + idleLoc : null,
             anyMkt ? jobsMkt + idleMkt : null,
+            anyLoc ? idleLoc : null,
+            anyMkt ? idleMkt : null,
             gpus == 0 || span <= 0 ? 0 : gpuKnownMs / ((double) gpus * span),
             gpus);
     return new JobEnergyReport(from, to, cluster, totals, out, accountList);

@@ -36,6 +36,8 @@ public record JobEnergyReport(
    * @param locationKg facility energy × the hour's grid intensity, kgCO2e; null (here, per job and
    *     per account) when no hour of the interval has an intensity
    * @param marketKg facility energy × the hour's market-based factor, kgCO2e; null likewise
+   * @param idleLocationKg the part of {@code locationKg} from idle energy
+   * @param idleMarketKg the part of {@code marketKg} from idle energy
    * @param coverage GPU-time where the counters were known ÷ GPU-time of the interval
    * @param gpus GPU counter series read
    */
@@ -49,6 +51,8 @@ public record JobEnergyReport(
       double idleFacilityKwh,
       Double locationKg,
       Double marketKg,
+      Double idleLocationKg,
+      Double idleMarketKg,
       double coverage,
       int gpus) {}
 
