@@ -67,3 +67,34 @@ gpus_c2 = (0.5 + 0.5) * 3
 jobs_it = sum(j["itKwh"] for j in jobs.values())
 print("cluster GPU IT", gpus_c1 + gpus_c2, "jobs", jobs_it, "idle", gpus_c1 + gpus_c2 - jobs_it)
 print("coverage", (4 * 3 - 20 / 60 + 2 * 3) / 18)
+
+# Chargeback CSV (ChargebackTest): per account, then idle, then all GPUs.
+idle_by_hour = {  # kWh no job held, per cluster and hour
+    "c1": [0.6 * 0.5 + 0.3 + 0.3, 0.0, 0.6 * 0.75 + 0.3 + 0.3],
+    "c2": [0.5, 0.5 * 0.5, 0.5],
+}
+idle_fac = {c: [v[h] * pue(c, h) for h in range(3)] for c, v in idle_by_hour.items()}
+idle = dict(
+    it=sum(sum(v) for v in idle_by_hour.values()),
+    fac=sum(sum(v) for v in idle_fac.values()),
+    loc=sum(v[h] * CI[h] / 1000 for v in idle_fac.values() for h in range(3)),
+    mkt=sum(v[h] * market_g(h) / 1000 for v in idle_fac.values() for h in range(3)),
+)
+accounts = {"physics": ["A three hours", "B from 00:30 to 02:15"],
+            "chem": ["C n1 gpu2 01-02", "D n1 gpu3 01-02, gap"],
+            "bio": ["array _1 n2 gpu0 00-01:30", "array _2 n2 gpu1 01-03, reset"]}
+gpu_hours = {"physics": 3 + 1.75, "chem": 1 + 1, "bio": 1.5 + 2}
+for a, names in accounts.items():
+    it = sum(jobs[n]["itKwh"] for n in names)
+    fac = sum(jobs[n]["facilityKwh"] for n in names)
+    print("%s,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f" % (
+        a, len(names), gpu_hours[a], it, fac, fac / it,
+        sum(jobs[n]["loc"] for n in names), sum(jobs[n]["mkt"] for n in names)))
+print("(idle),,,%.6f,%.6f,%.6f,%.6f,%.6f" % (
+    idle["it"], idle["fac"], idle["fac"] / idle["it"], idle["loc"], idle["mkt"]))
+all_it = jobs_it + idle["it"]
+all_fac = sum(j["facilityKwh"] for j in jobs.values()) + idle["fac"]
+print("(all GPUs),%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f" % (
+    len(jobs), sum(gpu_hours.values()), all_it, all_fac, all_fac / all_it,
+    sum(j["loc"] for j in jobs.values()) + idle["loc"],
+    sum(j["mkt"] for j in jobs.values()) + idle["mkt"]))

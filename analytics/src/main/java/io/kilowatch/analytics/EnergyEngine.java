@@ -564,6 +564,14 @@ public final class EnergyEngine {
 
   private final ThreadLocal<RunListener> listener = new ThreadLocal<>();
 
+  /** Tells this thread's listener, if any, of a read made outside the engine's own scans. */
+  void told(SeriesQuery query, Instant from, Instant to, SeriesKey key, List<Run> runs) {
+    RunListener l = listener.get();
+    if (l != null) {
+      l.read(query, from, to, key, runs);
+    }
+  }
+
   /** Runs {@code work}, telling {@code l} of every read it makes on this thread. */
   public <T> T listening(RunListener l, Supplier<T> work) {
     RunListener before = listener.get();

@@ -290,6 +290,8 @@ public final class JobAttribution {
                 if (g == null) {
                   return;
                 }
+                // A report's input hash covers the GPU counters its job section was made from.
+                energy.told(q, from, to, key, runs);
                 if (!SeriesLedger.resets(runs, g.rules, he[0], he[n]).isEmpty()) {
                   // The GPU's power at the reset is read once this scan is done.
                   deferred.put(g, runs);

@@ -189,6 +189,25 @@ public final class JobFixture {
         List.of(new GpuHold(device, gpu, at(a), at(b))));
   }
 
+  /** The six jobs in a ledger kept in memory (the durable one is the job sources' business). */
+  public static io.kilowatch.jobs.JobLedger ledger() {
+    var jobs = jobs();
+    return new io.kilowatch.jobs.JobLedger() {
+      @Override
+      public void record(java.util.Collection<JobRecord> more) {
+        throw new UnsupportedOperationException("a fixed fixture");
+      }
+
+      @Override
+      public List<JobRecord> overlapping(Instant from, Instant to) {
+        return jobs.stream().filter(j -> j.overlaps(from, to)).toList();
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
   /** The six jobs. */
   public static List<JobRecord> jobs() {
     return List.of(
