@@ -139,10 +139,12 @@ public final class JobAttribution {
     long end = Math.min(he[n], Math.max(he[0], now));
 
     // J3: each cluster's PUE of each hour, and each hour's intensity and market factor (J4).
-    Map<String, double[]> pueOf = pueByHour(from, to, n);
+    // One hourly PUE for both: it is most of the work besides the GPU counters.
+    PueReport hourly = pue.compute(from, to, HOURLY);
+    Map<String, double[]> pueOf = pueByHour(hourly, n);
     double[] locG = new double[n];
     double[] mktG = new double[n];
-    factors(from, to, hp, locG, mktG);
+    factors(from, to, hp, hourly, locG, mktG);
 
     // The jobs and their holds, cut to [from, end).
     var accs = new ArrayList<Acc>();
@@ -233,7 +235,10 @@ public final class JobAttribution {
             double[] cIt = clusterIt.computeIfAbsent(g.cluster, x -> new double[n]);
             double[] cIdle = idleIt.computeIfAbsent(g.cluster, x -> new double[n]);
             double[] p = pueOf.get(g.cluster);
+            // The holds covering each piece, swept in time order: pieces are cut at every hold's
+            // edges, so a hold either covers a piece or misses it.
             var holders = new ArrayList<Cut>();
+            int next = 0;
             int h = 0;
             for (int j = 0; j < kwh.length; j++) {
               long s = edges[j];
@@ -243,12 +248,10 @@ public final class JobAttribution {
               }
               double kw = kwh[j];
               cIt[h] += kw;
-              holders.clear();
-              for (Cut c : g.cuts) {
-                if (c.from() > s) {
-                  break;
-                }
-                if (c.to() >= e) {
+              holders.removeIf(c -> c.to() <= s);
+              while (next < g.cuts.size() && g.cuts.get(next).from() <= s) {
+                Cut c = g.cuts.get(next++);
+                if (c.to() > s) {
                   holders.add(c);
                 }
               }
@@ -528,9 +531,8 @@ public final class JobAttribution {
   }
 
   /** J3: PUE_c,h = cluster c's share of E_DC(T) in hour h ÷ its IT energy inside T (R5). */
-  private Map<String, double[]> pueByHour(Instant from, Instant to, int n) {
+  private static Map<String, double[]> pueByHour(PueReport r, int n) {
     var out = new HashMap<String, double[]>();
-    PueReport r = pue.compute(from, to, HOURLY);
     for (PueReport.ClusterPue c : r.clusters()) {
       double[] p = new double[n];
       Arrays.fill(p, Double.NaN);
@@ -550,10 +552,11 @@ public final class JobAttribution {
    * J4: each hour's grid intensity and the site's market-based factor (its market-based kgCO2e ÷
    * its facility kWh that hour), NaN where the hour has none.
    */
-  private void factors(Instant from, Instant to, StepPlan hp, double[] locG, double[] mktG) {
+  private void factors(
+      Instant from, Instant to, StepPlan hp, PueReport hourly, double[] locG, double[] mktG) {
     int n = hp.size();
     double[] g = carbon.intensity(from.truncatedTo(java.time.temporal.ChronoUnit.HOURS), n);
-    CarbonReport r = carbon.compute(from, to, HOURLY);
+    CarbonReport r = carbon.compute(from, to, HOURLY, h -> {}, hourly);
     for (int h = 0; h < n; h++) {
       locG[h] = h < g.length ? g[h] : Double.NaN;
       mktG[h] = Double.NaN;
