@@ -318,6 +318,14 @@ class JobRoutesTest {
   }
 
   @Test
+  void bothPathsAreServedAndDescribedInTheOpenApiDocument() throws Exception {
+    assertThat(web.routes()).contains("GET /api/jobs", "GET /api/jobs/{id}");
+    JsonNode doc = JSON.readTree(get("/api/openapi.json").body());
+    assertThat(doc.at("/paths/~1api~1jobs/get").isObject()).isTrue();
+    assertThat(doc.at("/paths/~1api~1jobs~1{id}/get").isObject()).isTrue();
+  }
+
+  @Test
   void withoutALedgerTheListIsEmptyAndSaysWhy() throws Exception {
     var r = get("/api/jobs?" + WINDOW);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
