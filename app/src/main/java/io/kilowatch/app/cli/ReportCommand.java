@@ -77,8 +77,8 @@ final class ReportCommand implements Callable<Integer> {
   @Option(
       names = "--jobs",
       description =
-          "Directory of the job ledger (jobs.ledger); default the store's data directory. Where"
-              + " it holds one, the report gets a per-account and per-job section.")
+          "Directory of the job ledger (jobs.ledger); default <store dataDir>/jobs. Where it"
+              + " holds one, the report gets a per-account and per-job section.")
   Path jobs;
 
   @Override
@@ -86,7 +86,11 @@ final class ReportCommand implements Callable<Integer> {
     PrintStream err = System.err;
     try {
       var site = ConfigLoader.load(config);
-      Path ledgerDir = jobs != null ? jobs : site.store().dataDir();
+      // Where a running instance keeps it (Kilowatch: <dataDir>/jobs).
+      Path ledgerDir =
+          jobs != null
+              ? jobs
+              : site.store().dataDir() == null ? null : site.store().dataDir().resolve("jobs");
       boolean hasLedger = ledgerDir != null && Files.exists(ledgerDir.resolve(FileJobLedger.FILE));
       if (chargeback != null && !hasLedger) {
         err.println(

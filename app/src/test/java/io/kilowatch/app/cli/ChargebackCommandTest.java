@@ -92,7 +92,8 @@ class ChargebackCommandTest {
       }
       store.write(batch);
     }
-    try (var ledger = FileJobLedger.open(data)) {
+    // Where a running instance keeps its ledger: <dataDir>/jobs.
+    try (var ledger = FileJobLedger.open(data.resolve("jobs"))) {
       ledger.record(
           List.of(
               job("slurm/hall/1", "physics", "0", 0, 7200),
