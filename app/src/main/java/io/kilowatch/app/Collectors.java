@@ -40,6 +40,16 @@ public final class Collectors {
    */
   public static DeviceCollector create(
       Device device, SiteConfig site, Clock clock, SeriesUnits units) {
+    return create(device, site, clock, units, null);
+  }
+
+  /** As above; dcgm collectors tell {@code pods} (when not null) which pod held which GPU. */
+  public static DeviceCollector create(
+      Device device,
+      SiteConfig site,
+      Clock clock,
+      SeriesUnits units,
+      io.kilowatch.collector.dcgm.PodJobs pods) {
     return switch (device.source()) {
       case Source.Modbus m ->
           new ModbusCollector(device, m, profile(device, site, Profile.Modbus.class), site, clock);
@@ -51,7 +61,7 @@ public final class Collectors {
               site,
               clock,
               units == null ? PointUnitListener.NONE : listener(units));
-      case Source.Dcgm g -> new DcgmCollector(device, g, site, clock);
+      case Source.Dcgm g -> new DcgmCollector(device, g, site, clock, pods);
       case Source.Nvml n -> new NvmlCollector(device, n, site, clock);
       case Source.Push p ->
           throw new IllegalArgumentException(

@@ -36,6 +36,8 @@ public final class Kilowatch implements AutoCloseable {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final Thread shutdownHook;
   private volatile KpiJob kpi;
+  private volatile io.kilowatch.jobs.FileJobLedger jobs;
+  private volatile io.kilowatch.collector.JobPoller jobPoller;
 
   private Kilowatch(
       Store store,
@@ -77,9 +79,23 @@ public final class Kilowatch implements AutoCloseable {
     var writer = new BatchingWriter(store, WRITER_CAPACITY, 20_000, Duration.ofSeconds(1));
     PollScheduler scheduler = null;
     AlertEngine alerts = null;
+    io.kilowatch.jobs.FileJobLedger jobs;
+    try {
+      jobs = io.kilowatch.jobs.FileJobLedger.open(site.store().dataDir().resolve("jobs"));
+    } catch (java.io.IOException e) {
+      writer.close();
+      store.close();
+      throw new java.io.UncheckedIOException("cannot open the job ledger", e);
+    }
     // One catalog of series units: OPC UA collectors add what their servers declare, and the
     // analytics, alerts and API read it.
     var units = new io.kilowatch.store.SeriesUnits(site);
+    // Pods from dcgm-exporter's labels, where the site asks for Kubernetes jobs.
+    var pods =
+        site.jobs().sources().stream()
+                .anyMatch(s -> s instanceof io.kilowatch.config.JobsConfig.Kubernetes)
+            ? new io.kilowatch.collector.dcgm.PodJobs(jobs)
+            : null;
     try {
       scheduler =
           new PollScheduler(
@@ -87,7 +103,7 @@ public final class Kilowatch implements AutoCloseable {
               writer::accept,
               Clock.systemUTC(),
               Sleeper.SYSTEM,
-              d -> Collectors.create(d, site, Clock.systemUTC(), units));
+              d -> Collectors.create(d, site, Clock.systemUTC(), units, pods));
       alerts =
           AlertEngine.open(
               site,
@@ -143,6 +159,8 @@ public final class Kilowatch implements AutoCloseable {
             "shard {}: polling {} of them", site.collector().shard(), scheduler.statuses().size());
       }
       var app = new Kilowatch(store, writer, scheduler, web, alerts);
+      app.jobs = jobs;
+      app.startJobs(site);
       // KPIs are derived from the whole site: the instance that sees all of it computes them
       // (a single instance, or the dashboard instance of a sharded layout), not every collector.
       if (site.collector().shard().count() <= 1) {
@@ -157,10 +175,39 @@ public final class Kilowatch implements AutoCloseable {
       if (scheduler != null) {
         scheduler.close();
       }
+      try {
+        jobs.close();
+      } catch (java.io.IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
       writer.close();
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * Polls the site's job sources into the ledger ({@code <dataDir>/jobs}), on the instance that
+   * computes KPIs (one poller per site, not one per shard).
+   */
+  private void startJobs(SiteConfig site) {
+    var sources = JobSources.create(site);
+    if (!sources.isEmpty() && site.collector().shard().count() <= 1) {
+      jobPoller =
+          new io.kilowatch.collector.JobPoller(
+              sources, jobs, site.collector().maxBackoff(), Clock.systemUTC());
+      jobPoller.start();
+    }
+  }
+
+  /** Every job kilowatch has recorded (for the web side's job attribution). */
+  public io.kilowatch.jobs.JobLedger jobs() {
+    return jobs;
+  }
+
+  /** Each job source's state; empty where none is configured or polled here. */
+  public List<io.kilowatch.collector.JobPoller.SourceStatus> jobSources() {
+    return jobPoller == null ? List.of() : jobPoller.status();
   }
 
   public String url() {
@@ -213,9 +260,19 @@ public final class Kilowatch implements AutoCloseable {
     if (kpi != null) {
       kpi.close();
     }
+    if (jobPoller != null) {
+      jobPoller.close();
+    }
     web.stop();
     alerts.close();
     scheduler.close();
+    if (jobs != null) {
+      try {
+        jobs.close();
+      } catch (java.io.IOException e) {
+        log.warn("closing the job ledger: {}", e.toString());
+      }
+    }
     writer.close();
     store.close();
     stopped.countDown();

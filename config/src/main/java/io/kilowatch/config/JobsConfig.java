@@ -63,6 +63,13 @@ public record JobsConfig(List<Source> sources) {
       Objects.requireNonNull(url, "url");
       nodes = Map.copyOf(nodes);
     }
+
+    /** Without the token, so logs and messages never carry it. */
+    @Override
+    public String toString() {
+      return "SlurmRest[cluster=%s, url=%s, apiVersion=%s, user=%s, interval=%s, timeout=%s, nodes=%s]"
+          .formatted(cluster, url, apiVersion, user, interval, timeout, nodes);
+    }
   }
 
   /**

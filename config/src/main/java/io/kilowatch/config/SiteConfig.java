@@ -104,6 +104,12 @@ public record SiteConfig(
         jobs);
   }
 
+  public SiteConfig withJobs(JobsConfig jobs) {
+    return new SiteConfig(
+        source, site, store, web, profiles, clusters, devices, energy, collector, analytics, alerts,
+        jobs);
+  }
+
   public Optional<Device> device(String id) {
     return allDevices().filter(d -> d.id().equals(id)).findFirst();
   }

@@ -60,7 +60,10 @@ class ReadmeTest {
             AlertsBinder.RULE_KEYS,
             AlertsBinder.RECEIVER_KEYS,
             AlertsBinder.ROUTE_KEYS,
-            AlertsBinder.TOKEN_KEYS)
+            AlertsBinder.TOKEN_KEYS,
+            JobsBinder.JOBS_KEYS,
+            JobsBinder.SLURM_KEYS,
+            JobsBinder.SLURM_CLI_KEYS)
         .forEach(keys::addAll);
 
     assertThat(keys).allMatch(k -> documents(readme, k), "documented in README.md");

@@ -128,7 +128,7 @@ class FileJobLedgerTest {
   }
 
   @Test
-  void aWholeLastLineWithABadChecksumIsTornToo() throws IOException {
+  void aWholeLastLineWithABadChecksumIsSkipped() throws IOException {
     try (var ledger = FileJobLedger.open(dir)) {
       ledger.record(List.of(job("kept", T0, null)));
     }

@@ -42,10 +42,23 @@ public final class DcgmCollector implements DeviceCollector {
   private final Clock clock;
   private final Duration timeout;
   private final HttpClient http;
+  private final PodJobs pods;
+  private final String cluster;
   private int lastSkipped;
   private volatile CompletableFuture<HttpResponse<String>> inFlight;
 
   public DcgmCollector(Device device, Source.Dcgm source, SiteConfig site, Clock clock) {
+    this(device, source, site, clock, null);
+  }
+
+  /**
+   * As above; each successful scrape also tells {@code pods} (when not null) which Kubernetes pod
+   * held which GPU.
+   */
+  public DcgmCollector(
+      Device device, Source.Dcgm source, SiteConfig site, Clock clock, PodJobs pods) {
+    this.pods = pods;
+    this.cluster = clusterOf(site, device);
     this.device = Objects.requireNonNull(device, "device");
     this.source = Objects.requireNonNull(source, "source");
     this.site = site;
@@ -61,6 +74,23 @@ public final class DcgmCollector implements DeviceCollector {
             ? device.timeout()
             : DEFAULT_TIMEOUT;
     this.http = SHARED_CLIENT;
+  }
+
+  private static String clusterOf(SiteConfig site, Device device) {
+    if (site == null) {
+      return "";
+    }
+    for (var c : site.clusters()) {
+      boolean in =
+          c.devices().stream().anyMatch(d -> d.id().equals(device.id()))
+              || c.racks().stream()
+                  .flatMap(r -> r.devices().stream())
+                  .anyMatch(d -> d.id().equals(device.id()));
+      if (in) {
+        return c.id();
+      }
+    }
+    return "";
   }
 
   // One client for every scrape: each HttpClient owns a selector thread and a connection pool, and
@@ -101,7 +131,8 @@ public final class DcgmCollector implements DeviceCollector {
     if (response.statusCode() != 200) {
       throw new IOException("GET " + source.url() + " answered " + response.statusCode());
     }
-    var readings = new Readings(site, device, clock.instant());
+    java.time.Instant at = clock.instant();
+    var readings = new Readings(site, device, at);
     PrometheusTextParser.Result parsed = PrometheusTextParser.parse(response.body());
     if (parsed.series().stream().noneMatch(s -> s.name().startsWith("DCGM_"))) {
       throw new IOException(
@@ -119,6 +150,14 @@ public final class DcgmCollector implements DeviceCollector {
             parsed.firstSkipped());
       }
       lastSkipped = parsed.skipped();
+    }
+    if (pods != null) {
+      try {
+        pods.scraped(cluster, device.id(), at, PodJobs.pods(parsed.series()));
+      } catch (IOException e) {
+        // The GPU readings are good; only the job ledger could not take the pods.
+        log.warn("device {}: pods not recorded in the job ledger: {}", device.id(), e.toString());
+      }
     }
     DcgmGpuMapper.map(parsed.series())
         .forEach(

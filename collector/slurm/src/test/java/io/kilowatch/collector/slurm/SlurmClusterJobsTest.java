@@ -43,8 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SlurmClusterJobsTest {
   private static final String NODE = "kw-gpu-1";
   private static final String DEVICE = "c1-r1-n1";
-  private static final int SLEEP_TWO = 8;
-  private static final int SLEEP_ARRAY = 5;
+  private static final int SLEEP_TWO = 12;
+  private static final int SLEEP_ARRAY = 9;
 
   private static SlurmCluster slurm;
   private static String token;
@@ -162,6 +162,9 @@ class SlurmClusterJobsTest {
                   rest::poll,
                   jobs ->
                       jobs.stream().filter(j -> j.running() && !j.gpus().isEmpty()).count() == 4);
+      // squeue --json, asked at once while they still run.
+      Map<String, JobRecord> fromCli = new java.util.HashMap<>();
+      cli.poll().forEach(j -> fromCli.put(j.id(), j));
       Map<String, JobRecord> byId = new java.util.HashMap<>();
       running.forEach(j -> byId.put(j.id(), j));
       assertThat(byId).containsKeys(twoId).containsKeys(taskIds.toArray(String[]::new));
@@ -191,9 +194,7 @@ class SlurmClusterJobsTest {
 
       saveSample("slurmrestd-v0.0.38-jobs-running.json");
 
-      // squeue --json prints the same jobs.
-      Map<String, JobRecord> fromCli = new java.util.HashMap<>();
-      cli.poll().forEach(j -> fromCli.put(j.id(), j));
+      // squeue --json printed the same jobs.
       for (String id : byId.keySet()) {
         assertThat(fromCli.get(id)).as(id).isEqualTo(byId.get(id));
       }
