@@ -46,6 +46,11 @@ public final class CarbonEngine {
     return compute(from, to, step, h -> {});
   }
 
+  /** The grid intensity of {@code n} UTC hours from {@code hour}, gCO2e/kWh, NaN where none. */
+  double[] intensity(Instant hour, int n) {
+    return intensity.hourly(hour, n).g();
+  }
+
   /**
    * As {@link #compute(Instant, Instant, StepPlan.Step)}, telling {@code used} the hourly
    * intensities the figures were computed with (for a report's input hash).
@@ -55,9 +60,21 @@ public final class CarbonEngine {
       Instant to,
       StepPlan.Step step,
       java.util.function.Consumer<IntensityCache.Hourly> used) {
+    return compute(from, to, step, used, pue.compute(from, to, new StepPlan.Step.Fixed(HOUR)));
+  }
+
+  /**
+   * As above on the hourly PUE of the same interval, computed already (the job attribution needs it
+   * too, and it is most of the work).
+   */
+  CarbonReport compute(
+      Instant from,
+      Instant to,
+      StepPlan.Step step,
+      java.util.function.Consumer<IntensityCache.Hourly> used,
+      PueReport hourly) {
     Instant hFrom = from.truncatedTo(ChronoUnit.HOURS);
     // Hour pieces of [from, to): piece i lies in the UTC hour hFrom + i.
-    PueReport hourly = pue.compute(from, to, new StepPlan.Step.Fixed(HOUR));
     int n = hourly.steps().size();
     Instant hTo = hFrom.plus(HOUR.multipliedBy(n));
     IntensityCache.Hourly ci = intensity.hourly(hFrom, n);

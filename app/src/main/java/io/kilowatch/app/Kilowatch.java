@@ -152,6 +152,11 @@ public final class Kilowatch implements AutoCloseable {
                 }
               },
               alerts);
+      // /api/jobs reads the ledger where jobs are recorded (or were, before a source was removed);
+      // without either it says that no job source is configured.
+      if (!site.jobs().sources().isEmpty() || jobs.size() > 0) {
+        web.jobs(jobs);
+      }
       web.start(site.web().bind(), port != null ? port : site.web().port());
       log.info("monitoring {} devices of {}", site.allDevices().count(), site.site().name());
       if (site.collector().shard().count() > 1) {

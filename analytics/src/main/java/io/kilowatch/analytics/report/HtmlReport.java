@@ -49,6 +49,9 @@ public final class HtmlReport {
     section(sb, "By cluster", figures, "cluster");
     section(sb, "EU EED reporting fields", figures, "eed");
     section(sb, "Data coverage per meter", figures, "meter");
+    if (r.jobs() != null) {
+      section(sb, "Energy and carbon per account and job", figures, "jobs");
+    }
     section(sb, "Provenance", figures, "meta");
     sb.append(
         "<p>Verify with <code>kilowatch report --config FILE --verify THIS_FILE</code>.</p>\n");

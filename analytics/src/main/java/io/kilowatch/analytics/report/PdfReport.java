@@ -45,6 +45,9 @@ public final class PdfReport {
       w.section("By cluster", figures, "cluster");
       w.section("EU EED reporting fields", figures, "eed");
       w.section("Data coverage per meter", figures, "meter");
+      if (r.jobs() != null) {
+        w.section("Energy and carbon per account and job", figures, "jobs");
+      }
       w.section("Provenance", figures, "meta");
       w.close();
       var info = doc.getDocumentInformation();

@@ -16,7 +16,8 @@ public record Report(
     List<ClusterRow> clusters,
     Carbon carbon,
     List<EedField> eed,
-    List<MeterCoverage> meters) {
+    List<MeterCoverage> meters,
+    Jobs jobs) {
 
   public Report {
     months = List.copyOf(months);
@@ -24,6 +25,54 @@ public record Report(
     eed = List.copyOf(eed);
     meters = List.copyOf(meters);
   }
+
+  /**
+   * Energy and carbon per account and job (analytics/README.md J1–J5); null where the report was
+   * made without a job ledger.
+   *
+   * @param gpuItKwh the GPUs' energy, = jobsItKwh + idleItKwh (J2)
+   * @param top the jobs with the most facility energy, at most {@link #TOP_JOBS}
+   */
+  public record Jobs(
+      int jobs,
+      double gpuItKwh,
+      double jobsItKwh,
+      double idleItKwh,
+      double facilityKwh,
+      double idleFacilityKwh,
+      Double locationKg,
+      Double marketKg,
+      double coverage,
+      List<JobAccount> accounts,
+      List<TopJob> top) {
+    public Jobs {
+      accounts = List.copyOf(accounts);
+      top = List.copyOf(top);
+    }
+  }
+
+  /** How many jobs the report lists one by one. */
+  public static final int TOP_JOBS = 20;
+
+  public record JobAccount(
+      String account,
+      int jobs,
+      double gpuHours,
+      double itKwh,
+      double facilityKwh,
+      Double locationKg,
+      Double marketKg) {}
+
+  public record TopJob(
+      String id,
+      String account,
+      String user,
+      double gpuHours,
+      double itKwh,
+      double facilityKwh,
+      Double locationKg,
+      Double marketKg,
+      double coverage) {}
 
   /** What the report was asked for. */
   public record Params(String site, Instant from, Instant to, String cluster, String zone) {}

@@ -42,6 +42,13 @@ public final class ReportBuilder {
   private final Store store;
   private final String version;
   private final String configSha256;
+  private volatile io.kilowatch.jobs.JobLedger jobs;
+
+  /** The ledger whose jobs the report's job section is made of; without one the report has none. */
+  public ReportBuilder jobs(io.kilowatch.jobs.JobLedger ledger) {
+    this.jobs = ledger;
+    return this;
+  }
 
   public ReportBuilder(Analytics analytics, Store store, String version, String configSha256) {
     this.analytics = analytics;
@@ -164,12 +171,14 @@ public final class ReportBuilder {
                     new Object[] {
                       analytics.pue().compute(from, to, whole),
                       analytics.carbon().compute(from, to, whole, h -> intensity[0] = h),
-                      meters(from, to, cluster)
+                      meters(from, to, cluster),
+                      jobs(from, to, cluster)
                     });
     PueReport pue = (PueReport) all[0];
     CarbonReport carbon = (CarbonReport) all[1];
     @SuppressWarnings("unchecked")
     var meters = (List<Report.MeterCoverage>) all[2];
+    var jobSection = (Report.Jobs) all[3];
     progress.step(total - 1, total, "whole period");
     var hash = input.finish(intensity[0], from.truncatedTo(java.time.temporal.ChronoUnit.HOURS));
     progress.step(total, total, "input hash");
@@ -199,7 +208,64 @@ public final class ReportBuilder {
         clusterRows,
         co2,
         Eed.fields(site, headline, co2, pue),
-        meters);
+        meters,
+        jobSection);
+  }
+
+  /** The job section (J1–J5), or null without a ledger. */
+  private Report.Jobs jobs(Instant from, Instant to, String cluster) {
+    var ledger = jobs;
+    if (ledger == null) {
+      return null;
+    }
+    var r =
+        analytics
+            .jobs()
+            .attribute(
+                from,
+                to,
+                cluster,
+                ledger.overlapping(from, to),
+                io.kilowatch.analytics.JobAttribution.Detail.SUMMARY,
+                io.kilowatch.analytics.JobAttribution.Scope.CLUSTER);
+    var t = r.totals();
+    return new Report.Jobs(
+        r.jobs().size(),
+        t.clusterItKwh(),
+        t.jobsItKwh(),
+        t.idleItKwh(),
+        t.facilityKwh(),
+        t.idleFacilityKwh(),
+        t.locationKg(),
+        t.marketKg(),
+        t.coverage(),
+        r.accounts().stream()
+            .map(
+                a ->
+                    new Report.JobAccount(
+                        a.account(),
+                        a.jobs(),
+                        a.gpuHours(),
+                        a.itKwh(),
+                        a.facilityKwh(),
+                        a.locationKg(),
+                        a.marketKg()))
+            .toList(),
+        r.jobs().stream()
+            .limit(Report.TOP_JOBS)
+            .map(
+                j ->
+                    new Report.TopJob(
+                        j.job().id(),
+                        j.job().account(),
+                        j.job().user(),
+                        j.gpuHours(),
+                        j.itKwh(),
+                        j.facilityKwh(),
+                        j.locationKg(),
+                        j.marketKg(),
+                        j.coverage()))
+            .toList());
   }
 
   private static Report.Headline siteHeadline(PueReport pue, Double peakKw, double hours) {

@@ -171,6 +171,43 @@ final class ReportFigures {
       }
       text("meter", k, "rule", m.rule());
     }
+    jobs(r.jobs());
+  }
+
+  private void jobs(Report.Jobs j) {
+    if (j == null) {
+      return;
+    }
+    // J1–J5: GPU energy is measured, everything attributed from it is computed.
+    text("jobs", "all", "jobs", (long) j.jobs());
+    add("jobs", "all", "gpu_it_kwh", j.gpuItKwh(), "kWh", "measured", KWH);
+    add("jobs", "all", "jobs_it_kwh", j.jobsItKwh(), "kWh", "computed", KWH);
+    add("jobs", "all", "idle_it_kwh", j.idleItKwh(), "kWh", "computed", KWH);
+    add("jobs", "all", "facility_kwh", j.facilityKwh(), "kWh", "computed", KWH);
+    add("jobs", "all", "idle_facility_kwh", j.idleFacilityKwh(), "kWh", "computed", KWH);
+    add("jobs", "all", "location_kgco2e", j.locationKg(), "kgCO2e", "computed", KWH);
+    add("jobs", "all", "market_kgco2e", j.marketKg(), "kgCO2e", "computed", KWH);
+    add("jobs", "all", "coverage", j.coverage(), "", "computed", RATIO);
+    for (var a : j.accounts()) {
+      String k = "account:" + a.account();
+      text("jobs", k, "jobs", (long) a.jobs());
+      add("jobs", k, "gpu_hours", a.gpuHours(), "h", "computed", KWH);
+      add("jobs", k, "it_kwh", a.itKwh(), "kWh", "computed", KWH);
+      add("jobs", k, "facility_kwh", a.facilityKwh(), "kWh", "computed", KWH);
+      add("jobs", k, "location_kgco2e", a.locationKg(), "kgCO2e", "computed", KWH);
+      add("jobs", k, "market_kgco2e", a.marketKg(), "kgCO2e", "computed", KWH);
+    }
+    for (var t : j.top()) {
+      String k = "job:" + t.id();
+      text("jobs", k, "account", t.account());
+      text("jobs", k, "user", t.user());
+      add("jobs", k, "gpu_hours", t.gpuHours(), "h", "computed", KWH);
+      add("jobs", k, "it_kwh", t.itKwh(), "kWh", "computed", KWH);
+      add("jobs", k, "facility_kwh", t.facilityKwh(), "kWh", "computed", KWH);
+      add("jobs", k, "location_kgco2e", t.locationKg(), "kgCO2e", "computed", KWH);
+      add("jobs", k, "market_kgco2e", t.marketKg(), "kgCO2e", "computed", KWH);
+      add("jobs", k, "coverage", t.coverage(), "", "computed", RATIO);
+    }
   }
 
   static String month(Instant start, ZoneId zone) {

@@ -1,5 +1,8 @@
 package io.kilowatch.app.cli;
 
+import io.kilowatch.analytics.Analytics;
+import io.kilowatch.analytics.JobAttribution;
+import io.kilowatch.analytics.report.Chargeback;
 import io.kilowatch.analytics.report.Report;
 import io.kilowatch.analytics.report.ReportBuilder;
 import io.kilowatch.analytics.report.ReportFormat;
@@ -9,8 +12,10 @@ import io.kilowatch.app.Stores;
 import io.kilowatch.config.ConfigException;
 import io.kilowatch.config.ConfigLoader;
 import io.kilowatch.config.Version;
+import io.kilowatch.jobs.FileJobLedger;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -31,7 +36,8 @@ import picocli.CommandLine.Option;
     name = "report",
     mixinStandardHelpOptions = true,
     description = {
-      "Write an energy report (html, pdf, csv, json) or --verify one against the stored data.",
+      "Write an energy report (html, pdf, csv, json) or --verify one against the stored data;"
+          + " --chargeback writes energy and kgCO2e per account from the job ledger.",
       "The embedded store admits one process: run against a stopped instance's data dir, or use"
           + " GET /api/reports on a running instance."
     })
@@ -62,19 +68,69 @@ final class ReportCommand implements Callable<Integer> {
   @Option(names = "--verify", description = "Re-compute this report file and compare.")
   Path verify;
 
+  @Option(
+      names = "--chargeback",
+      description =
+          "Also (or only) write the chargeback CSV: energy and kgCO2e per account for --from..--to.")
+  Path chargeback;
+
+  @Option(
+      names = "--jobs",
+      description =
+          "Directory of the job ledger (jobs.ledger); default <store dataDir>/jobs. Where it"
+              + " holds one, the report gets a per-account and per-job section.")
+  Path jobs;
+
   @Override
   public Integer call() {
     PrintStream err = System.err;
     try {
       var site = ConfigLoader.load(config);
-      try (var store = Stores.open(site.store())) {
-        var builder = ReportBuilder.forSite(site, store, Version.current());
+      // Where a running instance keeps it (Kilowatch: <dataDir>/jobs).
+      Path ledgerDir =
+          jobs != null
+              ? jobs
+              : site.store().dataDir() == null ? null : site.store().dataDir().resolve("jobs");
+      boolean hasLedger = ledgerDir != null && Files.exists(ledgerDir.resolve(FileJobLedger.FILE));
+      if (chargeback != null && !hasLedger) {
+        err.println(
+            "--chargeback needs a job ledger: no "
+                + FileJobLedger.FILE
+                + " in "
+                + ledgerDir
+                + " (--jobs DIR)");
+        return Main.EXIT_USAGE;
+      }
+      try (var store = Stores.open(site.store());
+          var ledger = hasLedger ? FileJobLedger.open(ledgerDir) : null) {
+        var builder = ReportBuilder.forSite(site, store, Version.current()).jobs(ledger);
         if (verify != null) {
           return verify(builder);
         }
-        if (from == null || to == null || out == null) {
-          err.println("--from, --to and --out are required (or --verify FILE)");
+        if (from == null || to == null || (out == null && chargeback == null)) {
+          err.println("--from, --to and --out or --chargeback are required (or --verify FILE)");
           return Main.EXIT_USAGE;
+        }
+        if (chargeback != null) {
+          ZoneId zone = site.site().timezone();
+          var analytics = new Analytics(site, store, java.time.Clock.systemUTC());
+          var r =
+              analytics
+                  .jobs()
+                  .attribute(
+                      time(from, zone),
+                      time(to, zone),
+                      cluster,
+                      ledger.overlapping(time(from, zone), time(to, zone)),
+                      JobAttribution.Detail.SUMMARY,
+                      JobAttribution.Scope.CLUSTER);
+          atomically(chargeback, Chargeback.csv(r).getBytes(StandardCharsets.UTF_8));
+          System.out.printf(
+              "%s: chargeback %s..%s, %d jobs, %d accounts%n",
+              chargeback, from, to, r.jobs().size(), r.accounts().size());
+          if (out == null) {
+            return Main.EXIT_OK;
+          }
         }
         ZoneId zone = site.site().timezone();
         Instant f = time(from, zone);
@@ -105,6 +161,12 @@ final class ReportCommand implements Callable<Integer> {
       err.println("report failed: " + e.getMessage());
       return Main.EXIT_FAILURE;
     }
+  }
+
+  private static void atomically(Path file, byte[] bytes) throws IOException {
+    Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), ".chargeback", ".tmp");
+    Files.write(tmp, bytes);
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   private int verify(ReportBuilder builder) throws IOException {
