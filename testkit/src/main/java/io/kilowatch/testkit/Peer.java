@@ -40,7 +40,11 @@ public enum Peer {
   GCC("gcc", "apt-get install gcc", () -> onPath("gcc")),
   PDFTOPPM("pdftoppm", "apt-get install poppler-utils", () -> onPath("pdftoppm")),
   MBPOLL("mbpoll", "apt-get install mbpoll", () -> onPath("mbpoll")),
-  PROMTOOL("promtool", "apt-get install prometheus", () -> onPath("promtool"));
+  PROMTOOL("promtool", "apt-get install prometheus", () -> onPath("promtool")),
+  NET_SNMP(
+      "net-snmp tools (snmpget, snmpbulkwalk)",
+      "apt-get install snmp",
+      () -> onPath("snmpbulkwalk"));
 
   /** The interpreter the Python peers run under, whatever python3 the PATH has first. */
   public static final String PYTHON = "/usr/bin/python3";
