@@ -2,10 +2,15 @@ package io.kilowatch.simulator;
 
 import java.util.List;
 
-/** One rack PDU (three phases) and its active-energy register. */
-public record PduReading(String id, String rackId, List<Phase> phases, double energyWh) {
+/**
+ * One rack PDU (one or three phases), its active-energy register and, where it meters them, the
+ * active power of each outlet (empty where it does not).
+ */
+public record PduReading(
+    String id, String rackId, List<Phase> phases, double energyWh, List<Double> outletsW) {
   public PduReading {
     phases = List.copyOf(phases);
+    outletsW = List.copyOf(outletsW);
   }
 
   /** One phase of a PDU; current is power over voltage. */
@@ -17,6 +22,6 @@ public record PduReading(String id, String rackId, List<Phase> phases, double en
 
   /** This reading with the energy register carried on at the present draw for {@code seconds}. */
   public PduReading after(double seconds) {
-    return new PduReading(id, rackId, phases, energyWh + powerW() * seconds / 3600);
+    return new PduReading(id, rackId, phases, energyWh + powerW() * seconds / 3600, outletsW);
   }
 }

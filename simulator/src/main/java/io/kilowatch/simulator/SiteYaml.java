@@ -23,7 +23,11 @@ final class SiteYaml {
   private static final List<String> PHASES = List.of("l1", "l2", "l3");
 
   /** Where each server listens. */
-  record Ports(Map<String, Integer> modbusPorts, String opcUaEndpoint, int dcgmPort) {}
+  record Ports(
+      Map<String, Integer> modbusPorts,
+      Map<String, Integer> snmpPorts,
+      String opcUaEndpoint,
+      int dcgmPort) {}
 
   private SiteYaml() {}
 

@@ -30,6 +30,33 @@ class SiteModelTest {
   }
 
   @Test
+  void theThreeFeedsOfARackAddUpToItsNodesAndFeedCsOutletsToFeedC() {
+    SiteSnapshot s = model(DemoOptions.defaults()).advance(Duration.ofMinutes(7));
+    for (SiteLayout.RackSpec rack : SiteLayout.demo().racks()) {
+      List<NodeReading> nodes =
+          s.nodes().stream().filter(n -> n.rackId().equals(rack.id())).toList();
+      double rackW = nodes.stream().mapToDouble(NodeReading::powerW).sum();
+      double a = s.pdu(rack.pduIds().get(0)).powerW();
+      double b = s.pdu(rack.pduIds().get(1)).powerW();
+      PduReading c = s.pdu(rack.snmpPduId());
+      assertThat(a + b + c.powerW()).isCloseTo(rackW, within(1e-6 * rackW));
+      // Feed C: one phase, outlet i feeds node i with the same share of every node.
+      assertThat(c.phases()).hasSize(1);
+      assertThat(c.outletsW()).hasSize(nodes.size());
+      double outlets = c.outletsW().stream().mapToDouble(Double::doubleValue).sum();
+      assertThat(outlets).isCloseTo(c.powerW(), within(1e-6 * outlets));
+      for (int i = 0; i < nodes.size(); i++) {
+        double share = c.outletsW().get(i) / nodes.get(i).powerW();
+        assertThat(share).isBetween(0.19, 0.21);
+        assertThat(share).isCloseTo(c.powerW() / rackW, within(1e-9));
+      }
+      // A and B split the rest about evenly and keep three phases.
+      assertThat(a / (a + b)).isBetween(0.47, 0.53);
+      assertThat(s.pdu(rack.pduIds().get(0)).outletsW()).isEmpty();
+    }
+  }
+
+  @Test
   void energyCountersBalanceOverAnHour() {
     SiteModel model = model(DemoOptions.defaults());
     SiteSnapshot before = model.advance(Duration.ofMinutes(5));

@@ -22,8 +22,15 @@ class SiteYamlTest {
     }
     ports.put(SiteLayout.MAIN_METER, port++);
     ports.put(SiteLayout.COOLING_PLANT, port);
+    Map<String, Integer> snmp = new LinkedHashMap<>();
+    int udp = 30_000;
+    for (String pdu : layout.snmpPduIds()) {
+      snmp.put(pdu, udp++);
+    }
     return SiteYaml.render(
-        layout, new SiteYaml.Ports(ports, "opc.tcp://127.0.0.1:4840/kilowatch", 9400), interval);
+        layout,
+        new SiteYaml.Ports(ports, snmp, "opc.tcp://127.0.0.1:4840/kilowatch", 9400),
+        interval);
   }
 
   @Test

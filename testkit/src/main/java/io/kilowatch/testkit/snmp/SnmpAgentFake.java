@@ -346,6 +346,7 @@ public final class SnmpAgentFake implements AutoCloseable {
     List<? extends VariableBinding> asked = request.getVariableBindings();
     List<VariableBinding> out = new ArrayList<>();
     try {
+      mib.beforeRequest();
       switch (request.getType()) {
         case PDU.GET -> {
           for (VariableBinding vb : asked) {

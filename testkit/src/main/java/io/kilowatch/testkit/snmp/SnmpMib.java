@@ -24,11 +24,15 @@ import org.snmp4j.smi.Variable;
 public final class SnmpMib {
   private final NavigableMap<OID, Supplier<? extends Variable>> instances;
   private final NavigableSet<OID> objectTypes;
+  private final Runnable onRequest;
 
   private SnmpMib(
-      NavigableMap<OID, Supplier<? extends Variable>> instances, NavigableSet<OID> objectTypes) {
+      NavigableMap<OID, Supplier<? extends Variable>> instances,
+      NavigableSet<OID> objectTypes,
+      Runnable onRequest) {
     this.instances = Collections.unmodifiableNavigableMap(new TreeMap<>(instances));
     this.objectTypes = Collections.unmodifiableNavigableSet(new TreeSet<>(objectTypes));
+    this.onRequest = onRequest;
   }
 
   public static Builder builder() {
@@ -42,6 +46,11 @@ public final class SnmpMib {
 
   public int size() {
     return instances.size();
+  }
+
+  /** Runs the hook given to {@link Builder#onRequest} before a request's values are read. */
+  void beforeRequest() {
+    onRequest.run();
   }
 
   /** The instance's value now, or null when there is no such instance. */
@@ -65,8 +74,19 @@ public final class SnmpMib {
   public static final class Builder {
     private final NavigableMap<OID, Supplier<? extends Variable>> instances = new TreeMap<>();
     private final NavigableSet<OID> objectTypes = new TreeSet<>();
+    private Runnable onRequest = () -> {};
 
     private Builder() {}
+
+    /**
+     * Runs {@code hook} once per request, before any of its values are read, on the thread that
+     * then reads them: a simulator takes one reading of its state there, so the values of one
+     * request come from one instant as a real device's one measurement cycle does.
+     */
+    public Builder onRequest(Runnable hook) {
+      this.onRequest = Objects.requireNonNull(hook, "hook");
+      return this;
+    }
 
     /** A scalar object: its one instance is {@code object.0}. */
     public Builder scalar(OID object, Supplier<? extends Variable> value) {
@@ -91,7 +111,7 @@ public final class SnmpMib {
     }
 
     public SnmpMib build() {
-      return new SnmpMib(instances, objectTypes);
+      return new SnmpMib(instances, objectTypes, onRequest);
     }
   }
 }
