@@ -110,6 +110,12 @@ public final class SnmpMib {
       return scalar(object, () -> fixed);
     }
 
+    /** A cell with a fixed value, for configuration such as a sensor's decimal digits. */
+    public Builder cell(OID column, OID index, Variable value) {
+      Variable fixed = Objects.requireNonNull(value, "value");
+      return cell(column, index, () -> fixed);
+    }
+
     public SnmpMib build() {
       return new SnmpMib(instances, objectTypes, onRequest);
     }
