@@ -182,7 +182,8 @@ final class Binder {
    * Keys whose values are secrets wherever they appear (checked by {@link
    * #requireFromEnvironment}).
    */
-  static final Set<String> SECRET_KEYS = Set.of("password", "secret", "token");
+  static final Set<String> SECRET_KEYS =
+      Set.of("password", "secret", "token", "community", "authKey", "privKey");
 
   private static boolean isSecret(At at) {
     String path = at.path();

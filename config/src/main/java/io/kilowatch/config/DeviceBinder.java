@@ -57,6 +57,21 @@ final class DeviceBinder {
           "userPrivateKey",
           "trustOnFirstUse",
           "pkiDir");
+  static final Set<String> SNMP_KEYS =
+      Set.of(
+          "type",
+          "host",
+          "port",
+          "version",
+          "community",
+          "user",
+          "authProtocol",
+          "authKey",
+          "privProtocol",
+          "privKey",
+          "engineId",
+          "maxRepetitions",
+          "retries");
   static final Set<String> DCGM_KEYS = Set.of("type", "url");
   static final Set<String> NVML_KEYS = Set.of("type", "library");
   static final Set<String> PUSH_KEYS =
@@ -64,7 +79,7 @@ final class DeviceBinder {
 
   /** Without a valid type no key can be called unknown, so any source key is let through. */
   private static final Set<String> ANY_SOURCE_KEYS =
-      Stream.of(MODBUS_KEYS, OPCUA_KEYS, DCGM_KEYS, NVML_KEYS, PUSH_KEYS)
+      Stream.of(MODBUS_KEYS, OPCUA_KEYS, SNMP_KEYS, DCGM_KEYS, NVML_KEYS, PUSH_KEYS)
           .flatMap(Set::stream)
           .collect(Collectors.toUnmodifiableSet());
 
@@ -110,7 +125,7 @@ final class DeviceBinder {
     }
     DeviceKind kind = f.requireEnum("kind", DeviceKind.class);
     Source source =
-        f.require("source", "a mapping with type: modbus, opcua, dcgm, nvml or push") == null
+        f.require("source", "a mapping with type: modbus, opcua, snmp, dcgm, nvml or push") == null
             ? null
             : source(f.get("source"));
     String profile = f.optionalString("profile", null);
@@ -185,6 +200,7 @@ final class DeviceBinder {
             : switch (peeked) {
               case MODBUS -> MODBUS_KEYS;
               case OPCUA -> OPCUA_KEYS;
+              case SNMP -> SNMP_KEYS;
               case DCGM -> DCGM_KEYS;
               case NVML -> NVML_KEYS;
               case PUSH -> PUSH_KEYS;
@@ -200,6 +216,7 @@ final class DeviceBinder {
     return switch (type) {
       case MODBUS -> modbus(f);
       case OPCUA -> opcUa(f);
+      case SNMP -> snmp(f);
       case DCGM -> dcgm(f);
       case NVML -> new Source.Nvml(f.optionalString("library", null));
       case PUSH -> push(f);
@@ -425,6 +442,121 @@ final class DeviceBinder {
       return null;
     }
     return new Source.ModbusRequests(max, gap, pause, requestTimeout, silent, connection);
+  }
+
+  /**
+   * v2c needs a community; v3 a user, with authKey for an authProtocol and privKey for a
+   * privProtocol. Every secret (community, keys) comes from the environment, and the keys of the
+   * other version are refused rather than ignored, so a half-converted v2c device cannot look
+   * secured.
+   */
+  private Source snmp(Fields f) {
+    String host = f.requireString("host");
+    if (host != null && (host.contains("/") || host.chars().anyMatch(Character::isWhitespace))) {
+      binder.problem(
+          f.get("host"),
+          "expected a host name or address (the port goes in port:), got "
+              + Binder.shown(f.get("host")));
+      host = null;
+    }
+    Integer port = f.optionalInt("port", Source.Snmp.DEFAULT_PORT, 1, 65535);
+    Source.SnmpVersion version = f.requireEnum("version", Source.SnmpVersion.class);
+    Integer maxRepetitions =
+        f.optionalInt("maxRepetitions", Source.Snmp.DEFAULT_MAX_REPETITIONS, 1, 1000);
+    Integer retries = f.optionalInt("retries", Source.Snmp.DEFAULT_RETRIES, 0, 10);
+    String community = secret(f, "community");
+    String user = f.optionalString("user", null);
+    var auth = f.optionalEnum("authProtocol", Source.SnmpAuth.class, null);
+    String authKey = secret(f, "authKey");
+    var priv = f.optionalEnum("privProtocol", Source.SnmpPriv.class, null);
+    String privKey = secret(f, "privKey");
+    String engineId = f.optionalString("engineId", null);
+    boolean ok = true;
+    if (version == Source.SnmpVersion.V2C) {
+      if (!f.has("community")) {
+        binder.problem(
+            f.missing("community"), "is required for version v2c, e.g. ${SNMP_COMMUNITY}");
+        ok = false;
+      }
+      for (String key :
+          List.of("user", "authProtocol", "authKey", "privProtocol", "privKey", "engineId")) {
+        if (f.has(key)) {
+          binder.problem(f.get(key), "applies only to version v3 (v2c uses community)");
+          ok = false;
+        }
+      }
+    } else if (version == Source.SnmpVersion.V3) {
+      if (f.has("community")) {
+        binder.problem(f.get("community"), "applies only to version v2c (v3 uses user and keys)");
+        ok = false;
+      }
+      if (!f.has("user")) {
+        binder.problem(f.missing("user"), "is required for version v3: the USM user name");
+        ok = false;
+      }
+      ok &= together(f, "authProtocol", "authKey");
+      ok &= together(f, "privProtocol", "privKey");
+      if (f.has("privProtocol") && !f.has("authProtocol")) {
+        binder.problem(
+            f.get("privProtocol"),
+            "needs an authProtocol: USM has no privacy without authentication");
+        ok = false;
+      }
+      if (engineId != null && !engineId.strip().matches("(0x)?([0-9A-Fa-f]{2}){5,32}")) {
+        binder.problem(
+            f.get("engineId"),
+            "expected the agent's engine ID as 10 to 64 hex digits, e.g. 80001f8880c0ffee01,"
+                + " got "
+                + Binder.shown(f.get("engineId")));
+        ok = false;
+      }
+    }
+    if (!ok
+        || host == null
+        || port == null
+        || version == null
+        || maxRepetitions == null
+        || retries == null
+        || (f.has("authProtocol") && auth == null)
+        || (f.has("privProtocol") && priv == null)) {
+      return null;
+    }
+    return new Source.Snmp(
+        host,
+        port,
+        version,
+        community,
+        user,
+        auth,
+        authKey,
+        priv,
+        privKey,
+        engineId == null ? null : engineId.strip().replaceFirst("^0x", ""),
+        maxRepetitions,
+        retries);
+  }
+
+  /** A secret of a source: written as ${VARIABLE}, never in the file. */
+  private String secret(Fields f, String key) {
+    At at = f.get(key);
+    if (at == null) {
+      return null;
+    }
+    binder.requireFromEnvironment(at, key);
+    return binder.text(at);
+  }
+
+  /** A protocol and its key go together: one without the other is a problem at the one given. */
+  private boolean together(Fields f, String protocol, String key) {
+    if (f.has(protocol) == f.has(key)) {
+      return true;
+    }
+    binder.problem(
+        f.has(protocol) ? f.missing(key) : f.missing(protocol),
+        f.has(protocol)
+            ? "is required with " + protocol + " (from the environment, e.g. ${SNMP_AUTH_KEY})"
+            : "is required with " + key);
+    return false;
   }
 
   private Source opcUa(Fields f) {

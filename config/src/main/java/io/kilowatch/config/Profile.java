@@ -71,6 +71,110 @@ public sealed interface Profile {
     }
   }
 
+  /**
+   * OID map of an SNMP agent: scalars read with GET, and tables walked with GETBULK whose rows
+   * become tagged readings.
+   */
+  record Snmp(String id, List<SnmpPoint> scalars, List<SnmpTable> tables) implements Profile {
+    public Snmp {
+      scalars = List.copyOf(scalars);
+      tables = List.copyOf(tables);
+    }
+
+    /** Every scalar, then every table's columns (a column's series carry its index tag). */
+    @Override
+    public List<SnmpPoint> points() {
+      var all = new java.util.ArrayList<SnmpPoint>(scalars);
+      tables.forEach(t -> all.addAll(t.columns()));
+      return List.copyOf(all);
+    }
+  }
+
+  /**
+   * A table walked with GETBULK: each row's index (the OID after the column's prefix, before its
+   * fixed suffix) becomes the value of tag {@code indexTag}.
+   */
+  record SnmpTable(String name, String indexTag, List<SnmpPoint> columns) {
+    public SnmpTable {
+      columns = List.copyOf(columns);
+    }
+  }
+
+  /**
+   * One SNMP value: a scalar (its {@code oid} ends with the instance, usually {@code .0}) or a
+   * table column (its {@code oid} holds {@code {index}} where the row index goes).
+   *
+   * @param oid dotted numbers; for a column with {@link #INDEX} standing for the row index
+   * @param decimalDigits OID (same {@code {index}} rule) of the number of decimal digits the agent
+   *     gives this value with, as Raritan's sensors do; {@code null} for none
+   * @param scale stored value = raw × 10^-digits × scale + offset
+   * @param counterBits width a {@code counter} wraps at: 32 (Counter32, Unsigned32, INTEGER) or 64
+   * @param indexTag the tag a column's row index lands in; {@code null} for a scalar
+   */
+  record SnmpPoint(
+      String name,
+      String oid,
+      String decimalDigits,
+      double scale,
+      double offset,
+      String unit,
+      PointKind kind,
+      String measurement,
+      String field,
+      Map<String, String> tags,
+      int counterBits,
+      Quantity quantity,
+      SortedMap<Long, String> states,
+      String indexTag)
+      implements Point {
+    /** Where a column's row index goes in its OID. */
+    public static final String INDEX = "{index}";
+
+    public SnmpPoint {
+      tags = Map.copyOf(tags);
+      states = sortedStates(states);
+      if (counterBits != 32 && counterBits != 64) {
+        throw new IllegalArgumentException("point " + name + ": counterBits must be 32 or 64");
+      }
+    }
+
+    /** A scalar without decimal digits, quantity or states, 32 bits wide. */
+    public SnmpPoint(
+        String name,
+        String oid,
+        double scale,
+        String unit,
+        PointKind kind,
+        String measurement,
+        String field) {
+      this(
+          name,
+          oid,
+          null,
+          scale,
+          0,
+          unit,
+          kind,
+          measurement,
+          field,
+          Map.of(),
+          32,
+          null,
+          null,
+          null);
+    }
+
+    /** Whether this is a table column. */
+    public boolean column() {
+      return indexTag != null;
+    }
+
+    /** How this point counts, or {@code null} when it is a gauge. */
+    public CounterSpec counter() {
+      return kind == PointKind.COUNTER ? new CounterSpec(counterBits, scale) : null;
+    }
+  }
+
   enum AddressBase {
     ZERO,
     ONE

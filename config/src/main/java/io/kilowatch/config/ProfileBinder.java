@@ -49,6 +49,8 @@ final class ProfileBinder {
 
   static final Set<String> MODBUS_PROFILE_KEYS = Set.of("id", "source", "addressBase", "points");
   static final Set<String> OPCUA_PROFILE_KEYS = Set.of("id", "source", "points");
+  static final Set<String> SNMP_PROFILE_KEYS = Set.of("id", "source", "points", "tables");
+  static final Set<String> SNMP_TABLE_KEYS = Set.of("name", "indexTag", "columns");
   static final Set<String> COMMON_POINT_KEYS =
       Set.of("name", "unit", "quantity", "states", "kind", "measurement", "field", "tags");
   static final Set<String> MODBUS_POINT_KEYS =
@@ -65,11 +67,17 @@ final class ProfileBinder {
               "length"));
   static final Set<String> OPCUA_POINT_KEYS =
       union(COMMON_POINT_KEYS, Set.of("nodeId", "browsePath", "deadband", "scale", "offset"));
+  static final Set<String> SNMP_POINT_KEYS =
+      union(COMMON_POINT_KEYS, Set.of("oid", "decimalDigits", "scale", "offset", "counterBits"));
+
+  /** Dotted numbers, at least two arcs, an optional leading dot. */
+  private static final Pattern OID = Pattern.compile("\\.?\\d+(\\.\\d+)+");
 
   /** A profile's {@code source}: only protocols whose points need mapping have profiles. */
   enum ProfileSource {
     MODBUS,
-    OPCUA
+    OPCUA,
+    SNMP
   }
 
   private final Binder binder;
@@ -141,7 +149,10 @@ final class ProfileBinder {
 
   private Profile profile(At at) {
     ProfileSource peeked = Binder.peekEnum(at, "source", ProfileSource.class);
-    Set<String> allowed = peeked == ProfileSource.OPCUA ? OPCUA_PROFILE_KEYS : MODBUS_PROFILE_KEYS;
+    Set<String> allowed =
+        peeked == ProfileSource.OPCUA
+            ? OPCUA_PROFILE_KEYS
+            : peeked == ProfileSource.SNMP ? SNMP_PROFILE_KEYS : MODBUS_PROFILE_KEYS;
     Fields f = binder.fields(at, allowed);
     if (f == null) {
       return null;
@@ -154,8 +165,12 @@ final class ProfileBinder {
     if (source == null) {
       return null;
     }
-    if (!f.has("points")) {
-      binder.problem(f.missing("points"), "is required (a profile needs at least one point)");
+    if (!f.has("points") && !(source == ProfileSource.SNMP && f.has("tables"))) {
+      binder.problem(
+          f.missing("points"),
+          source == ProfileSource.SNMP
+              ? "is required, or tables (a profile needs at least one point)"
+              : "is required (a profile needs at least one point)");
     }
     PointChecks checks = new PointChecks();
     return switch (source) {
@@ -188,7 +203,146 @@ final class ProfileBinder {
         }
         yield new Profile.OpcUa(id, points);
       }
+      case SNMP -> snmpProfile(id, f, checks);
     };
+  }
+
+  private Profile.Snmp snmpProfile(String id, Fields f, PointChecks checks) {
+    List<Profile.SnmpPoint> scalars = new ArrayList<>();
+    for (At p : f.list("points")) {
+      var point = snmpPoint(p, checks, null);
+      if (point != null) {
+        scalars.add(point);
+      }
+    }
+    List<Profile.SnmpTable> tables = new ArrayList<>();
+    Map<String, At> tableNames = new HashMap<>();
+    for (At t : f.list("tables")) {
+      Fields tf = binder.fields(t, SNMP_TABLE_KEYS);
+      if (tf == null) {
+        continue;
+      }
+      String name = tf.requireString("name");
+      if (name != null) {
+        At earlier = tableNames.putIfAbsent(name, tf.get("name"));
+        if (earlier != null) {
+          binder.problem(
+              tf.get("name"),
+              "duplicate table name '" + name + "' (first at line " + earlier.line() + ")");
+        }
+      }
+      String indexTag = identifier(tf, "indexTag", true);
+      if (!tf.has("columns")) {
+        binder.problem(tf.missing("columns"), "is required (a table needs at least one column)");
+      }
+      List<Profile.SnmpPoint> columns = new ArrayList<>();
+      for (At c : tf.list("columns")) {
+        var column = snmpPoint(c, checks, indexTag == null ? "?" : indexTag);
+        if (column != null) {
+          columns.add(column);
+        }
+      }
+      if (name != null && indexTag != null) {
+        tables.add(new Profile.SnmpTable(name, indexTag, columns));
+      }
+    }
+    return new Profile.Snmp(id, scalars, tables);
+  }
+
+  /**
+   * A scalar ({@code indexTag} null: its OID names the instance) or a table column (its OID is the
+   * column's, the row index appended, or put where {@code {index}} stands).
+   */
+  private Profile.SnmpPoint snmpPoint(At at, PointChecks checks, String indexTag) {
+    Fields f = binder.fields(at, SNMP_POINT_KEYS);
+    if (f == null) {
+      return null;
+    }
+    Common c = common(f, checks, true);
+    if (indexTag != null && c.tags() != null && c.tags().containsKey(indexTag)) {
+      binder.problem(
+          f.get("tags"), "tag '" + indexTag + "' is the table's indexTag: each row sets it");
+    }
+    String oid = snmpOid(f, "oid", indexTag != null, true);
+    String digits = snmpOid(f, "decimalDigits", indexTag != null, false);
+    Double scale = f.optionalNumber("scale", 1.0);
+    if (scale != null && scale == 0.0) {
+      binder.problem(f.get("scale"), "must not be 0 (every reading would be 0)");
+    }
+    Double offset = f.optionalNumber("offset", 0.0);
+    Integer bits = f.optionalInt("counterBits", 32, 32, 64);
+    if (bits != null && bits != 32 && bits != 64) {
+      binder.problem(
+          f.get("counterBits"),
+          "must be 32 (Counter32, Unsigned32, Gauge32, INTEGER) or 64 (Counter64), got " + bits);
+      bits = null;
+    }
+    if (oid == null
+        || (f.has("decimalDigits") && digits == null)
+        || scale == null
+        || offset == null
+        || bits == null
+        || c.name() == null
+        || c.field() == null) {
+      return null;
+    }
+    return new Profile.SnmpPoint(
+        c.name(),
+        oid,
+        digits,
+        scale,
+        offset,
+        c.unit(),
+        c.kind(),
+        c.measurement(),
+        c.field(),
+        c.tags() == null ? Map.of() : c.tags(),
+        bits,
+        c.quantity(),
+        c.states(),
+        indexTag);
+  }
+
+  /**
+   * An OID in dotted numbers, without the leading dot. A column's holds {@code {index}} once, where
+   * the row index goes; without it, the index is appended. A scalar's holds none.
+   */
+  private String snmpOid(Fields f, String key, boolean column, boolean required) {
+    String text = required ? f.requireString(key) : f.optionalString(key, null);
+    if (text == null) {
+      return null;
+    }
+    String t = text.strip();
+    String index = Profile.SnmpPoint.INDEX;
+    int at = t.indexOf(index);
+    boolean ok;
+    if (at < 0) {
+      ok = OID.matcher(t).matches();
+      t = column ? t + "." + index : t;
+    } else {
+      String before = t.substring(0, at);
+      String after = t.substring(at + index.length());
+      ok =
+          column
+              && before.endsWith(".")
+              && OID.matcher(before.substring(0, before.length() - 1)).matches()
+              && (after.isEmpty() || (after.startsWith(".") && OID.matcher("0" + after).matches()))
+              && !after.contains(index);
+    }
+    if (!ok) {
+      binder.problem(
+          f.get(key),
+          column
+              ? "expected a column OID in dotted numbers, the row index appended or where {index}"
+                  + " stands (1.3.6.1.4.1.318.1.1.26.9.4.3.1.7 or"
+                  + " 1.3.6.1.4.1.13742.6.5.4.3.1.4.1.{index}.5), got "
+                  + Binder.shown(f.get(key))
+              : "expected an OID in dotted numbers ending with the instance, e.g."
+                  + " 1.3.6.1.2.1.33.1.2.4.0, got "
+                  + Binder.shown(f.get(key)));
+      return null;
+    }
+    return t.startsWith(".") ? t.substring(1) : t;
   }
 
   /** What one point shares with every other point: its name and where its value lands. */

@@ -136,6 +136,114 @@ public sealed interface Source {
     }
   }
 
+  /**
+   * SNMP over UDP: v2c with a community, or v3 with a USM user (authentication and privacy keys
+   * only from the environment).
+   *
+   * @param community v2c only; {@code null} for v3
+   * @param user v3 only: the USM security name
+   * @param authProtocol v3: {@code null} for noAuthNoPriv
+   * @param privProtocol v3: {@code null} for no privacy (authNoPriv)
+   * @param engineId v3: the agent's authoritative engine ID in hex, to pin it; {@code null} to
+   *     discover it (and follow it when the agent is replaced)
+   * @param maxRepetitions rows asked for per GETBULK request when walking a table
+   * @param retries how often a request is sent again after its share of the device's timeout
+   */
+  record Snmp(
+      String host,
+      int port,
+      SnmpVersion version,
+      String community,
+      String user,
+      SnmpAuth authProtocol,
+      String authKey,
+      SnmpPriv privProtocol,
+      String privKey,
+      String engineId,
+      int maxRepetitions,
+      int retries)
+      implements Source {
+    public static final int DEFAULT_PORT = 161;
+    public static final int DEFAULT_MAX_REPETITIONS = 10;
+    public static final int DEFAULT_RETRIES = 1;
+
+    public Snmp {
+      Objects.requireNonNull(version, "version");
+      if (maxRepetitions < 1) {
+        throw new IllegalArgumentException("maxRepetitions must be at least 1");
+      }
+      if (retries < 0) {
+        throw new IllegalArgumentException("retries must not be negative");
+      }
+    }
+
+    /** A v2c source with the default walk and retries. */
+    public static Snmp v2c(String host, int port, String community) {
+      return new Snmp(
+          host,
+          port,
+          SnmpVersion.V2C,
+          community,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          DEFAULT_MAX_REPETITIONS,
+          DEFAULT_RETRIES);
+    }
+
+    /** Masks the community and keys so logging a config never leaks them. */
+    @Override
+    public String toString() {
+      return "Snmp[host="
+          + host
+          + ", port="
+          + port
+          + ", version="
+          + version
+          + ", community="
+          + (community == null ? "null" : "****")
+          + ", user="
+          + user
+          + ", authProtocol="
+          + authProtocol
+          + ", authKey="
+          + (authKey == null ? "null" : "****")
+          + ", privProtocol="
+          + privProtocol
+          + ", privKey="
+          + (privKey == null ? "null" : "****")
+          + ", engineId="
+          + engineId
+          + ", maxRepetitions="
+          + maxRepetitions
+          + ", retries="
+          + retries
+          + "]";
+    }
+  }
+
+  enum SnmpVersion {
+    V2C,
+    V3
+  }
+
+  /** USM authentication protocols (RFC 7860 HMAC-SHA-2). */
+  enum SnmpAuth {
+    SHA_224,
+    SHA_256,
+    SHA_384,
+    SHA_512
+  }
+
+  /** USM privacy protocols: AES-128 (RFC 3826) and AES-256 (Blumenthal key extension). */
+  enum SnmpPriv {
+    AES_128,
+    AES_256
+  }
+
   /** A dcgm-exporter style Prometheus text endpoint. */
   record Dcgm(URI url) implements Source {}
 

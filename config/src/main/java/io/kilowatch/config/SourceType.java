@@ -4,22 +4,24 @@ package io.kilowatch.config;
 enum SourceType {
   MODBUS,
   OPCUA,
+  SNMP,
   DCGM,
   NVML,
   PUSH;
 
   /**
-   * Modbus registers and OPC UA nodes say nothing about what they mean; dcgm and NVML name their
-   * metrics, and pushed lines carry their own fields.
+   * Modbus registers, OPC UA nodes and SNMP OIDs say nothing about what they mean; dcgm and NVML
+   * name their metrics, and pushed lines carry their own fields.
    */
   boolean needsProfile() {
-    return this == MODBUS || this == OPCUA;
+    return this == MODBUS || this == OPCUA || this == SNMP;
   }
 
   static SourceType of(Source source) {
     return switch (source) {
       case Source.Modbus m -> MODBUS;
       case Source.OpcUa o -> OPCUA;
+      case Source.Snmp s -> SNMP;
       case Source.Dcgm d -> DCGM;
       case Source.Nvml n -> NVML;
       case Source.Push p -> PUSH;
@@ -30,6 +32,7 @@ enum SourceType {
     return switch (profile) {
       case Profile.Modbus m -> MODBUS;
       case Profile.OpcUa o -> OPCUA;
+      case Profile.Snmp s -> SNMP;
     };
   }
 }

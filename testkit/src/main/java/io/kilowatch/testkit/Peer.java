@@ -41,6 +41,14 @@ public enum Peer {
   PDFTOPPM("pdftoppm", "apt-get install poppler-utils", () -> onPath("pdftoppm")),
   MBPOLL("mbpoll", "apt-get install mbpoll", () -> onPath("mbpoll")),
   PROMTOOL("promtool", "apt-get install prometheus", () -> onPath("promtool")),
+  SNMPD(
+      "net-snmp snmpd and tools (snmpget, snmpbulkwalk)",
+      "apt-get install snmpd snmp",
+      () ->
+          Files.isExecutable(find("snmpd").orElse(Path.of("/usr/sbin/snmpd")))
+              && onPath("snmpget")
+              && onPath("snmpbulkwalk")
+              && runs(Peer.PYTHON, "--version")),
   NET_SNMP(
       "net-snmp tools (snmpget, snmpbulkwalk)",
       "apt-get install snmp",

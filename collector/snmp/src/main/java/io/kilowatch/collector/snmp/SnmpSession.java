@@ -1,0 +1,348 @@
+package io.kilowatch.collector.snmp;
+
+import io.kilowatch.config.Source;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Locale;
+import org.snmp4j.AbstractTarget;
+import org.snmp4j.CommunityTarget;
+import org.snmp4j.MessageDispatcherImpl;
+import org.snmp4j.PDU;
+import org.snmp4j.ScopedPDU;
+import org.snmp4j.Snmp;
+import org.snmp4j.UserTarget;
+import org.snmp4j.event.ResponseEvent;
+import org.snmp4j.mp.CounterSupport;
+import org.snmp4j.mp.MPv2c;
+import org.snmp4j.mp.MPv3;
+import org.snmp4j.mp.SnmpConstants;
+import org.snmp4j.security.AuthHMAC128SHA224;
+import org.snmp4j.security.AuthHMAC192SHA256;
+import org.snmp4j.security.AuthHMAC256SHA384;
+import org.snmp4j.security.AuthHMAC384SHA512;
+import org.snmp4j.security.PrivAES128;
+import org.snmp4j.security.PrivAES256;
+import org.snmp4j.security.SecurityLevel;
+import org.snmp4j.security.SecurityModels;
+import org.snmp4j.security.SecurityProtocols;
+import org.snmp4j.security.USM;
+import org.snmp4j.security.UsmUser;
+import org.snmp4j.smi.OID;
+import org.snmp4j.smi.OctetString;
+import org.snmp4j.smi.UdpAddress;
+import org.snmp4j.smi.VariableBinding;
+import org.snmp4j.transport.DefaultUdpTransportMapping;
+import org.snmp4j.util.DefaultPDUFactory;
+
+/**
+ * One device's SNMP endpoint: its own UDP socket, and for v3 its own USM, so that two devices with
+ * the same user name and different keys never share a key table. Requests are synchronous; each
+ * waits at most what is left of the poll, split between its tries.
+ */
+final class SnmpSession implements AutoCloseable {
+  private static final HexFormat HEX = HexFormat.of();
+
+  static {
+    SecurityProtocols p = SecurityProtocols.getInstance();
+    p.addAuthenticationProtocol(new AuthHMAC128SHA224());
+    p.addAuthenticationProtocol(new AuthHMAC192SHA256());
+    p.addAuthenticationProtocol(new AuthHMAC256SHA384());
+    p.addAuthenticationProtocol(new AuthHMAC384SHA512());
+    p.addPrivacyProtocol(new PrivAES128());
+    p.addPrivacyProtocol(new PrivAES256());
+  }
+
+  private final Source.Snmp source;
+  private final String where;
+  private final Snmp snmp;
+  private final AbstractTarget<UdpAddress> target;
+  private final USM usm;
+  private final OctetString pinnedEngine;
+
+  SnmpSession(Source.Snmp source) throws IOException {
+    this.source = source;
+    this.where = source.host() + ":" + source.port();
+    UdpAddress address = new UdpAddress(InetAddress.getByName(source.host()), source.port());
+    var transport = new DefaultUdpTransportMapping();
+    var dispatcher = new MessageDispatcherImpl();
+    dispatcher.addMessageProcessingModel(new MPv2c());
+    if (source.version() == Source.SnmpVersion.V3) {
+      byte[] localEngine = MPv3.createLocalEngineID();
+      usm = new USM(SecurityProtocols.getInstance(), new OctetString(localEngine), 0);
+      var models = new SecurityModels();
+      models.addSecurityModel(usm);
+      dispatcher.addMessageProcessingModel(
+          new MPv3(
+              localEngine,
+              new DefaultPDUFactory(),
+              SecurityProtocols.getInstance(),
+              models,
+              CounterSupport.getInstance()));
+      usm.addUser(
+          new OctetString(source.user()),
+          new UsmUser(
+              new OctetString(source.user()),
+              authOid(source.authProtocol()),
+              source.authKey() == null ? null : new OctetString(source.authKey()),
+              privOid(source.privProtocol()),
+              source.privKey() == null ? null : new OctetString(source.privKey())));
+      var user = new UserTarget<UdpAddress>();
+      user.setSecurityName(new OctetString(source.user()));
+      user.setSecurityLevel(
+          source.authProtocol() == null
+              ? SecurityLevel.NOAUTH_NOPRIV
+              : source.privProtocol() == null
+                  ? SecurityLevel.AUTH_NOPRIV
+                  : SecurityLevel.AUTH_PRIV);
+      user.setVersion(SnmpConstants.version3);
+      pinnedEngine =
+          source.engineId() == null
+              ? null
+              : new OctetString(HEX.parseHex(source.engineId().toLowerCase(Locale.ROOT)));
+      if (pinnedEngine != null) {
+        user.setAuthoritativeEngineID(pinnedEngine.getValue());
+      }
+      target = user;
+    } else {
+      usm = null;
+      pinnedEngine = null;
+      var community = new CommunityTarget<UdpAddress>();
+      community.setCommunity(new OctetString(source.community()));
+      community.setVersion(SnmpConstants.version2c);
+      target = community;
+    }
+    target.setAddress(address);
+    target.setRetries(source.retries());
+    this.snmp = new Snmp(dispatcher, transport);
+    snmp.listen();
+  }
+
+  /** A new PDU of the version's kind. */
+  PDU pdu(int type) {
+    PDU pdu = source.version() == Source.SnmpVersion.V3 ? new ScopedPDU() : new PDU();
+    pdu.setType(type);
+    return pdu;
+  }
+
+  /**
+   * Sends a request and waits for its answer until {@code deadlineNanos}, the time split between
+   * the first try and its retries. A v3 report that the agent refused the credentials, or a silence
+   * that only the credentials explain, is an {@link SnmpAuthException}; any other silence an {@link
+   * SnmpTimeoutException}.
+   */
+  PDU send(PDU request, long deadlineNanos) throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      long left = deadlineNanos - System.nanoTime();
+      if (left <= 0) {
+        throw new SnmpTimeoutException("no time left for a request to " + where);
+      }
+      long perTry = Math.max(1, left / 1_000_000 / (source.retries() + 1));
+      target.setTimeout(perTry);
+      ResponseEvent<UdpAddress> event = snmp.send(request, target);
+      PDU response = event == null ? null : event.getResponse();
+      if (response == null) {
+        if (event != null && event.getError() != null) {
+          throw new IOException(
+              "request to " + where + " failed: " + event.getError().getMessage(),
+              event.getError());
+        }
+        throw silence(perTry);
+      }
+      if (response.getType() != PDU.REPORT) {
+        return response;
+      }
+      OID report = response.size() == 0 ? new OID() : response.get(0).getOid().trim(); // without .0
+      if (attempt == 0 && isReport(report, SnmpConstants.usmStatsNotInTimeWindows)) {
+        // The agent rebooted (its engine boots or time went back): its report carries the new
+        // values, which snmp4j has taken; forget the old ones and try once more.
+        if (usm != null && event.getResponse() != null) {
+          byte[] engine = target instanceof UserTarget<?> u ? u.getAuthoritativeEngineID() : null;
+          if (engine != null) {
+            usm.removeEngineTime(new OctetString(engine));
+          }
+        }
+        continue;
+      }
+      throw reported(report, response.get(0));
+    }
+  }
+
+  private static boolean isReport(OID report, OID stat) {
+    return report.equals(stat.trim()) || report.equals(stat);
+  }
+
+  private IOException reported(OID report, VariableBinding vb) {
+    String user = "user '" + source.user() + "'";
+    String count = " (" + vb + ")";
+    if (isReport(report, SnmpConstants.usmStatsWrongDigests)) {
+      return new SnmpAuthException(
+          SnmpAuthException.Failure.WRONG_DIGEST,
+          "agent "
+              + where
+              + " rejected "
+              + user
+              + ": wrong digest, the authKey or authProtocol ("
+              + name(source.authProtocol())
+              + ") is not the agent's"
+              + count);
+    }
+    if (isReport(report, SnmpConstants.usmStatsUnknownUserNames)) {
+      return new SnmpAuthException(
+          SnmpAuthException.Failure.UNKNOWN_USER,
+          "agent " + where + " has no " + user + ": unknown user name" + count);
+    }
+    if (isReport(report, SnmpConstants.usmStatsUnknownEngineIDs)) {
+      return new SnmpAuthException(
+          SnmpAuthException.Failure.WRONG_ENGINE,
+          "agent "
+              + where
+              + " rejected "
+              + user
+              + ": wrong engine, the request was for engine "
+              + engineShown()
+              + ", not the agent's"
+              + count);
+    }
+    if (isReport(report, SnmpConstants.usmStatsDecryptionErrors)) {
+      return new SnmpAuthException(
+          SnmpAuthException.Failure.DECRYPTION,
+          "agent "
+              + where
+              + " could not decrypt "
+              + user
+              + "'s request: the privKey or privProtocol ("
+              + name(source.privProtocol())
+              + ") is not the agent's"
+              + count);
+    }
+    if (isReport(report, SnmpConstants.usmStatsUnsupportedSecLevels)) {
+      return new SnmpAuthException(
+          SnmpAuthException.Failure.UNSUPPORTED_SECURITY_LEVEL,
+          "agent "
+              + where
+              + " does not accept "
+              + user
+              + " at this security level (auth "
+              + name(source.authProtocol())
+              + ", priv "
+              + name(source.privProtocol())
+              + ")"
+              + count);
+    }
+    if (isReport(report, SnmpConstants.usmStatsNotInTimeWindows)) {
+      return new IOException(
+          "agent " + where + " keeps answering 'not in time window' for " + user + count);
+    }
+    return new IOException("agent " + where + " sent a report: " + vb);
+  }
+
+  /**
+   * Why a request went unanswered. v2c: the agent is silent (or the community is wrong, which an
+   * agent does not answer either). v3: if the agent answers an engine discovery, it is alive and
+   * dropped the request because of the credentials: a pinned engineId that is not the agent's, or
+   * (an agent that cannot decrypt a request drops it) the privacy key.
+   */
+  private IOException silence(long perTryMs) {
+    String waited =
+        "no answer from "
+            + where
+            + " within "
+            + Duration.ofMillis(perTryMs * (source.retries() + 1)).toMillis()
+            + " ms ("
+            + (source.retries() + 1)
+            + " tries)";
+    if (source.version() == Source.SnmpVersion.V2C) {
+      return new SnmpTimeoutException(waited);
+    }
+    byte[] engine;
+    try {
+      engine = snmp.discoverAuthoritativeEngineID(target.getAddress(), Math.max(50, perTryMs));
+    } catch (RuntimeException e) {
+      engine = null;
+    }
+    if (engine == null || engine.length == 0) {
+      return new SnmpTimeoutException(waited);
+    }
+    String agentEngine = HEX.formatHex(engine);
+    if (pinnedEngine != null
+        && !agentEngine.equalsIgnoreCase(HEX.formatHex(pinnedEngine.getValue()))) {
+      return new SnmpAuthException(
+          SnmpAuthException.Failure.WRONG_ENGINE,
+          "agent "
+              + where
+              + " ignored user '"
+              + source.user()
+              + "': wrong engine, its engine ID is "
+              + agentEngine
+              + " but engineId is "
+              + HEX.formatHex(pinnedEngine.getValue())
+              + " (keys are localized to the engine ID)");
+    }
+    if (source.privProtocol() != null) {
+      return new SnmpAuthException(
+          SnmpAuthException.Failure.DECRYPTION,
+          "agent "
+              + where
+              + " (engine "
+              + agentEngine
+              + ") answers discovery but dropped user '"
+              + source.user()
+              + "''s encrypted requests: wrong privKey or privProtocol ("
+              + name(source.privProtocol())
+              + ")");
+    }
+    return new SnmpTimeoutException(waited + " (engine " + agentEngine + " answers discovery)");
+  }
+
+  private String engineShown() {
+    if (pinnedEngine != null) {
+      return HEX.formatHex(pinnedEngine.getValue());
+    }
+    byte[] e = target instanceof UserTarget<?> u ? u.getAuthoritativeEngineID() : null;
+    return e == null || e.length == 0 ? "(discovered)" : HEX.formatHex(e);
+  }
+
+  private static String name(Enum<?> e) {
+    return e == null ? "none" : e.name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  private static OID authOid(Source.SnmpAuth auth) {
+    if (auth == null) {
+      return null;
+    }
+    return switch (auth) {
+      case SHA_224 -> AuthHMAC128SHA224.ID;
+      case SHA_256 -> AuthHMAC192SHA256.ID;
+      case SHA_384 -> AuthHMAC256SHA384.ID;
+      case SHA_512 -> AuthHMAC384SHA512.ID;
+    };
+  }
+
+  private static OID privOid(Source.SnmpPriv priv) {
+    if (priv == null) {
+      return null;
+    }
+    return switch (priv) {
+      case AES_128 -> PrivAES128.ID;
+      case AES_256 -> PrivAES256.ID;
+    };
+  }
+
+  @Override
+  public void close() {
+    try {
+      snmp.close();
+    } catch (IOException | RuntimeException e) {
+      // Closing a UDP socket has nothing to report.
+    }
+  }
+
+  /** The agent did not answer in time. */
+  static final class SnmpTimeoutException extends IOException {
+    SnmpTimeoutException(String message) {
+      super(message);
+    }
+  }
+}
