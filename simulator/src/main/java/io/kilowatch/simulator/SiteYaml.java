@@ -43,6 +43,7 @@ final class SiteYaml {
             .siteField("gridZone", "FR")
             .siteField("ashraeClass", "a2")
             .profile(pduProfile())
+            .profile(snmpPduProfile())
             .profile(meterProfile())
             .profile(cduProfile());
     for (SiteLayout.ClusterSpec cluster : layout.clusters()) {
@@ -59,6 +60,7 @@ final class SiteYaml {
         for (String pdu : rack.pduIds()) {
           devices.add(modbus(pdu, "pdu", "demo-pdu", ports).every(interval, timeout));
         }
+        devices.add(snmp(rack.snmpPduId(), ports).every(interval, timeout));
         for (String node : rack.nodeIds()) {
           String url =
               "http://" + LOOPBACK + ":" + ports.dcgmPort() + "/nodes/" + node + "/metrics";
@@ -97,6 +99,83 @@ final class SiteYaml {
       throw new IllegalStateException("no Modbus port for " + id);
     }
     return SiteDevice.of(id, kind, profile, SiteSources.modbus(LOOPBACK, port, 1));
+  }
+
+  private static SiteDevice snmp(String id, Ports ports) {
+    Integer port = ports.snmpPorts().get(id);
+    if (port == null) {
+      throw new IllegalStateException("no SNMP port for " + id);
+    }
+    // The community is a secret: the file names the variable, the demo's environment holds it.
+    return SiteDevice.of(
+        id,
+        "pdu",
+        SNMP_PDU_PROFILE,
+        SiteSources.snmpV2c(LOOPBACK, port, "${" + DemoSite.SNMP_COMMUNITY_VARIABLE + "}"));
+  }
+
+  static final String SNMP_PDU_PROFILE = "demo-snmp-pdu";
+
+  private static final String PDU2 = "1.3.6.1.4.1.13742.6";
+
+  /**
+   * A Raritan PX over SNMP (PDU2-MIB, as the test kit's RaritanPdu2 serves it): the inlet's
+   * current, voltage, power and energy by GET, each scaled by the sensor's decimal digits read from
+   * the agent; the outlets' power and current walked as a table, one series per outlet (measurement
+   * {@code pdu_outlet}, tag {@code outlet}), apart from the PDU's total.
+   */
+  private static Map<String, Object> snmpPduProfile() {
+    List<Object> points = new ArrayList<>();
+    points.add(inletSensor("current", 1, "A", "current_a"));
+    points.add(inletSensor("voltage", 4, "V", "voltage_v"));
+    points.add(inletSensor("power", 5, "W", "power_w"));
+    Map<String, Object> energy = inletSensor("energy", 8, "kWh", "energy_kwh");
+    // activeEnergy counts Wh; kilowatch stores kWh.
+    energy.put("scale", 0.001);
+    energy.put("kind", "counter");
+    points.add(energy);
+    List<Object> columns =
+        List.of(
+            outletSensor("outlet-power", 5, "W", "power_w"),
+            outletSensor("outlet-current", 1, "A", "current_a"));
+    return YamlMaps.of(
+        "id",
+        SNMP_PDU_PROFILE,
+        "source",
+        "snmp",
+        "points",
+        points,
+        "tables",
+        List.of(YamlMaps.of("name", "outlets", "indexTag", "outlet", "columns", columns)));
+  }
+
+  /** measurementsInletSensorValue.1.1.type, digits from inletSensorDecimalDigits.1.1.type. */
+  private static Map<String, Object> inletSensor(
+      String name, int sensorType, String unit, String field) {
+    return YamlMaps.of(
+        "name", name,
+        "oid", PDU2 + ".5.2.3.1.4.1.1." + sensorType,
+        "decimalDigits", PDU2 + ".3.3.4.1.7.1.1." + sensorType,
+        "unit", unit,
+        "field", field);
+  }
+
+  /** measurementsOutletSensorValue.1.outlet.type, one row per outlet. */
+  private static Map<String, Object> outletSensor(
+      String name, int sensorType, String unit, String field) {
+    return YamlMaps.of(
+        "name",
+        name,
+        "oid",
+        PDU2 + ".5.4.3.1.4.1.{index}." + sensorType,
+        "decimalDigits",
+        PDU2 + ".3.5.4.1.7.1.{index}." + sensorType,
+        "unit",
+        unit,
+        "measurement",
+        "pdu_outlet",
+        "field",
+        field);
   }
 
   private static Map<String, Object> pduProfile() {

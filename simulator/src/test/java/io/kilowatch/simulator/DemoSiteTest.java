@@ -293,7 +293,13 @@ class DemoSiteTest {
     assertThat(rackDevices)
         .extracting(d -> d.get("id"))
         .containsExactly(
-            "c1-r1-pdu-a", "c1-r1-pdu-b", "c1-r1-n1", "c1-r1-n2", "c1-r1-n3", "c1-r1-n4");
+            "c1-r1-pdu-a",
+            "c1-r1-pdu-b",
+            "c1-r1-pdu-c",
+            "c1-r1-n1",
+            "c1-r1-n2",
+            "c1-r1-n3",
+            "c1-r1-n4");
     Map<String, Object> pdu = rackDevices.get(0);
     assertThat(pdu).containsEntry("kind", "pdu").containsEntry("interval", "5s");
     assertThat(map(pdu.get("source")).toString()).contains("port=" + portOf("c1-r1-pdu-a"));
@@ -311,8 +317,11 @@ class DemoSiteTest {
     List<Map<String, Object>> profiles = list(root.get("profiles"));
     assertThat(profiles)
         .extracting(p -> p.get("id"))
-        .containsExactly("demo-pdu", "demo-meter", "demo-cdu");
-    assertThat(list(profiles.get(2).get("points")).get(0).get("nodeId").toString())
+        .containsExactly("demo-pdu", "demo-snmp-pdu", "demo-meter", "demo-cdu");
+    assertThat(map(rackDevices.get(2).get("source")))
+        .containsEntry("type", "snmp")
+        .containsEntry("port", site.snmpPort("c1-r1-pdu-c"));
+    assertThat(list(profiles.get(3).get("points")).get(0).get("nodeId").toString())
         .isEqualTo("nsu=urn:kilowatch:demo;s={device}/PrimarySupplyTemp");
   }
 

@@ -69,9 +69,21 @@ class SiteYamlTest {
         devices.stream().collect(Collectors.groupingBy(d -> d.get("kind"), Collectors.counting()));
     assertThat(byKind)
         .containsOnly(
-            entry("pdu", 16L), entry("gpu-node", 32L), entry("cdu", 2L), entry("meter", 2L));
+            entry("pdu", 24L), entry("gpu-node", 32L), entry("cdu", 2L), entry("meter", 2L));
     assertThat(devices)
         .anySatisfy(d -> assertThat(d.get("source").toString()).contains("port=20000, unitId=1"))
+        // 16 Modbus PDUs (feeds A and B) and 8 SNMP ones (feed C), the community from the
+        // environment.
+        .anySatisfy(
+            d ->
+                assertThat(d.get("source"))
+                    .isEqualTo(
+                        Map.of(
+                            "type", "snmp",
+                            "host", "127.0.0.1",
+                            "port", 30_007,
+                            "version", "v2c",
+                            "community", "${KILOWATCH_DEMO_SNMP_COMMUNITY}")))
         .anySatisfy(
             d ->
                 assertThat(d.get("source").toString())
