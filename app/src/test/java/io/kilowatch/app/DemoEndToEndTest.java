@@ -38,7 +38,7 @@ class DemoEndToEndTest {
                 Duration.ofSeconds(1), d.seed(), true, d.faultPeriod(), d.faultLength()));
     Path file = dataDir.resolve("demo-site.yaml");
     Files.writeString(file, DemoYaml.of(demo.siteYaml(), dataDir, 0));
-    app = Kilowatch.start(ConfigLoader.load(file), 0);
+    app = Kilowatch.start(ConfigLoader.load(file, DemoYaml.environment(demo)), 0);
     base = "http://127.0.0.1:" + app.port();
     api = new ApiPoller(base);
   }

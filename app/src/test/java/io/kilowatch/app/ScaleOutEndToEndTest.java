@@ -64,7 +64,9 @@ class ScaleOutEndToEndTest {
               YamlMaps.of("url", influx.url().toString(), "database", influx.database())));
       tree.put("web", YamlMaps.of("bind", "127.0.0.1", "port", 0));
       Files.writeString(file, YamlTree.emit(tree));
-      var site = ConfigLoader.load(file).withCollector(new CollectorConfig(shard));
+      var site =
+          ConfigLoader.load(file, DemoYaml.environment(demo))
+              .withCollector(new CollectorConfig(shard));
       apps.add(Kilowatch.start(site, 0));
     }
   }

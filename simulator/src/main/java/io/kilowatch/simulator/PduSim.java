@@ -18,6 +18,7 @@ final class PduSim {
   private final double[] powerW;
   private final double[] voltageV;
   private double[] outletsW = new double[0];
+  private double[] outletsWh = new double[0];
   private double energyWh;
 
   /** A three-phase PDU without outlet metering. */
@@ -71,6 +72,15 @@ final class PduSim {
    * power is reported and the PDU's total is their sum.
    */
   void step(double dtS, double[] outletW, double gridV) {
+    if (outletsWh.length != outletW.length) {
+      // The first step: each outlet's register starts at its share of the PDU's.
+      outletsWh = new double[outletW.length];
+      java.util.Arrays.fill(outletsWh, energyWh / Math.max(1, outletW.length));
+      outletsW = new double[outletW.length];
+    }
+    for (int i = 0; i < outletW.length; i++) {
+      outletsWh[i] += outletsW[i] * dtS / 3600;
+    }
     double total = 0;
     for (double w : outletW) {
       total += w;
@@ -84,9 +94,9 @@ final class PduSim {
     for (int i = 0; i < phases; i++) {
       list.add(new PduReading.Phase(powerW[i], powerW[i] / voltageV[i], voltageV[i]));
     }
-    List<Double> outlets = new ArrayList<>(outletsW.length);
-    for (double w : outletsW) {
-      outlets.add(w);
+    List<PduReading.Outlet> outlets = new ArrayList<>(outletsW.length);
+    for (int i = 0; i < outletsW.length; i++) {
+      outlets.add(new PduReading.Outlet(outletsW[i], outletsWh[i]));
     }
     return new PduReading(id, rackId, list, energyWh, outlets);
   }

@@ -119,25 +119,25 @@ final class SiteYaml {
   private static final String PDU2 = "1.3.6.1.4.1.13742.6";
 
   /**
-   * A Raritan PX over SNMP (PDU2-MIB, as the test kit's RaritanPdu2 serves it): the inlet's
-   * current, voltage, power and energy by GET, each scaled by the sensor's decimal digits read from
-   * the agent; the outlets' power and current walked as a table, one series per outlet (measurement
-   * {@code pdu_outlet}, tag {@code outlet}), apart from the PDU's total.
+   * A Raritan PX over SNMP: the points of the shipped profile {@code
+   * config/profiles/snmp-raritan-pdu2.yaml} (PDU2-MIB, as the test kit's RaritanPdu2 serves it),
+   * inline like the demo's other profiles. The inlet's power, current, voltage and energy by GET,
+   * each scaled by the sensor's decimal digits read from the agent; the outlets walked as a table,
+   * one series per outlet (measurement {@code pdu_outlet}, tag {@code outlet}), apart from the
+   * PDU's total so the energy model never counts them twice.
    */
   private static Map<String, Object> snmpPduProfile() {
     List<Object> points = new ArrayList<>();
+    points.add(inletSensor("power", 5, "W", "power_w"));
     points.add(inletSensor("current", 1, "A", "current_a"));
     points.add(inletSensor("voltage", 4, "V", "voltage_v"));
-    points.add(inletSensor("power", 5, "W", "power_w"));
-    Map<String, Object> energy = inletSensor("energy", 8, "kWh", "energy_kwh");
-    // activeEnergy counts Wh; kilowatch stores kWh.
-    energy.put("scale", 0.001);
-    energy.put("kind", "counter");
-    points.add(energy);
+    points.add(kwh(inletSensor("energy", 8, "kWh", "energy_kwh")));
     List<Object> columns =
         List.of(
             outletSensor("outlet-power", 5, "W", "power_w"),
-            outletSensor("outlet-current", 1, "A", "current_a"));
+            outletSensor("outlet-current", 1, "A", "current_a"),
+            outletSensor("outlet-voltage", 4, "V", "voltage_v"),
+            kwh(outletSensor("outlet-energy", 8, "kWh", "energy_kwh")));
     return YamlMaps.of(
         "id",
         SNMP_PDU_PROFILE,
@@ -147,6 +147,20 @@ final class SiteYaml {
         points,
         "tables",
         List.of(YamlMaps.of("name", "outlets", "indexTag", "outlet", "columns", columns)));
+  }
+
+  /** activeEnergy counts Wh, wrapping at 2^32; kilowatch stores kWh. */
+  private static Map<String, Object> kwh(Map<String, Object> point) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    point.forEach(
+        (k, v) -> {
+          out.put(k, v);
+          if (k.equals("decimalDigits")) {
+            out.put("scale", 0.001);
+          }
+        });
+    out.put("kind", "counter");
+    return out;
   }
 
   /** measurementsInletSensorValue.1.1.type, digits from inletSensorDecimalDigits.1.1.type. */

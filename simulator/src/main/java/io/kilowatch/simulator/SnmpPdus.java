@@ -58,14 +58,19 @@ final class SnmpPdus implements AutoCloseable {
    * rack's node i.
    */
   static SnmpMib mib(String pduId, Supplier<SiteSnapshot> site) {
-    int outlets = site.get().pdu(pduId).outletsW().size();
+    int outlets = site.get().pdu(pduId).outlets().size();
     return RaritanPdu2.mib(
         pduId,
         outlets,
         () -> {
           PduReading pdu = site.get().pdu(pduId);
           return new RaritanPdu2.Reading(
-              pdu.phases().getFirst().voltageV(), pdu.powerW(), pdu.energyWh(), pdu.outletsW());
+              pdu.phases().getFirst().voltageV(),
+              pdu.powerW(),
+              pdu.energyWh(),
+              pdu.outlets().stream()
+                  .map(o -> new RaritanPdu2.Outlet(o.powerW(), o.energyWh()))
+                  .toList());
         });
   }
 }

@@ -42,17 +42,20 @@ class SiteModelTest {
       assertThat(a + b + c.powerW()).isCloseTo(rackW, within(1e-6 * rackW));
       // Feed C: one phase, outlet i feeds node i with the same share of every node.
       assertThat(c.phases()).hasSize(1);
-      assertThat(c.outletsW()).hasSize(nodes.size());
-      double outlets = c.outletsW().stream().mapToDouble(Double::doubleValue).sum();
+      assertThat(c.outlets()).hasSize(nodes.size());
+      double outlets = c.outlets().stream().mapToDouble(PduReading.Outlet::powerW).sum();
       assertThat(outlets).isCloseTo(c.powerW(), within(1e-6 * outlets));
+      // Each outlet's register started at its share of the PDU's and counts what it carries.
+      double outletsWh = c.outlets().stream().mapToDouble(PduReading.Outlet::energyWh).sum();
+      assertThat(outletsWh).isCloseTo(c.energyWh(), within(1e-6 * outletsWh));
       for (int i = 0; i < nodes.size(); i++) {
-        double share = c.outletsW().get(i) / nodes.get(i).powerW();
+        double share = c.outlets().get(i).powerW() / nodes.get(i).powerW();
         assertThat(share).isBetween(0.19, 0.21);
         assertThat(share).isCloseTo(c.powerW() / rackW, within(1e-9));
       }
       // A and B split the rest about evenly and keep three phases.
       assertThat(a / (a + b)).isBetween(0.47, 0.53);
-      assertThat(s.pdu(rack.pduIds().get(0)).outletsW()).isEmpty();
+      assertThat(s.pdu(rack.pduIds().get(0)).outlets()).isEmpty();
     }
   }
 

@@ -88,13 +88,18 @@ class SnmpPduProfileTest {
       assertThat(power).isCloseTo(truth.powerW(), within(0.05 * truth.powerW()));
       assertThat(r.get("pdu.energy_kwh")).isCloseTo(truth.energyWh() / 1000, within(0.1));
       double outlets = 0;
+      double outletsKwh = 0;
       for (int o = 1; o <= 4; o++) {
         outlets += r.get("pdu_outlet.power_w{outlet=" + o + "}");
+        outletsKwh += r.get("pdu_outlet.energy_kwh{outlet=" + o + "}");
         assertThat(r.get("pdu_outlet.current_a{outlet=" + o + "}")).isPositive();
+        assertThat(r.get("pdu_outlet.voltage_v{outlet=" + o + "}")).isEqualTo(volts);
       }
       // Four outlets rounded to the watt each against the inlet rounded to the watt.
       assertThat(outlets).isCloseTo(power, within(3.0));
-      assertThat(r).hasSize(4 + 2 * 4);
+      // The outlets' registers add up to the inlet's: whole Wh each, so 4 Wh apart at most.
+      assertThat(outletsKwh).isCloseTo(r.get("pdu.energy_kwh"), within(0.004 + 1e-9));
+      assertThat(r).hasSize(4 + 4 * 4);
     }
   }
 }

@@ -12,10 +12,11 @@ import org.snmp4j.smi.Variable;
 /**
  * A single-inlet, single-phase Raritan PX PDU as PDU2-MIB lays it out (enterprise 13742, {@code
  * pdu2 = 1.3.6.1.4.1.13742.6}), for {@link SnmpAgentFake}: the inlet's rmsCurrent, rmsVoltage,
- * activePower and activeEnergy and each outlet's rmsCurrent, rmsVoltage and activePower, in the
- * measurements tables indexed pduId.inletId|outletId.sensorType, with the sensors' decimal digits
- * in the configuration tables as a manager reads them to scale. pduId and inletId are 1, as on a
- * standalone PX. The simulator's demo PDUs and the SNMP bench serve this same layout.
+ * activePower and activeEnergy and each outlet's rmsCurrent, rmsVoltage, activePower and
+ * activeEnergy, in the measurements tables indexed pduId.inletId|outletId.sensorType, with the
+ * sensors' decimal digits in the configuration tables as a manager reads them to scale. pduId and
+ * inletId are 1, as on a standalone PX. The simulator's demo PDUs and the SNMP bench serve this
+ * same layout.
  */
 public final class RaritanPdu2 {
   static final String PDU2 = "1.3.6.1.4.1.13742.6";
@@ -52,13 +53,17 @@ public final class RaritanPdu2 {
 
   private RaritanPdu2() {}
 
+  /** One outlet at one instant: its active power and its active-energy register. */
+  public record Outlet(double powerW, double energyWh) {}
+
   /**
    * What the PDU measures at one instant: the inlet's voltage, power and energy and each outlet's
-   * power (outlet i+1 carries {@code outletsW.get(i)}); currents are power over voltage.
+   * (outlet i+1 is {@code outlets.get(i)}); currents are power over voltage, every outlet is at the
+   * inlet's voltage.
    */
-  public record Reading(double voltageV, double powerW, double energyWh, List<Double> outletsW) {
+  public record Reading(double voltageV, double powerW, double energyWh, List<Outlet> outlets) {
     public Reading {
-      outletsW = List.copyOf(outletsW);
+      outlets = List.copyOf(outlets);
       if (!(voltageV > 0)) {
         throw new IllegalArgumentException("voltage must be positive: " + voltageV);
       }
@@ -99,13 +104,18 @@ public final class RaritanPdu2 {
           b, o, RMS_CURRENT, CURRENT_DIGITS, () -> milli(watts(r.get(), i) / r.get().voltageV()));
       outlet(b, o, RMS_VOLTAGE, 0, () -> Math.round(r.get().voltageV()));
       outlet(b, o, ACTIVE_POWER, 0, () -> Math.round(watts(r.get(), i)));
+      outlet(b, o, ACTIVE_ENERGY, 0, () -> (long) Math.floor(wattHours(r.get(), i)));
     }
     return b.build();
   }
 
   /** An outlet the reading does not mention draws nothing. */
   private static double watts(Reading r, int outlet) {
-    return outlet < r.outletsW().size() ? r.outletsW().get(outlet) : 0;
+    return outlet < r.outlets().size() ? r.outlets().get(outlet).powerW() : 0;
+  }
+
+  private static double wattHours(Reading r, int outlet) {
+    return outlet < r.outlets().size() ? r.outlets().get(outlet).energyWh() : 0;
   }
 
   private static void inlet(SnmpMib.Builder b, int sensor, int digits, LongSupplier value) {
