@@ -234,6 +234,18 @@ public final class EnergyEngine {
       return 0;
     }
     var profile = site.profile(d.profile());
+    if (profile.isPresent() && profile.get() instanceof Profile.Snmp snmp) {
+      // An SNMP counter (Counter32, Unsigned32, a vendor's INTEGER) wraps at 2^32 x scale; a
+      // Counter64 never does in practice. Only a scalar is a device's total (a column is per row).
+      for (Profile.SnmpPoint p : snmp.scalars()) {
+        if (p.field().equals(field)
+            && p.tags().isEmpty()
+            && p.kind() == Profile.PointKind.COUNTER) {
+          return p.counterBits() == 32 ? p.counter().wrapSpan() : 0;
+        }
+      }
+      return 0;
+    }
     if (profile.isEmpty() || !(profile.get() instanceof Profile.Modbus mb)) {
       return 0;
     }

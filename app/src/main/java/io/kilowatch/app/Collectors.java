@@ -6,6 +6,7 @@ import io.kilowatch.collector.modbus.ModbusCollector;
 import io.kilowatch.collector.nvml.NvmlCollector;
 import io.kilowatch.collector.opcua.OpcUaCollector;
 import io.kilowatch.collector.opcua.PointUnitListener;
+import io.kilowatch.collector.snmp.SnmpCollector;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
@@ -51,6 +52,8 @@ public final class Collectors {
               site,
               clock,
               units == null ? PointUnitListener.NONE : listener(units));
+      case Source.Snmp s ->
+          new SnmpCollector(device, s, profile(device, site, Profile.Snmp.class), site, clock);
       case Source.Dcgm g -> new DcgmCollector(device, g, site, clock);
       case Source.Nvml n -> new NvmlCollector(device, n, site, clock);
       case Source.Push p ->

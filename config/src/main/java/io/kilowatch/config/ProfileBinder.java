@@ -258,7 +258,7 @@ final class ProfileBinder {
     if (f == null) {
       return null;
     }
-    Common c = common(f, checks, true);
+    Common c = common(f, checks, true, indexTag);
     if (indexTag != null && c.tags() != null && c.tags().containsKey(indexTag)) {
       binder.problem(
           f.get("tags"), "tag '" + indexTag + "' is the table's indexTag: each row sets it");
@@ -363,6 +363,14 @@ final class ProfileBinder {
   }
 
   private Common common(Fields f, PointChecks checks, boolean unitRequired) {
+    return common(f, checks, unitRequired, null);
+  }
+
+  /**
+   * @param indexTag for an SNMP table column, the tag each row sets: its series differ from the
+   *     scalars' (and other tables') by it
+   */
+  private Common common(Fields f, PointChecks checks, boolean unitRequired, String indexTag) {
     String name = f.requireString("name");
     if (name != null) {
       At earlier = checks.names.putIfAbsent(name, f.get("name"));
@@ -396,7 +404,8 @@ final class ProfileBinder {
       String where =
           (measurement == null ? "" : measurement + ".")
               + field
-              + (tags == null || tags.isEmpty() ? "" : " " + new java.util.TreeMap<>(tags));
+              + (tags == null || tags.isEmpty() ? "" : " " + new java.util.TreeMap<>(tags))
+              + (indexTag == null ? "" : " per " + indexTag);
       String earlier = checks.fields.putIfAbsent(where, name);
       if (earlier != null) {
         binder.problem(

@@ -122,6 +122,7 @@ class ArchitectureTest {
               "io.kilowatch.collector",
               "io.kilowatch.collector.modbus..",
               "io.kilowatch.collector.opcua..",
+              "io.kilowatch.collector.snmp..",
               "io.kilowatch.collector.dcgm..",
               "io.kilowatch.collector.nvml..");
 
@@ -136,6 +137,7 @@ class ArchitectureTest {
           .resideInAnyPackage(
               "io.kilowatch.collector.modbus..",
               "io.kilowatch.collector.opcua..",
+              "io.kilowatch.collector.snmp..",
               "io.kilowatch.collector.dcgm..");
 
   @ArchTest

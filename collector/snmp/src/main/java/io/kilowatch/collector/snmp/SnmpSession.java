@@ -10,6 +10,7 @@ import org.snmp4j.AbstractTarget;
 import org.snmp4j.CommunityTarget;
 import org.snmp4j.MessageDispatcherImpl;
 import org.snmp4j.PDU;
+import org.snmp4j.SNMP4JSettings;
 import org.snmp4j.ScopedPDU;
 import org.snmp4j.Snmp;
 import org.snmp4j.UserTarget;
@@ -52,6 +53,12 @@ final class SnmpSession implements AutoCloseable {
     p.addAuthenticationProtocol(new AuthHMAC384SHA512());
     p.addPrivacyProtocol(new PrivAES128());
     p.addPrivacyProtocol(new PrivAES256());
+    // An agent cannot authenticate the report that says a request's digest was wrong (it lacks
+    // the key), so it sends it at noAuthNoPriv, as RFC 3412 §7.2.11 allows; snmp4j's standard
+    // strategy drops such reports, which would turn "wrong authKey" into a bare timeout. A spoofed
+    // report can only fail a request, which dropping the answer would do as well.
+    SNMP4JSettings.setReportSecurityLevelStrategy(
+        SNMP4JSettings.ReportSecurityLevelStrategy.noAuthNoPrivIfNeeded);
   }
 
   private final Source.Snmp source;
