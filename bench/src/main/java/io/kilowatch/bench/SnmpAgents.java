@@ -13,9 +13,9 @@ import java.util.StringJoiner;
 
 /**
  * The SNMP bench's PDUs in a process of their own, so the bench can tell kilowatch's CPU from the
- * agents': {@code --agents=N} Raritan PX agents ({@link RaritanPdu2}, 8 outlets each) on one
- * thread of the test kit's {@link SnmpAgentFake}, readable over v2c with the community in the
- * environment variable {@code SNMP_BENCH_COMMUNITY}.
+ * agents': {@code --agents=N} Raritan PX agents ({@link RaritanPdu2}, 8 outlets each) on one thread
+ * of the test kit's {@link SnmpAgentFake}, readable over v2c with the community in the environment
+ * variable {@code SNMP_BENCH_COMMUNITY}.
  *
  * <p>Speaks to its parent over stdin/stdout, one line each way: it first prints {@code ports
  * p0,p1,...}; then {@code counts} answers {@code counts a0,a1,...} (responses sent per agent) and

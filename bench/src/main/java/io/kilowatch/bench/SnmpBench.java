@@ -33,12 +33,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Issue 23's SNMP bench: {@code --pdus} simulated Raritan PDUs ({@link SnmpAgents}, in a process
- * of their own) polled by kilowatch's SNMP collector under its real {@link PollScheduler} every
- * {@code --interval} for {@code --seconds} after a warm-up, with the shipped profile
- * {@code config/profiles/snmp-raritan-pdu2.yaml}; then, on the same agents in the same run,
- * net-snmp's {@code snmpbulkwalk} walking each PDU's PDU2-MIB subtree, one process per walk, and
- * the same processes walking an empty subtree (what a process costs before its walk).
+ * Issue 23's SNMP bench: {@code --pdus} simulated Raritan PDUs ({@link SnmpAgents}, in a process of
+ * their own) polled by kilowatch's SNMP collector under its real {@link PollScheduler} every {@code
+ * --interval} for {@code --seconds} after a warm-up, with the shipped profile {@code
+ * config/profiles/snmp-raritan-pdu2.yaml}; then, on the same agents in the same run, net-snmp's
+ * {@code snmpbulkwalk} walking each PDU's PDU2-MIB subtree, one process per walk, and the same
+ * processes walking an empty subtree (what a process costs before its walk).
  *
  * <pre>
  * bench/snmp-bench --pdus=2000 --seconds=120
@@ -184,7 +184,11 @@ public final class SnmpBench {
       if (mine.isEmpty()) {
         continue;
       }
-      long[] offsets = mine.stream().mapToLong(x -> Math.floorMod(x.startNanos() - t0, intervalNanos)).sorted().toArray();
+      long[] offsets =
+          mine.stream()
+              .mapToLong(x -> Math.floorMod(x.startNanos() - t0, intervalNanos))
+              .sorted()
+              .toArray();
       long phase = offsets[offsets.length / 2];
       starts[p] = offsets;
       // Slots whose whole interval lies in the window.
@@ -353,15 +357,17 @@ public final class SnmpBench {
       System.out.println("net-snmp: skipped (snmpbulkwalk not found; apt-get install snmp)");
       return;
     }
-    // The PDU2-MIB subtree the profile reads from (decimal digits and measurements), all rows.
-    Walks full = walks(ports, community, PDU2 + ".3 " + PDU2 + ".5", "full");
-    // The same processes walking a subtree the agent does not have: start-up, one round trip.
-    Walks empty = walks(ports, community, PDU2 + ".99", "empty");
+    // The whole PDU2-MIB subtree the profile reads from (sensors' decimal digits and
+    // measurements), every row, in one walk.
+    Walks full = walks(ports, community, PDU2);
+    // The same processes walking a subtree the agent does not have: start-up and one round trip.
+    Walks empty = walks(ports, community, PDU2 + ".99");
     double rate = ports.size() / full.wallS();
     double cpuPerRead = full.cpuS() / ports.size();
     System.out.printf(
         Locale.ROOT,
-        "net-snmp snmpbulkwalk, one process per PDU (%d PDUs, one after another): %.0f reads/s,"
+        "net-snmp snmpbulkwalk, one process per PDU (%d PDUs, one after another, -Cr25): %.0f"
+            + " reads/s,"
             + " %.2f CPU-ms per read (%.1f CPU-s), %d values, %d failed%n",
         ports.size(),
         rate,
@@ -392,8 +398,7 @@ public final class SnmpBench {
    * One bash runs {@code snmpbulkwalk} once per port, in turn, and reports its children's CPU with
    * {@code times}; the community reaches it through the environment, not its command line.
    */
-  private static Walks walks(List<Integer> ports, String community, String roots, String what)
-      throws Exception {
+  private static Walks walks(List<Integer> ports, String community, String root) throws Exception {
     Path list = Files.createTempFile("snmp-bench-ports", ".txt");
     try {
       Files.write(list, ports.stream().map(String::valueOf).toList());
@@ -401,14 +406,8 @@ public final class SnmpBench {
           "n=0; f=0; while read -r p; do"
               + " out=$(snmpbulkwalk -v2c -c \"$SNMP_BENCH_COMMUNITY\" -m '' -On -Cr25 -t 5 -r 1"
               + " 127.0.0.1:$p "
-              + roots.split(" ")[0]
+              + root
               + ") || f=$((f+1)); n=$((n+$(printf '%s\\n' \"$out\" | grep -c ' = ')));"
-              + (roots.contains(" ")
-                  ? " out=$(snmpbulkwalk -v2c -c \"$SNMP_BENCH_COMMUNITY\" -m '' -On -Cr25 -t 5"
-                      + " -r 1 127.0.0.1:$p "
-                      + roots.split(" ")[1]
-                      + ") || f=$((f+1)); n=$((n+$(printf '%s\\n' \"$out\" | grep -c ' = ')));"
-                  : "")
               + " done < "
               + list
               + "; echo \"values $n failed $f\"; times";
@@ -465,8 +464,7 @@ public final class SnmpBench {
       if (first == null || !first.startsWith("ports ")) {
         throw new IOException("agents did not start: " + first);
       }
-      this.ports =
-          Arrays.stream(first.substring(6).split(",")).map(Integer::valueOf).toList();
+      this.ports = Arrays.stream(first.substring(6).split(",")).map(Integer::valueOf).toList();
     }
 
     static Agents start(int pdus, String community) throws IOException {

@@ -74,6 +74,21 @@ class SnmpPduProfileTest {
   }
 
   @Test
+  void theDemoProfileIsTheShippedRaritanProfile() throws Exception {
+    // The demo inlines its profiles; the SNMP one must stay the shipped one, point for point.
+    SiteConfig shipped =
+        ConfigLoader.parse(
+            "site: {name: x}\nprofiles:\n  - file: snmp-raritan-pdu2.yaml\n",
+            "shipped.yaml",
+            java.nio.file.Path.of("../config/profiles"),
+            Map.of());
+    Profile.Snmp raritan = (Profile.Snmp) shipped.profile("snmp-raritan-pdu2").orElseThrow();
+    Profile.Snmp demo = (Profile.Snmp) config.profile("demo-snmp-pdu").orElseThrow();
+    assertThat(demo.scalars()).isEqualTo(raritan.scalars());
+    assertThat(demo.tables()).isEqualTo(raritan.tables());
+  }
+
+  @Test
   void theCollectorReadsInletAndOutletsAsTheModelHasThem() throws Exception {
     try (SnmpCollector c = collector("c1-r2-pdu-c")) {
       Map<String, Double> r = readings(c.poll());
