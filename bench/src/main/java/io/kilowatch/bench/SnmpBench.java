@@ -256,12 +256,23 @@ public final class SnmpBench {
     System.out.printf(
         Locale.ROOT,
         "expected vs stored (whole run): requests sent %d, responses the agents sent %d; good"
-            + " polls %d, PDU power samples handed on %d, lost %d%n",
+            + " polls %d, PDU power samples handed on %d, difference %d (polls that ended after"
+            + " the scheduler's timeout: it drops their results by design)%n",
         requests,
         answered,
         goodAll,
         stored,
         goodAll - stored);
+    // Failed or late polls bunch when the whole machine stalls; per 10 s of the window they show
+    // it.
+    int buckets = (int) Math.ceil((windowEnd - windowStart) / 1e10);
+    long[] bad = new long[Math.max(1, buckets)];
+    for (Poll x : all) {
+      if (x.startNanos() >= windowStart && x.startNanos() < windowEnd && !x.good()) {
+        bad[(int) ((x.startNanos() - windowStart) / 10_000_000_000L)]++;
+      }
+    }
+    System.out.println("failed polls per 10 s of the window: " + Arrays.toString(bad));
     lastKilowatchCpuPerRead = good == 0 ? Double.NaN : kwCpu / good;
     lastKilowatchRate = good / windowS;
   }
