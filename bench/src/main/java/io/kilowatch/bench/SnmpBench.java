@@ -135,6 +135,9 @@ public final class SnmpBench {
     var os =
         (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     long t0 = System.nanoTime();
+    // The soak's rule for a poll on time, from the scheduler's own due times (SoakRun.CycleWatch).
+    var cycles = new SoakRun.CycleWatch(Duration.ofSeconds(interval));
+    cycles.measureFrom(java.time.Instant.MAX);
     long[] cpu = new long[2];
     long[] agentCpu = new long[2];
     long windowStart;
@@ -155,7 +158,23 @@ public final class SnmpBench {
             Clock.systemUTC(),
             d -> new Timed(collector(d, site), index.get(d.id()), polls))) {
       scheduler.start();
+      Thread watcher =
+          Thread.ofPlatform()
+              .name("snmp-bench-cycles")
+              .daemon()
+              .start(
+                  () -> {
+                    while (!Thread.currentThread().isInterrupted()) {
+                      cycles.observe(scheduler.statuses());
+                      try {
+                        Thread.sleep(500);
+                      } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                      }
+                    }
+                  });
       Thread.sleep(Duration.ofSeconds(warmup));
+      cycles.measureFrom(java.time.Instant.now());
       windowStart = System.nanoTime();
       cpu[0] = os.getProcessCpuTime();
       agentCpu[0] = agents.cpu();
@@ -163,6 +182,9 @@ public final class SnmpBench {
       windowEnd = System.nanoTime();
       cpu[1] = os.getProcessCpuTime();
       agentCpu[1] = agents.cpu();
+      watcher.interrupt();
+      watcher.join(Duration.ofSeconds(5));
+      cycles.observe(scheduler.statuses());
     }
     long[] answers = agents.counts();
     long intervalNanos = TimeUnit.SECONDS.toNanos(interval);
@@ -231,13 +253,30 @@ public final class SnmpBench {
     double kwCpu = (cpu[1] - cpu[0]) / 1e9;
     double agCpu = (agentCpu[1] - agentCpu[0]) / 1e9;
     long[] sorted = durations.stream().mapToLong(Long::longValue).sorted().toArray();
+    List<ScaleSite.Answered> everyPdu = new ArrayList<>();
+    for (int p = 0; p < pdus; p++) {
+      everyPdu.add(new ScaleSite.Answered(pduId(p), "snmp", false, 0, 1, 0, 0));
+    }
+    SoakRun.CycleSummary cs = cycles.summary(everyPdu, List.of(), Duration.ofSeconds(interval));
     System.out.printf(
         Locale.ROOT,
-        "kilowatch: polls on time %.3f %% (%d of %d slots in the window); poll time per PDU p50 %.2f"
-            + " ms, p99 %.2f ms; %d good polls in %.0f s = %.0f reads/s%n",
+        "kilowatch: polls on time %.3f %% (%d of %d attempts: good, started within 1 s of the"
+            + " scheduler's due time, ended inside the interval; %d late starts, %d over the"
+            + " interval, failed by minute %s); slots of the window with an on-time poll %.3f %%"
+            + " (%d of %d, phase from each PDU's median start)%n",
+        cs.attempts() == 0 ? 0 : 100.0 * cs.onTime() / cs.attempts(),
+        cs.onTime(),
+        cs.attempts(),
+        cs.lateStarts(),
+        cs.overInterval(),
+        cs.failedByMinute(),
         slots == 0 ? 0 : 100.0 * onTime / slots,
         onTime,
-        slots,
+        slots);
+    System.out.printf(
+        Locale.ROOT,
+        "kilowatch: poll time per PDU p50 %.2f ms, p99 %.2f ms; %d good polls in %.0f s = %.0f"
+            + " reads/s%n",
         percentile(sorted, 0.50) / 1e6,
         percentile(sorted, 0.99) / 1e6,
         good,
