@@ -7,6 +7,7 @@ import io.kilowatch.collector.dcgm.DcgmCollector;
 import io.kilowatch.collector.modbus.ModbusCollector;
 import io.kilowatch.collector.nvml.NvmlCollector;
 import io.kilowatch.collector.opcua.OpcUaCollector;
+import io.kilowatch.collector.snmp.SnmpCollector;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
 import io.kilowatch.config.Location;
@@ -64,6 +65,27 @@ class CollectorsTest {
     try (var c = Collectors.create(gpuNode, TestSites.site(List.of(), List.of(gpuNode)))) {
       assertThat(c).isInstanceOf(NvmlCollector.class);
     }
+  }
+
+  @Test
+  void anSnmpDeviceGetsTheSnmpCollectorWithItsProfile() {
+    Device pdu =
+        TestSites.device(
+            "pdu1",
+            DeviceKind.PDU,
+            Location.FACILITY,
+            "snmp-pdu",
+            Source.Snmp.v2c("127.0.0.1", 1161, "community"));
+    var site =
+        TestSites.site(List.of(new Profile.Snmp("snmp-pdu", List.of(), List.of())), List.of(pdu));
+    try (var c = Collectors.create(pdu, site)) {
+      assertThat(c).isInstanceOf(SnmpCollector.class);
+      assertThat(c.device()).isSameAs(pdu);
+    }
+    var swapped = TestSites.site(List.of(new Profile.OpcUa("snmp-pdu", List.of())), List.of(pdu));
+    assertThatThrownBy(() -> Collectors.create(pdu, swapped))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("not a snmp profile");
   }
 
   @Test

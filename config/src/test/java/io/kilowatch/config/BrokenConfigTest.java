@@ -37,7 +37,7 @@ class BrokenConfigTest {
           missing-profile.yaml | 10 | devices[0].profile | is required for a modbus source
           missing-source.yaml | 10 | devices[0].source | is required
           invalid-enum.yaml | 11 | devices[0].kind | invalid value 'pdux'; allowed: pdu, meter, ups, cdu, gpu-node, sensor
-          invalid-source-type.yaml | 13 | devices[0].source.type | invalid value 'bacnet'; allowed: modbus, opcua, dcgm
+          invalid-source-type.yaml | 13 | devices[0].source.type | invalid value 'bacnet'; allowed: modbus, opcua, snmp, dcgm
           duplicate-device-id.yaml | 16 | devices[0].id | duplicate device id 'm1' (first defined at FILE:14)
           duplicate-rack-id.yaml | 15 | clusters[1].racks[0].id | duplicate rack id 'r1' (first defined at FILE:12)
           duplicate-cluster-id.yaml | 11 | clusters[1].id | duplicate cluster id 'c1' (first defined at FILE:10)

@@ -296,7 +296,9 @@ public final class SnmpdPeer implements AutoCloseable {
 
   private synchronized void signal(String which) {
     try {
-      new ProcessBuilder("kill", which, Long.toString(process.pid())).start().waitFor();
+      new ProcessBuilder("kill", which, Long.toString(process.pid()))
+          .start()
+          .waitFor(5, TimeUnit.SECONDS);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {

@@ -61,7 +61,7 @@ public final class SnmpCollector implements DeviceCollector {
   private final Clock clock;
   private final Duration pollTimeout;
   private final PointErrorLog errorLog;
-  private SnmpSession session;
+  private volatile SnmpSession session;
   private volatile boolean closed;
   private long requests;
 
@@ -107,6 +107,11 @@ public final class SnmpCollector implements DeviceCollector {
                 .toNanos();
     if (session == null) {
       session = new SnmpSession(source);
+      if (closed) {
+        // close() ran while the session was being opened: it found none to close.
+        session.close();
+        throw new IllegalStateException("collector of " + device.id() + " is closed");
+      }
     }
     var readings = new Readings(site, device, clock.instant());
     var errors = new LinkedHashMap<String, String>();

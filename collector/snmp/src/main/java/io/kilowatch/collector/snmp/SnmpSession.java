@@ -6,6 +6,12 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.snmp4j.AbstractTarget;
 import org.snmp4j.CommunityTarget;
 import org.snmp4j.MessageDispatcherImpl;
@@ -15,6 +21,7 @@ import org.snmp4j.ScopedPDU;
 import org.snmp4j.Snmp;
 import org.snmp4j.UserTarget;
 import org.snmp4j.event.ResponseEvent;
+import org.snmp4j.event.ResponseListener;
 import org.snmp4j.mp.CounterSupport;
 import org.snmp4j.mp.MPv2c;
 import org.snmp4j.mp.MPv3;
@@ -30,6 +37,7 @@ import org.snmp4j.security.SecurityModels;
 import org.snmp4j.security.SecurityProtocols;
 import org.snmp4j.security.USM;
 import org.snmp4j.security.UsmUser;
+import org.snmp4j.smi.Address;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
 import org.snmp4j.smi.UdpAddress;
@@ -67,6 +75,9 @@ final class SnmpSession implements AutoCloseable {
   private final AbstractTarget<UdpAddress> target;
   private final USM usm;
   private final OctetString pinnedEngine;
+  private final Set<CompletableFuture<ResponseEvent<?>>> pending = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
+  private boolean engineKnown;
 
   SnmpSession(Source.Snmp source) throws IOException {
     this.source = source;
@@ -147,7 +158,10 @@ final class SnmpSession implements AutoCloseable {
       }
       long perTry = Math.max(1, left / 1_000_000 / (source.retries() + 1));
       target.setTimeout(perTry);
-      ResponseEvent<UdpAddress> event = snmp.send(request, target);
+      if (usm != null && !engineKnown) {
+        discover(perTry);
+      }
+      ResponseEvent<?> event = exchange(request, perTry * (source.retries() + 1));
       PDU response = event == null ? null : event.getResponse();
       if (response == null) {
         if (event != null && event.getError() != null) {
@@ -155,6 +169,7 @@ final class SnmpSession implements AutoCloseable {
               "request to " + where + " failed: " + event.getError().getMessage(),
               event.getError());
         }
+        engineKnown = false;
         throw silence(perTry);
       }
       if (response.getType() != PDU.REPORT) {
@@ -173,6 +188,67 @@ final class SnmpSession implements AutoCloseable {
         continue;
       }
       throw reported(report, response.get(0));
+    }
+  }
+
+  /**
+   * Learns the agent's engine ID before the first v3 request. snmp4j would learn it from the first
+   * request's report and resend, but the resend keeps the first send's timer, and localizing a
+   * SHA-512 key can take most of it; discovered first, the request has its whole share.
+   */
+  private void discover(long timeoutMs) throws IOException {
+    byte[] engine;
+    try {
+      engine = snmp.discoverAuthoritativeEngineID(target.getAddress(), timeoutMs);
+    } catch (RuntimeException e) {
+      engine = null;
+    }
+    if (engine == null || engine.length == 0) {
+      throw new SnmpTimeoutException(
+          "no answer from " + where + " to SNMPv3 engine discovery within " + timeoutMs + " ms");
+    }
+    String agentEngine = HEX.formatHex(engine);
+    if (pinnedEngine != null
+        && !agentEngine.equalsIgnoreCase(HEX.formatHex(pinnedEngine.getValue()))) {
+      throw wrongEngine(agentEngine);
+    }
+    engineKnown = true;
+  }
+
+  /**
+   * Sends asynchronously and waits for snmp4j's answer or timeout event. Not snmp4j's synchronous
+   * send: closing the session does not wake that one, and the scheduler closes a collector to abort
+   * a poll that hangs.
+   */
+  private ResponseEvent<?> exchange(PDU request, long totalMs) throws IOException {
+    var answer = new CompletableFuture<ResponseEvent<?>>();
+    pending.add(answer);
+    try {
+      if (closed) {
+        throw new IOException("session to " + where + " is closed");
+      }
+      snmp.send(
+          request,
+          target,
+          null,
+          new ResponseListener() {
+            @Override
+            public <A extends Address> void onResponse(ResponseEvent<A> event) {
+              ((Snmp) event.getSource()).cancel(event.getRequest(), this);
+              answer.complete(event);
+            }
+          });
+      // snmp4j's own timeout answers with no response; the margin only guards against its timer.
+      return answer.get(totalMs + 1000, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return null;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted waiting for " + where, e);
+    } finally {
+      pending.remove(answer);
     }
   }
 
@@ -275,17 +351,7 @@ final class SnmpSession implements AutoCloseable {
     String agentEngine = HEX.formatHex(engine);
     if (pinnedEngine != null
         && !agentEngine.equalsIgnoreCase(HEX.formatHex(pinnedEngine.getValue()))) {
-      return new SnmpAuthException(
-          SnmpAuthException.Failure.WRONG_ENGINE,
-          "agent "
-              + where
-              + " ignored user '"
-              + source.user()
-              + "': wrong engine, its engine ID is "
-              + agentEngine
-              + " but engineId is "
-              + HEX.formatHex(pinnedEngine.getValue())
-              + " (keys are localized to the engine ID)");
+      return wrongEngine(agentEngine);
     }
     if (source.privProtocol() != null) {
       return new SnmpAuthException(
@@ -301,6 +367,20 @@ final class SnmpSession implements AutoCloseable {
               + ")");
     }
     return new SnmpTimeoutException(waited + " (engine " + agentEngine + " answers discovery)");
+  }
+
+  private SnmpAuthException wrongEngine(String agentEngine) {
+    return new SnmpAuthException(
+        SnmpAuthException.Failure.WRONG_ENGINE,
+        "agent "
+            + where
+            + " ignored user '"
+            + source.user()
+            + "': wrong engine, its engine ID is "
+            + agentEngine
+            + " but engineId is "
+            + HEX.formatHex(pinnedEngine.getValue())
+            + " (keys are localized to the engine ID)");
   }
 
   private String engineShown() {
@@ -339,6 +419,9 @@ final class SnmpSession implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
+    pending.forEach(
+        p -> p.completeExceptionally(new IOException("session to " + where + " was closed")));
     try {
       snmp.close();
     } catch (IOException | RuntimeException e) {

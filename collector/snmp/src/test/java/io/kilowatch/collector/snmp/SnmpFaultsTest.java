@@ -235,6 +235,45 @@ class SnmpFaultsTest {
     }
   }
 
+  @Test
+  void closeAbortsAPollWaitingForAFrozenAgent() throws Exception {
+    var v = new LinkedHashMap<String, Value>();
+    v.put(E + ".1.1.0", Value.integer(5));
+    var frozen = agent(v, List.of(), "kw-frozen");
+    var site =
+        SnmpFixtures.site(
+            """
+            site: {name: lab}
+            profiles:
+              - {id: p, source: snmp, points: [{name: x, oid: "%1$s.1.1.0", unit: W, field: x_w}]}
+            devices:
+              - {id: d, kind: pdu, profile: p, interval: 30s, timeout: 20s, source: {type: snmp, host: 127.0.0.1, port: %2$d, version: v2c, community: "${SNMP_COMMUNITY}", retries: 0}}
+            """
+                .formatted(E, frozen.port()));
+    var c = SnmpFixtures.collector(site, "d");
+    assertThat(readings(c.poll())).containsEntry("pdu.x_w", 5.0);
+    frozen.freeze();
+    var outcome = new java.util.concurrent.CompletableFuture<Object>();
+    Thread.ofVirtual()
+        .start(
+            () -> {
+              try {
+                outcome.complete(c.poll());
+              } catch (Throwable t) {
+                outcome.complete(t);
+              }
+            });
+    // The poll is waiting on a 16 s deadline; closing the collector (what the scheduler does to a
+    // poll past its timeout) must end it now, not when its own timeout fires.
+    await().pollDelay(Duration.ofMillis(200)).until(() -> !outcome.isDone());
+    long closedAt = System.nanoTime();
+    c.close();
+    await().atMost(Duration.ofSeconds(3)).until(outcome::isDone);
+    assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).isLessThan(Duration.ofSeconds(3));
+    assertThat(outcome.get()).isInstanceOf(java.io.IOException.class);
+    assertThat(((Throwable) outcome.get())).hasMessageContaining("closed");
+  }
+
   /** The collector, noting when each poll starts. */
   private static DeviceCollector attempts(SnmpCollector c, List<Instant> at) {
     return new DeviceCollector() {
