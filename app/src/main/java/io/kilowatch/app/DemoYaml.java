@@ -12,6 +12,16 @@ import org.yaml.snakeyaml.Yaml;
 public final class DemoYaml {
   private DemoYaml() {}
 
+  /**
+   * The environment to load a demo's config with: the process's, plus what the demo keeps out of
+   * the file (its SNMP community, drawn at each start), which wins on a clash.
+   */
+  public static Map<String, String> environment(io.kilowatch.simulator.DemoSite demo) {
+    Map<String, String> env = new java.util.HashMap<>(System.getenv());
+    env.putAll(demo.environment());
+    return Map.copyOf(env);
+  }
+
   public static String of(String siteYaml, Path dataDir, int port) {
     return of(siteYaml, dataDir, port, null);
   }

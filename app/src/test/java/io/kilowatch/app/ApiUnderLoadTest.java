@@ -52,7 +52,7 @@ class ApiUnderLoadTest {
         DemoSite.start(new DemoOptions(POLL, d.seed(), true, d.faultPeriod(), d.faultLength()))) {
       Path file = dataDir.resolve("demo-site.yaml");
       Files.writeString(file, DemoYaml.of(demo.siteYaml(), dataDir, 0));
-      var site = ConfigLoader.load(file);
+      var site = ConfigLoader.load(file, DemoYaml.environment(demo));
       try (var app = Kilowatch.start(site, 0)) {
         String base = "http://127.0.0.1:" + app.port();
         var http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();

@@ -38,7 +38,7 @@ class DemoEndToEndTest {
                 Duration.ofSeconds(1), d.seed(), true, d.faultPeriod(), d.faultLength()));
     Path file = dataDir.resolve("demo-site.yaml");
     Files.writeString(file, DemoYaml.of(demo.siteYaml(), dataDir, 0));
-    app = Kilowatch.start(ConfigLoader.load(file), 0);
+    app = Kilowatch.start(ConfigLoader.load(file, DemoYaml.environment(demo)), 0);
     base = "http://127.0.0.1:" + app.port();
     api = new ApiPoller(base);
   }
@@ -77,8 +77,8 @@ class DemoEndToEndTest {
             "/api/health",
             n -> n.at("/devices/byState/up").asInt() == n.at("/devices/total").asInt(),
             Duration.ofSeconds(30));
-    // 16 PDUs + 32 GPU nodes + 2 CDUs + 2 facility meters
-    assertThat(h.at("/devices/total").asInt()).isEqualTo(52);
+    // 16 Modbus PDUs + 8 SNMP PDUs + 32 GPU nodes + 2 CDUs + 2 facility meters
+    assertThat(h.at("/devices/total").asInt()).isEqualTo(60);
     assertThat(h.get("status").asText()).isEqualTo("ok");
   }
 
@@ -112,6 +112,26 @@ class DemoEndToEndTest {
             n -> n.get("series").size() >= 256,
             Duration.ofSeconds(30));
     assertThat(gpus.get("series").size()).isEqualTo(256);
+  }
+
+  @Test
+  void snmpPduTotalAndOutletsAreStored() throws Exception {
+    // Feed C of rack c1-r1: a Raritan PDU read over SNMP, its total apart from its 4 outlets.
+    JsonNode pdu =
+        api.awaitJson(
+            "/api/query?measurement=pdu&field=power_w&tags=device:c1-r1-pdu-c&from=-5m",
+            n -> n.get("series").size() > 0 && n.at("/series/0/points").size() > 0,
+            Duration.ofSeconds(30));
+    assertThat(pdu.get("series").size()).isEqualTo(1);
+    assertThat(pdu.at("/series/0/points/0/1").asDouble()).isGreaterThan(100.0);
+    assertThat(pdu.at("/series/0/points/0/2").asText()).isEqualTo("good");
+    JsonNode outlets =
+        api.awaitJson(
+            "/api/series?measurement=pdu_outlet&field=power_w",
+            n -> n.get("series").size() >= 32,
+            Duration.ofSeconds(30));
+    // 8 SNMP PDUs of 4 outlets each.
+    assertThat(outlets.get("series").size()).isEqualTo(32);
   }
 
   @Test

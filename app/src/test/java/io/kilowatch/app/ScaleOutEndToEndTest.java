@@ -64,7 +64,9 @@ class ScaleOutEndToEndTest {
               YamlMaps.of("url", influx.url().toString(), "database", influx.database())));
       tree.put("web", YamlMaps.of("bind", "127.0.0.1", "port", 0));
       Files.writeString(file, YamlTree.emit(tree));
-      var site = ConfigLoader.load(file).withCollector(new CollectorConfig(shard));
+      var site =
+          ConfigLoader.load(file, DemoYaml.environment(demo))
+              .withCollector(new CollectorConfig(shard));
       apps.add(Kilowatch.start(site, 0));
     }
   }
@@ -87,8 +89,8 @@ class ScaleOutEndToEndTest {
         ApiPoller.of(apps.get(2)).awaitJson("/api/health", n -> true, Duration.ofSeconds(10));
     int a = first.at("/devices/total").asInt();
     int b = second.at("/devices/total").asInt();
-    // 52 demo devices, each polled by exactly one collector; the dashboard polls none.
-    assertThat(a + b).isEqualTo(52);
+    // 60 demo devices, each polled by exactly one collector; the dashboard polls none.
+    assertThat(a + b).isEqualTo(60);
     assertThat(a).isPositive();
     assertThat(b).isPositive();
     assertThat(dashboard.at("/devices/total").asInt()).isZero();

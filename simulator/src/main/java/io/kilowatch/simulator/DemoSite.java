@@ -4,8 +4,10 @@ import io.kilowatch.testkit.http.DcgmExporterFake;
 import io.kilowatch.testkit.http.DcgmExporterFake.Reply;
 import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import java.io.IOException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -23,9 +25,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The built-in demo site: a small GPU hall whose devices are real servers on 127.0.0.1 — a Modbus
- * TCP slave per PDU and meter, one OPC UA server for the CDUs, one HTTP server standing in for
- * every node's dcgm-exporter — all fed by one {@link SiteModel} that a tick thread advances with
- * the wall clock.
+ * TCP slave per feed-A/B PDU and meter, an SNMP agent per feed-C PDU, one OPC UA server for the
+ * CDUs, one HTTP server standing in for every node's dcgm-exporter — all fed by one {@link
+ * SiteModel} that a tick thread advances with the wall clock.
+ *
+ * <p>The SNMP agents answer one community, drawn at random at each start: it never sits in a file
+ * or the repository, and kilowatch reads it from the environment variable {@link
+ * #SNMP_COMMUNITY_VARIABLE} that {@link #environment()} names.
  */
 public final class DemoSite implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DemoSite.class);
@@ -33,8 +39,13 @@ public final class DemoSite implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(5);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
 
+  /** The environment variable the demo's site config reads the SNMP community from. */
+  public static final String SNMP_COMMUNITY_VARIABLE = "KILOWATCH_DEMO_SNMP_COMMUNITY";
+
   private final SiteModel model;
   private final ModbusDevices modbus;
+  private final SnmpPdus snmp;
+  private final String snmpCommunity;
   private final OpcUaFakeServer opcUa;
   private final DcgmExporterFake dcgm;
   private final String siteYaml;
@@ -47,11 +58,15 @@ public final class DemoSite implements AutoCloseable {
   private DemoSite(
       SiteModel model,
       ModbusDevices modbus,
+      SnmpPdus snmp,
+      String snmpCommunity,
       OpcUaFakeServer opcUa,
       DcgmExporterFake dcgm,
       String siteYaml) {
     this.model = model;
     this.modbus = modbus;
+    this.snmp = snmp;
+    this.snmpCommunity = snmpCommunity;
     this.opcUa = opcUa;
     this.dcgm = dcgm;
     this.siteYaml = siteYaml;
@@ -89,6 +104,10 @@ public final class DemoSite implements AutoCloseable {
           () -> self.get() == null ? model.reading() : self.get().catchUp();
       Future<ModbusDevices> modbus = starter.submit(() -> ModbusDevices.start(specs, reading));
       starting.add(modbus);
+      String community = randomCommunity();
+      Future<SnmpPdus> snmp =
+          starter.submit(() -> SnmpPdus.start(layout.snmpPduIds(), reading, community));
+      starting.add(snmp);
       Set<String> nodeIds = Set.copyOf(layout.nodeIds());
       Future<DcgmExporterFake> dcgm =
           starter.submit(
@@ -102,14 +121,17 @@ public final class DemoSite implements AutoCloseable {
 
       ModbusDevices devices = await(modbus);
       Map<String, Integer> ports = devices.ports();
+      SnmpPdus snmpPdus = await(snmp);
       OpcUaFakeServer opcUaServer = await(opcUa);
       DcgmExporterFake dcgmServer = await(dcgm);
       String yaml =
           SiteYaml.render(
               layout,
-              new SiteYaml.Ports(ports, opcUaServer.endpoint(), dcgmServer.port()),
+              new SiteYaml.Ports(
+                  ports, snmpPdus.ports(), opcUaServer.endpoint(), dcgmServer.port()),
               options.pollInterval());
-      DemoSite site = new DemoSite(model, devices, opcUaServer, dcgmServer, yaml);
+      DemoSite site =
+          new DemoSite(model, devices, snmpPdus, community, opcUaServer, dcgmServer, yaml);
       synchronized (site.clock) {
         site.lastNanos = System.nanoTime();
         site.running = true;
@@ -117,8 +139,10 @@ public final class DemoSite implements AutoCloseable {
       self.set(site);
       site.ticker.start();
       log.info(
-          "demo site up: {} Modbus devices, OPC UA at {}, dcgm at http://127.0.0.1:{}/nodes/",
+          "demo site up: {} Modbus devices, {} SNMP agents, OPC UA at {}, dcgm at"
+              + " http://127.0.0.1:{}/nodes/",
           devices.size(),
+          snmpPdus.size(),
           opcUaServer.endpoint(),
           dcgmServer.port());
       return site;
@@ -155,9 +179,37 @@ public final class DemoSite implements AutoCloseable {
     closeAll(up);
   }
 
-  /** A complete kilowatch site config pointing at the live ports, profiles inline. */
+  /**
+   * A complete kilowatch site config pointing at the live ports, profiles inline; load it with
+   * {@link #environment()} added to the process environment.
+   */
   public String siteYaml() {
     return siteYaml;
+  }
+
+  /**
+   * What the site config reads from the environment: the SNMP community under {@link
+   * #SNMP_COMMUNITY_VARIABLE}. Secrets come from the environment (the config loader refuses them
+   * written in a file), and this one exists only while the demo runs.
+   */
+  public Map<String, String> environment() {
+    return Map.of(SNMP_COMMUNITY_VARIABLE, snmpCommunity);
+  }
+
+  /** 128 random bits, hex: nothing to guess and nothing committed. */
+  private static String randomCommunity() {
+    byte[] bytes = new byte[16];
+    new SecureRandom().nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  /** The UDP port of SNMP PDU {@code pduId}. */
+  int snmpPort(String pduId) {
+    Integer port = snmp.ports().get(pduId);
+    if (port == null) {
+      throw new IllegalArgumentException("no SNMP PDU " + pduId);
+    }
+    return port;
   }
 
   /** The physics behind the servers: true values for tests and for the demo's own checks. */
@@ -217,6 +269,7 @@ public final class DemoSite implements AutoCloseable {
     }
     List<AutoCloseable> all = new ArrayList<>();
     all.add(modbus);
+    all.add(snmp);
     all.add(opcUa);
     all.add(dcgm);
     closeAll(all);

@@ -4,8 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The demo hall's fixed shape: 2 clusters of 4 racks; a rack has 2 PDUs (each carrying half of it)
- * and 4 GPU nodes of 8 GPUs; one CDU per cluster; a main meter and a cooling-plant meter.
+ * The demo hall's fixed shape: 2 clusters of 4 racks; a rack has 3 PDUs and 4 GPU nodes of 8 GPUs;
+ * one CDU per cluster; a main meter and a cooling-plant meter. A rack's PDUs are three feeds that
+ * share it: feeds A and B, three-phase Modbus PDUs, and feed C, a single-phase Raritan PDU read
+ * over SNMP with one metered outlet per node.
  */
 public record SiteLayout(List<ClusterSpec> clusters) {
   public static final String MAIN_METER = "main-meter";
@@ -23,8 +25,12 @@ public record SiteLayout(List<ClusterSpec> clusters) {
     }
   }
 
-  /** One rack: its PDUs and its GPU nodes. */
-  public record RackSpec(String id, String clusterId, List<String> pduIds, List<String> nodeIds) {
+  /**
+   * One rack: its Modbus PDUs (feeds A and B), its SNMP PDU (feed C) and its GPU nodes; the SNMP
+   * PDU's outlet {@code i} (from 1) feeds node {@code i}.
+   */
+  public record RackSpec(
+      String id, String clusterId, List<String> pduIds, String snmpPduId, List<String> nodeIds) {
     public RackSpec {
       pduIds = List.copyOf(pduIds);
       nodeIds = List.copyOf(nodeIds);
@@ -42,7 +48,9 @@ public record SiteLayout(List<ClusterSpec> clusters) {
         for (int n = 1; n <= 4; n++) {
           nodes.add(rack + "-n" + n);
         }
-        racks.add(new RackSpec(rack, cluster, List.of(rack + "-pdu-a", rack + "-pdu-b"), nodes));
+        racks.add(
+            new RackSpec(
+                rack, cluster, List.of(rack + "-pdu-a", rack + "-pdu-b"), rack + "-pdu-c", nodes));
       }
       clusters.add(new ClusterSpec(cluster, cluster + "-cdu", racks));
     }
@@ -53,8 +61,14 @@ public record SiteLayout(List<ClusterSpec> clusters) {
     return clusters.stream().flatMap(c -> c.racks().stream()).toList();
   }
 
+  /** The Modbus PDUs (feeds A and B). */
   public List<String> pduIds() {
     return racks().stream().flatMap(r -> r.pduIds().stream()).toList();
+  }
+
+  /** The SNMP PDUs (feed C), one per rack. */
+  public List<String> snmpPduIds() {
+    return racks().stream().map(RackSpec::snmpPduId).toList();
   }
 
   public List<String> nodeIds() {

@@ -13,11 +13,14 @@ import java.util.random.RandomGenerator;
  * same total advance give the same state whatever the tick jitter; {@link #advance} is what the
  * live site's tick thread calls and what tests call to skip ahead without waiting.
  *
- * <p>Power flows up: GPU utilisation sets GPU power, nodes add their host, racks sum their nodes,
- * each rack's two PDUs carry half each over three phases. Heat flows out: each cluster's IT power
- * goes into its CDU's loop, the loops and the distribution losses go to the cooling plant (chillers
- * trimming what the dry coolers cannot do), and the main meter sees it all plus lighting and other
- * overhead.
+ * <p>Power flows up: GPU utilisation sets GPU power, nodes add their host, racks sum their nodes.
+ * Each node's supplies draw from three feeds: feed C (the rack's SNMP PDU, one outlet per node)
+ * carries a fixed share of every node, and feeds A and B (the Modbus PDUs, three phases each) split
+ * the rest about half and half. The three feeds add up to exactly what the nodes draw, so IT power
+ * and energy metered at the PDUs are the same whichever protocol carries them. Heat flows out: each
+ * cluster's IT power goes into its CDU's loop, the loops and the distribution losses go to the
+ * cooling plant (chillers trimming what the dry coolers cannot do), and the main meter sees it all
+ * plus lighting and other overhead.
  *
  * <p>Energy counters integrate continuously, as a real meter's do. A step's power holds until the
  * next step, and each step first adds the energy of the power it is about to replace, so a counter
@@ -72,13 +75,15 @@ public final class SiteModel {
     }
   }
 
-  /** A rack: its jobs, its nodes and its two PDUs. */
+  /** A rack: its jobs, its nodes, its two Modbus PDUs and its SNMP PDU. */
   private static final class RackSim {
     final SiteLayout.RackSpec spec;
     final RackJobs jobs;
     final List<NodeSim> nodes = new ArrayList<>();
     final List<PduSim> pdus = new ArrayList<>();
+    final PduSim snmpPdu;
     final double shareA;
+    final double shareC;
     final SplittableRandom rng;
 
     RackSim(SiteLayout.RackSpec spec, long seed, SplittableRandom rng) {
@@ -93,6 +98,10 @@ public final class SiteModel {
       }
       // Servers' dual supplies never share perfectly.
       this.shareA = 0.5 + rng.nextDouble(-0.025, 0.025);
+      // Drawn after the nodes and the A/B share, which keep the values they had with two feeds.
+      this.snmpPdu = new PduSim(spec.snmpPduId(), spec.id(), 1, rng.split());
+      // Feed C carries about a fifth: within a single-phase 32 A PDU (7.4 kW) at full load.
+      this.shareC = 0.2 + rng.nextDouble(-0.01, 0.01);
     }
 
     double powerW() {
@@ -233,9 +242,18 @@ public final class SiteModel {
                   loop.relativeFlow());
         }
         double rackW = rack.powerW();
+        double[] outlets = new double[rack.nodes.size()];
+        double c = 0;
+        for (int i = 0; i < outlets.length; i++) {
+          outlets[i] = rack.nodes.get(i).powerW() * rack.shareC;
+          c += outlets[i];
+        }
+        rack.snmpPdu.step(dtS, outlets, gridV);
+        // A and B share what feed C leaves, so the three add up to the rack whatever rounding.
+        double ab = rackW - c;
         double a = rack.shareA + rack.rng.nextGaussian() * 0.002;
-        rack.pdus.get(0).step(dtS, rackW * a, gridV);
-        rack.pdus.get(1).step(dtS, rackW * (1 - a), gridV);
+        rack.pdus.get(0).step(dtS, ab * a, gridV);
+        rack.pdus.get(1).step(dtS, ab * (1 - a), gridV);
         clusterW += rackW;
       }
       loop.step(t, dtS, clusterW / 1000, severity, facilitySupplyC());
@@ -268,6 +286,7 @@ public final class SiteModel {
     for (RackSim rack : racks) {
       rack.nodes.forEach(n -> nodes.add(n.reading()));
       rack.pdus.forEach(p -> pdus.add(p.reading()));
+      pdus.add(rack.snmpPdu.reading());
     }
     List<CduReading> cdus = loops.stream().map(CoolingLoop::reading).toList();
     snapshot =

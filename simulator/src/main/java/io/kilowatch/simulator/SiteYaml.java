@@ -23,7 +23,11 @@ final class SiteYaml {
   private static final List<String> PHASES = List.of("l1", "l2", "l3");
 
   /** Where each server listens. */
-  record Ports(Map<String, Integer> modbusPorts, String opcUaEndpoint, int dcgmPort) {}
+  record Ports(
+      Map<String, Integer> modbusPorts,
+      Map<String, Integer> snmpPorts,
+      String opcUaEndpoint,
+      int dcgmPort) {}
 
   private SiteYaml() {}
 
@@ -39,6 +43,7 @@ final class SiteYaml {
             .siteField("gridZone", "FR")
             .siteField("ashraeClass", "a2")
             .profile(pduProfile())
+            .profile(snmpPduProfile())
             .profile(meterProfile())
             .profile(cduProfile());
     for (SiteLayout.ClusterSpec cluster : layout.clusters()) {
@@ -55,6 +60,7 @@ final class SiteYaml {
         for (String pdu : rack.pduIds()) {
           devices.add(modbus(pdu, "pdu", "demo-pdu", ports).every(interval, timeout));
         }
+        devices.add(snmp(rack.snmpPduId(), ports).every(interval, timeout));
         for (String node : rack.nodeIds()) {
           String url =
               "http://" + LOOPBACK + ":" + ports.dcgmPort() + "/nodes/" + node + "/metrics";
@@ -93,6 +99,97 @@ final class SiteYaml {
       throw new IllegalStateException("no Modbus port for " + id);
     }
     return SiteDevice.of(id, kind, profile, SiteSources.modbus(LOOPBACK, port, 1));
+  }
+
+  private static SiteDevice snmp(String id, Ports ports) {
+    Integer port = ports.snmpPorts().get(id);
+    if (port == null) {
+      throw new IllegalStateException("no SNMP port for " + id);
+    }
+    // The community is a secret: the file names the variable, the demo's environment holds it.
+    return SiteDevice.of(
+        id,
+        "pdu",
+        SNMP_PDU_PROFILE,
+        SiteSources.snmpV2c(LOOPBACK, port, "${" + DemoSite.SNMP_COMMUNITY_VARIABLE + "}"));
+  }
+
+  static final String SNMP_PDU_PROFILE = "demo-snmp-pdu";
+
+  private static final String PDU2 = "1.3.6.1.4.1.13742.6";
+
+  /**
+   * A Raritan PX over SNMP: the points of the shipped profile {@code
+   * config/profiles/snmp-raritan-pdu2.yaml} (PDU2-MIB, as the test kit's RaritanPdu2 serves it),
+   * inline like the demo's other profiles. The inlet's power, current, voltage and energy by GET,
+   * each scaled by the sensor's decimal digits read from the agent; the outlets walked as a table,
+   * one series per outlet (measurement {@code pdu_outlet}, tag {@code outlet}), apart from the
+   * PDU's total so the energy model never counts them twice.
+   */
+  private static Map<String, Object> snmpPduProfile() {
+    List<Object> points = new ArrayList<>();
+    points.add(inletSensor("power", 5, "W", "power_w"));
+    points.add(inletSensor("current", 1, "A", "current_a"));
+    points.add(inletSensor("voltage", 4, "V", "voltage_v"));
+    points.add(kwh(inletSensor("energy", 8, "kWh", "energy_kwh")));
+    List<Object> columns =
+        List.of(
+            outletSensor("outlet-power", 5, "W", "power_w"),
+            outletSensor("outlet-current", 1, "A", "current_a"),
+            outletSensor("outlet-voltage", 4, "V", "voltage_v"),
+            kwh(outletSensor("outlet-energy", 8, "kWh", "energy_kwh")));
+    return YamlMaps.of(
+        "id",
+        SNMP_PDU_PROFILE,
+        "source",
+        "snmp",
+        "points",
+        points,
+        "tables",
+        List.of(YamlMaps.of("name", "outlets", "indexTag", "outlet", "columns", columns)));
+  }
+
+  /** activeEnergy counts Wh, wrapping at 2^32; kilowatch stores kWh. */
+  private static Map<String, Object> kwh(Map<String, Object> point) {
+    Map<String, Object> out = new java.util.LinkedHashMap<>();
+    point.forEach(
+        (k, v) -> {
+          out.put(k, v);
+          if (k.equals("decimalDigits")) {
+            out.put("scale", 0.001);
+          }
+        });
+    out.put("kind", "counter");
+    return out;
+  }
+
+  /** measurementsInletSensorValue.1.1.type, digits from inletSensorDecimalDigits.1.1.type. */
+  private static Map<String, Object> inletSensor(
+      String name, int sensorType, String unit, String field) {
+    return YamlMaps.of(
+        "name", name,
+        "oid", PDU2 + ".5.2.3.1.4.1.1." + sensorType,
+        "decimalDigits", PDU2 + ".3.3.4.1.7.1.1." + sensorType,
+        "unit", unit,
+        "field", field);
+  }
+
+  /** measurementsOutletSensorValue.1.outlet.type, one row per outlet. */
+  private static Map<String, Object> outletSensor(
+      String name, int sensorType, String unit, String field) {
+    return YamlMaps.of(
+        "name",
+        name,
+        "oid",
+        PDU2 + ".5.4.3.1.4.1.{index}." + sensorType,
+        "decimalDigits",
+        PDU2 + ".3.5.4.1.7.1.{index}." + sensorType,
+        "unit",
+        unit,
+        "measurement",
+        "pdu_outlet",
+        "field",
+        field);
   }
 
   private static Map<String, Object> pduProfile() {

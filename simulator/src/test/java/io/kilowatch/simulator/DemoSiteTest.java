@@ -6,13 +6,17 @@ import static org.awaitility.Awaitility.await;
 
 import com.ghgande.j2mod.modbus.facade.ModbusTCPMaster;
 import com.ghgande.j2mod.modbus.procimg.Register;
+import io.kilowatch.testkit.Peer;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
@@ -105,6 +109,83 @@ class DemoSiteTest {
     } finally {
       master.disconnect();
     }
+  }
+
+  /** Values of one snmpget, in the order asked, as numbers (net-snmp: -Oqv, one per line). */
+  private static List<Long> snmpget(String pduId, List<String> oids) throws Exception {
+    Peer.NET_SNMP.require();
+    List<String> cmd = new ArrayList<>(List.of("snmpget", "-v2c", "-c"));
+    cmd.add(site.environment().get(DemoSite.SNMP_COMMUNITY_VARIABLE));
+    cmd.addAll(List.of("-m", "", "-Oqv", "-t", "2", "-r", "0"));
+    cmd.add("127.0.0.1:" + site.snmpPort(pduId));
+    cmd.addAll(oids);
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    return out.lines().map(Long::parseLong).toList();
+  }
+
+  @Test
+  void snmpPduAnswersPdu2MibWithOutletsThatAddUpToItsInlet() throws Exception {
+    // PDU2-MIB: measurementsInletSensorValue.1.1.<type>,
+    // measurementsOutletSensorValue.1.<o>.<type>;
+    // types rmsCurrent 1 (mA: 3 decimal digits), rmsVoltage 4 (V), activePower 5 (W),
+    // activeEnergy 8 (Wh).
+    String inlet = "1.3.6.1.4.1.13742.6.5.2.3.1.4.1.1.";
+    String outlet = "1.3.6.1.4.1.13742.6.5.4.3.1.4.1.";
+    List<Long> v =
+        snmpget(
+            "c1-r1-pdu-c",
+            List.of(
+                inlet + "1",
+                inlet + "4",
+                inlet + "5",
+                inlet + "8",
+                outlet + "1.5",
+                outlet + "2.5",
+                outlet + "3.5",
+                outlet + "4.5"));
+    long currentMa = v.get(0);
+    long volts = v.get(1);
+    long watts = v.get(2);
+    long wh = v.get(3);
+    assertThat(volts).isBetween(220L, 240L);
+    // P = U I on a single phase; each of U and I is rounded, so allow a watt per volt of error.
+    assertThat(currentMa * volts / 1000.0).isCloseTo(watts, within(volts + 1.0));
+    // Four outlets, each rounded to the watt, add up to the inlet rounded to the watt.
+    assertThat(v.get(4) + v.get(5) + v.get(6) + v.get(7)).isCloseTo(watts, within(3L));
+    // Feed C carries about a fifth of the rack: of its nodes' power now.
+    SiteSnapshot now = site.model().snapshot();
+    double rackW =
+        now.nodes().stream()
+            .filter(n -> n.rackId().equals("c1-r1"))
+            .mapToDouble(NodeReading::powerW)
+            .sum();
+    assertThat((double) watts).isBetween(0.15 * rackW, 0.25 * rackW);
+    assertThat((double) wh).isCloseTo(now.pdu("c1-r1-pdu-c").energyWh(), within(100.0));
+  }
+
+  @Test
+  void snmpPduIgnoresAnyOtherCommunity() throws Exception {
+    Peer.NET_SNMP.require();
+    Process p =
+        new ProcessBuilder(
+                "snmpget",
+                "-v2c",
+                "-c",
+                "public",
+                "-t",
+                "1",
+                "-r",
+                "0",
+                "127.0.0.1:" + site.snmpPort("c1-r1-pdu-c"),
+                "1.3.6.1.2.1.1.5.0")
+            .redirectErrorStream(true)
+            .start();
+    assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+    assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+        .contains("Timeout");
   }
 
   @Test
@@ -212,7 +293,13 @@ class DemoSiteTest {
     assertThat(rackDevices)
         .extracting(d -> d.get("id"))
         .containsExactly(
-            "c1-r1-pdu-a", "c1-r1-pdu-b", "c1-r1-n1", "c1-r1-n2", "c1-r1-n3", "c1-r1-n4");
+            "c1-r1-pdu-a",
+            "c1-r1-pdu-b",
+            "c1-r1-pdu-c",
+            "c1-r1-n1",
+            "c1-r1-n2",
+            "c1-r1-n3",
+            "c1-r1-n4");
     Map<String, Object> pdu = rackDevices.get(0);
     assertThat(pdu).containsEntry("kind", "pdu").containsEntry("interval", "5s");
     assertThat(map(pdu.get("source")).toString()).contains("port=" + portOf("c1-r1-pdu-a"));
@@ -230,8 +317,11 @@ class DemoSiteTest {
     List<Map<String, Object>> profiles = list(root.get("profiles"));
     assertThat(profiles)
         .extracting(p -> p.get("id"))
-        .containsExactly("demo-pdu", "demo-meter", "demo-cdu");
-    assertThat(list(profiles.get(2).get("points")).get(0).get("nodeId").toString())
+        .containsExactly("demo-pdu", "demo-snmp-pdu", "demo-meter", "demo-cdu");
+    assertThat(map(rackDevices.get(2).get("source")))
+        .containsEntry("type", "snmp")
+        .containsEntry("port", site.snmpPort("c1-r1-pdu-c"));
+    assertThat(list(profiles.get(3).get("points")).get(0).get("nodeId").toString())
         .isEqualTo("nsu=urn:kilowatch:demo;s={device}/PrimarySupplyTemp");
   }
 

@@ -30,6 +30,36 @@ class SiteModelTest {
   }
 
   @Test
+  void theThreeFeedsOfARackAddUpToItsNodesAndFeedCsOutletsToFeedC() {
+    SiteSnapshot s = model(DemoOptions.defaults()).advance(Duration.ofMinutes(7));
+    for (SiteLayout.RackSpec rack : SiteLayout.demo().racks()) {
+      List<NodeReading> nodes =
+          s.nodes().stream().filter(n -> n.rackId().equals(rack.id())).toList();
+      double rackW = nodes.stream().mapToDouble(NodeReading::powerW).sum();
+      double a = s.pdu(rack.pduIds().get(0)).powerW();
+      double b = s.pdu(rack.pduIds().get(1)).powerW();
+      PduReading c = s.pdu(rack.snmpPduId());
+      assertThat(a + b + c.powerW()).isCloseTo(rackW, within(1e-6 * rackW));
+      // Feed C: one phase, outlet i feeds node i with the same share of every node.
+      assertThat(c.phases()).hasSize(1);
+      assertThat(c.outlets()).hasSize(nodes.size());
+      double outlets = c.outlets().stream().mapToDouble(PduReading.Outlet::powerW).sum();
+      assertThat(outlets).isCloseTo(c.powerW(), within(1e-6 * outlets));
+      // Each outlet's register started at its share of the PDU's and counts what it carries.
+      double outletsWh = c.outlets().stream().mapToDouble(PduReading.Outlet::energyWh).sum();
+      assertThat(outletsWh).isCloseTo(c.energyWh(), within(1e-6 * outletsWh));
+      for (int i = 0; i < nodes.size(); i++) {
+        double share = c.outlets().get(i).powerW() / nodes.get(i).powerW();
+        assertThat(share).isBetween(0.19, 0.21);
+        assertThat(share).isCloseTo(c.powerW() / rackW, within(1e-9));
+      }
+      // A and B split the rest about evenly and keep three phases.
+      assertThat(a / (a + b)).isBetween(0.47, 0.53);
+      assertThat(s.pdu(rack.pduIds().get(0)).outlets()).isEmpty();
+    }
+  }
+
+  @Test
   void energyCountersBalanceOverAnHour() {
     SiteModel model = model(DemoOptions.defaults());
     SiteSnapshot before = model.advance(Duration.ofMinutes(5));

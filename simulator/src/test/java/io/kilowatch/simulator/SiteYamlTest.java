@@ -22,8 +22,15 @@ class SiteYamlTest {
     }
     ports.put(SiteLayout.MAIN_METER, port++);
     ports.put(SiteLayout.COOLING_PLANT, port);
+    Map<String, Integer> snmp = new LinkedHashMap<>();
+    int udp = 30_000;
+    for (String pdu : layout.snmpPduIds()) {
+      snmp.put(pdu, udp++);
+    }
     return SiteYaml.render(
-        layout, new SiteYaml.Ports(ports, "opc.tcp://127.0.0.1:4840/kilowatch", 9400), interval);
+        layout,
+        new SiteYaml.Ports(ports, snmp, "opc.tcp://127.0.0.1:4840/kilowatch", 9400),
+        interval);
   }
 
   @Test
@@ -62,9 +69,21 @@ class SiteYamlTest {
         devices.stream().collect(Collectors.groupingBy(d -> d.get("kind"), Collectors.counting()));
     assertThat(byKind)
         .containsOnly(
-            entry("pdu", 16L), entry("gpu-node", 32L), entry("cdu", 2L), entry("meter", 2L));
+            entry("pdu", 24L), entry("gpu-node", 32L), entry("cdu", 2L), entry("meter", 2L));
     assertThat(devices)
         .anySatisfy(d -> assertThat(d.get("source").toString()).contains("port=20000, unitId=1"))
+        // 16 Modbus PDUs (feeds A and B) and 8 SNMP ones (feed C), the community from the
+        // environment.
+        .anySatisfy(
+            d ->
+                assertThat(d.get("source"))
+                    .isEqualTo(
+                        Map.of(
+                            "type", "snmp",
+                            "host", "127.0.0.1",
+                            "port", 30_007,
+                            "version", "v2c",
+                            "community", "${KILOWATCH_DEMO_SNMP_COMMUNITY}")))
         .anySatisfy(
             d ->
                 assertThat(d.get("source").toString())

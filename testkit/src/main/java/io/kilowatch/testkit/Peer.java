@@ -49,6 +49,10 @@ public enum Peer {
               && onPath("snmpget")
               && onPath("snmpbulkwalk")
               && runs(Peer.PYTHON, "--version")),
+  NET_SNMP(
+      "net-snmp tools (snmpget, snmpbulkwalk)",
+      "apt-get install snmp",
+      () -> onPath("snmpbulkwalk")),
   /** Debian's Slurm 22.05 daemons and commands, run as root by {@link SlurmCluster}. */
   SLURM(
       "Slurm (munged, slurmctld, slurmd, slurmrestd, sbatch, squeue, scontrol) run as root",

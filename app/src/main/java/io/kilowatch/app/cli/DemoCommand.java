@@ -68,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
       Path file = dataDir.resolve("demo-site.yaml");
       Files.writeString(
           file, DemoYaml.of(demo.siteYaml(), dataDir, port, alertWebhook, rateLimitPerMinute));
-      var site = ConfigLoader.load(file);
+      var site = ConfigLoader.load(file, DemoYaml.environment(demo));
       try (var app = Kilowatch.start(site, port)) {
         System.out.println("kilowatch demo: dashboard at " + app.url());
         System.out.println("  site config written to " + file + "; press Ctrl+C to stop");

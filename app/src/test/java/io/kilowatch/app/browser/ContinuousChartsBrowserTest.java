@@ -59,14 +59,15 @@ class ContinuousChartsBrowserTest {
 
   /**
    * The demo's energy registers hold the energy up to the instant they are read (SiteModel), so
-   * what is left of sampling in a 10 s PUE step is the registers' whole watt-hours: each of the 16
-   * PDUs' deltas is off by under 1 Wh, independently, so the IT sum stays within about ±6.5 Wh (4
-   * standard deviations of 16 uniform errors of ±1 Wh) of a step that holds at least 150 Wh (every
-   * GPU idle: 32 nodes of about 1.7 kW), some 4 %; the facility meter's one delta is a few tenths
-   * of a percent. The physics moves PUE less: a rack's load swing moves IT and facility by the same
-   * kilowatts, so PUE by the swing's share of IT times (1 - 1 / PUE), under 1 % for a rack. A dip
-   * in PUE is therefore a step more than 5 % below both neighbours (a missed sample at a step equal
-   * to the poll interval swung it by 20 %).
+   * what is left of sampling in a 10 s PUE step is the registers' whole watt-hours: each of the 24
+   * PDUs' deltas (16 Modbus, 8 SNMP) is off by under 1 Wh, independently, so the IT sum stays
+   * within about ±8 Wh (4 standard deviations of 24 triangular errors of ±1 Wh, variance 1/6 each)
+   * of a step that holds at least 150 Wh (every GPU idle: 32 nodes of about 1.7 kW), some 5 % in
+   * that corner and 3.6 % at the 80 kW the demo's jobs keep it above (SiteModelTest); the facility
+   * meter's one delta is a few tenths of a percent. The physics moves PUE less: a rack's load swing
+   * moves IT and facility by the same kilowatts, so PUE by the swing's share of IT times (1 - 1 /
+   * PUE), under 1 % for a rack. A dip in PUE is therefore a step more than 5 % below both
+   * neighbours (a missed sample at a step equal to the poll interval swung it by 20 %).
    */
   static final double PUE_DIP = 0.05;
 

@@ -109,7 +109,8 @@ class DashboardBrowserTest {
   @Test
   void devicesAlertsAndReportsPagesLoadCleanly() throws Exception {
     assertPageRenders("/devices.html", "devices", Map.of());
-    awaitTrue("document.querySelectorAll('#devices tbody tr').length === 52");
+    // 24 PDUs (16 Modbus, 8 SNMP), 32 GPU nodes, 2 CDUs, 2 meters.
+    awaitTrue("document.querySelectorAll('#devices tbody tr').length === 60");
     assertPageRenders("/alerts.html", "alerts", Map.of());
     awaitTrue("/6 rules evaluated/.test(document.querySelector('#alerts-meta').textContent)");
     assertPageRenders("/reports.html", "reports", Map.of());

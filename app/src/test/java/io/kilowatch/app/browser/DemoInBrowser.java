@@ -31,7 +31,7 @@ record DemoInBrowser(DemoSite demo, Kilowatch app, Chromium browser, String base
     try {
       Path file = dir.resolve("demo-site.yaml");
       Files.writeString(file, DemoYaml.of(demo.siteYaml(), dir.resolve("data"), 0));
-      app = Kilowatch.start(ConfigLoader.load(file), 0);
+      app = Kilowatch.start(ConfigLoader.load(file, DemoYaml.environment(demo)), 0);
       var browser = Chromium.start(dir.resolve("chromium-profile"));
       return new DemoInBrowser(demo, app, browser, "http://127.0.0.1:" + app.port());
     } catch (Exception | Error e) {

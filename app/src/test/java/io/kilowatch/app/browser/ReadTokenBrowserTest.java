@@ -85,7 +85,7 @@ class ReadTokenBrowserTest {
                 "name", "duty", "sha256", TokenAuth.sha256Hex(OPERATOR), "role", "operator")));
     Path file = dir.resolve("demo-site.yaml");
     Files.writeString(file, YamlTree.emit(root));
-    app = Kilowatch.start(ConfigLoader.load(file), 0);
+    app = Kilowatch.start(ConfigLoader.load(file, DemoYaml.environment(demo)), 0);
     base = "http://127.0.0.1:" + app.port();
     browser = Chromium.start(dir.resolve("chromium-profile"));
     browser.send("Page.addScriptToEvaluateOnNewDocument", Map.of("source", STREAM_PROBE));

@@ -17,6 +17,15 @@ public final class SiteSources {
     return source;
   }
 
+  /**
+   * SNMP v2c; {@code community} as written in the file, so a {@code ${VARIABLE}} reference (the
+   * config takes communities only from the environment).
+   */
+  public static Map<String, Object> snmpV2c(String host, int port, String community) {
+    return YamlMaps.of(
+        "type", "snmp", "host", host, "port", port, "version", "v2c", "community", community);
+  }
+
   public static Map<String, Object> dcgm(String url) {
     return YamlMaps.of("type", "dcgm", "url", url);
   }
