@@ -29,7 +29,8 @@ final class SiteBinder {
           "energy",
           "collector",
           "analytics",
-          "alerts");
+          "alerts",
+          "jobs");
   static final Set<String> SITE_KEYS = Set.of("name", "timezone", "gridZone", "ashraeClass");
   static final Set<String> STORE_KEYS =
       Set.of("kind", "dataDir", "retention", "influxdb", "buffer", "memoryLimit");
@@ -102,10 +103,13 @@ final class SiteBinder {
     CollectorConfig collector = collector(f.map("collector", COLLECTOR_KEYS));
     AnalyticsConfig analytics = new AnalyticsBinder(binder, baseDir).analytics(f.get("analytics"));
     AlertsConfig alerts = new AlertsBinder(binder, tokenHashes).alerts(f.get("alerts"));
+    JobsConfig jobs =
+        new JobsBinder(binder, baseDir, new java.util.TreeSet<>(clusterIds.all()))
+            .jobs(f.get("jobs"));
     SiteConfig config =
         new SiteConfig(
             source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
-            alerts);
+            alerts, jobs);
     checkProfileReferences(profiles);
     deviceBinder.checkPushOverlaps();
     energyBinder.checkReferences(config.allDevices().toList(), clusterIds.all());

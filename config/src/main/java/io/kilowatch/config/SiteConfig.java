@@ -16,6 +16,7 @@ import java.util.stream.Stream;
  * @param collector how this instance collects (which shard of the devices it polls)
  * @param analytics settings of the energy, carbon and risk analytics (defaults when absent)
  * @param alerts alert rules, receivers and routes; {@link AlertsConfig#NONE} when not configured
+ * @param jobs where job records come from; {@link JobsConfig#NONE} when not configured
  */
 public record SiteConfig(
     Path source,
@@ -28,9 +29,11 @@ public record SiteConfig(
     EnergyModel energy,
     CollectorConfig collector,
     AnalyticsConfig analytics,
-    AlertsConfig alerts) {
+    AlertsConfig alerts,
+    JobsConfig jobs) {
 
   public SiteConfig {
+    jobs = jobs == null ? JobsConfig.NONE : jobs;
     collector = collector == null ? CollectorConfig.DEFAULT : collector;
     profiles = List.copyOf(profiles);
     clusters = List.copyOf(clusters);
@@ -49,7 +52,25 @@ public record SiteConfig(
       List<Cluster> clusters,
       List<Device> devices,
       EnergyModel energy) {
-    this(source, site, store, web, profiles, clusters, devices, energy, null, null, null);
+    this(source, site, store, web, profiles, clusters, devices, energy, null, null, null, null);
+  }
+
+  /** A site without job sources. */
+  public SiteConfig(
+      Path source,
+      Site site,
+      StoreConfig store,
+      WebConfig web,
+      List<Profile> profiles,
+      List<Cluster> clusters,
+      List<Device> devices,
+      EnergyModel energy,
+      CollectorConfig collector,
+      AnalyticsConfig analytics,
+      AlertsConfig alerts) {
+    this(
+        source, site, store, web, profiles, clusters, devices, energy, collector, analytics, alerts,
+        null);
   }
 
   /** Every device of the site, facility-level first, then cluster, then rack devices. */
@@ -67,20 +88,20 @@ public record SiteConfig(
   /** The same site collected with other settings, e.g. a shard given on the command line. */
   public SiteConfig withAnalytics(AnalyticsConfig analytics) {
     return new SiteConfig(
-        source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
-        alerts);
+        source, site, store, web, profiles, clusters, devices, energy, collector, analytics, alerts,
+        jobs);
   }
 
   public SiteConfig withAlerts(AlertsConfig alerts) {
     return new SiteConfig(
-        source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
-        alerts);
+        source, site, store, web, profiles, clusters, devices, energy, collector, analytics, alerts,
+        jobs);
   }
 
   public SiteConfig withCollector(CollectorConfig collector) {
     return new SiteConfig(
-        source, site, store, web, profiles, clusters, devices, energy, collector, analytics,
-        alerts);
+        source, site, store, web, profiles, clusters, devices, energy, collector, analytics, alerts,
+        jobs);
   }
 
   public Optional<Device> device(String id) {

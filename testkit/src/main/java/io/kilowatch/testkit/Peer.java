@@ -40,7 +40,16 @@ public enum Peer {
   GCC("gcc", "apt-get install gcc", () -> onPath("gcc")),
   PDFTOPPM("pdftoppm", "apt-get install poppler-utils", () -> onPath("pdftoppm")),
   MBPOLL("mbpoll", "apt-get install mbpoll", () -> onPath("mbpoll")),
-  PROMTOOL("promtool", "apt-get install prometheus", () -> onPath("promtool"));
+  PROMTOOL("promtool", "apt-get install prometheus", () -> onPath("promtool")),
+  /** Debian's Slurm 22.05 daemons and commands, run as root by {@link SlurmCluster}. */
+  SLURM(
+      "Slurm (munged, slurmctld, slurmd, slurmrestd, sbatch, squeue, scontrol) run as root",
+      "apt-get install slurmctld slurmd slurmrestd munge slurm-client; run the tests as root",
+      () ->
+          "root".equals(System.getProperty("user.name"))
+              && java.util.stream.Stream.of(
+                      "munged", "slurmctld", "slurmd", "slurmrestd", "sbatch", "squeue", "scontrol")
+                  .allMatch(n -> onPath(n) || Files.isExecutable(Path.of("/usr/sbin", n))));
 
   /** The interpreter the Python peers run under, whatever python3 the PATH has first. */
   public static final String PYTHON = "/usr/bin/python3";
