@@ -14,6 +14,7 @@ public final class Analytics {
   private final PueEngine pue;
   private final CarbonEngine carbon;
   private final RiskEngine risk;
+  private final JobAttribution jobs;
 
   public Analytics(SiteConfig site, Store store, Clock clock) {
     this(site, store, clock, new SeriesUnits(site));
@@ -31,6 +32,7 @@ public final class Analytics {
             site.analytics().carbon(), site.site().timezone(), site.site().gridZone(), clock);
     this.carbon = new CarbonEngine(energy, pue, cache);
     this.risk = new RiskEngine(site, store, units);
+    this.jobs = new JobAttribution(energy, pue, carbon);
   }
 
   public SiteConfig site() {
@@ -55,5 +57,9 @@ public final class Analytics {
 
   public RiskEngine risk() {
     return risk;
+  }
+
+  public JobAttribution jobs() {
+    return jobs;
   }
 }

@@ -46,6 +46,11 @@ public final class CarbonEngine {
     return compute(from, to, step, h -> {});
   }
 
+  /** The grid intensity of {@code n} UTC hours from {@code hour}, gCO2e/kWh, NaN where none. */
+  double[] intensity(Instant hour, int n) {
+    return intensity.hourly(hour, n).g();
+  }
+
   /**
    * As {@link #compute(Instant, Instant, StepPlan.Step)}, telling {@code used} the hourly
    * intensities the figures were computed with (for a report's input hash).

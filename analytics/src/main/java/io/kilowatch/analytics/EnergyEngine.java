@@ -89,6 +89,10 @@ public final class EnergyEngine {
     return site;
   }
 
+  Store store() {
+    return store;
+  }
+
   long nowMs() {
     return clock.millis();
   }
@@ -134,8 +138,12 @@ public final class EnergyEngine {
   }
 
   private SeriesLedger.Rules rules(Device d, boolean counter, double factor, double width) {
-    return new SeriesLedger.Rules(
-        counter, factor, width, counterGapMs(), powerGapMs(), d.interval().toMillis());
+    return rules(counter, factor, width, d.interval().toMillis());
+  }
+
+  /** The rules of a series with the site's gap limits; {@code intervalMs} is its poll interval. */
+  SeriesLedger.Rules rules(boolean counter, double factor, double width, long intervalMs) {
+    return new SeriesLedger.Rules(counter, factor, width, counterGapMs(), powerGapMs(), intervalMs);
   }
 
   /** The inputs of one device: its counter, else its power, else its GPUs'. */
@@ -587,7 +595,7 @@ public final class EnergyEngine {
   /** How far the default (raw-only) store looks for a counter's neighbours beyond a range. */
   private static final Duration REACH = Duration.ofDays(2);
 
-  private Duration reach() {
+  Duration reach() {
     Duration c = settings.counterGapLimit();
     Duration r = c == null ? REACH : c;
     return r.compareTo(settings.powerGapLimit()) < 0 ? settings.powerGapLimit() : r;
@@ -696,21 +704,44 @@ public final class EnergyEngine {
 
   /** The energy of each reset interval from the meter's power at both ends, where it exists. */
   private Map<Long, Double> fills(Input in, List<Run> runs, long from, long to) {
+    var ds = new ChannelResolver.DeviceSeries(in.device(), in.power());
+    return fills(
+        in.rules(),
+        in.power(),
+        key -> !ChannelResolver.totals(List.of(key), ds).isEmpty(),
+        in.powerFactor(),
+        runs,
+        from,
+        to);
+  }
+
+  /**
+   * The energy of each reset interval of a counter's {@code runs} from its meter's power at both
+   * ends (R1), where that exists: {@code power} read for the series {@code ours} accepts, exactly
+   * one of them.
+   */
+  Map<Long, Double> fills(
+      SeriesLedger.Rules rules,
+      SeriesQuery power,
+      java.util.function.Predicate<SeriesKey> ours,
+      double powerFactor,
+      List<Run> runs,
+      long from,
+      long to) {
     var out = new HashMap<Long, Double>();
     long limit = powerGapMs();
-    for (long[] r : SeriesLedger.resets(runs, in.rules(), from, to)) {
+    for (long[] r : SeriesLedger.resets(runs, rules, from, to)) {
       if (r[1] - r[0] > limit) {
         continue;
       }
       var found = new ArrayList<List<Run>>();
-      var ds = new ChannelResolver.DeviceSeries(in.device(), in.power());
       store.runs(
-          in.power(),
+          power,
           Instant.ofEpochMilli(r[0]),
           Instant.ofEpochMilli(r[1] + 1),
           settings.powerGapLimit(),
           (key, pr) -> {
-            if (!ChannelResolver.totals(List.of(key), ds).isEmpty()) {
+            if (ours.test(key)) {
               found.add(pr);
             }
           });
@@ -720,7 +751,7 @@ public final class EnergyEngine {
       double p0 = SeriesLedger.powerAt(found.getFirst(), r[0], limit);
       double p1 = SeriesLedger.powerAt(found.getFirst(), r[1], limit);
       if (Double.isFinite(p0) && Double.isFinite(p1)) {
-        out.put(r[0], (p0 + p1) / 2 * in.powerFactor() * (r[1] - r[0]) / 3_600_000.0);
+        out.put(r[0], (p0 + p1) / 2 * powerFactor * (r[1] - r[0]) / 3_600_000.0);
       }
     }
     return out;

@@ -282,6 +282,7 @@ public final class PueEngine {
       double coolK = 0;
       double ohK = 0;
       double[] stepShare = new double[n];
+      double[] stepIt = new double[n];
       boolean[] stepHas = new boolean[n];
       for (int p = 0; p < m; p++) {
         double itP = un ? unassigned[p] : itC.get(k)[p];
@@ -291,11 +292,14 @@ public final class PueEngine {
         coolK += coolP;
         ohK += oh;
         stepShare[stepOf[p]] += itP + coolP + oh;
+        stepIt[stepOf[p]] += itP;
         stepHas[stepOf[p]] |= facility.anyKnown(pe[p], pe[p + 1]);
       }
       var shares = new ArrayList<Double>(n);
+      var its = new ArrayList<Double>(n);
       for (int i = 0; i < n; i++) {
         shares.add(stepHas[i] ? stepShare[i] : null);
+        its.add(stepHas[i] ? stepIt[i] : null);
       }
       double share = itK + coolK + ohK;
       KpiStatus st =
@@ -312,7 +316,8 @@ public final class PueEngine {
               st == KpiStatus.OK ? share / itK : null,
               st,
               covT,
-              shares));
+              shares,
+              its));
     }
     return out;
   }

@@ -85,6 +85,8 @@ public record PueReport(
    *
    * @param facilityShareKwh IT + attributed cooling + overhead share: the cluster's part of E_DC
    * @param stepFacilityShareKwh the same per step (null where no facility energy was known)
+   * @param stepItKwh the cluster's IT energy inside T per step, what its share is divided by (null
+   *     where no facility energy was known)
    */
   public record ClusterPue(
       String cluster,
@@ -95,5 +97,6 @@ public record PueReport(
       Double pue,
       KpiStatus status,
       double coverage,
-      List<Double> stepFacilityShareKwh) {}
+      List<Double> stepFacilityShareKwh,
+      List<Double> stepItKwh) {}
 }

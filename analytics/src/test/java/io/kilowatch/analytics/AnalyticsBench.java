@@ -39,6 +39,11 @@ import java.util.function.Supplier;
  * <p>Run: {@code ./mvnw -q -B -pl analytics -am test-compile exec:exec@analytics-bench -Dexec.skip
  * -Dexec.executable=java [-Dbench.gpus=25000 -Dbench.days=30 -Dbench.energyStep=60]}
  *
+ * <p>With {@code -Dbench.jobs=100000} it measures the monthly per-account job report instead
+ * ({@link JobsBench}): every GPU's {@code energy_mj} counter every {@code bench.gpuEnergyStep}
+ * seconds (default 3600) over the days, and that many jobs; {@code -Dbench.dir=D} keeps the store
+ * in D and reuses it when it is already there (to compare two versions of the code on one store).
+ *
  * <p>Layout: 8 GPUs per node, 4 nodes and 2 PDUs per rack, 10 clusters with one CDU each, a main
  * meter and a cooling-plant meter. Written: one energy counter ({@code energy_kwh}) per PDU, CDU
  * and meter every {@code energyStep} seconds over {@code days}; for the last 30 minutes, one {@code
@@ -55,8 +60,16 @@ public final class AnalyticsBench {
     int days = args.length > 1 && !args[1].isBlank() ? Integer.parseInt(args[1]) : 30;
     int step = args.length > 2 && !args[2].isBlank() ? Integer.parseInt(args[2]) : 60;
     energyStep = step;
-    Path dir = Files.createTempDirectory("kilowatch-analytics-bench");
-    Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
+    int jobs = args.length > 3 && !args[3].isBlank() ? Integer.parseInt(args[3]) : 0;
+    int gpuStep = args.length > 4 && !args[4].isBlank() ? Integer.parseInt(args[4]) : 3600;
+    Path kept = args.length > 5 && !args[5].isBlank() ? Path.of(args[5]) : null;
+    Path dir = kept != null ? kept : Files.createTempDirectory("kilowatch-analytics-bench");
+    Files.createDirectories(dir);
+    // A kept store keeps its month: the one it was written for.
+    Instant end =
+        kept != null && Files.exists(dir.resolve("bench-end"))
+            ? Instant.parse(Files.readString(dir.resolve("bench-end")).strip())
+            : Instant.now().truncatedTo(ChronoUnit.HOURS);
     Instant start = end.minus(Duration.ofDays(days));
 
     int nodes = (gpus + 7) / 8;
@@ -135,6 +148,10 @@ public final class AnalyticsBench {
         "site: %d GPUs, %d nodes, %d racks, %d PDUs, %d clusters; %d days of energy counters every %d s%n",
         gpus, nodes, racks, racks * 2, clusterCount, days, step);
 
+    if (jobs > 0) {
+      JobsBench.run(site, clusters, dir, start, end, jobs, gpuStep, kept != null);
+      return;
+    }
     try (var store = BenchStore.open(dir)) {
       long t0 = System.nanoTime();
       long points = writeEnergy(store, clusters, start, end, step);
@@ -254,7 +271,7 @@ public final class AnalyticsBench {
     return new Device(id, kind, loc, null, src, interval, Duration.ofSeconds(5), Map.of());
   }
 
-  private static long writeEnergy(
+  static long writeEnergy(
       EmbeddedStore store, List<Cluster> clusters, Instant start, Instant end, int step) {
     record Meter(
         String device, String measurement, String cluster, String rack, double kw, double phase) {}
@@ -371,7 +388,7 @@ public final class AnalyticsBench {
     return points;
   }
 
-  private static void measure(String what, Supplier<String> work) {
+  static void measure(String what, Supplier<String> work) {
     System.gc();
     List<MemoryPoolMXBean> heap =
         ManagementFactory.getMemoryPoolMXBeans().stream()
@@ -392,11 +409,11 @@ public final class AnalyticsBench {
     return heap.stream().mapToLong(p -> p.getUsage().getUsed()).sum();
   }
 
-  private static double seconds(long t0) {
+  static double seconds(long t0) {
     return (System.nanoTime() - t0) / 1e9;
   }
 
-  private static String fmt(Double v) {
+  static String fmt(Double v) {
     return v == null ? "null" : String.format("%.4g", v);
   }
 }

@@ -35,7 +35,11 @@ final class QueryGate implements Filter {
           "/api/energy",
           "/api/pue",
           "/api/carbon",
-          "/api/risk");
+          "/api/risk",
+          "/api/jobs");
+
+  /** Gated with every path below it ({@code /api/jobs/{id}}). */
+  static final String GATED_PREFIX = "/api/jobs/";
 
   /** How long a request may wait for a turn: about one heavy request's time. */
   static final Duration WAIT = Duration.ofSeconds(5);
@@ -74,7 +78,7 @@ final class QueryGate implements Filter {
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
       throws IOException, ServletException {
     if (!(req instanceof HttpServletRequest http)
-        || !GATED.contains(http.getRequestURI())
+        || !(GATED.contains(http.getRequestURI()) || http.getRequestURI().startsWith(GATED_PREFIX))
         || "OPTIONS".equals(http.getMethod())) {
       chain.doFilter(req, res);
       return;

@@ -71,6 +71,7 @@ public final class WebServer {
   private final SiteRoutes siteRoutes;
   private final QueryGate queryGate = QueryGate.forThisMachine();
   private final io.kilowatch.web.api.ReportRoutes reportRoutes;
+  private final io.kilowatch.web.api.JobRoutes jobRoutes;
   private String host = "localhost";
 
   public WebServer(SiteConfig site, Store store, Supplier<List<DeviceStatus>> statuses) {
@@ -144,6 +145,7 @@ public final class WebServer {
     this.https = site.web().tls() != null;
     var alertRoutes = new io.kilowatch.web.api.AlertRoutes(alerts, authorizer);
     this.reportRoutes = new io.kilowatch.web.api.ReportRoutes(analytics, store, authorizer);
+    this.jobRoutes = new io.kilowatch.web.api.JobRoutes(analytics);
     var tickets = new StreamTickets(Clock.systemUTC());
     var access =
         new AccessControl(
@@ -216,6 +218,7 @@ public final class WebServer {
               metrics.register(cfg.routes);
               alertRoutes.register(cfg.routes);
               reportRoutes.register(cfg.routes);
+              jobRoutes.register(cfg.routes);
               // Checked like any read by AccessControl: a token where the site asks for one.
               cfg.routes.post(
                   AccessControl.EVENTS_TICKET,
@@ -281,6 +284,15 @@ public final class WebServer {
     return String.join(", ", methods);
   }
 
+  /**
+   * The ledger {@code /api/jobs} attributes energy to; until one is set (or where the site has no
+   * job source) those endpoints answer no jobs and say why.
+   */
+  public WebServer jobs(io.kilowatch.jobs.JobLedger ledger) {
+    jobRoutes.ledger(ledger);
+    return this;
+  }
+
   public void start(String bind, int port) {
     this.startHost = bind;
     this.startPort = port;
@@ -295,7 +307,8 @@ public final class WebServer {
   /** Every HTTP route as {@code "GET /api/health"}, for checking the API description. */
   public List<String> routes() {
     return app.unsafe.internalRouter.allHttpHandlers().stream()
-        .map(e -> e.endpoint.method.name() + " " + e.endpoint.path)
+        // Javalin's <id> (a parameter that may hold slashes) is OpenAPI's {id}.
+        .map(e -> e.endpoint.method.name() + " " + e.endpoint.path.replaceAll("<([^>]+)>", "{$1}"))
         .sorted()
         .toList();
   }

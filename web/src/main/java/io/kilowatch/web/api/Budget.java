@@ -64,6 +64,18 @@ final class Budget {
    */
   static final Duration REPORT_RETRY_AFTER = Duration.ofSeconds(10);
 
+  /**
+   * The longest range of {@code /api/jobs} and {@code /api/jobs/{id}}: a quarter (92 days). Jobs
+   * are attributed from every GPU counter of the range, a month of a 25,000-GPU site is the size
+   * the analytics bench measures, and chargeback runs monthly; a year is a job for the report.
+   */
+  static final Duration MAX_JOBS_RANGE = Duration.ofDays(92);
+
+  /** The most jobs one {@code /api/jobs} answer lists ({@code top}). */
+  static final int MAX_JOBS_TOP = 1_000;
+
+  static final int DEFAULT_JOBS_TOP = 20;
+
   /** Refuses a range longer than {@code max}, naming {@code from}. */
   static void range(Instant from, Instant to, Duration max, String what) {
     Duration d = Duration.between(from, to);
