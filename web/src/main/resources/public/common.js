@@ -296,7 +296,7 @@ const kw = (() => {
     const navEl = el("nav", { id: "nav" });
     navEl.append(el("a", { href: "/" }, "Overview"));
     const after = el("span", { class: "after-clusters" });
-    navEl.append(after, el("a", { href: "/devices.html" }, "Devices"), el("a", { href: "/alerts.html" }, "Alerts"), el("a", { href: "/reports.html" }, "Reports"));
+    navEl.append(after, el("a", { href: "/jobs.html" }, "Jobs"), el("a", { href: "/devices.html" }, "Devices"), el("a", { href: "/alerts.html" }, "Alerts"), el("a", { href: "/reports.html" }, "Reports"));
     const controls = el("div", { class: "controls" });
     if (top.dataset.range !== "no") {
       const label = el("label", {}, "Range ");

@@ -163,6 +163,15 @@ public final class Kilowatch implements AutoCloseable {
     }
   }
 
+  /**
+   * Serves the jobs of {@code ledger} at {@code /api/jobs} (the demo's simulated scheduler); until
+   * called, those endpoints answer that no job source is configured.
+   */
+  public Kilowatch jobs(io.kilowatch.jobs.JobLedger ledger) {
+    web.jobs(ledger);
+    return this;
+  }
+
   public String url() {
     return web.url();
   }

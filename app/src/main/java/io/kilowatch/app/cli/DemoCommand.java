@@ -1,5 +1,6 @@
 package io.kilowatch.app.cli;
 
+import io.kilowatch.app.DemoJobs;
 import io.kilowatch.app.DemoYaml;
 import io.kilowatch.app.Kilowatch;
 import io.kilowatch.config.ConfigLoader;
@@ -7,6 +8,7 @@ import io.kilowatch.simulator.DemoOptions;
 import io.kilowatch.simulator.DemoSite;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,7 +71,11 @@ final class DemoCommand implements Callable<Integer> {
       Files.writeString(
           file, DemoYaml.of(demo.siteYaml(), dataDir, port, alertWebhook, rateLimitPerMinute));
       var site = ConfigLoader.load(file);
-      try (var app = Kilowatch.start(site, port)) {
+      // The simulated scheduler's jobs, kept in the data directory's job ledger for the Jobs page;
+      // the server stops before the ledger closes.
+      try (var jobs = DemoJobs.start(demo.model(), dataDir, Duration.ofSeconds(5));
+          var app = Kilowatch.start(site, port)) {
+        app.jobs(jobs.ledger());
         System.out.println("kilowatch demo: dashboard at " + app.url());
         System.out.println("  site config written to " + file + "; press Ctrl+C to stop");
         app.awaitShutdown();
