@@ -45,6 +45,7 @@ function empty(text) {
 let selected = null;
 let lastKey = null;
 let lastAt = 0;
+let asked = 0;
 
 async function refresh(force) {
   // Attribution reads every GPU series of the window: redrawn on a change, else every 30 s.
@@ -52,13 +53,16 @@ async function refresh(force) {
   if (!force && key === lastKey && Date.now() - lastAt < 30000) return;
   lastKey = key;
   lastAt = Date.now();
+  const mine = ++asked;
   let o;
   try {
     o = await kw.getJson("/api/jobs?" + key);
   } catch (e) {
-    empty("No job data: " + e.message + ". Jobs come from a job source (Slurm or Kubernetes) in the site config.");
+    if (mine === asked) empty("No job data: " + e.message + ".");
     return;
   }
+  // An answer to an older choice that arrives after a newer one is dropped.
+  if (mine !== asked) return;
   const where = (o.cluster ? "cluster " + o.cluster : "all clusters") + " · " + kw.windowLabel(o.interval);
   // No ledger: the server says why (no job source configured), and there is nothing to total.
   const t = o.totals || {};
@@ -161,9 +165,13 @@ async function clusters() {
     const info = await kw.site();
     const sel = document.getElementById("cluster");
     for (const c of info.clusters) sel.append(kw.el("option", { value: c.id }, c.name + " (" + c.id + ")"));
-    const want = kw.param("cluster");
-    if (want) sel.value = want;
   } catch (e) { /* the health badge says the server is unreachable */ }
+  // A link may choose them: /jobs.html?window=7d&cluster=c1&top=100.
+  const f = document.getElementById("jobs-form");
+  for (const name of ["window", "cluster", "top"]) {
+    const v = kw.param(name);
+    if (v !== null && [...f[name].options].some(o => o.value === v)) f[name].value = v;
+  }
 }
 
 window.addEventListener("DOMContentLoaded", async () => {

@@ -6,10 +6,10 @@ import java.util.random.RandomGenerator;
 
 /**
  * Jobs on one rack's GPUs, placed as a scheduler would: a job takes 1 to 8 free GPUs of one node,
- * ramps up while it loads data, runs at a plateau of 85–98 % with short checkpoint dips, and ends
- * after 3 to 20 minutes; its GPUs then idle for one to ten minutes before the next job. Now and
- * then a node whose GPUs are all free finds the queue empty and idles whole for a few minutes more.
- * Roughly three quarters of GPU time is busy.
+ * ramps up while it loads data, runs at a plateau of 85–98 % with checkpoint dips, winds down, and
+ * ends after 3 to 20 minutes; its GPUs then idle for one to ten minutes before the next job. Now
+ * and then a node whose GPUs are all free finds the queue empty and idles whole for a few minutes
+ * more. Roughly three quarters of GPU time is busy.
  *
  * <p>Every job carries who ran it (a few users, each charging one account), so the demo's jobs can
  * be recorded as a scheduler's would be.
@@ -38,8 +38,18 @@ final class RackJobs {
   private final List<Ended> ended = new ArrayList<>();
   private long seq;
 
+  /** Seconds a checkpoint takes to bring a job's GPUs down to its floor, and back up. */
+  static final double CHECKPOINT_EDGE_S = 10;
+
+  /** Utilisation of a job's GPUs while it checkpoints or winds down. */
+  static final double FLOOR = 0.12;
+
   /**
    * One job: the node it runs on and the GPUs it holds there, who ran it, and how it loads them.
+   * Its load changes gradually: it ramps up, each checkpoint slopes down to the floor over {@link
+   * #CHECKPOINT_EDGE_S}, holds there and slopes back, and the job winds down to the floor before it
+   * ends. On a 10 s chart step a load change then spans two steps or more: no single-step notch on
+   * a healthy site, which is what a missed sample would draw (ContinuousChartsBrowserTest).
    *
    * @param start simulated second it started (before 0 for jobs already running when the demo
    *     starts)
@@ -55,6 +65,7 @@ final class RackJobs {
       double start,
       double end,
       double rampS,
+      double windDownS,
       double plateau,
       double intensity,
       double checkpointEveryS,
@@ -70,10 +81,17 @@ final class RackJobs {
       if (in < rampS) {
         return plateau * Math.max(0, in) / rampS;
       }
-      if ((in - rampS) % checkpointEveryS < checkpointLengthS) {
-        return 0.12;
+      double c = (in - rampS) % checkpointEveryS;
+      double dip =
+          c < checkpointLengthS
+              ? Math.min(1, Math.min(c, checkpointLengthS - c) / CHECKPOINT_EDGE_S)
+              : 0;
+      double u = plateau - (plateau - FLOOR) * dip;
+      double left = end - t;
+      if (left < windDownS) {
+        u = Math.min(u, FLOOR + (plateau - FLOOR) * Math.max(0, left) / windDownS);
       }
-      return plateau;
+      return u;
     }
   }
 
@@ -145,11 +163,13 @@ final class RackJobs {
               NAMES[rng.nextInt(NAMES.length)] + "-" + (1 + rng.nextInt(99)),
               start,
               start + length,
-              rng.nextDouble(20, 60),
+              rng.nextDouble(30, 90),
+              rng.nextDouble(20, 40),
               rng.nextDouble(0.85, 0.98),
               rng.nextDouble(0.93, 1.07),
-              rng.nextDouble(240, 600),
-              rng.nextDouble(15, 35));
+              rng.nextDouble(360, 900),
+              // Both slopes and 15–30 s at the floor: the trough spans two 10 s steps or more.
+              2 * CHECKPOINT_EDGE_S + rng.nextDouble(15, 30));
       for (int g : gpus) {
         slots[n][g] = job;
       }
