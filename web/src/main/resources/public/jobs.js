@@ -6,7 +6,8 @@ const enc = encodeURIComponent;
 const none = v => v === null || v === undefined || Number.isNaN(v);
 const kwh = v => none(v) ? "–" : kw.fmt(v, 2) + " kWh";
 const kg = v => none(v) ? "–" : kw.fmt(v, 2) + " kgCO2e";
-const pct = v => none(v) ? "–" : Math.round(100 * v) + " %";
+// Under 10 % one decimal, so a small share is not shown as 0 %.
+const pct = v => none(v) ? "–" : (v < 0.1 && v > 0 ? (100 * v).toFixed(1) : Math.round(100 * v)) + " %";
 const gpuHours = v => none(v) ? "–" : kw.fmt(v, 2) + " GPU·h";
 const time = t => t ? new Date(t).toLocaleString() : "";
 
@@ -107,13 +108,17 @@ async function refresh(force) {
     grid: kw.grid(),
     xAxis: { type: "category", data: o.accounts.map(a => a.account || "(none)"), axisLabel: { hideOverlap: true } },
     yAxis: kw.valueAxis("kWh", { scale: false }),
+    // Side by side, not stacked: facility energy leaves out hours without a PUE, so it may be less
+    // than the IT energy, and a difference would draw a negative overhead.
     series: [
-      { name: "IT energy", type: "bar", stack: "e", data: o.accounts.map(a => a.itEnergyKwh) },
-      { name: "facility overhead", type: "bar", stack: "e", data: o.accounts.map(a => a.facilityEnergyKwh === null ? null : a.facilityEnergyKwh - a.itEnergyKwh) },
+      { name: "IT energy", type: "bar", data: o.accounts.map(a => a.itEnergyKwh) },
+      { name: "facility energy (IT × PUE)", type: "bar", data: o.accounts.map(a => a.facilityEnergyKwh) },
     ],
   }, true);
   if (selected) await detail(selected);
 }
+
+const mid = h => (Date.parse(h.from) + Date.parse(h.to)) / 2;
 
 async function detail(id) {
   selected = id;
@@ -141,16 +146,20 @@ async function detail(id) {
     tooltip: { trigger: "axis" },
     legend: kw.legend(),
     grid: kw.grid({ right: 40 }),
-    xAxis: { type: "time", axisLabel: { hideOverlap: true } },
+    // The job's own hours, not an axis echarts stretches around a single bar.
+    xAxis: { type: "time", axisLabel: { hideOverlap: true },
+      min: hours.length ? Date.parse(hours[0].from) : null,
+      max: hours.length ? Date.parse(hours[hours.length - 1].to) : null },
     yAxis: [kw.valueAxis("kWh", { scale: false }),
       kw.valueAxis("PUE", { position: "right", splitLine: { show: false } })],
     series: [
-      { name: "IT energy", type: "bar", stack: "e", tooltip: { valueFormatter: v => kwh(v) },
-        data: hours.map(h => [Date.parse(h.from), h.itEnergyKwh]) },
-      { name: "facility overhead", type: "bar", stack: "e", tooltip: { valueFormatter: v => kwh(v) },
-        data: hours.map(h => [Date.parse(h.from), h.facilityEnergyKwh === null ? null : h.facilityEnergyKwh - h.itEnergyKwh]) },
+      // Each hour's bar and PUE point at its middle.
+      { name: "IT energy", type: "bar", tooltip: { valueFormatter: v => kwh(v) },
+        data: hours.map(h => [mid(h), h.itEnergyKwh]) },
+      { name: "facility energy (IT × PUE)", type: "bar", tooltip: { valueFormatter: v => kwh(v) },
+        data: hours.map(h => [mid(h), h.facilityEnergyKwh]) },
       { name: "PUE", type: "line", yAxisIndex: 1, tooltip: { valueFormatter: v => kw.fmt(v, 3) },
-        data: hours.map(h => [Date.parse(h.from), h.pue]) },
+        data: hours.map(h => [mid(h), h.pue]) },
     ],
   }, true);
   fill("job-hours", hours.map(h => row([time(h.from), kwh(h.itEnergyKwh), kw.fmt(h.pue, 3), kwh(h.facilityEnergyKwh),

@@ -84,7 +84,7 @@ class JobsBrowserTest {
             tile, org.assertj.core.data.Offset.offset(0.005 * (s.get("accounts").size() + 1)));
     // Units on every number of the tiles.
     assertThat(browser.evaluate("document.querySelector('#tile-idle .value').textContent").asText())
-        .matches("[0-9]+ %");
+        .matches("[0-9]+(\\.[0-9])? %");
     assertThat(
             browser.evaluate("document.querySelector('#tile-carbon .value').textContent").asText())
         .matches("[0-9.]+ kgCO2e");
