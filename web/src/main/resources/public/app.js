@@ -104,19 +104,21 @@ async function refresh() {
     // after it): empty steps within two of the end are not yet known, not missing, so they are not
     // drawn as a gap.
     const settled = overview.to ? Date.parse(overview.to) - 2 * step * 1000 : Infinity;
+    // A gap's third element names the devices with no reading in that step: the tooltip says whose.
     const pts = s => {
-      const out = s.points.map(p => [p[0], p[1]]);
-      while (out.length && out[out.length - 1][1] === null && out[out.length - 1][0] >= settled) out.pop();
+      const out = s.points.map(p => p[2] ? { value: [p[0], p[1]], missing: p[2] } : [p[0], p[1]]);
+      const at = p => Array.isArray(p) ? p : p.value;
+      while (out.length && at(out[out.length - 1])[1] === null && at(out[out.length - 1])[0] >= settled) out.pop();
       return out;
     };
     kw.timeChart("chart-power", byName.facility_power.unit, [
       { name: "Facility", data: pts(byName.facility_power) },
       { name: "IT", data: pts(byName.it_power) },
       { name: "Cooling", data: pts(byName.cooling_power) },
-    ]);
+    ], { tooltip: kw.gapTooltip(byName.facility_power.unit) });
     kw.timeChart("chart-pue", "PUE", [
       { name: "PUE", data: pts(byName.pue), markLine: { silent: true, symbol: "none", data: [{ yAxis: 1 }] } },
-    ]);
+    ], { tooltip: kw.gapTooltip("", 3) });
     // Every GPU, so that a card's GPU margin is the cluster's lowest, as on the cluster page.
     const risk = await kw.getJson("/api/risk?detail=gpus");
     const byCluster = new Map(risk.clusters.map(r => [r.id, r]));

@@ -52,12 +52,7 @@ async function racks(range, step) {
     return { name: rack, stack: "it", areaStyle: {},
       data: kw.withGaps(data, ms).map(p => why.has(p[0]) ? { value: p, missing: why.get(p[0]) } : p) };
   });
-  kw.timeChart("chart-racks", "kW", series, {
-    tooltip: { trigger: "axis", formatter: ps => ps.length === 0 ? "" :
-      new Date(ps[0].axisValue).toLocaleTimeString() + "<br>" + ps.map(p => p.marker + p.seriesName + ": " +
-        (p.data && p.data.missing ? "gap (no data from " + p.data.missing.join(", ") + ")"
-          : p.value[1] === null ? "gap (no data)" : Number(p.value[1]).toFixed(2) + " kW")).join("<br>") },
-  });
+  kw.timeChart("chart-racks", "kW", series, { tooltip: kw.gapTooltip("kW") });
 }
 
 async function loop(range, step) {

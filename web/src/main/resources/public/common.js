@@ -200,6 +200,16 @@ const kw = (() => {
     }, extra || {}), true);
   }
 
+  // An axis tooltip whose gaps say whose they are: a point given as { value, missing } names the
+  // devices that had no reading in its step (down or BAD), as the cluster and overview charts do.
+  function gapTooltip(unit, digits) {
+    return { trigger: "axis", formatter: ps => ps.length === 0 ? "" :
+      new Date(ps[0].axisValue).toLocaleTimeString() + "<br>" + ps.map(p => p.marker + p.seriesName + ": " +
+        (p.data && p.data.missing ? "gap (no data from " + p.data.missing.join(", ") + ")"
+          : p.value[1] === null || p.value[1] === undefined ? "gap (no data)"
+          : Number(p.value[1]).toFixed(digits === undefined ? 2 : digits) + (unit ? " " + unit : ""))).join("<br>") };
+  }
+
   // Missing steps become explicit nulls so the line breaks at a gap instead of bridging it.
   function withGaps(points, stepMs) {
     const out = [];
@@ -286,7 +296,7 @@ const kw = (() => {
     const navEl = el("nav", { id: "nav" });
     navEl.append(el("a", { href: "/" }, "Overview"));
     const after = el("span", { class: "after-clusters" });
-    navEl.append(after, el("a", { href: "/devices.html" }, "Devices"), el("a", { href: "/alerts.html" }, "Alerts"), el("a", { href: "/reports.html" }, "Reports"));
+    navEl.append(after, el("a", { href: "/jobs.html" }, "Jobs"), el("a", { href: "/devices.html" }, "Devices"), el("a", { href: "/alerts.html" }, "Alerts"), el("a", { href: "/reports.html" }, "Reports"));
     const controls = el("div", { class: "controls" });
     if (top.dataset.range !== "no") {
       const label = el("label", {}, "Range ");
@@ -377,5 +387,5 @@ const kw = (() => {
   header();
   window.addEventListener("DOMContentLoaded", () => { nav(); health(); setInterval(health, 10000); });
   return { getJson, authFetch, fmt, minutes, factorValue, factorText, gpuMargin, lowestMargin, ago, chart, timeChart, legend, grid, valueAxis,
-    withGaps, param, el, live, health, step, stepSeconds, site, windowLabel };
+    withGaps, gapTooltip, param, el, live, health, step, stepSeconds, site, windowLabel };
 })();

@@ -409,7 +409,11 @@ public final class JobAttribution {
                   hp.start(h),
                   hp.end(h),
                   a.it[i],
-                  a.itWithPue[i] > 0 ? a.facility[i] / a.itWithPue[i] : pueAt(pueOf, a, h),
+                  // Boxed on both sides: a double there would unbox pueAt's null (an hour
+                  // without a PUE) and throw.
+                  a.itWithPue[i] > 0
+                      ? Double.valueOf(a.facility[i] / a.itWithPue[i])
+                      : pueAt(pueOf, a, h),
                   a.facility[i],
                   nullIfNaN(locG[h]),
                   nullIfNaN(mktG[h]),

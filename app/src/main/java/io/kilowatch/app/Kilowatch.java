@@ -215,6 +215,15 @@ public final class Kilowatch implements AutoCloseable {
     return jobPoller == null ? List.of() : jobPoller.status();
   }
 
+  /**
+   * Serves the jobs of {@code ledger} at {@code /api/jobs} even where no job source is configured
+   * (the demo's simulated scheduler); until called, those endpoints answer that none is.
+   */
+  public Kilowatch serveJobs(io.kilowatch.jobs.JobLedger ledger) {
+    web.jobs(ledger);
+    return this;
+  }
+
   public String url() {
     return web.url();
   }

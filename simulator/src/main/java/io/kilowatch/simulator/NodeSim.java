@@ -68,18 +68,22 @@ final class NodeSim {
   /**
    * Advances the node by {@code dtS}.
    *
-   * @param targetUtil the job's utilisation (0–1)
-   * @param intensity power per unit of utilisation (1 nominal, above 1 hits the power cap)
+   * @param targetUtil each GPU's utilisation as its job asks (0–1; 0 with no job)
+   * @param intensity each GPU's power per unit of utilisation (1 nominal, above 1 hits the cap)
    * @param coolantC coolant temperature reaching the cold plates
    * @param relativeFlow loop flow relative to nominal (less flow, worse heat transfer)
    */
-  void step(double dtS, double targetUtil, double intensity, double coolantC, double relativeFlow) {
+  void step(
+      double dtS, double[] targetUtil, double[] intensity, double coolantC, double relativeFlow) {
     double flowFactor = Math.pow(Math.max(0.15, relativeFlow), 0.6);
     double utilSum = 0;
     for (Gpu g : gpus) {
-      g.util = targetUtil <= 0 ? 0 : Lag.clamp(targetUtil + rng.nextGaussian() * 0.012, 0.0, 1.0);
+      double target = targetUtil[g.index];
+      g.util = target <= 0 ? 0 : Lag.clamp(target + rng.nextGaussian() * 0.012, 0.0, 1.0);
       double demandW =
-          GPU_IDLE_W + g.util * (GPU_LIMIT_W - GPU_IDLE_W) * intensity + rng.nextGaussian() * 3;
+          GPU_IDLE_W
+              + g.util * (GPU_LIMIT_W - GPU_IDLE_W) * intensity[g.index]
+              + rng.nextGaussian() * 3;
       boolean powerCapped = demandW >= GPU_LIMIT_W;
       g.powerW = Math.max(GPU_IDLE_W * 0.9, Math.min(demandW, GPU_LIMIT_W) * g.throttle);
 

@@ -2,8 +2,12 @@ package io.kilowatch.simulator;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.random.RandomGenerator;
@@ -64,6 +68,12 @@ public final class SiteModel {
   private double otherWh;
   private volatile SiteSnapshot snapshot;
 
+  /** How long an ended job stays in {@link #jobs()}. */
+  static final Duration KEEP_ENDED = Duration.ofHours(1);
+
+  private final Map<String, SimulatedJob> runningJobs = new LinkedHashMap<>();
+  private final ArrayDeque<SimulatedJob> endedJobs = new ArrayDeque<>();
+
   private static final class Meter {
     final String id;
     double powerW;
@@ -89,7 +99,8 @@ public final class SiteModel {
     RackSim(SiteLayout.RackSpec spec, long seed, SplittableRandom rng) {
       this.spec = spec;
       this.rng = rng;
-      this.jobs = new RackJobs(spec.nodeIds().size(), rng.split());
+      this.jobs =
+          new RackJobs(spec.id(), spec.nodeIds().size(), SiteLayout.GPUS_PER_NODE, rng.split());
       for (String node : spec.nodeIds()) {
         nodes.add(new NodeSim(node, spec.clusterId(), spec.id(), seed, rng.split()));
       }
@@ -139,8 +150,12 @@ public final class SiteModel {
       double heatKw = 0;
       for (RackSim rack : racksOf(loop.clusterId)) {
         for (int i = 0; i < rack.nodes.size(); i++) {
-          double u = rack.jobs.util(i, 0);
-          heatKw += (1200 + 600 * u + 8 * (70 + u * 630 * rack.jobs.intensity(i))) / 1000;
+          double w = 1200;
+          for (int g = 0; g < SiteLayout.GPUS_PER_NODE; g++) {
+            double u = rack.jobs.util(i, g, 0);
+            w += 600 * u / SiteLayout.GPUS_PER_NODE + 70 + u * 630 * rack.jobs.intensity(i, g);
+          }
+          heatKw += w / 1000;
         }
       }
       loop.step(0, 0, heatKw, faults.severity(0), facilitySupplyC());
@@ -231,15 +246,15 @@ public final class SiteModel {
       double severity = loop.clusterId.equals("c2") ? faults.severity(t) : 0;
       for (RackSim rack : racksOf(loop.clusterId)) {
         rack.jobs.step(t);
+        recordJobs(rack);
         for (int i = 0; i < rack.nodes.size(); i++) {
-          rack.nodes
-              .get(i)
-              .step(
-                  dtS,
-                  rack.jobs.util(i, t),
-                  rack.jobs.intensity(i),
-                  loop.coolantAtGpusC(),
-                  loop.relativeFlow());
+          double[] util = new double[SiteLayout.GPUS_PER_NODE];
+          double[] intensity = new double[SiteLayout.GPUS_PER_NODE];
+          for (int g = 0; g < util.length; g++) {
+            util[g] = rack.jobs.util(i, g, t);
+            intensity[g] = rack.jobs.intensity(i, g);
+          }
+          rack.nodes.get(i).step(dtS, util, intensity, loop.coolantAtGpusC(), loop.relativeFlow());
         }
         double rackW = rack.powerW();
         double[] outlets = new double[rack.nodes.size()];
@@ -274,6 +289,51 @@ public final class SiteModel {
     double dryCoolersAndPumpsKw = 5 + 0.03 * heatKw;
     coolingPlant.powerW = (chillerKw + dryCoolersAndPumpsKw) * 1000 + rng.nextGaussian() * 50;
     mainMeter.powerW = itW + cduW + coolingPlant.powerW + lossesW + otherW;
+  }
+
+  /** Takes the jobs the rack started and ended in this step into the site's job log. */
+  private void recordJobs(RackSim rack) {
+    for (RackJobs.Job j : rack.jobs.drainStarted()) {
+      runningJobs.put(j.id(), job(rack, j, null));
+    }
+    for (RackJobs.Ended e : rack.jobs.drainEnded()) {
+      runningJobs.remove(e.job().id());
+      endedJobs.addLast(job(rack, e.job(), at(e.at())));
+    }
+    Instant keepFrom = start.plusMillis(elapsedMs).minus(KEEP_ENDED);
+    while (!endedJobs.isEmpty() && endedJobs.peekFirst().end().isBefore(keepFrom)) {
+      endedJobs.removeFirst();
+    }
+  }
+
+  private SimulatedJob job(RackSim rack, RackJobs.Job j, Instant end) {
+    return new SimulatedJob(
+        j.id(),
+        rack.spec.clusterId(),
+        rack.spec.nodeIds().get(j.node()),
+        j.gpus(),
+        j.user(),
+        j.account(),
+        j.name(),
+        at(j.start()),
+        end);
+  }
+
+  /** The instant of simulated second {@code s}, to the millisecond. */
+  private Instant at(double s) {
+    return start.plusMillis(Math.round(s * 1000));
+  }
+
+  /**
+   * The jobs running now and those that ended within the last hour of simulated time, in start
+   * order: what a scheduler would report to a poller. Jobs that ended earlier are forgotten, as
+   * slurmctld forgets them; whoever keeps a ledger polls more often than that.
+   */
+  public synchronized List<SimulatedJob> jobs() {
+    List<SimulatedJob> out = new ArrayList<>(runningJobs.values());
+    out.addAll(endedJobs);
+    out.sort(Comparator.comparing(SimulatedJob::start).thenComparing(SimulatedJob::id));
+    return out;
   }
 
   private double hoursOfDay() {

@@ -1,5 +1,6 @@
 package io.kilowatch.app.cli;
 
+import io.kilowatch.app.DemoJobs;
 import io.kilowatch.app.DemoYaml;
 import io.kilowatch.app.Kilowatch;
 import io.kilowatch.config.ConfigLoader;
@@ -7,6 +8,7 @@ import io.kilowatch.simulator.DemoOptions;
 import io.kilowatch.simulator.DemoSite;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -69,7 +71,12 @@ final class DemoCommand implements Callable<Integer> {
       Files.writeString(
           file, DemoYaml.of(demo.siteYaml(), dataDir, port, alertWebhook, rateLimitPerMinute));
       var site = ConfigLoader.load(file, DemoYaml.environment(demo));
-      try (var app = Kilowatch.start(site, port)) {
+      // The simulated scheduler's jobs, recorded in kilowatch's own job ledger for the Jobs page
+      // and
+      // the chargeback report; recording stops before the server (and its ledger) closes.
+      try (var app = Kilowatch.start(site, port);
+          var jobs = DemoJobs.into(demo.model(), app.jobs(), Duration.ofSeconds(5))) {
+        app.serveJobs(app.jobs());
         System.out.println("kilowatch demo: dashboard at " + app.url());
         System.out.println("  site config written to " + file + "; press Ctrl+C to stop");
         app.awaitShutdown();

@@ -50,6 +50,7 @@ class ChartLayoutBrowserTest {
                   100)),
           new Page("/device.html?id=c1-r1-pdu-a", "device-pdu", Map.of("chart-field", 2)),
           new Page("/devices.html", "devices", Map.of()),
+          new Page("/jobs.html", "jobs", Map.of("chart-accounts", 1)),
           new Page("/alerts.html", "alerts", Map.of()),
           new Page("/reports.html", "reports", Map.of()));
 

@@ -31,11 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>A gap is a null point. A dip is what a step that missed one PDU's sample draws: a single step
  * more than 10 % below both neighbours while the neighbours agree within 5 %. The demo's physics
- * makes no such notch: a job's checkpoint idles its GPUs for 15–35 s, three to seven samples at 5
- * s, so at a 10 s step the line falls over two or more steps, and a step half inside the checkpoint
- * lies between its neighbours rather than level with both (a rack has two PDUs, so a missed sample
- * halves the rack for one step and the neighbours stay level). Cooling faults are off: a failing
- * pump is a real dip, not the artefact looked for.
+ * makes no such notch: a job's load changes over two 10 s steps or more (a 30–90 s ramp, a
+ * checkpoint sloping 10 s down, 15–30 s at its floor and 10 s back, a 20–40 s wind-down before it
+ * ends, simulator/README.md), so the line falls over two or more steps, and a step half inside a
+ * change lies between its neighbours rather than below both (a rack has two PDUs, so a missed
+ * sample halves the rack for one step and the neighbours stay level). Cooling faults are off: a
+ * failing pump is a real dip, not the artefact looked for.
  */
 @RequiresPeer(Peer.CHROMIUM)
 class ContinuousChartsBrowserTest {

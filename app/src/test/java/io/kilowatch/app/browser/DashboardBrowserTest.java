@@ -38,7 +38,10 @@ class DashboardBrowserTest {
           const c = echarts.getInstanceByDom(el);
           if (!c) { out[el.id] = {points: -1, painted: 0}; continue; }
           const o = c.getOption();
-          const points = (o.series || []).reduce((a, s) => a + (s.data || []).filter(d =>
+          // A point is [t, v] or { value: [t, v], missing: [ids] } (a gap naming its devices):
+          // either counts only with a value, so a chart of named gaps is not a chart with data.
+          const points = (o.series || []).reduce((a, s) => a + (s.data || []).map(d =>
+            d !== null && d !== undefined && !Array.isArray(d) && typeof d === 'object' ? d.value : d).filter(d =>
             d !== null && d !== undefined && (!Array.isArray(d) || d[d.length - 1] !== null)).length, 0);
           const cv = el.querySelector('canvas');
           let painted = 0;
@@ -80,6 +83,23 @@ class DashboardBrowserTest {
     assertPageRenders("/", "overview", Map.of("chart-power", 3, "chart-pue", 2));
     assertThat(browser.evaluate("document.querySelector('#tile-pue .value').textContent").asText())
         .matches("1\\.\\d{3} ");
+    // A gap the server names ([ms, null, [ids]], drawn as { value, missing }) says whose it is in
+    // the chart's own tooltip; a value reads in the chart's unit.
+    JsonNode tips =
+        browser.evaluate(
+            """
+            ['chart-power', 'chart-pue'].map(id => echarts.getInstanceByDom(document.getElementById(id))
+              .getOption().tooltip[0].formatter([
+                {marker: '', seriesName: 'A', axisValue: 0, value: [0, null],
+                 data: {value: [0, null], missing: ['c1-r1-pdu-b', 'main-meter']}},
+                {marker: '', seriesName: 'B', axisValue: 0, value: [0, 1.2346], data: [0, 1.2346]},
+                {marker: '', seriesName: 'C', axisValue: 0, value: [0, null], data: [0, null]}]))
+            """);
+    assertThat(tips.get(0).asText())
+        .contains(
+            "A: gap (no data from c1-r1-pdu-b, main-meter)<br>B: 1.23 kW<br>C: gap (no data)");
+    assertThat(tips.get(1).asText())
+        .contains("A: gap (no data from c1-r1-pdu-b, main-meter)<br>B: 1.235<br>C: gap (no data)");
     // The cluster cards wait for /api/risk, which follows the charts: on a loaded machine, later.
     awaitTrue("document.querySelectorAll('#cluster-grid .card').length === 2");
     // Risk levels come from the analytics engine, alerts from the alert engine.

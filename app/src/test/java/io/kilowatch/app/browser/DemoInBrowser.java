@@ -1,5 +1,6 @@
 package io.kilowatch.app.browser;
 
+import io.kilowatch.app.DemoJobs;
 import io.kilowatch.app.DemoYaml;
 import io.kilowatch.app.Kilowatch;
 import io.kilowatch.config.ConfigLoader;
@@ -10,10 +11,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * The demo site monitored by a real kilowatch and looked at by a headless Chromium: what the
- * browser tests share. Closes in the reverse order of starting.
+ * The demo site monitored by a real kilowatch (its simulated jobs recorded in a job ledger the
+ * server reads) and looked at by a headless Chromium: what the browser tests share. Closes in the
+ * reverse order of starting.
  */
-record DemoInBrowser(DemoSite demo, Kilowatch app, Chromium browser, String base)
+record DemoInBrowser(DemoSite demo, DemoJobs jobs, Kilowatch app, Chromium browser, String base)
     implements AutoCloseable {
 
   /** The demo polled every second, with its recurring cooling fault. */
@@ -27,14 +29,20 @@ record DemoInBrowser(DemoSite demo, Kilowatch app, Chromium browser, String base
    */
   static DemoInBrowser start(Path dir, DemoOptions options) throws Exception {
     DemoSite demo = DemoSite.start(options);
+    DemoJobs jobs = null;
     Kilowatch app = null;
     try {
       Path file = dir.resolve("demo-site.yaml");
       Files.writeString(file, DemoYaml.of(demo.siteYaml(), dir.resolve("data"), 0));
       app = Kilowatch.start(ConfigLoader.load(file, DemoYaml.environment(demo)), 0);
+      jobs = DemoJobs.into(demo.model(), app.jobs(), Duration.ofSeconds(1));
+      app.serveJobs(app.jobs());
       var browser = Chromium.start(dir.resolve("chromium-profile"));
-      return new DemoInBrowser(demo, app, browser, "http://127.0.0.1:" + app.port());
+      return new DemoInBrowser(demo, jobs, app, browser, "http://127.0.0.1:" + app.port());
     } catch (Exception | Error e) {
+      if (jobs != null) {
+        jobs.close();
+      }
       if (app != null) {
         app.close();
       }
@@ -46,6 +54,7 @@ record DemoInBrowser(DemoSite demo, Kilowatch app, Chromium browser, String base
   @Override
   public void close() {
     browser.close();
+    jobs.close();
     app.close();
     demo.close();
   }

@@ -399,16 +399,38 @@ public final class ApiRoutes {
     body.put(
         "series",
         List.of(
-            kpiJson(o.facilityPower()),
-            kpiJson(o.itPower()),
-            kpiJson(o.coolingPower()),
-            kpiJson(o.pue())));
+            kpiJson(o.facilityPower(), o.silentDevices()),
+            kpiJson(o.itPower(), o.silentDevices()),
+            kpiJson(o.coolingPower(), o.silentDevices()),
+            kpiJson(o.pue(), o.silentDevices())));
     return body;
   }
 
   private void checkSteps(Instant from, Instant to, Duration step, String what) {
     Budget.steps(from, to, new StepPlan.Step.Fixed(step), site.site().timezone());
     Budget.range(from, to, Budget.MAX_RANGE, what);
+  }
+
+  /**
+   * As {@link #kpiJson(KpiSeries)}, a step without a value also naming the devices that had no
+   * reading over it ([ms, null, [ids]]), so the chart's gap says whose it is.
+   */
+  private static Map<String, Object> kpiJson(
+      KpiSeries s, Map<String, Map<Instant, List<String>>> silent) {
+    var m = kpiJson(s);
+    var ids = silent.getOrDefault(s.name(), Map.of());
+    if (!ids.isEmpty()) {
+      var pts = new ArrayList<Object[]>(s.steps().size());
+      for (var st : s.steps()) {
+        var who = st.value() == null ? ids.get(st.start()) : null;
+        pts.add(
+            who == null
+                ? new Object[] {st.start().toEpochMilli(), st.value()}
+                : new Object[] {st.start().toEpochMilli(), null, who});
+      }
+      m.put("points", pts);
+    }
+    return m;
   }
 
   private static Map<String, Object> kpiJson(KpiSeries s) {

@@ -200,6 +200,127 @@ class AnalyticsRoutesTest {
   }
 
   @Test
+  void anOverviewGapNamesTheItMeterThatHadNoReading() throws Exception {
+    // Two IT PDUs metered by power (40 kW and 60 kW, a reading a minute); pdu-b says nothing
+    // between 00:10 and 00:25. 15 min is over the 5 min power gap limit, so pdu-b is unknown over
+    // [00:10, 00:25): the 5 min steps at 00:10, 00:15 and 00:20 have no IT power, and no PUE, and
+    // name pdu-b alone; pdu-a reported throughout and is not named.
+    web.stop();
+    var batch = new ArrayList<Sample>();
+    for (int t = 0; t <= 3600; t += 60) {
+      batch.add(
+          Sample.of(
+              T0.plusSeconds(t), "pdu", Map.of("device", "pdu-a"), Map.of("load_w", 40_000.0)));
+      if (t <= 600 || t >= 1500) {
+        batch.add(
+            Sample.of(
+                T0.plusSeconds(t), "pdu", Map.of("device", "pdu-b"), Map.of("load_w", 60_000.0)));
+      }
+    }
+    store.write(batch);
+    var load =
+        new io.kilowatch.config.Profile.Modbus(
+            "load",
+            io.kilowatch.config.Profile.AddressBase.ZERO,
+            List.of(
+                new io.kilowatch.config.Profile.ModbusPoint(
+                    "load",
+                    io.kilowatch.config.Profile.RegisterType.HOLDING,
+                    0,
+                    io.kilowatch.config.Profile.DataType.FLOAT32,
+                    io.kilowatch.config.Profile.WordOrder.ABCD,
+                    1,
+                    0,
+                    "W",
+                    io.kilowatch.config.Profile.PointKind.GAUGE,
+                    null,
+                    "load_w",
+                    Map.of())));
+    var site =
+        io.kilowatch.testkit.TestSites.withMeterProfile(
+            new SiteConfig(
+                null,
+                new Site("t", ZoneOffset.UTC, null, null),
+                StoreConfig.embedded(dir),
+                WebConfig.DEFAULT,
+                List.of(load),
+                List.of(),
+                List.of(device("main", DeviceKind.METER), pdu("pdu-a"), pdu("pdu-b")),
+                new EnergyModel(
+                    EnergyModel.ItLevel.PDU_OUTPUT,
+                    List.of(new Channel("main", null, null, "energy_kwh", "power_w")),
+                    List.of(
+                        new Channel("pdu-a", null, null, "energy_kwh", "load_w"),
+                        new Channel("pdu-b", null, null, "energy_kwh", "load_w")),
+                    List.of(),
+                    List.of(),
+                    List.of())));
+    web = new WebServer(site, store, List::of);
+    web.start("127.0.0.1", 0);
+    base = "http://127.0.0.1:" + web.port();
+
+    var r = get("/api/overview?from=2026-07-01T00:00:00Z&to=2026-07-01T00:30:00Z&step=5m");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    var series = JSON.readTree(r.body()).get("series");
+    JsonNode it = null;
+    JsonNode pue = null;
+    JsonNode facility = null;
+    for (JsonNode s : series) {
+      switch (s.get("name").asText()) {
+        case "it_power" -> it = s.get("points");
+        case "pue" -> pue = s.get("points");
+        case "facility_power" -> facility = s.get("points");
+        default -> {}
+      }
+    }
+    // 00:05: both PDUs known, 40 + 60 kW.
+    assertThat(it.get(1).size()).isEqualTo(2);
+    assertThat(it.get(1).get(1).asDouble()).isCloseTo(100.0, within(1e-6));
+    for (int i = 2; i <= 4; i++) {
+      assertThat(it.get(i).get(1).isNull()).as("IT at step %d", i).isTrue();
+      assertThat(it.get(i).get(2).toString()).as("IT at step %d", i).isEqualTo("[\"pdu-b\"]");
+      assertThat(pue.get(i).get(1).isNull()).as("PUE at step %d", i).isTrue();
+      assertThat(pue.get(i).get(2).toString()).as("PUE at step %d", i).isEqualTo("[\"pdu-b\"]");
+      // The facility meter reported: its step has a value and names no one.
+      assertThat(facility.get(i).size()).isEqualTo(2);
+      assertThat(facility.get(i).get(1).isNull()).isFalse();
+    }
+    // From 00:25 pdu-b is back: a value again, no names.
+    assertThat(it.get(5).size()).isEqualTo(2);
+    assertThat(it.get(5).get(1).asDouble()).isCloseTo(100.0, within(1e-6));
+
+    // Nothing of the site reported before 00:00: the steps at 23:50 and 23:55 are gaps that name
+    // no one (nothing was down, the site was not watched yet), while 00:10 still names pdu-b.
+    var early = get("/api/overview?from=2026-06-30T23:50:00Z&to=2026-07-01T00:15:00Z&step=5m");
+    assertThat(early.statusCode()).as(early.body()).isEqualTo(200);
+    for (JsonNode s : JSON.readTree(early.body()).get("series")) {
+      if (!List.of("it_power", "pue").contains(s.get("name").asText())) {
+        continue;
+      }
+      var pts = s.get("points");
+      for (int i = 0; i <= 1; i++) {
+        assertThat(pts.get(i).size()).as("%s at step %d", s.get("name"), i).isEqualTo(2);
+        assertThat(pts.get(i).get(1).isNull()).as("%s at step %d", s.get("name"), i).isTrue();
+      }
+      if (s.get("name").asText().equals("it_power")) {
+        assertThat(pts.get(4).get(2).toString()).isEqualTo("[\"pdu-b\"]");
+      }
+    }
+  }
+
+  private static Device pdu(String id) {
+    return new Device(
+        id,
+        DeviceKind.PDU,
+        Location.FACILITY,
+        "load",
+        new Source.Modbus("127.0.0.1", 502, 1),
+        Duration.ofSeconds(60),
+        Duration.ofSeconds(2),
+        Map.of());
+  }
+
+  @Test
   void counterDeltaOfADevicesCounterUnwrapsWithItsRegisterWidth() throws Exception {
     // UINT16 register of 1 kWh: width 65,536. Readings 65,530, 65,535 (+5), 3: a wrap from the
     // top tenth to the bottom tenth, 65,536 − 65,535 + 3 = +4. One 3-minute step: 9 kWh (the
