@@ -31,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Against a real single-node Slurm with accounting (testkit {@link SlurmCluster} with MariaDB and
  * slurmdbd): a job submitted with {@code sbatch --gres=gpu:2 --account=physics} comes back through
  * {@code sacct --json} with its user, account, GPU count, start and end; its GPU indexes are those
- * the poller recorded from slurmrestd while it ran.
+ * a poller recorded from slurmrestd while it ran, read back from the ledger by a second poller that
+ * has only the sacct source (as after a restart, or with slurmrestd gone before the job ended).
  */
 @RequiresPeer(Peer.SLURM_ACCOUNTING)
 class SlurmSacctJobsTest {
@@ -86,17 +87,36 @@ class SlurmSacctJobsTest {
                 Duration.ofSeconds(5),
                 Map.of(NODE, DEVICE)));
     var sacct = new SlurmCliSource(sacctConfig());
-    var poller =
-        new JobPoller(List.of(rest, sacct), ledger, Duration.ofSeconds(2), Clock.systemUTC());
     // Nothing submitted yet: sacct's "Nothing found" (error 9003) is an empty answer.
     assertThat(sacct.poll()).isEmpty();
+    Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    long id =
+        slurm.sbatch(
+            "root", "--gres=gpu:2", "--account=physics", "-J", "two", "--wrap", "sleep " + SLEEP);
+    String jobId = "slurm/" + slurm.clusterName() + "/" + id;
+    // First poller: slurmrestd only, closed as soon as the ledger has the job running with GPUs.
+    Set<String> whileRunning = new TreeSet<>();
+    try (var restPoller =
+        new JobPoller(List.of(rest), ledger, Duration.ofSeconds(2), Clock.systemUTC())) {
+      restPoller.start();
+      JobRecord running =
+          await("job " + id + " running in the ledger with its GPUs")
+              .atMost(Duration.ofSeconds(30))
+              .pollInterval(Duration.ofMillis(100))
+              .until(
+                  () ->
+                      ledger.overlapping(before, Instant.now().plusSeconds(60)).stream()
+                          .filter(j -> j.id().equals(jobId) && !j.gpus().isEmpty())
+                          .findFirst(),
+                  j -> j.isPresent())
+              .orElseThrow();
+      assertThat(running.running()).isTrue();
+      running.gpus().forEach(h -> whileRunning.add(h.gpu()));
+    }
+    // Second poller: sacct only, which leaves the job out while it runs and names no GPU.
+    var poller = new JobPoller(List.of(sacct), ledger, Duration.ofSeconds(2), Clock.systemUTC());
     poller.start();
     try {
-      Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-      long id =
-          slurm.sbatch(
-              "root", "--gres=gpu:2", "--account=physics", "-J", "two", "--wrap", "sleep " + SLEEP);
-      String jobId = "slurm/" + slurm.clusterName() + "/" + id;
 
       JobRecord ended =
           await("job " + id + " ended in sacct")
@@ -134,7 +154,8 @@ class SlurmSacctJobsTest {
       assertThat(accounted.gpus()).isEqualTo(2);
       assertThat(accounted.job()).isEqualTo(ended);
 
-      // The ledger has it ended, with the two GPUs slurmrestd named while it ran, held to its end.
+      // The ledger has it ended, recorded by the sacct poller, with the two GPUs slurmrestd named
+      // while it ran, each held until the end sacct gives.
       JobRecord kept =
           await("ledger has job " + id + " ended")
               .atMost(Duration.ofSeconds(10))
@@ -152,7 +173,7 @@ class SlurmSacctJobsTest {
         assertThat(h.to()).isEqualTo(ended.end());
         gpus.add(h.gpu());
       }
-      assertThat(gpus).hasSize(accounted.gpus());
+      assertThat(gpus).hasSize(accounted.gpus()).isEqualTo(whileRunning);
       assertThat(poller.status()).allSatisfy(s -> assertThat(s.up()).as(s.source()).isTrue());
     } finally {
       poller.close();
