@@ -16,7 +16,7 @@ final class JobsBinder {
       Set.of(
           "type", "cluster", "url", "apiVersion", "user", "token", "interval", "timeout", "nodes");
   static final Set<String> SLURM_CLI_KEYS =
-      Set.of("type", "cluster", "slurmConf", "interval", "timeout", "nodes");
+      Set.of("type", "cluster", "slurmConf", "command", "window", "interval", "timeout", "nodes");
   static final Set<String> KUBERNETES_KEYS = Set.of("type");
   private static final Pattern API_VERSION = Pattern.compile("v\\d+\\.\\d+\\.\\d+");
 
@@ -115,12 +115,25 @@ final class JobsBinder {
         binder.problem(f.get("slurmConf"), "not a valid path: " + e.getReason());
       }
     }
+    var command =
+        f.optionalEnum("command", JobsConfig.SlurmCommand.class, JobsConfig.SlurmCommand.SQUEUE);
+    Duration window = positive(f, "window", JobsConfig.DEFAULT_SACCT_WINDOW);
+    if (f.get("window") != null && command != JobsConfig.SlurmCommand.SACCT) {
+      binder.problem(f.get("window"), "only for command: sacct (squeue has no look-back)");
+    }
     Duration interval = positive(f, "interval", JobsConfig.DEFAULT_INTERVAL);
     Duration timeout = positive(f, "timeout", JobsConfig.DEFAULT_TIMEOUT);
     Map<String, String> nodes = f.stringMap("nodes");
     return cluster == null
         ? null
-        : new JobsConfig.SlurmCli(cluster, conf, interval, timeout, nodes);
+        : new JobsConfig.SlurmCli(
+            cluster,
+            conf,
+            command == null ? JobsConfig.SlurmCommand.SQUEUE : command,
+            window,
+            interval,
+            timeout,
+            nodes);
   }
 
   private String cluster(Fields f) {

@@ -72,11 +72,25 @@ public record JobsConfig(List<Source> sources) {
     }
   }
 
+  /** Default look-back of {@code sacct}: jobs that ended within it are reported. */
+  public static final Duration DEFAULT_SACCT_WINDOW = Duration.ofHours(1);
+
+  /** Which Slurm command a {@code slurm-cli} source runs ({@code command:}). */
+  public enum SlurmCommand {
+    /** {@code squeue --json}: what slurmctld knows now, with GPU indexes of running jobs. */
+    SQUEUE,
+    /** {@code sacct --json}: the accounting database (slurmdbd); ended jobs, GPU counts only. */
+    SACCT
+  }
+
   /**
-   * Slurm through its commands ({@code type: slurm-cli}): {@code squeue --json} on this host.
+   * Slurm through its commands ({@code type: slurm-cli}): {@code squeue --json} or {@code sacct
+   * --json} on this host.
    *
    * @param cluster kilowatch cluster id
    * @param slurmConf slurm.conf to use ({@code SLURM_CONF}), or {@code null} for the host's
+   * @param command squeue or sacct
+   * @param window sacct only: jobs that ended within this long before each poll are read
    * @param interval poll interval
    * @param timeout command timeout
    * @param nodes as for {@link SlurmRest}
@@ -84,13 +98,27 @@ public record JobsConfig(List<Source> sources) {
   public record SlurmCli(
       String cluster,
       Path slurmConf,
+      SlurmCommand command,
+      Duration window,
       Duration interval,
       Duration timeout,
       Map<String, String> nodes)
       implements Source {
     public SlurmCli {
       Objects.requireNonNull(cluster, "cluster");
+      Objects.requireNonNull(command, "command");
+      Objects.requireNonNull(window, "window");
       nodes = Map.copyOf(nodes);
+    }
+
+    /** {@code squeue --json}. */
+    public SlurmCli(
+        String cluster,
+        Path slurmConf,
+        Duration interval,
+        Duration timeout,
+        Map<String, String> nodes) {
+      this(cluster, slurmConf, SlurmCommand.SQUEUE, DEFAULT_SACCT_WINDOW, interval, timeout, nodes);
     }
   }
 

@@ -43,6 +43,7 @@ class JobsConfigTest {
                 sources:
                   - {type: slurm, cluster: c1, url: "http://127.0.0.1:6820", user: kilowatch, token: "${SLURM_JWT}", nodes: {gpu01: c1-r1-n1}}
                   - {type: slurm-cli, cluster: c1, interval: 30s, slurmConf: slurm/slurm.conf}
+                  - {type: slurm-cli, cluster: c1, command: sacct, window: 2h}
                   - {type: kubernetes}
                 """,
                 Map.of("SLURM_JWT", "eyJ.secret.jwt"))
@@ -64,6 +65,14 @@ class JobsConfigTest {
                 Duration.ofSeconds(30),
                 Duration.ofSeconds(10),
                 Map.of()),
+            new JobsConfig.SlurmCli(
+                "c1",
+                null,
+                JobsConfig.SlurmCommand.SACCT,
+                Duration.ofHours(2),
+                Duration.ofMinutes(1),
+                Duration.ofSeconds(10),
+                Map.of()),
             new JobsConfig.Kubernetes());
     assertThat(jobs.sources().getFirst().toString()).doesNotContain("eyJ.secret.jwt");
   }
@@ -80,6 +89,8 @@ class JobsConfigTest {
               - {type: slurm-cli, cluster: c1, interval: 0s}
               - {type: pbs}
               - {type: slurm, cluster: c1, user: k, token: "${T}"}
+              - {type: slurm-cli, cluster: c1, command: scontrol}
+              - {type: slurm-cli, cluster: c1, window: 1h}
             """);
     assertThat(p)
         .anySatisfy(
@@ -90,6 +101,8 @@ class JobsConfigTest {
         .anySatisfy(s -> assertThat(s).contains("j.yaml:9:").contains("must be positive"))
         .anySatisfy(s -> assertThat(s).contains("j.yaml:10:").contains("invalid value 'pbs'"))
         .anySatisfy(
-            s -> assertThat(s).contains("j.yaml:11:").contains("url").contains("is required"));
+            s -> assertThat(s).contains("j.yaml:11:").contains("url").contains("is required"))
+        .anySatisfy(s -> assertThat(s).contains("j.yaml:12:").contains("scontrol"))
+        .anySatisfy(s -> assertThat(s).contains("j.yaml:13:").contains("only for command: sacct"));
   }
 }

@@ -61,6 +61,17 @@ public enum Peer {
           "root".equals(System.getProperty("user.name"))
               && java.util.stream.Stream.of(
                       "munged", "slurmctld", "slurmd", "slurmrestd", "sbatch", "squeue", "scontrol")
+                  .allMatch(n -> onPath(n) || Files.isExecutable(Path.of("/usr/sbin", n)))),
+  /** {@link #SLURM} with accounting: slurmdbd, sacct and a MariaDB server it stores into. */
+  SLURM_ACCOUNTING(
+      "Slurm with accounting (SLURM's daemons plus slurmdbd, sacct, sacctmgr, mariadbd,"
+          + " mariadb-install-db) run as root",
+      "apt-get install slurmctld slurmd slurmrestd munge slurm-client slurmdbd mariadb-server;"
+          + " run the tests as root",
+      () ->
+          SLURM.present()
+              && java.util.stream.Stream.of(
+                      "slurmdbd", "sacct", "sacctmgr", "mariadbd", "mariadb-install-db")
                   .allMatch(n -> onPath(n) || Files.isExecutable(Path.of("/usr/sbin", n))));
 
   /** The interpreter the Python peers run under, whatever python3 the PATH has first. */

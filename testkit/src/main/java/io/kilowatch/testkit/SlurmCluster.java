@@ -38,6 +38,12 @@ import org.awaitility.Awaitility;
  * <p>slurmrestd refuses to run as root; it is started as root with {@code -u nobody} (it drops to
  * that user after binding) and authenticates requests by JWT ({@code AuthAltTypes=auth/jwt}, an
  * HS256 key in the state directory, tokens from {@code scontrol token}).
+ *
+ * <p>With accounting ({@link #startWithAccounting}) it also runs a MariaDB of its own (a data
+ * directory made by {@code mariadb-install-db} in the temporary directory, its own socket and port)
+ * and {@code slurmdbd} storing into it, so {@code sacct} and {@code sacctmgr} work: in 22.05 {@code
+ * sacct --json} answers nothing without slurmdbd. The cluster is registered with {@code sacctmgr}
+ * before slurmctld starts, and {@link #addAccount} adds the accounts jobs are charged to.
  */
 public final class SlurmCluster implements AutoCloseable {
   private static final Duration START_WAIT = Duration.ofSeconds(30);
@@ -52,14 +58,19 @@ public final class SlurmCluster implements AutoCloseable {
   private final String node;
   private final int gpus;
   private final int restPort;
+  private final boolean accounting;
+  private final int dbdPort;
   private final List<Process> daemons = new ArrayList<>();
 
-  private SlurmCluster(Path dir, String cluster, String node, int gpus, int restPort) {
+  private SlurmCluster(
+      Path dir, String cluster, String node, int gpus, int restPort, boolean accounting) {
     this.dir = dir;
     this.cluster = cluster;
     this.node = node;
     this.gpus = gpus;
     this.restPort = restPort;
+    this.accounting = accounting;
+    this.dbdPort = accounting ? freePort() : 0;
   }
 
   /**
@@ -67,6 +78,18 @@ public final class SlurmCluster implements AutoCloseable {
    * node is idle and slurmrestd accepts connections.
    */
   public static SlurmCluster start(String node, int gpus) {
+    return start(node, gpus, false);
+  }
+
+  /**
+   * As {@link #start}, with MariaDB and slurmdbd started first and slurm.conf storing accounting
+   * through slurmdbd ({@code AccountingStorageTRES=gres/gpu}), so {@code sacct} answers.
+   */
+  public static SlurmCluster startWithAccounting(String node, int gpus) {
+    return start(node, gpus, true);
+  }
+
+  private static SlurmCluster start(String node, int gpus, boolean accounting) {
     Path dir;
     try {
       dir = Files.createTempDirectory("kilowatch-slurm");
@@ -77,7 +100,7 @@ public final class SlurmCluster implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     String cluster = "kw" + Long.toHexString(new SecureRandom().nextLong() & 0xffffffL);
-    var c = new SlurmCluster(dir, cluster, node, gpus, freePort());
+    var c = new SlurmCluster(dir, cluster, node, gpus, freePort(), accounting);
     try {
       c.startAll();
       return c;
@@ -126,6 +149,9 @@ public final class SlurmCluster implements AutoCloseable {
         "--log-file=" + dir.resolve("log/munged.log"),
         "--seed-file=" + dir.resolve("key/munged.seed"));
     await("munged socket", () -> Files.exists(socket));
+    if (accounting) {
+      startAccounting();
+    }
 
     daemon("slurmctld", sbin("slurmctld"), "-D", "-i");
     await("slurmctld answering scontrol ping", () -> quiet("scontrol", "ping").contains("UP"));
@@ -148,6 +174,107 @@ public final class SlurmCluster implements AutoCloseable {
         "openapi/" + API_VERSION,
         "127.0.0.1:" + restPort);
     await("slurmrestd accepting connections", this::restListening);
+  }
+
+  /**
+   * MariaDB in {@code db/} (root over its socket only; user {@code slurm} from 127.0.0.1 without a
+   * password, made by {@code --init-file}), then slurmdbd, then the cluster registered.
+   */
+  private void startAccounting() {
+    int dbPort = freePort();
+    Path mysqlSocket = dir.resolve("run/mysqld.sock");
+    try {
+      Files.writeString(
+          dir.resolve("etc/init.sql"),
+          """
+          CREATE USER IF NOT EXISTS 'slurm'@'127.0.0.1';
+          GRANT ALL ON *.* TO 'slurm'@'127.0.0.1';
+          """);
+      // slurmdbd refuses a slurmdbd.conf that others can read or that SlurmUser does not own
+      // (SlurmUser is root here, as is the file).
+      Path dbdConf = dir.resolve("etc/slurmdbd.conf");
+      Files.writeString(dbdConf, slurmdbdConf(dbPort));
+      Files.setPosixFilePermissions(dbdConf, PosixFilePermissions.fromString("rw-------"));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    run(
+        "mariadb-install-db",
+        "--no-defaults",
+        "--datadir=" + dir.resolve("db"),
+        "--user=root",
+        "--auth-root-authentication-method=normal",
+        "--skip-test-db",
+        "--skip-name-resolve");
+    daemon(
+        "mariadbd",
+        sbin("mariadbd"),
+        "--no-defaults",
+        "--datadir=" + dir.resolve("db"),
+        "--socket=" + mysqlSocket,
+        "--port=" + dbPort,
+        "--bind-address=127.0.0.1",
+        "--user=root",
+        "--pid-file=" + dir.resolve("run/mariadbd.pid"),
+        "--skip-name-resolve",
+        "--skip-log-bin",
+        "--innodb-buffer-pool-size=32M",
+        "--init-file=" + dir.resolve("etc/init.sql"));
+    await("mariadbd accepting connections", () -> listening(dbPort));
+    daemon("slurmdbd", sbin("slurmdbd"), "-D");
+    await("slurmdbd accepting connections", () -> listening(dbdPort));
+    run("sacctmgr", "-i", "add", "cluster", cluster);
+  }
+
+  private String slurmdbdConf(int dbPort) {
+    return """
+        AuthType=auth/munge
+        AuthInfo=socket=%1$s/run/munge.socket
+        DbdHost=%2$s
+        DbdAddr=127.0.0.1
+        DbdPort=%3$d
+        SlurmUser=root
+        LogFile=%1$s/log/slurmdbd.log
+        PidFile=%1$s/run/slurmdbd.pid
+        StorageType=accounting_storage/mysql
+        StorageHost=127.0.0.1
+        StoragePort=%4$d
+        StorageUser=slurm
+        StorageLoc=slurm_acct
+        DebugLevel=info
+        """
+        .formatted(dir, hostname(), dbdPort, dbPort);
+  }
+
+  /**
+   * Adds {@code account} to the accounting database with {@code users} in it (an association each),
+   * for {@code sbatch --account}. Only with accounting.
+   */
+  public void addAccount(String account, String... users) {
+    if (!accounting) {
+      throw new IllegalStateException("started without accounting");
+    }
+    run("sacctmgr", "-i", "add", "account", account, "cluster=" + cluster);
+    for (String user : users) {
+      run("sacctmgr", "-i", "add", "user", user, "account=" + account, "cluster=" + cluster);
+    }
+  }
+
+  /** What slurm.conf says about accounting: none, or slurmdbd on its port. */
+  private String accountingConf() {
+    if (!accounting) {
+      return "AccountingStorageType=accounting_storage/none\n";
+    }
+    // The client side of the slurmdbd connection takes its munge socket from
+    // AccountingStoragePass, not AuthInfo ("Failed to access /run/munge/munge.socket.2" otherwise).
+    return """
+        AccountingStorageType=accounting_storage/slurmdbd
+        AccountingStorageHost=127.0.0.1
+        AccountingStoragePort=%d
+        AccountingStoragePass=%s/run/munge.socket
+        AccountingStorageTRES=gres/gpu
+        """
+        .formatted(dbdPort, dir);
   }
 
   private String slurmConf(int ctldPort, int slurmdPort) {
@@ -174,8 +301,7 @@ public final class SlurmCluster implements AutoCloseable {
         ProctrackType=proctrack/linuxproc
         TaskPlugin=task/none
         JobAcctGatherType=jobacct_gather/none
-        AccountingStorageType=accounting_storage/none
-        JobCompType=jobcomp/none
+        %8$sJobCompType=jobcomp/none
         SelectType=select/cons_tres
         SelectTypeParameters=CR_Core
         SchedulerType=sched/builtin
@@ -187,7 +313,7 @@ public final class SlurmCluster implements AutoCloseable {
         NodeName=%6$s NodeAddr=127.0.0.1 CPUs=16 RealMemory=1000 Gres=gpu:%7$d State=UNKNOWN
         PartitionName=gpu Nodes=%6$s Default=YES MaxTime=INFINITE State=UP
         """
-        .formatted(cluster, hostname(), ctldPort, slurmdPort, dir, node, gpus);
+        .formatted(cluster, hostname(), ctldPort, slurmdPort, dir, node, gpus, accountingConf());
   }
 
   /** The short host name, as slurmctld compares it with {@code SlurmctldHost}. */
@@ -298,7 +424,11 @@ public final class SlurmCluster implements AutoCloseable {
   }
 
   private boolean restListening() {
-    try (var s = new Socket(InetAddress.getLoopbackAddress(), restPort)) {
+    return listening(restPort);
+  }
+
+  private static boolean listening(int port) {
+    try (var s = new Socket(InetAddress.getLoopbackAddress(), port)) {
       return true;
     } catch (IOException e) {
       return false;

@@ -16,29 +16,52 @@ import java.util.concurrent.TimeUnit;
  * same document as slurmrestd's {@code /jobs} (22.05 serialises both with the v0.0.38 plugin), so
  * {@link SlurmJobs} reads both.
  *
- * <p>Not {@code sacct --json}: in 22.05 it needs slurmdbd ("slurm_openapi_p_init: slurm not
- * configured with slurmdbd" otherwise, even with jobcomp/filetxt and {@code -c}), and accounting
- * keeps a job's GPU count, not which GPUs it held.
+ * <p>With {@code command: sacct}: {@code sacct --json --allusers -S now-<window> -E now}, read by
+ * {@link SlurmAccounting}: ended jobs only, their GPUs from the ledger. In 22.05 sacct needs
+ * slurmdbd ("slurm_openapi_p_init: slurm not configured with slurmdbd" otherwise, even with
+ * jobcomp/filetxt and {@code -c}).
  */
 public final class SlurmCliSource implements JobSource {
   private final JobsConfig.SlurmCli config;
   private final SlurmJobs jobs;
+  private final SlurmAccounting accounting;
   private final List<String> command;
 
   public SlurmCliSource(JobsConfig.SlurmCli config) {
-    this(config, List.of("squeue", "--json"));
+    this(config, defaultCommand(config));
+  }
+
+  /**
+   * squeue, or sacct over the window: Slurm reads {@code now-N} as N seconds before its own clock,
+   * so no time zone is involved. Without {@code --allusers} sacct lists only the caller's jobs.
+   */
+  static List<String> defaultCommand(JobsConfig.SlurmCli config) {
+    return switch (config.command()) {
+      case SQUEUE -> List.of("squeue", "--json");
+      case SACCT ->
+          List.of(
+              "sacct",
+              "--json",
+              "--allusers",
+              "-S",
+              "now-" + config.window().toSeconds(),
+              "-E",
+              "now");
+    };
   }
 
   /** With another command printing the same JSON (a wrapper that runs squeue elsewhere). */
   public SlurmCliSource(JobsConfig.SlurmCli config, List<String> command) {
     this.config = config;
     this.jobs = new SlurmJobs(config.cluster(), config.nodes());
+    this.accounting = new SlurmAccounting(config.cluster());
     this.command = List.copyOf(command);
   }
 
   @Override
   public String name() {
-    return "slurm-cli " + config.cluster();
+    return (config.command() == JobsConfig.SlurmCommand.SACCT ? "slurm-sacct " : "slurm-cli ")
+        + config.cluster();
   }
 
   @Override
@@ -59,7 +82,7 @@ public final class SlurmCliSource implements JobSource {
       // Read on a virtual thread so a command that hangs with a full pipe still times out.
       var out = new java.util.concurrent.CompletableFuture<byte[]>();
       Thread.ofVirtual()
-          .name("squeue-read")
+          .name(command.getFirst() + "-read")
           .start(
               () -> {
                 try {
@@ -81,6 +104,9 @@ public final class SlurmCliSource implements JobSource {
       if (p.exitValue() != 0) {
         String text = Files.readString(err, StandardCharsets.UTF_8).strip();
         throw new IOException(String.join(" ", command) + " exited " + p.exitValue() + ": " + text);
+      }
+      if (config.command() == JobsConfig.SlurmCommand.SACCT) {
+        return accounting.parse(body).stream().map(SlurmAccounting.AccountedJob::job).toList();
       }
       return jobs.parse(body);
     } finally {

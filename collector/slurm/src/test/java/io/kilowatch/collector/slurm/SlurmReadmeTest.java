@@ -27,7 +27,7 @@ class SlurmReadmeTest {
             Path.of(""),
             Map.of("SLURM_JWT", "eyJ.x.y"));
 
-    assertThat(site.jobs().sources()).hasSize(2);
+    assertThat(site.jobs().sources()).hasSize(3);
     var rest = (JobsConfig.SlurmRest) site.jobs().sources().get(0);
     var source = new SlurmRestSource(rest);
     assertThat(source.endpoint().toString())
@@ -38,5 +38,11 @@ class SlurmReadmeTest {
     assertThat(jobs.device("gpu01")).isEqualTo("gpu01");
     assertThat(site.device("gpu01")).isPresent();
     assertThat(site.jobs().sources().get(1)).isInstanceOf(JobsConfig.SlurmCli.class);
+    // command: sacct with window: 2h asks for the 7200 s before each poll, all users' jobs.
+    var sacct = (JobsConfig.SlurmCli) site.jobs().sources().get(2);
+    assertThat(sacct.command()).isEqualTo(JobsConfig.SlurmCommand.SACCT);
+    assertThat(SlurmCliSource.defaultCommand(sacct))
+        .containsExactly("sacct", "--json", "--allusers", "-S", "now-7200", "-E", "now");
+    assertThat(new SlurmCliSource(sacct).name()).isEqualTo("slurm-sacct c1");
   }
 }
