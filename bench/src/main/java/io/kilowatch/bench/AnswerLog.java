@@ -35,6 +35,19 @@ final class AnswerLog {
     measureFromMs = epochMs;
   }
 
+  /**
+   * Zeroes the measured counts and measures again from {@code epochMs}, a time still to come: the
+   * peer bench measures one collector after another on the same site. Answers before it are not
+   * counted, so zeroing while answers arrive splits nothing.
+   */
+  void restartMeasuring(long epochMs) {
+    measureFromMs = epochMs;
+    for (int d = 0; d < measured.length(); d++) {
+      measured.set(d, 0);
+      firstMeasuredMs.set(d, 0);
+    }
+  }
+
   long total(int device) {
     return total.get(device);
   }
