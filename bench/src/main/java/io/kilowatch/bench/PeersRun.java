@@ -202,7 +202,7 @@ public final class PeersRun {
     return new Cpu(ProcTree.cpuSeconds(pid), ProcTree.selfCpuSeconds(), System.nanoTime());
   }
 
-  private static void sleepUntil(long epochMs) throws InterruptedException {
+  static void sleepUntil(long epochMs) throws InterruptedException {
     long left = epochMs - System.currentTimeMillis();
     if (left > 0) {
       Thread.sleep(left);
@@ -528,7 +528,7 @@ public final class PeersRun {
     Process p = startKilowatch(dir, config, port);
     Measured m;
     try {
-      awaitOk("http://127.0.0.1:" + port + "/api/health", Duration.ofSeconds(120));
+      awaitKilowatch(port);
       m = measureContinuous(p.pid(), source);
     } finally {
       stop(p);
@@ -540,7 +540,7 @@ public final class PeersRun {
           case "modbus" -> SeriesQuery.of("pdu", "power_w");
           default -> SeriesQuery.of("cooling_loop", OpcUaRestartCheck.COUNTED_FIELD);
         };
-    Map<String, Long> stored = storedByDevice(data, q, m.window(), cuts(source));
+    Map<String, Long> stored = storedByDevice(data, q, m.window().fromMs() - 60_000, cuts(source));
     long reads = sumStored(m.expected(), stored);
     String unit =
         switch (source) {
@@ -553,30 +553,40 @@ public final class PeersRun {
   }
 
   private Process startKilowatch(Path dir, Path config, int port) throws IOException {
+    return startKilowatch(dir, config, port, List.of());
+  }
+
+  /** {@code java -jar app/target/kilowatch.jar run}, with extra JVM options (a JFR recording). */
+  static Process startKilowatch(
+      Path dir, Path config, int port, List<String> jvmOptions, String... args) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return start(
-        dir,
-        java,
-        "-Xmx" + System.getProperty("peers.kilowatch.xmx", "1g"),
-        "--enable-native-access=ALL-UNNAMED",
-        "--sun-misc-unsafe-memory-access=allow",
-        "-jar",
-        Path.of("app/target/kilowatch.jar").toAbsolutePath().toString(),
-        "run",
-        "--config",
-        config.toAbsolutePath().toString(),
-        "--port",
-        Integer.toString(port));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(java);
+    cmd.add("-Xmx" + System.getProperty("peers.kilowatch.xmx", "1g"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(
+        List.of(
+            "--enable-native-access=ALL-UNNAMED",
+            "--sun-misc-unsafe-memory-access=allow",
+            "-jar",
+            Path.of("app/target/kilowatch.jar").toAbsolutePath().toString(),
+            "run",
+            "--config",
+            config.toAbsolutePath().toString(),
+            "--port",
+            Integer.toString(port)));
+    cmd.addAll(List.of(args));
+    return start(dir, cmd.toArray(String[]::new));
   }
 
   /** GOOD points per device in kilowatch's embedded store (read after it stopped). */
-  private static Map<String, Long> storedByDevice(
-      Path data, SeriesQuery query, Window w, Map<String, Long> cuts) {
+  static Map<String, Long> storedByDevice(
+      Path data, SeriesQuery query, long fromMs, Map<String, Long> cuts) {
     Map<String, Long> out = new HashMap<>();
     try (var store =
         EmbeddedStore.open(
             data, Duration.ofDays(30), Duration.ofDays(90), Duration.ofDays(3650), false)) {
-      Instant from = Instant.ofEpochMilli(w.fromMs() - 60_000);
+      Instant from = Instant.ofEpochMilli(fromMs);
       Instant to = Instant.now().plusSeconds(1);
       for (SeriesPoints sp : store.read(query, from, to)) {
         String device = sp.key().tags().getOrDefault("device", "?");
@@ -860,7 +870,7 @@ public final class PeersRun {
     Cpu[] ab;
     long rss;
     try {
-      awaitOk("http://127.0.0.1:" + port + "/api/health", Duration.ofSeconds(120));
+      awaitKilowatch(port);
       ab =
           send(
               p.pid(),
@@ -1019,7 +1029,7 @@ public final class PeersRun {
     return Files.createDirectories(dir);
   }
 
-  private static Process start(Path dir, String... cmd) throws IOException {
+  static Process start(Path dir, String... cmd) throws IOException {
     Files.createDirectories(dir);
     return new ProcessBuilder(cmd)
         .directory(dir.toFile())
@@ -1029,7 +1039,7 @@ public final class PeersRun {
   }
 
   /** SIGTERM, then a kill after 30 s. */
-  private static void stop(Process p) throws InterruptedException {
+  static void stop(Process p) throws InterruptedException {
     p.destroy();
     if (!p.waitFor(30, TimeUnit.SECONDS)) {
       p.destroyForcibly();
@@ -1037,13 +1047,25 @@ public final class PeersRun {
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (var s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
   }
 
-  private static void awaitOk(String url, Duration within) throws Exception {
+  static void awaitOk(String url, Duration within) throws Exception {
+    awaitStatus(url, within, true);
+  }
+
+  /**
+   * Until kilowatch answers at all: /api/health says 503 while devices are still down, which on a
+   * loaded machine some are in the first polls.
+   */
+  static void awaitKilowatch(int port) throws Exception {
+    awaitStatus("http://127.0.0.1:" + port + "/api/health", Duration.ofSeconds(180), false);
+  }
+
+  private static void awaitStatus(String url, Duration within, boolean only200) throws Exception {
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
       try {
@@ -1052,7 +1074,7 @@ public final class PeersRun {
                     HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
                     HttpResponse.BodyHandlers.discarding())
                 .statusCode();
-        if (s == 200) {
+        if (s == 200 || !only200) {
           return;
         }
       } catch (IOException e) {
@@ -1066,7 +1088,7 @@ public final class PeersRun {
     }
   }
 
-  private static JsonNode getJson(String url) throws Exception {
+  static JsonNode getJson(String url) throws Exception {
     var r =
         HTTP.send(
             HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(2)).build(),

@@ -257,9 +257,31 @@ public final class ScaleSite implements AutoCloseable {
 
   /** Zeroes every measured count and measures again from {@code epochMs} (still to come). */
   public void restartMeasuring(long epochMs) {
-    gpus.answers().restartMeasuring(epochMs);
-    pdus.answers().restartMeasuring(epochMs);
-    cduAnswers.restartMeasuring(epochMs);
+    restartMeasuring(epochMs, Long.MAX_VALUE);
+  }
+
+  /**
+   * The same, counting answers more than {@code lateGapMs} after a device's previous one as late.
+   */
+  public void restartMeasuring(long epochMs, long lateGapMs) {
+    gpus.answers().restartMeasuring(epochMs, lateGapMs);
+    pdus.answers().restartMeasuring(epochMs, lateGapMs);
+    cduAnswers.restartMeasuring(epochMs, lateGapMs);
+  }
+
+  /** Measured answers per device id that came late ({@link #restartMeasuring(long, long)}). */
+  public java.util.Map<String, Long> lateAnswers() {
+    java.util.Map<String, Long> out = new java.util.HashMap<>();
+    for (int n = 0; n < gpus.nodes(); n++) {
+      out.put(nodeId(n), gpus.answers().late(n));
+    }
+    for (int p = 0; p < spec.pdus(); p++) {
+      out.put(pduId(p), pdus.answers().late(p));
+    }
+    for (int c = 0; c < spec.cdus(); c++) {
+      out.put(cduId(c), cduAnswers.late(c));
+    }
+    return out;
   }
 
   /** What each device answered so far; faulted is set for any device a fault ever hit. */
