@@ -768,6 +768,9 @@ public final class PeersRun {
     return out;
   }
 
+  /** Batches answered 429/503 and sent again, by the current ingest peer. */
+  private static final AtomicInteger RETRIES = new AtomicInteger();
+
   /** Clients sending batches at once, the same number on both sides. */
   private static final int INGEST_CLIENTS = 4;
 
@@ -775,6 +778,7 @@ public final class PeersRun {
   private static Cpu[] send(long pid, List<String> bodies, String url, String auth)
       throws Exception {
     var queue = new ConcurrentLinkedQueue<>(bodies);
+    RETRIES.set(0);
     AtomicInteger refused = new AtomicInteger();
     Cpu a = cpu(pid);
     List<Thread> clients = new ArrayList<>();
@@ -792,11 +796,21 @@ public final class PeersRun {
                         req.header("Authorization", auth);
                       }
                       try {
-                        int s =
-                            HTTP.send(req.build(), HttpResponse.BodyHandlers.discarding())
-                                .statusCode();
-                        if (s / 100 != 2) {
-                          refused.incrementAndGet();
+                        // As Telegraf and the InfluxDB clients do: 429 and 503 mean "later",
+                        // after Retry-After (the batch was not taken); anything else is final.
+                        for (int attempt = 0; ; attempt++) {
+                          var r = HTTP.send(req.build(), HttpResponse.BodyHandlers.discarding());
+                          int s = r.statusCode();
+                          if ((s == 429 || s == 503) && attempt < 20) {
+                            RETRIES.incrementAndGet();
+                            long after = r.headers().firstValueAsLong("Retry-After").orElse(1);
+                            Thread.sleep(Math.max(1, Math.min(after, 10)) * 1000);
+                            continue;
+                          }
+                          if (s / 100 != 2) {
+                            refused.incrementAndGet();
+                          }
+                          break;
                         }
                       } catch (IOException | InterruptedException e) {
                         refused.incrementAndGet();
@@ -909,7 +923,10 @@ public final class PeersRun {
         "points",
         ab[1].sim() - ab[0].sim(),
         ProcTree.loadAverage(),
-        INGEST_CLIENTS + " clients, batches of 5000 lines");
+        INGEST_CLIENTS
+            + " clients, batches of 5000 lines, "
+            + RETRIES.get()
+            + " sent again after 429/503");
   }
 
   // ---- output -----------------------------------------------------------------------------------

@@ -162,7 +162,7 @@ public final class Units {
 
   // Indriya builds a converter by reducing both units to products of base units, allocating and
   // comparing as it goes: the KPI job asked for the same few (kW.h to kW.h, W to kW) once per
-  // device per computation, 11 % of kilowatch's CPU samples at 5,000 GPUs (JFR). Converters are
+  // device per computation, 10 % of kilowatch's CPU samples at 5,000 GPUs (JFR). Converters are
   // immutable; a site has a handful of unit pairs (bounded anyway, like CACHE).
   private static final Map<Pair, UnitConverter> CONVERTERS = new ConcurrentHashMap<>();
 
