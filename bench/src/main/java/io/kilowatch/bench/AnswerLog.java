@@ -12,9 +12,14 @@ final class AnswerLog {
   private final AtomicLongArray total;
   private final AtomicLongArray measured;
   private final AtomicLongArray firstMeasuredMs;
+  private final AtomicLongArray lastMs;
+  private final AtomicLongArray late;
   private volatile long measureFromMs = Long.MAX_VALUE;
+  private volatile long lateGapMs = Long.MAX_VALUE;
 
   AnswerLog(int devices) {
+    lastMs = new AtomicLongArray(devices);
+    late = new AtomicLongArray(devices);
     total = new AtomicLongArray(devices);
     measured = new AtomicLongArray(devices);
     firstMeasuredMs = new AtomicLongArray(devices);
@@ -24,15 +29,48 @@ final class AnswerLog {
   void answered(int device) {
     total.incrementAndGet(device);
     long now = System.currentTimeMillis();
+    long previous = lastMs.getAndSet(device, now);
     if (now >= measureFromMs) {
       firstMeasuredMs.compareAndSet(device, 0, now);
       measured.incrementAndGet(device);
+      // A poll that came more than the gap after the one before it started late (or one was
+      // missed): seen from the device, without asking the poller.
+      if (previous != 0 && now - previous > lateGapMs) {
+        late.incrementAndGet(device);
+      }
     }
   }
 
   /** Answers from now on are the measured ones. */
   void measureFrom(long epochMs) {
     measureFromMs = epochMs;
+  }
+
+  /**
+   * Zeroes the measured counts and measures again from {@code epochMs}, a time still to come: the
+   * peer bench measures one collector after another on the same site. Answers before it are not
+   * counted, so zeroing while answers arrive splits nothing.
+   */
+  void restartMeasuring(long epochMs) {
+    restartMeasuring(epochMs, Long.MAX_VALUE);
+  }
+
+  /**
+   * The same, counting as late every measured answer more than {@code lateGapMs} after the last.
+   */
+  void restartMeasuring(long epochMs, long lateGapMs) {
+    measureFromMs = epochMs;
+    this.lateGapMs = lateGapMs;
+    for (int d = 0; d < measured.length(); d++) {
+      measured.set(d, 0);
+      firstMeasuredMs.set(d, 0);
+      late.set(d, 0);
+    }
+  }
+
+  /** Measured answers that came more than the late gap after the device's previous answer. */
+  long late(int device) {
+    return late.get(device);
   }
 
   long total(int device) {

@@ -255,6 +255,35 @@ public final class ScaleSite implements AutoCloseable {
     }
   }
 
+  /** Zeroes every measured count and measures again from {@code epochMs} (still to come). */
+  public void restartMeasuring(long epochMs) {
+    restartMeasuring(epochMs, Long.MAX_VALUE);
+  }
+
+  /**
+   * The same, counting answers more than {@code lateGapMs} after a device's previous one as late.
+   */
+  public void restartMeasuring(long epochMs, long lateGapMs) {
+    gpus.answers().restartMeasuring(epochMs, lateGapMs);
+    pdus.answers().restartMeasuring(epochMs, lateGapMs);
+    cduAnswers.restartMeasuring(epochMs, lateGapMs);
+  }
+
+  /** Measured answers per device id that came late ({@link #restartMeasuring(long, long)}). */
+  public java.util.Map<String, Long> lateAnswers() {
+    java.util.Map<String, Long> out = new java.util.HashMap<>();
+    for (int n = 0; n < gpus.nodes(); n++) {
+      out.put(nodeId(n), gpus.answers().late(n));
+    }
+    for (int p = 0; p < spec.pdus(); p++) {
+      out.put(pduId(p), pdus.answers().late(p));
+    }
+    for (int c = 0; c < spec.cdus(); c++) {
+      out.put(cduId(c), cduAnswers.late(c));
+    }
+    return out;
+  }
+
   /** What each device answered so far; faulted is set for any device a fault ever hit. */
   public List<Answered> answered() {
     List<Answered> out = new ArrayList<>(gpus.nodes() + spec.pdus() + spec.cdus());
@@ -294,7 +323,64 @@ public final class ScaleSite implements AutoCloseable {
 
   /** The same config, still open to additions (the soak's alerting and store). */
   public SiteBuilder siteConfig(Path dataDir) {
-    return SiteYamlWriter.site(this, gpus, pdus, cdus, dataDir);
+    return siteConfig(dataDir, SiteYamlWriter.ALL_SOURCES);
+  }
+
+  /**
+   * The config of this site's devices of the given source types only ("dcgm", "modbus", "opcua").
+   */
+  public SiteBuilder siteConfig(Path dataDir, java.util.Set<String> sources) {
+    return SiteYamlWriter.site(this, gpus, pdus, cdus, dataDir, sources);
+  }
+
+  /** Each GPU node's dcgm-exporter URL, in node order. */
+  public List<String> nodeUrls() {
+    List<String> out = new ArrayList<>(gpus.nodes());
+    for (int n = 0; n < gpus.nodes(); n++) {
+      out.add(gpus.url(n));
+    }
+    return out;
+  }
+
+  /** Each PDU's Modbus TCP port on 127.0.0.1, in PDU order. */
+  public List<Integer> pduPorts() {
+    List<Integer> out = new ArrayList<>(spec.pdus());
+    for (int p = 0; p < spec.pdus(); p++) {
+      out.add(pdus.port(p));
+    }
+    return out;
+  }
+
+  /** Stops (true) or resumes (false) every device of one source type, without counting a fault. */
+  public void silence(String source, boolean silent) throws IOException, InterruptedException {
+    switch (source) {
+      case "dcgm" -> {
+        for (int n = 0; n < gpus.nodes(); n++) {
+          if (silent) {
+            gpus.faults().stop(n);
+          } else {
+            gpus.faults().resume(n);
+          }
+        }
+      }
+      case "modbus" -> {
+        for (int p = 0; p < spec.pdus(); p++) {
+          if (silent) {
+            pdus.faults().stop(p);
+          } else {
+            pdus.faults().resume(p);
+          }
+        }
+      }
+      case "opcua" -> {
+        if (cdus != null && silent) {
+          cdus.stop();
+        } else if (cdus != null) {
+          cdus.start();
+        }
+      }
+      default -> throw new IllegalArgumentException("no source type " + source);
+    }
   }
 
   @Override

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The scale site's kilowatch config in the schema of {@code config/examples/site.yaml}: racks of
@@ -39,13 +40,27 @@ final class SiteYamlWriter {
 
   private SiteYamlWriter() {}
 
+  /** Every source type the scale site serves. */
+  static final Set<String> ALL_SOURCES = Set.of("dcgm", "modbus", "opcua");
+
+  /**
+   * The site's devices of the given source types only ({@link #ALL_SOURCES} for all): the peer
+   * bench points kilowatch at the same devices a peer collector polls, and nothing else. The
+   * facility meter and the energy model come with the Modbus devices (the meter is one).
+   */
   static SiteBuilder site(
       ScaleSite site,
       GpuNodeServer gpus,
       PduModbusServer pdus,
       OpcUaFakeServer cdus,
-      Path dataDir) {
+      Path dataDir,
+      Set<String> sources) {
     ScaleSite.Spec spec = site.spec();
+    boolean modbus = sources.contains("modbus");
+    boolean dcgm = sources.contains("dcgm");
+    if (!sources.contains("opcua")) {
+      cdus = null;
+    }
     SiteBuilder out =
         SiteBuilder.named("kilowatch scale site")
             .siteField("timezone", "UTC")
@@ -65,6 +80,9 @@ final class SiteYamlWriter {
       for (int r = c * RACKS_PER_CLUSTER; r < Math.min(racks, (c + 1) * RACKS_PER_CLUSTER); r++) {
         List<SiteDevice> devices = new ArrayList<>();
         for (int k = 0; k < 2 && pdu < spec.pdus(); k++, pdu++) {
+          if (!modbus) {
+            continue;
+          }
           devices.add(
               timed(
                   spec,
@@ -76,6 +94,9 @@ final class SiteYamlWriter {
         }
         int until = (int) ((long) gpus.nodes() * (r + 1) / racks);
         for (; node < until; node++) {
+          if (!dcgm) {
+            continue;
+          }
           devices.add(
               timed(
                   spec,
@@ -87,6 +108,9 @@ final class SiteYamlWriter {
       List<SiteDevice> clusterDevices =
           cdus == null ? List.of() : cdusOf(spec, c, racks, clusters, cdus);
       out.cluster(new SiteCluster("c" + c, null, clusterDevices, rackList));
+    }
+    if (!modbus) {
+      return out;
     }
     out.device(
         timed(

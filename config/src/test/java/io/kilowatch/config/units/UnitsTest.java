@@ -74,6 +74,20 @@ class UnitsTest {
   }
 
   @Test
+  void aConverterIsBuiltOncePerPairOfUnitsInOrderAndARefusalIsNeverKept() {
+    var w = Units.parse("W").unit();
+    var kw = Units.parse("kW").unit();
+    // 1 kW = 1,000 W, so W to kW multiplies by 1/1000 and kW to W by 1000.
+    assertThat(Units.converter(w, kw)).isSameAs(Units.converter(w, kw));
+    assertThat(Units.converter(w, kw).convert(2500.0)).isCloseTo(2.5, within(1e-12));
+    assertThat(Units.converter(kw, w).convert(2.5)).isCloseTo(2500.0, within(1e-9));
+    var kwh = Units.parse("kWh").unit();
+    for (int i = 0; i < 2; i++) {
+      assertThatThrownBy(() -> Units.converter(w, kwh)).hasMessageContaining("different things");
+    }
+  }
+
+  @Test
   void unitsAreShownInTheirEverydaySpelling() {
     assertThat(PointUnit.of("kW.h").shown()).isEqualTo("kWh");
     assertThat(PointUnit.of("Cel").shown()).isEqualTo("°C");

@@ -117,6 +117,57 @@ class PrometheusTextPropertyTest {
     return Combinators.combine(name, labels, value).as(Written::new);
   }
 
+  private static final String VALUE_RULE = "[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?";
+
+  // The value check is written by hand (no regex per line); it must take exactly what the rule
+  // says. Characters near the rule's edges: digits, signs, points, exponents, letters of NaN/Inf.
+  @Property(tries = 2000)
+  void aValueIsADecimalExactlyWhenTheRuleSaysSo(@ForAll("valueText") String text) {
+    assertThat(PrometheusTextParser.isDecimal(text)).as(text).isEqualTo(text.matches(VALUE_RULE));
+  }
+
+  /**
+   * After the name and labels: whitespace, a value, optionally whitespace and an integer timestamp,
+   * nothing else; runs of regex {@code \\s} separate them (whitespace outside that class, e.g.
+   * U+2003 or U+001C, is part of a token), as the exposition rules and the earlier regex split read
+   * them.
+   */
+  @Property(tries = 2000)
+  void theValueAndTimestampAreSplitAsTheRuleSays(@ForAll("valueText") String tail) {
+    String line = ("m{gpu=\"0\"}" + tail).strip();
+    String rest = line.substring(line.indexOf('}') + 1);
+    Double expected = null;
+    if (!rest.isEmpty() && Character.isWhitespace(rest.charAt(0))) {
+      String[] tokens = rest.strip().split("\\s+");
+      boolean valueOk = false;
+      Double value = null;
+      String v = tokens[0];
+      if (v.equalsIgnoreCase("nan")) {
+        value = Double.NaN;
+      } else if (v.equalsIgnoreCase("inf") || v.equalsIgnoreCase("+inf")) {
+        value = Double.POSITIVE_INFINITY;
+      } else if (v.equalsIgnoreCase("-inf")) {
+        value = Double.NEGATIVE_INFINITY;
+      } else if (v.matches(VALUE_RULE)) {
+        value = Double.parseDouble(v);
+      }
+      valueOk = value != null;
+      boolean stampOk = tokens.length == 1 || (tokens.length == 2 && tokens[1].matches("-?\\d+"));
+      expected = valueOk && stampOk ? value : null;
+    }
+    var parsed = PrometheusTextParser.parseLine(line);
+    assertThat(parsed == null ? null : Double.valueOf(parsed.value())).as(line).isEqualTo(expected);
+  }
+
+  @Provide
+  Arbitrary<String> valueText() {
+    return Arbitraries.oneOf(
+        Arbitraries.strings().withChars("0123456789+-.eE").ofMaxLength(8),
+        Arbitraries.strings()
+            .withChars("0123456789+-.eEnaNIf \t\u000B\u001C\u2003x")
+            .ofMaxLength(14));
+  }
+
   // Round trip: text written by the exposition rules (escaped \\, \" and \n) parses back exactly.
   @Property(tries = 500)
   void wellFormedExpositionTextReadsBackExactly(
