@@ -451,6 +451,12 @@ public final class SnmpCollector implements DeviceCollector {
     }
   }
 
+  /** The shared snmp4j session this collector's requests go through, null before its first poll. */
+  SharedSnmp transport() {
+    SnmpSession s = session;
+    return s == null ? null : s.shared();
+  }
+
   @Override
   public void close() {
     closed = true;

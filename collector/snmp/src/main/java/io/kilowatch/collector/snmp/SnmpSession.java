@@ -6,15 +6,15 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.snmp4j.AbstractTarget;
 import org.snmp4j.CommunityTarget;
-import org.snmp4j.MessageDispatcherImpl;
 import org.snmp4j.PDU;
 import org.snmp4j.SNMP4JSettings;
 import org.snmp4j.ScopedPDU;
@@ -22,9 +22,6 @@ import org.snmp4j.Snmp;
 import org.snmp4j.UserTarget;
 import org.snmp4j.event.ResponseEvent;
 import org.snmp4j.event.ResponseListener;
-import org.snmp4j.mp.CounterSupport;
-import org.snmp4j.mp.MPv2c;
-import org.snmp4j.mp.MPv3;
 import org.snmp4j.mp.SnmpConstants;
 import org.snmp4j.security.AuthHMAC128SHA224;
 import org.snmp4j.security.AuthHMAC192SHA256;
@@ -33,22 +30,18 @@ import org.snmp4j.security.AuthHMAC384SHA512;
 import org.snmp4j.security.PrivAES128;
 import org.snmp4j.security.PrivAES256;
 import org.snmp4j.security.SecurityLevel;
-import org.snmp4j.security.SecurityModels;
 import org.snmp4j.security.SecurityProtocols;
 import org.snmp4j.security.USM;
-import org.snmp4j.security.UsmUser;
 import org.snmp4j.smi.Address;
 import org.snmp4j.smi.OID;
 import org.snmp4j.smi.OctetString;
 import org.snmp4j.smi.UdpAddress;
 import org.snmp4j.smi.VariableBinding;
-import org.snmp4j.transport.DefaultUdpTransportMapping;
-import org.snmp4j.util.DefaultPDUFactory;
 
 /**
- * One device's SNMP endpoint: its own UDP socket, and for v3 its own USM, so that two devices with
- * the same user name and different keys never share a key table. Requests are synchronous; each
- * waits at most what is left of the poll, split between its tries.
+ * One device's SNMP endpoint: its target (address, community or v3 user, tries) on a {@link
+ * SharedSnmp}, the UDP socket and snmp4j threads its credential group shares. Requests wait for
+ * their answer; each waits at most what is left of the poll, split between its tries.
  */
 final class SnmpSession implements AutoCloseable {
   private static final HexFormat HEX = HexFormat.of();
@@ -71,41 +64,24 @@ final class SnmpSession implements AutoCloseable {
 
   private final Source.Snmp source;
   private final String where;
+  private final SharedSnmp shared;
   private final Snmp snmp;
   private final AbstractTarget<UdpAddress> target;
   private final USM usm;
   private final OctetString pinnedEngine;
-  private final Set<CompletableFuture<ResponseEvent<?>>> pending = ConcurrentHashMap.newKeySet();
-  private volatile boolean closed;
+
+  /** This device's requests in flight, each with what cancels it in the shared snmp4j session. */
+  private final Map<CompletableFuture<ResponseEvent<?>>, Runnable> pending =
+      new ConcurrentHashMap<>();
+
+  private final AtomicBoolean closed = new AtomicBoolean();
   private boolean engineKnown;
 
   SnmpSession(Source.Snmp source) throws IOException {
     this.source = source;
     this.where = source.host() + ":" + source.port();
     UdpAddress address = new UdpAddress(InetAddress.getByName(source.host()), source.port());
-    var transport = new DefaultUdpTransportMapping();
-    var dispatcher = new MessageDispatcherImpl();
-    dispatcher.addMessageProcessingModel(new MPv2c());
     if (source.version() == Source.SnmpVersion.V3) {
-      byte[] localEngine = MPv3.createLocalEngineID();
-      usm = new USM(SecurityProtocols.getInstance(), new OctetString(localEngine), 0);
-      var models = new SecurityModels();
-      models.addSecurityModel(usm);
-      dispatcher.addMessageProcessingModel(
-          new MPv3(
-              localEngine,
-              new DefaultPDUFactory(),
-              SecurityProtocols.getInstance(),
-              models,
-              CounterSupport.getInstance()));
-      usm.addUser(
-          new OctetString(source.user()),
-          new UsmUser(
-              new OctetString(source.user()),
-              authOid(source.authProtocol()),
-              source.authKey() == null ? null : new OctetString(source.authKey()),
-              privOid(source.privProtocol()),
-              source.privKey() == null ? null : new OctetString(source.privKey())));
       var user = new UserTarget<UdpAddress>();
       user.setSecurityName(new OctetString(source.user()));
       user.setSecurityLevel(
@@ -124,7 +100,6 @@ final class SnmpSession implements AutoCloseable {
       }
       target = user;
     } else {
-      usm = null;
       pinnedEngine = null;
       var community = new CommunityTarget<UdpAddress>();
       community.setCommunity(new OctetString(source.community()));
@@ -133,8 +108,13 @@ final class SnmpSession implements AutoCloseable {
     }
     target.setAddress(address);
     target.setRetries(source.retries());
-    this.snmp = new Snmp(dispatcher, transport);
-    snmp.listen();
+    this.shared = SharedSnmp.acquire(source);
+    this.snmp = shared.snmp;
+    this.usm = shared.usm;
+  }
+
+  SharedSnmp shared() {
+    return shared;
   }
 
   /** A new PDU of the version's kind. */
@@ -222,22 +202,20 @@ final class SnmpSession implements AutoCloseable {
    */
   private ResponseEvent<?> exchange(PDU request, long totalMs) throws IOException {
     var answer = new CompletableFuture<ResponseEvent<?>>();
-    pending.add(answer);
+    var listener =
+        new ResponseListener() {
+          @Override
+          public <A extends Address> void onResponse(ResponseEvent<A> event) {
+            ((Snmp) event.getSource()).cancel(event.getRequest(), this);
+            answer.complete(event);
+          }
+        };
+    pending.put(answer, () -> snmp.cancel(request, listener));
     try {
-      if (closed) {
+      if (closed.get()) {
         throw new IOException("session to " + where + " is closed");
       }
-      snmp.send(
-          request,
-          target,
-          null,
-          new ResponseListener() {
-            @Override
-            public <A extends Address> void onResponse(ResponseEvent<A> event) {
-              ((Snmp) event.getSource()).cancel(event.getRequest(), this);
-              answer.complete(event);
-            }
-          });
+      snmp.send(request, target, null, listener);
       // snmp4j's own timeout answers with no response; the margin only guards against its timer.
       return answer.get(totalMs + 1000, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -395,7 +373,7 @@ final class SnmpSession implements AutoCloseable {
     return e == null ? "none" : e.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
-  private static OID authOid(Source.SnmpAuth auth) {
+  static OID authOid(Source.SnmpAuth auth) {
     if (auth == null) {
       return null;
     }
@@ -407,7 +385,7 @@ final class SnmpSession implements AutoCloseable {
     };
   }
 
-  private static OID privOid(Source.SnmpPriv priv) {
+  static OID privOid(Source.SnmpPriv priv) {
     if (priv == null) {
       return null;
     }
@@ -417,16 +395,21 @@ final class SnmpSession implements AutoCloseable {
     };
   }
 
+  /**
+   * Cancels this device's requests (only its own: the snmp4j session is shared) and leaves the
+   * group. A waiting poll wakes with an IOException.
+   */
   @Override
   public void close() {
-    closed = true;
-    pending.forEach(
-        p -> p.completeExceptionally(new IOException("session to " + where + " was closed")));
-    try {
-      snmp.close();
-    } catch (IOException | RuntimeException e) {
-      // Closing a UDP socket has nothing to report.
+    if (!closed.compareAndSet(false, true)) {
+      return;
     }
+    pending.forEach(
+        (answer, cancel) -> {
+          cancel.run();
+          answer.completeExceptionally(new IOException("session to " + where + " was closed"));
+        });
+    shared.release();
   }
 
   /** The agent did not answer in time. */

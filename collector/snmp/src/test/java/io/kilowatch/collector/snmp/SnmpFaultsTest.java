@@ -274,6 +274,53 @@ class SnmpFaultsTest {
     assertThat(((Throwable) outcome.get())).hasMessageContaining("closed");
   }
 
+  @Test
+  void closingOneDeviceAbortsOnlyItsPollOnTheSharedTransport() throws Exception {
+    var v = new LinkedHashMap<String, Value>();
+    v.put(E + ".1.1.0", Value.integer(5));
+    var frozen = agent(v, List.of(), "kw-frozen2");
+    var healthy = agent(v, List.of(), "kw-healthy2");
+    var site =
+        SnmpFixtures.site(
+            """
+            site: {name: lab}
+            profiles:
+              - {id: p, source: snmp, points: [{name: x, oid: "%1$s.1.1.0", unit: W, field: x_w}]}
+            devices:
+              - {id: a, kind: pdu, profile: p, interval: 30s, timeout: 20s, source: {type: snmp, host: 127.0.0.1, port: %2$d, version: v2c, community: "${SNMP_COMMUNITY}", retries: 0}}
+              - {id: b, kind: pdu, profile: p, interval: 30s, timeout: 20s, source: {type: snmp, host: 127.0.0.1, port: %3$d, version: v2c, community: "${SNMP_COMMUNITY}", retries: 0}}
+            """
+                .formatted(E, frozen.port(), healthy.port()));
+    var a = SnmpFixtures.collector(site, "a");
+    var b = SnmpFixtures.collector(site, "b");
+    try {
+      assertThat(readings(a.poll())).containsEntry("pdu.x_w", 5.0);
+      assertThat(readings(b.poll())).containsEntry("pdu.x_w", 5.0);
+      // Both v2c devices go through one socket and one pair of snmp4j threads.
+      assertThat(a.transport()).isNotNull().isSameAs(b.transport());
+      frozen.freeze();
+      var outcome = new java.util.concurrent.CompletableFuture<Object>();
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try {
+                  outcome.complete(a.poll());
+                } catch (Throwable t) {
+                  outcome.complete(t);
+                }
+              });
+      await().pollDelay(Duration.ofMillis(200)).until(() -> !outcome.isDone());
+      a.close();
+      await().atMost(Duration.ofSeconds(3)).until(outcome::isDone);
+      assertThat(((Throwable) outcome.get())).hasMessageContaining("closed");
+      // The transport a shared stays open for b, which still reads its agent.
+      assertThat(readings(b.poll())).containsEntry("pdu.x_w", 5.0);
+    } finally {
+      a.close();
+      b.close();
+    }
+  }
+
   /** The collector, noting when each poll starts. */
   private static DeviceCollector attempts(SnmpCollector c, List<Instant> at) {
     return new DeviceCollector() {

@@ -125,6 +125,26 @@ class SnmpV3Test {
   }
 
   @Test
+  void devicesWithTheSameUserAndOtherKeysOpenAtOnceKeepTheirOwnKeys() throws Exception {
+    String right = v3("kilowatch", "sha-256", "${SNMP_AUTH_KEY}", "aes-128", "${SNMP_PRIV_KEY}");
+    String wrong = v3("kilowatch", "sha-256", "${WRONG_KEY}", "aes-128", "${SNMP_PRIV_KEY}");
+    try (var good = SnmpFixtures.collector(SnmpFixtures.site(yaml(right)), "d");
+        var bad = SnmpFixtures.collector(SnmpFixtures.site(yaml(wrong)), "d");
+        var good2 = SnmpFixtures.collector(SnmpFixtures.site(yaml(right)), "d")) {
+      assertThat(readings(good.poll())).containsEntry("pdu.voltage_v", 230.4);
+      assertThatThrownBy(bad::poll)
+          .isInstanceOfSatisfying(
+              SnmpAuthException.class,
+              e -> assertThat(e.failure()).isEqualTo(SnmpAuthException.Failure.WRONG_DIGEST));
+      // The wrong key neither replaced the right one in a shared key table nor was replaced by it.
+      assertThat(readings(good2.poll())).containsEntry("pdu.voltage_v", 230.4);
+      assertThat(readings(good.poll())).containsEntry("pdu.voltage_v", 230.4);
+      // Same credentials share one transport; other keys get a transport (and USM) of their own.
+      assertThat(good.transport()).isSameAs(good2.transport()).isNotSameAs(bad.transport());
+    }
+  }
+
+  @Test
   void aWrongAuthKeyIsAWrongDigestNamingTheUser() {
     assertThatThrownBy(
             () -> poll(v3("kilowatch", "sha-256", "${WRONG_KEY}", "aes-128", "${SNMP_PRIV_KEY}")))
