@@ -31,7 +31,9 @@ final class DemoCommand implements Callable<Integer> {
   @Option(
       names = "--data-dir",
       defaultValue = "data/demo",
-      description = "Where the embedded store keeps its file (default ${DEFAULT-VALUE}).")
+      description =
+          "Where the embedded store keeps its file (default ${DEFAULT-VALUE}); a previous demo's"
+              + " data there is removed at start.")
   Path dataDir;
 
   @Option(
@@ -65,6 +67,7 @@ final class DemoCommand implements Callable<Integer> {
             !noFaults,
             defaults.faultPeriod(),
             defaults.faultLength());
+    forgetPreviousDemo(dataDir);
     try (var demo = DemoSite.start(options)) {
       Files.createDirectories(dataDir);
       Path file = dataDir.resolve("demo-site.yaml");
@@ -83,5 +86,27 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     return Main.EXIT_OK;
+  }
+
+  /**
+   * Each start simulates a freshly booted hall: its GPUs' energy counters start again from their
+   * since-boot values, which against the previous run's readings would read as meter swaps (R1
+   * charges a swap across a long gap with what the new register holds) and its jobs would overlap
+   * the new ones. So the demo starts from an empty store; only a directory a demo wrote (it holds
+   * demo-site.yaml) is emptied, never another one given by --data-dir.
+   */
+  static void forgetPreviousDemo(Path dataDir) throws java.io.IOException {
+    if (!Files.isRegularFile(dataDir.resolve("demo-site.yaml"))) {
+      return;
+    }
+    try (var paths = Files.walk(dataDir)) {
+      for (Path p :
+          paths
+              .sorted(java.util.Comparator.reverseOrder())
+              .filter(p -> !p.equals(dataDir))
+              .toList()) {
+        Files.delete(p);
+      }
+    }
   }
 }
