@@ -29,7 +29,7 @@ import java.util.Map;
  * in the store, per device.
  *
  * <p>{@code bench/headroom --steps=25000,50000,75000,100000 --minutes=3 [--warmup=45] [--shards=2]
- * [--jfr=dir]}
+ * [--jfr=dir] [--before=other/kilowatch.jar]}
  */
 public final class HeadroomRun {
   private HeadroomRun() {}
@@ -107,15 +107,32 @@ public final class HeadroomRun {
     Path jfr = o.containsKey("jfr") ? Files.createDirectories(Path.of(o.get("jfr"))) : null;
     Path work = Files.createDirectories(Path.of(o.getOrDefault("work", "bench/target/headroom")));
     List<Step> steps = new ArrayList<>();
+    // --before=<kilowatch.jar of another build>: each step runs that build first, then this one,
+    // so a change is measured against its baseline in the same run on the same machine.
+    String before = o.get("before");
+    List<String> labels = new ArrayList<>();
     for (String s : o.getOrDefault("steps", "25000,50000,75000,100000").split(",")) {
       int gpus = Integer.parseInt(s.strip());
-      Step step = step(gpus, shards, warmup, length, work, jfr);
-      System.out.println(step.render());
-      steps.add(step);
+      for (String jar : before == null ? new String[] {null} : new String[] {before, null}) {
+        String label = jar == null ? (before == null ? "" : "after:  ") : "before: ";
+        if (jar == null) {
+          System.clearProperty(PeersRun.JAR_PROPERTY);
+        } else {
+          System.setProperty(PeersRun.JAR_PROPERTY, jar);
+        }
+        Path jfrDir =
+            jfr == null || before == null
+                ? jfr
+                : Files.createDirectories(jfr.resolve(jar == null ? "after" : "before"));
+        Step step = step(gpus, shards, warmup, length, work, jfrDir);
+        System.out.println(label + step.render());
+        steps.add(step);
+        labels.add(label);
+      }
     }
     System.out.println();
-    for (Step s : steps) {
-      System.out.println(s.render());
+    for (int i = 0; i < steps.size(); i++) {
+      System.out.println(labels.get(i) + steps.get(i).render());
     }
     System.exit(0);
   }

@@ -557,6 +557,9 @@ public final class PeersRun {
   }
 
   /** {@code java -jar app/target/kilowatch.jar run}, with extra JVM options (a JFR recording). */
+  /** The kilowatch jar the benches start; another build's, to measure before against after. */
+  static final String JAR_PROPERTY = "peers.kilowatch.jar";
+
   static Process startKilowatch(
       Path dir, Path config, int port, List<String> jvmOptions, String... args) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -569,7 +572,9 @@ public final class PeersRun {
             "--enable-native-access=ALL-UNNAMED",
             "--sun-misc-unsafe-memory-access=allow",
             "-jar",
-            Path.of("app/target/kilowatch.jar").toAbsolutePath().toString(),
+            Path.of(System.getProperty(JAR_PROPERTY, "app/target/kilowatch.jar"))
+                .toAbsolutePath()
+                .toString(),
             "run",
             "--config",
             config.toAbsolutePath().toString(),

@@ -111,7 +111,7 @@ public record SiteConfig(
   }
 
   public Optional<Device> device(String id) {
-    return allDevices().filter(d -> d.id().equals(id)).findFirst();
+    return id == null ? Optional.empty() : Optional.ofNullable(DeviceIndex.of(this).get(id));
   }
 
   public Optional<Profile> profile(String id) {

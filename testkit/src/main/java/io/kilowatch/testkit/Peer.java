@@ -41,6 +41,8 @@ public enum Peer {
   PDFTOPPM("pdftoppm", "apt-get install poppler-utils", () -> onPath("pdftoppm")),
   MBPOLL("mbpoll", "apt-get install mbpoll", () -> onPath("mbpoll")),
   PROMTOOL("promtool", "apt-get install prometheus", () -> onPath("promtool")),
+  /** Prometheus itself: a Go {@code net/http} server, as dcgm-exporter is. */
+  PROMETHEUS("prometheus", "apt-get install prometheus", () -> onPath("prometheus")),
   SNMPD(
       "net-snmp snmpd and tools (snmpget, snmpbulkwalk)",
       "apt-get install snmpd snmp",

@@ -6,6 +6,8 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.slf4j.Logger;
 
@@ -70,6 +72,9 @@ final class Endpoint {
   private final Sleeper sleeper;
   private final Logger log;
   private final List<Member> members = new CopyOnWriteArrayList<>();
+  // The members now down, kept as they fail and recover: scanning every member on each recovery
+  // was quadratic on a gateway with thousands of units behind it.
+  private final Set<Member> down = ConcurrentHashMap.newKeySet();
   private Thread watch;
   private boolean closed;
 
@@ -89,11 +94,12 @@ final class Endpoint {
   }
 
   /** A device behind this address failed: watch the address unless that is already done. */
-  synchronized void memberFailed() {
+  synchronized void memberFailed(Member m) {
+    down.add(m);
     if (closed || (watch != null && watch.isAlive())) {
       return;
     }
-    if (members.stream().anyMatch(m -> !m.down())) {
+    if (down.size() < members.size()) {
       // Another device behind it is answering (or not polled yet): the address is there, and a
       // dead unit behind a live gateway must not cost it a connect per failed poll.
       return;
@@ -102,8 +108,14 @@ final class Endpoint {
   }
 
   /** A device behind this address is back after being down: so is the address. */
-  void memberRecovered(String id) {
-    wakeAll("device " + id + " answers again");
+  void memberRecovered(Member m) {
+    // Only when every device behind the address was down is the address itself back: while some
+    // answered, the address was there and the others are down for their own reasons.
+    boolean addressWasDown = down.size() >= members.size();
+    down.remove(m);
+    if (addressWasDown) {
+      wakeAll("device " + m.id() + " answers again");
+    }
   }
 
   synchronized void close() {
@@ -117,7 +129,6 @@ final class Endpoint {
     boolean unanswered = false;
     try {
       while (!Thread.currentThread().isInterrupted()) {
-        List<Member> down = members.stream().filter(Member::down).toList();
         if (down.isEmpty() && !unanswered) {
           return;
         }
@@ -147,7 +158,10 @@ final class Endpoint {
   }
 
   private void wakeAll(String why) {
-    var woken = members.stream().filter(Member::down).filter(Member::wake).map(Member::id).toList();
+    if (down.isEmpty()) {
+      return;
+    }
+    var woken = down.stream().filter(Member::down).filter(Member::wake).map(Member::id).toList();
     if (!woken.isEmpty()) {
       log.info("{}: polling {} now instead of after their backoff", why, woken);
     }

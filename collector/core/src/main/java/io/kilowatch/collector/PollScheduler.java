@@ -20,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
@@ -285,14 +287,24 @@ public final class PollScheduler implements AutoCloseable {
     /** Values dropped by collectors of this device that were replaced after a timeout. */
     private long droppedBefore;
 
+    private final String pollThreadName;
+
     DeviceLoop(Device device) {
       this.device = device;
+      this.pollThreadName = "poll-" + device.id() + "-once";
       this.interval = intervalOf(device);
       this.timeout = timeoutOf(device);
       this.status = statuses.get(device.id());
     }
 
+    /** This loop as its endpoint sees it: one instance, so the endpoint can keep a set of them. */
     Endpoint.Member handle() {
+      return member;
+    }
+
+    private final Endpoint.Member member = newHandle();
+
+    private Endpoint.Member newHandle() {
       return new Endpoint.Member() {
         @Override
         public String id() {
@@ -418,7 +430,7 @@ public final class PollScheduler implements AutoCloseable {
         var result = new CompletableFuture<List<Sample>>();
         Thread poller =
             Thread.ofVirtual()
-                .name("poll-" + device.id() + "-once")
+                .name(pollThreadName)
                 .start(
                     () -> {
                       try {
@@ -427,26 +439,32 @@ public final class PollScheduler implements AutoCloseable {
                         result.completeExceptionally(t);
                       }
                     });
-        // The timeout is waited out by the sleeper, on its own thread, so that it follows the
-        // same clock as the schedule.
-        Thread timer =
-            Thread.ofVirtual()
-                .name("poll-" + device.id() + "-timeout")
-                .start(
-                    () -> {
-                      try {
-                        sleeper.sleep(timeout);
-                        result.completeExceptionally(new PollTimeout());
-                      } catch (InterruptedException e) {
-                        // the poll ended first
-                      }
-                    });
+        Thread timer = null;
+        if (sleeper != Sleeper.SYSTEM) {
+          // A test's sleeper waits out the timeout on its own thread, so that it follows the same
+          // clock as the schedule. Real time needs no thread: the wait below is bounded.
+          timer =
+              Thread.ofVirtual()
+                  .name("poll-" + device.id() + "-timeout")
+                  .start(
+                      () -> {
+                        try {
+                          sleeper.sleep(timeout);
+                          result.completeExceptionally(new PollTimeout());
+                        } catch (InterruptedException e) {
+                          // the poll ended first
+                        }
+                      });
+        }
         try {
-          samples = result.get();
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof PollTimeout)) {
+          samples =
+              timer != null
+                  ? result.get()
+                  : result.get(Math.max(1, timeout.toNanos()), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+          if (e instanceof ExecutionException ee && !(ee.getCause() instanceof PollTimeout)) {
             noteDropped(droppedBefore + c.droppedValues());
-            return describe(e.getCause() != null ? e.getCause() : e);
+            return describe(ee.getCause() != null ? ee.getCause() : ee);
           }
           poller.interrupt();
           // The library may ignore the interrupt: closing the connection is what unblocks it, and
@@ -457,7 +475,9 @@ public final class PollScheduler implements AutoCloseable {
           noteDropped(droppedBefore);
           return "no answer within " + Wording.duration(timeout);
         } finally {
-          timer.interrupt();
+          if (timer != null) {
+            timer.interrupt();
+          }
         }
         noteDropped(droppedBefore + c.droppedValues());
         pointErrors = pointErrorsOf(c);
@@ -540,7 +560,7 @@ public final class PollScheduler implements AutoCloseable {
               pointErrors));
       if (old.state() == DeviceStatus.State.DOWN && endpoint != null) {
         // Its address answers again: the others behind it need not wait out their backoffs.
-        endpoint.memberRecovered(device.id());
+        endpoint.memberRecovered(member);
       }
       return next;
     }
@@ -581,7 +601,7 @@ public final class PollScheduler implements AutoCloseable {
               0,
               old.pointErrors()));
       if (endpoint != null) {
-        endpoint.memberFailed();
+        endpoint.memberFailed(member);
       }
       return next;
     }

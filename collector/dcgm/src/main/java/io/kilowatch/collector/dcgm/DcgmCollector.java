@@ -42,6 +42,9 @@ public final class DcgmCollector implements DeviceCollector {
   private final Clock clock;
   private final Duration timeout;
   private final HttpClient http;
+  // Plain http:// exporters (all that dcgm-exporter serves by default): one kept-alive connection
+  // each. https:// goes through the JDK client, which does TLS.
+  private final KeepAliveGet plain;
   private final PodJobs pods;
   private final String cluster;
   private int lastSkipped;
@@ -74,9 +77,16 @@ public final class DcgmCollector implements DeviceCollector {
             ? device.timeout()
             : DEFAULT_TIMEOUT;
     this.http = SHARED_CLIENT;
+    this.plain =
+        "http".equalsIgnoreCase(source.url().getScheme()) ? new KeepAliveGet(source.url()) : null;
   }
 
   private static String clusterOf(SiteConfig site, Device device) {
+    if (device.location() != null && device.location().cluster() != null) {
+      // The binder sets it for every cluster and rack device; scanning the site for each of
+      // 6,250 nodes made start-up quadratic.
+      return device.location().cluster();
+    }
     if (site == null) {
       return "";
     }
@@ -109,31 +119,10 @@ public final class DcgmCollector implements DeviceCollector {
 
   @Override
   public synchronized List<Sample> poll() throws Exception {
-    var request =
-        HttpRequest.newBuilder(source.url())
-            .timeout(timeout)
-            .header("Accept", "text/plain")
-            .GET()
-            .build();
-    var pending = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-    inFlight = pending;
-    HttpResponse<String> response;
-    try {
-      response = pending.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException | TimeoutException e) {
-      pending.cancel(true);
-      throw e;
-    } catch (ExecutionException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
-    } finally {
-      inFlight = null;
-    }
-    if (response.statusCode() != 200) {
-      throw new IOException("GET " + source.url() + " answered " + response.statusCode());
-    }
+    String body = plain != null ? plainScrape() : jdkScrape();
     java.time.Instant at = clock.instant();
     var readings = new Readings(site, device, at);
-    PrometheusTextParser.Result parsed = PrometheusTextParser.parse(response.body());
+    PrometheusTextParser.Result parsed = PrometheusTextParser.parse(body);
     if (parsed.series().stream().noneMatch(s -> s.name().startsWith("DCGM_"))) {
       throw new IOException(
           source.url()
@@ -168,6 +157,40 @@ public final class DcgmCollector implements DeviceCollector {
     return readings.samples();
   }
 
+  private String plainScrape() throws IOException {
+    KeepAliveGet.Response response = plain.get(timeout);
+    if (response.status() != 200) {
+      throw new IOException("GET " + source.url() + " answered " + response.status());
+    }
+    return response.text();
+  }
+
+  private String jdkScrape() throws Exception {
+    var request =
+        HttpRequest.newBuilder(source.url())
+            .timeout(timeout)
+            .header("Accept", "text/plain")
+            .GET()
+            .build();
+    var pending = http.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    inFlight = pending;
+    HttpResponse<String> response;
+    try {
+      response = pending.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException | TimeoutException e) {
+      pending.cancel(true);
+      throw e;
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    } finally {
+      inFlight = null;
+    }
+    if (response.statusCode() != 200) {
+      throw new IOException("GET " + source.url() + " answered " + response.statusCode());
+    }
+    return response.body();
+  }
+
   /** Invalid lines in the last scrape. */
   public synchronized int lastSkippedLines() {
     return lastSkipped;
@@ -175,6 +198,9 @@ public final class DcgmCollector implements DeviceCollector {
 
   @Override
   public void close() {
+    if (plain != null) {
+      plain.abort();
+    }
     // The client is shared: abort only this collector's scrape, which frees its connection.
     var pending = inFlight;
     if (pending != null) {

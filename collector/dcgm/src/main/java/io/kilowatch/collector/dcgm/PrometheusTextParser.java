@@ -110,6 +110,24 @@ public final class PrometheusTextParser {
           return null;
         }
         i++;
+        // Most values hold no escape: take them as a substring, without copying char by char.
+        int plainEnd = i;
+        while (plainEnd < n && line.charAt(plainEnd) != '"' && line.charAt(plainEnd) != '\\') {
+          plainEnd++;
+        }
+        if (plainEnd < n && line.charAt(plainEnd) == '"') {
+          labels.put(key, line.substring(i, plainEnd));
+          i = skipSpaces(line, plainEnd + 1);
+          if (i < n && line.charAt(i) == ',') {
+            i++;
+            continue;
+          } else if (i < n && line.charAt(i) == '}') {
+            i++;
+            break;
+          } else {
+            return null;
+          }
+        }
         var value = new StringBuilder();
         boolean closed = false;
         while (i < n) {
@@ -184,6 +202,10 @@ public final class PrometheusTextParser {
 
   /** A Prometheus float, or null when it is not one. */
   static Double parseValue(String s) {
+    // Numbers first: nearly every value is one.
+    if (isDecimal(s)) {
+      return Double.parseDouble(s);
+    }
     if (s.equalsIgnoreCase("nan")) {
       return Double.NaN;
     }

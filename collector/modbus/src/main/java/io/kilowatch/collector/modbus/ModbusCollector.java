@@ -18,11 +18,13 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -476,15 +478,41 @@ public final class ModbusCollector implements DeviceCollector {
     if (site == null || own.requests().connection() != Source.ModbusConnection.SHARED) {
       return false;
     }
-    return site.allDevices()
-        .map(Device::source)
-        .anyMatch(
-            s ->
-                s instanceof Source.Modbus m
-                    && m.host().equalsIgnoreCase(own.host())
-                    && m.port() == own.port()
-                    && m.unitId() != own.unitId()
-                    && m.requests().connection() == Source.ModbusConnection.SHARED);
+    Set<Integer> units = SharedUnits.of(site).get(SharedUnits.address(own));
+    return units != null && (units.size() > 1 || !units.contains(own.unitId()));
+  }
+
+  /**
+   * The unit ids on each shared host:port of one site, built once per site: asking the whole device
+   * list for every new collector made start-up quadratic, and a 50,000-GPU site (3,072 PDUs) was
+   * still creating collectors minutes after its polls should have begun.
+   */
+  private record SharedUnits(SiteConfig site, Map<String, Set<Integer>> byAddress) {
+    private static volatile SharedUnits last;
+
+    static Map<String, Set<Integer>> of(SiteConfig site) {
+      SharedUnits cached = last;
+      // Identity, not equals: a site's record equality walks its whole configuration.
+      if (cached != null && cached.site == site) {
+        return cached.byAddress;
+      }
+      var byAddress = new HashMap<String, Set<Integer>>();
+      site.allDevices()
+          .forEach(
+              d -> {
+                if (d.source() instanceof Source.Modbus m
+                    && m.host() != null
+                    && m.requests().connection() == Source.ModbusConnection.SHARED) {
+                  byAddress.computeIfAbsent(address(m), k -> new HashSet<>()).add(m.unitId());
+                }
+              });
+      last = new SharedUnits(site, byAddress);
+      return byAddress;
+    }
+
+    static String address(Source.Modbus m) {
+      return m.host().toLowerCase(Locale.ROOT) + ":" + m.port();
+    }
   }
 
   private int[] read(Profile.RegisterType type, int start, int count, long deadline)

@@ -43,6 +43,17 @@ final class SeriesCatalog {
   private final Map<String, Set<Integer>> byTag = new ConcurrentHashMap<>();
   private int nextId;
 
+  // Field ids by (measurement, tags): the write path resolves a sample's fields with one hash of
+  // its tags instead of one key per field.
+  private record Group(String measurement, Map<String, String> tags) {}
+
+  private final Map<Group, Map<String, Integer>> byGroup = new ConcurrentHashMap<>();
+
+  /** The ids of the known fields of one measurement and tag set, or null when none is known. */
+  Map<String, Integer> fieldsOf(String measurement, Map<String, String> tags) {
+    return byGroup.get(new Group(measurement, tags));
+  }
+
   void load(Connection c) throws SQLException {
     try (var st = c.createStatement();
         var rs = st.executeQuery("SELECT id, measurement, tags, field FROM series")) {
@@ -155,6 +166,9 @@ final class SeriesCatalog {
           .computeIfAbsent(tagKey(tag.getKey(), tag.getValue()), t -> ConcurrentHashMap.newKeySet())
           .add(id);
     }
+    byGroup
+        .computeIfAbsent(new Group(key.measurement(), key.tags()), g -> new ConcurrentHashMap<>())
+        .put(key.field(), id);
     ids.put(key, id);
   }
 

@@ -1,0 +1,383 @@
+package io.kilowatch.collector.dcgm;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * A plain-HTTP/1.1 GET of one URL over one kept-alive connection, for scraping an exporter every
+ * few seconds.
+ *
+ * <p>Why not {@code java.net.http.HttpClient}: at 3,125 exporters its per-request machinery (a
+ * chain of futures, filters, a shared selector, a connection pool with expiry lists) took a third
+ * of the process's CPU, more than parsing and storing the answers. A scrape needs only a request
+ * written on a socket and a response read back: a status line, headers, and a body delimited by
+ * {@code Content-Length}, by chunks (RFC 9112 §7.1: Go's {@code net/http}, which dcgm-exporter
+ * uses, chunks any body over its 2 KiB buffer), or by the connection closing.
+ *
+ * <p>Not thread-safe: one scrape at a time (the collector's poll is synchronized). {@link #abort()}
+ * may be called from any thread and ends a scrape in progress.
+ */
+final class KeepAliveGet {
+  /** The largest body taken; a bigger one fails the scrape rather than exhausting the heap. */
+  static final int MAX_BODY = 64 * 1024 * 1024;
+
+  private static final int MAX_HEADER_LINE = 16 * 1024;
+  private static final int MAX_HEADERS = 200;
+
+  /** A response: its status and body bytes. */
+  record Response(int status, byte[] body, int length) {
+    String text() {
+      return new String(body, 0, length, StandardCharsets.UTF_8);
+    }
+  }
+
+  private final URI url;
+  private final String host;
+  private final int port;
+  private final byte[] request;
+  private volatile Socket socket;
+  private InputStream in;
+  private final byte[] buf = new byte[16 * 1024];
+  private int pos;
+  private int lim;
+  private long deadline;
+  private volatile boolean aborted;
+
+  KeepAliveGet(URI url) {
+    if (!"http".equalsIgnoreCase(url.getScheme()) || url.getHost() == null) {
+      throw new IllegalArgumentException("not a plain http:// URL with a host: " + url);
+    }
+    this.url = url;
+    this.host = url.getHost();
+    this.port = url.getPort() > 0 ? url.getPort() : 80;
+    String path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
+    if (url.getRawQuery() != null) {
+      path += "?" + url.getRawQuery();
+    }
+    String hostHeader = host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    if (url.getPort() > 0) {
+      hostHeader += ":" + url.getPort();
+    }
+    this.request =
+        ("GET "
+                + path
+                + " HTTP/1.1\r\nHost: "
+                + hostHeader
+                + "\r\nAccept: text/plain\r\nUser-Agent: kilowatch\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * Sends the GET and reads the whole response within {@code timeout}. A kept-alive connection that
+   * the server closed while idle is replaced once, before any byte of an answer was read.
+   */
+  Response get(Duration timeout) throws IOException {
+    aborted = false;
+    deadline = System.nanoTime() + timeout.toNanos();
+    boolean reused = socket != null;
+    try {
+      return exchange();
+    } catch (StaleConnection e) {
+      close();
+      if (!reused) {
+        throw new IOException("GET " + url + ": the connection closed before an answer");
+      }
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw rethrown(e);
+    }
+    try {
+      return exchange();
+    } catch (StaleConnection e) {
+      close();
+      throw new IOException("GET " + url + ": the connection closed before an answer");
+    } catch (IOException | RuntimeException e) {
+      close();
+      throw rethrown(e);
+    }
+  }
+
+  private IOException rethrown(Exception e) {
+    if (aborted) {
+      return new IOException("GET " + url + ": aborted", e);
+    }
+    if (e instanceof SocketTimeoutException || remainingMillis() <= 0) {
+      var t = new HttpTimeoutException("GET " + url + ": no answer within the scrape timeout");
+      t.initCause(e);
+      return t;
+    }
+    return e instanceof IOException io ? io : new IOException("GET " + url + ": " + e, e);
+  }
+
+  /** Ends a scrape in progress (from another thread) and the connection with it. */
+  void abort() {
+    aborted = true;
+    close();
+  }
+
+  /** Closes the connection; the next {@link #get} opens a new one. */
+  void close() {
+    Socket s = socket;
+    socket = null;
+    in = null;
+    pos = lim = 0;
+    if (s != null) {
+      try {
+        s.close();
+      } catch (IOException ignored) {
+        // Closing is all that is left to do with it.
+      }
+    }
+  }
+
+  private Response exchange() throws IOException {
+    Socket s = socket;
+    if (s == null) {
+      s = new Socket();
+      s.setTcpNoDelay(true);
+      socket = s;
+      if (aborted) {
+        throw new IOException("aborted");
+      }
+      s.connect(new InetSocketAddress(host, port), (int) Math.max(1, remainingMillis()));
+      in = s.getInputStream();
+      pos = lim = 0;
+    }
+    s.getOutputStream().write(request);
+    if (!fill()) {
+      throw new StaleConnection();
+    }
+    String status = line();
+    // RFC 9112 §4: HTTP-version SP status-code SP [reason-phrase]
+    if (!status.startsWith("HTTP/1.") || status.length() < 12 || status.charAt(8) != ' ') {
+      throw new IOException("GET " + url + ": not an HTTP/1.x status line: " + shorten(status));
+    }
+    int code = parseStatus(status);
+    boolean http10 = status.charAt(7) == '0';
+    long length = -1;
+    boolean chunked = false;
+    boolean close = http10;
+    for (int n = 0; ; n++) {
+      if (n > MAX_HEADERS) {
+        throw new IOException("GET " + url + ": more than " + MAX_HEADERS + " header lines");
+      }
+      String h = line();
+      if (h.isEmpty()) {
+        break;
+      }
+      int colon = h.indexOf(':');
+      if (colon <= 0) {
+        throw new IOException("GET " + url + ": bad header line: " + shorten(h));
+      }
+      String name = h.substring(0, colon).strip().toLowerCase(Locale.ROOT);
+      String value = h.substring(colon + 1).strip();
+      switch (name) {
+        case "content-length" -> length = parseLength(value);
+        case "transfer-encoding" ->
+            chunked = value.toLowerCase(Locale.ROOT).endsWith("chunked") || chunked;
+        case "connection" -> {
+          String v = value.toLowerCase(Locale.ROOT);
+          if (v.contains("close")) {
+            close = true;
+          } else if (v.contains("keep-alive")) {
+            close = false;
+          }
+        }
+        default -> {
+          // Other headers do not change how the body is delimited.
+        }
+      }
+    }
+    if (code >= 100 && code < 200) {
+      throw new IOException("GET " + url + ": unexpected interim answer " + code);
+    }
+    Body body;
+    if (code == 204 || code == 304) {
+      body = new Body(0);
+    } else if (chunked) {
+      body = chunkedBody();
+    } else if (length >= 0) {
+      body = fixedBody(length);
+    } else {
+      body = bodyToEnd();
+      close = true;
+    }
+    var r = new Response(code, body.bytes, body.size);
+    if (close) {
+      close();
+    }
+    return r;
+  }
+
+  private int parseStatus(String status) throws IOException {
+    try {
+      int code = Integer.parseInt(status, 9, 12, 10);
+      if (code < 100 || code > 999) {
+        throw new NumberFormatException();
+      }
+      return code;
+    } catch (NumberFormatException e) {
+      throw new IOException("GET " + url + ": bad status line: " + shorten(status));
+    }
+  }
+
+  private long parseLength(String value) throws IOException {
+    try {
+      long n = Long.parseLong(value);
+      if (n < 0) {
+        throw new NumberFormatException();
+      }
+      if (n > MAX_BODY) {
+        throw new IOException(
+            "GET " + url + ": body of " + n + " bytes is over the limit of " + MAX_BODY);
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw new IOException("GET " + url + ": bad Content-Length: " + shorten(value));
+    }
+  }
+
+  private Body fixedBody(long length) throws IOException {
+    var body = new Body((int) length);
+    body.take((int) length);
+    return body;
+  }
+
+  private Body chunkedBody() throws IOException {
+    var body = new Body(8 * 1024);
+    while (true) {
+      String sizeLine = line();
+      int semi = sizeLine.indexOf(';');
+      String hex = (semi >= 0 ? sizeLine.substring(0, semi) : sizeLine).strip();
+      int size;
+      try {
+        long s = Long.parseLong(hex, 16);
+        if (s < 0 || hex.isEmpty() || s > MAX_BODY) {
+          throw new NumberFormatException();
+        }
+        size = (int) s;
+      } catch (NumberFormatException e) {
+        throw new IOException("GET " + url + ": bad chunk size: " + shorten(sizeLine));
+      }
+      if (size == 0) {
+        // Trailer fields, if any, up to the empty line.
+        for (int n = 0; !line().isEmpty(); n++) {
+          if (n > MAX_HEADERS) {
+            throw new IOException("GET " + url + ": more than " + MAX_HEADERS + " trailer lines");
+          }
+        }
+        return body;
+      }
+      body.take(size);
+      if (!line().isEmpty()) {
+        throw new IOException("GET " + url + ": chunk of " + size + " bytes not followed by CRLF");
+      }
+    }
+  }
+
+  private Body bodyToEnd() throws IOException {
+    var body = new Body(8 * 1024);
+    while (true) {
+      if (pos == lim && !fill()) {
+        return body;
+      }
+      body.take(lim - pos);
+    }
+  }
+
+  /** A growing byte array, bounded by {@link #MAX_BODY}. */
+  private final class Body {
+    private byte[] bytes;
+    private int size;
+
+    Body(int initial) {
+      bytes = new byte[Math.max(16, initial)];
+    }
+
+    /** Copies the next {@code n} bytes of the response into the body. */
+    void take(int n) throws IOException {
+      if ((long) size + n > MAX_BODY) {
+        throw new IOException("GET " + url + ": body over the limit of " + MAX_BODY + " bytes");
+      }
+      if (size + n > bytes.length) {
+        bytes = Arrays.copyOf(bytes, Math.max(size + n, Math.min(MAX_BODY, bytes.length * 2)));
+      }
+      while (n > 0) {
+        if (pos == lim && !fill()) {
+          throw new IOException("GET " + url + ": the connection closed inside the body");
+        }
+        int k = Math.min(n, lim - pos);
+        System.arraycopy(buf, pos, bytes, size, k);
+        pos += k;
+        size += k;
+        n -= k;
+      }
+    }
+  }
+
+  /** A line ending in LF (a preceding CR dropped), as ISO-8859-1; the connection must not end. */
+  private String line() throws IOException {
+    var sb = new StringBuilder(64);
+    while (true) {
+      if (pos == lim && !fill()) {
+        throw new IOException("GET " + url + ": the connection closed inside the headers");
+      }
+      byte b = buf[pos++];
+      if (b == '\n') {
+        int n = sb.length();
+        if (n > 0 && sb.charAt(n - 1) == '\r') {
+          sb.setLength(n - 1);
+        }
+        return sb.toString();
+      }
+      if (sb.length() >= MAX_HEADER_LINE) {
+        throw new IOException("GET " + url + ": a header line over " + MAX_HEADER_LINE + " bytes");
+      }
+      sb.append((char) (b & 0xff));
+    }
+  }
+
+  /** Reads more bytes; false at the end of the stream. Each read waits only until the deadline. */
+  private boolean fill() throws IOException {
+    long left = remainingMillis();
+    if (left <= 0) {
+      throw new SocketTimeoutException("scrape timeout");
+    }
+    Socket s = socket;
+    if (s == null || in == null) {
+      throw new IOException("aborted");
+    }
+    s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+    int n = in.read(buf, 0, buf.length);
+    if (n < 0) {
+      return false;
+    }
+    pos = 0;
+    lim = n;
+    return true;
+  }
+
+  private long remainingMillis() {
+    return (deadline - System.nanoTime()) / 1_000_000;
+  }
+
+  private static String shorten(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 80) + "…";
+  }
+
+  /** The server closed a kept-alive connection before answering; a new one may be tried. */
+  private static final class StaleConnection extends IOException {
+    StaleConnection() {
+      super("the connection closed before an answer");
+    }
+  }
+}
