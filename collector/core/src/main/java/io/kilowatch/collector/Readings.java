@@ -91,6 +91,37 @@ public final class Readings {
         .put(field, v);
   }
 
+  /**
+   * Several fields of one measurement and tag set, as {@link #add(String, Map, String, double,
+   * Quality)} would take them one by one; the tags are merged and looked up once, not per field (a
+   * GPU has 13 fields, a 25,000-GPU site 2,500 GPUs a second).
+   */
+  public void addAll(
+      String measurement, Map<String, String> tags, Map<String, Double> fields, Quality quality) {
+    var allTags = new TreeMap<String, String>(device.tags());
+    allTags.putAll(tags);
+    allTags.putAll(identityTags);
+    SortedMap<String, Double> given = null;
+    SortedMap<String, Double> bad = null;
+    for (var f : fields.entrySet()) {
+      String field = Objects.requireNonNull(f.getKey(), "field");
+      double value = f.getValue() == null ? Double.NaN : f.getValue();
+      Quality q = Double.isFinite(value) ? quality : Quality.BAD;
+      if (q == Quality.BAD) {
+        if (bad == null) {
+          bad = groups.computeIfAbsent(new GroupKey(measurement, allTags, q), k -> new TreeMap<>());
+        }
+        bad.put(field, Double.NaN);
+      } else {
+        if (given == null) {
+          given =
+              groups.computeIfAbsent(new GroupKey(measurement, allTags, q), k -> new TreeMap<>());
+        }
+        given.put(field, value);
+      }
+    }
+  }
+
   /** Why points were bad, by point name. */
   public Map<String, String> errors() {
     return Collections.unmodifiableMap(errors);

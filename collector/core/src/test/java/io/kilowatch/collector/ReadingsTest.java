@@ -106,6 +106,26 @@ class ReadingsTest {
             });
   }
 
+  @Test
+  void addAllGivesTheSamplesThatAddingEachFieldGives() {
+    var fields = new java.util.LinkedHashMap<String, Double>();
+    fields.put("power_w", 310.5);
+    fields.put("temp_c", Double.NaN);
+    fields.put("util_pct", 97.0);
+    fields.put("energy_mj", Double.NEGATIVE_INFINITY);
+    var tags = Map.of("gpu", "3", "rack", "elsewhere");
+    var site = TestSites.site(List.of(), List.of(pdu));
+    var one = new Readings(site, pdu, T);
+    fields.forEach((f, v) -> one.add("gpu", tags, f, v, Quality.GOOD));
+    var all = new Readings(site, pdu, T);
+    all.addAll("gpu", tags, fields, Quality.GOOD);
+
+    assertThat(all.samples()).isEqualTo(one.samples()).hasSize(2);
+    assertThat(all.samples().getFirst().fields())
+        .containsExactlyEntriesOf(
+            new java.util.TreeMap<>(Map.of("power_w", 310.5, "util_pct", 97.0)));
+  }
+
   /**
    * Analytics finds a device's series with {@link Vocabulary#measurementOf(SiteConfig, Device,
    * String)}; it must name the measurement the collectors wrote, point by point.

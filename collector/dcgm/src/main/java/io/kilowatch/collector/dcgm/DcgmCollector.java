@@ -149,11 +149,7 @@ public final class DcgmCollector implements DeviceCollector {
       }
     }
     DcgmGpuMapper.map(parsed.series())
-        .forEach(
-            (gpu, fields) ->
-                fields.forEach(
-                    (field, value) ->
-                        readings.add(MEASUREMENT, gpu.tags(), field, value, Quality.GOOD)));
+        .forEach((gpu, fields) -> readings.addAll(MEASUREMENT, gpu.tags(), fields, Quality.GOOD));
     return readings.samples();
   }
 
