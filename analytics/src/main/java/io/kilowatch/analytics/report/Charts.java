@@ -131,7 +131,7 @@ final class Charts {
     return List.of(
         new Chart(
             "Energy, " + per + " (kWh; x: " + axis + ")",
-            List.of("IT", "Cooling", "Other"),
+            List.of("IT", "Cooling", "Losses + other"),
             labels,
             maxE,
             "kWh",

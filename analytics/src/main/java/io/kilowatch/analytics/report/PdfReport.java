@@ -156,12 +156,17 @@ public final class PdfReport {
           lines.add(line.toString());
           line.setLength(0);
         }
-        // A word wider than the column (a hash, an instant) is broken where it must be.
+        // A word wider than the column is broken after a hyphen where one fits ("Location-" /
+        // "based"), else (a hash, an instant) where it must be.
         String rest = word;
         while (width(font, size, rest) > max && rest.length() > 1) {
           int n = rest.length() - 1;
           while (n > 1 && width(font, size, rest.substring(0, n)) > max) {
             n--;
+          }
+          int hyphen = rest.lastIndexOf('-', n - 1);
+          if (hyphen > 0) {
+            n = hyphen + 1;
           }
           lines.add(rest.substring(0, n));
           rest = rest.substring(n);

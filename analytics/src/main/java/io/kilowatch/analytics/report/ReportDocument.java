@@ -461,8 +461,8 @@ final class ReportDocument {
             "Energy rules",
             List.of(
                 new Col("Rule", 0.9f, false),
-                new Col("What it says", 4.0f, false),
-                new Col("Applied in this period", 2.2f, false)),
+                new Col("What it says", 3.8f, false),
+                new Col("Applied in this period", 2.4f, false)),
             rows));
     var c = r.carbon();
     StringBuilder carbon =
@@ -538,15 +538,15 @@ final class ReportDocument {
         new Table(
             "Meters",
             List.of(
-                new Col("Device", 1.3f, false),
-                new Col("Channel", 0.9f, false),
-                new Col("Source", 0.9f, false),
-                new Col("Coverage", 0.8f, true),
-                new Col("Energy (kWh)", 1.1f, true),
-                new Col("Resets", 0.6f, true),
-                new Col("Wraps", 0.6f, true),
-                new Col("Gaps bridged", 1.0f, false),
-                new Col("Gaps left (energy bounds)", 1.6f, false)),
+                new Col("Device", 1.2f, false),
+                new Col("Channel", 0.7f, false),
+                new Col("Source", 0.7f, false),
+                new Col("Coverage", 0.7f, true),
+                new Col("Energy (kWh)", 0.9f, true),
+                new Col("Resets", 0.5f, true),
+                new Col("Wraps", 0.5f, true),
+                new Col("Gaps bridged", 0.9f, false),
+                new Col("Gaps left (energy bounds)", 2.0f, false)),
             rows));
     String rule = r.meters().isEmpty() ? null : r.meters().getFirst().rule();
     if (rule != null) {

@@ -230,6 +230,8 @@ public final class ReportLabels {
               "E_IT",
               "Total energy consumption of the information technology equipment",
               "kW.h"),
+          // reference.md §3 lists backup-generator energy after E_IT; E_BG is kilowatch's symbol
+          // for it (the regulation's own, if any, was not checked).
           new EedItem(
               "backup_generator_energy", "I", "E_BG", "Energy of the backup generators", "kW.h"),
           new EedItem("water_input", "I", "W_IN", "Total water input", "m3"),
