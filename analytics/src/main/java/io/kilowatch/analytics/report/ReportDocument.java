@@ -416,7 +416,7 @@ final class ReportDocument {
                 + " meter's power when the hole is at most "
                 + d.powerGapLimit()
                 + ", else with what the new register counted.",
-            resets + " resets, " + kwh(fill) + " kWh filled in; " + wraps + " wraps"));
+            count(resets, "reset") + ", " + kwh(fill) + " kWh filled in; " + count(wraps, "wrap")));
     rows.add(
         List.of(
             "R2 Power",
@@ -424,12 +424,13 @@ final class ReportDocument {
                 + " most "
                 + d.powerGapLimit()
                 + " apart; a longer hole is not bridged: its energy is missing and coverage drops.",
-            bridged
-                + " gaps bridged ("
+            "counters and power together: "
+                + count(bridged, "gap")
+                + " bridged ("
                 + num(bridgedMin)
                 + " min); "
-                + left
-                + " gaps left ("
+                + count(left, "gap")
+                + " left ("
                 + num(leftMin)
                 + " min, "
                 + kwh(low)
@@ -675,6 +676,10 @@ final class ReportDocument {
 
   static String cue(Double v) {
     return v == null || v.isNaN() ? NA : String.format(Locale.ROOT, "%.6f", v + 0.0);
+  }
+
+  static String count(long n, String what) {
+    return n + " " + what + (n == 1 ? "" : "s");
   }
 
   static String pct(double share) {

@@ -49,11 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
  * main meter (facility), the cooling plant (cooling) and every rack PDU (IT), as energy counters
  * with their power beside them. Grid intensity is a typical French day; 1 MWh of guarantees of
  * origin is declared for the month, the rest at an illustrative residual mix of 80 g/kWh. Two
- * incidents are staged on the meters (see {@link #write}). The HTML
- * and the PDF must equal the committed files byte for byte. To refresh them after a deliberate
- * change: {@code ./mvnw -o -B test -pl analytics -am -Dtest=SampleReportTest
- * -Dsurefire.failIfNoSpecifiedTests=false -Dkilowatch.updateSamples=true} (this also redraws the
- * PNG pages with {@code pdftoppm -r 60}).
+ * incidents are staged on the meters (see {@link #write}). The HTML and the PDF must equal the
+ * committed files byte for byte. To refresh them after a deliberate change: {@code ./mvnw -o -B
+ * test -pl analytics -am -Dtest=SampleReportTest -Dsurefire.failIfNoSpecifiedTests=false
+ * -Dkilowatch.updateSamples=true} (this also redraws the PNG pages with {@code pdftoppm -r 60}).
  */
 class SampleReportTest {
   static final ZoneId PARIS = ZoneId.of("Europe/Paris");
