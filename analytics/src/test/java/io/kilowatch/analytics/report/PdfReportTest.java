@@ -188,6 +188,51 @@ class PdfReportTest {
   }
 
   @Test
+  void aTableLongerThanAPageRepeatsItsHeaderAndKeepsEveryRowOnce() throws Exception {
+    // Two months exactly (62 days, the longest period broken down by day): 62 rows of the daily
+    // table, more than an A4 page holds, so the table runs over and its header row comes again.
+    Instant to = ReportBuilderTest.FROM.plus(Duration.ofDays(62));
+    Path pdf = dir.resolve("62.pdf");
+    try (Store store = EmbeddedStore.open(StoreConfig.embedded(dir))) {
+      ReportBuilderTest.writeMonth(store);
+      var site = ReportBuilderTest.site(dir);
+      Report r =
+          ReportBuilderTest.builder(site, store)
+              .build(ReportBuilderTest.FROM, to, null, ReportBuilder.Progress.NONE);
+      assertThat(r.detail().breakdownStep()).isEqualTo("day");
+      assertThat(r.detail().breakdown()).hasSize(62);
+      try (var out = Files.newOutputStream(pdf)) {
+        ReportWriter.write(r, ReportFormat.PDF, out);
+      }
+    }
+    Peer.PDFTOPPM.require();
+    int pages;
+    try (var doc = Loader.loadPDF(pdf.toFile())) {
+      pages = doc.getNumberOfPages();
+    }
+    var header = Pattern.compile("^\\s*Day\\s+E_DC \\(kWh\\)\\s+E_IT \\(kWh\\)");
+    int pagesWithHeader = 0;
+    var days = new ArrayList<String>();
+    for (int p = 1; p <= pages; p++) {
+      String text = pdftotext(pdf, p);
+      if (text.lines().anyMatch(l -> header.matcher(l).find())) {
+        pagesWithHeader++;
+      }
+      text.lines()
+          .map(String::strip)
+          .filter(l -> l.matches("^2026-0[789]-[0-9]{2} .*"))
+          .forEach(l -> days.add(l.substring(0, 10)));
+    }
+    assertThat(pagesWithHeader).isGreaterThanOrEqualTo(2);
+    // Every day once, in order: no row lost or drawn twice at the page break.
+    var expected = new ArrayList<String>();
+    for (int d = 0; d < 62; d++) {
+      expected.add(java.time.LocalDate.of(2026, 7, 1).plusDays(d).toString());
+    }
+    assertThat(days).containsExactlyElementsOf(expected);
+  }
+
+  @Test
   void theSameReportGivesTheSamePdfBytes() throws Exception {
     var a = new ByteArrayOutputStream();
     var b = new ByteArrayOutputStream();
