@@ -94,6 +94,19 @@ public final class PdfReport {
     return sb.toString();
   }
 
+  /**
+   * A cell's text in Helvetica at {@code size} laid out in lines no wider than {@code max} points:
+   * what keeps table text inside its column.
+   */
+  static List<String> wrap(String s, float size, float max) throws IOException {
+    return Writer.wrap(new PDType1Font(Standard14Fonts.FontName.HELVETICA), size, s, max);
+  }
+
+  /** The width in points of a line of Helvetica at {@code size}. */
+  static float width(String s, float size) throws IOException {
+    return Writer.width(new PDType1Font(Standard14Fonts.FontName.HELVETICA), size, s);
+  }
+
   private static final class Writer {
     static final float WIDTH = PDRectangle.A4.getWidth() - 2 * MARGIN;
     static final float PAD = 2.5f;
@@ -137,12 +150,12 @@ public final class PdfReport {
       cs.endText();
     }
 
-    float width(PDType1Font font, float size, String s) throws IOException {
+    static float width(PDType1Font font, float size, String s) throws IOException {
       return font.getStringWidth(ascii(s)) / 1000 * size;
     }
 
     /** Words laid out in lines no wider than {@code max}; a word too long is cut. */
-    List<String> wrap(PDType1Font font, float size, String s, float max) throws IOException {
+    static List<String> wrap(PDType1Font font, float size, String s, float max) throws IOException {
       var lines = new java.util.ArrayList<String>();
       var line = new StringBuilder();
       for (String word : s.split(" ")) {

@@ -244,6 +244,25 @@ class PdfReportTest {
     assertThat(b.toByteArray()).isEqualTo(a.toByteArray());
   }
 
+  @Test
+  void cellTextIsWrappedInsideItsColumn() throws Exception {
+    // A sentence, a SHA-256 (one 64-character word) and a hyphenated word, in a 60 pt column.
+    String sentence = "not available: not metered and not declared in the config";
+    String hash = "948c3a7480630c132f253707b999bc423533a0625103f8d025f20a446ed83896";
+    for (String s : List.of(sentence, hash, "Location-based (kgCO2e)")) {
+      var lines = PdfReport.wrap(s, 7.5f, 60);
+      for (String l : lines) {
+        assertThat(PdfReport.width(l, 7.5f)).as(l).isLessThanOrEqualTo(60);
+      }
+      // Nothing is lost: the lines put back together give the text.
+      assertThat(String.join("", lines).replace(" ", "")).isEqualTo(s.replace(" ", ""));
+    }
+    // Helvetica widths (1/1000 em): "Location-based" is 6,837 = 51.3 pt at 7.5 pt, too wide for
+    // 40 pt; "Location-ba" (5,225 = 39.2 pt) would fit, but the break goes after the hyphen.
+    assertThat(PdfReport.wrap("Location-based (kgCO2e)", 7.5f, 40))
+        .startsWith("Location-", "based");
+  }
+
   /** The line of a page's layout text that holds {@code what}. */
   static String line(String page, String what) {
     return page.lines()
