@@ -203,6 +203,19 @@ class ClusterReportTest {
         .isCloseTo(22_320 + 13_392 * 22_320.0 / 59_520, within(1e-6));
     assertThat(c2.headline().facilityKwh() + h.facilityKwh()).isCloseTo(74_400, within(1e-6));
     assertThat(c2.headline().coolingKwh() + h.coolingKwh()).isCloseTo(12_648, within(1e-6));
+
+    // The document says whose figures these are and how they were allocated.
+    var html = new java.io.ByteArrayOutputStream();
+    ReportWriter.write(r, ReportFormat.HTML, html);
+    assertThat(html.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("<h1>Energy report: test, cluster c1</h1>")
+        .contains("This cluster report: per-cluster PUE: E_IT from the cluster");
+    var pdf = new java.io.ByteArrayOutputStream();
+    ReportWriter.write(r, ReportFormat.PDF, pdf);
+    try (var doc = org.apache.pdfbox.Loader.loadPDF(pdf.toByteArray())) {
+      assertThat(new org.apache.pdfbox.text.PDFTextStripper().getText(doc))
+          .contains("Energy report: test, cluster c1");
+    }
   }
 
   @Test
