@@ -9,11 +9,27 @@ import java.util.List;
 public final class CanonicalText {
   private CanonicalText() {}
 
-  /** CSV header: one figure per row. */
+  /**
+   * The first columns of every CSV header since the first schema: how a CSV report is recognised.
+   * Files written before the {@code label} column have exactly this header.
+   */
   public static final String CSV_HEADER = "section,scope,field,value,unit,basis";
 
+  /**
+   * CSV header: one figure per row; {@code label} last so the first six columns keep their place.
+   */
+  public static final String CSV_HEADER_LABELLED = CSV_HEADER + ",label";
+
   public static String csv(Report r) {
-    var sb = new StringBuilder(CSV_HEADER).append('\n');
+    return csv(r, true);
+  }
+
+  /**
+   * @param labels with the {@code label} column; without it, the form files had before it existed
+   *     (what {@code --verify} compares such a file with)
+   */
+  static String csv(Report r, boolean labels) {
+    var sb = new StringBuilder(labels ? CSV_HEADER_LABELLED : CSV_HEADER).append('\n');
     for (Figure f : ReportFigures.of(r)) {
       sb.append(cell(f.section()))
           .append(',')
@@ -25,17 +41,27 @@ public final class CanonicalText {
           .append(',')
           .append(cell(f.unit()))
           .append(',')
-          .append(cell(f.basis()))
-          .append('\n');
+          .append(cell(f.basis()));
+      if (labels) {
+        sb.append(',').append(cell(f.label()));
+      }
+      sb.append('\n');
     }
     return sb.toString();
   }
 
   /**
-   * {@code {"figures": [{basis, field, scope, section, unit, value}...], "schema":
+   * {@code {"figures": [{basis, field, label, scope, section, unit, value}...], "schema":
    * "kilowatch-report/1"}}, keys sorted, one figure per line.
    */
   public static String json(Report r) {
+    return json(r, true);
+  }
+
+  /**
+   * @param labels with the {@code label} field (files written before it have none)
+   */
+  static String json(Report r, boolean labels) {
     List<Figure> figures = ReportFigures.of(r);
     var sb = new StringBuilder("{\n  \"figures\": [\n");
     for (int i = 0; i < figures.size(); i++) {
@@ -43,8 +69,11 @@ public final class CanonicalText {
       sb.append("    {\"basis\": ")
           .append(str(f.basis()))
           .append(", \"field\": ")
-          .append(str(f.field()))
-          .append(", \"scope\": ")
+          .append(str(f.field()));
+      if (labels) {
+        sb.append(", \"label\": ").append(str(f.label()));
+      }
+      sb.append(", \"scope\": ")
           .append(str(f.scope()))
           .append(", \"section\": ")
           .append(str(f.section()))

@@ -1,11 +1,16 @@
 package io.kilowatch.analytics.report;
 
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The three report charts as plain data (bars and lines in a unit box), drawn by the HTML (SVG) and
- * PDF writers alike so both show the same picture.
+ * PDF writers alike so both show the same picture. They are at the report's chart resolution
+ * ({@link Report.Detail#chartStep()}: hours for a one-day report, days up to two months, months
+ * beyond); a panel with nothing to draw carries the sentence saying why instead.
  */
 final class Charts {
   private Charts() {}
@@ -13,6 +18,9 @@ final class Charts {
   /** One bar segment or point, x/y/w/h in 0..1 of the plot area (y up). */
   record Mark(double x, double y, double w, double h, int series) {}
 
+  /**
+   * @param empty null when the chart is drawn, else why it is not (the sentence shown instead)
+   */
   record Chart(
       String title,
       List<String> series,
@@ -20,18 +28,42 @@ final class Charts {
       double max,
       String unit,
       List<Mark> marks,
-      boolean line) {}
+      boolean line,
+      String empty) {}
+
+  /** "hour", "day" or "month": the name of one step of the charts, for titles. */
+  static String per(String step) {
+    return switch (step) {
+      case "hour" -> "hourly";
+      case "day" -> "daily";
+      default -> "monthly";
+    };
+  }
+
+  /** A step's label: the hour ({@code 13}), the day ({@code 07-14}) or the month. */
+  static String label(Report.Month m, String step, ZoneId zone) {
+    var z = m.start().atZone(zone);
+    return switch (step) {
+      case "hour" -> z.format(DateTimeFormatter.ofPattern("HH", Locale.ROOT));
+      case "day" -> z.format(DateTimeFormatter.ofPattern("MM-dd", Locale.ROOT));
+      default -> ReportFigures.month(m.start(), zone);
+    };
+  }
 
   static List<Chart> of(Report r) {
-    var ms = r.months();
+    var d = r.detail();
+    var ms = d.chart();
+    String step = d.chartStep();
+    var zone = ZoneId.of(r.provenance().params().zone());
     var labels = new ArrayList<String>();
-    var zone = java.time.ZoneId.of(r.provenance().params().zone());
     for (var m : ms) {
-      labels.add(ReportFigures.month(m.start(), zone));
+      labels.add(label(m, step, zone));
     }
     int n = Math.max(1, ms.size());
     double slot = 1.0 / n;
-    // Monthly energy stack: IT, cooling, other.
+    String per = per(step);
+    String axis = step.equals("hour") ? "hour of day, " + zone.getId() : step;
+    // Energy stack: IT, cooling, other.
     double maxE = 0;
     for (var m : ms) {
       maxE = Math.max(maxE, nz(m.facilityKwh()));
@@ -47,7 +79,9 @@ final class Charts {
         y += h;
       }
     }
-    // PUE trend (months with a trusted PUE only), axis from 1.0.
+    String energyEmpty =
+        maxE > 0 ? null : "Energy not shown: no facility energy was known in the period.";
+    // PUE trend (steps with a trusted PUE only), axis from 1.0.
     double maxP = 1.0;
     for (var m : ms) {
       if (m.pue() != null) {
@@ -62,9 +96,18 @@ final class Charts {
         pue.add(new Mark(i * slot + slot / 2, (p - 1) / (maxP - 1), 0, 0, 0));
       }
     }
+    var h = r.headline();
+    String pueEmpty =
+        pue.isEmpty()
+            ? "PUE not shown: "
+                + ReportDocument.pueReason(h.pueStatus(), h.coverage(), d.coverageThreshold())
+                + "."
+            : null;
     // Emissions: location and market side by side.
     double maxC = 0;
+    boolean anyC = false;
     for (var m : ms) {
+      anyC |= m.locationKg() != null || m.marketKg() != null;
       maxC = Math.max(maxC, Math.max(nz(m.locationKg()), nz(m.marketKg())));
     }
     var co2 = new ArrayList<Mark>();
@@ -81,24 +124,43 @@ final class Charts {
                 s));
       }
     }
+    String co2Empty =
+        anyC && maxC > 0
+            ? null
+            : "Emissions not shown: " + ReportDocument.carbonReason(r.carbon()) + ".";
     return List.of(
         new Chart(
-            "Monthly energy (kWh)",
-            List.of("IT", "Cooling", "Other"),
+            "Energy, " + per + " (kWh; x: " + axis + ")",
+            List.of("IT", "Cooling", "Losses + other"),
             labels,
             maxE,
             "kWh",
             energy,
-            false),
-        new Chart("PUE by month (axis from 1.0)", List.of("PUE"), labels, maxP, "", pue, true),
+            false,
+            energyEmpty),
         new Chart(
-            "Emissions (kgCO2e)",
+            "PUE, " + per + " (axis from 1.0)",
+            List.of("PUE"),
+            labels,
+            maxP,
+            "",
+            pue,
+            true,
+            pueEmpty),
+        new Chart(
+            "Emissions, " + per + " (kgCO2e)",
             List.of("Location-based", "Market-based"),
             labels,
             maxC,
             "kgCO2e",
             co2,
-            false));
+            false,
+            co2Empty));
+  }
+
+  /** Every k-th label is written so that labels do not run into each other. */
+  static int labelEvery(int n) {
+    return Math.max(1, (int) Math.ceil(n / 24.0));
   }
 
   private static double nz(Double d) {

@@ -53,7 +53,7 @@ final class Eed {
                 waterM3,
                 "m3",
                 cluster ? "computed" : "measured",
-                cluster ? "water meter, the cluster's E_IT share" : "water meter")
+                cluster ? "water meter, the cluster's share of the IT energy" : "water meter")
             : maybe("water_input", "Total water input", d.waterM3(), "m3"));
     out.add(maybe("potable_water_input", "Potable water input", d.potableWaterM3(), "m3"));
     Double reuseKwh = null;
@@ -68,7 +68,7 @@ final class Eed {
                 reuseKwh,
                 "kWh",
                 cluster ? "computed" : "measured",
-                cluster ? "heat meter, the cluster's E_DC share" : "heat meter")
+                cluster ? "heat meter, the cluster's share of the total energy" : "heat meter")
             : maybe("e_reuse", "Reused heat E_REUSE", d.reusedHeatKwh(), "kWh"));
     out.add(
         maybe("reuse_temperature", "Mean temperature of reused heat", d.reuseTemperatureC(), "C"));
@@ -80,7 +80,7 @@ final class Eed {
             c.renewableKwh(),
             "kWh",
             "computed",
-            "sum of the three items below: each kWh of E_DC counted once, by the supply that"
+            "sum of the three items below: each kWh of the total energy counted once, by the supply that"
                 + " covered it hour by hour (the market-based matching)"));
     out.add(
         new Report.EedField(
@@ -89,7 +89,7 @@ final class Eed {
             rn.certificatesKwh(),
             "kWh",
             "declared",
-            "certificate instruments in analytics.carbon.instruments, matched to E_DC"));
+            "certificate instruments in analytics.carbon.instruments, matched to the total energy"));
     out.add(
         new Report.EedField(
             "e_res_ppa",
@@ -97,7 +97,7 @@ final class Eed {
             rn.ppaKwh(),
             "kWh",
             "declared",
-            "ppa instruments in analytics.carbon.instruments, matched to E_DC"));
+            "ppa instruments in analytics.carbon.instruments, matched to the total energy"));
     out.add(
         new Report.EedField(
             "e_res_onsite",
@@ -107,7 +107,7 @@ final class Eed {
             rn.onsiteBasis(),
             "measured".equals(rn.onsiteBasis())
                 ? "metered by analytics.carbon.onsiteGeneration, hour by hour"
-                : "onsite instruments in analytics.carbon.instruments, matched to E_DC"));
+                : "onsite instruments in analytics.carbon.instruments, matched to the total energy"));
     out.add(
         maybe(
             "intake_air_setpoint",
@@ -139,7 +139,18 @@ final class Eed {
             basis(c.erfBasis(), declared.erf() != null),
             null));
     out.add(new Report.EedField("ref", "Renewable energy factor", c.ref(), "", "computed", null));
-    return out;
+    // The wording every document and the CSV show is the labels table's, in regulation order.
+    return out.stream()
+        .map(
+            f ->
+                new Report.EedField(
+                    f.id(),
+                    ReportLabels.eed(f.id()).item(),
+                    f.value(),
+                    f.unit(),
+                    f.basis(),
+                    f.note()))
+        .toList();
   }
 
   private static String basis(String engineBasis, boolean declared) {

@@ -9,6 +9,8 @@ import java.util.Locale;
  *     Long}, a {@link Boolean}, or null for "no value"
  * @param basis {@code measured}, {@code computed}, {@code declared}, {@code not-available} or empty
  *     for descriptive fields
+ * @param label the human label ({@link ReportLabels}): the CSV's {@code label} column, the JSON's
+ *     {@code label} field
  */
 public record Figure(
     String section,
@@ -17,7 +19,28 @@ public record Figure(
     Object value,
     String unit,
     String basis,
-    int decimals) {
+    int decimals,
+    String label) {
+
+  /** A figure with its label from {@link ReportLabels}. */
+  public Figure(
+      String section,
+      String scope,
+      String field,
+      Object value,
+      String unit,
+      String basis,
+      int decimals) {
+    this(
+        section,
+        scope,
+        field,
+        value,
+        unit,
+        basis,
+        decimals,
+        ReportLabels.label(section, scope, field));
+  }
 
   /** The value as written: fixed decimals in {@link Locale#ROOT}, never exponent notation. */
   public String text() {

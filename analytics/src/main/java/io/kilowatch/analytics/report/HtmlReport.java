@@ -1,6 +1,5 @@
 package io.kilowatch.analytics.report;
 
-import java.util.List;
 import java.util.Locale;
 
 /** A self-contained HTML report: tables, inline SVG charts and the canonical JSON embedded. */
@@ -10,56 +9,68 @@ public final class HtmlReport {
   private HtmlReport() {}
 
   public static String render(Report r) {
-    var p = r.provenance();
-    var q = p.params();
+    var q = r.provenance().params();
     var sb = new StringBuilder();
-    sb.append(
-            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>kilowatch energy report ")
-        .append(esc(q.site()))
+    sb.append("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
+        .append(esc(ReportDocument.title(r)))
         .append(' ')
         .append(q.from())
         .append(" to ")
         .append(q.to())
         .append(
-            "</title>\n<style>body{font:14px system-ui,sans-serif;margin:2em;color:#111}"
-                + "table{border-collapse:collapse;margin:0 0 1.5em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}"
-                + "td.n{text-align:right;font-variant-numeric:tabular-nums}.b-measured{color:#065f46}"
-                + ".b-computed{color:#1e40af}.b-declared{color:#92400e}.b-not-available{color:#991b1b}"
-                + "svg{margin:0 1em 1em 0;border:1px solid #eee}code{font-size:12px}</style>\n</head><body>\n");
-    sb.append("<h1>Energy report: ")
-        .append(esc(q.site()))
-        .append(q.cluster() == null ? "" : ", cluster " + esc(q.cluster()))
-        .append("</h1>\n");
-    sb.append("<p>Period [")
-        .append(q.from())
-        .append(", ")
-        .append(q.to())
-        .append(") (site time zone ")
-        .append(esc(q.zone()))
-        .append(")</p>\n");
-    sb.append("<div>");
-    for (var c : Charts.of(r)) {
-      sb.append(svg(c));
+            "</title>\n<style>body{font:14px system-ui,sans-serif;margin:2em auto;max-width:60em;color:#111}"
+                + "table{border-collapse:collapse;margin:0 0 1.5em;width:100%}"
+                + "td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}"
+                + "th{background:#f3f4f6}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}"
+                + "h2.page{break-before:page}p.empty{border:1px dashed #bbb;padding:1em;color:#555}"
+                + "svg{margin:0 1em 1em 0;border:1px solid #eee}code{font-size:13px}"
+                + "@media print{thead{display:table-header-group}}</style>\n</head><body>\n");
+    for (var b : ReportDocument.of(r)) {
+      switch (b) {
+        case ReportDocument.Title t -> sb.append("<h1>").append(esc(t.text())).append("</h1>\n");
+        case ReportDocument.Heading h ->
+            sb.append(h.newPage() ? "<h2 class=\"page\">" : "<h2>")
+                .append(esc(h.text()))
+                .append("</h2>\n");
+        case ReportDocument.Para p -> sb.append("<p>").append(esc(p.text())).append("</p>\n");
+        case ReportDocument.Code c ->
+            sb.append("<p><code>").append(esc(c.text())).append("</code></p>\n");
+        case ReportDocument.Table t -> table(sb, t);
+        case ReportDocument.ChartBlock c ->
+            sb.append(
+                    c.chart().empty() == null
+                        ? svg(c.chart())
+                        : "<p class=\"empty\">" + esc(c.chart().empty()) + "</p>")
+                .append('\n');
+      }
     }
-    sb.append("</div>\n");
-    var figures = ReportFigures.of(r);
-    section(sb, "Headline", figures, "headline");
-    section(sb, "Emissions and companion KPIs", figures, "carbon");
-    section(sb, "By month", figures, "month");
-    section(sb, "By cluster", figures, "cluster");
-    section(sb, "EU EED reporting fields", figures, "eed");
-    section(sb, "Data coverage per meter", figures, "meter");
-    if (r.jobs() != null) {
-      section(sb, "Energy and carbon per account and job", figures, "jobs");
-    }
-    section(sb, "Provenance", figures, "meta");
-    sb.append(
-        "<p>Verify with <code>kilowatch report --config FILE --verify THIS_FILE</code>.</p>\n");
     sb.append(OPEN)
         .append('\n')
         .append(CanonicalText.json(r))
         .append("</script>\n</body></html>\n");
     return sb.toString();
+  }
+
+  private static void table(StringBuilder sb, ReportDocument.Table t) {
+    sb.append("<table>");
+    if (t.caption() != null) {
+      sb.append("<caption hidden>").append(esc(t.caption())).append("</caption>");
+    }
+    sb.append("<thead><tr>");
+    for (var c : t.cols()) {
+      sb.append(c.numeric() ? "<th class=\"n\">" : "<th>").append(esc(c.name())).append("</th>");
+    }
+    sb.append("</tr></thead>\n<tbody>\n");
+    for (var row : t.rows()) {
+      sb.append("<tr>");
+      for (int i = 0; i < row.size(); i++) {
+        sb.append(t.cols().get(i).numeric() ? "<td class=\"n\">" : "<td>")
+            .append(esc(row.get(i)))
+            .append("</td>");
+      }
+      sb.append("</tr>\n");
+    }
+    sb.append("</tbody></table>\n");
   }
 
   /** The canonical JSON a report page carries. */
@@ -72,38 +83,8 @@ public final class HtmlReport {
     return html.substring(a + OPEN.length() + 1, b);
   }
 
-  private static void section(StringBuilder sb, String title, List<Figure> figures, String s) {
-    sb.append("<h2>")
-        .append(title)
-        .append(
-            "</h2>\n<table><tr><th>scope</th><th>field</th>"
-                + "<th>value</th><th>unit</th><th>basis</th></tr>\n");
-    for (Figure f : figures) {
-      if (!f.section().equals(s)) {
-        continue;
-      }
-      String text = f.value() == null ? "—" : f.shown();
-      sb.append("<tr><td>")
-          .append(esc(f.scope()))
-          .append("</td><td>")
-          .append(esc(f.field()))
-          .append("</td><td class=\"")
-          .append(f.numeric() ? "n" : "")
-          .append("\">")
-          .append(esc(text))
-          .append("</td><td>")
-          .append(esc(f.unit()))
-          .append("</td><td class=\"b-")
-          .append(f.basis())
-          .append("\">")
-          .append(esc(f.basis()))
-          .append("</td></tr>\n");
-    }
-    sb.append("</table>\n");
-  }
-
   private static String svg(Charts.Chart c) {
-    int w = 420;
+    int w = 640;
     int h = 220;
     int left = 60;
     int top = 30;
@@ -188,7 +169,8 @@ public final class HtmlReport {
       }
     }
     int n = c.labels().size();
-    for (int i = 0; i < n; i++) {
+    int every = Charts.labelEvery(n);
+    for (int i = 0; i < n; i += every) {
       sb.append(
           String.format(
               Locale.ROOT,

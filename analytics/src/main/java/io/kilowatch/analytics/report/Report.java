@@ -17,7 +17,8 @@ public record Report(
     Carbon carbon,
     List<EedField> eed,
     List<MeterCoverage> meters,
-    Jobs jobs) {
+    Jobs jobs,
+    Detail detail) {
 
   public Report {
     months = List.copyOf(months);
@@ -48,6 +49,38 @@ public record Report(
     public Jobs {
       accounts = List.copyOf(accounts);
       top = List.copyOf(top);
+    }
+  }
+
+  /**
+   * What the documents (HTML, PDF) show beside the figures: breakdowns at the period's resolution
+   * and the settings the methodology section quotes. Not part of the CSV and JSON, whose schema
+   * stays the figures'; every number here comes from the same engines over the same data.
+   *
+   * @param breakdownStep {@code day} for periods up to two months, else {@code month}
+   * @param breakdown the period cut at {@code breakdownStep} (site time zone)
+   * @param chartStep {@code hour} for a period of at most two days, else {@code breakdownStep}
+   * @param chart the period cut at {@code chartStep}
+   * @param coverageThreshold {@code analytics.coverageThreshold}: below it no PUE is shown
+   * @param residualMixGPerKwh market-based factor for energy no instrument covers, null: the grid's
+   * @param instruments the contractual instruments, one line each
+   */
+  public record Detail(
+      String breakdownStep,
+      List<Month> breakdown,
+      String chartStep,
+      List<Month> chart,
+      double coverageThreshold,
+      String gridZone,
+      String powerGapLimit,
+      String counterGapLimit,
+      Double residualMixGPerKwh,
+      Double fallbackGPerKwh,
+      List<String> instruments) {
+    public Detail {
+      breakdown = List.copyOf(breakdown);
+      chart = List.copyOf(chart);
+      instruments = List.copyOf(instruments);
     }
   }
 

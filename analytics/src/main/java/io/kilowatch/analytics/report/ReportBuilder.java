@@ -190,6 +190,7 @@ public final class ReportBuilder {
             ? siteHeadline(pue, peak, hours)
             : clusterHeadline(pue, cluster, peak, hours);
     var co2 = carbon(carbon, cluster, headline);
+    var detail = detail(from, to, cluster, site, months);
     var provenance =
         new Report.Provenance(
             version,
@@ -209,7 +210,102 @@ public final class ReportBuilder {
         co2,
         Eed.fields(site, headline, co2, pue),
         meters,
-        jobSection);
+        jobSection,
+        detail);
+  }
+
+  /** Two months: up to this many days a report breaks down by day, beyond by month. */
+  static final long DAYS_BY_DAY = 62;
+
+  /** Up to this many hours a report's charts show hours. */
+  static final long HOURS_BY_HOUR = 48;
+
+  /**
+   * The breakdowns at the period's resolution and the settings the methodology quotes. Each step is
+   * computed as a window of its own, exactly as a month is, so a day's figures are those a report
+   * of that day would give.
+   */
+  private Report.Detail detail(
+      Instant from, Instant to, String cluster, SiteConfig site, List<Report.Month> months) {
+    var zone = site.site().timezone();
+    Duration length = Duration.between(from, to);
+    boolean byDay = length.compareTo(Duration.ofDays(DAYS_BY_DAY)) <= 0;
+    List<Report.Month> breakdown =
+        byDay ? windows(from, to, cluster, new StepPlan.Step.Day(), zone) : months;
+    String breakdownStep = byDay ? "day" : "month";
+    boolean byHour = length.compareTo(Duration.ofHours(HOURS_BY_HOUR)) <= 0;
+    List<Report.Month> chart =
+        byHour
+            ? windows(from, to, cluster, new StepPlan.Step.Fixed(Duration.ofHours(1)), zone)
+            : breakdown;
+    var a = site.analytics();
+    var carbon = a.carbon();
+    var instruments = new ArrayList<String>();
+    for (var i : carbon.instruments()) {
+      instruments.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "%s: %s, %s MWh, %s to %s, %s g/kWh%s",
+              i.name(),
+              i.kind().name().toLowerCase(java.util.Locale.ROOT),
+              BigDecimalText.of(i.mwh()),
+              i.from(),
+              i.to(),
+              BigDecimalText.of(i.factorGPerKwh()),
+              i.granularity() == null
+                  ? ""
+                  : ", matched by " + i.granularity().name().toLowerCase(java.util.Locale.ROOT)));
+    }
+    return new Report.Detail(
+        breakdownStep,
+        breakdown,
+        byHour ? "hour" : breakdownStep,
+        chart,
+        a.coverageThreshold(),
+        site.site().gridZone(),
+        duration(a.powerGapLimit()),
+        a.counterGapLimit() == null ? null : duration(a.counterGapLimit()),
+        carbon.residualMixGPerKwh(),
+        carbon.fallbackGPerKwh(),
+        instruments);
+  }
+
+  private List<Report.Month> windows(
+      Instant from, Instant to, String cluster, StepPlan.Step step, java.time.ZoneId zone) {
+    StepPlan plan = StepPlan.of(from, to, step, zone);
+    var whole = new StepPlan.Step.Whole();
+    var out = new ArrayList<Report.Month>();
+    for (int i = 0; i < plan.size(); i++) {
+      Instant s = max(plan.start(i), from);
+      Instant e = min(plan.end(i), to);
+      if (!s.isBefore(e)) {
+        continue;
+      }
+      var r =
+          analytics
+              .energy()
+              .shared(
+                  () ->
+                      new Object[] {
+                        analytics.pue().compute(s, e, whole),
+                        analytics.carbon().compute(s, e, whole)
+                      });
+      out.add(month(s, e, (PueReport) r[0], (CarbonReport) r[1], cluster));
+    }
+    return out;
+  }
+
+  static String duration(Duration d) {
+    return d.toString().substring(2).toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** A number as written in a sentence: no trailing zeros, no exponent. */
+  static final class BigDecimalText {
+    private BigDecimalText() {}
+
+    static String of(double v) {
+      return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+    }
   }
 
   /** The job section (J1–J5), or null without a ledger. */

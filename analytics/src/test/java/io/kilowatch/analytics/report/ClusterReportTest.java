@@ -184,13 +184,13 @@ class ClusterReportTest {
 
     String csv = CanonicalText.csv(r);
     assertThat(csv)
-        .contains("headline,c1,e_it,37200.000000000,kWh,measured\n")
-        .contains(String.format(java.util.Locale.ROOT, "headline,c1,e_dc,%.9f,kWh,computed\n", eDc))
+        .contains("headline,c1,e_it,37200.000000000,kWh,measured,")
+        .contains(String.format(java.util.Locale.ROOT, "headline,c1,e_dc,%.9f,kWh,computed,", eDc))
         .contains("headline,c1,e_cooling,")
         .contains("headline,c1,allocation_rule,\"per-cluster PUE: E_IT from the cluster")
         .doesNotContain("headline,site,")
-        .containsPattern("month,2026-07,e_dc,[0-9.]+,kWh,computed\n")
-        .containsPattern("month,2026-07,e_it,[0-9.]+,kWh,measured\n");
+        .containsPattern("month,2026-07,e_dc,[0-9.]+,kWh,computed,")
+        .containsPattern("month,2026-07,e_it,[0-9.]+,kWh,measured,");
     assertThat(eed(r).get("e_dc").basis()).isEqualTo("computed");
     assertThat(eed(r).get("e_dc").value()).isCloseTo(eDc, within(1e-6));
     assertThat(eed(r).get("e_it").basis()).isEqualTo("measured");
@@ -203,6 +203,19 @@ class ClusterReportTest {
         .isCloseTo(22_320 + 13_392 * 22_320.0 / 59_520, within(1e-6));
     assertThat(c2.headline().facilityKwh() + h.facilityKwh()).isCloseTo(74_400, within(1e-6));
     assertThat(c2.headline().coolingKwh() + h.coolingKwh()).isCloseTo(12_648, within(1e-6));
+
+    // The document says whose figures these are and how they were allocated.
+    var html = new java.io.ByteArrayOutputStream();
+    ReportWriter.write(r, ReportFormat.HTML, html);
+    assertThat(html.toString(java.nio.charset.StandardCharsets.UTF_8))
+        .contains("<h1>Energy report: test, cluster c1</h1>")
+        .contains("This cluster report: per-cluster PUE: E_IT from the cluster");
+    var pdf = new java.io.ByteArrayOutputStream();
+    ReportWriter.write(r, ReportFormat.PDF, pdf);
+    try (var doc = org.apache.pdfbox.Loader.loadPDF(pdf.toByteArray())) {
+      assertThat(new org.apache.pdfbox.text.PDFTextStripper().getText(doc))
+          .contains("Energy report: test, cluster c1");
+    }
   }
 
   @Test
@@ -228,8 +241,8 @@ class ClusterReportTest {
     assertThat(eed.get("e_res_onsite").basis()).isEqualTo("declared");
     assertThat(eed.get("ref").value()).isCloseTo(29_880.0 / 74_400, within(1e-9));
     assertThat(CanonicalText.csv(r))
-        .contains("carbon,site,renewable_ppa_kwh,14880.000000000,kWh,declared\n")
-        .contains("carbon,site,renewable_onsite_kwh,5000.000000000,kWh,declared\n");
+        .contains("carbon,site,renewable_ppa_kwh,14880.000000000,kWh,declared,")
+        .contains("carbon,site,renewable_onsite_kwh,5000.000000000,kWh,declared,");
   }
 
   @Test

@@ -264,10 +264,18 @@ class ReportBuilderTest {
     Report b = builder(site, store).build(FROM, TO, null, ReportBuilder.Progress.NONE);
     assertThat(CanonicalText.csv(b)).isEqualTo(CanonicalText.csv(a));
     assertThat(CanonicalText.json(b)).isEqualTo(CanonicalText.json(a));
-    assertThat(CanonicalText.csv(a)).contains("headline,site,e_dc,74400.000000000,kWh,measured\n");
+    // The label column comes last, from the labels table, so the first six keep their place.
+    assertThat(CanonicalText.csv(a))
+        .startsWith(CanonicalText.CSV_HEADER + ",label\n")
+        .contains(
+            "headline,site,e_dc,74400.000000000,kWh,measured,Total data centre energy consumption\n")
+        .contains(
+            "eed,e_it,value,59520.000000000,kWh,measured,Total energy consumption of the"
+                + " information technology equipment\n");
     assertThat(CanonicalText.json(a))
         .contains(
-            "{\"basis\": \"measured\", \"field\": \"e_it\", \"scope\": \"site\","
+            "{\"basis\": \"measured\", \"field\": \"e_it\","
+                + " \"label\": \"IT equipment energy consumption\", \"scope\": \"site\","
                 + " \"section\": \"headline\", \"unit\": \"kWh\", \"value\": 59520.000000000}");
   }
 
@@ -289,6 +297,17 @@ class ReportBuilderTest {
               file, (ft, c) -> builder.build(ft[0], ft[1], c, ReportBuilder.Progress.NONE));
       assertThat(v.matches()).as(file.toString()).isTrue();
       assertThat(v.differences()).isEmpty();
+    }
+    // A CSV or JSON written before the label column/field verifies as it did.
+    for (var old :
+        List.of(
+            Files.writeString(dir.resolve("old.csv"), CanonicalText.csv(r, false)),
+            Files.writeString(dir.resolve("old.json"), CanonicalText.json(r, false)))) {
+      var v =
+          ReportVerifier.verify(
+              old, (ft, c) -> builder.build(ft[0], ft[1], c, ReportBuilder.Progress.NONE));
+      assertThat(v.differences()).as(old.toString()).isEmpty();
+      assertThat(v.matches()).isTrue();
     }
     // One extra c1 reading half-way between two others, 10 kWh above the line: E_IT rises by 10.
     long s = FROM.getEpochSecond() + 100 * 3600 + 150;

@@ -62,18 +62,20 @@ class ReportJobsTest {
     String csv = CanonicalText.csv(r);
     // physics: IT 1.8 + 1.05, facility 3.0 + 1.705 (PUE by hour, J3).
     assertThat(csv)
-        .contains("jobs,account:physics,it_kwh,2.850000000,kWh,computed\n")
-        .contains("jobs,account:physics,facility_kwh,4.705000000,kWh,computed\n")
-        .contains("jobs,account:bio,gpu_hours,3.500000000,h,computed\n")
-        .contains("jobs,all,gpu_it_kwh,8.300000000,kWh,measured\n")
-        .contains("jobs,all,idle_it_kwh,3.200000000,kWh,computed\n")
-        .contains("jobs,job:slurm/hpc/1,facility_kwh,3.000000000,kWh,computed\n")
-        .contains("jobs,job:slurm/hpc/4,coverage,0.666666666667,,computed\n");
+        .contains("jobs,account:physics,it_kwh,2.850000000,kWh,computed,")
+        .contains("jobs,account:physics,facility_kwh,4.705000000,kWh,computed,")
+        .contains("jobs,account:bio,gpu_hours,3.500000000,h,computed,")
+        .contains("jobs,all,gpu_it_kwh,8.300000000,kWh,measured,")
+        .contains("jobs,all,idle_it_kwh,3.200000000,kWh,computed,")
+        .contains("jobs,job:slurm/hpc/1,facility_kwh,3.000000000,kWh,computed,")
+        .contains("jobs,job:slurm/hpc/4,coverage,0.666666666667,,computed,");
     assertThat(r.jobs().top()).hasSize(6);
     var html = new ByteArrayOutputStream();
     ReportWriter.write(r, ReportFormat.HTML, html);
     assertThat(html.toString(StandardCharsets.UTF_8))
-        .contains("Energy and carbon per account and job");
+        .contains("Appendix C: energy and carbon per account and job")
+        .contains("<td>physics</td>")
+        .contains("<td>slurm/hpc/1</td>");
   }
 
   @Test

@@ -101,8 +101,8 @@ class ReportCommandTest {
     String text = Files.readString(csv);
     // 24 h × 150 = 3,600 kWh; IT 2,400 kWh; PUE 1.5
     assertThat(text)
-        .contains("headline,site,e_dc,3600.000000000,kWh,measured\n")
-        .contains("headline,site,pue,1.500000000000,,computed\n");
+        .contains("headline,site,e_dc,3600.000000000,kWh,measured,")
+        .contains("headline,site,pue,1.500000000000,,computed,");
 
     assertThat(Main.execute("report", "--config", config.toString(), "--verify", csv.toString()))
         .as(out.toString())

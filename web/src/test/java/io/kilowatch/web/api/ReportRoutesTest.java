@@ -115,10 +115,10 @@ class ReportRoutesTest {
         .contains(".csv");
     String text = new String(csv.body(), java.nio.charset.StandardCharsets.UTF_8);
     assertThat(text)
-        .startsWith("section,scope,field,value,unit,basis\n")
-        .contains("headline,site,e_dc,260.000000000,kWh,measured\n")
-        .contains("headline,site,e_it,200.000000000,kWh,measured\n")
-        .contains("headline,site,pue,1.300000000000,,computed\n");
+        .startsWith("section,scope,field,value,unit,basis,label\n")
+        .contains("headline,site,e_dc,260.000000000,kWh,measured,")
+        .contains("headline,site,e_it,200.000000000,kWh,measured,")
+        .contains("headline,site,pue,1.300000000000,,computed,");
     // The same data gives the same bytes.
     assertThat(get(q + "csv").body()).isEqualTo(csv.body());
     var json = JSON.readTree(get(q + "json").body());
