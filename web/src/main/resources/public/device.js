@@ -7,14 +7,13 @@ const id = kw.param("id");
 async function refresh() {
   const range = document.getElementById("range").value;
   try {
-    const [devices, site, listed] = await Promise.all([
-      kw.getJson("/api/devices"),
-      kw.getJson("/api/site"),
+    // This device alone (its status, place, source and interval), not every device's status and
+    // the whole site to find it in: both are megabytes on a big site.
+    const [status, listed] = await Promise.all([
+      kw.getJson("/api/devices/" + encodeURIComponent(id)).catch(() => null),
       kw.getJson("/api/series?tags=device:" + encodeURIComponent(id)),
     ]);
-    const status = devices.find(d => d.deviceId === id);
-    const all = site.devices.concat(...site.clusters.map(c => c.devices.concat(...c.racks.map(r => r.devices))));
-    const info = all.find(d => d.id === id);
+    const info = status;
     document.getElementById("title").textContent = id + (info ? " · " + info.kind : "");
     const rows = [
       ["Location", info ? [info.cluster, info.rack].filter(Boolean).join(" / ") || "facility" : "unknown device"],
