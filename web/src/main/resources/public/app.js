@@ -29,8 +29,11 @@ function clusterOrder(byCluster, power) {
 
 // Mean IT power of each cluster over the last 5 min (kW), from the energy engine's counters: one
 // request for every cluster. A cluster without IT energy in the window has none.
-async function clusterPower() {
+async function clusterPower(info) {
   const power = new Map();
+  // Without an energy model (no pueCategory) there is no IT energy to ask for: the request would
+  // only be refused.
+  if (info.pueCategory === null || info.pueCategory === undefined) return power;
   try {
     const e = await kw.getJson("/api/energy?scope=clusters&from=-5m&step=whole");
     for (const s of e.series) {
@@ -149,7 +152,7 @@ async function refresh() {
       { name: "PUE", data: pts(byName.pue), markLine: { silent: true, symbol: "none", data: [{ yAxis: 1 }] } },
     ], { tooltip: kw.gapTooltip("", 3) });
     // Every GPU, so that a card's GPU margin is the cluster's lowest, as on the cluster page.
-    const [risk, power] = await Promise.all([kw.getJson("/api/risk?detail=gpus"), clusterPower()]);
+    const [risk, power] = await Promise.all([kw.getJson("/api/risk?detail=gpus"), clusterPower(info)]);
     const byCluster = new Map(risk.clusters.map(r => [r.id, r]));
     const ordered = [...info.clusters].sort(clusterOrder(byCluster, power));
     document.getElementById("cluster-grid").replaceChildren(...ordered.map(c => clusterCard(c, byCluster.get(c.id), risk.gpus, power.get(c.id))));

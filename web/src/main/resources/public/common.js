@@ -411,6 +411,8 @@ const kw = (() => {
     };
     input.addEventListener("input", open);
     input.addEventListener("focus", open);
+    // A click on the box that already has focus (the list closed with Escape) opens it again.
+    input.addEventListener("click", () => { if (list.hidden) open(); });
     input.addEventListener("blur", close);
     input.addEventListener("keydown", ev => {
       if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {

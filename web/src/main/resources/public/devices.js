@@ -116,15 +116,18 @@ async function setup() {
   } catch (e) { /* the health badge says the server is unreachable */ }
   const fields = { q: "q", state: "f-state", kind: "f-kind", cluster: "f-cluster", rack: "f-rack" };
   let typing = null;
+  // Every field is read at once, so a choice made while typed text still waits takes both.
+  const apply = () => {
+    clearTimeout(typing);
+    for (const [f, id] of Object.entries(fields)) view[f] = document.getElementById(id).value.trim();
+    changed();
+  };
   for (const [f, id] of Object.entries(fields)) {
     const input = document.getElementById(id);
     input.value = view[f];
     // Text waits for a pause in typing (one request, not one per key); a choice applies at once.
-    input.addEventListener(input.tagName === "SELECT" ? "change" : "input", () => {
-      clearTimeout(typing);
-      const apply = () => { view[f] = input.value.trim(); changed(); };
-      if (input.tagName === "SELECT") apply(); else typing = setTimeout(apply, 250);
-    });
+    if (input.tagName === "SELECT") input.addEventListener("change", apply);
+    else input.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(apply, 250); });
   }
   for (const th of document.querySelectorAll("#devices th[data-sort]")) {
     th.querySelector("button").addEventListener("click", () => { view.sort = th.dataset.sort; changed(); });
