@@ -18,9 +18,10 @@ async function refresh() {
     const rows = [
       ["Location", info ? [info.cluster, info.rack].filter(Boolean).join(" / ") || "facility" : "unknown device"],
       ["Source", info ? info.source + ", every " + info.intervalSeconds + " s" : "–"],
-      ["State", status ? status.state.toLowerCase() : "–"],
-      ["Last success", status && status.lastSuccess ? kw.ago(Date.now() - Date.parse(status.lastSuccess)) : "never"],
-      ["Consecutive failures", status ? String(status.consecutiveFailures) : "–"],
+      // A device of the site that another collector polls has no poll state here.
+      ["State", !status ? "–" : status.state ? status.state.toLowerCase() : "not polled by this instance"],
+      ["Last success", status && status.lastSuccess ? kw.ago(Date.now() - Date.parse(status.lastSuccess)) : status && status.state ? "never" : "–"],
+      ["Consecutive failures", status && status.state ? String(status.consecutiveFailures) : "–"],
       ["Last error", status && status.lastError ? status.lastError : "none"],
       // Why points are not good: the collector's reason per point (a refused register, an unknown node).
       ["Bad points", badPoints(status)],

@@ -218,7 +218,29 @@ final class DeviceRoutes {
         return;
       }
     }
-    ctx.status(404).json(Map.of("error", "no device '" + id + "' on this server", "id", id));
+    Device d = byId.get(id);
+    if (d == null) {
+      ctx.status(404).json(Map.of("error", "no device '" + id + "' in the site", "id", id));
+      return;
+    }
+    // Configured but polled by another collector (a dashboard in front of several): where it is
+    // and how it is polled, with no poll state rather than a made-up one.
+    var m = new LinkedHashMap<String, Object>();
+    m.put("deviceId", d.id());
+    m.put("kind", d.kind());
+    m.put("state", null);
+    m.put("polledHere", false);
+    place(m, d);
+    ctx.json(m);
+  }
+
+  private static void place(Map<String, Object> m, Device d) {
+    m.put("cluster", d == null ? null : d.location().cluster());
+    m.put("rack", d == null ? null : d.location().rack());
+    m.put(
+        "source",
+        d == null ? null : d.source().getClass().getSimpleName().toLowerCase(Locale.ROOT));
+    m.put("intervalSeconds", d == null ? null : d.interval().toMillis() / 1000.0);
   }
 
   /**
@@ -267,12 +289,7 @@ final class DeviceRoutes {
     }
     m.put("points", points);
     m.put("unitWarnings", analytics.units().warnings(s.deviceId()));
-    m.put("cluster", d == null ? null : d.location().cluster());
-    m.put("rack", d == null ? null : d.location().rack());
-    m.put(
-        "source",
-        d == null ? null : d.source().getClass().getSimpleName().toLowerCase(Locale.ROOT));
-    m.put("intervalSeconds", d == null ? null : d.interval().toMillis() / 1000.0);
+    place(m, d);
     return m;
   }
 }

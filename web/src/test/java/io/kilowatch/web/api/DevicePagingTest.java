@@ -286,6 +286,16 @@ class DevicePagingTest {
     assertThat(chiller.get("cluster").isNull()).isTrue();
     assertThat(chiller.get("source").asText()).isEqualTo("push");
     assertThat(refused("/api/devices/nope", 404).get("error").asText()).contains("nope");
+
+    // A device of the site that this instance does not poll (another collector does): where it
+    // is, and no poll state.
+    statuses.set(STATUSES.stream().filter(s -> !s.deviceId().equals("c1-r2-n1")).toList());
+    JsonNode elsewhere = get("/api/devices/c1-r2-n1");
+    assertThat(elsewhere.get("state").isNull()).isTrue();
+    assertThat(elsewhere.get("polledHere").asBoolean()).isFalse();
+    assertThat(elsewhere.get("kind").asText()).isEqualTo("gpu-node");
+    assertThat(elsewhere.get("rack").asText()).isEqualTo("c1-r2");
+    assertThat(get("/api/devices").get("total").asInt()).isEqualTo(9);
   }
 
   // The nav, the overview and the cluster page read the summary on every load: it names the
