@@ -17,7 +17,38 @@ function setTile(id, latest, unit, digits, stepSeconds, extra) {
   el.classList.toggle("stale", age > 3 * stepSeconds * 1000);
 }
 
-function clusterCard(c, risk, gpus) {
+// The grid's order: worst risk level first, then the most IT power, then the id, so the cluster
+// that needs a look is first whatever the number of clusters.
+const LEVEL_RANK = { critical: 4, warning: 3, watch: 2, ok: 1 };
+
+function clusterOrder(byCluster, power) {
+  const rank = c => { const r = byCluster.get(c.id); return r ? LEVEL_RANK[r.level.toLowerCase()] || 0 : 0; };
+  const kw_ = c => power.has(c.id) ? power.get(c.id) : -Infinity;
+  return (a, b) => rank(b) - rank(a) || kw_(b) - kw_(a) || a.id.localeCompare(b.id, undefined, { numeric: true });
+}
+
+// Mean IT power of each cluster over the last 5 min (kW), from the energy engine's counters: one
+// request for every cluster. A cluster without IT energy in the window has none.
+async function clusterPower(info) {
+  const power = new Map();
+  // Without an energy model (no pueCategory) there is no IT energy to ask for: the request would
+  // only be refused.
+  if (info.pueCategory === null || info.pueCategory === undefined) return power;
+  try {
+    const e = await kw.getJson("/api/energy?scope=clusters&from=-5m&step=whole");
+    for (const s of e.series) {
+      const st = s.steps[0];
+      // Instants may come as epoch ms or ISO text: new Date reads both.
+      const hours = st ? (new Date(st.end).getTime() - new Date(st.start).getTime()) / 3600000 : 0;
+      if (st && st.kwh !== null && st.kwh !== undefined && hours > 0) power.set(s.name, st.kwh / hours);
+    }
+  } catch (err) {
+    // A site without an energy model has no IT energy: the cards keep the risk order alone.
+  }
+  return power;
+}
+
+function clusterCard(c, risk, gpus, power) {
   const level = risk ? risk.level.toLowerCase() : "unknown";
   const card = kw.el("a", { class: "card risk-" + level, href: "/cluster.html?id=" + encodeURIComponent(c.id) });
   // The time to slowdown has its own line (the engine's soonest prediction); a factor repeating
@@ -28,7 +59,8 @@ function clusterCard(c, risk, gpus) {
     kw.el("div", { class: "card-title" }, c.name + " (" + c.id + ")"),
     kw.el("div", { class: "card-value" }, level + (risk ? " · " + Math.round(risk.score) + "/100" : "")),
     kw.el("div", { class: "card-sub" }, top ? "main factor: " + kw.factorText(top, kw.lowestMargin(gpus, g => g.cluster === c.id)) : risk ? "no risk factors" : "no risk data yet"),
-    kw.el("div", { class: "card-level" }, risk && risk.minutesToSlowdown !== null ? "slowdown in " + kw.minutes(risk.minutesToSlowdown) : ""));
+    kw.el("div", { class: "card-level" }, risk && risk.minutesToSlowdown !== null ? "slowdown in " + kw.minutes(risk.minutesToSlowdown) : ""),
+    kw.el("div", { class: "card-power" }, power === undefined ? "IT power –" : "IT " + kw.fmt(power, 1) + " kW (5 min mean)"));
   return card;
 }
 
@@ -120,9 +152,10 @@ async function refresh() {
       { name: "PUE", data: pts(byName.pue), markLine: { silent: true, symbol: "none", data: [{ yAxis: 1 }] } },
     ], { tooltip: kw.gapTooltip("", 3) });
     // Every GPU, so that a card's GPU margin is the cluster's lowest, as on the cluster page.
-    const risk = await kw.getJson("/api/risk?detail=gpus");
+    const [risk, power] = await Promise.all([kw.getJson("/api/risk?detail=gpus"), clusterPower(info)]);
     const byCluster = new Map(risk.clusters.map(r => [r.id, r]));
-    document.getElementById("cluster-grid").replaceChildren(...info.clusters.map(c => clusterCard(c, byCluster.get(c.id), risk.gpus)));
+    const ordered = [...info.clusters].sort(clusterOrder(byCluster, power));
+    document.getElementById("cluster-grid").replaceChildren(...ordered.map(c => clusterCard(c, byCluster.get(c.id), risk.gpus, power.get(c.id))));
     await Promise.all([alertsTile(), slowTiles()]);
   } catch (e) {
     console.warn("refresh failed", e);

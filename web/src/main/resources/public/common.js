@@ -295,8 +295,7 @@ const kw = (() => {
     brand.append(el("a", { href: "/" }, "kilowatch"), el("span", { id: "site-name", class: "site" }));
     const navEl = el("nav", { id: "nav" });
     navEl.append(el("a", { href: "/" }, "Overview"));
-    const after = el("span", { class: "after-clusters" });
-    navEl.append(after, el("a", { href: "/jobs.html" }, "Jobs"), el("a", { href: "/devices.html" }, "Devices"), el("a", { href: "/alerts.html" }, "Alerts"), el("a", { href: "/reports.html" }, "Reports"));
+    navEl.append(pickerBox(), el("a", { href: "/jobs.html" }, "Jobs"), el("a", { href: "/devices.html" }, "Devices"), el("a", { href: "/alerts.html" }, "Alerts"), el("a", { href: "/reports.html" }, "Reports"));
     const controls = el("div", { class: "controls" });
     if (top.dataset.range !== "no") {
       const label = el("label", {}, "Range ");
@@ -324,10 +323,11 @@ const kw = (() => {
     return n * ({ s: 1, m: 60, h: 3600 }[step.replace(/[\d.]/g, "")] || 1);
   }
 
-  // The site's structure, fetched once per page.
+  // The site's structure, fetched once per page: its summary (name, step floor, clusters and
+  // their own devices, loops), a few kB where the whole document is half a megabyte at 25,000 GPUs.
   let siteInfo = null;
   function site() {
-    if (!siteInfo) siteInfo = getJson("/api/site").catch(e => { siteInfo = null; throw e; });
+    if (!siteInfo) siteInfo = getJson("/api/site?view=summary").catch(e => { siteInfo = null; throw e; });
     return siteInfo;
   }
 
@@ -359,15 +359,84 @@ const kw = (() => {
     return iv.aligned ? text + " (aligned: " + iv.alignedWhy + ")" : text;
   }
 
+  // The clusters are one search box with a list under it, not a link each: at 24 clusters links
+  // wrapped the header onto a second line, at 100 they would fill a phone's screen. The list floats
+  // over the page, so the header is as tall with 100 clusters as with one.
+  const PICKER_MAX = 50;
+  function pickerBox() {
+    const box = el("div", { class: "picker" });
+    const input = el("input", { id: "cluster-picker", type: "search", placeholder: "Cluster…", autocomplete: "off",
+      spellcheck: "false", role: "combobox", "aria-label": "Go to cluster", "aria-autocomplete": "list",
+      "aria-expanded": "false", "aria-controls": "cluster-list" });
+    const list = el("ul", { id: "cluster-list", role: "listbox", "aria-label": "Clusters", hidden: "" });
+    box.append(input, list);
+    return box;
+  }
+
+  function picker(clusters) {
+    const input = document.getElementById("cluster-picker");
+    const list = document.getElementById("cluster-list");
+    if (!input) return;
+    let shown = [];
+    let active = -1;
+    const go = c => { location.href = "/cluster.html?id=" + encodeURIComponent(c.id); };
+    const mark = i => {
+      active = i;
+      [...list.querySelectorAll("[role=option]")].forEach((o, j) => o.setAttribute("aria-selected", String(j === i)));
+      if (i >= 0) {
+        input.setAttribute("aria-activedescendant", "cluster-option-" + i);
+        list.children[i].scrollIntoView({ block: "nearest" });
+      } else {
+        input.removeAttribute("aria-activedescendant");
+      }
+    };
+    const close = () => { list.hidden = true; input.setAttribute("aria-expanded", "false"); mark(-1); };
+    const open = () => {
+      const q = input.value.trim().toLowerCase();
+      const all = clusters.filter(c => !q || c.id.toLowerCase().includes(q) || (c.name || "").toLowerCase().includes(q));
+      shown = all.slice(0, PICKER_MAX);
+      const items = shown.map((c, i) => {
+        const li = el("li", { id: "cluster-option-" + i, role: "option", "aria-selected": "false", "data-id": c.id },
+          c.name && c.name !== c.id ? c.name + " (" + c.id + ")" : c.id);
+        // mousedown, not click: a click would first blur the input, which closes the list.
+        li.addEventListener("mousedown", ev => { ev.preventDefault(); go(c); });
+        return li;
+      });
+      if (all.length === 0) items.push(el("li", { class: "picker-note" }, "no cluster matches"));
+      else if (all.length > shown.length) items.push(el("li", { class: "picker-note" }, (all.length - shown.length) + " more: type to narrow"));
+      list.replaceChildren(...items);
+      list.hidden = false;
+      input.setAttribute("aria-expanded", "true");
+      mark(shown.length === 1 ? 0 : -1);
+    };
+    input.addEventListener("input", open);
+    input.addEventListener("focus", open);
+    // A click on the box that already has focus (the list closed with Escape) opens it again.
+    input.addEventListener("click", () => { if (list.hidden) open(); });
+    input.addEventListener("blur", close);
+    input.addEventListener("keydown", ev => {
+      if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
+        ev.preventDefault();
+        if (list.hidden) open();
+        if (shown.length) mark(ev.key === "ArrowDown" ? (active + 1) % shown.length : (active <= 0 ? shown.length : active) - 1);
+      } else if (ev.key === "Enter") {
+        ev.preventDefault();
+        // Enter takes the chosen cluster, or the first one that matches what was typed.
+        const c = active >= 0 ? shown[active] : shown[0];
+        if (c) go(c);
+      } else if (ev.key === "Escape") {
+        close();
+      }
+    });
+  }
+
   async function nav() {
     const navEl = document.getElementById("nav");
     if (!navEl) return;
     try {
       const info = await site();
       document.getElementById("site-name").textContent = info.name;
-      for (const c of info.clusters) {
-        navEl.insertBefore(el("a", { href: "/cluster.html?id=" + encodeURIComponent(c.id) }, c.id), navEl.querySelector(".after-clusters"));
-      }
+      picker(info.clusters);
     } catch (e) { /* the health badge reports an unreachable server */ }
   }
 

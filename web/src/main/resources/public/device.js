@@ -7,21 +7,21 @@ const id = kw.param("id");
 async function refresh() {
   const range = document.getElementById("range").value;
   try {
-    const [devices, site, listed] = await Promise.all([
-      kw.getJson("/api/devices"),
-      kw.getJson("/api/site"),
+    // This device alone (its status, place, source and interval), not every device's status and
+    // the whole site to find it in: both are megabytes on a big site.
+    const [status, listed] = await Promise.all([
+      kw.getJson("/api/devices/" + encodeURIComponent(id)).catch(() => null),
       kw.getJson("/api/series?tags=device:" + encodeURIComponent(id)),
     ]);
-    const status = devices.find(d => d.deviceId === id);
-    const all = site.devices.concat(...site.clusters.map(c => c.devices.concat(...c.racks.map(r => r.devices))));
-    const info = all.find(d => d.id === id);
+    const info = status;
     document.getElementById("title").textContent = id + (info ? " · " + info.kind : "");
     const rows = [
       ["Location", info ? [info.cluster, info.rack].filter(Boolean).join(" / ") || "facility" : "unknown device"],
       ["Source", info ? info.source + ", every " + info.intervalSeconds + " s" : "–"],
-      ["State", status ? status.state.toLowerCase() : "–"],
-      ["Last success", status && status.lastSuccess ? kw.ago(Date.now() - Date.parse(status.lastSuccess)) : "never"],
-      ["Consecutive failures", status ? String(status.consecutiveFailures) : "–"],
+      // A device of the site that another collector polls has no poll state here.
+      ["State", !status ? "–" : status.state ? status.state.toLowerCase() : "not polled by this instance"],
+      ["Last success", status && status.lastSuccess ? kw.ago(Date.now() - Date.parse(status.lastSuccess)) : status && status.state ? "never" : "–"],
+      ["Consecutive failures", status && status.state ? String(status.consecutiveFailures) : "–"],
       ["Last error", status && status.lastError ? status.lastError : "none"],
       // Why points are not good: the collector's reason per point (a refused register, an unknown node).
       ["Bad points", badPoints(status)],

@@ -15,7 +15,7 @@ function defaults(form) {
 
 async function clusters(select) {
   try {
-    const site = await kw.getJson("/api/site");
+    const site = await kw.site();
     for (const c of site.clusters || []) select.append(kw.el("option", { value: c.id }, c.name || c.id));
   } catch (e) { /* the form still works for the whole site */ }
 }

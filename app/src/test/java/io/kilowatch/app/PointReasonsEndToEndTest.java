@@ -40,8 +40,9 @@ class PointReasonsEndToEndTest {
         - {id: m1, kind: meter, profile: meter, interval: 1s, timeout: 500ms, source: {type: modbus, host: 127.0.0.1, port: PORT, unitId: 1}}
       """;
 
-  private static JsonNode point(JsonNode devices, String device, String name) {
-    for (JsonNode d : devices) {
+  /** A point of a device on a page of /api/devices. */
+  private static JsonNode point(JsonNode page, String device, String name) {
+    for (JsonNode d : page.path("devices")) {
       if (d.get("deviceId").asText().equals(device)) {
         for (JsonNode p : d.get("points")) {
           if (p.get("name").asText().equals(name)) {
@@ -74,7 +75,10 @@ class PointReasonsEndToEndTest {
       assertThat(point(devices, "m1", "ghost").get("reason").asText()).isEqualTo(reason);
       assertThat(point(devices, "m1", "power").get("state").asText()).isEqualTo("good");
       assertThat(point(devices, "m1", "power").get("reason").isNull()).isTrue();
-      assertThat(devices.get(0).get("pointErrors").get("ghost").asText()).isEqualTo(reason);
+      assertThat(devices.at("/devices/0/pointErrors").get("ghost").asText()).isEqualTo(reason);
+      // The device's own answer (what the device page reads) says the same.
+      JsonNode one = api.awaitJson("/api/devices/m1", n -> true, Duration.ofSeconds(5));
+      assertThat(one.get("pointErrors").get("ghost").asText()).isEqualTo(reason);
 
       JsonNode ghost =
           api.awaitJson(

@@ -55,7 +55,7 @@ public final class ApiRoutes {
 
   public void register(RoutesConfig routes) {
     routes.get("/api/health", this::health);
-    routes.get("/api/devices", this::devices);
+    new DeviceRoutes(site, analytics, statuses).register(routes);
     routes.get("/api/series", this::series);
     routes.get("/api/query", ctx -> cache.respond(ctx, () -> query(ctx)));
     routes.get("/api/overview", ctx -> cache.respond(ctx, () -> overview(ctx)));
@@ -125,61 +125,6 @@ public final class ApiRoutes {
       body.put("storeHealth", Map.of("state", "ok"));
     }
     ctx.json(body);
-  }
-
-  /**
-   * Each device's status, with the points it reports and their units, so a device page labels its
-   * axes without guessing, and each profile point's {@code state} ({@code good}, {@code bad},
-   * {@code stale} while the device is down, {@code unknown} before its first poll) with the {@code
-   * reason} when it is not good.
-   */
-  private void devices(Context ctx) {
-    var out = new ArrayList<Object>();
-    for (DeviceStatus s : statuses.get()) {
-      var m = UnitJson.withUnits(ctx, s, Map.of("lastRoundTrip", "ISO 8601 duration"));
-      var points = new ArrayList<Map<String, Object>>();
-      site.device(s.deviceId())
-          .ifPresent(
-              d -> {
-                var catalog = analytics.units();
-                if (d.profile() != null) {
-                  site.profile(d.profile())
-                      .ifPresent(
-                          pr ->
-                              pr.points()
-                                  .forEach(
-                                      pt -> {
-                                        String meas =
-                                            io.kilowatch.store.Vocabulary.measurementOf(pt, d);
-                                        var pm = new LinkedHashMap<String, Object>();
-                                        pm.put("name", pt.name());
-                                        pm.put("measurement", meas);
-                                        pm.put("field", pt.field());
-                                        UnitJson.put(
-                                            pm, catalog.of(d.id(), meas, pt.field()).orElse(null));
-                                        var st = PointStates.ofPoint(s, pt.name());
-                                        pm.put("state", st.state());
-                                        pm.put("reason", st.reason());
-                                        points.add(pm);
-                                      }));
-                }
-                if (d.source() instanceof io.kilowatch.config.Source.Push push) {
-                  push.units()
-                      .forEach(
-                          (field, u) -> {
-                            var pm = new LinkedHashMap<String, Object>();
-                            pm.put("field", field);
-                            pm.put("measurement", push.measurement());
-                            UnitJson.put(pm, io.kilowatch.config.units.PointUnit.of(u));
-                            points.add(pm);
-                          });
-                }
-              });
-      m.put("points", points);
-      m.put("unitWarnings", analytics.units().warnings(s.deviceId()));
-      out.add(m);
-    }
-    ctx.json(out);
   }
 
   private void series(Context ctx) {

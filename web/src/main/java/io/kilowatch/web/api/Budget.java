@@ -120,6 +120,14 @@ final class Budget {
     }
   }
 
+  /**
+   * Devices in one page of {@code /api/devices}: 500 devices are about 140 kB of JSON; the devices
+   * page asks for {@link #DEFAULT_DEVICES_PAGE}.
+   */
+  static final int MAX_DEVICES_PAGE = 500;
+
+  static final int DEFAULT_DEVICES_PAGE = 100;
+
   /** Series in one page of {@code /api/series}; {@code offset} and {@code next} page through. */
   static final int MAX_SERIES_PAGE = 10_000;
 

@@ -66,6 +66,11 @@ public final class SiteRoutes implements AutoCloseable {
   }
 
   private void siteJson(Context ctx) {
+    String view = ctx.queryParam("view");
+    if (view != null && !view.equals("full") && !view.equals("summary")) {
+      throw new BadRequest("view", "view must be full or summary, not '" + view + "'");
+    }
+    boolean summary = "summary".equals(view);
     var body = new LinkedHashMap<String, Object>();
     body.put("name", site.site().name());
     body.put("timezone", site.site().timezone().getId());
@@ -75,13 +80,31 @@ public final class SiteRoutes implements AutoCloseable {
     body.put(
         "ashraeClass", site.site().ashraeClass() == null ? null : site.site().ashraeClass().name());
     body.put("pueCategory", site.energy() == null ? null : site.energy().itLevel().category());
-    body.put("devices", site.devices().stream().map(SiteRoutes::deviceJson).toList());
+    if (summary) {
+      // What every page needs on each load (the nav's cluster list, the step floor, the loops'
+      // limits): a few kB whatever the number of racks and nodes, where the full document is
+      // half a megabyte at 25,000 GPUs. One device's place is on /api/devices/{id}.
+      body.put("view", "summary");
+      body.put("deviceCount", site.allDevices().count());
+    } else {
+      body.put("devices", site.devices().stream().map(SiteRoutes::deviceJson).toList());
+    }
     var clusters = new ArrayList<Map<String, Object>>();
     for (Cluster c : site.clusters()) {
       var cm = new LinkedHashMap<String, Object>();
       cm.put("id", c.id());
       cm.put("name", c.name());
+      // A cluster's own devices (its CDUs) stay in the summary: the cluster page finds its loops
+      // by them.
       cm.put("devices", c.devices().stream().map(SiteRoutes::deviceJson).toList());
+      if (summary) {
+        cm.put("rackCount", c.racks().size());
+        cm.put(
+            "deviceCount",
+            c.devices().size() + c.racks().stream().mapToInt(r -> r.devices().size()).sum());
+        clusters.add(cm);
+        continue;
+      }
       var racks = new ArrayList<Map<String, Object>>();
       for (Rack r : c.racks()) {
         racks.add(

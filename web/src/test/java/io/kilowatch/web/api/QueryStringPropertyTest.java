@@ -53,6 +53,8 @@ class QueryStringPropertyTest {
           "/api/carbon",
           "/api/risk",
           "/api/devices",
+          "/api/devices/fac",
+          "/api/site",
           "/api/alerts",
           "/metrics");
 
@@ -71,7 +73,15 @@ class QueryStringPropertyTest {
           "scope",
           "id",
           "detail",
-          "cluster");
+          "cluster",
+          "limit",
+          "cursor",
+          "sort",
+          "q",
+          "state",
+          "kind",
+          "rack",
+          "view");
 
   private static Path dir;
   private static Store store;
