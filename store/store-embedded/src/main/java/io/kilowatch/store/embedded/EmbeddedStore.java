@@ -418,7 +418,7 @@ public final class EmbeddedStore implements Store {
     }
     k = 0;
     var rows = new Rows(n);
-    var seen = new HashMap<Long, Integer>();
+    var seen = new LongSet(n);
     Map<SeriesKeyTime, Integer> index = null;
     for (Sample s : batch) {
       long ts = s.time().toEpochMilli();
@@ -427,8 +427,7 @@ public final class EmbeddedStore implements Store {
         double v = f.getValue() == null ? Double.NaN : f.getValue();
         // Cheap duplicate screen on a hash of (id, ts); exact index only on a collision.
         long h = ts * 31 + id;
-        Integer prev = seen.putIfAbsent(h, rows.size());
-        if (prev != null) {
+        if (!seen.add(h)) {
           if (index == null) {
             index = new HashMap<>();
             for (int i = 0; i < rows.size(); i++) {
@@ -451,6 +450,43 @@ public final class EmbeddedStore implements Store {
   }
 
   private record SeriesKeyTime(int id, long ts) {}
+
+  /**
+   * A set of longs by open addressing, sized for the batch: a boxed {@code HashMap<Long, …>} of a
+   * 25,000-GPU flush (tens of thousands of rows) spent its time boxing and resizing.
+   */
+  private static final class LongSet {
+    private final long[] keys;
+    private final boolean[] used;
+    private final int mask;
+
+    LongSet(int expected) {
+      int size = Integer.highestOneBit(Math.max(4, expected) * 2 - 1) << 1;
+      keys = new long[size];
+      used = new boolean[size];
+      mask = size - 1;
+    }
+
+    /** Adds {@code k}; false when it was there already. */
+    boolean add(long k) {
+      int i = (int) (mix(k) & mask);
+      while (used[i]) {
+        if (keys[i] == k) {
+          return false;
+        }
+        i = (i + 1) & mask;
+      }
+      used[i] = true;
+      keys[i] = k;
+      return true;
+    }
+
+    private static long mix(long k) {
+      k ^= k >>> 33;
+      k *= 0xff51afd7ed558ccdL;
+      return k ^ (k >>> 33);
+    }
+  }
 
   /** Whether every row is newer than its series' data and not in an already rolled-up minute. */
   private boolean canAppend(Rows rows) {

@@ -45,7 +45,31 @@ final class SeriesCatalog {
 
   // Field ids by (measurement, tags): the write path resolves a sample's fields with one hash of
   // its tags instead of one key per field.
-  private record Group(String measurement, Map<String, String> tags) {}
+  private static final class Group {
+    private final String measurement;
+    private final Map<String, String> tags;
+    // Hashed once: a lookup of a 6-tag map walks it, and each flush looks up every sample.
+    private final int hash;
+
+    Group(String measurement, Map<String, String> tags) {
+      this.measurement = measurement;
+      this.tags = tags;
+      this.hash = 31 * measurement.hashCode() + tags.hashCode();
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Group g
+          && g.hash == hash
+          && g.measurement.equals(measurement)
+          && g.tags.equals(tags);
+    }
+  }
 
   private final Map<Group, Map<String, Integer>> byGroup = new ConcurrentHashMap<>();
 
