@@ -12,6 +12,16 @@ import java.util.Locale;
  * scale without a ticker.
  */
 final class GpuNodeServer implements AutoCloseable {
+  static {
+    // One server stands for thousands of exporters, each of which a scraper keeps a connection
+    // to. The JDK server closes idle connections beyond 200 by default (a real exporter, Go's
+    // net/http, keeps them), which turned most scrapes into a new TCP connection. Set before the
+    // JDK's server configuration is first read.
+    if (System.getProperty("sun.net.httpserver.maxIdleConnections") == null) {
+      System.setProperty("sun.net.httpserver.maxIdleConnections", "1000000");
+    }
+  }
+
   private final DcgmExporterFake server;
   private final int nodes;
   private final int gpusPerNode;
