@@ -136,8 +136,9 @@ public final class SiteOverview {
       SeriesLedger l = g.ledgers.get(k);
       EnergyEngine.Input in = g.ledgerInputs.get(k);
       long knownEnd = l.known.isEmpty() ? Long.MIN_VALUE : l.known.end(l.known.size() - 1);
+      // Not overdue: the newest reading is at most two poll intervals old.
       boolean current =
-          !l.known.isEmpty() && g.nowMs - knownEnd <= 2 * in.device().interval().toMillis();
+          l.lastMs != Long.MIN_VALUE && g.nowMs - l.lastMs <= 2 * in.device().interval().toMillis();
       double last = Double.NaN;
       for (int i = 0; i < n; i++) {
         long knownMs = l.known.measure(g.edges[i], g.edges[i + 1]);
@@ -145,8 +146,15 @@ public final class SiteOverview {
         if (knownMs > 0) {
           p = l.kwh[i] / (knownMs / 3_600_000.0);
           last = p;
-        } else if (current && knownEnd <= g.edges[i] && !Double.isNaN(last)) {
-          p = last;
+        } else if (current && knownEnd <= g.edges[i] && l.lastMs < g.edges[i + 1]) {
+          // Past its known time and not overdue: a power meter reads its newest reading (its
+          // only one, on a meter that just started), a counter the rate of its last known step.
+          p = Double.isNaN(l.lastKw) ? last : l.lastKw;
+          if (Double.isNaN(p)) {
+            valued[i] = false;
+            missing.get(i).add(in.device().id());
+            continue;
+          }
         } else {
           valued[i] = false;
           missing.get(i).add(in.device().id());
