@@ -38,10 +38,20 @@ class ScaleBrowserTest {
   // Power chart with only its axis. Every headline tile must hold a number and the chart points.
   @Test
   void theOverviewFillsItsPowerTilesAndThePowerChart() throws Exception {
+    // Filled tiles, and the page's first refresh done to its end (cluster cards and the carbon
+    // tile come last), so every data call of one load is recorded.
     String filled =
         "['#tile-facility', '#tile-it', '#tile-cooling', '#tile-pue'].every(id =>"
-            + " /[0-9]/.test(document.querySelector(id + ' .value').textContent))";
+            + " /[0-9]/.test(document.querySelector(id + ' .value').textContent))"
+            + " && document.querySelectorAll('#cluster-grid .card').length === 8"
+            + " && document.querySelector('#tile-carbon .sub').textContent !== ''";
     var load = site.load("/", filled, Duration.ofMinutes(2));
+    // The site has no carbon intensity source: the tile says so in words, not "source none".
+    assertThat(
+            site.browser()
+                .evaluate("document.querySelector('#tile-carbon .sub').textContent")
+                .asText())
+        .contains("no carbon intensity source configured");
     var charts = site.browser().evaluate(DashboardBrowserTest.CHART_STATE);
     System.out.print(load.render());
     assertThat(DashboardBrowserTest.chartsReady(charts, Map.of("chart-power", 3)))
