@@ -98,10 +98,13 @@ async function slowTiles() {
   pueTile("tile-pue-12m", y1);
   const t = carbon.report.totals;
   const el = document.getElementById("tile-carbon");
+  // "none" is no source configured (analytics.carbon.source), which the tile says in words.
+  const source = carbon.report.intensity.source === "none"
+    ? "no carbon intensity source configured" : "source " + carbon.report.intensity.source;
   el.querySelector(".value").textContent = t.locationKg === null ? "–" : kw.fmt(t.locationKg, 0) + " kgCO2e";
   el.querySelector(".sub").textContent = t.locationKg === null
-    ? statusText(t.status, t.coverage) + " · source " + carbon.report.intensity.source
-    : "source " + carbon.report.intensity.source + " · market-based " + kw.fmt(t.marketKg, 0) + " kg · CUE " + kw.fmt(t.cueLocation, 3);
+    ? statusText(t.status, t.coverage) + " · " + source
+    : source + " · market-based " + kw.fmt(t.marketKg, 0) + " kg · CUE " + kw.fmt(t.cueLocation, 3);
   el.querySelector(".sub").textContent += " · " + kw.windowLabel(carbon.interval);
 }
 
@@ -128,6 +131,10 @@ async function refresh() {
     setTile("#tile-facility", byName.facility_power.latest, byName.facility_power.unit, 1, step, cov(byName.facility_power));
     setTile("#tile-it", byName.it_power.latest, byName.it_power.unit, 1, step, cov(byName.it_power));
     setTile("#tile-cooling", byName.cooling_power.latest, byName.cooling_power.unit, 1, step, cov(byName.cooling_power));
+    // A group without a channel in the energy model has no value by configuration, not for want of data.
+    for (const [id, s] of [["#tile-facility", byName.facility_power], ["#tile-it", byName.it_power], ["#tile-cooling", byName.cooling_power]]) {
+      if (s.metered === false) document.querySelector(id + " .sub").textContent = "not metered: no channel in the energy model";
+    }
     // A PUE without a value says why (its status), never 0.
     setTile("#tile-pue", byName.pue.latest, "", 3, step,
       "category " + overview.pueCategory + " · " + kw.windowLabel(overview.interval) + ": " +

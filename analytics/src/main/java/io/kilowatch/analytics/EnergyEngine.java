@@ -206,9 +206,26 @@ public final class EnergyEngine {
     return l.index();
   }
 
-  /** The listed series of one measurement and field that can belong to the query's device. */
+  /** How old a listing may be before a device missing from it makes it listed again. */
+  private static final Duration MISSING_TTL = Duration.ofSeconds(2);
+
+  /**
+   * The listed series of one measurement and field that can belong to the query's device. A device
+   * not in a listing older than {@link #MISSING_TTL} has it listed again: on a site just started,
+   * most meters' first readings land after the first listing, and each would otherwise count as
+   * known nowhere (and its group with it) until the listing expired.
+   */
   private java.util.Collection<SeriesKey> seriesOf(SeriesQuery q) {
-    return index(q.measurement(), q.field()).candidates(q);
+    var found = index(q.measurement(), q.field()).candidates(q);
+    if (found.isEmpty()) {
+      List<String> k = List.of(q.measurement(), q.field());
+      Listed l = listed.get(k);
+      if (l != null && System.nanoTime() - l.atNanos() > MISSING_TTL.toNanos()) {
+        listed.remove(k, l);
+        found = index(q.measurement(), q.field()).candidates(q);
+      }
+    }
+    return found;
   }
 
   /** The series that hold an input: the device's total, or every GPU of a GPU node. */
@@ -713,6 +730,10 @@ public final class EnergyEngine {
     l.applied = tally.done();
     l.fills = fills;
     for (Run r : runs) {
+      if (r.lastMs() < edges[edges.length - 1] && r.lastMs() >= l.lastMs) {
+        l.lastMs = r.lastMs();
+        l.lastKw = in.counter() ? Double.NaN : r.last() * in.rules().factor();
+      }
       if (r.firstMs() >= edges[0] && r.firstMs() < edges[edges.length - 1]) {
         int i = java.util.Arrays.binarySearch(edges, r.firstMs());
         i = i >= 0 ? i : -i - 2;

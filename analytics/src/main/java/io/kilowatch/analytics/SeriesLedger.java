@@ -23,6 +23,12 @@ final class SeriesLedger {
   IntervalSet known = IntervalSet.EMPTY;
   Applied applied = Applied.NONE;
 
+  /** Time of the newest good reading before the plan's end, or Long.MIN_VALUE. */
+  long lastMs = Long.MIN_VALUE;
+
+  /** A power series' newest good reading there, in kW; NaN for counters or without one. */
+  double lastKw = Double.NaN;
+
   /** Reset intervals (by start) filled from the meter's power, kWh; null when none. */
   Map<Long, Double> fills;
 

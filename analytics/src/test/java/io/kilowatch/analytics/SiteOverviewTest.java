@@ -137,9 +137,11 @@ class SiteOverviewTest {
 
   @Test
   void aDeviceThatStopsReportingMakesGapsNotLowNumbers() {
-    // p2 stops after t=20: IT (p1 and p2) is known only over [0, 20]: 1/3 of the window. Power
-    // over that time: 0.4 kWh each in 20 s = 72 kW each, 144 kW; step 2 has no known IT time.
-    // PUE is over facility ∩ IT known time: coverage 1/3 < 0.9, so no PUE anywhere.
+    // p2 stops after t=20, long before now: IT (p1 and p2) is known only over [0, 20], 1/3 of the
+    // window. Step 1: each PDU's mean power over its own known time, 0.6 kWh in 30 s and 0.4 kWh
+    // in 20 s, is 72 kW: IT 144 kW, facility 1.5 kWh in 30 s = 180 kW, PUE 180 / 144 = 1.25.
+    // Step 2 has no known p2 time and p2 is overdue: no IT power, no PUE. The window's PUE is over
+    // facility ∩ IT known time (R5): coverage 1/3 < 0.9, so none.
     for (int i = 0; i <= 6; i++) {
       put("main", "meter", i * 10, 100 + 0.5 * i, 200_000);
       put("p1", "pdu", i * 10, 10 + 0.2 * i, 80_000);
@@ -152,17 +154,22 @@ class SiteOverviewTest {
             .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(60), Duration.ofSeconds(30));
     assertThat(o.itPower().steps().get(0).value()).isCloseTo(144.0, within(1e-9));
     assertThat(o.itPower().steps().get(1).value()).isNull();
+    assertThat(o.silentDevices().get("it_power").get(Instant.ofEpochSecond(30)))
+        .containsExactly("p2");
     assertThat(o.itPower().coverage()).isCloseTo(1.0 / 3, within(1e-9));
-    assertThat(o.pue().steps()).allSatisfy(st -> assertThat(st.value()).isNull());
-    assertThat(o.pueStepCoverage()).isZero();
+    assertThat(o.pue().steps().get(0).value()).isCloseTo(1.25, within(1e-9));
+    assertThat(o.pue().steps().get(1).value()).isNull();
+    assertThat(o.pueStepCoverage()).isCloseTo(0.5, within(1e-12));
     assertThat(o.windowPue()).isNull();
+    assertThat(o.latest()).isEqualTo(Instant.ofEpochSecond(0));
   }
 
   @Test
-  void theStepWhereAMetersReadingsBeginIsAGapNotASpike() {
-    // p2 starts at t=10 (a device added, or kilowatch just started): its counter cannot be read
-    // at t=0, so step 1 is a gap rather than 1.5 / (0.6 + 0.4) = 1.5. Step 2 is complete:
-    // main 3.0 - 1.5 = 1.5, IT 0.6 + 0.6 → 1.25.
+  void theStepWhereAMetersReadingsBeginIsNoSpike() {
+    // p2 starts at t=10 (a device added, or kilowatch just started). Step 1 takes each meter over
+    // its own known time: p2 0.4 kWh in [10, 30] = 72 kW like p1, so IT 144 kW and PUE 180 / 144
+    // = 1.25, not the 1.5 / (0.6 + 0.4) = 1.5 of setting a full step of facility energy against
+    // p2's part of a step. Step 2: main 3.0 - 1.5 = 1.5, IT 0.6 + 0.6 → 1.25.
     for (int i = 0; i <= 6; i++) {
       put("main", "meter", i * 10, 100 + 0.5 * i, 200_000);
       put("p1", "pdu", i * 10, 10 + 0.2 * i, 80_000);
@@ -173,8 +180,55 @@ class SiteOverviewTest {
     var o =
         new SiteOverview(new Analytics(site, store, java.time.Clock.systemUTC()))
             .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(60), Duration.ofSeconds(30));
-    assertThat(o.pue().steps().get(0).value()).isNull();
+    assertThat(o.pue().steps().get(0).value()).isCloseTo(1.25, within(1e-9));
     assertThat(o.pue().steps().get(1).value()).isCloseTo(1.25, within(1e-9));
+  }
+
+  @Test
+  void metersPolledAtStaggeredPhasesFillTheStepInProgress() {
+    // Polled every 10 s at different phases: main at 0, 10, … 60; p1 at 3, 13, … 53; p2 at 7,
+    // 17, 27 and then silent. Now is t=62; steps of 20 s. main +0.5 kWh and each PDU +0.2 kWh
+    // per 10 s: 180 kW and 72 kW.
+    // Step [60, 80): no meter has known time in it yet (main's known time ends at 60, p1's at
+    // 53). main (2 s old) and p1 (9 s old) are not overdue (at most two intervals, 20 s): each
+    // stands at its last step's mean. p2's newest reading is 35 s old: overdue, so the step has
+    // no IT power and names p2; facility is 180 kW.
+    // Step [20, 40): p2 known over [20, 27], p1 over [20, 40]: IT 144, PUE 180 / 144 = 1.25.
+    // Step [40, 60): p2 is past its last reading and overdue: no IT, names p2.
+    for (int t = 0; t <= 60; t += 10) {
+      put("main", "meter", t, 100 + 0.05 * t, 180_000);
+    }
+    for (int t = 3; t <= 53; t += 10) {
+      put("p1", "pdu", t, 10 + 0.02 * t, 72_000);
+    }
+    for (int t = 7; t <= 27; t += 10) {
+      put("p2", "pdu", t, 20 + 0.02 * t, 72_000);
+    }
+    var clock = java.time.Clock.fixed(Instant.ofEpochSecond(62), ZoneOffset.UTC);
+    var o =
+        new SiteOverview(new Analytics(site, store, clock))
+            .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(80), Duration.ofSeconds(20));
+    assertThat(o.facilityPower().steps().get(3).value()).isCloseTo(180.0, within(1e-9));
+    assertThat(o.itPower().steps().get(1).value()).isCloseTo(144.0, within(1e-9));
+    assertThat(o.pue().steps().get(1).value()).isCloseTo(1.25, within(1e-9));
+    for (int i : new int[] {2, 3}) {
+      assertThat(o.itPower().steps().get(i).value()).as("IT at step %d", i).isNull();
+      assertThat(o.silentDevices().get("it_power").get(Instant.ofEpochSecond(20L * i)))
+          .containsExactly("p2");
+    }
+    assertThat(o.latest()).isEqualTo(Instant.ofEpochSecond(20));
+
+    // p2 back on time (readings at 37, 47, 57): step [60, 80) has p1 and p2 at their last
+    // means, 72 kW each, and main at 180: every tile and the PUE at 60 s.
+    for (int t = 37; t <= 57; t += 10) {
+      put("p2", "pdu", t, 20 + 0.02 * t, 72_000);
+    }
+    var back =
+        new SiteOverview(new Analytics(site, store, clock))
+            .compute(Instant.ofEpochSecond(0), Instant.ofEpochSecond(80), Duration.ofSeconds(20));
+    assertThat(back.itPower().steps().get(3).value()).isCloseTo(144.0, within(1e-9));
+    assertThat(back.pue().steps().get(3).value()).isCloseTo(1.25, within(1e-9));
+    assertThat(back.latest()).isEqualTo(Instant.ofEpochSecond(60));
   }
 
   @Test

@@ -126,7 +126,8 @@ final class SiteYamlWriter {
             "itLevel", "pdu-output",
             "facility", List.of(YamlMaps.of("device", "facility-meter")),
             "it", List.of(YamlMaps.of("kind", "pdu")),
-            "cooling", List.of(),
+            // The CDUs' pump power is the site's metered cooling (the overview's cooling tile).
+            "cooling", cdus == null ? List.of() : List.of(YamlMaps.of("kind", "cdu")),
             "losses", List.of(),
             "other", List.of()));
   }

@@ -341,13 +341,27 @@ public final class ApiRoutes {
             "1",
             "pueStepCoverage",
             "1"));
-    body.put(
-        "series",
-        List.of(
-            kpiJson(o.facilityPower(), o.silentDevices()),
-            kpiJson(o.itPower(), o.silentDevices()),
-            kpiJson(o.coolingPower(), o.silentDevices()),
-            kpiJson(o.pue(), o.silentDevices())));
+    var series = new ArrayList<Map<String, Object>>();
+    for (var s : List.of(o.facilityPower(), o.itPower(), o.coolingPower(), o.pue())) {
+      var json = kpiJson(s, o.silentDevices());
+      // The tiles show one step for facility, IT, cooling and PUE, the newest where facility and
+      // IT both have a value, so the PUE tile is the facility tile over the IT tile.
+      if (o.latest() != null) {
+        var at =
+            s.steps().stream()
+                .filter(st -> st.start().equals(o.latest()) && st.value() != null)
+                .findFirst();
+        if (at.isPresent() || !s.name().equals("cooling_power")) {
+          json.put(
+              "latest",
+              at.map(st -> new Object[] {st.start().toEpochMilli(), st.value()}).orElse(null));
+        }
+      }
+      // No channel in the energy model: the series says so instead of reading as missing data.
+      json.put("metered", !o.unmetered().contains(s.name()));
+      series.add(json);
+    }
+    body.put("series", series);
     return body;
   }
 
