@@ -553,6 +553,19 @@ public final class PeersRun {
   }
 
   private Process startKilowatch(Path dir, Path config, int port) throws IOException {
+    // -Dpeers.jfr=dir: a flight recording of each kilowatch run, named after its work directory.
+    String jfr = System.getProperty("peers.jfr");
+    if (jfr != null) {
+      Files.createDirectories(Path.of(jfr));
+      return startKilowatch(
+          dir,
+          config,
+          port,
+          List.of(
+              "-XX:StartFlightRecording=filename="
+                  + Path.of(jfr, dir.getFileName() + ".jfr").toAbsolutePath()
+                  + ",settings=profile"));
+    }
     return startKilowatch(dir, config, port, List.of());
   }
 
