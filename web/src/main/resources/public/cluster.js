@@ -86,16 +86,21 @@ function topRacks(perRack) {
 }
 
 async function loop(range, step) {
-  const base = "&tags=cluster:" + enc(cid) + "&from=-" + range + "&step=" + step + "&aggregate=mean";
-  // Each loop temperature under its suffixed or unit-free name, converted by the server to °C.
-  const fields = ["supply_temp", "return_temp", "primary_supply_temp", "primary_return_temp"]
-    .flatMap(f => [f + "_c", f]);
-  const temps = await Promise.all(fields.map(f => kw.getJson("/api/query?measurement=cooling_loop&unit=Cel&field=" + f + base)));
+  // One query per unit, every field of the cluster's loops in it (the server converts each series
+  // to the unit and leaves out those of another quantity): four calls where one per field name and
+  // spelling made thirteen, more than a small server computes at once.
+  const base = "/api/query?measurement=cooling_loop&tags=cluster:" + enc(cid) + "&from=-" + range + "&step=" + step +
+    "&aggregate=mean&unit=";
+  const [tempQ, flowQ, dpQ, pumpQ] = await Promise.all(["Cel", "L/min", "kPa", "%"].map(u => kw.getJson(base + enc(u))));
+  // Each loop temperature under its suffixed or unit-free name.
+  const fields = ["supply_temp", "return_temp", "primary_supply_temp", "primary_return_temp"];
   const series = [];
-  temps.forEach((q, i) => q.series.forEach(s => series.push({
-    name: (s.tags.device || "") + " " + fields[i].replace(/_temp(_c)?$/, "").replace("_", " "),
-    data: kw.withGaps(s.points, stepMs(step)),
-  })));
+  for (const f of fields) {
+    tempQ.series.filter(s => s.field === f + "_c" || s.field === f).forEach(s => series.push({
+      name: (s.tags.device || "") + " " + f.replace(/_temp$/, "").replace("_", " "),
+      data: kw.withGaps(s.points, stepMs(step)),
+    }));
+  }
   // The loop's ASHRAE liquid class caps the facility supply temperature: draw that limit.
   const site = await kw.site();
   const cluster = site.clusters.find(c => c.id === cid);
@@ -106,16 +111,18 @@ async function loop(range, step) {
       label: { position: "insideEndTop", formatter: limit.class + " limit " + limit.maxSupplyC + " °C" }, data: [{ yAxis: limit.maxSupplyC }] };
   }
   kw.timeChart("chart-loop-temp", "°C", series, limit ? { yAxis: kw.valueAxis("°C", { max: v => Math.max(v.max, limit.maxSupplyC + 1) }) } : undefined);
-  const flowFields = [["flow_lpm", "flow L/min", "L/min"], ["flow", "flow L/min", "L/min"],
-    ["diff_pressure_kpa", "ΔP kPa", "kPa"], ["diff_pressure", "ΔP kPa", "kPa"], ["pump_speed_pct", "pump %", "%"]];
-  const flows = await Promise.all(flowFields.map(([f, , u]) =>
-    kw.getJson("/api/query?measurement=cooling_loop&field=" + f + "&unit=" + enc(u) + base)));
+  const flowFields = [[flowQ, ["flow_lpm", "flow"], "flow L/min", 0], [dpQ, ["diff_pressure_kpa", "diff_pressure"], "ΔP kPa", 1],
+    [pumpQ, ["pump_speed_pct"], "pump %", 1]];
   const fseries = [];
-  flows.forEach((q, i) => q.series.forEach(s => fseries.push({
-    name: (s.tags.device || "") + " " + flowFields[i][1],
-    yAxisIndex: flowFields[i][2] === "L/min" ? 0 : 1,
-    data: kw.withGaps(s.points, stepMs(step)),
-  })));
+  for (const [q, names, label, axis] of flowFields) {
+    for (const n of names) {
+      q.series.filter(s => s.field === n).forEach(s => fseries.push({
+        name: (s.tags.device || "") + " " + label,
+        yAxisIndex: axis,
+        data: kw.withGaps(s.points, stepMs(step)),
+      }));
+    }
+  }
   kw.timeChart("chart-loop-flow", "", fseries, {
     yAxis: [kw.valueAxis("L/min"), kw.valueAxis("kPa · %", { splitLine: { show: false } })],
     tooltip: { trigger: "axis" },
@@ -188,7 +195,7 @@ function heatmap(r) {
     tooltip: { formatter: p => ids.get(p.value[0] + "," + p.value[1]) + " (" + rackIds[p.value[1]] + ", slot " + cols[p.value[0]] + "): " +
       kw.fmt(p.value[2], 1) + " K to slowdown" },
     grid: kw.grid({ top: 10, bottom: 44 }),
-    xAxis: { type: "category", data: cols, name: "node·GPU", nameLocation: "end", nameGap: 4,
+    xAxis: { type: "category", data: cols,
       axisLabel: { rotate: 90, fontSize: 9, interval: every(cols.length, box.clientWidth - 60) } },
     yAxis: { type: "category", data: rackIds, axisLabel: { fontSize: 10, interval: every(rackIds.length, box.clientHeight - 60) } },
     visualMap: { min: 0, max: 30, calculable: true, orient: "horizontal", left: "center", bottom: 0, itemHeight: 120, itemWidth: 12,
