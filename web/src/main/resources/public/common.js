@@ -138,6 +138,8 @@ const kw = (() => {
     // ("1.00"); 0.9997 prints as "1.00", so it stays.
     while (k + 1 < f.names.length && a / Math.pow(1000, k - f.i) >= 999.5) k++;
     while (k > 0 && a / Math.pow(1000, k - f.i) < 0.9995) k--;
+    // No step taken: the unit as sent ("kgCO2e" stays "kgCO2e").
+    if (k === f.i) return { unit, factor: 1 };
     return { unit: f.names[k] + f.suffix, factor: Math.pow(1000, k - f.i) };
   }
 
@@ -156,6 +158,13 @@ const kw = (() => {
     const u = unitFor(n, unit);
     const text = family(unit) ? sig3(n / u.factor) : n.toFixed(digits === undefined ? 1 : digits);
     return u.unit ? text + " " + u.unit : text;
+  }
+
+  // A value in a unit chosen once (unitFor) for a set of figures that must read alike, such as a
+  // table column that adds up to its total: the same prefix and digits on every row.
+  function quantityIn(v, u, digits) {
+    if (v === null || v === undefined || Number.isNaN(Number(v))) return "–";
+    return (Number(v) / u.factor).toFixed(digits) + " " + u.unit;
   }
 
   // The largest magnitude among charted values ([t, v] pairs, { value: [t, v] } points or plain
@@ -470,6 +479,6 @@ const kw = (() => {
 
   header();
   window.addEventListener("DOMContentLoaded", () => { nav(); health(); setInterval(health, 10000); });
-  return { getJson, authFetch, fmt, quantity, unitFor, scaledAxis, minutes, factorValue, factorText, gpuMargin, lowestMargin, ago, chart, timeChart, legend, grid, valueAxis,
+  return { getJson, authFetch, fmt, quantity, quantityIn, unitFor, scaledAxis, minutes, factorValue, factorText, gpuMargin, lowestMargin, ago, chart, timeChart, legend, grid, valueAxis,
     withGaps, gapTooltip, param, el, live, health, step, stepSeconds, site, windowLabel };
 })();

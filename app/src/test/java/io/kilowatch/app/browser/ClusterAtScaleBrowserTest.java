@@ -293,15 +293,17 @@ class ClusterAtScaleBrowserTest {
             [kw.quantity(21207.2, 'kW'), kw.quantity(0.85, 'kW'), kw.quantity(1234, 'kgCO2e'),
              kw.quantity(12, 'kgCO2e'), kw.quantity(999.7, 'kW'), kw.quantity(0.9994, 'kW'),
              kw.quantity(5e6, 'kWh'), kw.quantity(2.5e6, 'kgCO2e'), kw.quantity(21.54, '°C'),
-             kw.quantity(null, 'kW'), kw.unitFor(21240, 'kW').unit, kw.unitFor(21240, 'kW').factor]
+             kw.quantity(null, 'kW'), kw.unitFor(21240, 'kW').unit, kw.unitFor(21240, 'kW').factor,
+             kw.quantityIn(1234.5, kw.unitFor(512000, 'kWh'), 2)]
             """);
     // 21207.2 / 1000 = 21.2072; 0.85 × 1000 = 850; 1234 kg = 1.234 t; 999.7 kW prints "1000"
     // in kW, so it reads 0.9997 MW = "1.00"; 0.9994 kW is under 0.9995 so it reads 999.4 W;
-    // 5e6 kWh = 5 GWh; 2.5e6 kg = 2,500 t = 2.5 kt; °C takes no prefix (one digit asked).
+    // 5e6 kWh = 5 GWh; 2.5e6 kg = 2,500 t = 2.5 kt; 12 kg needs no other prefix, so its unit is
+    // the one sent; °C takes no prefix (one digit asked).
     assertThat(out.get(0).asText()).isEqualTo("21.2 MW");
     assertThat(out.get(1).asText()).isEqualTo("850 W");
     assertThat(out.get(2).asText()).isEqualTo("1.23 t CO2e");
-    assertThat(out.get(3).asText()).isEqualTo("12.0 kg CO2e");
+    assertThat(out.get(3).asText()).isEqualTo("12.0 kgCO2e");
     assertThat(out.get(4).asText()).isEqualTo("1.00 MW");
     assertThat(out.get(5).asText()).isEqualTo("999 W");
     assertThat(out.get(6).asText()).isEqualTo("5.00 GWh");
@@ -310,6 +312,8 @@ class ClusterAtScaleBrowserTest {
     assertThat(out.get(9).asText()).isEqualTo("–");
     assertThat(out.get(10).asText()).isEqualTo("MW");
     assertThat(out.get(11).asInt()).isEqualTo(1000);
+    // A column whose largest figure is 512,000 kWh reads in MWh: 1,234.5 kWh is 1.2345 MWh, "1.23".
+    assertThat(out.get(12).asText()).isEqualTo("1.23 MWh");
   }
 
   private static void awaitTrue(String expression) {

@@ -156,6 +156,17 @@ class RiskRoutesTest {
     assertThat(all.at("/gpus/0/noMargin").asText()).isEqualTo("NO_THRESHOLD");
   }
 
+  /** Site-wide, the summary lists the one rack that is not ok (c1-r2) and counts all three. */
+  @Test
+  void theSiteWideSummaryListsTheRacksThatAreNotOk() throws Exception {
+    JsonNode r = get("/api/risk");
+    assertThat(r.get("racks").findValuesAsText("id")).containsExactly("c1-r2");
+    assertThat(r.get("rackCount").asInt()).isEqualTo(3);
+    assertThat(r.get("clusters").findValuesAsText("id")).containsExactly("c1", "c2");
+    JsonNode one = get("/api/risk?cluster=c1");
+    assertThat(one.get("racks").findValuesAsText("id")).containsExactlyInAnyOrder("c1-r1", "c1-r2");
+  }
+
   @Test
   void clustersOnlyForTheOverview() throws Exception {
     JsonNode r = get("/api/risk?detail=clusters");
