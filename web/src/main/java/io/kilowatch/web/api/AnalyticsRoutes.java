@@ -198,11 +198,11 @@ public final class AnalyticsRoutes {
   /**
    * Thermal risk. {@code cluster} keeps one cluster's scopes and GPUs (a cluster page at 25,000
    * GPUs needs its 32 racks, not the site's 768); {@code detail}: {@code summary} (default: the 20
-   * riskiest GPUs that are not ok; site-wide, only the racks that are not ok), {@code margins} (the
-   * same, plus each GPU's margin as {@code [gpu, rack, K]}, a tenth of a kelvin, for a heatmap),
-   * {@code clusters} (clusters only) or {@code gpus} (every GPU with its factors: megabytes at a
-   * large site, for tools, not pages). Every answer names each scope's lowest GPU margin and counts
-   * the GPUs that have none, by why.
+   * riskiest GPUs that are not ok; site-wide, the 50 riskiest racks that are not ok), {@code
+   * margins} (the same, plus each GPU's margin as {@code [gpu, rack, K]}, a tenth of a kelvin, for
+   * a heatmap), {@code clusters} (clusters only) or {@code gpus} (every GPU with its factors:
+   * megabytes at a large site, for tools, not pages). Every answer names each scope's lowest GPU
+   * margin and counts the GPUs that have none, by why.
    *
    * <p>Without {@code at}, a report assessed within the site's shortest poll interval is reused
    * (see {@link io.kilowatch.analytics.RiskEngine#recent}): no newer reading could change it.
@@ -232,14 +232,22 @@ public final class AnalyticsRoutes {
     body.put("cluster", cluster);
     List<Risk> clusters = r.clusters().stream().filter(in).toList();
     List<Risk> racksIn = r.racks().stream().filter(in).toList();
-    // Site-wide, the summary lists the racks that are not ok: at 25,000 GPUs all 768 racks were
-    // 380 KB, most of them ok. One cluster's answer lists all its racks (32 there).
+    // Site-wide, the summary lists the 50 riskiest racks that are not ok: at 25,000 GPUs the 768
+    // racks were 210 KB (380 KB once every GPU had a margin), fetched on every refresh. One
+    // cluster's answer lists all its racks (32 there).
     List<Risk> racks =
         switch (detail) {
           case "clusters" -> List.of();
           case "summary" ->
               cluster == null
-                  ? racksIn.stream().filter(x -> x.level() != RiskLevel.OK).toList()
+                  ? racksIn.stream()
+                      .filter(x -> x.level() != RiskLevel.OK)
+                      .sorted(
+                          Comparator.comparing(Risk::level)
+                              .thenComparingDouble(Risk::score)
+                              .reversed())
+                      .limit(50)
+                      .toList()
                   : racksIn;
           default -> racksIn;
         };

@@ -167,6 +167,28 @@ class RiskRoutesTest {
     assertThat(one.get("racks").findValuesAsText("id")).containsExactlyInAnyOrder("c1-r1", "c1-r2");
   }
 
+  /**
+   * 52 more racks in c9, each with one GPU at 85 °C (2 K: watch), rack x52's at 87 °C (0 K:
+   * critical): 53 racks not ok, of which the summary lists 50, the critical one first; rackCount
+   * counts all 3 + 52 = 55.
+   */
+  @Test
+  void theSiteWideSummaryListsAtMost50Racks() throws Exception {
+    var batch = new ArrayList<Sample>();
+    for (int x = 1; x <= 52; x++) {
+      for (int ago : new int[] {50, 30, 10}) {
+        batch.add(
+            gpu(now.minusSeconds(ago), "c9", "x" + x, "m" + x, "0", x == 52 ? 87.0 : 85.0, 87.0));
+      }
+    }
+    store.write(batch);
+    JsonNode r = get("/api/risk?at=" + now);
+    assertThat(r.get("racks")).hasSize(50);
+    assertThat(r.at("/racks/0/id").asText()).isEqualTo("x52");
+    assertThat(r.at("/racks/0/level").asText()).isEqualTo("CRITICAL");
+    assertThat(r.get("rackCount").asInt()).isEqualTo(55);
+  }
+
   @Test
   void clustersOnlyForTheOverview() throws Exception {
     JsonNode r = get("/api/risk?detail=clusters");
