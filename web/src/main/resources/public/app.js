@@ -11,7 +11,7 @@ function setTile(id, latest, unit, digits, stepSeconds, extra) {
   }
   const [t, v] = latest;
   const age = Date.now() - (t + stepSeconds * 1000);
-  el.querySelector(".value").textContent = kw.fmt(v, digits) + " " + unit;
+  el.querySelector(".value").textContent = kw.quantity(v, unit, digits);
   el.querySelector(".sub").textContent = "as of " + kw.ago(age) + (extra ? " · " + extra : "");
   // Older than three steps: shown, but as stale, so nobody steers by an old number.
   el.classList.toggle("stale", age > 3 * stepSeconds * 1000);
@@ -48,7 +48,7 @@ async function clusterPower(info) {
   return power;
 }
 
-function clusterCard(c, risk, gpus, power) {
+function clusterCard(c, risk, low, power) {
   const level = risk ? risk.level.toLowerCase() : "unknown";
   const card = kw.el("a", { class: "card risk-" + level, href: "/cluster.html?id=" + encodeURIComponent(c.id) });
   // The time to slowdown has its own line (the engine's soonest prediction); a factor repeating
@@ -58,9 +58,9 @@ function clusterCard(c, risk, gpus, power) {
   card.append(
     kw.el("div", { class: "card-title" }, c.name + " (" + c.id + ")"),
     kw.el("div", { class: "card-value" }, level + (risk ? " · " + Math.round(risk.score) + "/100" : "")),
-    kw.el("div", { class: "card-sub" }, top ? "main factor: " + kw.factorText(top, kw.lowestMargin(gpus, g => g.cluster === c.id)) : risk ? "no risk factors" : "no risk data yet"),
+    kw.el("div", { class: "card-sub" }, top ? "main factor: " + kw.factorText(top, low ? { value: low.k, id: low.gpu } : null) : risk ? "no risk factors" : "no risk data yet"),
     kw.el("div", { class: "card-level" }, risk && risk.minutesToSlowdown !== null ? "slowdown in " + kw.minutes(risk.minutesToSlowdown) : ""),
-    kw.el("div", { class: "card-power" }, power === undefined ? "IT power –" : "IT " + kw.fmt(power, 1) + " kW (5 min mean)"));
+    kw.el("div", { class: "card-power" }, power === undefined ? "IT power –" : "IT " + kw.quantity(power, "kW") + " (5 min mean)"));
   return card;
 }
 
@@ -101,10 +101,10 @@ async function slowTiles() {
   // "none" is no source configured (analytics.carbon.source), which the tile says in words.
   const source = carbon.report.intensity.source === "none"
     ? "no carbon intensity source configured" : "source " + carbon.report.intensity.source;
-  el.querySelector(".value").textContent = t.locationKg === null ? "–" : kw.fmt(t.locationKg, 0) + " kgCO2e";
+  el.querySelector(".value").textContent = t.locationKg === null ? "–" : kw.quantity(t.locationKg, "kgCO2e");
   el.querySelector(".sub").textContent = t.locationKg === null
     ? statusText(t.status, t.coverage) + " · " + source
-    : source + " · market-based " + kw.fmt(t.marketKg, 0) + " kg · CUE " + kw.fmt(t.cueLocation, 3);
+    : source + " · market-based " + kw.quantity(t.marketKg, "kgCO2e") + " · CUE " + kw.fmt(t.cueLocation, 3);
   el.querySelector(".sub").textContent += " · " + kw.windowLabel(carbon.interval);
 }
 
@@ -158,11 +158,13 @@ async function refresh() {
     kw.timeChart("chart-pue", "PUE", [
       { name: "PUE", data: pts(byName.pue), markLine: { silent: true, symbol: "none", data: [{ yAxis: 1 }] } },
     ], { tooltip: kw.gapTooltip("", 3) });
-    // Every GPU, so that a card's GPU margin is the cluster's lowest, as on the cluster page.
-    const [risk, power] = await Promise.all([kw.getJson("/api/risk?detail=gpus"), clusterPower(info)]);
+    // Clusters only, each with its lowest GPU margin (as on the cluster page): a few KB where
+    // every GPU of the site was megabytes at 25,000 GPUs.
+    const [risk, power] = await Promise.all([kw.getJson("/api/risk?detail=clusters"), clusterPower(info)]);
     const byCluster = new Map(risk.clusters.map(r => [r.id, r]));
     const ordered = [...info.clusters].sort(clusterOrder(byCluster, power));
-    document.getElementById("cluster-grid").replaceChildren(...ordered.map(c => clusterCard(c, byCluster.get(c.id), risk.gpus, power.get(c.id))));
+    document.getElementById("cluster-grid").replaceChildren(...ordered.map(c =>
+      clusterCard(c, byCluster.get(c.id), risk.lowestMargins.cluster[c.id], power.get(c.id))));
     await Promise.all([alertsTile(), slowTiles()]);
   } catch (e) {
     console.warn("refresh failed", e);

@@ -104,6 +104,92 @@ const kw = (() => {
 
   function fmt(v, digits) { return v === null || v === undefined || Number.isNaN(v) ? "–" : Number(v).toFixed(digits); }
 
+  // Units that take an SI prefix by magnitude, as the API shows them (UnitJson's "unit"): power,
+  // energy and CO2e mass. Each family lists its names from the smallest step up, 1000 apart; a
+  // unit outside these (°C, %, L/min, gCO2e/kWh) is shown as sent.
+  const FAMILIES = [
+    ["W", "kW", "MW", "GW", "TW"],
+    ["Wh", "kWh", "MWh", "GWh", "TWh"],
+    ["VA", "kVA", "MVA", "GVA"],
+    // Mass past the kilogram reads in tonnes, as CO2e is reported: 1,000 kg is 1 t, not 1 Mg.
+    ["g", "kg", "t", "kt", "Mt"],
+  ];
+  const SUFFIX = /^(\S+?)\s?(CO2e)$/;
+  function family(unit) {
+    if (typeof unit !== "string") return null;
+    const m = SUFFIX.exec(unit);
+    const head = m ? m[1] : unit;
+    for (const names of FAMILIES) {
+      const i = names.indexOf(head);
+      if (i >= 0) return { names, i, suffix: m ? " " + m[2] : "" };
+    }
+    return null;
+  }
+
+  // The unit one magnitude is best read in: the largest step of its family whose value is at least
+  // 1 (21207.2 kW reads as MW, 0.85 kW as W), never below the family's first name. factor divides
+  // a value in the given unit into the chosen one. Zero and non-finite values keep the unit sent.
+  function unitFor(magnitude, unit) {
+    const f = family(unit);
+    const a = Math.abs(magnitude);
+    if (!f || !Number.isFinite(a) || a === 0) return { unit, factor: 1 };
+    let k = f.i;
+    // Bounds as printed to three digits: 999.7 would print as "1000", so it reads one step up
+    // ("1.00"); 0.9997 prints as "1.00", so it stays.
+    while (k + 1 < f.names.length && a / Math.pow(1000, k - f.i) >= 999.5) k++;
+    while (k > 0 && a / Math.pow(1000, k - f.i) < 0.9995) k--;
+    // No step taken: the unit as sent ("kgCO2e" stays "kgCO2e").
+    if (k === f.i) return { unit, factor: 1 };
+    return { unit: f.names[k] + f.suffix, factor: Math.pow(1000, k - f.i) };
+  }
+
+  // Three significant digits, and none of them after a point past 100: 21.2, 850, 1.25.
+  function sig3(v) {
+    const a = Math.abs(v);
+    return v.toFixed(a >= 99.95 ? 0 : a >= 9.995 ? 1 : 2);
+  }
+
+  // One value with its unit, the prefix chosen per magnitude: quantity(21207.2, "kW") is
+  // "21.2 MW", quantity(0.85, "kW") "850 W", quantity(1234, "kgCO2e") "1.23 t CO2e". A unit with
+  // no prefixes keeps it and the given digits (default 1). Tiles, tables and tooltips all use it.
+  function quantity(v, unit, digits) {
+    if (v === null || v === undefined || Number.isNaN(Number(v))) return "–";
+    const n = Number(v);
+    const u = unitFor(n, unit);
+    const text = family(unit) ? sig3(n / u.factor) : n.toFixed(digits === undefined ? 1 : digits);
+    return u.unit ? text + " " + u.unit : text;
+  }
+
+  // A value in a unit chosen once (unitFor) for a set of figures that must read alike, such as a
+  // table column that adds up to its total: the same prefix and digits on every row.
+  function quantityIn(v, u, digits) {
+    if (v === null || v === undefined || Number.isNaN(Number(v))) return "–";
+    return (Number(v) / u.factor).toFixed(digits) + " " + u.unit;
+  }
+
+  // The largest magnitude among charted values ([t, v] pairs, { value: [t, v] } points or plain
+  // numbers), which an axis's unit is chosen for: one prefix for the whole axis. Series with a
+  // stack add up per time, as the axis draws their total.
+  function largest(series) {
+    let m = 0;
+    const stacks = new Map();
+    for (const s of series) {
+      for (const d of s.data || []) {
+        const p = d !== null && typeof d === "object" && !Array.isArray(d) ? d.value : d;
+        const v = Array.isArray(p) ? p[p.length - 1] : p;
+        if (typeof v !== "number" || !Number.isFinite(v)) continue;
+        if (s.stack !== undefined && Array.isArray(p)) {
+          const key = s.stack + "@" + p[0];
+          stacks.set(key, (stacks.get(key) || 0) + v);
+          m = Math.max(m, Math.abs(stacks.get(key)));
+        } else {
+          m = Math.max(m, Math.abs(v));
+        }
+      }
+    }
+    return m;
+  }
+
   // Minutes to slowdown, one rule on every page: a tenth of a minute matters under 10 min and not
   // above; under one minute reads "< 1 min", since a rounded "0" reads as "already slowed down".
   function minutes(m) {
@@ -178,6 +264,12 @@ const kw = (() => {
       scale: true,
       axisLabel: { formatter: axisNumber } }, extra || {});
   }
+  // A value axis for series in `unit` whose one prefix fits its largest value (see unitFor): the
+  // axis is named in that unit and its ticks are divided into it, while the data stays as sent.
+  function scaledAxis(unit, series, extra) {
+    const u = unitFor(largest(series), unit);
+    return valueAxis(u.unit, Object.assign({ axisLabel: { formatter: v => axisNumber(v / u.factor) } }, extra || {}));
+  }
   // Value-axis ticks in short form (12k, 1.5M), so a large value never prints as a long number.
   function axisNumber(v) {
     const a = Math.abs(v);
@@ -190,12 +282,12 @@ const kw = (() => {
     chart(id).setOption(Object.assign({
       backgroundColor: "transparent",
       animation: false,
-      tooltip: { trigger: "axis", valueFormatter: v => v === null || v === undefined ? "gap" : Number(v).toFixed(2) + " " + unit },
+      tooltip: { trigger: "axis", valueFormatter: v => v === null || v === undefined ? "gap" : quantity(v, unit, 2) },
       legend: legend(),
       grid: grid(),
       // About one time label per 110 px: on a phone, labels that only just miss each other read as one.
       xAxis: { type: "time", splitNumber: Math.max(2, Math.floor(document.getElementById(id).clientWidth / 110)), axisLabel: { hideOverlap: true } },
-      yAxis: valueAxis(unit),
+      yAxis: scaledAxis(unit, series),
       series: series.map(s => Object.assign({ type: "line", showSymbol: false, connectNulls: false }, s)),
     }, extra || {}), true);
   }
@@ -207,7 +299,8 @@ const kw = (() => {
       new Date(ps[0].axisValue).toLocaleTimeString() + "<br>" + ps.map(p => p.marker + p.seriesName + ": " +
         (p.data && p.data.missing ? "gap (no data from " + p.data.missing.join(", ") + ")"
           : p.value[1] === null || p.value[1] === undefined ? "gap (no data)"
-          : Number(p.value[1]).toFixed(digits === undefined ? 2 : digits) + (unit ? " " + unit : ""))).join("<br>") };
+          : unit ? quantity(p.value[1], unit, digits === undefined ? 2 : digits)
+          : Number(p.value[1]).toFixed(digits === undefined ? 2 : digits))).join("<br>") };
   }
 
   // Missing steps become explicit nulls so the line breaks at a gap instead of bridging it.
@@ -455,6 +548,6 @@ const kw = (() => {
 
   header();
   window.addEventListener("DOMContentLoaded", () => { nav(); health(); setInterval(health, 10000); });
-  return { getJson, authFetch, fmt, minutes, factorValue, factorText, gpuMargin, lowestMargin, ago, chart, timeChart, legend, grid, valueAxis,
+  return { getJson, authFetch, fmt, quantity, quantityIn, unitFor, scaledAxis, minutes, factorValue, factorText, gpuMargin, lowestMargin, ago, chart, timeChart, legend, grid, valueAxis,
     withGaps, gapTooltip, param, el, live, health, step, stepSeconds, site, windowLabel };
 })();

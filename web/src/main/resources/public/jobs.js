@@ -4,8 +4,12 @@
 const enc = encodeURIComponent;
 // Every number with its unit; a figure the server could not compute (null) is a dash, never 0.
 const none = v => v === null || v === undefined || Number.isNaN(v);
-const kwh = v => none(v) ? "–" : kw.fmt(v, 2) + " kWh";
-const kg = v => none(v) ? "–" : kw.fmt(v, 2) + " kgCO2e";
+// Energy and carbon read in one unit across the page, chosen for the window's totals (kWh on a
+// small site, MWh at 25,000 GPUs), two decimals: the columns still add up to the tiles.
+let energyUnit = { unit: "kWh", factor: 1 };
+let carbonUnit = { unit: "kgCO2e", factor: 1 };
+const kwh = v => none(v) ? "–" : kw.quantityIn(v, energyUnit, 2);
+const kg = v => none(v) ? "–" : kw.quantityIn(v, carbonUnit, 2);
 // Under 10 % one decimal, so a small share is not shown as 0 %.
 const pct = v => none(v) ? "–" : (v < 0.1 && v > 0 ? (100 * v).toFixed(1) : Math.round(100 * v)) + " %";
 const gpuHours = v => none(v) ? "–" : kw.fmt(v, 2) + " GPU·h";
@@ -67,6 +71,9 @@ async function refresh(force) {
   const where = (o.cluster ? "cluster " + o.cluster : "all clusters") + " · " + kw.windowLabel(o.interval);
   // No ledger: the server says why (no job source configured), and there is nothing to total.
   const t = o.totals || {};
+  const most = (...v) => Math.max(0, ...v.filter(x => !none(x)));
+  energyUnit = kw.unitFor(most(t.clusterItEnergyKwh, t.facilityEnergyKwh), "kWh");
+  carbonUnit = kw.unitFor(most(t.locationKgCo2e, t.marketKgCo2e), "kgCO2e");
   if (!o.totals) {
     empty("No job data: " + (o.reason || "no job source configured") + ".");
   } else {

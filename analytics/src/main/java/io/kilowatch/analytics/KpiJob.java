@@ -164,7 +164,8 @@ public final class KpiJob implements AutoCloseable {
 
   private List<Sample> risk(Instant now) {
     var out = new ArrayList<Sample>();
-    RiskReport r = analytics.risk().assess(now);
+    // Assessed afresh and kept: the API answers from it until the next poll could change it.
+    RiskReport r = analytics.risk().recent(now, Duration.ZERO);
     for (Risk c : r.clusters()) {
       var f = new TreeMap<String, Double>();
       f.put(Kpi.RISK_SCORE.name(), c.score());

@@ -1,5 +1,6 @@
 package io.kilowatch.analytics;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
@@ -13,6 +14,8 @@ import java.util.Map;
  * @param minutesToSlowdown predicted from the smoothed margin trend where the margin is shrinking
  *     and already under 20 K; null otherwise
  * @param gpusByLevel for racks and clusters: how many GPUs are at each level
+ * @param noMargin for a GPU without a margin factor: why its source gives none (see {@link
+ *     NoMargin}); null otherwise, and then left out of the JSON
  */
 public record Risk(
     String scope,
@@ -23,7 +26,8 @@ public record Risk(
     double score,
     List<Factor> factors,
     Double minutesToSlowdown,
-    Map<RiskLevel, Integer> gpusByLevel) {
+    Map<RiskLevel, Integer> gpusByLevel,
+    @JsonInclude(JsonInclude.Include.NON_NULL) NoMargin noMargin) {
 
   public Risk {
     factors = List.copyOf(factors);
@@ -37,4 +41,19 @@ public record Risk(
    * @param contribution points it added to the score
    */
   public record Factor(String name, double value, String unit, double contribution) {}
+
+  /**
+   * Why a GPU has no margin to slowdown: the page says it in words instead of drawing empty axes.
+   */
+  public enum NoMargin {
+    /**
+     * A temperature, but neither a slowdown threshold nor a margin: dcgm-exporter sends the
+     * threshold only where {@code DCGM_FI_DEV_SLOWDOWN_TEMP} is in its counters file.
+     */
+    NO_THRESHOLD,
+    /**
+     * Threshold and temperature, but the newest reading is older than {@link RiskEngine#CURRENT}.
+     */
+    STALE
+  }
 }

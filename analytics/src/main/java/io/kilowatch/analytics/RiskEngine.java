@@ -59,6 +59,7 @@ public final class RiskEngine {
   private final Store store;
   private final AnalyticsConfig settings;
   private final SeriesUnits units;
+  private volatile RiskReport last;
 
   public RiskEngine(SiteConfig site, Store store) {
     this(site, store, new SeriesUnits(site));
@@ -72,6 +73,34 @@ public final class RiskEngine {
     this.store = store;
     this.settings = site.analytics();
     this.units = units;
+  }
+
+  /**
+   * The newest report if it was assessed at most {@code maxAge} before {@code now}, else a new one
+   * assessed at {@code now} (and kept). At 25,000 GPUs an assessment reads every GPU's last ten
+   * minutes (a second or two of CPU): the KPI job's pass and the pages refreshing within the same
+   * poll interval share one, and requests that arrive while it is computed wait for it.
+   */
+  public RiskReport recent(Instant now, Duration maxAge) {
+    RiskReport r = last;
+    if (fresh(r, now, maxAge)) {
+      return r;
+    }
+    synchronized (this) {
+      r = last;
+      if (fresh(r, now, maxAge)) {
+        return r;
+      }
+      r = assess(now);
+      last = r;
+      return r;
+    }
+  }
+
+  private static boolean fresh(RiskReport r, Instant now, Duration maxAge) {
+    return r != null
+        && !r.at().isAfter(now)
+        && Duration.between(r.at(), now).compareTo(maxAge) <= 0;
   }
 
   /** Risk of every GPU, rack and cluster at {@code at}, from the readings just before it. */
@@ -187,9 +216,13 @@ public final class RiskEngine {
     // the device reports itself. No threshold, no margin: one SKU's numbers are never assumed.
     List<double[]> margin = marginSeries(temp, slowdown, marginField);
     Double minutes = null;
-    if (!margin.isEmpty()
+    Risk.NoMargin noMargin = margin.isEmpty() ? Risk.NoMargin.NO_THRESHOLD : null;
+    if (noMargin == null
         && Duration.between(Instant.ofEpochMilli((long) margin.getLast()[0]), at).compareTo(CURRENT)
-            <= 0) {
+            > 0) {
+      noMargin = Risk.NoMargin.STALE;
+    }
+    if (noMargin == null) {
       double m = margin.getLast()[1];
       double c = MARGIN_WEIGHT * clamp((MARGIN_START_K - m) / MARGIN_START_K);
       factors.add(new Risk.Factor("gpu_margin", m, "K", c));
@@ -239,7 +272,16 @@ public final class RiskEngine {
     RiskLevel level = critical ? RiskLevel.CRITICAL : RiskLevel.of(score);
     String id = tags.getOrDefault(Tag.DEVICE, "?") + "/gpu" + tags.getOrDefault(Tag.GPU, "?");
     return new Risk(
-        "gpu", id, tags.get(Tag.CLUSTER), tags.get(Tag.RACK), level, score, factors, minutes, null);
+        "gpu",
+        id,
+        tags.get(Tag.CLUSTER),
+        tags.get(Tag.RACK),
+        level,
+        score,
+        factors,
+        minutes,
+        null,
+        noMargin);
   }
 
   /** Points of the time to slowdown: the sooner, the more. */
@@ -488,7 +530,8 @@ public final class RiskEngine {
                   score,
                   factors,
                   minutes,
-                  counts));
+                  counts,
+                  null));
         });
     return out;
   }

@@ -203,6 +203,49 @@ class RiskEngineTest {
     assertThat(report.cluster("c1").minutesToSlowdown()).isNull();
   }
 
+  /**
+   * A GPU without a margin says why: c3-r1-n1 sends a temperature and no threshold (NO_THRESHOLD);
+   * 3 min after the scenario's last reading (+30 min) every GPU's newest reading is older than the
+   * 2 min that count as current (STALE). A GPU with a margin has no reason.
+   */
+  @Test
+  void aGpuWithoutAMarginSaysWhy() {
+    store.write(
+        List.of(
+            Sample.of(
+                T0,
+                "gpu",
+                Map.of("cluster", "c3", "rack", "c3-r1", "device", "c3-r1-n1", "gpu", "0"),
+                Map.of("temp_c", 60.0))));
+    var now = risk.assess(T0);
+    assertThat(now.gpus())
+        .filteredOn(g -> g.id().equals("c3-r1-n1/gpu0"))
+        .singleElement()
+        .satisfies(g -> assertThat(g.noMargin()).isEqualTo(Risk.NoMargin.NO_THRESHOLD));
+    assertThat(now.gpus())
+        .filteredOn(g -> g.id().equals("c1-r1-n1/gpu0"))
+        .singleElement()
+        .satisfies(g -> assertThat(g.noMargin()).isNull());
+    var late = risk.assess(T0.plusSeconds(1800 + 180));
+    assertThat(late.gpus())
+        .filteredOn(g -> g.cluster().equals("c1") || g.cluster().equals("c2"))
+        .extracting(Risk::noMargin)
+        .containsOnly(Risk.NoMargin.STALE);
+  }
+
+  /** A report assessed at most maxAge ago is the answer; an older one is assessed again. */
+  @Test
+  void aRecentReportIsReusedWithinItsMaxAge() {
+    var first = risk.recent(T0, Duration.ofSeconds(10));
+    assertThat(first.at()).isEqualTo(T0);
+    assertThat(risk.recent(T0.plusSeconds(10), Duration.ofSeconds(10))).isSameAs(first);
+    var next = risk.recent(T0.plusSeconds(11), Duration.ofSeconds(10));
+    assertThat(next).isNotSameAs(first);
+    assertThat(next.at()).isEqualTo(T0.plusSeconds(11));
+    // A report from after the time asked for is not reused either.
+    assertThat(risk.recent(T0, Duration.ofSeconds(10)).at()).isEqualTo(T0);
+  }
+
   @Test
   void aLeastSquaresSlopeSmoothsNoise() {
     // Margin 20, 19.5, 19, … with ±0.3 K alternating noise: slope stays close to −0.5 K/min.

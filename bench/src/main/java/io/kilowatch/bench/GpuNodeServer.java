@@ -92,6 +92,9 @@ final class GpuNodeServer implements AutoCloseable {
     }
   }
 
+  /** An H100's slowdown threshold (°C); its temperature runs 36–75 °C, so margins run 12–51 K. */
+  static final long SLOWDOWN_C = 87;
+
   private String render(int node) {
     double seconds = (System.nanoTime() - startNanos) / 1e9;
     int n = gpusOn(node);
@@ -109,6 +112,13 @@ final class GpuNodeServer implements AutoCloseable {
     for (int g = 0; g < n; g++) {
       double p = powerW(node * gpusPerNode + g, seconds);
       line(out, "DCGM_FI_DEV_GPU_TEMP", node, g, Long.toString(Math.round(30 + p / 700 * 45)));
+    }
+    // The GPU's own slowdown threshold, as dcgm-exporter sends it when DCGM_FI_DEV_SLOWDOWN_TEMP is
+    // in its counters: without it no margin to slowdown can be computed, and the cluster page's
+    // heatmap would have nothing to draw at scale.
+    out.append("# TYPE DCGM_FI_DEV_SLOWDOWN_TEMP gauge\n");
+    for (int g = 0; g < n; g++) {
+      line(out, "DCGM_FI_DEV_SLOWDOWN_TEMP", node, g, Long.toString(SLOWDOWN_C));
     }
     out.append("# TYPE DCGM_FI_DEV_GPU_UTIL gauge\n");
     for (int g = 0; g < n; g++) {

@@ -222,7 +222,7 @@ class ChartLayoutBrowserTest {
   @Test
   void clusterTileHeatmapAndRiskTableShowTheSameNumbers() throws Exception {
     open(PAGES.get(1));
-    awaitTrue("document.querySelectorAll('#risk table tr').length === 6");
+    awaitTrue("document.querySelectorAll('#risk tr.rack').length === 4");
     awaitTrue("/K$/.test(document.querySelector('#tile-margin .value').textContent)");
     JsonNode r =
         browser.evaluate(

@@ -224,7 +224,7 @@ class ReadTokenBrowserTest {
     assertThat(DashboardBrowserTest.chartsReady(state.get(), minPoints))
         .as("charts: " + state.get())
         .isTrue();
-    awaitTrue("/^1\\.\\d{3} $/.test(document.querySelector('#tile-pue .value').textContent)");
+    awaitTrue("/^1\\.\\d{3}$/.test(document.querySelector('#tile-pue .value').textContent)");
     awaitTrue("document.querySelectorAll('#cluster-grid .card').length === 2");
     awaitTrue("/^\\d+$/.test(document.querySelector('#tile-alerts .value').textContent)");
   }

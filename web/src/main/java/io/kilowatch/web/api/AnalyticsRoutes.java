@@ -30,9 +30,18 @@ public final class AnalyticsRoutes {
   private final SiteConfig site;
   private final Analytics analytics;
 
+  /** How long an assessed risk report answers requests without an {@code at}. */
+  private final Duration freshFor;
+
   public AnalyticsRoutes(SiteConfig site, Analytics analytics) {
     this.site = site;
     this.analytics = analytics;
+    // The shortest poll interval: within it no device has a newer reading to change the report.
+    this.freshFor =
+        site.allDevices()
+            .map(d -> d.interval())
+            .min(Comparator.naturalOrder())
+            .orElse(Duration.ZERO);
   }
 
   public void register(RoutesConfig routes) {
@@ -194,31 +203,153 @@ public final class AnalyticsRoutes {
     ctx.json(body);
   }
 
+  /**
+   * Thermal risk. {@code cluster} keeps one cluster's scopes and GPUs (a cluster page at 25,000
+   * GPUs needs its 32 racks, not the site's 768); {@code detail}: {@code summary} (default: the 20
+   * riskiest GPUs that are not ok; site-wide, the 50 riskiest racks that are not ok), {@code
+   * margins} (the same, plus each GPU's margin as {@code [gpu, rack, K]}, a tenth of a kelvin, for
+   * a heatmap), {@code clusters} (clusters only) or {@code gpus} (every GPU with its factors:
+   * megabytes at a large site, for tools, not pages). Every answer names each scope's lowest GPU
+   * margin and counts the GPUs that have none, by why.
+   *
+   * <p>Without {@code at}, a report assessed within the site's shortest poll interval is reused
+   * (see {@link io.kilowatch.analytics.RiskEngine#recent}): no newer reading could change it.
+   */
   private void risk(Context ctx) {
     var p = new Params(ctx, Instant.now());
-    Instant at = p.time("at", Instant.now());
+    String at = p.optional("at");
     String detail = p.optional("detail");
-    if (detail != null && !detail.equals("gpus") && !detail.equals("summary")) {
-      throw new BadRequest("detail", "detail must be gpus or summary");
+    if (detail == null) {
+      detail = "summary";
     }
-    RiskReport r = analytics.risk().assess(at);
+    if (!List.of("summary", "margins", "clusters", "gpus").contains(detail)) {
+      throw new BadRequest("detail", "detail must be summary, margins, clusters or gpus");
+    }
+    String cluster = p.optional("cluster");
+    RiskReport r =
+        at == null
+            ? analytics.risk().recent(Instant.now(), freshFor)
+            : analytics.risk().assess(p.time("at", Instant.now()));
+    java.util.function.Predicate<Risk> in = x -> cluster == null || cluster.equals(x.cluster());
+    List<Risk> gpusIn = r.gpus().stream().filter(in).toList();
     var body = new LinkedHashMap<String, Object>();
     body.put("at", r.at());
     // Scores are points out of 100; each factor carries its own unit (K of margin, % of drop).
-    body.put("units", Map.of("score", "1", "factor", "per factor"));
+    body.put("units", Map.of("score", "1", "factor", "per factor", "margin", "K"));
     body.put("levels", List.of("ok", "watch", "warning", "critical"));
-    body.put("clusters", r.clusters());
-    body.put("racks", r.racks());
+    body.put("cluster", cluster);
+    List<Risk> clusters = r.clusters().stream().filter(in).toList();
+    List<Risk> racksIn = r.racks().stream().filter(in).toList();
+    // Site-wide, the summary lists the 50 riskiest racks that are not ok: at 25,000 GPUs the 768
+    // racks were 210 KB (380 KB once every GPU had a margin), fetched on every refresh. One
+    // cluster's answer lists all its racks (32 there).
+    List<Risk> racks =
+        switch (detail) {
+          case "clusters" -> List.of();
+          case "summary" ->
+              cluster == null
+                  ? racksIn.stream()
+                      .filter(x -> x.level() != RiskLevel.OK)
+                      .sorted(
+                          Comparator.comparing(Risk::level)
+                              .thenComparingDouble(Risk::score)
+                              .reversed())
+                      .limit(50)
+                      .toList()
+                  : racksIn;
+          default -> racksIn;
+        };
+    body.put("clusters", clusters);
+    body.put("racks", racks);
+    body.put("rackCount", racksIn.size());
     List<Risk> gpus =
-        "gpus".equals(detail)
-            ? r.gpus()
-            : r.gpus().stream()
-                .filter(g -> g.level() != RiskLevel.OK)
-                .sorted(Comparator.comparingDouble(Risk::score).reversed())
-                .limit(20)
-                .toList();
+        switch (detail) {
+          case "gpus" -> gpusIn;
+          case "clusters" -> List.of();
+          default ->
+              gpusIn.stream()
+                  .filter(g -> g.level() != RiskLevel.OK)
+                  .sorted(Comparator.comparingDouble(Risk::score).reversed())
+                  .limit(20)
+                  .toList();
+        };
     body.put("gpus", gpus);
-    body.put("gpuCount", r.gpus().size());
+    body.put("gpuCount", gpusIn.size());
+    body.put("lowestMargins", lowestMargins(gpusIn, clusters, racks));
+    var noMargin = new java.util.TreeMap<String, Integer>();
+    for (Risk g : gpusIn) {
+      if (g.noMargin() != null) {
+        noMargin.merge(g.noMargin().name(), 1, Integer::sum);
+      }
+    }
+    body.put("noMargin", noMargin);
+    if (detail.equals("margins")) {
+      var rows = new ArrayList<List<Object>>();
+      for (Risk g : gpusIn) {
+        Double m = margin(g);
+        if (m != null) {
+          rows.add(List.of(g.id(), g.rack() == null ? "" : g.rack(), tenth(m)));
+        }
+      }
+      body.put("margins", rows);
+    }
     ctx.json(body);
+  }
+
+  private static double tenth(double k) {
+    return Math.round(k * 10) / 10.0;
+  }
+
+  /** A GPU's margin to slowdown (K) as the engine scored it, or null without one. */
+  private static Double margin(Risk gpu) {
+    for (Risk.Factor f : gpu.factors()) {
+      if (f.name().equals("gpu_margin")) {
+        return f.value();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Per scope answered, its GPU closest to slowdown: {@code {cluster: {id: {gpu, k}}, rack: ...}}.
+   * A rack's or cluster's own factors are its riskiest GPU's, which need not be the one with the
+   * lowest margin, so the pages show this one number for "lowest margin" everywhere.
+   */
+  private static Map<String, Object> lowestMargins(
+      List<Risk> gpus, List<Risk> clusters, List<Risk> racks) {
+    var byCluster = new java.util.TreeMap<String, Map<String, Object>>();
+    var byRack = new java.util.TreeMap<String, Map<String, Object>>();
+    var wantClusters = new java.util.HashSet<String>();
+    clusters.forEach(c -> wantClusters.add(c.id()));
+    var wantRacks = new java.util.HashSet<String>();
+    racks.forEach(x -> wantRacks.add(x.id()));
+    for (Risk g : gpus) {
+      Double m = margin(g);
+      if (m == null) {
+        continue;
+      }
+      if (g.cluster() != null && wantClusters.contains(g.cluster())) {
+        lower(byCluster, g.cluster(), g.id(), m);
+      }
+      if (g.rack() != null && wantRacks.contains(g.rack())) {
+        lower(byRack, g.rack(), g.id(), m);
+      }
+    }
+    // To a tenth of a kelvin, as the heatmap's cells: the tile and the smallest cell agree.
+    for (var by : List.of(byCluster, byRack)) {
+      by.replaceAll((k, v) -> Map.of("gpu", v.get("gpu"), "k", tenth((double) v.get("k"))));
+    }
+    var out = new LinkedHashMap<String, Object>();
+    out.put("cluster", byCluster);
+    out.put("rack", byRack);
+    return out;
+  }
+
+  private static void lower(
+      Map<String, Map<String, Object>> by, String scope, String gpu, double margin) {
+    var cur = by.get(scope);
+    if (cur == null || margin < (double) cur.get("k")) {
+      by.put(scope, Map.of("gpu", gpu, "k", margin));
+    }
   }
 }
