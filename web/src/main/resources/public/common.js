@@ -82,7 +82,19 @@ const kw = (() => {
     }
   }
 
-  async function getJson(url) {
+  // The endpoints the server computes on and lets only a few run at once (QueryGate; one on a
+  // 2-core machine): a page asks for them one after another, so that at 25,000 GPUs, where one
+  // takes seconds, its own calls are not refused with 429 while they wait on each other.
+  const GATED = /^\/api\/(query|series|overview|energy|pue|carbon|risk|jobs)(\/|\?|$)/;
+  let gatedTail = Promise.resolve();
+  function getJson(url) {
+    if (!GATED.test(url)) return fetchJson(url);
+    const run = gatedTail.then(() => fetchJson(url));
+    gatedTail = run.catch(() => {});
+    return run;
+  }
+
+  async function fetchJson(url) {
     const r = await authFetch(url, { headers: { Accept: "application/json" } });
     if (!r.ok) {
       let msg = "HTTP " + r.status;
@@ -323,7 +335,28 @@ const kw = (() => {
   }
 
   // Redraw on every server tick (Server-Sent Events); fall back to a timer if the stream drops.
-  function live(refresh, rangeSelect) {
+  function live(refreshPage, rangeSelect) {
+    // One refresh at a time: a tick during a refresh (each can take seconds on a big site) asks for
+    // one more after it, instead of a second refresh racing the first for the same data.
+    let running = null;
+    let again = false;
+    const refresh = () => {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        try {
+          do {
+            again = false;
+            await refreshPage();
+          } while (again);
+        } finally {
+          running = null;
+        }
+      })();
+      return running;
+    };
     if (rangeSelect) rangeSelect.addEventListener("change", refresh);
     refresh();
     let fallback = null;

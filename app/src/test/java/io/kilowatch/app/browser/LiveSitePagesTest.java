@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  *   -Dkilowatch.url=http://127.0.0.1:8080 -Dkilowatch.cluster=c0 -Dkilowatch.shots=docs/screenshots
  * </pre>
  *
- * <p>Skipped without {@code kilowatch.url}: the suite's own scale test is {@link
- * ScaleBrowserTest}, on a site it builds.
+ * <p>Skipped without {@code kilowatch.url}: the suite's own scale test is {@link ScaleBrowserTest},
+ * on a site it builds.
  */
 @EnabledIfSystemProperty(named = "kilowatch.url", matches = ".+")
 class LiveSitePagesTest {
@@ -60,15 +60,42 @@ class LiveSitePagesTest {
                     + " && /[0-9]/.test(document.getElementById('page-info').textContent)"));
     try (var browser = Chromium.start(dir.resolve("profile"))) {
       browser.viewport(1440, 900, false);
+      // A page's heavy calls still computing on the server when the next page opens (the server
+      // does not cancel them) would take the query gate's turns from it: let them finish first.
+      Duration pause = Duration.ofSeconds(Long.getLong("kilowatch.pauseSeconds", 20));
+      boolean first = true;
       for (Page page : pages) {
+        if (!first) {
+          Thread.sleep(pause);
+        }
+        first = false;
         browser.clearErrors();
         long start = System.nanoTime();
         browser.navigate(base + page.path());
-        await(page.name())
-            .atMost(Duration.ofMinutes(2))
-            .pollDelay(Duration.ZERO)
-            .pollInterval(Duration.ofMillis(100))
-            .until(() -> browser.evaluate(page.ready()).asBoolean());
+        try {
+          await(page.name())
+              .atMost(Duration.ofMinutes(2))
+              .pollDelay(Duration.ZERO)
+              .pollInterval(Duration.ofMillis(100))
+              .until(() -> browser.evaluate(page.ready()).asBoolean());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+          // What the page shows instead, for whoever reads the failure.
+          browser.fullPageScreenshot(shots.resolve(page.name() + "-not-ready.png"));
+          throw new AssertionError(
+              page.name()
+                  + " not drawn in 2 minutes; console "
+                  + browser.errors()
+                  + "; tiles "
+                  + browser.evaluate(
+                      "[...document.querySelectorAll('.tile')].map(t => t.id + '=' +"
+                          + " t.textContent.replace(/\\s+/g, ' ').trim()).join(' | ')")
+                  + "; data calls "
+                  + browser.evaluate(
+                      "performance.getEntriesByType('resource').filter(e => new"
+                          + " URL(e.name).pathname.startsWith('/api/')).map(e => e.name + ' '"
+                          + " + Math.round(e.duration) + ' ms ' + e.responseStatus).join(', ')"),
+              e);
+        }
         double readyMs = (System.nanoTime() - start) / 1e6;
         JsonNode calls =
             browser.evaluate(
