@@ -7,9 +7,9 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UInteger;
 
 /**
  * Milo's limits, except that sampling and publishing may go down to 20 ms (tests wait for data
- * changes and should not wait long), a Read may be capped, so that polling must batch, and
- * sessions are not capped at Milo's 100: one fake stands for a hall's CDUs, each of which would be
- * its own server taking kilowatch's session (the 50,000-GPU bench's 128 CDUs found the cap).
+ * changes and should not wait long), a Read may be capped, so that polling must batch, and sessions
+ * are not capped at Milo's 100: one fake stands for a hall's CDUs, each of which would be its own
+ * server taking kilowatch's session (the 50,000-GPU bench's 128 CDUs found the cap).
  */
 record FakeLimits(int maxNodesPerRead) implements OpcUaServerConfigLimits {
   @Override
