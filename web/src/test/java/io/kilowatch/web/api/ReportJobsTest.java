@@ -209,7 +209,9 @@ class ReportJobsTest {
         assertThat(file.headers().firstValue("Content-Type").orElse("")).startsWith("text/csv");
         assertThat(done.get("bytes").asInt()).isEqualTo(file.body().length);
         String text = new String(file.body(), java.nio.charset.StandardCharsets.UTF_8);
-        assertThat(text).contains("headline,site,e_dc,260.000000000,kWh,measured\n");
+        assertThat(text)
+            .contains(
+                "headline,site,e_dc,260.000000000,kWh,measured,Total data centre energy consumption\n");
         assertThat(file.headers().firstValue("X-Report-Input-Sha256"))
             .hasValue(done.get("inputSha256").asText());
 
