@@ -358,7 +358,7 @@ const kw = (() => {
       return running;
     };
     if (rangeSelect) rangeSelect.addEventListener("change", refresh);
-    refresh();
+    const first = refresh();
     let fallback = null;
     let src = null;
     let retry = null;
@@ -397,7 +397,11 @@ const kw = (() => {
       };
       s.onopen = stopFallback;
     };
-    open();
+    // The stream opens once the first refresh has answered, so a site that needs a token is known
+    // to before the stream is asked for: no refused stream beside the prompt (its 401 could reach
+    // the console after the prompt was answered), and at 25,000 GPUs no tick queued behind a
+    // first refresh that takes seconds.
+    first.finally(() => { if (!src && !opening && !hidden) open(); });
     // The first stream of a tab without a token is refused; it reopens once a token is entered.
     tokenListeners.push(() => {
       if (!opening && !hidden && (!src || src.readyState === EventSource.CLOSED)) open();
