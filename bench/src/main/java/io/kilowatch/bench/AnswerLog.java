@@ -25,6 +25,18 @@ final class AnswerLog {
     firstMeasuredMs = new AtomicLongArray(devices);
   }
 
+  /** A copy of another process's log: per device total, measured, first measured ms, late. */
+  static AnswerLog of(long[][] rows) {
+    AnswerLog log = new AnswerLog(rows.length);
+    for (int d = 0; d < rows.length; d++) {
+      log.total.set(d, rows[d][0]);
+      log.measured.set(d, rows[d][1]);
+      log.firstMeasuredMs.set(d, rows[d][2]);
+      log.late.set(d, rows[d][3]);
+    }
+    return log;
+  }
+
   /** Counted once the answer is written. */
   void answered(int device) {
     total.incrementAndGet(device);

@@ -156,7 +156,7 @@ public final class HeadroomRun {
     Files.createDirectories(dir);
     InfluxProcess influx = null;
     List<Process> kws = new ArrayList<>();
-    try (ScaleSite site = ScaleSite.start(spec)) {
+    try (ScaleSite site = ScaleSite.start(spec, true)) {
       long influxPid = 0;
       if (shards > 1) {
         influx =
@@ -179,7 +179,7 @@ public final class HeadroomRun {
         Path data = dir.resolve("data-" + i);
         SiteBuilder b = site.siteConfig(data);
         if (influx != null) {
-          SoakYaml.withInfluxStore(b, influx.url());
+          SoakYaml.withInfluxStore(b, influx.url(), data);
         }
         Path config = dir.resolve("site-" + i + ".yaml");
         Files.writeString(config, b.toYaml());
@@ -209,12 +209,12 @@ public final class HeadroomRun {
       site.restartMeasuring(from, interval.toMillis() + 1_000);
       PeersRun.sleepUntil(from);
       double kwA = cpu(kws);
-      double simA = ProcTree.selfCpuSeconds();
+      double simA = ProcTree.selfCpuSeconds() + site.apartCpuSeconds();
       double stA = influxPid == 0 ? 0 : ProcTree.cpuSeconds(influxPid);
       long t0 = System.nanoTime();
       PeersRun.sleepUntil(to);
       double kwB = cpu(kws);
-      double simB = ProcTree.selfCpuSeconds();
+      double simB = ProcTree.selfCpuSeconds() + site.apartCpuSeconds();
       double stB = influxPid == 0 ? 0 : ProcTree.cpuSeconds(influxPid);
       double seconds = (System.nanoTime() - t0) / 1e9;
       long rss = kws.stream().mapToLong(p -> ProcTree.peakRssKib(p.pid())).sum();

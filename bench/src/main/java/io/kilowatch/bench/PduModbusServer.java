@@ -15,7 +15,7 @@ import java.io.IOException;
  * port) reads the PDUs' sum plus a quarter for cooling and losses, so the site's PUE is 1.25 by
  * construction.
  */
-final class PduModbusServer implements AutoCloseable {
+final class PduModbusServer implements PduSide {
   static final int REGISTERS = 8;
 
   private final double[] basePowerW;
@@ -35,21 +35,60 @@ final class PduModbusServer implements AutoCloseable {
     server = ModbusTcpFake.start(devices + 1, this::answer);
   }
 
-  int meterPort() {
+  @Override
+  public int meterPort() {
     return server.port(basePowerW.length);
   }
 
-  int port(int device) {
+  @Override
+  public int port(int device) {
     return server.port(device);
   }
 
-  Faults faults() {
+  @Override
+  public Faults faults() {
     return faults;
   }
 
+  @Override
+  public void stop(int device) {
+    faults.stop(device);
+  }
+
+  @Override
+  public void resume(int device) {
+    faults.resume(device);
+  }
+
+  @Override
+  public boolean everFaulted(int device) {
+    return faults.everFaulted(device);
+  }
+
+  @Override
+  public void measureFrom(long epochMs) {
+    answered.measureFrom(epochMs);
+  }
+
+  @Override
+  public void restartMeasuring(long epochMs, long lateGapMs) {
+    answered.restartMeasuring(epochMs, lateGapMs);
+  }
+
   /** Requests this device answered with a good reply. */
-  AnswerLog answers() {
+  @Override
+  public AnswerLog answers() {
     return answered;
+  }
+
+  @Override
+  public double apartCpuSeconds() {
+    return 0;
+  }
+
+  /** PDUs in this server (the facility meter not counted). */
+  int devices() {
+    return basePowerW.length;
   }
 
   double powerW(int device, double seconds) {

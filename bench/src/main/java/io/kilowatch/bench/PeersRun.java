@@ -64,6 +64,7 @@ public final class PeersRun {
   private final Duration length;
   private final int gpus;
   private final List<Row> rows = new ArrayList<>();
+  private Set<String> peers;
 
   /**
    * One peer's measured figures.
@@ -114,6 +115,8 @@ public final class PeersRun {
     Duration warmup = Duration.ofSeconds(Long.parseLong(o.getOrDefault("warmup", "30")));
     Set<String> only = Set.of(o.getOrDefault("only", "dcgm,modbus,opcua,ingest").split(","));
     int ingestPoints = Integer.parseInt(o.getOrDefault("ingest-points", "1000000"));
+    // --peers=kilowatch (or prometheus, vmagent, ...): only the named peers, e.g. to profile one.
+    Set<String> peers = o.containsKey("peers") ? Set.of(o.get("peers").split(",")) : null;
     Path work = Files.createDirectories(Path.of(o.getOrDefault("work", "bench/target/peers")));
     var spec =
         new ScaleSite.Spec(
@@ -138,6 +141,7 @@ public final class PeersRun {
         ProcTree.loadAverage());
     try (ScaleSite site = ScaleSite.start(spec)) {
       PeersRun run = new PeersRun(site, work, warmup, length, gpus);
+      run.peers = peers;
       if (only.contains("dcgm")) {
         run.guard("dcgm", "prometheus", run::prometheus);
         run.guard("dcgm", "vmagent", run::vmagent);
@@ -166,6 +170,9 @@ public final class PeersRun {
   }
 
   private void guard(String group, String peer, Step step) {
+    if (peers != null && peers.stream().noneMatch(peer::startsWith)) {
+      return;
+    }
     System.out.printf(Locale.ROOT, "peers: %s / %s ...%n", group, peer);
     try {
       for (Row r : step.run()) {
@@ -578,7 +585,18 @@ public final class PeersRun {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
-    cmd.add("-Xmx" + System.getProperty("peers.kilowatch.xmx", "1g"));
+    // No -Xmx unless asked: kilowatch runs as ./kilowatch starts it (the JVM's default heap, a
+    // quarter of memory), as the peers run with no memory limit. A 1 GiB cap at 25,000 GPUs kept
+    // G1 in back-to-back concurrent marking (13 % of the process's CPU in perf).
+    String xmx = System.getProperty("peers.kilowatch.xmx", "").strip();
+    if (!xmx.isEmpty()) {
+      cmd.add("-Xmx" + xmx);
+    }
+    // -Dpeers.kilowatch.jvm="-XX:+UseParallelGC …": JVM options to compare.
+    String extra = System.getProperty("peers.kilowatch.jvm", "").strip();
+    if (!extra.isEmpty()) {
+      cmd.addAll(List.of(extra.split("\\s+")));
+    }
     cmd.addAll(jvmOptions);
     cmd.addAll(
         List.of(

@@ -31,7 +31,7 @@ public final class ScaleSite implements AutoCloseable {
 
   private final Spec spec;
   private final GpuNodeServer gpus;
-  private final PduModbusServer pdus;
+  private final PduSide pdus;
   private final OpcUaFakeServer cdus;
   private final AnswerLog cduAnswers;
   private final List<Restart> restarts = new CopyOnWriteArrayList<>();
@@ -84,11 +84,7 @@ public final class ScaleSite implements AutoCloseable {
   public static final Duration DEFAULT_RESTART_PAUSE = Duration.ofSeconds(20);
 
   private ScaleSite(
-      Spec spec,
-      GpuNodeServer gpus,
-      PduModbusServer pdus,
-      OpcUaFakeServer cdus,
-      AnswerLog cduAnswers) {
+      Spec spec, GpuNodeServer gpus, PduSide pdus, OpcUaFakeServer cdus, AnswerLog cduAnswers) {
     this.spec = spec;
     this.gpus = gpus;
     this.pdus = pdus;
@@ -97,10 +93,21 @@ public final class ScaleSite implements AutoCloseable {
   }
 
   public static ScaleSite start(Spec spec) throws IOException {
+    return start(spec, false);
+  }
+
+  /**
+   * The same, with the PDUs served by a process of their own when {@code pdusApart} (a site whose
+   * connections would not fit one process's descriptor limit; faults cannot be scheduled then).
+   */
+  public static ScaleSite start(Spec spec, boolean pdusApart) throws IOException {
+    if (pdusApart && !spec.faults().isEmpty()) {
+      throw new IllegalArgumentException("faults need the PDUs served in this process");
+    }
     GpuNodeServer gpus = new GpuNodeServer(spec.gpus(), GPUS_PER_NODE);
-    PduModbusServer pdus;
+    PduSide pdus;
     try {
-      pdus = new PduModbusServer(spec.pdus(), 42);
+      pdus = pdusApart ? PduProcess.start(spec.pdus(), 42) : new PduModbusServer(spec.pdus(), 42);
     } catch (IOException e) {
       gpus.close();
       throw e;
@@ -185,7 +192,7 @@ public final class ScaleSite implements AutoCloseable {
       gpus.faults().stop(n);
     }
     for (int p = 0; p < spec.pdus(); p++) {
-      pdus.faults().stop(p);
+      pdus.stop(p);
     }
     if (cdus != null) {
       cdus.stop();
@@ -198,7 +205,7 @@ public final class ScaleSite implements AutoCloseable {
    */
   void resumeForBaselines() throws IOException, InterruptedException {
     for (int p = 0; p < spec.pdus(); p++) {
-      pdus.faults().resume(p);
+      pdus.resume(p);
     }
     if (cdus != null) {
       cdus.start();
@@ -249,7 +256,7 @@ public final class ScaleSite implements AutoCloseable {
   /** Answers from {@code epochMs} on are the measured part of the run (after a warm-up). */
   public void measureFrom(long epochMs) {
     gpus.answers().measureFrom(epochMs);
-    pdus.answers().measureFrom(epochMs);
+    pdus.measureFrom(epochMs);
     if (cdus != null) {
       cduAnswers.measureFrom(epochMs);
     }
@@ -265,7 +272,7 @@ public final class ScaleSite implements AutoCloseable {
    */
   public void restartMeasuring(long epochMs, long lateGapMs) {
     gpus.answers().restartMeasuring(epochMs, lateGapMs);
-    pdus.answers().restartMeasuring(epochMs, lateGapMs);
+    pdus.restartMeasuring(epochMs, lateGapMs);
     cduAnswers.restartMeasuring(epochMs, lateGapMs);
   }
 
@@ -275,8 +282,9 @@ public final class ScaleSite implements AutoCloseable {
     for (int n = 0; n < gpus.nodes(); n++) {
       out.put(nodeId(n), gpus.answers().late(n));
     }
+    AnswerLog pduAnswers = pdus.answers();
     for (int p = 0; p < spec.pdus(); p++) {
-      out.put(pduId(p), pdus.answers().late(p));
+      out.put(pduId(p), pduAnswers.late(p));
     }
     for (int c = 0; c < spec.cdus(); c++) {
       out.put(cduId(c), cduAnswers.late(c));
@@ -292,10 +300,9 @@ public final class ScaleSite implements AutoCloseable {
           answered(nodeId(n), "dcgm", faultedBeforeEnd(gpus.faults(), n), gpus.answers(), n)
               .apply(gpus.gpusOn(n)));
     }
+    AnswerLog pduAnswers = pdus.answers();
     for (int p = 0; p < spec.pdus(); p++) {
-      out.add(
-          answered(pduId(p), "modbus", faultedBeforeEnd(pdus.faults(), p), pdus.answers(), p)
-              .apply(1));
+      out.add(answered(pduId(p), "modbus", pdus.everFaulted(p), pduAnswers, p).apply(1));
     }
     // A restart is not a device fault: reads are counted only when served, so every CDU must
     // have stored exactly what it answered, restart or not.
@@ -333,6 +340,11 @@ public final class ScaleSite implements AutoCloseable {
     return SiteYamlWriter.site(this, gpus, pdus, cdus, dataDir, sources);
   }
 
+  /** CPU seconds of the PDUs' own process, when they are served apart (0 otherwise). */
+  public double apartCpuSeconds() {
+    return pdus.apartCpuSeconds();
+  }
+
   /** Each GPU node's dcgm-exporter URL, in node order. */
   public List<String> nodeUrls() {
     List<String> out = new ArrayList<>(gpus.nodes());
@@ -366,9 +378,9 @@ public final class ScaleSite implements AutoCloseable {
       case "modbus" -> {
         for (int p = 0; p < spec.pdus(); p++) {
           if (silent) {
-            pdus.faults().stop(p);
+            pdus.stop(p);
           } else {
-            pdus.faults().resume(p);
+            pdus.resume(p);
           }
         }
       }

@@ -51,7 +51,7 @@ final class SiteYamlWriter {
   static SiteBuilder site(
       ScaleSite site,
       GpuNodeServer gpus,
-      PduModbusServer pdus,
+      PduSide pdus,
       OpcUaFakeServer cdus,
       Path dataDir,
       Set<String> sources) {

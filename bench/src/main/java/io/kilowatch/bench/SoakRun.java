@@ -97,7 +97,7 @@ public final class SoakRun {
       Path yaml = o.workDir().resolve("site.yaml");
       SiteBuilder siteConfig = site.siteConfig(o.workDir().resolve("data"));
       if (influx != null) {
-        SoakYaml.withInfluxStore(siteConfig, influx.url());
+        SoakYaml.withInfluxStore(siteConfig, influx.url(), o.workDir().resolve("data"));
       }
       SoakYaml.withAlertsAndCarbon(siteConfig, o, receiver.url(), carbon.baseUrl());
       Files.writeString(yaml, siteConfig.toYaml());

@@ -18,10 +18,12 @@ final class SoakYaml {
   private SoakYaml() {}
 
   /** The scale site's embedded store swapped for a real influxd. */
-  static SiteBuilder withInfluxStore(SiteBuilder site, URI influx) {
+  static SiteBuilder withInfluxStore(SiteBuilder site, URI influx, java.nio.file.Path dataDir) {
+    // The disk buffer lives under dataDir: each collector process needs its own.
     return site.store(
         YamlMaps.of(
             "kind", "influxdb",
+            "dataDir", dataDir.toAbsolutePath().toString(),
             "influxdb", YamlMaps.of("url", influx.toString(), "database", INFLUX_DATABASE),
             "buffer", YamlMaps.of("maxBytes", "2GiB")));
   }

@@ -57,6 +57,17 @@ public interface DeviceCollector extends AutoCloseable {
     return false;
   }
 
+  /**
+   * The time within which {@link #poll()} returns or throws on its own, every wait it makes ending
+   * at that deadline; null when it relies on the scheduler to give up on it (a protocol library
+   * that may block past any timeout). A scheduler whose own timeout is at least this long may run
+   * the poll on the device's thread: no helper thread and no timer per poll, which at thousands of
+   * polls a second is a good share of the cost of a poll.
+   */
+  default java.time.Duration boundedBy() {
+    return null;
+  }
+
   /** Releases the connection. Never throws; safe to call twice and while a poll runs. */
   @Override
   void close();

@@ -427,6 +427,33 @@ public final class PollScheduler implements AutoCloseable {
           collector = factory.apply(device);
         }
         DeviceCollector c = collector;
+        Duration own = c.boundedBy();
+        if (own != null && own.compareTo(timeout) <= 0) {
+          // The collector ends its own waits at its deadline: poll on this thread.
+          Instant began = clock.instant();
+          try {
+            samples = c.poll();
+          } catch (InterruptedException e) {
+            throw e;
+          } catch (Exception e) {
+            if (Thread.currentThread().isInterrupted()) {
+              throw new InterruptedException("poll of " + device.id() + " interrupted");
+            }
+            if (Duration.between(began, clock.instant()).compareTo(own) >= 0) {
+              // As a poll the scheduler gave up on: a fresh collector for the next attempt.
+              closeQuietly(c);
+              collector = null;
+              droppedBefore += c.droppedValues();
+              noteDropped(droppedBefore);
+              return "no answer within " + Wording.duration(own);
+            }
+            noteDropped(droppedBefore + c.droppedValues());
+            return describe(e);
+          }
+          noteDropped(droppedBefore + c.droppedValues());
+          pointErrors = pointErrorsOf(c);
+          return deliver(samples);
+        }
         var result = new CompletableFuture<List<Sample>>();
         Thread poller =
             Thread.ofVirtual()
@@ -486,9 +513,11 @@ public final class PollScheduler implements AutoCloseable {
         // backoff so the status page shows why, rather than silently dropping the device.
         return describe(e);
       }
-      if (samples == null) {
-        samples = List.of();
-      }
+      return deliver(samples);
+    }
+
+    private String deliver(List<Sample> polled) {
+      List<Sample> samples = polled == null ? List.of() : polled;
       try {
         sink.accept(samples);
       } catch (RuntimeException e) {

@@ -46,6 +46,13 @@ class PollSchedulerTest {
   private final List<Sample> received = new CopyOnWriteArrayList<>();
   private final AtomicInteger created = new AtomicInteger();
   private final AtomicInteger closed = new AtomicInteger();
+
+  /** What each device's collectors say bounds their polls ({@link DeviceCollector#boundedBy}). */
+  private final Map<String, Duration> bounds = new ConcurrentHashMap<>();
+
+  /** The thread each poll ran on, per device. */
+  private final Map<String, List<String>> pollThreads = new ConcurrentHashMap<>();
+
   private PollScheduler scheduler;
 
   /** What a stand-in device does on its n-th poll (counting from 0). */
@@ -82,7 +89,15 @@ class PollSchedulerTest {
     @Override
     public List<Sample> poll() throws Exception {
       attempts.computeIfAbsent(device.id(), k -> new CopyOnWriteArrayList<>()).add(time.now());
+      pollThreads
+          .computeIfAbsent(device.id(), k -> new CopyOnWriteArrayList<>())
+          .add(Thread.currentThread().getName());
       return behaviour.poll(polls.getAndIncrement(), this);
+    }
+
+    @Override
+    public Duration boundedBy() {
+      return bounds.get(device.id());
     }
 
     /** A poll that takes {@code d} of the scheduler's clock. */
@@ -461,6 +476,61 @@ class PollSchedulerTest {
             });
 
     assertThat(scheduler.statuses()).extracting(DeviceStatus::deviceId).containsExactly("a");
+  }
+
+  @Test
+  void aCollectorThatBoundsItsOwnPollsIsPolledOnTheDevicesThread() throws Exception {
+    Device bounded = device("bounded", 200, 1000);
+    Device longer = device("longer", 200, 1000);
+    bounds.put("bounded", Duration.ofMillis(1000));
+    // A bound past the scheduler's timeout is not trusted: that poll runs on a helper thread.
+    bounds.put("longer", Duration.ofMillis(1001));
+    var map = new java.util.LinkedHashMap<Device, Behaviour>();
+    map.put(bounded, (n, self) -> self.answerAfter(Duration.ZERO));
+    map.put(longer, (n, self) -> self.answerAfter(Duration.ZERO));
+    start(map, Duration.ofSeconds(5), null);
+    wakeLoop("bounded", 2);
+
+    assertThat(attemptsOf("bounded")).containsExactly(T0, T0.plusMillis(200), T0.plusMillis(400));
+    assertThat(pollThreads.get("bounded")).containsOnly("poll-bounded");
+    assertThat(status("bounded").state()).isEqualTo(DeviceStatus.State.UP);
+    assertThat(received.stream().filter(s -> s.tags().get("device").equals("bounded"))).hasSize(3);
+    wakeLoop("longer", 2);
+    assertThat(attemptsOf("longer")).hasSizeGreaterThanOrEqualTo(3);
+    assertThat(pollThreads.get("longer")).containsOnly("poll-longer-once");
+  }
+
+  @Test
+  void aBoundedPollThatFailsPastItsBoundIsATimeoutAndTheNextUsesAFreshCollector() throws Exception {
+    Device slow = device("slow", 1000, 1000);
+    bounds.put("slow", Duration.ofMillis(500));
+    start(
+        Map.of(
+            slow,
+            (n, self) -> {
+              if (n == 0) {
+                // What a collector's own deadline does: the wait ends at the bound, with an error.
+                time.advance(Duration.ofMillis(500));
+                throw new java.io.IOException("connection closed at the deadline");
+              }
+              if (n == 1) {
+                throw new java.io.IOException("refused");
+              }
+              return answer(slow);
+            }),
+        Duration.ofSeconds(5),
+        null);
+    await().atMost(Duration.ofSeconds(10)).until(() -> status("slow").consecutiveFailures() == 1);
+    DeviceStatus s = status("slow");
+    assertThat(s.lastError()).isEqualTo("no answer within 500 ms");
+    assertThat(s.lastRoundTrip()).isEqualTo(Duration.ofMillis(500));
+    assertThat(closed.get()).isEqualTo(1);
+    // A failure within the bound is the device's own error, and keeps its collector.
+    wakeLoop("slow", 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> status("slow").consecutiveFailures() == 2);
+    assertThat(status("slow").lastError()).contains("refused");
+    assertThat(created.get()).isEqualTo(2);
+    assertThat(closed.get()).isEqualTo(1);
   }
 
   @Test

@@ -128,7 +128,7 @@ class BatchingWriterTest {
       // Two reads: the flusher has set the batch's deadline and waits for more samples.
       await().atMost(Duration.ofSeconds(10)).until(() -> clock.reads() >= 2);
       writer.accept(List.of(sample(1, 2)));
-      // A third read: the second sample joined the batch before the deadline.
+      // A third read: the producer found the batch not yet due and let the flusher sleep on.
       await().atMost(Duration.ofSeconds(10)).until(() -> clock.reads() >= 3);
       assertThat(store.batches).isEmpty();
 

@@ -117,6 +117,13 @@ public final class DcgmCollector implements DeviceCollector {
     return device;
   }
 
+  // The plain scrape ends every wait at its deadline and then only parses; the job ledger may
+  // write.
+  @Override
+  public Duration boundedBy() {
+    return plain != null && pods == null ? timeout : null;
+  }
+
   @Override
   public synchronized List<Sample> poll() throws Exception {
     String body = plain != null ? plainScrape() : jdkScrape();

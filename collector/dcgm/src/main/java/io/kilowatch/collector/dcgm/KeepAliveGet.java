@@ -49,7 +49,7 @@ final class KeepAliveGet {
   private final byte[] buf = new byte[16 * 1024];
   private int pos;
   private int lim;
-  private long deadline;
+  private volatile long deadline;
   private volatile boolean aborted;
 
   KeepAliveGet(URI url) {
@@ -83,6 +83,26 @@ final class KeepAliveGet {
   Response get(Duration timeout) throws IOException {
     aborted = false;
     deadline = System.nanoTime() + timeout.toNanos();
+    ScrapeDeadlines.enter(this);
+    try {
+      return exchangeOnce();
+    } finally {
+      ScrapeDeadlines.leave(this);
+    }
+  }
+
+  /**
+   * Closes the connection when the scrape in progress passed its deadline: the read waiting on it
+   * ends, and the scrape reports a timeout.
+   */
+  void expireIfPast(long nanoNow) {
+    long d = deadline;
+    if (nanoNow - d >= 0 && deadline == d) {
+      close();
+    }
+  }
+
+  private Response exchangeOnce() throws IOException {
     boolean reused = socket != null;
     try {
       return exchange();
@@ -346,7 +366,7 @@ final class KeepAliveGet {
     }
   }
 
-  /** Reads more bytes; false at the end of the stream. Each read waits only until the deadline. */
+  /** Reads more bytes; false at the end of the stream. A read waits at most until the deadline. */
   private boolean fill() throws IOException {
     long left = remainingMillis();
     if (left <= 0) {
@@ -356,7 +376,7 @@ final class KeepAliveGet {
     if (s == null || in == null) {
       throw new IOException("aborted");
     }
-    s.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+    // No socket timeout: ScrapeDeadlines closes the connection at the deadline.
     int n = in.read(buf, 0, buf.length);
     if (n < 0) {
       return false;
