@@ -22,4 +22,16 @@ public final class Stores {
               InfluxStore.open(config.influxdb()), config.dataDir(), config.buffer().maxBytes());
     };
   }
+
+  /**
+   * The store to read from beside a running server (a report): InfluxDB without the disk buffer,
+   * which belongs to the server's process (it holds the buffer's lock, and replays and acknowledges
+   * its batches).
+   */
+  public static Store openForReading(StoreConfig config) {
+    return switch (config.kind()) {
+      case EMBEDDED -> EmbeddedStore.open(config);
+      case INFLUXDB -> InfluxStore.open(config.influxdb());
+    };
+  }
 }

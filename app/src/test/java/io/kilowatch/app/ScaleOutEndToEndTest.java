@@ -37,6 +37,7 @@ class ScaleOutEndToEndTest {
   @TempDir static Path dir;
   static DemoSite demo;
   static final List<Kilowatch> apps = new ArrayList<>();
+  static final List<io.kilowatch.config.StoreConfig> stores = new ArrayList<>();
 
   @BeforeAll
   static void start() throws Exception {
@@ -68,6 +69,7 @@ class ScaleOutEndToEndTest {
           ConfigLoader.load(file, DemoYaml.environment(demo))
               .withCollector(new CollectorConfig(shard));
       apps.add(Kilowatch.start(site, 0));
+      stores.add(site.store());
     }
   }
 
@@ -76,6 +78,32 @@ class ScaleOutEndToEndTest {
     apps.forEach(Kilowatch::close);
     if (demo != null) {
       demo.close();
+    }
+  }
+
+  /**
+   * A running instance's disk buffer is its own: a second store on its data directory is refused
+   * naming it, and a report reads InfluxDB beside it without the buffer.
+   */
+  @Test
+  void anInstancesBufferIsRefusedToASecondStoreAndAReportReadsBesideIt() throws Exception {
+    var config = stores.getFirst();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Stores.open(config))
+        .isInstanceOf(io.kilowatch.store.StoreException.class)
+        .hasMessageContaining("is in use by another kilowatch process")
+        .hasMessageContaining(config.dataDir().resolve("buffer").toString());
+    try (var reading = Stores.openForReading(config)) {
+      var pdus = io.kilowatch.store.SeriesQuery.of("pdu", "power_w");
+      org.awaitility.Awaitility.await()
+          .atMost(Duration.ofSeconds(30))
+          .until(
+              () ->
+                  !reading
+                      .read(
+                          pdus,
+                          java.time.Instant.now().minusSeconds(600),
+                          java.time.Instant.now().plusSeconds(1))
+                      .isEmpty());
     }
   }
 

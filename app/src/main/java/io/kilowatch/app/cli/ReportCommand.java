@@ -101,7 +101,7 @@ final class ReportCommand implements Callable<Integer> {
                 + " (--jobs DIR)");
         return Main.EXIT_USAGE;
       }
-      try (var store = Stores.open(site.store());
+      try (var store = Stores.openForReading(site.store());
           var ledger = hasLedger ? FileJobLedger.open(ledgerDir) : null) {
         var builder = ReportBuilder.forSite(site, store, Version.current()).jobs(ledger);
         if (verify != null) {

@@ -6,7 +6,12 @@ import io.kilowatch.store.Sample;
 import io.kilowatch.store.StoreException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 
 /**
@@ -21,10 +26,15 @@ public final class DiskBuffer implements AutoCloseable {
   /** One unacknowledged batch. */
   public record Entry(DurableQueue.Entry record, List<Sample> samples) {}
 
-  private final DurableQueue queue;
+  /** Held while the buffer is open, so a second process given the same directory is refused. */
+  static final String LOCK_FILE = "in-use.lock";
 
-  private DiskBuffer(DurableQueue queue) {
+  private final DurableQueue queue;
+  private final FileChannel lock;
+
+  private DiskBuffer(DurableQueue queue, FileChannel lock) {
     this.queue = queue;
+    this.lock = lock;
   }
 
   /** Opens (or creates) the buffer in {@code dir}, cutting off a record torn by a crash. */
@@ -38,10 +48,60 @@ public final class DiskBuffer implements AutoCloseable {
   }
 
   private static DiskBuffer open(Path dir, DurableQueue.Options options) {
+    FileChannel lock = lock(dir);
     try {
-      return new DiskBuffer(DurableQueue.open(dir, options));
+      return new DiskBuffer(DurableQueue.open(dir, options), lock);
     } catch (UncheckedIOException e) {
+      closeQuietly(lock);
       throw new StoreException("cannot open disk buffer in " + dir, e.getCause());
+    } catch (RuntimeException e) {
+      closeQuietly(lock);
+      throw e;
+    }
+  }
+
+  /**
+   * Locks the directory for this process. Two kilowatch processes given one data directory (two
+   * shards started from copies of one config) would read each other's half-written segments and
+   * acknowledge each other's batches: the second is refused at start, naming the directory.
+   */
+  private static FileChannel lock(Path dir) {
+    FileChannel channel = null;
+    try {
+      Files.createDirectories(dir);
+      channel =
+          FileChannel.open(
+              dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock held;
+      try {
+        held = channel.tryLock();
+      } catch (OverlappingFileLockException e) {
+        held = null; // this process has it open already
+      }
+      if (held == null) {
+        throw new StoreException(
+            "disk buffer "
+                + dir
+                + " is in use by another kilowatch process (or another store in this one): give"
+                + " each its own store dataDir");
+      }
+      return channel;
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new StoreException("cannot open disk buffer in " + dir, e);
+    } catch (RuntimeException e) {
+      closeQuietly(channel);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // Closing releases the lock; there is nothing else to do with it.
+      }
     }
   }
 
@@ -104,6 +164,10 @@ public final class DiskBuffer implements AutoCloseable {
 
   @Override
   public void close() {
-    queue.close();
+    try {
+      queue.close();
+    } finally {
+      closeQuietly(lock);
+    }
   }
 }

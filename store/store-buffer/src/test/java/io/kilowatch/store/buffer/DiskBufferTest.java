@@ -1,6 +1,7 @@
 package io.kilowatch.store.buffer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
@@ -61,6 +62,25 @@ class DiskBufferTest {
       assertThat(buffer.bytes()).isZero();
       // Delivered segments are deleted; only the fresh, empty one stays.
       assertThat(buffer.segmentFiles()).hasSize(1);
+    }
+  }
+
+  @Test
+  void aDirectoryInUseIsRefusedNamingItAndFreeAgainOnceClosed() {
+    var first = DiskBuffer.open(dir, 512 * 1024);
+    try {
+      assertThat(first.append(batch(1))).isTrue();
+      assertThatThrownBy(() -> DiskBuffer.open(dir, 512 * 1024))
+          .isInstanceOf(io.kilowatch.store.StoreException.class)
+          .hasMessageContaining("disk buffer " + dir + " is in use by another kilowatch process");
+      // The refused open changed nothing: the first still holds its batch and takes more.
+      assertThat(first.batches()).isEqualTo(1);
+      assertThat(first.append(batch(2))).isTrue();
+    } finally {
+      first.close();
+    }
+    try (var again = DiskBuffer.open(dir, 512 * 1024)) {
+      assertThat(drain(again)).containsExactly(batch(1), batch(2));
     }
   }
 
