@@ -106,6 +106,11 @@ public final class Units {
       // The UCUM parser reports some malformed codes with its own unchecked token errors, and a
       // character its lexer does not know with an Error.
       throw new IllegalArgumentException(unknown(symbol));
+    } catch (StackOverflowError e) {
+      // Indriya raises a unit to a power one multiplication at a time, recursively: an exponent
+      // in the thousands ("'16358)" from a request) overflows the stack. The stack is unwound
+      // by now; the symbol is no unit anyone means.
+      throw new IllegalArgumentException(unknown(symbol));
     }
     if (unit == null) {
       throw new IllegalArgumentException(unknown(symbol));
