@@ -85,6 +85,10 @@ public final class Units {
    *
    * @throws IllegalArgumentException naming the symbol when it is no unit
    */
+  /** A signed integer of three or more digits right after an atom, a bracket or a power sign. */
+  private static final java.util.regex.Pattern HUGE_EXPONENT =
+      java.util.regex.Pattern.compile("[A-Za-z\\]\\)}'*^][+-]?\\d{3,}");
+
   public static Parsed parse(String symbol) {
     if (symbol == null || symbol.isBlank()) {
       throw new IllegalArgumentException("a unit is required, e.g. W, kWh, degC, L/min, %, 1");
@@ -95,6 +99,11 @@ public final class Units {
       return cached;
     }
     String code = ALIASES.getOrDefault(s, s);
+    if (HUGE_EXPONENT.matcher(code).find()) {
+      // Indriya raises a unit to a power one multiplication at a time, recursively: an exponent in
+      // the thousands overflows the stack, or not, depending on how deep it happens to be.
+      throw new IllegalArgumentException(unknown(symbol) + " (exponents go up to 99)");
+    }
     Unit<?> unit;
     try {
       unit = UCUM.parse(code);
@@ -107,9 +116,8 @@ public final class Units {
       // character its lexer does not know with an Error.
       throw new IllegalArgumentException(unknown(symbol));
     } catch (StackOverflowError e) {
-      // Indriya raises a unit to a power one multiplication at a time, recursively: an exponent
-      // in the thousands ("'16358)" from a request) overflows the stack. The stack is unwound
-      // by now; the symbol is no unit anyone means.
+      // The same recursion through a way of writing a power the check above does not see; the
+      // stack is unwound by now.
       throw new IllegalArgumentException(unknown(symbol));
     }
     if (unit == null) {
