@@ -86,11 +86,6 @@ final class PduModbusServer implements PduSide {
     return 0;
   }
 
-  /** PDUs in this server (the facility meter not counted). */
-  int devices() {
-    return basePowerW.length;
-  }
-
   double powerW(int device, double seconds) {
     return basePowerW[device] * (1 + 0.1 * Math.sin(seconds / 60.0 + device));
   }

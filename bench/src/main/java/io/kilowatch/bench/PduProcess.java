@@ -25,7 +25,6 @@ final class PduProcess implements PduSide {
   private final BufferedWriter in;
   private final BufferedReader reader;
   private final int[] ports;
-  private final boolean[] everFaulted;
 
   private PduProcess(Process process, BufferedReader reader, int[] ports) {
     this.process = process;
@@ -34,7 +33,6 @@ final class PduProcess implements PduSide {
             new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
     this.reader = reader;
     this.ports = ports;
-    this.everFaulted = new boolean[ports.length - 1];
   }
 
   /** Starts the PDUs' process on this JVM's runtime and class path and waits for its ports. */
@@ -109,7 +107,7 @@ final class PduProcess implements PduSide {
 
   @Override
   public boolean everFaulted(int device) {
-    return everFaulted[device];
+    return false; // faults are scheduled only on PDUs served in-process
   }
 
   @Override

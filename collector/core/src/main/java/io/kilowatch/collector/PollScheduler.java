@@ -441,11 +441,7 @@ public final class PollScheduler implements AutoCloseable {
             }
             if (Duration.between(began, clock.instant()).compareTo(own) >= 0) {
               // As a poll the scheduler gave up on: a fresh collector for the next attempt.
-              closeQuietly(c);
-              collector = null;
-              droppedBefore += c.droppedValues();
-              noteDropped(droppedBefore);
-              return "no answer within " + Wording.duration(own);
+              return gaveUp(c, own);
             }
             noteDropped(droppedBefore + c.droppedValues());
             return describe(e);
@@ -496,11 +492,7 @@ public final class PollScheduler implements AutoCloseable {
           poller.interrupt();
           // The library may ignore the interrupt: closing the connection is what unblocks it, and
           // the next attempt starts from a fresh collector.
-          closeQuietly(c);
-          collector = null;
-          droppedBefore += c.droppedValues();
-          noteDropped(droppedBefore);
-          return "no answer within " + Wording.duration(timeout);
+          return gaveUp(c, timeout);
         } finally {
           if (timer != null) {
             timer.interrupt();
@@ -514,6 +506,15 @@ public final class PollScheduler implements AutoCloseable {
         return describe(e);
       }
       return deliver(samples);
+    }
+
+    /** Drops a collector whose poll ran out of time; the next attempt starts from a fresh one. */
+    private String gaveUp(DeviceCollector c, Duration limit) {
+      closeQuietly(c);
+      collector = null;
+      droppedBefore += c.droppedValues();
+      noteDropped(droppedBefore);
+      return "no answer within " + Wording.duration(limit);
     }
 
     private String deliver(List<Sample> polled) {
