@@ -117,6 +117,9 @@ public final class PeersRun {
     int ingestPoints = Integer.parseInt(o.getOrDefault("ingest-points", "1000000"));
     // --peers=kilowatch (or prometheus, vmagent, ...): only the named peers, e.g. to profile one.
     Set<String> peers = o.containsKey("peers") ? Set.of(o.get("peers").split(",")) : null;
+    // --before=<kilowatch.jar of another build>: that build runs too, just before this one, on the
+    // same devices, so a change is measured against its baseline in the same run.
+    String before = o.get("before");
     Path work = Files.createDirectories(Path.of(o.getOrDefault("work", "bench/target/peers")));
     var spec =
         new ScaleSite.Spec(
@@ -145,15 +148,15 @@ public final class PeersRun {
       if (only.contains("dcgm")) {
         run.guard("dcgm", "prometheus", run::prometheus);
         run.guard("dcgm", "vmagent", run::vmagent);
-        run.guard("dcgm", "kilowatch", () -> run.kilowatch("dcgm"));
+        run.kilowatchBeforeAndNow("dcgm", before);
       }
       if (only.contains("modbus")) {
         run.guard("modbus", "libmodbus poller (C)", run::libmodbus);
-        run.guard("modbus", "kilowatch", () -> run.kilowatch("modbus"));
+        run.kilowatchBeforeAndNow("modbus", before);
       }
       if (only.contains("opcua") && cdus > 0) {
         run.guard("opcua", "node-opcua", run::nodeOpcUa);
-        run.guard("opcua", "kilowatch", () -> run.kilowatch("opcua"));
+        run.kilowatchBeforeAndNow("opcua", before);
       }
       if (only.contains("ingest")) {
         run.guard("ingest", "influxd /write", () -> run.influxIngest(ingestPoints));
@@ -163,6 +166,20 @@ public final class PeersRun {
       System.out.print(run.table());
     }
     System.exit(0);
+  }
+
+  /** kilowatch on one group's devices; first the {@code before} build when one is given. */
+  private void kilowatchBeforeAndNow(String group, String before) {
+    if (before != null) {
+      String label = "kilowatch before (" + before + ")";
+      System.setProperty(JAR_PROPERTY, before);
+      try {
+        guard(group, label, () -> kilowatch(group, label));
+      } finally {
+        System.clearProperty(JAR_PROPERTY);
+      }
+    }
+    guard(group, "kilowatch", () -> kilowatch(group, "kilowatch"));
   }
 
   private interface Step {
@@ -525,7 +542,7 @@ public final class PeersRun {
   // ---- kilowatch, on the same devices
   // -------------------------------------------------------------
 
-  private List<Row> kilowatch(String source) throws Exception {
+  private List<Row> kilowatch(String source, String label) throws Exception {
     Path dir = fresh("kilowatch-" + source);
     Path data = dir.resolve("data");
     Path config = dir.resolve("site.yaml");
@@ -556,7 +573,7 @@ public final class PeersRun {
           default -> "CDU reads";
         };
     return List.of(
-        row(source, "kilowatch", m.a(), m.b(), m.rssKib(), m.expected(), stored, reads, unit, ""));
+        row(source, label, m.a(), m.b(), m.rssKib(), m.expected(), stored, reads, unit, ""));
   }
 
   private Process startKilowatch(Path dir, Path config, int port) throws IOException {
@@ -1010,21 +1027,22 @@ public final class PeersRun {
     return r.cpuSeconds() / (gpus / 1000.0) / (r.seconds() / 60.0);
   }
 
+  private static boolean isKilowatch(Row r) {
+    return r.peer().startsWith("kilowatch") && !r.peer().startsWith("kilowatch before");
+  }
+
   private String table() {
     StringBuilder b =
         new StringBuilder("| peer | figure | peer's | kilowatch | ratio (kilowatch / peer) |\n");
     b.append("|---|---|---|---|---|\n");
     for (Row r : rows) {
-      if (r.peer().startsWith("kilowatch") || r.seconds() <= 0) {
+      // A before build is a peer here: the ratio says what the change did.
+      if (isKilowatch(r) || r.seconds() <= 0) {
         continue;
       }
       Row kw =
           rows.stream()
-              .filter(
-                  k ->
-                      k.group().equals(r.group())
-                          && k.peer().startsWith("kilowatch")
-                          && k.seconds() > 0)
+              .filter(k -> k.group().equals(r.group()) && isKilowatch(k) && k.seconds() > 0)
               .findFirst()
               .orElse(null);
       if (kw == null) {

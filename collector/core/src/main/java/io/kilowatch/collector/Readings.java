@@ -5,11 +5,13 @@ import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
+import io.kilowatch.store.TagSet;
 import io.kilowatch.store.Vocabulary;
 import io.kilowatch.store.Vocabulary.Tag;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,13 +34,58 @@ public final class Readings {
   private final Map<String, String> identityTags;
   private final Map<GroupKey, SortedMap<String, Double>> groups = new LinkedHashMap<>();
   private final Map<String, String> errors = new LinkedHashMap<>();
+  private final TagCache cache;
 
-  private record GroupKey(String measurement, SortedMap<String, String> tags, Quality quality) {}
+  private record GroupKey(String measurement, TagSet tags, Quality quality) {}
 
   public Readings(SiteConfig site, Device device, Instant time) {
+    this(site, device, time, null);
+  }
+
+  /**
+   * As above, with the device's merged tag sets kept in {@code cache} from poll to poll: the
+   * collector passes the same point-tag map for the same GPU or point each time, and its samples
+   * then carry the same {@link TagSet}, which the store looks up by a cached hash and identity.
+   */
+  public Readings(SiteConfig site, Device device, Instant time, TagCache cache) {
     this.device = Objects.requireNonNull(device, "device");
     this.time = Objects.requireNonNull(time, "time");
     this.identityTags = identityTags(site, device);
+    this.cache = cache;
+  }
+
+  /**
+   * One collector's merged tag sets (device tags, then point tags, then identity tags), by the
+   * identity of the point-tag map they were made from. Only for point tags that the collector keeps
+   * (profile points, one map per GPU): a fresh map per poll would never be found again. Bounded: it
+   * starts over when a device's tags keep changing.
+   */
+  public static final class TagCache {
+    private static final int MAX = 4_096;
+    private final Map<Map<String, String>, TagSet> byPointTags = new IdentityHashMap<>();
+
+    synchronized TagSet merged(Map<String, String> pointTags, Readings r) {
+      TagSet t = byPointTags.get(pointTags);
+      if (t == null) {
+        if (byPointTags.size() >= MAX) {
+          byPointTags.clear();
+        }
+        t = r.merge(pointTags);
+        byPointTags.put(pointTags, t);
+      }
+      return t;
+    }
+  }
+
+  private TagSet allTags(Map<String, String> pointTags) {
+    return cache == null ? merge(pointTags) : cache.merged(pointTags, this);
+  }
+
+  private TagSet merge(Map<String, String> pointTags) {
+    var allTags = new TreeMap<String, String>(device.tags());
+    allTags.putAll(pointTags);
+    allTags.putAll(identityTags);
+    return TagSet.of(allTags);
   }
 
   /** The tags that say where a reading comes from: site, device, and cluster/rack if any. */
@@ -83,9 +130,7 @@ public final class Readings {
     Objects.requireNonNull(field, "field");
     Quality q = Double.isFinite(value) ? quality : Quality.BAD;
     double v = q == Quality.BAD ? Double.NaN : value;
-    var allTags = new TreeMap<String, String>(device.tags());
-    allTags.putAll(tags);
-    allTags.putAll(identityTags);
+    TagSet allTags = allTags(tags);
     groups
         .computeIfAbsent(new GroupKey(measurement, allTags, q), k -> new TreeMap<>())
         .put(field, v);
@@ -98,9 +143,7 @@ public final class Readings {
    */
   public void addAll(
       String measurement, Map<String, String> tags, Map<String, Double> fields, Quality quality) {
-    var allTags = new TreeMap<String, String>(device.tags());
-    allTags.putAll(tags);
-    allTags.putAll(identityTags);
+    TagSet allTags = allTags(tags);
     SortedMap<String, Double> given = null;
     SortedMap<String, Double> bad = null;
     for (var f : fields.entrySet()) {

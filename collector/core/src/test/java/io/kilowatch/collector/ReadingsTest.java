@@ -154,4 +154,24 @@ class ReadingsTest {
             assertThat(Vocabulary.measurementOf(site, pdu, field)).isEqualTo(measurement));
     assertThat(written).containsEntry("power_w", "pdu").containsEntry("inlet_temp_c", "sensor");
   }
+
+  @Test
+  void withATagCacheEveryPollOfAPointCarriesTheSameTagSetMergedByTheSameRules() {
+    var site = TestSites.site(List.of(), List.of(pdu));
+    var cache = new Readings.TagCache();
+    var outlet = point("outlet_power_w", "outlet", Map.of("outlet", "1", "rack", "stray"));
+    var first = new Readings(site, pdu, T, cache);
+    first.add(outlet, 100, Quality.GOOD);
+    var second = new Readings(site, pdu, T.plusSeconds(10), cache);
+    second.add(outlet, 101, Quality.GOOD);
+    var uncached = new Readings(site, pdu, T);
+    uncached.add(outlet, 100, Quality.GOOD);
+
+    var tags = first.samples().get(0).tags();
+    assertThat(second.samples().get(0).tags()).isSameAs(tags);
+    assertThat(tags).isEqualTo(uncached.samples().get(0).tags());
+    // Identity tags win over the device's and the point's own, cached or not.
+    assertThat(tags).containsEntry("device", "r1-pdu-a").containsEntry("rack", "r1");
+    assertThat(tags).containsEntry("feed", "a").containsEntry("outlet", "1");
+  }
 }

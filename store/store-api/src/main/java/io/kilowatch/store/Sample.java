@@ -23,7 +23,8 @@ public record Sample(
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(measurement, "measurement");
     Objects.requireNonNull(quality, "quality");
-    tags = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(tags));
+    // A tag set is kept as it is (it is immutable): the collector's own instance reaches the store.
+    tags = TagSet.of(tags);
     fields = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(fields));
   }
 

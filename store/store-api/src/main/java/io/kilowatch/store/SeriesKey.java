@@ -1,6 +1,5 @@
 package io.kilowatch.store;
 
-import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -10,7 +9,7 @@ import java.util.stream.Collectors;
 public record SeriesKey(String measurement, SortedMap<String, String> tags, String field) {
 
   public SeriesKey {
-    tags = Collections.unmodifiableSortedMap(new TreeMap<>(tags));
+    tags = TagSet.of(tags);
   }
 
   public static SeriesKey of(String measurement, Map<String, String> tags, String field) {

@@ -48,6 +48,8 @@ public final class DcgmCollector implements DeviceCollector {
   private final PodJobs pods;
   private final String cluster;
   private int lastSkipped;
+  private final ScrapeCache cache = new ScrapeCache();
+  private final Readings.TagCache tagCache = new Readings.TagCache();
   private volatile CompletableFuture<HttpResponse<String>> inFlight;
 
   public DcgmCollector(Device device, Source.Dcgm source, SiteConfig site, Clock clock) {
@@ -128,36 +130,61 @@ public final class DcgmCollector implements DeviceCollector {
   public synchronized List<Sample> poll() throws Exception {
     String body = plain != null ? plainScrape() : jdkScrape();
     java.time.Instant at = clock.instant();
+    if (pods == null) {
+      return fromCache(body, at);
+    }
     var readings = new Readings(site, device, at);
     PrometheusTextParser.Result parsed = PrometheusTextParser.parse(body);
-    if (parsed.series().stream().noneMatch(s -> s.name().startsWith("DCGM_"))) {
-      throw new IOException(
-          source.url()
-              + " holds no DCGM series"
-              + (parsed.skipped() > 0 ? " (" + parsed.skipped() + " unreadable lines)" : ""));
-    }
-    if (parsed.skipped() != lastSkipped) {
-      if (parsed.skipped() > 0) {
-        log.warn(
-            "device {}: skipped {} invalid lines in {}, e.g. {}",
-            device.id(),
-            parsed.skipped(),
-            source.url(),
-            parsed.firstSkipped());
-      }
-      lastSkipped = parsed.skipped();
-    }
-    if (pods != null) {
-      try {
-        pods.scraped(cluster, device.id(), at, PodJobs.pods(parsed.series()));
-      } catch (IOException e) {
-        // The GPU readings are good; only the job ledger could not take the pods.
-        log.warn("device {}: pods not recorded in the job ledger: {}", device.id(), e.toString());
-      }
+    checkDcgm(
+        parsed.series().stream().anyMatch(s -> s.name().startsWith("DCGM_")), parsed.skipped());
+    noteSkipped(parsed.skipped(), parsed.firstSkipped());
+    try {
+      pods.scraped(cluster, device.id(), at, PodJobs.pods(parsed.series()));
+    } catch (IOException e) {
+      // The GPU readings are good; only the job ledger could not take the pods.
+      log.warn("device {}: pods not recorded in the job ledger: {}", device.id(), e.toString());
     }
     DcgmGpuMapper.map(parsed.series())
         .forEach((gpu, fields) -> readings.addAll(MEASUREMENT, gpu.tags(), fields, Quality.GOOD));
     return readings.samples();
+  }
+
+  /**
+   * The same readings through the scrape cache (the job ledger needs every series' labels, so with
+   * pods the scrape is parsed in full): each GPU's tag set is then the same object on every scrape.
+   */
+  private List<Sample> fromCache(String body, java.time.Instant at) throws IOException {
+    ScrapeCache.Read read = cache.read(body);
+    checkDcgm(read.anyDcgm(), read.skipped());
+    noteSkipped(read.skipped(), read.firstSkipped());
+    var readings = new Readings(site, device, at, tagCache);
+    for (var gpu : read.gpus()) {
+      readings.addAll(MEASUREMENT, gpu.getKey(), gpu.getValue(), Quality.GOOD);
+    }
+    return readings.samples();
+  }
+
+  private void checkDcgm(boolean anyDcgm, int skipped) throws IOException {
+    if (!anyDcgm) {
+      throw new IOException(
+          source.url()
+              + " holds no DCGM series"
+              + (skipped > 0 ? " (" + skipped + " unreadable lines)" : ""));
+    }
+  }
+
+  private void noteSkipped(int skipped, String firstSkipped) {
+    if (skipped != lastSkipped) {
+      if (skipped > 0) {
+        log.warn(
+            "device {}: skipped {} invalid lines in {}, e.g. {}",
+            device.id(),
+            skipped,
+            source.url(),
+            firstSkipped);
+      }
+      lastSkipped = skipped;
+    }
   }
 
   private String plainScrape() throws IOException {

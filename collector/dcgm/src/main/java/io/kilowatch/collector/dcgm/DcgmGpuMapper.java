@@ -98,7 +98,7 @@ public final class DcgmGpuMapper {
     return out;
   }
 
-  private static long instanceId(String id) {
+  static long instanceId(String id) {
     if (id == null) {
       return -1;
     }

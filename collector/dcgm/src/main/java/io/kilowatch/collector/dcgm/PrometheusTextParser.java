@@ -162,6 +162,15 @@ public final class PrometheusTextParser {
         }
       }
     }
+    Double value = parseTail(line, i, n);
+    return value == null ? null : new Series(name, labels, value);
+  }
+
+  /**
+   * What follows a series' name and labels in {@code s[i, n)}: whitespace, the value and an
+   * optional integer timestamp. The value, or null when the rest is not that.
+   */
+  static Double parseTail(String line, int i, int n) {
     if (i >= n || !Character.isWhitespace(line.charAt(i))) {
       return null;
     }
@@ -197,7 +206,7 @@ public final class PrometheusTextParser {
         return null;
       }
     }
-    return new Series(name, labels, value);
+    return value;
   }
 
   /** A Prometheus float, or null when it is not one. */

@@ -67,6 +67,8 @@ public final class ModbusCollector implements DeviceCollector {
   private final List<ReadBlock> plan;
   private final Duration requestTimeout;
   private final Duration pollTimeout;
+  // Points keep their tag maps from poll to poll, so their merged tag sets are kept too.
+  private final Readings.TagCache tagCache = new Readings.TagCache();
   private final boolean sharedInConfig;
   private final Duration staleAfter;
   private final PointErrorLog errorLog;
@@ -170,7 +172,7 @@ public final class ModbusCollector implements DeviceCollector {
     if (closed.get()) {
       throw new IllegalStateException("collector of " + device.id() + " is closed");
     }
-    var readings = new Readings(site, device, clock.instant());
+    var readings = new Readings(site, device, clock.instant(), tagCache);
     var poll =
         new Poll(readings, System.nanoTime() + pollTimeout.minus(backstopMargin()).toNanos());
     for (ReadBlock block : plan) {

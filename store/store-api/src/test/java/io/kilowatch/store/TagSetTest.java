@@ -1,0 +1,54 @@
+package io.kilowatch.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/** A tag set is a sorted map like any other to its users, and the same object to the store. */
+class TagSetTest {
+  private final TreeMap<String, String> plain =
+      new TreeMap<>(Map.of("site", "dc1", "device", "node-7", "gpu", "3"));
+
+  @Test
+  void equalsAndHashesAsTheSortedMapItWasMadeFrom() {
+    TagSet tags = TagSet.of(plain);
+
+    assertThat(tags).isEqualTo(plain);
+    assertThat(plain).isEqualTo(tags);
+    assertThat(tags.hashCode()).isEqualTo(plain.hashCode());
+    assertThat(tags.toString()).isEqualTo(plain.toString());
+    assertThat(tags.keySet()).containsExactly("device", "gpu", "site");
+    assertThat(tags.firstKey()).isEqualTo("device");
+    assertThat(tags.headMap("gpu")).isEqualTo(Map.of("device", "node-7"));
+    assertThat(TagSet.of(Map.of("gpu", "4"))).isNotEqualTo(TagSet.of(Map.of("gpu", "3")));
+  }
+
+  @Test
+  void cannotBeChangedThroughItselfOrThroughTheMapItCameFrom() {
+    TagSet tags = TagSet.of(plain);
+    plain.put("rack", "r9");
+
+    assertThat(tags).doesNotContainKey("rack");
+    assertThatThrownBy(() -> tags.put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> tags.entrySet().clear())
+        .isInstanceOf(UnsupportedOperationException.class);
+    assertThatThrownBy(() -> tags.keySet().remove("gpu"))
+        .isInstanceOf(UnsupportedOperationException.class);
+  }
+
+  @Test
+  void aSampleAndItsSeriesKeysKeepTheTagSetTheyAreGiven() {
+    TagSet tags = TagSet.of(plain);
+    var sample =
+        new Sample(
+            Instant.EPOCH, "gpu", tags, new TreeMap<>(Map.of("power_w", 300.0)), Quality.GOOD);
+
+    assertThat(sample.tags()).isSameAs(tags);
+    assertThat(sample.key("power_w").tags()).isSameAs(tags);
+    assertThat(TagSet.of(tags)).isSameAs(tags);
+  }
+}
