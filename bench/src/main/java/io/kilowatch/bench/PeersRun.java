@@ -172,11 +172,17 @@ public final class PeersRun {
   private void kilowatchBeforeAndNow(String group, String before) {
     if (before != null) {
       String label = "kilowatch before (" + before + ")";
+      // -Dpeers.kilowatch.jvm applies to this build only; the before build gets
+      // -Dpeers.kilowatch.before.jvm (none by default), to measure a JVM option against none.
+      String jvm = System.getProperty("peers.kilowatch.jvm", "");
       System.setProperty(JAR_PROPERTY, before);
+      System.setProperty(
+          "peers.kilowatch.jvm", System.getProperty("peers.kilowatch.before.jvm", ""));
       try {
         guard(group, label, () -> kilowatch(group, label));
       } finally {
         System.clearProperty(JAR_PROPERTY);
+        System.setProperty("peers.kilowatch.jvm", jvm);
       }
     }
     guard(group, "kilowatch", () -> kilowatch(group, "kilowatch"));

@@ -147,6 +147,17 @@ public final class ModbusCollector implements DeviceCollector {
     return device;
   }
 
+  /**
+   * Every wait of a poll ends by its deadline, {@link #backstopMargin()} before the scheduler's
+   * timeout: the turn on a shared connection, the connect, each answer (a socket timeout per read).
+   * Not with a pause between requests, which is kept after an answer whatever time is left, since
+   * the device needs that quiet more than the poll needs its deadline.
+   */
+  @Override
+  public Duration boundedBy() {
+    return source.requests().pauseBetweenRequests().isPositive() ? null : pollTimeout;
+  }
+
   /** The read requests one poll makes when every block is readable, in order. */
   public List<ReadBlock> plan() {
     return plan;

@@ -1,6 +1,7 @@
 package io.kilowatch.collector.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.ghgande.j2mod.modbus.slave.ModbusSlave;
@@ -91,6 +92,28 @@ class ModbusRequestOptionsTest {
       assertThat(readsOfOnePoll(small)).isEqualTo(5); // 20 + 20 + 20 + 20 + 19
       assertThat(readsOfOnePoll(noGap)).isEqualTo(50); // a 1-register gap is not bridged
       assertThat(small.plan()).allMatch(b -> b.count() <= 20);
+    }
+  }
+
+  // A poll gives up by its own deadline, so the scheduler may run it on the device's thread (no
+  // helper thread and no timer per poll); a pause is kept whatever time is left, so not with one.
+  @Test
+  void aPollEndsWithinTheDeviceTimeoutUnlessItPausesBetweenRequests() throws Exception {
+    try (var plain = collector(Source.ModbusRequests.DEFAULT, everyOther());
+        var pausing =
+            collector(
+                new Source.ModbusRequests(20, 10, Duration.ofMillis(60), null), everyOther())) {
+      assertThat(plain.boundedBy()).isEqualTo(Duration.ofSeconds(2));
+      assertThat(pausing.boundedBy()).isNull();
+    }
+    // A device that takes the connection and never answers: the poll fails within that bound.
+    try (var silent = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+      port = silent.getLocalPort();
+      try (var c = collector(Source.ModbusRequests.DEFAULT, everyOther())) {
+        long start = System.nanoTime();
+        assertThatThrownBy(c::poll).isInstanceOf(java.net.SocketTimeoutException.class);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(c.boundedBy());
+      }
     }
   }
 
