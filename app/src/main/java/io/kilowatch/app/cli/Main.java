@@ -33,22 +33,7 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    preferPlatformPollers();
     System.exit(execute(args));
-  }
-
-  /**
-   * Virtual threads wait for their sockets through the JDK's pollers. The JDK's default on Linux,
-   * poller virtual threads under a master poller thread, takes each answer through both before the
-   * waiting thread runs; one platform thread per poller hands it over directly. At 154 Modbus reads
-   * a second that was a fifth of the process's CPU (bench/README.md: 421 against 347 CPU-µs per
-   * read in one run). The JDK reads the mode once, at the first socket wait, so this comes first;
-   * {@code -Djdk.pollerMode} on the command line wins.
-   */
-  static void preferPlatformPollers() {
-    if (System.getProperty("jdk.pollerMode") == null) {
-      System.setProperty("jdk.pollerMode", "1");
-    }
   }
 
   /** Runs the command line without exiting, for tests. */
