@@ -56,21 +56,8 @@ final class ScrapeCache {
     int scrape;
     Entry next;
 
-    Entry(String text, int hash, Entry meaning) {
-      this(
-          text,
-          hash,
-          meaning.dcgm,
-          meaning.gpu,
-          meaning.field,
-          meaning.instance,
-          meaning.instanceId,
-          meaning.nameRank);
-    }
-
     Entry(
         String text,
-        int hash,
         boolean dcgm,
         GpuSlot gpu,
         int field,
@@ -78,7 +65,7 @@ final class ScrapeCache {
         long instanceId,
         int nameRank) {
       this.text = text;
-      this.hash = hash;
+      this.hash = text == null ? 0 : hash(text, 0, text.length());
       this.dcgm = dcgm;
       this.gpu = gpu;
       this.field = field;
@@ -136,36 +123,27 @@ final class ScrapeCache {
       }
       int brace = body.lastIndexOf('}', end - 1);
       Entry e = brace >= from ? find(body, from, brace + 1) : null;
-      double value;
+      Double value;
       if (e != null) {
-        Double v = PrometheusTextParser.parseTail(body, brace + 1, end);
-        if (v == null) {
-          skipped++;
-          if (firstSkipped == null) {
-            firstSkipped = PrometheusTextParser.shorten(body.substring(from, end));
-          }
-          from = next;
-          continue;
-        }
-        value = v;
+        value = PrometheusTextParser.parseTail(body, brace + 1, end);
       } else {
         String line = body.substring(from, end);
         PrometheusTextParser.Series s = PrometheusTextParser.parseLine(line);
-        if (s == null) {
-          skipped++;
-          if (firstSkipped == null) {
-            firstSkipped = PrometheusTextParser.shorten(line);
-          }
-          from = next;
-          continue;
+        value = s == null ? null : s.value();
+        if (s != null) {
+          boolean labelled =
+              line.length() > s.name().length() && line.charAt(s.name().length()) == '{';
+          // Only a label set's text is remembered: it ends at the line's last '}'.
+          e = meaning(s, labelled ? line.substring(0, brace - from + 1) : null);
         }
-        value = s.value();
-        e = meaning(s);
-        boolean labelled =
-            line.length() > s.name().length() && line.charAt(s.name().length()) == '{';
-        if (labelled) {
-          e = put(line.substring(0, brace - from + 1), e);
+      }
+      if (value == null) {
+        skipped++;
+        if (firstSkipped == null) {
+          firstSkipped = PrometheusTextParser.shorten(body.substring(from, end));
         }
+        from = next;
+        continue;
       }
       e.scrape = scrape;
       used++;
@@ -206,25 +184,31 @@ final class ScrapeCache {
     }
   }
 
-  private Entry meaning(PrometheusTextParser.Series s) {
+  /** What {@code s} means, remembered under {@code text} unless that is null. */
+  private Entry meaning(PrometheusTextParser.Series s, String text) {
     boolean dcgm = s.name().startsWith("DCGM_");
     String field = DcgmGpuMapper.FIELDS.get(s.name());
     String index = s.labels().get(io.kilowatch.store.Vocabulary.Tag.GPU);
+    Entry e;
     if (field == null || index == null) {
-      return new Entry(null, 0, dcgm, null, -1, false, 0, 0);
+      e = new Entry(text, dcgm, null, -1, false, 0, 0);
+    } else {
+      var gpu = new DcgmGpuMapper.Gpu(index, s.labels().get("UUID"), s.labels().get("modelName"));
+      String instance = s.labels().get("GPU_I_ID");
+      e =
+          new Entry(
+              text,
+              dcgm,
+              slots.computeIfAbsent(gpu, GpuSlot::new),
+              FIELD_NAMES.indexOf(field),
+              instance != null,
+              DcgmGpuMapper.instanceId(instance),
+              DCGM_NAMES.indexOf(s.name()));
     }
-    var gpu = new DcgmGpuMapper.Gpu(index, s.labels().get("UUID"), s.labels().get("modelName"));
-    GpuSlot slot = slots.computeIfAbsent(gpu, GpuSlot::new);
-    String instance = s.labels().get("GPU_I_ID");
-    return new Entry(
-        null,
-        0,
-        dcgm,
-        slot,
-        FIELD_NAMES.indexOf(field),
-        instance != null,
-        DcgmGpuMapper.instanceId(instance),
-        DCGM_NAMES.indexOf(s.name()));
+    if (text != null) {
+      put(e);
+    }
+    return e;
   }
 
   private Entry find(String body, int from, int to) {
@@ -239,18 +223,15 @@ final class ScrapeCache {
     return null;
   }
 
-  private Entry put(String text, Entry meaning) {
-    int h = hash(text, 0, text.length());
-    var e = new Entry(text, h, meaning);
+  private void put(Entry e) {
     e.scrape = scrape;
     if (size + 1 > table.length * 3 / 4) {
       rehash(table.length * 2, false);
     }
-    int i = h & (table.length - 1);
+    int i = e.hash & (table.length - 1);
     e.next = table[i];
     table[i] = e;
     size++;
-    return e;
   }
 
   private void forgetUnused() {
