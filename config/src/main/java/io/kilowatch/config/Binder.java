@@ -272,19 +272,29 @@ final class Binder {
 
   /** A strictly positive duration such as {@code 10s}. */
   Duration duration(At at) {
+    Duration d = durationOrZero(at);
+    if (d != null && d.isZero()) {
+      problem(at, "must be positive, got " + text(at).strip());
+      return null;
+    }
+    return d;
+  }
+
+  /** A duration that may be zero (a setting that zero switches off), never negative. */
+  Duration durationOrZero(At at) {
     String text = text(at);
     if (text == null) {
       return null;
     }
     Duration d;
     try {
-      d = Durations.parse(text);
+      d = text.strip().equals("0") ? Duration.ZERO : Durations.parse(text);
     } catch (IllegalArgumentException e) {
       problem(at, "expected a duration such as 500ms, 10s, 2m, 1h, 7d or 5y, got " + shown(at));
       return null;
     }
-    if (d.isNegative() || d.isZero()) {
-      problem(at, "must be positive, got " + text.strip());
+    if (d.isNegative()) {
+      problem(at, "must be positive or zero, got " + text.strip());
       return null;
     }
     return d;

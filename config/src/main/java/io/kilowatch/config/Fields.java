@@ -129,6 +129,10 @@ final class Fields {
     return optional(key, fallback, binder::duration);
   }
 
+  Duration optionalDurationOrZero(String key, Duration fallback) {
+    return optional(key, fallback, binder::durationOrZero);
+  }
+
   URI requireUri(String key, Set<String> schemes) {
     return required(key, "", v -> binder.uri(v, schemes));
   }

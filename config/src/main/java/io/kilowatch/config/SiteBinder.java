@@ -37,7 +37,7 @@ final class SiteBinder {
   static final Set<String> INFLUXDB_KEYS =
       Set.of("url", "database", "retentionPolicy", "username", "password", "token");
   static final Set<String> BUFFER_KEYS = Set.of("maxBytes");
-  static final Set<String> COLLECTOR_KEYS = Set.of("shard", "maxBackoff");
+  static final Set<String> COLLECTOR_KEYS = Set.of("shard", "maxBackoff", "pollTick");
   static final Set<String> RETENTION_KEYS = Set.of("raw", "minute", "hour");
   static final Set<String> WEB_KEYS =
       Set.of(
@@ -276,7 +276,21 @@ final class SiteBinder {
               + Durations.format(maxBackoff));
       return null;
     }
-    return new CollectorConfig(shard, maxBackoff);
+    Duration pollTick = f.optionalDurationOrZero("pollTick", CollectorConfig.DEFAULT_POLL_TICK);
+    if (pollTick == null) {
+      return null;
+    }
+    if (pollTick.compareTo(CollectorConfig.MAX_POLL_TICK) > 0
+        || pollTick.toNanos() % 1_000_000 != 0) {
+      binder.problem(
+          f.get("pollTick"),
+          "must be whole milliseconds from 0 to "
+              + Durations.format(CollectorConfig.MAX_POLL_TICK)
+              + ", got "
+              + Durations.format(pollTick));
+      return null;
+    }
+    return new CollectorConfig(shard, maxBackoff, pollTick);
   }
 
   /** The data directory, relative to the config file's directory unless absolute. */

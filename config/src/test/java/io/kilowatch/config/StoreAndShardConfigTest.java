@@ -80,6 +80,43 @@ class StoreAndShardConfigTest {
   }
 
   @Test
+  void thePollGridDefaultsToOneSecondAndZeroSwitchesItOff() {
+    assertThat(parse("site: {name: Hall}\n", Map.of()).collector().pollTick())
+        .isEqualTo(java.time.Duration.ofSeconds(1));
+    assertThat(
+            parse("site: {name: Hall}\ncollector: {pollTick: 250ms}\n", Map.of())
+                .collector()
+                .pollTick())
+        .isEqualTo(java.time.Duration.ofMillis(250));
+    assertThat(
+            parse("site: {name: Hall}\ncollector: {pollTick: 0}\n", Map.of())
+                .collector()
+                .pollTick())
+        .isZero();
+    // A shard given on the command line keeps the file's grid.
+    assertThat(
+            parse("site: {name: Hall}\ncollector: {pollTick: 5s}\n", Map.of())
+                .collector()
+                .withShard(new Shard(1, 2))
+                .pollTick())
+        .isEqualTo(java.time.Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aPollGridBeyondAMinuteOrNegativeIsAnError() {
+    assertThatThrownBy(() -> parse("site: {name: Hall}\ncollector:\n  pollTick: 2m\n", Map.of()))
+        .hasMessageContaining(
+            "site.yaml:3: collector.pollTick: must be whole milliseconds from 0 to 1m, got 2m");
+    assertThatThrownBy(() -> parse("site: {name: Hall}\ncollector:\n  pollTick: soon\n", Map.of()))
+        .hasMessageContaining("site.yaml:3: collector.pollTick: expected a duration");
+    assertThatThrownBy(
+            () ->
+                new CollectorConfig(
+                    Shard.ALL, java.time.Duration.ofMinutes(5), java.time.Duration.ofMillis(-1)))
+        .hasMessageContaining("pollTick must be whole milliseconds from 0 to 1m");
+  }
+
+  @Test
   void theEmbeddedEnginesMemoryIsBoundedAndTooSmallALimitIsAnError() {
     assertThat(parse("site: {name: Hall}\nstore: {memoryLimit: 512MiB}\n", Map.of()))
         .extracting(s -> s.store().memoryLimitBytes())

@@ -33,11 +33,13 @@ import org.slf4j.LoggerFactory;
  * its own named virtual thread, so that a dead or slow device never delays another.
  *
  * <p>Per device: fixed-rate polling (the next slot is the previous slot plus the interval, and
- * slots missed by a slow poll are skipped rather than caught up in a burst); each poll runs on its
- * own virtual thread and is given up after {@link Device#timeout()} even if the protocol library
- * ignores interrupts, and the collector is then closed and created afresh; after a failure the
- * device is DOWN and retried with exponential backoff, capped by {@code collector.maxBackoff}. Only
- * state changes are logged.
+ * slots missed by a slow poll are skipped rather than caught up in a burst), the slots on the
+ * site's poll grid ({@code collector.pollTick}, one second by default) when the interval is a
+ * multiple of it, so that polls which start together share the wake-ups of the threads that serve
+ * them; each poll runs on its own virtual thread and is given up after {@link Device#timeout()}
+ * even if the protocol library ignores interrupts, and the collector is then closed and created
+ * afresh; after a failure the device is DOWN and retried with exponential backoff, capped by {@code
+ * collector.maxBackoff}. Only state changes are logged.
  *
  * <p>Devices that share a network address (a Modbus gateway's host:port, an OPC UA server's
  * host:port) share an {@link Endpoint}. An outage of the address takes all of them down and grows
@@ -61,6 +63,7 @@ public final class PollScheduler implements AutoCloseable {
   private final RandomGenerator random;
   private final Function<Device, DeviceCollector> factory;
   private final Duration maxBackoff;
+  private final long tickMillis;
   private final Map<String, AtomicReference<DeviceStatus>> statuses = new LinkedHashMap<>();
   private final Map<String, Long> droppedValues = new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Thread> loops = new ArrayList<>();
@@ -134,11 +137,15 @@ public final class PollScheduler implements AutoCloseable {
     this.factory = Objects.requireNonNull(factory, "factory");
     this.maxBackoff = Objects.requireNonNull(maxBackoff, "maxBackoff");
     this.probe = Objects.requireNonNull(probe, "probe");
+    this.tickMillis = site.collector().pollTick().toMillis();
     Instant now = clock.instant();
     for (Device d : devices) {
-      // Spread first polls over one interval: thousands of devices configured with the same
-      // interval then keep distinct phases instead of all firing in the same millisecond.
-      Instant first = now.plusMillis(random.nextLong(Math.max(1, intervalOf(d).toMillis())));
+      // Spread first polls over one interval, so that thousands of devices with the same interval
+      // do not all fire in the same millisecond; on the grid, those of one tick fire together.
+      Instant first =
+          onGrid(
+              now.plusMillis(random.nextLong(Math.max(1, intervalOf(d).toMillis()))),
+              intervalOf(d));
       statuses.put(d.id(), new AtomicReference<>(DeviceStatus.initial(d.id(), d.kind(), first)));
     }
   }
@@ -215,6 +222,20 @@ public final class PollScheduler implements AutoCloseable {
       }
     }
     loops.clear();
+  }
+
+  /**
+   * {@code t} rounded up to the poll grid, for a device polled every {@code interval}: unchanged
+   * when the grid is off or the interval is not a multiple of the tick (its slots would drift off
+   * the grid anyway, and rounding each one would stretch its interval).
+   */
+  private Instant onGrid(Instant t, Duration interval) {
+    long ms = interval.toMillis();
+    if (tickMillis <= 0 || ms % tickMillis != 0 || interval.toNanos() % 1_000_000 != 0) {
+      return t;
+    }
+    Instant floor = Instant.ofEpochMilli(Math.floorDiv(t.toEpochMilli(), tickMillis) * tickMillis);
+    return floor.equals(t) ? t : floor.plusMillis(tickMillis);
   }
 
   private static Duration intervalOf(Device d) {
@@ -615,7 +636,8 @@ public final class PollScheduler implements AutoCloseable {
         log.warn("device {} is down: {}", device.id(), error);
       }
       backoffStep++;
-      Instant next = end.plus(Backoff.delay(interval, backoffStep, maxBackoff, random));
+      Instant next =
+          onGrid(end.plus(Backoff.delay(interval, backoffStep, maxBackoff, random)), interval);
       update(
           old,
           new DeviceStatus(

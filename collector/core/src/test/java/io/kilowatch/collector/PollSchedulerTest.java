@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeout;
 
+import io.kilowatch.config.CollectorConfig;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
+import io.kilowatch.config.Shard;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
 import io.kilowatch.device.DeviceStateListener;
@@ -54,6 +56,12 @@ class PollSchedulerTest {
   private final Map<String, List<String>> pollThreads = new ConcurrentHashMap<>();
 
   private PollScheduler scheduler;
+
+  /** The site's collector settings (the poll grid among them) for the next {@link #start}. */
+  private CollectorConfig collectorConfig = CollectorConfig.DEFAULT;
+
+  /** The spread of first polls and the backoff's jitter for the next {@link #start}. */
+  private RandomGenerator random = NO_JITTER;
 
   /** What a stand-in device does on its n-th poll (counting from 0). */
   interface Behaviour {
@@ -164,7 +172,8 @@ class PollSchedulerTest {
       Duration maxBackoff,
       DeviceStateListener listener,
       EndpointProbe probe) {
-    SiteConfig site = TestSites.site(List.of(), List.copyOf(devices.keySet()));
+    SiteConfig site =
+        TestSites.site(List.of(), List.copyOf(devices.keySet())).withCollector(collectorConfig);
     Map<String, AtomicInteger> counters = new ConcurrentHashMap<>();
     scheduler =
         new PollScheduler(
@@ -178,7 +187,7 @@ class PollSchedulerTest {
                   d, devices.get(d), counters.computeIfAbsent(d.id(), k -> new AtomicInteger()));
             },
             maxBackoff,
-            NO_JITTER,
+            random,
             probe);
     if (listener != null) {
       scheduler.addListener(listener);
@@ -281,6 +290,77 @@ class PollSchedulerTest {
     assertThat(received)
         .hasSize(10)
         .allSatisfy(s -> assertThat(s.tags()).containsEntry("device", "healthy"));
+  }
+
+  /**
+   * A 100 ms grid. The spread of first polls draws 130 ms (a generator whose nextLong() is 260
+   * gives nextLong(bound) = (260 >>> 1) % bound for these bounds; its nextDouble() is 260 / 2^64,
+   * so the backoff has no jitter).
+   */
+  private void onA100MsGrid() {
+    collectorConfig = new CollectorConfig(Shard.ALL, Duration.ofMinutes(1), Duration.ofMillis(100));
+    random = () -> 260L;
+  }
+
+  @Test
+  void slotsAreOnThePollGridWhenTheIntervalIsAMultipleOfItsTick() throws Exception {
+    onA100MsGrid();
+    Device d = device("on-grid", 300, 200);
+    start(Map.of(d, (n, self) -> answer(d)), Duration.ofMinutes(1), null);
+
+    wakeLoop("on-grid", 4);
+
+    // 130 ms rounds up to 200 ms; then every 300 ms, on the grid.
+    assertThat(attemptsOf("on-grid")).containsExactlyElementsOf(at(200, 500, 800, 1100));
+  }
+
+  @Test
+  void slotsKeepTheirSpreadWhenTheIntervalIsNotAMultipleOfTheTick() throws Exception {
+    onA100MsGrid();
+    Device d = device("off-grid", 250, 200);
+    start(Map.of(d, (n, self) -> answer(d)), Duration.ofMinutes(1), null);
+
+    wakeLoop("off-grid", 3);
+
+    // Rounding each slot of a 250 ms interval to a 100 ms grid would stretch it to 300 ms.
+    assertThat(attemptsOf("off-grid")).containsExactlyElementsOf(at(130, 380, 630));
+  }
+
+  @Test
+  void aRetryAfterAFailureIsRoundedUpToTheGrid() throws Exception {
+    onA100MsGrid();
+    Device d = device("failing", 300, 200);
+    start(
+        Map.of(
+            d,
+            (n, self) -> {
+              if (n == 0) {
+                time.advance(Duration.ofMillis(30));
+                throw new java.io.IOException("connection refused");
+              }
+              return answer(d);
+            }),
+        Duration.ofMinutes(1),
+        null);
+
+    wakeLoop("failing", 2);
+
+    // The first poll (200 ms) failed 30 ms in: 230 ms + a backoff of 2 intervals = 830 ms, rounded
+    // up to 900 ms; the slots after it follow every 300 ms on the grid.
+    assertThat(attemptsOf("failing")).containsExactlyElementsOf(at(200, 900));
+    assertThat(status("failing").nextAttempt()).isEqualTo(T0.plusMillis(1200));
+  }
+
+  @Test
+  void aZeroTickSpreadsSlotsToTheMillisecond() throws Exception {
+    collectorConfig = new CollectorConfig(Shard.ALL, Duration.ofMinutes(1), Duration.ZERO);
+    random = () -> 260L;
+    Device d = device("spread", 1000, 200);
+    start(Map.of(d, (n, self) -> answer(d)), Duration.ofMinutes(1), null);
+
+    wakeLoop("spread", 2);
+
+    assertThat(attemptsOf("spread")).containsExactlyElementsOf(at(130, 1130));
   }
 
   @Test
