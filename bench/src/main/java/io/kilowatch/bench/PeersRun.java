@@ -153,6 +153,7 @@ public final class PeersRun {
       if (only.contains("modbus")) {
         run.guard("modbus", "libmodbus poller (C)", run::libmodbus);
         run.kilowatchBeforeAndNow("modbus", before);
+        run.guard("modbus", "kilowatch at rest", run::kilowatchAtRest);
       }
       if (only.contains("opcua") && cdus > 0) {
         run.guard("opcua", "node-opcua", run::nodeOpcUa);
@@ -580,6 +581,52 @@ public final class PeersRun {
         };
     return List.of(
         row(source, label, m.a(), m.b(), m.rssKib(), m.expected(), stored, reads, unit, ""));
+  }
+
+  /**
+   * This build with the same store and web server and no device at all, over a window as long as
+   * the others: what kilowatch costs while polling nothing, printed as CPU per PDU read at the
+   * site's rate (the share of each Modbus figure that no poller design could take off). A line, not
+   * a row: it has no reads of its own.
+   */
+  private List<Row> kilowatchAtRest() throws Exception {
+    Path dir = fresh("kilowatch-at-rest");
+    Path config = dir.resolve("site.yaml");
+    Files.writeString(
+        config,
+        "site:\n  name: kilowatch at rest\n  timezone: UTC\nstore:\n  kind: embedded\n"
+            + "  dataDir: "
+            + dir.resolve("data").toAbsolutePath()
+            + "\n");
+    int port = freePort();
+    Process p = startKilowatch(dir, config, port);
+    try {
+      awaitKilowatch(port);
+      Window w = window(System.currentTimeMillis());
+      sleepUntil(w.fromMs());
+      Cpu a = cpu(p.pid());
+      sleepUntil(w.toMs());
+      Cpu b = cpu(p.pid());
+      double seconds = (b.atNanos() - a.atNanos()) / 1e9;
+      double cores = (b.peer() - a.peer()) / seconds;
+      double readsPerSecond = (double) site.spec().pdus() / interval.toSeconds();
+      System.out.printf(
+          Locale.ROOT,
+          "  %-7s %-44s cpu %7.2f s over %5.1f s = %.4f cores; %.1f CPU-us per PDU read at %.0f"
+              + " reads/s; peak RSS %5d MiB; load %s%n",
+          "modbus",
+          "kilowatch at rest (no devices)",
+          b.peer() - a.peer(),
+          seconds,
+          cores,
+          readsPerSecond > 0 ? cores * 1e6 / readsPerSecond : Double.NaN,
+          readsPerSecond,
+          ProcTree.peakRssKib(p.pid()) / 1024,
+          ProcTree.loadAverage());
+    } finally {
+      stop(p);
+    }
+    return List.of();
   }
 
   private Process startKilowatch(Path dir, Path config, int port) throws IOException {

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -67,6 +68,9 @@ public final class ModbusCollector implements DeviceCollector {
   private final List<ReadBlock> plan;
   private final Duration requestTimeout;
   private final Duration pollTimeout;
+  // Worked out once: Duration's division goes through BigDecimal, a cost on every request.
+  private final Duration halfPollTimeout;
+  private final long pollBudgetNanos;
   // Points keep their tag maps from poll to poll, so their merged tag sets are kept too.
   private final Readings.TagCache tagCache = new Readings.TagCache();
   private final boolean sharedInConfig;
@@ -74,8 +78,11 @@ public final class ModbusCollector implements DeviceCollector {
   private final PointErrorLog errorLog;
   private final ModbusEndpoints.Endpoint endpoint;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final Map<ReadBlock, Learned> learned = new HashMap<>();
-  private final Map<ModbusPoint, LastGood> lastGood = new HashMap<>();
+  // By identity: keyed by the plan's own blocks.
+  private final Map<ReadBlock, Learned> learned = new IdentityHashMap<>();
+  // By identity: the profile's points are the same objects from poll to poll, and a record's hash
+  // walks every field of the point.
+  private final Map<ModbusPoint, LastGood> lastGood = new IdentityHashMap<>();
   private volatile Map<String, String> text = Map.of();
   private int reprobePolls = DEFAULT_REPROBE_POLLS;
   private long requests;
@@ -129,6 +136,8 @@ public final class ModbusCollector implements DeviceCollector {
             : DEFAULT_TIMEOUT;
     Duration own = source.requests().requestTimeout();
     this.pollTimeout = deviceTimeout;
+    this.halfPollTimeout = deviceTimeout.dividedBy(2);
+    this.pollBudgetNanos = deviceTimeout.minus(backstopMargin(deviceTimeout)).toNanos();
     this.sharedInConfig = sharedInConfig(site, source);
     this.requestTimeout = own != null && own.compareTo(deviceTimeout) < 0 ? own : null;
     Duration interval =
@@ -148,10 +157,10 @@ public final class ModbusCollector implements DeviceCollector {
   }
 
   /**
-   * Every wait of a poll ends by its deadline, {@link #backstopMargin()} before the scheduler's
-   * timeout: the turn on a shared connection, the connect, each answer (a socket timeout per read).
-   * Not with a pause between requests, which is kept after an answer whatever time is left, since
-   * the device needs that quiet more than the poll needs its deadline.
+   * Every wait of a poll ends by its deadline, {@link #backstopMargin(Duration)} before the
+   * scheduler's timeout: the turn on a shared connection, the connect, each answer (a socket
+   * timeout per read). Not with a pause between requests, which is kept after an answer whatever
+   * time is left, since the device needs that quiet more than the poll needs its deadline.
    */
   @Override
   public Duration boundedBy() {
@@ -184,8 +193,7 @@ public final class ModbusCollector implements DeviceCollector {
       throw new IllegalStateException("collector of " + device.id() + " is closed");
     }
     var readings = new Readings(site, device, clock.instant(), tagCache);
-    var poll =
-        new Poll(readings, System.nanoTime() + pollTimeout.minus(backstopMargin()).toNanos());
+    var poll = new Poll(readings, System.nanoTime() + pollBudgetNanos);
     for (ReadBlock block : plan) {
       poll.block(block);
     }
@@ -473,7 +481,7 @@ public final class ModbusCollector implements DeviceCollector {
     if (requestTimeout != null) {
       return requestTimeout;
     }
-    return sharedInConfig || endpoint.sharedByUnits() ? pollTimeout.dividedBy(2) : pollTimeout;
+    return sharedInConfig || endpoint.sharedByUnits() ? halfPollTimeout : pollTimeout;
   }
 
   /**
@@ -481,7 +489,7 @@ public final class ModbusCollector implements DeviceCollector {
    * device that does not answer fails with this collector's clean timeout, which keeps the
    * connection, rather than being cut by the scheduler, which closes it.
    */
-  private Duration backstopMargin() {
+  private static Duration backstopMargin(Duration pollTimeout) {
     Duration tenth = pollTimeout.dividedBy(10);
     return tenth.compareTo(BACKSTOP_MARGIN) < 0 ? tenth : BACKSTOP_MARGIN;
   }
