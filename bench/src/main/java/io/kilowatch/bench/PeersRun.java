@@ -147,7 +147,8 @@ public final class PeersRun {
       run.peers = peers;
       if (only.contains("dcgm")) {
         run.guard("dcgm", "prometheus", run::prometheus);
-        run.guard("dcgm", "vmagent", run::vmagent);
+        run.guard("dcgm", "vmagent", () -> run.vmagent(false));
+        run.guard("dcgm", "vmagent aligned", () -> run.vmagent(true));
         run.kilowatchBeforeAndNow("dcgm", before);
       }
       if (only.contains("modbus")) {
@@ -309,12 +310,19 @@ public final class PeersRun {
    * The same scrape config for Prometheus and vmagent: one static target per node, no relabelling.
    */
   private Path scrapeConfig() throws IOException {
+    return scrapeConfig(false);
+  }
+
+  /** The same, with {@code scrape_offset: 1s} (vmagent only) when {@code aligned}. */
+  private Path scrapeConfig(boolean aligned) throws IOException {
     StringBuilder b = new StringBuilder();
     b.append("global:\n  scrape_interval: ")
         .append(interval.toSeconds())
         .append("s\n  scrape_timeout: ")
         .append(timeout.toSeconds())
-        .append("s\nscrape_configs:\n  - job_name: dcgm\n    static_configs:\n");
+        .append("s\nscrape_configs:\n  - job_name: dcgm\n")
+        .append(aligned ? "    scrape_offset: 1s\n" : "")
+        .append("    static_configs:\n");
     List<String> urls = site.nodeUrls();
     for (int n = 0; n < urls.size(); n++) {
       URI u = URI.create(urls.get(n));
@@ -329,7 +337,7 @@ public final class PeersRun {
           .append(ScaleSite.nodeId(n))
           .append("'}\n");
     }
-    Path file = work.resolve("scrape.yml");
+    Path file = work.resolve(aligned ? "scrape-aligned.yml" : "scrape.yml");
     Files.writeString(file, b.toString());
     return file;
   }
@@ -357,8 +365,14 @@ public final class PeersRun {
     }
   }
 
-  private List<Row> vmagent() throws Exception {
-    Path dir = fresh("vmagent");
+  /**
+   * vmagent writing into victoria-metrics. {@code aligned}: with {@code scrape_offset: 1s}, which
+   * scrapes every target at the same offset of the interval (its way of batching scrapes, as
+   * kilowatch's poll grid does; Prometheus has no such setting and spreads targets by hash).
+   */
+  private List<Row> vmagent(boolean aligned) throws Exception {
+    String name = aligned ? "vmagent aligned (scrape_offset: 1s)" : "vmagent";
+    Path dir = fresh(aligned ? "vmagent-aligned" : "vmagent");
     int vmPort = freePort();
     int agentPort = freePort();
     Process vm =
@@ -377,7 +391,7 @@ public final class PeersRun {
           start(
               dir.resolve("agent"),
               "vmagent",
-              "-promscrape.config=" + scrapeConfig().toAbsolutePath(),
+              "-promscrape.config=" + scrapeConfig(aligned).toAbsolutePath(),
               "-remoteWrite.url=" + vmBase + "/api/v1/write",
               "-remoteWrite.tmpDataPath=" + dir.resolve("agent-queue"),
               "-httpListenAddr=127.0.0.1:" + agentPort);
@@ -386,11 +400,11 @@ public final class PeersRun {
       Measured m = measureContinuous(agent.pid(), "dcgm", () -> ProcTree.cpuSeconds(vmPid));
       Map<String, Long> stored = vmSamples(vmBase, m.window());
       Row agentRow =
-          dcgmRow("vmagent (remote write)", m, stored, "stored = rows in victoria-metrics");
+          dcgmRow(name + " (remote write)", m, stored, "stored = rows in victoria-metrics");
       Row both =
           new Row(
               "dcgm",
-              "vmagent + victoria-metrics storage",
+              name + " + victoria-metrics storage",
               agentRow.cpuSeconds() + m.extraCpu(),
               agentRow.seconds(),
               agentRow.peakRssKib() + ProcTree.peakRssKib(vmPid),

@@ -33,13 +33,13 @@ import org.slf4j.LoggerFactory;
  * its own named virtual thread, so that a dead or slow device never delays another.
  *
  * <p>Per device: fixed-rate polling (the next slot is the previous slot plus the interval, and
- * slots missed by a slow poll are skipped rather than caught up in a burst), the slots on the
- * site's poll grid ({@code collector.pollTick}, one second by default) when the interval is a
- * multiple of it, so that polls which start together share the wake-ups of the threads that serve
- * them; each poll runs on its own virtual thread and is given up after {@link Device#timeout()}
- * even if the protocol library ignores interrupts, and the collector is then closed and created
- * afresh; after a failure the device is DOWN and retried with exponential backoff, capped by {@code
- * collector.maxBackoff}. Only state changes are logged.
+ * slots missed by a slow poll are skipped rather than caught up in a burst), the slots after the
+ * first on the site's poll grid ({@code collector.pollTick}, one second by default) when the
+ * interval is a multiple of it, so that polls which start together share the wake-ups of the
+ * threads that serve them; each poll runs on its own virtual thread and is given up after {@link
+ * Device#timeout()} even if the protocol library ignores interrupts, and the collector is then
+ * closed and created afresh; after a failure the device is DOWN and retried with exponential
+ * backoff, capped by {@code collector.maxBackoff}. Only state changes are logged.
  *
  * <p>Devices that share a network address (a Modbus gateway's host:port, an OPC UA server's
  * host:port) share an {@link Endpoint}. An outage of the address takes all of them down and grows
@@ -140,12 +140,10 @@ public final class PollScheduler implements AutoCloseable {
     this.tickMillis = site.collector().pollTick().toMillis();
     Instant now = clock.instant();
     for (Device d : devices) {
-      // Spread first polls over one interval, so that thousands of devices with the same interval
-      // do not all fire in the same millisecond; on the grid, those of one tick fire together.
-      Instant first =
-          onGrid(
-              now.plusMillis(random.nextLong(Math.max(1, intervalOf(d).toMillis()))),
-              intervalOf(d));
+      // Spread first polls over one interval, to the millisecond: the first poll opens each
+      // device's connection, and a site's start must not open thousands at once. Later slots
+      // join the poll grid (see succeeded()), on connections already open.
+      Instant first = now.plusMillis(random.nextLong(Math.max(1, intervalOf(d).toMillis())));
       statuses.put(d.id(), new AtomicReference<>(DeviceStatus.initial(d.id(), d.kind(), first)));
     }
   }
@@ -577,6 +575,9 @@ public final class PollScheduler implements AutoCloseable {
         long behind = Duration.between(next, end).toMillis() / interval.toMillis() + 1;
         next = next.plus(interval.multipliedBy(behind));
       }
+      // Onto the grid after a first poll, or one made at once when its endpoint woke it: this
+      // interval is stretched by less than a tick, and the slots after it stay on the grid.
+      next = onGrid(next, interval);
       var c = collector;
       if (old.state() == DeviceStatus.State.UNKNOWN && c != null && c.connecting()) {
         // A first connection still being made (an OPC UA session can take seconds) is progress,

@@ -310,8 +310,9 @@ class PollSchedulerTest {
 
     wakeLoop("on-grid", 4);
 
-    // 130 ms rounds up to 200 ms; then every 300 ms, on the grid.
-    assertThat(attemptsOf("on-grid")).containsExactlyElementsOf(at(200, 500, 800, 1100));
+    // The first poll keeps its spread (130 ms: it opens the connection); the next slot, 430 ms,
+    // rounds up to 500 ms, and from then on every 300 ms is on the grid.
+    assertThat(attemptsOf("on-grid")).containsExactlyElementsOf(at(130, 500, 800, 1100));
   }
 
   @Test
@@ -345,10 +346,10 @@ class PollSchedulerTest {
 
     wakeLoop("failing", 2);
 
-    // The first poll (200 ms) failed 30 ms in: 230 ms + a backoff of 2 intervals = 830 ms, rounded
-    // up to 900 ms; the slots after it follow every 300 ms on the grid.
-    assertThat(attemptsOf("failing")).containsExactlyElementsOf(at(200, 900));
-    assertThat(status("failing").nextAttempt()).isEqualTo(T0.plusMillis(1200));
+    // The first poll (130 ms) failed 30 ms in: 160 ms + a backoff of 2 intervals = 760 ms, rounded
+    // up to 800 ms; the slots after it follow every 300 ms on the grid.
+    assertThat(attemptsOf("failing")).containsExactlyElementsOf(at(130, 800));
+    assertThat(status("failing").nextAttempt()).isEqualTo(T0.plusMillis(1100));
   }
 
   @Test
@@ -361,6 +362,40 @@ class PollSchedulerTest {
     wakeLoop("spread", 2);
 
     assertThat(attemptsOf("spread")).containsExactlyElementsOf(at(130, 1130));
+  }
+
+  @Test
+  void aPollMadeAtOnceByAWakeIsFollowedByASlotOnTheGrid() throws Exception {
+    // The wake test below, on the default one-second grid: the slow unit, woken at 200 ms, is
+    // polled at once; its next slot, 1,200 ms, rounds up to 2,000 ms.
+    var gatewayUp = new java.util.concurrent.atomic.AtomicBoolean();
+    Device fast =
+        TestSites.device(
+            "fast", DeviceKind.PDU, new Source.Modbus("10.0.0.9", 502, 1), ms(100), ms(50));
+    Device slow =
+        TestSites.device(
+            "slow", DeviceKind.PDU, new Source.Modbus("10.0.0.9", 502, 2), ms(1000), ms(50));
+    Behaviour viaGateway =
+        (n, self) -> {
+          if (!gatewayUp.get()) {
+            throw new java.io.IOException("connection refused");
+          }
+          return answer(self.device());
+        };
+    var map = new java.util.LinkedHashMap<Device, Behaviour>();
+    map.put(fast, viaGateway);
+    map.put(slow, viaGateway);
+    start(map, Duration.ofSeconds(60), null, (address, timeout) -> false);
+
+    time.awaitSleeping("poll-fast");
+    assertThat(time.awaitSleeping("poll-slow")).isEqualTo(T0.plusMillis(2000));
+    gatewayUp.set(true);
+    time.wake("poll-fast");
+    await().atMost(Duration.ofSeconds(10)).until(() -> attemptsOf("slow").size() == 2);
+    time.awaitSleeping("poll-slow");
+
+    assertThat(attemptsOf("slow")).containsExactlyElementsOf(at(0, 200));
+    assertThat(status("slow").nextAttempt()).isEqualTo(T0.plusMillis(2000));
   }
 
   @Test
@@ -631,6 +666,8 @@ class PollSchedulerTest {
    */
   @Test
   void aDeviceBackAfterAnOutageWakesTheOthersBehindItsAddress() throws Exception {
+    // Without the poll grid, which would round the slow unit's next slot up to a whole second.
+    collectorConfig = new CollectorConfig(Shard.ALL, Duration.ofMinutes(1), Duration.ZERO);
     var gatewayUp = new java.util.concurrent.atomic.AtomicBoolean();
     Source gateway = new Source.Modbus("10.0.0.9", 502, 1);
     Device fast = TestSites.device("fast", DeviceKind.PDU, gateway, ms(100), ms(50));
