@@ -366,33 +366,10 @@ class PollSchedulerTest {
 
   @Test
   void aPollMadeAtOnceByAWakeIsFollowedByASlotOnTheGrid() throws Exception {
-    // The wake test below, on the default one-second grid: the slow unit, woken at 200 ms, is
-    // polled at once; its next slot, 1,200 ms, rounds up to 2,000 ms.
-    var gatewayUp = new java.util.concurrent.atomic.AtomicBoolean();
-    Device fast =
-        TestSites.device(
-            "fast", DeviceKind.PDU, new Source.Modbus("10.0.0.9", 502, 1), ms(100), ms(50));
-    Device slow =
-        TestSites.device(
-            "slow", DeviceKind.PDU, new Source.Modbus("10.0.0.9", 502, 2), ms(1000), ms(50));
-    Behaviour viaGateway =
-        (n, self) -> {
-          if (!gatewayUp.get()) {
-            throw new java.io.IOException("connection refused");
-          }
-          return answer(self.device());
-        };
-    var map = new java.util.LinkedHashMap<Device, Behaviour>();
-    map.put(fast, viaGateway);
-    map.put(slow, viaGateway);
-    start(map, Duration.ofSeconds(60), null, (address, timeout) -> false);
-
-    time.awaitSleeping("poll-fast");
-    assertThat(time.awaitSleeping("poll-slow")).isEqualTo(T0.plusMillis(2000));
-    gatewayUp.set(true);
-    time.wake("poll-fast");
-    await().atMost(Duration.ofSeconds(10)).until(() -> attemptsOf("slow").size() == 2);
-    time.awaitSleeping("poll-slow");
+    // The wake below (aDeviceBackAfterAnOutageWakesTheOthersBehindItsAddress), on the default
+    // one-second grid: the slow unit, woken at 200 ms, is polled at once; its next slot,
+    // 1,200 ms, rounds up to 2,000 ms.
+    gatewayBackAt200Ms();
 
     assertThat(attemptsOf("slow")).containsExactlyElementsOf(at(0, 200));
     assertThat(status("slow").nextAttempt()).isEqualTo(T0.plusMillis(2000));
@@ -660,14 +637,11 @@ class PollSchedulerTest {
   }
 
   /**
-   * Two Modbus units behind one gateway. The gateway was down: the fast unit's backoff is 200 ms,
-   * the slow unit's 2 s. The first poll that reaches the gateway again polls the other unit at
-   * once, instead of 1.8 s later, and the slow unit's schedule counts from that poll.
+   * Two Modbus units behind one gateway that is down: the fast unit (100 ms) and the slow one (1 s)
+   * fail their first polls at T0; the gateway is back before the fast unit's retry at 200 ms, and
+   * the slow unit's poll that its success wakes is over when this returns.
    */
-  @Test
-  void aDeviceBackAfterAnOutageWakesTheOthersBehindItsAddress() throws Exception {
-    // Without the poll grid, which would round the slow unit's next slot up to a whole second.
-    collectorConfig = new CollectorConfig(Shard.ALL, Duration.ofMinutes(1), Duration.ZERO);
+  private void gatewayBackAt200Ms() throws Exception {
     var gatewayUp = new java.util.concurrent.atomic.AtomicBoolean();
     Source gateway = new Source.Modbus("10.0.0.9", 502, 1);
     Device fast = TestSites.device("fast", DeviceKind.PDU, gateway, ms(100), ms(50));
@@ -693,6 +667,18 @@ class PollSchedulerTest {
     time.wake("poll-fast"); // 200 ms: the fast unit is back
     await().atMost(Duration.ofSeconds(10)).until(() -> attemptsOf("slow").size() == 2);
     time.awaitSleeping("poll-slow");
+  }
+
+  /**
+   * Two Modbus units behind one gateway. The gateway was down: the fast unit's backoff is 200 ms,
+   * the slow unit's 2 s. The first poll that reaches the gateway again polls the other unit at
+   * once, instead of 1.8 s later, and the slow unit's schedule counts from that poll.
+   */
+  @Test
+  void aDeviceBackAfterAnOutageWakesTheOthersBehindItsAddress() throws Exception {
+    // Without the poll grid, which would round the slow unit's next slot up to a whole second.
+    collectorConfig = new CollectorConfig(Shard.ALL, Duration.ofMinutes(1), Duration.ZERO);
+    gatewayBackAt200Ms();
 
     assertThat(attemptsOf("fast")).containsExactlyElementsOf(at(0, 200));
     assertThat(attemptsOf("slow")).containsExactlyElementsOf(at(0, 200));
