@@ -272,29 +272,30 @@ final class Binder {
 
   /** A strictly positive duration such as {@code 10s}. */
   Duration duration(At at) {
-    Duration d = durationOrZero(at);
-    if (d != null && d.isZero()) {
-      problem(at, "must be positive, got " + text(at).strip());
-      return null;
-    }
-    return d;
+    return duration(at, false);
   }
 
   /** A duration that may be zero (a setting that zero switches off), never negative. */
   Duration durationOrZero(At at) {
+    return duration(at, true);
+  }
+
+  private Duration duration(At at, boolean zeroAllowed) {
     String text = text(at);
     if (text == null) {
       return null;
     }
     Duration d;
     try {
-      d = text.strip().equals("0") ? Duration.ZERO : Durations.parse(text);
+      d = zeroAllowed && text.strip().equals("0") ? Duration.ZERO : Durations.parse(text);
     } catch (IllegalArgumentException e) {
       problem(at, "expected a duration such as 500ms, 10s, 2m, 1h, 7d or 5y, got " + shown(at));
       return null;
     }
-    if (d.isNegative()) {
-      problem(at, "must be positive or zero, got " + text.strip());
+    if (d.isNegative() || (d.isZero() && !zeroAllowed)) {
+      problem(
+          at,
+          (zeroAllowed ? "must be zero or more" : "must be positive") + ", got " + text.strip());
       return null;
     }
     return d;

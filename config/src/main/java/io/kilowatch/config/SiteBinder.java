@@ -263,34 +263,34 @@ final class SiteBinder {
         return null;
       }
     }
-    Duration maxBackoff = f.optionalDuration("maxBackoff", CollectorConfig.DEFAULT_MAX_BACKOFF);
-    if (maxBackoff == null) {
-      return null;
-    }
-    if (maxBackoff.compareTo(CollectorConfig.MAX_MAX_BACKOFF) > 0) {
-      binder.problem(
-          f.get("maxBackoff"),
-          "must be at most "
-              + Durations.format(CollectorConfig.MAX_MAX_BACKOFF)
-              + ", got "
-              + Durations.format(maxBackoff));
-      return null;
-    }
-    Duration pollTick = f.optionalDurationOrZero("pollTick", CollectorConfig.DEFAULT_POLL_TICK);
-    if (pollTick == null) {
-      return null;
-    }
-    if (pollTick.compareTo(CollectorConfig.MAX_POLL_TICK) > 0
-        || pollTick.toNanos() % 1_000_000 != 0) {
-      binder.problem(
-          f.get("pollTick"),
-          "must be whole milliseconds from 0 to "
-              + Durations.format(CollectorConfig.MAX_POLL_TICK)
-              + ", got "
-              + Durations.format(pollTick));
+    // Both read before either is refused, so that a file with two mistakes hears of both.
+    Duration maxBackoff =
+        atMost(
+            f,
+            "maxBackoff",
+            f.optionalDuration("maxBackoff", CollectorConfig.DEFAULT_MAX_BACKOFF),
+            CollectorConfig.MAX_MAX_BACKOFF);
+    Duration pollTick =
+        atMost(
+            f,
+            "pollTick",
+            f.optionalDurationOrZero("pollTick", CollectorConfig.DEFAULT_POLL_TICK),
+            CollectorConfig.MAX_POLL_TICK);
+    if (maxBackoff == null || pollTick == null) {
       return null;
     }
     return new CollectorConfig(shard, maxBackoff, pollTick);
+  }
+
+  /** {@code value}, or null with the problem reported when it is over {@code max}. */
+  private Duration atMost(Fields f, String key, Duration value, Duration max) {
+    if (value != null && value.compareTo(max) > 0) {
+      binder.problem(
+          f.get(key),
+          "must be at most " + Durations.format(max) + ", got " + Durations.format(value));
+      return null;
+    }
+    return value;
   }
 
   /** The data directory, relative to the config file's directory unless absolute. */

@@ -93,6 +93,11 @@ class StoreAndShardConfigTest {
                 .collector()
                 .pollTick())
         .isZero();
+    assertThat(
+            parse("site: {name: Hall}\ncollector: {pollTick: 0ms}\n", Map.of())
+                .collector()
+                .pollTick())
+        .isZero();
     // A shard given on the command line keeps the file's grid.
     assertThat(
             parse("site: {name: Hall}\ncollector: {pollTick: 5s}\n", Map.of())
@@ -105,8 +110,19 @@ class StoreAndShardConfigTest {
   @Test
   void aPollGridBeyondAMinuteOrNegativeIsAnError() {
     assertThatThrownBy(() -> parse("site: {name: Hall}\ncollector:\n  pollTick: 2m\n", Map.of()))
-        .hasMessageContaining(
-            "site.yaml:3: collector.pollTick: must be whole milliseconds from 0 to 1m, got 2m");
+        .hasMessageContaining("site.yaml:3: collector.pollTick: must be at most 1m, got 2m");
+    assertThatThrownBy(() -> parse("site: {name: Hall}\ncollector:\n  pollTick: -1s\n", Map.of()))
+        .hasMessageContaining("site.yaml:3: collector.pollTick: must be zero or more, got -1s");
+    // Two mistakes in one mapping: both are reported.
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "site: {name: Hall}\ncollector:\n  maxBackoff: 2h\n  pollTick: 5m\n", Map.of()))
+        .hasMessageContaining("site.yaml:3: collector.maxBackoff: must be at most 1h, got 2h")
+        .hasMessageContaining("site.yaml:4: collector.pollTick: must be at most 1m, got 5m");
+    // A field that must be positive still says so of a negative value.
+    assertThatThrownBy(() -> parse("site: {name: Hall}\ncollector:\n  maxBackoff: -1m\n", Map.of()))
+        .hasMessageContaining("site.yaml:3: collector.maxBackoff: must be positive, got -1m");
     assertThatThrownBy(() -> parse("site: {name: Hall}\ncollector:\n  pollTick: soon\n", Map.of()))
         .hasMessageContaining("site.yaml:3: collector.pollTick: expected a duration");
     assertThatThrownBy(

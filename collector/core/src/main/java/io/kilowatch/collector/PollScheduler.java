@@ -35,11 +35,12 @@ import org.slf4j.LoggerFactory;
  * <p>Per device: fixed-rate polling (the next slot is the previous slot plus the interval, and
  * slots missed by a slow poll are skipped rather than caught up in a burst), the slots after the
  * first on the site's poll grid ({@code collector.pollTick}, one second by default) when the
- * interval is a multiple of it, so that polls which start together share the wake-ups of the
- * threads that serve them; each poll runs on its own virtual thread and is given up after {@link
- * Device#timeout()} even if the protocol library ignores interrupts, and the collector is then
- * closed and created afresh; after a failure the device is DOWN and retried with exponential
- * backoff, capped by {@code collector.maxBackoff}. Only state changes are logged.
+ * interval is a multiple of it (but retries after a failure, which keep the backoff's jitter), so
+ * that polls which start together share the wake-ups of the threads that serve them; each poll runs
+ * on its own virtual thread and is given up after {@link Device#timeout()} even if the protocol
+ * library ignores interrupts, and the collector is then closed and created afresh; after a failure
+ * the device is DOWN and retried with exponential backoff, capped by {@code collector.maxBackoff}.
+ * Only state changes are logged.
  *
  * <p>Devices that share a network address (a Modbus gateway's host:port, an OPC UA server's
  * host:port) share an {@link Endpoint}. An outage of the address takes all of them down and grows
@@ -229,7 +230,7 @@ public final class PollScheduler implements AutoCloseable {
    */
   private Instant onGrid(Instant t, Duration interval) {
     long ms = interval.toMillis();
-    if (tickMillis <= 0 || ms % tickMillis != 0 || interval.toNanos() % 1_000_000 != 0) {
+    if (tickMillis <= 0 || ms % tickMillis != 0 || interval.getNano() % 1_000_000 != 0) {
       return t;
     }
     Instant floor = Instant.ofEpochMilli(Math.floorDiv(t.toEpochMilli(), tickMillis) * tickMillis);
@@ -637,8 +638,10 @@ public final class PollScheduler implements AutoCloseable {
         log.warn("device {} is down: {}", device.id(), error);
       }
       backoffStep++;
-      Instant next =
-          onGrid(end.plus(Backoff.delay(interval, backoffStep, maxBackoff, random)), interval);
+      // Not on the grid: a retry opens a new connection, and the backoff's jitter is what keeps
+      // the devices of one outage from reconnecting in the same instant. The slot after the
+      // retry's success joins the grid again.
+      Instant next = end.plus(Backoff.delay(interval, backoffStep, maxBackoff, random));
       update(
           old,
           new DeviceStatus(

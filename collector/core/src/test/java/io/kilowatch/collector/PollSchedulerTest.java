@@ -294,8 +294,8 @@ class PollSchedulerTest {
 
   /**
    * A 100 ms grid. The spread of first polls draws 130 ms (a generator whose nextLong() is 260
-   * gives nextLong(bound) = (260 >>> 1) % bound for these bounds; its nextDouble() is 260 / 2^64,
-   * so the backoff has no jitter).
+   * gives nextLong(bound) = (260 >>> 1) % bound for these bounds; its nextDouble(), (260 >>> 11) /
+   * 2^53, is 0, so the backoff has no jitter).
    */
   private void onA100MsGrid() {
     collectorConfig = new CollectorConfig(Shard.ALL, Duration.ofMinutes(1), Duration.ofMillis(100));
@@ -328,8 +328,10 @@ class PollSchedulerTest {
   }
 
   @Test
-  void aRetryAfterAFailureIsRoundedUpToTheGrid() throws Exception {
+  void aRetryKeepsTheBackoffsJitterAndTheSlotAfterItsSuccessIsOnTheGrid() throws Exception {
     onA100MsGrid();
+    // The generator's nextDouble() is (2^62 >>> 11) / 2^53 = 0.25: a quarter of the 10 % jitter.
+    random = () -> 1L << 62;
     Device d = device("failing", 300, 200);
     start(
         Map.of(
@@ -344,12 +346,14 @@ class PollSchedulerTest {
         Duration.ofMinutes(1),
         null);
 
-    wakeLoop("failing", 2);
+    wakeLoop("failing", 3);
 
-    // The first poll (130 ms) failed 30 ms in: 160 ms + a backoff of 2 intervals = 760 ms, rounded
-    // up to 800 ms; the slots after it follow every 300 ms on the grid.
-    assertThat(attemptsOf("failing")).containsExactlyElementsOf(at(130, 800));
-    assertThat(status("failing").nextAttempt()).isEqualTo(T0.plusMillis(1100));
+    // The spread draws nextLong(300) = (2^62 >>> 1) % 300 = 2^61 % 300 = 152 ms. That poll failed
+    // 30 ms in, at 182 ms; the backoff of 2 intervals, 600 ms, less its jitter of
+    // floor(600 × 0.1 × 0.25) = 15 ms, puts the retry at 767 ms, off the grid. It answers: the
+    // next slot, 1,067 ms, rounds up to 1,100 ms, and the one after is 1,400 ms.
+    assertThat(attemptsOf("failing")).containsExactlyElementsOf(at(152, 767, 1100));
+    assertThat(status("failing").nextAttempt()).isEqualTo(T0.plusMillis(1400));
   }
 
   @Test
