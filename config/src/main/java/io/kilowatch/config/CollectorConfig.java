@@ -11,8 +11,9 @@ import java.util.Objects;
  *     collector.maxBackoff}); a device polled less often than this is retried at its own interval
  * @param pollTick the grid polls start on ({@code collector.pollTick}): a device's first poll is
  *     spread at random over its interval, to the millisecond, and its slots after a poll it
- *     answered are rounded up to a multiple of this when its interval is a multiple of it (retries
- *     keep the backoff's jitter); zero leaves every slot where the spread put it
+ *     answered are moved onto a multiple of this (down when that is still after the poll) when its
+ *     interval is a multiple of it (retries keep the backoff's jitter); zero leaves every slot
+ *     where the spread put it
  */
 public record CollectorConfig(Shard shard, Duration maxBackoff, Duration pollTick) {
   /** Five minutes: a device that comes back alone is seen within this; see {@code maxBackoff}. */

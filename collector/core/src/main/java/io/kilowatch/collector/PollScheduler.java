@@ -224,17 +224,19 @@ public final class PollScheduler implements AutoCloseable {
   }
 
   /**
-   * {@code t} rounded up to the poll grid, for a device polled every {@code interval}: unchanged
-   * when the grid is off or the interval is not a multiple of the tick (its slots would drift off
-   * the grid anyway, and rounding each one would stretch its interval).
+   * The slot {@code t} moved onto the poll grid, for a device polled every {@code interval} whose
+   * last poll ended at {@code end}: down to the tick at or before it when that is still after the
+   * end (an interval shortened, never a gap in the device's series), else up to the next tick.
+   * Unchanged when the grid is off or the interval is not a multiple of the tick (its slots would
+   * drift off the grid anyway, and moving each one would change its interval).
    */
-  private Instant onGrid(Instant t, Duration interval) {
+  private Instant onGrid(Instant t, Instant end, Duration interval) {
     long ms = interval.toMillis();
     if (tickMillis <= 0 || ms % tickMillis != 0 || interval.getNano() % 1_000_000 != 0) {
       return t;
     }
     Instant floor = Instant.ofEpochMilli(Math.floorDiv(t.toEpochMilli(), tickMillis) * tickMillis);
-    return floor.equals(t) ? t : floor.plusMillis(tickMillis);
+    return floor.isAfter(end) ? floor : floor.plusMillis(tickMillis);
   }
 
   private static Duration intervalOf(Device d) {
@@ -577,8 +579,8 @@ public final class PollScheduler implements AutoCloseable {
         next = next.plus(interval.multipliedBy(behind));
       }
       // Onto the grid after a first poll, or one made at once when its endpoint woke it: this
-      // interval is stretched by less than a tick, and the slots after it stay on the grid.
-      next = onGrid(next, interval);
+      // interval is shortened by less than a tick, and the slots after it stay on the grid.
+      next = onGrid(next, end, interval);
       var c = collector;
       if (old.state() == DeviceStatus.State.UNKNOWN && c != null && c.connecting()) {
         // A first connection still being made (an OPC UA session can take seconds) is progress,

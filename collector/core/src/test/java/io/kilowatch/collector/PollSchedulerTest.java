@@ -311,8 +311,9 @@ class PollSchedulerTest {
     wakeLoop("on-grid", 4);
 
     // The first poll keeps its spread (130 ms: it opens the connection); the next slot, 430 ms,
-    // rounds up to 500 ms, and from then on every 300 ms is on the grid.
-    assertThat(attemptsOf("on-grid")).containsExactlyElementsOf(at(130, 500, 800, 1100));
+    // moves down to 400 ms (after that poll's end: an interval shortened, never a gap), and from
+    // then on every 300 ms is on the grid.
+    assertThat(attemptsOf("on-grid")).containsExactlyElementsOf(at(130, 400, 700, 1000));
   }
 
   @Test
@@ -351,9 +352,9 @@ class PollSchedulerTest {
     // The spread draws nextLong(300) = (2^62 >>> 1) % 300 = 2^61 % 300 = 152 ms. That poll failed
     // 30 ms in, at 182 ms; the backoff of 2 intervals, 600 ms, less its jitter of
     // floor(600 × 0.1 × 0.25) = 15 ms, puts the retry at 767 ms, off the grid. It answers: the
-    // next slot, 1,067 ms, rounds up to 1,100 ms, and the one after is 1,400 ms.
-    assertThat(attemptsOf("failing")).containsExactlyElementsOf(at(152, 767, 1100));
-    assertThat(status("failing").nextAttempt()).isEqualTo(T0.plusMillis(1400));
+    // next slot, 1,067 ms, moves down to 1,000 ms, and the one after is 1,300 ms.
+    assertThat(attemptsOf("failing")).containsExactlyElementsOf(at(152, 767, 1000));
+    assertThat(status("failing").nextAttempt()).isEqualTo(T0.plusMillis(1300));
   }
 
   @Test
@@ -372,11 +373,11 @@ class PollSchedulerTest {
   void aPollMadeAtOnceByAWakeIsFollowedByASlotOnTheGrid() throws Exception {
     // The wake below (aDeviceBackAfterAnOutageWakesTheOthersBehindItsAddress), on the default
     // one-second grid: the slow unit, woken at 200 ms, is polled at once; its next slot,
-    // 1,200 ms, rounds up to 2,000 ms.
+    // 1,200 ms, moves down to 1,000 ms.
     gatewayBackAt200Ms();
 
     assertThat(attemptsOf("slow")).containsExactlyElementsOf(at(0, 200));
-    assertThat(status("slow").nextAttempt()).isEqualTo(T0.plusMillis(2000));
+    assertThat(status("slow").nextAttempt()).isEqualTo(T0.plusMillis(1000));
   }
 
   @Test
