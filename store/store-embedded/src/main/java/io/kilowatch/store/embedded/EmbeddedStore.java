@@ -418,74 +418,21 @@ public final class EmbeddedStore implements Store {
     }
     k = 0;
     var rows = new Rows(n);
-    var seen = new LongSet(n);
-    Map<SeriesKeyTime, Integer> index = null;
+    var index = new RowIndex(rows.series, rows.ts);
     for (Sample s : batch) {
       long ts = s.time().toEpochMilli();
       for (var f : s.fields().entrySet()) {
         int id = idOf[k++];
         double v = f.getValue() == null ? Double.NaN : f.getValue();
-        // Cheap duplicate screen on a hash of (id, ts); exact index only on a collision.
-        long h = ts * 31 + id;
-        if (!seen.add(h)) {
-          if (index == null) {
-            index = new HashMap<>();
-            for (int i = 0; i < rows.size(); i++) {
-              index.put(new SeriesKeyTime(rows.series[i], rows.ts[i]), i);
-            }
-          }
-          Integer same = index.get(new SeriesKeyTime(id, ts));
-          if (same != null) {
-            rows.set(same, id, ts, v, s.quality().code());
-            continue;
-          }
+        int same = index.putIfAbsent(id, ts, rows.size());
+        if (same >= 0) {
+          rows.set(same, id, ts, v, s.quality().code());
+        } else {
+          rows.add(id, ts, v, s.quality().code());
         }
-        if (index != null) {
-          index.put(new SeriesKeyTime(id, ts), rows.size());
-        }
-        rows.add(id, ts, v, s.quality().code());
       }
     }
     return rows;
-  }
-
-  private record SeriesKeyTime(int id, long ts) {}
-
-  /**
-   * A set of longs by open addressing, sized for the batch: a boxed {@code HashMap<Long, …>} of a
-   * 25,000-GPU flush (tens of thousands of rows) spent its time boxing and resizing.
-   */
-  private static final class LongSet {
-    private final long[] keys;
-    private final boolean[] used;
-    private final int mask;
-
-    LongSet(int expected) {
-      int size = Integer.highestOneBit(Math.max(4, expected) * 2 - 1) << 1;
-      keys = new long[size];
-      used = new boolean[size];
-      mask = size - 1;
-    }
-
-    /** Adds {@code k}; false when it was there already. */
-    boolean add(long k) {
-      int i = (int) (mix(k) & mask);
-      while (used[i]) {
-        if (keys[i] == k) {
-          return false;
-        }
-        i = (i + 1) & mask;
-      }
-      used[i] = true;
-      keys[i] = k;
-      return true;
-    }
-
-    private static long mix(long k) {
-      k ^= k >>> 33;
-      k *= 0xff51afd7ed558ccdL;
-      return k ^ (k >>> 33);
-    }
   }
 
   /** Whether every row is newer than its series' data and not in an already rolled-up minute. */
