@@ -34,9 +34,12 @@ final class RowIndex {
 
   /**
    * The row already holding ({@code id}, {@code time}), or -1 after recording {@code row} as the
-   * one that will (the caller then writes that row).
+   * one that will. On -1 the caller must write {@code id} and {@code time} at {@code row} of the
+   * columns before the next call; rows are numbered from 0 up, each recorded once, below the
+   * columns' length.
    */
   int putIfAbsent(int id, long time, int row) {
+    assert row >= 0 && row < ids.length : "row " + row + " outside the batch";
     int i = (int) (mix(time * 0x9E3779B97F4A7C15L + id) & mask);
     while (true) {
       int held = slots[i];

@@ -57,14 +57,41 @@ class RowIndexTest {
         Arbitraries.integers()
             .between(0, 20)
             .map(k -> Tuple.of(31 * k, t0 + 20 - k)); // all equal under time * 31 + id
-    return Arbitraries.frequencyOf(Tuple.of(3, near), Tuple.of(1, colliding)).list().ofMaxSize(400);
+    // Any id and any time, old imports before 1970 and the extremes included: the hash and the
+    // probe see the whole range.
+    Arbitrary<Tuple2<Integer, Long>> wide =
+        Combinators.combine(
+                Arbitraries.integers().between(0, Integer.MAX_VALUE),
+                Arbitraries.longs().injectDuplicates(0.2))
+            .as(Tuple::of);
+    return Arbitraries.frequencyOf(Tuple.of(3, near), Tuple.of(1, colliding), Tuple.of(1, wide))
+        .list()
+        .ofMaxSize(2_000);
+  }
+
+  @Test
+  void oneSeriesAtManyTimesIsManyRowsAndEachTimeFindsItsOwn() {
+    int n = 1_000;
+    int[] ids = new int[n];
+    long[] times = new long[n];
+    var index = new RowIndex(ids, times);
+    for (int row = 0; row < n; row++) {
+      long time = -500L + row; // across 1970, where old imports start
+      assertThat(index.putIfAbsent(7, time, row)).isEqualTo(-1);
+      ids[row] = 7;
+      times[row] = time;
+    }
+    for (int row = 0; row < n; row++) {
+      assertThat(index.putIfAbsent(7, -500L + row, row)).isEqualTo(row);
+    }
   }
 
   @Test
   void keysEqualUnderTheOldScreenAreDifferentRows() {
     long t0 = 1_780_000_000_000L;
-    int[] ids = {0, 31, 62};
-    long[] times = {t0 + 2, t0 + 1, t0};
+    // A batch of four rows whose fourth repeats the second: the fourth row is never written.
+    int[] ids = {0, 31, 62, 0};
+    long[] times = {t0 + 2, t0 + 1, t0, 0};
     var index = new RowIndex(ids, times);
     assertThat(index.putIfAbsent(0, t0 + 2, 0)).isEqualTo(-1);
     assertThat(index.putIfAbsent(31, t0 + 1, 1)).isEqualTo(-1);
