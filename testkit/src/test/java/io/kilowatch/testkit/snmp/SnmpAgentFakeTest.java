@@ -62,16 +62,34 @@ class SnmpAgentFakeTest {
     return run(cmd, fake.port(), args);
   }
 
+  /** What a tool printed: the values on stdout, the complaints on stderr. */
+  private record Printed(List<String> out, String err) {
+    String all() {
+      return String.join("\n", out) + "\n" + err;
+    }
+  }
+
+  /** The lines a tool printed on stdout (values and value-level errors). */
   private List<String> run(List<String> cmd, int port, String... args) throws Exception {
+    return exec(cmd, port, args).out();
+  }
+
+  /**
+   * stdout and stderr apart: net-snmp writes its notices to stderr (on a machine where it never
+   * ran, "Created directory: /var/lib/snmp/cert_indexes" before the first answer), and its timeouts
+   * and authentication failures too.
+   */
+  private Printed exec(List<String> cmd, int port, String... args) throws Exception {
     List<String> all = new ArrayList<>(cmd);
     // Numeric OIDs, "oid = value" without the type, no MIB files: output comparable as text.
     all.addAll(List.of("-m", "", "-On", "-OQ", "-t", "1", "-r", "0"));
     all.add("127.0.0.1:" + port);
     all.addAll(List.of(args));
-    Process p = new ProcessBuilder(all).redirectErrorStream(true).start();
+    Process p = new ProcessBuilder(all).start();
     assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("%s finished", cmd.getFirst()).isTrue();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    return out.lines().toList();
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    return new Printed(out.lines().toList(), err);
   }
 
   @Test
@@ -186,7 +204,7 @@ class SnmpAgentFakeTest {
             USER.privPassphrase());
     // USM rejects the digest and reports it; the manager, holding the wrong key, cannot
     // authenticate the report either and says so.
-    assertThat(String.join("\n", run(cmd, fake.port(), INLET + ".1.1.5")))
+    assertThat(exec(cmd, fake.port(), INLET + ".1.1.5").all())
         .contains("Authentication failed for " + USER.name())
         .doesNotContain("4200");
     assertThat(fake.answers(0)).isZero();
@@ -206,15 +224,15 @@ class SnmpAgentFakeTest {
             "SHA-256",
             "-A",
             USER.authPassphrase());
-    assertThat(String.join("\n", run(cmd, fake.port(), INLET + ".1.1.5"))).contains("Timeout");
+    assertThat(exec(cmd, fake.port(), INLET + ".1.1.5").all()).contains("Timeout");
     assertThat(fake.refused()).isEqualTo(1);
   }
 
   @Test
   void aWrongCommunityIsDroppedAsByARealAgent() throws Exception {
-    List<String> out =
-        run(List.of("snmpget", "-v2c", "-c", "guess"), fake.port(), INLET + ".1.1.5");
-    assertThat(String.join("\n", out)).contains("Timeout");
+    Printed printed =
+        exec(List.of("snmpget", "-v2c", "-c", "guess"), fake.port(), INLET + ".1.1.5");
+    assertThat(printed.all()).contains("Timeout");
     assertThat(fake.refused()).isEqualTo(1);
     assertThat(fake.answers(0)).isZero();
   }
@@ -222,7 +240,9 @@ class SnmpAgentFakeTest {
   @Test
   void aSilencedAgentTimesOutUntilToldToAnswer() throws Exception {
     fake.silence(0);
-    assertThat(String.join("\n", v2c("snmpget", INLET + ".1.1.5"))).contains("Timeout");
+    assertThat(
+            exec(List.of("snmpget", "-v2c", "-c", COMMUNITY), fake.port(), INLET + ".1.1.5").all())
+        .contains("Timeout");
     fake.answer(0);
     assertThat(v2c("snmpget", INLET + ".1.1.5")).containsExactly("." + INLET + ".1.1.5 = 4200");
     assertThat(fake.answers(0)).isEqualTo(1);
