@@ -307,13 +307,9 @@ public final class PeersRun {
   // ---------------------------------------------------------------------
 
   /**
-   * The same scrape config for Prometheus and vmagent: one static target per node, no relabelling.
+   * The same scrape config for Prometheus and vmagent: one static target per node, no relabelling;
+   * with {@code scrape_offset: 1s} (vmagent only) when {@code aligned}.
    */
-  private Path scrapeConfig() throws IOException {
-    return scrapeConfig(false);
-  }
-
-  /** The same, with {@code scrape_offset: 1s} (vmagent only) when {@code aligned}. */
   private Path scrapeConfig(boolean aligned) throws IOException {
     StringBuilder b = new StringBuilder();
     b.append("global:\n  scrape_interval: ")
@@ -349,7 +345,7 @@ public final class PeersRun {
         start(
             dir,
             "prometheus",
-            "--config.file=" + scrapeConfig().toAbsolutePath(),
+            "--config.file=" + scrapeConfig(false).toAbsolutePath(),
             "--storage.tsdb.path=" + dir.resolve("tsdb"),
             "--storage.tsdb.retention.time=1d",
             "--web.listen-address=127.0.0.1:" + port);

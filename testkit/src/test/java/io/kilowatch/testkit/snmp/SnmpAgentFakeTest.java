@@ -58,8 +58,11 @@ class SnmpAgentFakeTest {
   }
 
   private List<String> v2c(String tool, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(tool, "-v2c", "-c", COMMUNITY));
-    return run(cmd, fake.port(), args);
+    return run(v2cCommand(tool), fake.port(), args);
+  }
+
+  private static List<String> v2cCommand(String tool) {
+    return List.of(tool, "-v2c", "-c", COMMUNITY);
   }
 
   /** What a tool printed: the values on stdout, the complaints on stderr. */
@@ -240,8 +243,7 @@ class SnmpAgentFakeTest {
   @Test
   void aSilencedAgentTimesOutUntilToldToAnswer() throws Exception {
     fake.silence(0);
-    assertThat(
-            exec(List.of("snmpget", "-v2c", "-c", COMMUNITY), fake.port(), INLET + ".1.1.5").all())
+    assertThat(exec(v2cCommand("snmpget"), fake.port(), INLET + ".1.1.5").all())
         .contains("Timeout");
     fake.answer(0);
     assertThat(v2c("snmpget", INLET + ".1.1.5")).containsExactly("." + INLET + ".1.1.5 = 4200");
