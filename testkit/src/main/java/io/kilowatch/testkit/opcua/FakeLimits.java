@@ -11,12 +11,20 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.UInteger;
  * are not capped at Milo's 100: one fake stands for a hall's CDUs, each of which would be its own
  * server taking kilowatch's session (the 50,000-GPU bench's 128 CDUs found the cap).
  */
-record FakeLimits(int maxNodesPerRead) implements OpcUaServerConfigLimits {
+record FakeLimits(int maxNodesPerRead, long maxSessionTimeoutMs)
+    implements OpcUaServerConfigLimits {
   @Override
   public UInteger getMaxNodesPerRead() {
     return maxNodesPerRead > 0
         ? uint(maxNodesPerRead)
         : OpcUaServerConfigLimits.super.getMaxNodesPerRead();
+  }
+
+  @Override
+  public Double getMaxSessionTimeout() {
+    return maxSessionTimeoutMs > 0
+        ? (double) maxSessionTimeoutMs
+        : OpcUaServerConfigLimits.super.getMaxSessionTimeout();
   }
 
   @Override

@@ -169,7 +169,7 @@ public final class OpcUaFakeServer implements AutoCloseable {
         .setApplicationName(LocalizedText.english(setup.applicationName()))
         .setProductUri(SERVER_URI)
         .setEndpoints(endpoints)
-        .setLimits(new FakeLimits(setup.maxNodesPerRead()))
+        .setLimits(new FakeLimits(setup.maxNodesPerRead(), setup.maxSessionTimeoutMs()))
         // Security None still needs a certificate manager; it then simply holds no certificates.
         .setCertificateManager(
             certificate == null
@@ -266,6 +266,26 @@ public final class OpcUaFakeServer implements AutoCloseable {
     return running == null
         ? 0
         : running.server().getSessionManager().getCurrentSessionCount().intValue();
+  }
+
+  /**
+   * Read requests of every kind (a client's keep-alives too) that the sessions open now have made.
+   */
+  public synchronized long readRequests() {
+    if (running == null) {
+      return 0;
+    }
+    long n = 0;
+    for (var session : running.server().getSessionManager().getAllSessions()) {
+      n +=
+          session
+              .getSessionDiagnostics()
+              .getReadCount()
+              .getServiceCounter()
+              .getTotalCount()
+              .longValue();
+    }
+    return n;
   }
 
   /** Read calls that returned the variable's value good, across restarts. */

@@ -23,6 +23,8 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
  * @param users user name to password
  * @param userCertificates which X.509 user certificates are accepted
  * @param maxNodesPerRead the most nodes one Read may ask for, 0 for Milo's default
+ * @param maxSessionTimeoutMs the longest session timeout granted (a client asking more gets this),
+ *     0 for Milo's default
  * @param onGoodRead told the id of each variable a Read call returned good, once per call
  */
 public record OpcUaFakeSetup(
@@ -35,6 +37,7 @@ public record OpcUaFakeSetup(
     Map<String, String> users,
     Predicate<X509Certificate> userCertificates,
     int maxNodesPerRead,
+    long maxSessionTimeoutMs,
     Consumer<String> onGoodRead) {
 
   public OpcUaFakeSetup {
@@ -60,6 +63,7 @@ public record OpcUaFakeSetup(
         Map.of(),
         c -> false,
         0,
+        0,
         id -> {});
   }
 
@@ -80,6 +84,7 @@ public record OpcUaFakeSetup(
         users,
         userCertificates,
         maxNodesPerRead,
+        maxSessionTimeoutMs,
         onGoodRead);
   }
 
@@ -94,6 +99,7 @@ public record OpcUaFakeSetup(
         users,
         userCertificates,
         maxNodesPerRead,
+        maxSessionTimeoutMs,
         onGoodRead);
   }
 
@@ -108,6 +114,7 @@ public record OpcUaFakeSetup(
         users,
         userCertificates,
         maxNodesPerRead,
+        maxSessionTimeoutMs,
         onGoodRead);
   }
 
@@ -123,6 +130,7 @@ public record OpcUaFakeSetup(
         users,
         userCertificates,
         maxNodesPerRead,
+        maxSessionTimeoutMs,
         onGoodRead);
   }
 
@@ -139,6 +147,7 @@ public record OpcUaFakeSetup(
         more,
         userCertificates,
         maxNodesPerRead,
+        maxSessionTimeoutMs,
         onGoodRead);
   }
 
@@ -153,6 +162,7 @@ public record OpcUaFakeSetup(
         users,
         accepted,
         maxNodesPerRead,
+        maxSessionTimeoutMs,
         onGoodRead);
   }
 
@@ -167,6 +177,22 @@ public record OpcUaFakeSetup(
         users,
         userCertificates,
         max,
+        maxSessionTimeoutMs,
+        onGoodRead);
+  }
+
+  public OpcUaFakeSetup withMaxSessionTimeout(java.time.Duration max) {
+    return new OpcUaFakeSetup(
+        namespaceUri,
+        variables,
+        otherVariables,
+        applicationName,
+        advertisedHost,
+        secure,
+        users,
+        userCertificates,
+        maxNodesPerRead,
+        max.toMillis(),
         onGoodRead);
   }
 
@@ -181,6 +207,7 @@ public record OpcUaFakeSetup(
         users,
         userCertificates,
         maxNodesPerRead,
+        maxSessionTimeoutMs,
         listener);
   }
 }

@@ -30,6 +30,8 @@ import org.eclipse.milo.opcua.stack.core.util.CertificateUtil;
 import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
 import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransport;
 import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransportConfig;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens a session as a device's source asks: picks the endpoint with the configured security policy
@@ -37,7 +39,14 @@ import org.eclipse.milo.opcua.stack.transport.client.tcp.OpcTcpClientTransportCo
  * (wrong password, untrusted certificate, no such endpoint) into plain messages.
  */
 final class ClientConnector {
+  private static final Logger log = LoggerFactory.getLogger(ClientConnector.class);
   private static final String NO_PKI_APPLICATION_URI = "urn:kilowatch:collector";
+
+  /**
+   * The session timeout asked of the server (Milo's default, made explicit): a request within it
+   * keeps the session open.
+   */
+  static final long SESSION_TIMEOUT_MS = 120_000;
 
   static {
     // Aes256_Sha256_RsaPss signs with SHA256withRSA/PSS, which only Bouncy Castle provides.
@@ -52,6 +61,7 @@ final class ClientConnector {
   private final Path configDir;
   private final long timeoutMs;
   private final long keepAliveMs;
+  private final long pollIntervalMs;
 
   /**
    * @param pkiDir where the application certificate and trust list live (absolute or relative to
@@ -59,15 +69,22 @@ final class ClientConnector {
    * @param configDir the configuration file's directory, for relative user certificate paths
    * @param timeoutMs bound on each request and on each step of connecting
    * @param keepAliveMs how long a keep-alive may take before the session counts as lost
+   * @param pollIntervalMs how often the device is polled (its interval)
    */
   ClientConnector(
-      Source.OpcUa source, Path pkiDir, Path configDir, long timeoutMs, long keepAliveMs) {
+      Source.OpcUa source,
+      Path pkiDir,
+      Path configDir,
+      long timeoutMs,
+      long keepAliveMs,
+      long pollIntervalMs) {
     this.source = source;
     this.options = source.options();
     this.pkiDir = pkiDir;
     this.configDir = configDir;
     this.timeoutMs = timeoutMs;
     this.keepAliveMs = keepAliveMs;
+    this.pollIntervalMs = pollIntervalMs;
   }
 
   static SecurityPolicy policyOf(Source.SecurityPolicy p) {
@@ -99,8 +116,59 @@ final class ClientConnector {
         || options.userCertificate() != null;
   }
 
+  /**
+   * How often Milo reads the server's state to keep a session alive, given the session timeout the
+   * server granted (before a session exists: the one asked for). Milo sends it on its own timer,
+   * whatever else goes over the session.
+   *
+   * <p>Subscribing, the keep-alive is how a dead server is noticed between publishes: within about
+   * two of them (1 to 5 s). Polling, each poll's Read does that (a failed Read drops the session
+   * and the next poll opens one) and renews the session on the server, so the keep-alive only has
+   * to span gaps between polls: at half the granted timeout. At every 10 s with a 5 s keep-alive,
+   * two of each session's three requests had been keep-alives.
+   */
+  long keepAliveIntervalMs(long grantedSessionTimeoutMs) {
+    if (options.mode() != OpcUaOptions.Mode.POLL) {
+      return Math.max(1000, Math.min(5000, keepAliveMs));
+    }
+    return Math.max(500, grantedSessionTimeoutMs / 2);
+  }
+
   /** A connected client; the caller disconnects it. */
   OpcUaClient connect() throws IOException, InterruptedException {
+    long asked = keepAliveIntervalMs(SESSION_TIMEOUT_MS);
+    OpcUaClient client = connect(asked);
+    if (options.mode() != OpcUaOptions.Mode.POLL) {
+      return client;
+    }
+    long granted = grantedSessionTimeoutMs(client);
+    long needed = keepAliveIntervalMs(granted);
+    if (needed >= asked || pollIntervalMs <= needed) {
+      // Keep-alives often enough, or polls that renew the session themselves.
+      return client;
+    }
+    // The server granted a shorter session than asked for, which polls this far apart would let
+    // expire: a client with keep-alives often enough (Milo fixes them per client).
+    log.info(
+        "{} granted a session timeout of {} ms; polls every {} ms need keep-alives every {} ms",
+        source.endpoint(),
+        granted,
+        pollIntervalMs,
+        needed);
+    await(client.disconnectAsync());
+    return connect(needed);
+  }
+
+  private static long grantedSessionTimeoutMs(OpcUaClient client) {
+    try {
+      Double granted = client.getSession().getSessionTimeout();
+      return granted == null || !(granted > 0) ? SESSION_TIMEOUT_MS : granted.longValue();
+    } catch (UaException e) {
+      return SESSION_TIMEOUT_MS;
+    }
+  }
+
+  private OpcUaClient connect(long keepAliveIntervalMs) throws IOException, InterruptedException {
     String url = source.endpoint().toString();
     SecurityPolicy policy = policyOf(source.securityPolicy());
     MessageSecurityMode mode = modeOf();
@@ -117,8 +185,8 @@ final class ClientConnector {
             .setEndpoint(endpoint)
             .setIdentityProvider(identity(validator))
             .setRequestTimeout(uint(timeoutMs))
-            // A dead server is noticed within about two keep-alives, not after minutes.
-            .setKeepAliveInterval(uint(Math.max(1000, Math.min(5000, keepAliveMs))))
+            .setSessionTimeout(uint(SESSION_TIMEOUT_MS))
+            .setKeepAliveInterval(uint(keepAliveIntervalMs))
             .setKeepAliveTimeout(uint(Math.max(500, keepAliveMs)))
             .setKeepAliveFailuresAllowed(uint(1));
     if (pki != null) {

@@ -276,7 +276,8 @@ public final class OpcUaCollector implements DeviceCollector {
     Path configDir =
         site != null && site.source() != null ? site.source().toAbsolutePath().getParent() : null;
     this.connector =
-        new ClientConnector(source, pkiDir(site, configDir), configDir, setupTimeoutMs, timeoutMs);
+        new ClientConnector(
+            source, pkiDir(site, configDir), configDir, setupTimeoutMs, timeoutMs, intervalMs);
   }
 
   /** {@code pkiDir} from the source, else {@code <dataDir>/opcua/pki}. */

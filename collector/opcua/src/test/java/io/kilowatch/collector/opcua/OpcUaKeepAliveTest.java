@@ -1,0 +1,114 @@
+package io.kilowatch.collector.opcua;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.kilowatch.config.Device;
+import io.kilowatch.config.DeviceKind;
+import io.kilowatch.config.OpcUaOptions;
+import io.kilowatch.config.Profile;
+import io.kilowatch.config.Source;
+import io.kilowatch.store.Quality;
+import io.kilowatch.store.Sample;
+import io.kilowatch.testkit.TestSites;
+import io.kilowatch.testkit.opcua.OpcUaFakeServer;
+import io.kilowatch.testkit.opcua.OpcUaFakeSetup;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
+import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How often a polling session reads the server's state between polls, counted by the server: none
+ * while polls renew the session, and often enough to keep it when they do not.
+ */
+class OpcUaKeepAliveTest {
+  private static final String FLOW =
+      "nsu=" + OpcUaFakeServer.DEMO_URI + ";s={device}/SecondaryFlow";
+
+  private static OpcUaCollector polling(
+      OpcUaFakeServer server, Duration interval, Duration timeout) {
+    var profile =
+        new Profile.OpcUa("cdu", List.of(OpcUaCollectorTest.point("flow", FLOW, "flow_lpm")));
+    var options =
+        new OpcUaOptions(
+            OpcUaOptions.Mode.POLL,
+            null,
+            null,
+            10,
+            OpcUaOptions.Timestamps.SERVER,
+            null,
+            null,
+            false,
+            null);
+    var source =
+        new Source.OpcUa(
+            URI.create(server.endpoint()), Source.SecurityPolicy.NONE, null, null, options);
+    Device device = TestSites.device("cdu-1", DeviceKind.CDU, source, interval, timeout);
+    return new OpcUaCollector(
+        device,
+        source,
+        profile,
+        TestSites.site(List.of(profile), List.of(device)),
+        Clock.systemUTC());
+  }
+
+  private static OpcUaFakeServer server(OpcUaFakeSetup setup) throws Exception {
+    return new OpcUaFakeServer(setup);
+  }
+
+  private static OpcUaFakeSetup flow() {
+    return OpcUaFakeSetup.of(Map.of("cdu-1/SecondaryFlow", new DataValue(new Variant(120.0))));
+  }
+
+  private static boolean good(List<Sample> samples) {
+    return samples.stream()
+        .anyMatch(s -> s.quality() == Quality.GOOD && s.fields().containsKey("flow_lpm"));
+  }
+
+  @Test
+  void pollsThatRenewTheSessionAreTheOnlyReadsTheServerSees() throws Exception {
+    // A 1 s timeout: the keep-alive kilowatch used to send every second, whatever the polls did.
+    try (var server = server(flow());
+        var c = polling(server, Duration.ofSeconds(10), Duration.ofSeconds(1))) {
+      assertThat(good(Polls.once(c))).isTrue();
+      long before = server.readRequests();
+
+      int polls = 4;
+      for (int i = 0; i < polls; i++) {
+        // Time has to pass for keep-alives to be due: this is the span they would fall in.
+        Thread.sleep(Duration.ofMillis(1100));
+        assertThat(good(c.poll())).isTrue();
+      }
+
+      assertThat(server.readRequests() - before)
+          .as("Read requests on the server during %d polls 1.1 s apart", polls)
+          .isEqualTo(polls);
+      assertThat(server.sessionCount()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aShortSessionGrantedByTheServerIsKeptAliveBetweenSparsePolls() throws Exception {
+    // The server grants 6 s of a session asked for 120 s; polls are 10 s apart, so only keep-alives
+    // (every 3 s) keep it open between them.
+    try (var server = server(flow().withMaxSessionTimeout(Duration.ofSeconds(6)));
+        var c = polling(server, Duration.ofSeconds(10), Duration.ofSeconds(1))) {
+      assertThat(good(Polls.once(c))).isTrue();
+      long before = server.readRequests();
+
+      // Longer than the granted 6 s, with no poll: the session survives only by keep-alives.
+      Thread.sleep(Duration.ofSeconds(8));
+
+      assertThat(server.sessionCount()).as("sessions on the server after 8 s idle").isEqualTo(1);
+      assertThat(server.readRequests() - before)
+          .as("keep-alive Reads in 8 s idle")
+          .isGreaterThanOrEqualTo(2);
+      assertThat(good(c.poll())).as("a poll on the same session").isTrue();
+      assertThat(server.sessionCount()).isEqualTo(1);
+    }
+  }
+}
