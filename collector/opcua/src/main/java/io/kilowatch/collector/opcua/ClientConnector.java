@@ -64,6 +64,11 @@ final class ClientConnector {
   private final long pollIntervalMs;
 
   /**
+   * A polling session's keep-alive learned from a server that granted less than asked; 0 if none.
+   */
+  private volatile long learnedKeepAliveMs;
+
+  /**
    * @param pkiDir where the application certificate and trust list live (absolute or relative to
    *     the working directory)
    * @param configDir the configuration file's directory, for relative user certificate paths
@@ -117,38 +122,49 @@ final class ClientConnector {
   }
 
   /**
-   * How often Milo reads the server's state to keep a session alive, given the session timeout the
-   * server granted (before a session exists: the one asked for). Milo sends it on its own timer,
-   * whatever else goes over the session.
+   * How often Milo reads the server's state to keep a session alive. Milo sends it on its own
+   * timer, whatever else goes over the session.
    *
    * <p>Subscribing, the keep-alive is how a dead server is noticed between publishes: within about
-   * two of them (1 to 5 s). Polling, each poll's Read does that (a failed Read drops the session
+   * two of them (1 to 5 s). Polling, every poll's Read does that (a failed Read drops the session
    * and the next poll opens one) and renews the session on the server, so the keep-alive only has
-   * to span gaps between polls: at half the granted timeout. At every 10 s with a 5 s keep-alive,
-   * two of each session's three requests had been keep-alives.
+   * to span gaps between polls: at half the session timeout, first the one asked for, then what a
+   * server that granted less taught (see {@link #keepAliveAfterGrant}).
    */
-  long keepAliveIntervalMs(long grantedSessionTimeoutMs) {
+  long keepAliveIntervalMs() {
     if (options.mode() != OpcUaOptions.Mode.POLL) {
       return Math.max(1000, Math.min(5000, keepAliveMs));
     }
-    return Math.max(500, grantedSessionTimeoutMs / 2);
+    long learned = learnedKeepAliveMs;
+    return learned > 0 ? learned : SESSION_TIMEOUT_MS / 2;
+  }
+
+  /**
+   * The keep-alive a polling session needs once the server granted its timeout: {@code askedMs}
+   * when that is often enough, or when polls at most half the granted timeout apart renew the
+   * session themselves; else half of the granted timeout.
+   */
+  static long keepAliveAfterGrant(long askedMs, long grantedMs, long pollIntervalMs) {
+    long half = Math.max(500, grantedMs / 2);
+    return askedMs <= half || pollIntervalMs <= half ? askedMs : half;
   }
 
   /** A connected client; the caller disconnects it. */
   OpcUaClient connect() throws IOException, InterruptedException {
-    long asked = keepAliveIntervalMs(SESSION_TIMEOUT_MS);
+    long asked = keepAliveIntervalMs();
     OpcUaClient client = connect(asked);
     if (options.mode() != OpcUaOptions.Mode.POLL) {
       return client;
     }
     long granted = grantedSessionTimeoutMs(client);
-    long needed = keepAliveIntervalMs(granted);
-    if (needed >= asked || pollIntervalMs <= needed) {
-      // Keep-alives often enough, or polls that renew the session themselves.
+    long needed = keepAliveAfterGrant(asked, granted, pollIntervalMs);
+    if (needed == asked) {
       return client;
     }
     // The server granted a shorter session than asked for, which polls this far apart would let
-    // expire: a client with keep-alives often enough (Milo fixes them per client).
+    // expire. Milo fixes the keep-alive per client: a client with one often enough, and every
+    // later connect of this device starts with it.
+    learnedKeepAliveMs = needed;
     log.info(
         "{} granted a session timeout of {} ms; polls every {} ms need keep-alives every {} ms",
         source.endpoint(),
@@ -159,13 +175,18 @@ final class ClientConnector {
     return connect(needed);
   }
 
+  /** The session timeout the server granted, or the one asked for when it is not known. */
   private static long grantedSessionTimeoutMs(OpcUaClient client) {
+    // Active once connectAsync completed; never wait for a session being opened again.
+    org.eclipse.milo.opcua.sdk.client.OpcUaSession session;
     try {
-      Double granted = client.getSession().getSessionTimeout();
-      return granted == null || !(granted > 0) ? SESSION_TIMEOUT_MS : granted.longValue();
-    } catch (UaException e) {
-      return SESSION_TIMEOUT_MS;
+      session = client.getSessionAsync().getNow(null);
+    } catch (java.util.concurrent.CompletionException
+        | java.util.concurrent.CancellationException e) {
+      session = null;
     }
+    Double granted = session == null ? null : session.getSessionTimeout();
+    return granted == null || !(granted > 0) ? SESSION_TIMEOUT_MS : granted.longValue();
   }
 
   private OpcUaClient connect(long keepAliveIntervalMs) throws IOException, InterruptedException {

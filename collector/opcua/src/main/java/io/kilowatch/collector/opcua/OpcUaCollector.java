@@ -857,6 +857,21 @@ public final class OpcUaCollector implements DeviceCollector {
     var arrivals = new ArrayList<Arrival>();
     s.unresolved.forEach((ref, why) -> arrivals.add(new Arrival(ref, null, now, why)));
     var refs = new ArrayList<>(s.resolved.keySet());
+    if (refs.isEmpty()) {
+      // No point to read: the server's state, so that the poll still finds a dead server and
+      // renews the session, which is what lets its keep-alive be rare (see ClientConnector).
+      try {
+        await(
+            s.client.readValuesAsync(
+                0.0, TimestampsToReturn.Neither, List.of(NodeIds.Server_ServerStatus_State)),
+            "read",
+            timeoutMs);
+      } catch (IOException e) {
+        disconnect();
+        throw new IOException(
+            "read from " + source.endpoint() + " failed: " + e.getMessage(), e.getCause());
+      }
+    }
     int batch = s.maxNodesPerRead > 0 ? s.maxNodesPerRead : refs.size();
     for (int from = 0; from < refs.size(); from += batch) {
       List<PointRef> chunk = refs.subList(from, Math.min(refs.size(), from + batch));

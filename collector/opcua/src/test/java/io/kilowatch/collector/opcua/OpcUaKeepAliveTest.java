@@ -20,6 +20,8 @@ import java.util.Map;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DataValue;
 import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * How often a polling session reads the server's state between polls, counted by the server: none
@@ -31,8 +33,13 @@ class OpcUaKeepAliveTest {
 
   private static OpcUaCollector polling(
       OpcUaFakeServer server, Duration interval, Duration timeout) {
+    return polling(server, FLOW, interval, timeout);
+  }
+
+  private static OpcUaCollector polling(
+      OpcUaFakeServer server, String nodeId, Duration interval, Duration timeout) {
     var profile =
-        new Profile.OpcUa("cdu", List.of(OpcUaCollectorTest.point("flow", FLOW, "flow_lpm")));
+        new Profile.OpcUa("cdu", List.of(OpcUaCollectorTest.point("flow", nodeId, "flow_lpm")));
     var options =
         new OpcUaOptions(
             OpcUaOptions.Mode.POLL,
@@ -92,12 +99,50 @@ class OpcUaKeepAliveTest {
   }
 
   @Test
+  void aPollWithNoPointToReadStillReadsTheServer() throws Exception {
+    // A namespace the server does not have: the point never resolves, so the poll has no node of
+    // its own to read, and a dead server or an expiring session would go unnoticed without this.
+    try (var server = server(flow());
+        var c =
+            polling(
+                server, "nsu=urn:nowhere;s=Flow", Duration.ofSeconds(10), Duration.ofSeconds(1))) {
+      Polls.once(c);
+      long before = server.readRequests();
+
+      int polls = 3;
+      for (int i = 0; i < polls; i++) {
+        assertThat(c.poll()).isNotEmpty().allMatch(s -> s.quality() == Quality.BAD);
+      }
+
+      assertThat(server.readRequests() - before).isEqualTo(polls);
+    }
+  }
+
+  /** The rule of {@link ClientConnector#keepAliveAfterGrant}, worked by hand. */
+  @ParameterizedTest(name = "asked {0} ms, granted {1} ms, polls every {2} ms -> {3} ms")
+  @CsvSource({
+    "60000, 120000, 10000, 60000", // granted what was asked: half of it is the ask
+    "60000, 30000, 10000, 60000", // less, but polls 10 s apart renew a 30 s session
+    "60000, 30000, 15000, 60000", // polls exactly half the granted timeout apart still renew it
+    "60000, 30000, 20000, 15000", // they do not: half the granted timeout
+    "60000, 6000, 10000, 3000",
+    "3000, 6000, 10000, 3000", // the learned keep-alive asked next time is kept
+    "60000, 600, 10000, 500" // never below half a second
+  })
+  void keepAliveAfterTheGrant(long asked, long granted, long poll, long expected) {
+    assertThat(ClientConnector.keepAliveAfterGrant(asked, granted, poll)).isEqualTo(expected);
+  }
+
+  @Test
   void aShortSessionGrantedByTheServerIsKeptAliveBetweenSparsePolls() throws Exception {
     // The server grants 6 s of a session asked for 120 s; polls are 10 s apart, so only keep-alives
     // (every 3 s) keep it open between them.
     try (var server = server(flow().withMaxSessionTimeout(Duration.ofSeconds(6)));
         var c = polling(server, Duration.ofSeconds(10), Duration.ofSeconds(1))) {
       assertThat(good(Polls.once(c))).isTrue();
+      assertThat(server.sessionCount())
+          .as("sessions once the second opening is done: the first one closed")
+          .isEqualTo(1);
       long before = server.readRequests();
 
       // Longer than the granted 6 s, with no poll: the session survives only by keep-alives.
@@ -105,8 +150,8 @@ class OpcUaKeepAliveTest {
 
       assertThat(server.sessionCount()).as("sessions on the server after 8 s idle").isEqualTo(1);
       assertThat(server.readRequests() - before)
-          .as("keep-alive Reads in 8 s idle")
-          .isGreaterThanOrEqualTo(2);
+          .as("keep-alive Reads, every 3 s, in 8 s idle")
+          .isBetween(2L, 3L);
       assertThat(good(c.poll())).as("a poll on the same session").isTrue();
       assertThat(server.sessionCount()).isEqualTo(1);
     }
