@@ -131,7 +131,7 @@ final class ClientConnector {
    * to span gaps between polls: at half the session timeout, first the one asked for, then what a
    * server that granted less taught (see {@link #keepAliveAfterGrant}).
    */
-  long keepAliveIntervalMs() {
+  private long keepAliveIntervalMs() {
     if (options.mode() != OpcUaOptions.Mode.POLL) {
       return Math.max(1000, Math.min(5000, keepAliveMs));
     }

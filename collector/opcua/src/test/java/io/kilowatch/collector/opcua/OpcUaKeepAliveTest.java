@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.kilowatch.config.Device;
 import io.kilowatch.config.DeviceKind;
+import io.kilowatch.config.Location;
 import io.kilowatch.config.OpcUaOptions;
 import io.kilowatch.config.Profile;
 import io.kilowatch.config.Source;
@@ -13,7 +14,6 @@ import io.kilowatch.testkit.TestSites;
 import io.kilowatch.testkit.opcua.OpcUaFakeServer;
 import io.kilowatch.testkit.opcua.OpcUaFakeSetup;
 import java.net.URI;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -40,27 +40,24 @@ class OpcUaKeepAliveTest {
       OpcUaFakeServer server, String nodeId, Duration interval, Duration timeout) {
     var profile =
         new Profile.OpcUa("cdu", List.of(OpcUaCollectorTest.point("flow", nodeId, "flow_lpm")));
-    var options =
-        new OpcUaOptions(
-            OpcUaOptions.Mode.POLL,
-            null,
-            null,
-            10,
-            OpcUaOptions.Timestamps.SERVER,
-            null,
-            null,
-            false,
-            null);
     var source =
         new Source.OpcUa(
-            URI.create(server.endpoint()), Source.SecurityPolicy.NONE, null, null, options);
-    Device device = TestSites.device("cdu-1", DeviceKind.CDU, source, interval, timeout);
-    return new OpcUaCollector(
-        device,
-        source,
-        profile,
-        TestSites.site(List.of(profile), List.of(device)),
-        Clock.systemUTC());
+            URI.create(server.endpoint()),
+            Source.SecurityPolicy.NONE,
+            null,
+            null,
+            OpcUaOptions.DEFAULTS.withMode(OpcUaOptions.Mode.POLL));
+    var device =
+        new Device(
+            "cdu-1",
+            DeviceKind.CDU,
+            Location.FACILITY,
+            profile.id(),
+            source,
+            interval,
+            timeout,
+            Map.of());
+    return OpcUaCollectors.of(device, TestSites.site(List.of(profile), List.of(device)));
   }
 
   private static OpcUaFakeServer server(OpcUaFakeSetup setup) throws Exception {
