@@ -3,13 +3,16 @@ package io.kilowatch.analytics;
 import io.kilowatch.config.AnalyticsConfig;
 import io.kilowatch.config.AshraeClass;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.config.units.PointUnit;
 import io.kilowatch.config.units.Quantity;
 import io.kilowatch.store.Point;
 import io.kilowatch.store.Quality;
+import io.kilowatch.store.SeriesColumns;
 import io.kilowatch.store.SeriesKey;
 import io.kilowatch.store.SeriesPoints;
 import io.kilowatch.store.SeriesUnits;
 import io.kilowatch.store.Store;
+import io.kilowatch.store.TagSet;
 import io.kilowatch.store.Vocabulary;
 import io.kilowatch.store.Vocabulary.CoolingLoop;
 import io.kilowatch.store.Vocabulary.Gpu;
@@ -21,9 +24,11 @@ import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.measure.UnitConverter;
 
 /**
  * Thermal-throttle risk per GPU, rack and cluster: a transparent additive score whose factors are
@@ -107,31 +112,41 @@ public final class RiskEngine {
   public RiskReport assess(Instant at) {
     Instant end = at.plusMillis(1);
     Instant trendFrom = at.minus(TREND);
+    // Only the latest reading of these counts, and only if it is current: of the five fields
+    // dcgm-exporter gives the model, ten minutes of these two were two fifths of what was read.
+    Instant currentFrom = at.minus(CURRENT);
     var temp = read(Gpu.TEMP_C, trendFrom, end);
     var slowdown = read(Gpu.SLOWDOWN_TEMP_C, trendFrom, end);
     var marginField = read(Gpu.MARGIN_C, trendFrom, end);
-    var mem = read(Gpu.MEM_TEMP_C, trendFrom, end);
-    var bits = read(Gpu.CLOCKS_EVENT_REASONS, trendFrom, end);
+    var mem = read(Gpu.MEM_TEMP_C, currentFrom, end);
+    var bits = read(Gpu.CLOCKS_EVENT_REASONS, currentFrom, end);
     var violation = read(Gpu.THERMAL_VIOLATION_NS, trendFrom, end);
 
     Map<String, List<Risk.Factor>> clusterFactors = loopFactors(at);
     Map<String, List<Risk.Factor>> rackFactors = inletFactors(at);
 
-    var gpus = new ArrayList<Risk>();
-    var ids = new java.util.TreeSet<Map<String, String>>(Comparator.comparing(Object::toString));
-    ids.addAll(temp.keySet());
+    // GPUs in the order of their tags' text, each text made once (not once per comparison).
+    var ids = new LinkedHashSet<GpuTags>(temp.keySet());
     ids.addAll(marginField.keySet());
-    for (Map<String, String> tags : ids) {
+    var ordered = new ArrayList<Map.Entry<String, GpuTags>>(ids.size());
+    for (GpuTags g : ids) {
+      ordered.add(Map.entry(g.tags().toString(), g));
+    }
+    ordered.sort(Map.Entry.comparingByKey());
+    var gpus = new ArrayList<Risk>(ordered.size());
+    for (var e : ordered) {
+      GpuTags g = e.getValue();
+      Map<String, String> tags = g.tags();
       gpus.add(
           gpu(
               at,
               tags,
-              temp.get(tags),
-              slowdown.get(tags),
-              marginField.get(tags),
-              mem.get(tags),
-              bits.get(tags),
-              violation.get(tags),
+              temp.get(g),
+              slowdown.get(g),
+              marginField.get(g),
+              mem.get(g),
+              bits.get(g),
+              violation.get(g),
               clusterFactors.getOrDefault(tags.get(Tag.CLUSTER), List.of()),
               rackFactors.getOrDefault(tags.get(Tag.RACK), List.of())));
     }
@@ -140,22 +155,52 @@ public final class RiskEngine {
     return new RiskReport(at, clusters, racks, gpus);
   }
 
-  /** Latest readings of one {@code gpu} field, by the GPU's tags. */
-  private Map<Map<String, String>, List<Point>> read(
-      Vocabulary.Field field, Instant from, Instant to) {
-    var out = new HashMap<Map<String, String>, List<Point>>();
-    for (SeriesPoints sp : store.read(field.query(), from, to)) {
-      var pts = canonical(sp);
-      if (pts != null) {
-        out.put(sp.key().tags(), pts);
+  /**
+   * A GPU's tags as a table key. Hashed in key order: {@link Map#hashCode()} (the sum of key XOR
+   * value) collides for most GPUs of a site whose names differ only in their numbers.
+   */
+  private record GpuTags(TagSet tags) {
+    @Override
+    public int hashCode() {
+      return tags.orderedHash();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof GpuTags g
+          && g.tags.orderedHash() == tags.orderedHash()
+          && g.tags.equals(tags);
+    }
+  }
+
+  /**
+   * Good readings of one {@code gpu} field in its canonical unit, by the GPU's tags; a series whose
+   * unit nothing states is left out (an unknown unit is no reading, never a guess). As columns: the
+   * 1.5 million temperatures of 25,000 GPUs as objects, all alive until the assessment ends, made
+   * the young collections cost more than the assessment.
+   */
+  private Map<GpuTags, SeriesColumns> read(Vocabulary.Field field, Instant from, Instant to) {
+    var out = new HashMap<GpuTags, SeriesColumns>();
+    var converters = new HashMap<PointUnit, UnitConverter>();
+    for (SeriesColumns sc : store.readGood(field.query(), from, to)) {
+      var unit = units.of(sc.key()).orElse(null);
+      if (unit == null) {
+        continue;
       }
+      var c = converters.computeIfAbsent(unit, u -> u.to(u.quantity().canonical()));
+      double[] v = sc.values();
+      for (int i = 0; i < v.length; i++) {
+        v[i] = c.convert(v[i]);
+      }
+      out.put(new GpuTags(TagSet.of(sc.key().tags())), sc);
     }
     return out;
   }
 
   /**
-   * The good readings of a series in its quantity's canonical unit (°C, L/min, kPa), or null when
-   * nothing says what unit the series is in: an unknown unit is no reading, never a guess.
+   * The good readings of a series in its quantity's canonical unit (°C, L/min, kPa), oldest first,
+   * or null when nothing says what unit the series is in: an unknown unit is no reading, never a
+   * guess.
    */
   private List<Point> canonical(SeriesPoints sp) {
     var unit = units.of(sp.key()).orElse(null);
@@ -163,9 +208,13 @@ public final class RiskEngine {
       return null;
     }
     var c = unit.to(unit.quantity().canonical());
-    return good(sp.points()).stream()
-        .map(p -> new Point(p.time(), c.convert(p.value()), p.quality()))
-        .toList();
+    var out = new ArrayList<Point>(sp.points().size());
+    for (Point p : sp.points()) {
+      if (good(p)) {
+        out.add(new Point(p.time(), c.convert(p.value()), p.quality()));
+      }
+    }
+    return out;
   }
 
   /** Every series of a loop reading, under either of its names. */
@@ -183,11 +232,9 @@ public final class RiskEngine {
     return out;
   }
 
-  private static List<Point> good(List<Point> pts) {
-    return pts.stream()
-        .filter(p -> p.quality() == Quality.GOOD || p.quality() == Quality.UNCERTAIN)
-        .filter(p -> Double.isFinite(p.value()))
-        .toList();
+  private static boolean good(Point p) {
+    return (p.quality() == Quality.GOOD || p.quality() == Quality.UNCERTAIN)
+        && Double.isFinite(p.value());
   }
 
   private static Point latest(List<Point> pts, Instant at) {
@@ -198,15 +245,24 @@ public final class RiskEngine {
     return Duration.between(p.time(), at).compareTo(CURRENT) > 0 ? null : p;
   }
 
+  /** Index of the newest reading if it is current at {@code at}, else -1. */
+  private static int latest(SeriesColumns c, Instant at) {
+    if (c == null || c.size() == 0) {
+      return -1;
+    }
+    int i = c.size() - 1;
+    return Duration.between(Instant.ofEpochMilli(c.times()[i]), at).compareTo(CURRENT) > 0 ? -1 : i;
+  }
+
   private Risk gpu(
       Instant at,
       Map<String, String> tags,
-      List<Point> temp,
-      List<Point> slowdown,
-      List<Point> marginField,
-      List<Point> mem,
-      List<Point> bits,
-      List<Point> violation,
+      SeriesColumns temp,
+      SeriesColumns slowdown,
+      SeriesColumns marginField,
+      SeriesColumns mem,
+      SeriesColumns bits,
+      SeriesColumns violation,
       List<Risk.Factor> loop,
       List<Risk.Factor> inlet) {
     var factors = new ArrayList<Risk.Factor>();
@@ -214,20 +270,21 @@ public final class RiskEngine {
 
     // Margin series: the device's own slowdown threshold minus its temperature, else the margin
     // the device reports itself. No threshold, no margin: one SKU's numbers are never assumed.
-    List<double[]> margin = marginSeries(temp, slowdown, marginField);
+    Trend margin = marginSeries(temp, slowdown, marginField);
+    int last = margin.times().length - 1;
     Double minutes = null;
-    Risk.NoMargin noMargin = margin.isEmpty() ? Risk.NoMargin.NO_THRESHOLD : null;
+    Risk.NoMargin noMargin = last < 0 ? Risk.NoMargin.NO_THRESHOLD : null;
     if (noMargin == null
-        && Duration.between(Instant.ofEpochMilli((long) margin.getLast()[0]), at).compareTo(CURRENT)
+        && Duration.between(Instant.ofEpochMilli(margin.times()[last]), at).compareTo(CURRENT)
             > 0) {
       noMargin = Risk.NoMargin.STALE;
     }
     if (noMargin == null) {
-      double m = margin.getLast()[1];
+      double m = margin.margins()[last];
       double c = MARGIN_WEIGHT * clamp((MARGIN_START_K - m) / MARGIN_START_K);
       factors.add(new Risk.Factor("gpu_margin", m, "K", c));
       critical |= m <= 0;
-      double slope = slopePerMinute(margin);
+      double slope = slopePerMinute(margin.times(), margin.margins());
       if (slope < -MIN_SLOPE_K_PER_MIN) {
         double predicted = Math.max(0, m) / -slope;
         // Far from the limit a steep slope is a job ramping up, not a cooling problem: shown as
@@ -239,17 +296,17 @@ public final class RiskEngine {
         minutes = near ? predicted : null;
       }
     }
-    Point memNow = latest(mem, at);
-    if (memNow != null) {
-      double hm = settings.hbmLimitC() - memNow.value();
+    int memNow = latest(mem, at);
+    if (memNow >= 0) {
+      double hm = settings.hbmLimitC() - mem.values()[memNow];
       factors.add(
           new Risk.Factor(
               "hbm_margin", hm, "K", HBM_WEIGHT * clamp((MARGIN_START_K - hm) / MARGIN_START_K)));
       critical |= hm <= 0;
     }
-    Point bitsNow = latest(bits, at);
-    if (bitsNow != null) {
-      long b = (long) bitsNow.value();
+    int bitsNow = latest(bits, at);
+    if (bitsNow >= 0) {
+      long b = (long) bits.values()[bitsNow];
       if ((b & THERMAL_BITS) != 0) {
         factors.add(new Risk.Factor("thermal_clock_events", b, "bitmask", 75));
         critical = true;
@@ -260,7 +317,7 @@ public final class RiskEngine {
     }
     if (violation != null && violation.size() >= 2) {
       // Read in seconds: the counter's ns were converted with the rest of the GPU readings.
-      double growth = violation.getLast().value() - violation.getFirst().value();
+      double growth = violation.values()[violation.size() - 1] - violation.values()[0];
       if (growth > 0) {
         factors.add(new Risk.Factor("thermal_violation_growth", growth, "s", 30));
       }
@@ -302,24 +359,37 @@ public final class RiskEngine {
     return Math.max(0, Math.min(1, v));
   }
 
-  /** (epoch ms, margin K) pairs, oldest first. */
-  private static List<double[]> marginSeries(
-      List<Point> temp, List<Point> slowdown, List<Point> marginField) {
-    var out = new ArrayList<double[]>();
-    if (temp != null && slowdown != null && !slowdown.isEmpty()) {
-      var thresholds = new TreeMap<Long, Double>();
-      slowdown.forEach(p -> thresholds.put(p.time().toEpochMilli(), p.value()));
-      for (Point p : temp) {
-        var th = thresholds.floorEntry(p.time().toEpochMilli());
-        double limit = th != null ? th.getValue() : thresholds.firstEntry().getValue();
-        out.add(new double[] {p.time().toEpochMilli(), limit - p.value()});
+  /** A GPU's margin (K) over time (epoch ms), oldest first. */
+  private record Trend(long[] times, double[] margins) {}
+
+  /** The margin series; the store reads both columns oldest first. */
+  private static Trend marginSeries(
+      SeriesColumns temp, SeriesColumns slowdown, SeriesColumns marginField) {
+    if (temp != null && slowdown != null && slowdown.size() > 0) {
+      // Each temperature against the threshold in force then: the latest at or before it, else
+      // the first one (of several at one instant, the last). One pass over both columns.
+      long[] st = slowdown.times();
+      double[] sv = slowdown.values();
+      int first = 0;
+      while (first + 1 < st.length && st[first + 1] == st[0]) {
+        first++;
       }
-    } else if (marginField != null) {
-      for (Point p : marginField) {
-        out.add(new double[] {p.time().toEpochMilli(), p.value()});
+      long[] tt = temp.times();
+      double[] tv = temp.values();
+      var margins = new double[tt.length];
+      int th = -1;
+      for (int i = 0; i < tt.length; i++) {
+        while (th + 1 < st.length && st[th + 1] <= tt[i]) {
+          th++;
+        }
+        margins[i] = sv[th >= 0 ? th : first] - tv[i];
       }
+      return new Trend(tt, margins);
     }
-    return out;
+    if (marginField != null) {
+      return new Trend(marginField.times(), marginField.values());
+    }
+    return new Trend(new long[0], new double[0]);
   }
 
   /**
@@ -327,24 +397,35 @@ public final class RiskEngine {
    * over at least a minute, else 0 (no trend claimed).
    */
   static double slopePerMinute(List<double[]> pts) {
-    int n = pts.size();
-    if (n < 3 || pts.getLast()[0] - pts.getFirst()[0] < 60_000) {
+    var times = new long[pts.size()];
+    var margins = new double[pts.size()];
+    for (int i = 0; i < times.length; i++) {
+      times[i] = (long) pts.get(i)[0];
+      margins[i] = pts.get(i)[1];
+    }
+    return slopePerMinute(times, margins);
+  }
+
+  /** As above, over (epoch ms, margin K) columns. */
+  static double slopePerMinute(long[] times, double[] margins) {
+    int n = times.length;
+    if (n < 3 || times[n - 1] - times[0] < 60_000) {
       return 0;
     }
-    double t0 = pts.getFirst()[0];
+    long t0 = times[0];
     double st = 0;
     double sm = 0;
-    for (double[] p : pts) {
-      st += (p[0] - t0) / 60_000;
-      sm += p[1];
+    for (int i = 0; i < n; i++) {
+      st += (times[i] - t0) / 60_000.0;
+      sm += margins[i];
     }
     double mt = st / n;
     double mm = sm / n;
     double num = 0;
     double den = 0;
-    for (double[] p : pts) {
-      double x = (p[0] - t0) / 60_000 - mt;
-      num += x * (p[1] - mm);
+    for (int i = 0; i < n; i++) {
+      double x = (times[i] - t0) / 60_000.0 - mt;
+      num += x * (margins[i] - mm);
       den += x * x;
     }
     return den == 0 ? 0 : num / den;

@@ -233,6 +233,39 @@ class RiskEngineTest {
         .containsOnly(Risk.NoMargin.STALE);
   }
 
+  /**
+   * Each temperature counts against the slowdown threshold in force when it was read: c4's GPU
+   * reads 70 °C every 10 s over the 10 minutes before T0; its threshold is reported only at −5 min
+   * (87 °C) and −2 min (80 °C). Readings before the first threshold take the first. So the margin
+   * is 17 K for the 48 readings before −2 min and 10 K for the 13 from −2 min on: least-squares
+   * slope −0.69297 K/min (stdlib Python over those 61 points), 10 / 0.69297 = 14.43 min to slowdown
+   * (≤ 15 → 25 points); margin 10 K → 40 × (15 − 10) / 15 = 13.33 points.
+   */
+  @Test
+  void eachTemperatureCountsAgainstTheThresholdInForceWhenItWasRead() {
+    var tags = Map.of("cluster", "c4", "rack", "c4-r1", "device", "c4-r1-n1", "gpu", "0");
+    var batch = new ArrayList<Sample>();
+    for (int s = -600; s <= 0; s += 10) {
+      batch.add(Sample.of(T0.plusSeconds(s), "gpu", tags, Map.of("temp_c", 70.0)));
+    }
+    batch.add(Sample.of(T0.plusSeconds(-300), "gpu", tags, Map.of("slowdown_temp_c", 87.0)));
+    batch.add(Sample.of(T0.plusSeconds(-120), "gpu", tags, Map.of("slowdown_temp_c", 80.0)));
+    store.write(batch);
+
+    Risk c4 = risk.assess(T0).cluster("c4");
+
+    assertThat(c4.factors())
+        .filteredOn(f -> f.name().equals("gpu_margin"))
+        .singleElement()
+        .satisfies(
+            f -> {
+              assertThat(f.value()).isEqualTo(10.0);
+              assertThat(f.contribution()).isCloseTo(13.333, within(0.001));
+            });
+    assertThat(c4.minutesToSlowdown()).isCloseTo(14.4307, within(0.001));
+    assertThat(contribution(c4, "minutes_to_slowdown")).isEqualTo(25);
+  }
+
   /** A report assessed at most maxAge ago is the answer; an older one is assessed again. */
   @Test
   void aRecentReportIsReusedWithinItsMaxAge() {

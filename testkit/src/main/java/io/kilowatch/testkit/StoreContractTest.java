@@ -113,6 +113,38 @@ public abstract class StoreContractTest {
             org.assertj.core.groups.Tuple.tuple("power_w", 5));
   }
 
+  /**
+   * The columns of the good readings are {@link Store#read}'s good and uncertain finite readings,
+   * oldest first whatever order they were written in; a series whose readings in range are all bad
+   * is there with none.
+   */
+  @Test
+  void readGoodAnswersTheGoodAndUncertainFiniteReadingsOfEverySeriesRead() {
+    var a = Map.of("rack", "r1");
+    var b = Map.of("rack", "r2");
+    store.write(
+        List.of(
+            sample(T0.plusSeconds(30), "pdu", a, "power_w", 1250, Quality.STALE),
+            sample(T0.plusSeconds(20), "pdu", a, "power_w", Double.NaN, Quality.BAD),
+            sample(T0.plusSeconds(40), "pdu", a, "power_w", 1400, Quality.GOOD),
+            sample(T0, "pdu", a, "power_w", 1200.5, Quality.GOOD),
+            sample(T0.plusSeconds(10), "pdu", a, "power_w", 1300, Quality.UNCERTAIN),
+            sample(T0.plusSeconds(10), "pdu", b, "power_w", 7, Quality.BAD)));
+    // Late: written after later readings of the same series.
+    store.write(List.of(sample(T0.plusSeconds(5), "pdu", a, "power_w", 1100, Quality.GOOD)));
+
+    var good = store.readGood(SeriesQuery.of("pdu", "power_w"), T0, T0.plusSeconds(40));
+
+    assertThat(good).hasSize(2);
+    assertThat(good.get(0).key()).isEqualTo(SeriesKey.of("pdu", a, "power_w"));
+    assertThat(good.get(0).times())
+        .containsExactly(
+            T0.toEpochMilli(), T0.plusSeconds(5).toEpochMilli(), T0.plusSeconds(10).toEpochMilli());
+    assertThat(good.get(0).values()).containsExactly(1200.5, 1100, 1300);
+    assertThat(good.get(1).key()).isEqualTo(SeriesKey.of("pdu", b, "power_w"));
+    assertThat(good.get(1).size()).isZero();
+  }
+
   @Test
   void rangesIncludeFromAndExcludeTo() {
     store.write(

@@ -17,7 +17,10 @@ public enum Quality {
     return (byte) ordinal();
   }
 
+  // values() copies the array on each call, and a large read decodes one code per reading.
+  private static final Quality[] BY_CODE = values();
+
   public static Quality ofCode(int code) {
-    return values()[code];
+    return BY_CODE[code];
   }
 }

@@ -24,6 +24,31 @@ public interface Store extends AutoCloseable {
   List<SeriesPoints> read(SeriesQuery query, Instant from, Instant to);
 
   /**
+   * The good and uncertain finite readings of every matching series in {@code [from, to)} as {@link
+   * SeriesColumns}, oldest first: the series {@link #read} answers, each with its readings less the
+   * others (none, for a series whose readings in range are all bad), without an object per reading.
+   */
+  default List<SeriesColumns> readGood(SeriesQuery query, Instant from, Instant to) {
+    var out = new java.util.ArrayList<SeriesColumns>();
+    for (SeriesPoints sp : read(query, from, to)) {
+      var times = new long[sp.points().size()];
+      var values = new double[times.length];
+      int n = 0;
+      for (Point p : sp.points()) {
+        if ((p.quality() == Quality.GOOD || p.quality() == Quality.UNCERTAIN)
+            && Double.isFinite(p.value())) {
+          times[n] = p.time().toEpochMilli();
+          values[n++] = p.value();
+        }
+      }
+      out.add(
+          new SeriesColumns(
+              sp.key(), java.util.Arrays.copyOf(times, n), java.util.Arrays.copyOf(values, n)));
+    }
+    return out;
+  }
+
+  /**
    * Reduces every matching series to one value per {@code step}; only good and uncertain readings
    * count.
    */

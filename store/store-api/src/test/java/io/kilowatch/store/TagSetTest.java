@@ -51,4 +51,42 @@ class TagSetTest {
     assertThat(sample.key("power_w").tags()).isSameAs(tags);
     assertThat(TagSet.of(tags)).isSameAs(tags);
   }
+
+  @Test
+  void orderedHashTellsApartTagSetsWhoseMapHashesCollide() {
+    // Map's hash is the sum of key XOR value: "n0"/"n1" and "0"/"1" differ in the last bit, and
+    // "device" and "gpu" hash to even numbers, so swapping the digits keeps the sum.
+    TagSet a = TagSet.of(Map.of("device", "n0", "gpu", "1"));
+    TagSet b = TagSet.of(Map.of("device", "n1", "gpu", "0"));
+
+    assertThat(a.hashCode()).isEqualTo(b.hashCode());
+    assertThat(a.orderedHash()).isNotEqualTo(b.orderedHash());
+    assertThat(TagSet.of(new TreeMap<>(a)).orderedHash()).isEqualTo(a.orderedHash());
+  }
+
+  @Test
+  void orderedHashTellsApartEveryGpuOfTheBenchSite() {
+    // The bench's names: 3,125 nodes n<i> of 8 GPUs, uuid GPU-<i>-<g>, 4 nodes a rack, 256 racks
+    // a cluster.
+    var mapHashes = new java.util.HashSet<Integer>();
+    var ordered = new java.util.HashSet<Integer>();
+    for (int n = 0; n < 3_125; n++) {
+      for (int g = 0; g < 8; g++) {
+        var tags =
+            TagSet.of(
+                Map.of(
+                    "site", "scale",
+                    "cluster", "c" + n / 1_024,
+                    "rack", "r" + n / 4,
+                    "device", "n" + n,
+                    "gpu", Integer.toString(g),
+                    "gpu_uuid", "GPU-" + n + "-" + g));
+        mapHashes.add(tags.hashCode());
+        ordered.add(tags.orderedHash());
+      }
+    }
+
+    assertThat(ordered).hasSize(25_000);
+    assertThat(mapHashes.size()).isLessThan(20_000);
+  }
 }

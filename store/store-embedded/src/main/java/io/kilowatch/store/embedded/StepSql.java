@@ -76,6 +76,16 @@ final class StepSql {
     return -Math.floorDiv(-t, step) * step;
   }
 
+  /** Longer id sets are filtered by a semi-join on one string, not by a list of literals. */
+  static final int ID_LIST_MAX = 64;
+
+  /**
+   * A filter on {@code column} for {@code ids} (null: all). DuckDB plans an {@code IN} list of
+   * 25,000 literals (one field of every GPU of a large site) for longer than it takes to read the
+   * 1.5 million rows it selects; the same ids as one string split into a subquery are a hash
+   * semi-join, planned at once (the probe of 2026-12-07: 0.35–0.45 s against 0.08 s to the first
+   * row).
+   */
   static String idFilter(String column, Collection<Integer> ids) {
     if (ids == null) {
       return "TRUE";
@@ -83,10 +93,11 @@ final class StepSql {
     if (ids.isEmpty()) {
       return "FALSE";
     }
-    return column
-        + " IN ("
-        + ids.stream().map(String::valueOf).collect(Collectors.joining(","))
-        + ")";
+    String list = ids.stream().map(String::valueOf).collect(Collectors.joining(","));
+    if (ids.size() <= ID_LIST_MAX) {
+      return column + " IN (" + list + ")";
+    }
+    return column + " IN (SELECT unnest(string_split('" + list + "', ','))::INTEGER)";
   }
 
   static String stepOf(String column, long step) {

@@ -210,6 +210,53 @@ class EmbeddedStoreTest {
     assertThat(store.pointCount()).isEqualTo(2);
   }
 
+  /**
+   * Readings come back oldest first whatever order they were stored in (late ones are stored after
+   * later ones), for a query of a few series (a list of ids) and of many (a semi-join on them).
+   */
+  @Test
+  void readingsComeBackInTimeOrderForFewAndForManySeries() {
+    open();
+    int racks = StepSql.ID_LIST_MAX * 2;
+    var batch = new ArrayList<Sample>();
+    for (int t : new int[] {10, 20, 30}) {
+      for (int r = 0; r < racks; r++) {
+        batch.add(
+            sample(
+                T0.plusSeconds(t), "pdu", Map.of("rack", "r" + r), "power_w", r + t, Quality.GOOD));
+      }
+    }
+    store.write(batch);
+    var late = new ArrayList<Sample>();
+    for (int r = 0; r < racks; r++) {
+      late.add(
+          sample(T0.plusSeconds(15), "pdu", Map.of("rack", "r" + r), "power_w", -r, Quality.GOOD));
+    }
+    store.write(late);
+
+    var all = store.read(SeriesQuery.of("pdu", "power_w"), T0, T0.plus(HOUR));
+    var one = store.read(SeriesQuery.of("pdu", "power_w").withTag("rack", "r7"), T0, T0.plus(HOUR));
+
+    assertThat(all).hasSize(racks);
+    for (var sp : all) {
+      int r = Integer.parseInt(sp.key().tags().get("rack").substring(1));
+      assertThat(sp.points())
+          .extracting(Point::time, Point::value)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(10), r + 10.0),
+              org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(15), -r + 0.0),
+              org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(20), r + 20.0),
+              org.assertj.core.groups.Tuple.tuple(T0.plusSeconds(30), r + 30.0));
+    }
+    assertThat(one)
+        .singleElement()
+        .satisfies(
+            sp ->
+                assertThat(sp.points())
+                    .extracting(Point::value)
+                    .containsExactly(17.0, -7.0, 27.0, 37.0));
+  }
+
   @Test
   void dataSurvivesCloseAndReopen() {
     open();

@@ -51,6 +51,24 @@ class ManyNewSeriesTest {
           .singleElement()
           .satisfies(s -> assertThat(s.points().getFirst().value()).isEqualTo(1234.3));
       assertThat(store.pointCount()).isEqualTo(20_001);
+
+      // Every series' time bounds came back with it, ids past the first thousands included: a
+      // reading at a stored time replaces the stored one, a later one is appended.
+      var gpu1234 = Map.of("gpu", "1234");
+      store.write(java.util.List.of(Sample.of(T, "gpu", gpu1234, Map.of("f3", 9.0))));
+      store.write(
+          java.util.List.of(Sample.of(T.plusSeconds(10), "gpu", gpu1234, Map.of("f3", 8.0))));
+      assertThat(store.pointCount()).isEqualTo(20_002);
+      assertThat(
+              store
+                  .read(
+                      SeriesQuery.of("gpu", "f3").withTag("gpu", "1234"),
+                      T,
+                      T.plus(Duration.ofMinutes(1)))
+                  .getFirst()
+                  .points())
+          .extracting(io.kilowatch.store.Point::value)
+          .containsExactly(9.0, 8.0);
     }
   }
 }
