@@ -499,38 +499,14 @@ public final class EmbeddedStore implements Store {
     if (matching.isEmpty()) {
       return List.of();
     }
-    var ids = matching.stream().map(Map.Entry::getKey).toList();
-    var points = new HashMap<Integer, List<Point>>();
-    // Unordered: sorting a large read (25,000 series × 60 readings) cost DuckDB more than reading
-    // it. Rows come in storage order, which is time order for appended readings; each series is
-    // checked, and sorted only if a replacement or a late reading put it out of order.
-    String sql =
-        "SELECT series_id, ts, value, quality FROM points WHERE "
-            + idFilter("series_id", ids)
-            + " AND ts >= "
-            + millis(from)
-            + " AND ts < "
-            + millis(to);
-    try (var c = writer.duplicate();
-        var st = c.createStatement();
-        var rs = st.executeQuery(sql)) {
-      int current = -1;
-      List<Point> into = null;
-      while (rs.next()) {
-        int id = rs.getInt(1);
-        if (into == null || id != current) {
-          current = id;
-          into = points.computeIfAbsent(id, k -> new ArrayList<>());
-        }
-        double v = rs.getDouble(3);
-        if (rs.wasNull()) {
-          v = Double.NaN;
-        }
-        into.add(new Point(Instant.ofEpochMilli(rs.getLong(2)), v, Quality.ofCode(rs.getInt(4))));
-      }
-    } catch (SQLException e) {
-      throw failure("read failed", e);
-    }
+    var points =
+        rows(
+            matching,
+            from,
+            to,
+            ArrayList<Point>::new,
+            (list, ts, v, q) ->
+                list.add(new Point(Instant.ofEpochMilli(ts), v, Quality.ofCode(q))));
     var out = new ArrayList<SeriesPoints>();
     for (var e : matching) {
       var p = points.get(e.getKey());
@@ -548,11 +524,49 @@ public final class EmbeddedStore implements Store {
     if (matching.isEmpty()) {
       return List.of();
     }
+    // Every row, not only the good: a series with readings, none of them good, is answered with
+    // empty columns, as read() answers it with its bad readings.
+    var columns =
+        rows(
+            matching,
+            from,
+            to,
+            Columns::new,
+            (col, ts, v, q) -> {
+              if (Double.isFinite(v) && q <= Quality.UNCERTAIN.code()) {
+                col.add(ts, v);
+              }
+            });
+    var out = new ArrayList<SeriesColumns>();
+    for (var e : matching) {
+      var col = columns.get(e.getKey());
+      if (col != null) {
+        out.add(col.finish(e.getValue()));
+      }
+    }
+    return out;
+  }
+
+  /** Takes one stored row of a series: its time, value (NaN for none) and quality code. */
+  private interface RowTaker<S> {
+    void take(S series, long ts, double value, int quality);
+  }
+
+  /**
+   * The rows of the {@code matching} series in {@code [from, to)}, each handed to its series' own
+   * collector, made by {@code start} on the series' first row. Unordered: sorting a large read
+   * (25,000 series × 60 readings) cost DuckDB more than reading it. Rows come in storage order,
+   * which is time order for appended readings; the callers check each series and sort it only if a
+   * replacement or a late reading put it out of order.
+   */
+  private <S> Map<Integer, S> rows(
+      List<Map.Entry<Integer, SeriesKey>> matching,
+      Instant from,
+      Instant to,
+      java.util.function.Supplier<S> start,
+      RowTaker<S> taker) {
     var ids = matching.stream().map(Map.Entry::getKey).toList();
-    var columns = new HashMap<Integer, Columns>();
-    // Unordered, as read() and for the same reason; each series is sorted only if out of order.
-    // Not filtered to good readings here: a series with readings, none of them good, is answered
-    // with empty columns, as read() answers it with its bad readings.
+    var bySeries = new HashMap<Integer, S>();
     String sql =
         "SELECT series_id, ts, value, quality FROM points WHERE "
             + idFilter("series_id", ids)
@@ -564,29 +578,23 @@ public final class EmbeddedStore implements Store {
         var st = c.createStatement();
         var rs = st.executeQuery(sql)) {
       int current = -1;
-      Columns into = null;
+      S into = null;
       while (rs.next()) {
         int id = rs.getInt(1);
         if (into == null || id != current) {
           current = id;
-          into = columns.computeIfAbsent(id, k -> new Columns());
+          into = bySeries.computeIfAbsent(id, k -> start.get());
         }
         double v = rs.getDouble(3);
-        if (!rs.wasNull() && Double.isFinite(v) && rs.getInt(4) <= Quality.UNCERTAIN.code()) {
-          into.add(rs.getLong(2), v);
+        if (rs.wasNull()) {
+          v = Double.NaN;
         }
+        taker.take(into, rs.getLong(2), v, rs.getInt(4));
       }
     } catch (SQLException e) {
       throw failure("read failed", e);
     }
-    var out = new ArrayList<SeriesColumns>();
-    for (var e : matching) {
-      var col = columns.get(e.getKey());
-      if (col != null) {
-        out.add(col.finish(e.getValue()));
-      }
-    }
-    return out;
+    return bySeries;
   }
 
   /** One series' readings as they arrive: growing columns, and whether they came in time order. */
