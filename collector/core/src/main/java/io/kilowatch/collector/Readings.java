@@ -144,6 +144,18 @@ public final class Readings {
   public void addAll(
       String measurement, Map<String, String> tags, Map<String, Double> fields, Quality quality) {
     TagSet allTags = allTags(tags);
+    if (quality != Quality.BAD
+        && fields instanceof SortedMap<String, Double> sorted
+        && sorted.comparator() == null
+        && allFinite(sorted)) {
+      var key = new GroupKey(measurement, allTags, quality);
+      if (!groups.containsKey(key)) {
+        // A whole GPU at once, the usual case: a copy of a sorted map is built in one pass, with
+        // the same boxed values, where putting field by field compares names and boxes again.
+        groups.put(key, new TreeMap<>(sorted));
+        return;
+      }
+    }
     SortedMap<String, Double> given = null;
     SortedMap<String, Double> bad = null;
     for (var f : fields.entrySet()) {
@@ -163,6 +175,15 @@ public final class Readings {
         given.put(field, value);
       }
     }
+  }
+
+  private static boolean allFinite(Map<String, Double> fields) {
+    for (var f : fields.entrySet()) {
+      if (f.getKey() == null || f.getValue() == null || !Double.isFinite(f.getValue())) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Why points were bad, by point name. */

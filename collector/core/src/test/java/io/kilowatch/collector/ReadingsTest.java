@@ -127,6 +127,41 @@ class ReadingsTest {
   }
 
   /**
+   * A sorted map of finite values (a whole GPU, as the dcgm scrape cache gives it) takes a shorter
+   * path; it must give what adding field by field gives, also for a BAD quality (every value NaN),
+   * a second map for the same tags (merged, the later value winning) and other tags in between.
+   */
+  @Test
+  void addAllOfSortedFiniteFieldsGivesTheSamplesThatAddingEachFieldGives() {
+    var site = TestSites.site(List.of(), List.of(pdu));
+    var gpu0 = Map.of("gpu", "0");
+    var gpu1 = Map.of("gpu", "1");
+    var first = new java.util.TreeMap<>(Map.of("power_w", 310.5, "temp_c", 61.0));
+    var second = new java.util.TreeMap<>(Map.of("temp_c", 62.0, "util_pct", 97.0));
+    var other = new java.util.TreeMap<>(Map.of("power_w", 120.0));
+    record Call(Map<String, String> tags, Map<String, Double> fields, Quality quality) {}
+    var calls =
+        List.of(
+            new Call(gpu0, first, Quality.GOOD),
+            new Call(gpu1, other, Quality.UNCERTAIN),
+            new Call(gpu0, second, Quality.GOOD),
+            new Call(gpu1, other, Quality.BAD));
+    var one = new Readings(site, pdu, T);
+    var all = new Readings(site, pdu, T);
+    for (Call c : calls) {
+      c.fields().forEach((f, v) -> one.add("gpu", c.tags(), f, v, c.quality()));
+      all.addAll("gpu", c.tags(), c.fields(), c.quality());
+    }
+
+    assertThat(all.samples()).isEqualTo(one.samples()).hasSize(3);
+    assertThat(all.samples().getFirst().fields())
+        .containsExactlyEntriesOf(
+            new java.util.TreeMap<>(Map.of("power_w", 310.5, "temp_c", 62.0, "util_pct", 97.0)));
+    assertThat(all.samples().get(2).quality()).isEqualTo(Quality.BAD);
+    assertThat(all.samples().get(2).fields().get("power_w")).isNaN();
+  }
+
+  /**
    * Analytics finds a device's series with {@link Vocabulary#measurementOf(SiteConfig, Device,
    * String)}; it must name the measurement the collectors wrote, point by point.
    */

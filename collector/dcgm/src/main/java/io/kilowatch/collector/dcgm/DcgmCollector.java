@@ -128,10 +128,15 @@ public final class DcgmCollector implements DeviceCollector {
 
   @Override
   public synchronized List<Sample> poll() throws Exception {
-    String body = plain != null ? plainScrape() : jdkScrape();
+    if (plain != null && pods == null) {
+      // The usual case: the cache reads the body's bytes, with no text made of the whole body.
+      KeepAliveGet.Response response = plainScrape();
+      return fromCache(cache.read(response.body(), response.length()), clock.instant());
+    }
+    String body = plain != null ? plainScrape().text() : jdkScrape();
     java.time.Instant at = clock.instant();
     if (pods == null) {
-      return fromCache(body, at);
+      return fromCache(cache.read(body), at);
     }
     var readings = new Readings(site, device, at);
     PrometheusTextParser.Result parsed = PrometheusTextParser.parse(body);
@@ -153,8 +158,7 @@ public final class DcgmCollector implements DeviceCollector {
    * The same readings through the scrape cache (the job ledger needs every series' labels, so with
    * pods the scrape is parsed in full): each GPU's tag set is then the same object on every scrape.
    */
-  private List<Sample> fromCache(String body, java.time.Instant at) throws IOException {
-    ScrapeCache.Read read = cache.read(body);
+  private List<Sample> fromCache(ScrapeCache.Read read, java.time.Instant at) throws IOException {
     checkDcgm(read.anyDcgm(), read.skipped());
     noteSkipped(read.skipped(), read.firstSkipped());
     var readings = new Readings(site, device, at, tagCache);
@@ -187,12 +191,12 @@ public final class DcgmCollector implements DeviceCollector {
     }
   }
 
-  private String plainScrape() throws IOException {
+  private KeepAliveGet.Response plainScrape() throws IOException {
     KeepAliveGet.Response response = plain.get(timeout);
     if (response.status() != 200) {
       throw new IOException("GET " + source.url() + " answered " + response.status());
     }
-    return response.text();
+    return response;
   }
 
   private String jdkScrape() throws Exception {

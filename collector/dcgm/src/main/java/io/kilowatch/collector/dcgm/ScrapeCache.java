@@ -1,5 +1,9 @@
 package io.kilowatch.collector.dcgm;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,7 +49,7 @@ final class ScrapeCache {
 
   /** What one series text means; {@code gpu} is null for a series that maps to no GPU field. */
   private static final class Entry {
-    final String text;
+    final byte[] text;
     final int hash;
     final boolean dcgm;
     final GpuSlot gpu;
@@ -57,7 +61,7 @@ final class ScrapeCache {
     Entry next;
 
     Entry(
-        String text,
+        byte[] text,
         boolean dcgm,
         GpuSlot gpu,
         int field,
@@ -65,7 +69,7 @@ final class ScrapeCache {
         long instanceId,
         int nameRank) {
       this.text = text;
-      this.hash = text == null ? 0 : hash(text, 0, text.length());
+      this.hash = text == null ? 0 : hash(text, 0, text.length);
       this.dcgm = dcgm;
       this.gpu = gpu;
       this.field = field;
@@ -98,49 +102,91 @@ final class ScrapeCache {
   private final Map<DcgmGpuMapper.Gpu, GpuSlot> slots = new LinkedHashMap<>();
   private int scrape;
 
+  /** As {@link #read(byte[], int)}, for a body that came as text (the JDK client's, tests). */
   Read read(String body) {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    return read(bytes, bytes.length);
+  }
+
+  /**
+   * The scrape in {@code body[0, length)}, UTF-8, read from the bytes as they came: a line seen
+   * before costs a hash and a comparison of its bytes and the parse of its value, with no text made
+   * of it. A line with a byte outside ASCII (rare: a label value in another script) is decoded and
+   * parsed in full each time, so that {@link String#strip()}'s Unicode white space and the
+   * decoder's treatment of invalid bytes are exactly the parser's.
+   */
+  Read read(byte[] body, int length) {
     scrape++;
     var touched = new ArrayList<GpuSlot>();
     boolean anyDcgm = false;
     int skipped = 0;
     String firstSkipped = null;
     int used = 0;
-    int len = body.length();
-    for (int from = 0; from <= len; ) {
-      int nl = body.indexOf('\n', from);
-      int end = nl < 0 ? len : nl;
+    ascii.bytes = body;
+    for (int from = 0; from <= length; ) {
+      int end = from;
+      int high = 0;
+      while (end < length && body[end] != '\n') {
+        high |= body[end];
+        end++;
+      }
       int next = end + 1;
-      // strip(), without the substring
-      while (from < end && Character.isWhitespace(body.charAt(from))) {
-        from++;
-      }
-      while (end > from && Character.isWhitespace(body.charAt(end - 1))) {
-        end--;
-      }
-      if (from == end || body.charAt(from) == '#') {
-        from = next;
-        continue;
-      }
-      int brace = body.lastIndexOf('}', end - 1);
-      Entry e = brace >= from ? find(body, from, brace + 1) : null;
+      Entry e = null;
       Double value;
-      if (e != null) {
-        value = PrometheusTextParser.parseTail(body, brace + 1, end);
-      } else {
-        String line = body.substring(from, end);
+      String unreadable = null;
+      if (high < 0) {
+        String line = new String(body, from, end - from, StandardCharsets.UTF_8).strip();
+        if (line.isEmpty() || line.charAt(0) == '#') {
+          from = next;
+          continue;
+        }
         PrometheusTextParser.Series s = PrometheusTextParser.parseLine(line);
         value = s == null ? null : s.value();
         if (s != null) {
-          boolean labelled =
-              line.length() > s.name().length() && line.charAt(s.name().length()) == '{';
-          // Only a label set's text is remembered: it ends at the line's last '}'.
-          e = meaning(s, labelled ? line.substring(0, brace - from + 1) : null);
+          e = meaning(s, null);
+        } else {
+          unreadable = line;
+        }
+      } else {
+        // strip(), for ASCII
+        while (from < end && isWhitespace(body[from])) {
+          from++;
+        }
+        while (end > from && isWhitespace(body[end - 1])) {
+          end--;
+        }
+        if (from == end || body[from] == '#') {
+          from = next;
+          continue;
+        }
+        int brace = end - 1;
+        while (brace >= from && body[brace] != '}') {
+          brace--;
+        }
+        e = brace >= from ? find(body, from, brace + 1) : null;
+        if (e != null) {
+          value = PrometheusTextParser.parseTail(ascii, brace + 1, end);
+        } else {
+          String line = new String(body, from, end - from, StandardCharsets.ISO_8859_1);
+          PrometheusTextParser.Series s = PrometheusTextParser.parseLine(line);
+          value = s == null ? null : s.value();
+          if (s != null) {
+            boolean labelled =
+                line.length() > s.name().length() && line.charAt(s.name().length()) == '{';
+            // Only a label set's text is remembered: it ends at the line's last '}'.
+            e = meaning(s, labelled ? Arrays.copyOfRange(body, from, brace + 1) : null);
+          }
+          unreadable = line;
         }
       }
       if (value == null) {
         skipped++;
         if (firstSkipped == null) {
-          firstSkipped = PrometheusTextParser.shorten(body.substring(from, end));
+          firstSkipped =
+              PrometheusTextParser.shorten(
+                  unreadable != null
+                      ? unreadable
+                      : new String(body, from, end - from, StandardCharsets.ISO_8859_1));
         }
         from = next;
         continue;
@@ -153,6 +199,7 @@ final class ScrapeCache {
       }
       from = next;
     }
+    ascii.bytes = null;
     if (size > 2 * used + 64) {
       forgetUnused();
     }
@@ -168,6 +215,41 @@ final class ScrapeCache {
     }
     return new Read(gpus, anyDcgm, skipped, firstSkipped);
   }
+
+  /** What {@link Character#isWhitespace} says of an ASCII character. */
+  private static boolean isWhitespace(byte b) {
+    return b == ' ' || (b >= '\t' && b <= '\r') || (b >= 0x1C && b <= 0x1F);
+  }
+
+  /**
+   * The body's bytes as characters, for {@link PrometheusTextParser#parseTail} on an ASCII line
+   * without a copy: each byte below 0x80 is the character of the same code.
+   */
+  private static final class AsciiChars implements CharSequence {
+    byte[] bytes;
+
+    @Override
+    public char charAt(int index) {
+      return (char) bytes[index];
+    }
+
+    @Override
+    public int length() {
+      return bytes.length;
+    }
+
+    @Override
+    public CharSequence subSequence(int start, int end) {
+      return new String(bytes, start, end - start, StandardCharsets.ISO_8859_1);
+    }
+
+    @Override
+    public String toString() {
+      return new String(bytes, StandardCharsets.ISO_8859_1);
+    }
+  }
+
+  private final AsciiChars ascii = new AsciiChars();
 
   /** The mapper's choice among series of one GPU field: the best, the first on a tie. */
   private void offer(Entry e, double value, List<GpuSlot> touched) {
@@ -185,7 +267,7 @@ final class ScrapeCache {
   }
 
   /** What {@code s} means, remembered under {@code text} unless that is null. */
-  private Entry meaning(PrometheusTextParser.Series s, String text) {
+  private Entry meaning(PrometheusTextParser.Series s, byte[] text) {
     boolean dcgm = s.name().startsWith("DCGM_");
     String field = DcgmGpuMapper.FIELDS.get(s.name());
     String index = s.labels().get(io.kilowatch.store.Vocabulary.Tag.GPU);
@@ -211,12 +293,10 @@ final class ScrapeCache {
     return e;
   }
 
-  private Entry find(String body, int from, int to) {
+  private Entry find(byte[] body, int from, int to) {
     int h = hash(body, from, to);
     for (Entry e = table[h & (table.length - 1)]; e != null; e = e.next) {
-      if (e.hash == h
-          && e.text.length() == to - from
-          && body.regionMatches(from, e.text, 0, to - from)) {
+      if (e.hash == h && Arrays.equals(body, from, to, e.text, 0, e.text.length)) {
         return e;
       }
     }
@@ -257,12 +337,25 @@ final class ScrapeCache {
     }
   }
 
-  private static int hash(String s, int from, int to) {
-    int h = 0;
-    for (int i = from; i < to; i++) {
-      h = 31 * h + s.charAt(i);
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * A hash of {@code b[from, to)}, eight bytes a step: a label set is 100-300 bytes and every line
+   * of every scrape is hashed, where a byte a step was the scrape path's largest cost (JFR).
+   */
+  private static int hash(byte[] b, int from, int to) {
+    long h = to - from;
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      h = Long.rotateLeft((h ^ (long) LONGS.get(b, i)) * 0x9E3779B97F4A7C15L, 31);
     }
-    return h ^ (h >>> 16);
+    for (; i < to; i++) {
+      h = Long.rotateLeft((h ^ b[i]) * 0x9E3779B97F4A7C15L, 31);
+    }
+    h ^= h >>> 29;
+    h *= 0xBF58476D1CE4E5B9L;
+    return (int) (h ^ (h >>> 32));
   }
 
   /** How many series texts are remembered (for tests). */

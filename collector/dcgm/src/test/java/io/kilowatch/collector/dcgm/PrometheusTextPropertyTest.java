@@ -126,6 +126,27 @@ class PrometheusTextPropertyTest {
     assertThat(PrometheusTextParser.isDecimal(text)).as(text).isEqualTo(text.matches(VALUE_RULE));
   }
 
+  // A plain decimal (nearly every dcgm value) takes a short path of its own: it must give, bit for
+  // bit, the double that Double.parseDouble gives, also around its limit of 15 digits.
+  @Property(tries = 3000)
+  void aPlainDecimalReadsBitForBitAsParseDoubleReadsIt(@ForAll("plainDecimals") String text) {
+    assertThat(Double.doubleToRawLongBits(PrometheusTextParser.parseValue(text)))
+        .as(text)
+        .isEqualTo(Double.doubleToRawLongBits(Double.parseDouble(text)));
+  }
+
+  @Provide
+  Arbitrary<String> plainDecimals() {
+    Arbitrary<String> sign = Arbitraries.of("", "+", "-");
+    Arbitrary<String> point = Arbitraries.of("", ".");
+    Arbitrary<String> few = Arbitraries.strings().numeric().ofMaxLength(9);
+    Arbitrary<String> many = Arbitraries.strings().numeric().ofMaxLength(18);
+    return Arbitraries.oneOf(
+            Combinators.combine(sign, few, point, few).as((s, a, p, b) -> s + a + p + b),
+            Combinators.combine(sign, many, point, many).as((s, a, p, b) -> s + a + p + b))
+        .filter(t -> t.matches(VALUE_RULE));
+  }
+
   /**
    * After the name and labels: whitespace, a value, optionally whitespace and an integer timestamp,
    * nothing else; runs of regex {@code \\s} separate them (whitespace outside that class, e.g.

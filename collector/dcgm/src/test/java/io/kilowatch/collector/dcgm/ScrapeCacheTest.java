@@ -2,6 +2,7 @@ package io.kilowatch.collector.dcgm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -65,8 +66,15 @@ class ScrapeCacheTest {
             .as(
                 (name, gpu, id, instance, t) ->
                     name + "{gpu=\"" + gpu + "\"" + id + instance + "}" + t);
+    // The cache reads bytes: white space outside ASCII (U+2003, U+00A0) and ASCII's odd ones
+    // (U+001C) around a line must be what String.strip() makes of them.
+    Arbitrary<String> space = Arbitraries.of("", " ", "\r", "\u2003", "\u001C", "\u00A0");
+    Arbitrary<String> padded =
+        Combinators.combine(space, Arbitraries.oneOf(real, competing), space)
+            .as((before, l, after) -> before + l + after);
     Arbitrary<String> line =
-        Arbitraries.frequencyOf(Tuple.of(3, real), Tuple.of(3, competing), Tuple.of(2, shaped));
+        Arbitraries.frequencyOf(
+            Tuple.of(3, real), Tuple.of(3, competing), Tuple.of(2, shaped), Tuple.of(1, padded));
     Arbitrary<String> scrape = line.list().ofMaxSize(40).map(ls -> String.join("\n", ls));
     return scrape.list().ofMinSize(1).ofMaxSize(4);
   }
@@ -77,6 +85,28 @@ class ScrapeCacheTest {
     for (String body : scrapes) {
       assertThat(cache.read(body)).isEqualTo(uncached(body));
     }
+  }
+
+  /** Bytes that are not UTF-8 read as the text the JDK decodes them to (U+FFFD for each). */
+  @Test
+  void bytesThatAreNotUtf8ReadAsTheirDecodedText() {
+    var out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(
+        "DCGM_FI_DEV_GPU_TEMP{gpu=\"0\",modelName=\"H".getBytes(StandardCharsets.US_ASCII));
+    out.write(0xFF);
+    out.write(0xC3);
+    out.writeBytes(
+        "\"} 61\nDCGM_FI_DEV_POWER_USAGE{gpu=\"0\"} 3".getBytes(StandardCharsets.US_ASCII));
+    out.write(0xE2);
+    out.writeBytes("\n".getBytes(StandardCharsets.US_ASCII));
+    byte[] body = out.toByteArray();
+    var cache = new ScrapeCache();
+
+    for (int scrape = 0; scrape < 2; scrape++) {
+      assertThat(cache.read(body, body.length))
+          .isEqualTo(uncached(new String(body, StandardCharsets.UTF_8)));
+    }
+    assertThat(cache.read(body, body.length).skipped()).isEqualTo(1);
   }
 
   @Test

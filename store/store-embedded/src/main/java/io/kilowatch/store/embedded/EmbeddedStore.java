@@ -422,9 +422,10 @@ public final class EmbeddedStore implements Store {
     var index = new RowIndex(rows.series, rows.ts);
     for (Sample s : batch) {
       long ts = s.time().toEpochMilli();
-      for (var f : s.fields().entrySet()) {
+      // values(), not entrySet(): the unmodifiable map wraps each entry it hands out.
+      for (Double value : s.fields().values()) {
         int id = idOf[k++];
-        double v = f.getValue() == null ? Double.NaN : f.getValue();
+        double v = value == null ? Double.NaN : value;
         int same = index.putIfAbsent(id, ts, rows.size());
         if (same >= 0) {
           rows.set(same, id, ts, v, s.quality().code());
