@@ -147,6 +147,7 @@ public final class Readings {
     if (quality != Quality.BAD
         && fields instanceof SortedMap<String, Double> sorted
         && sorted.comparator() == null
+        && !sorted.isEmpty()
         && allFinite(sorted)) {
       var key = new GroupKey(measurement, allTags, quality);
       if (!groups.containsKey(key)) {

@@ -159,6 +159,10 @@ class ReadingsTest {
             new java.util.TreeMap<>(Map.of("power_w", 310.5, "temp_c", 62.0, "util_pct", 97.0)));
     assertThat(all.samples().get(2).quality()).isEqualTo(Quality.BAD);
     assertThat(all.samples().get(2).fields().get("power_w")).isNaN();
+
+    var none = new Readings(site, pdu, T);
+    none.addAll("gpu", gpu0, new java.util.TreeMap<>(), Quality.GOOD);
+    assertThat(none.samples()).isEmpty();
   }
 
   /**

@@ -131,7 +131,8 @@ public final class DcgmCollector implements DeviceCollector {
     if (plain != null && pods == null) {
       // The usual case: the cache reads the body's bytes, with no text made of the whole body.
       KeepAliveGet.Response response = plainScrape();
-      return fromCache(cache.read(response.body(), response.length()), clock.instant());
+      java.time.Instant at = clock.instant();
+      return fromCache(cache.read(response.body(), response.length()), at);
     }
     String body = plain != null ? plainScrape().text() : jdkScrape();
     java.time.Instant at = clock.instant();
