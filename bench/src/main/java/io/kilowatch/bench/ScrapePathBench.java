@@ -17,8 +17,10 @@ import java.util.Map;
 /**
  * The dcgm scrape path alone (GET, parse, readings, samples) on one platform thread, against the
  * simulator's exporters on loopback: CPU and bytes allocated per scrape, counted for the polling
- * thread only, so the exporters' side is not in the figures. To compare two builds, run it with
- * each build's module jars on the class path, alternately (bench/README.md, "The scrape path").
+ * thread only, so the exporters' side is not in the figures; and the whole process's CPU per
+ * scrape, exporters included, for what other threads do for a scrape (the read loop that reads the
+ * answers). To compare two builds, run it with each build's module jars on the class path,
+ * alternately (bench/README.md, "The scrape path").
  *
  * <pre>java -cp … io.kilowatch.bench.ScrapePathBench [nodes=64] [rounds=5] [scrapesPerRound=20000]
  * </pre>
@@ -31,6 +33,8 @@ public final class ScrapePathBench {
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
     int perRound = args.length > 2 ? Integer.parseInt(args[2]) : 20_000;
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    var process =
+        (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     try (var exporters = new GpuNodeServer(nodes * 8, 8)) {
       var devices = new ArrayList<Device>();
       for (int n = 0; n < nodes; n++) {
@@ -55,17 +59,23 @@ public final class ScrapePathBench {
       // Round 0 warms the JIT up and is not printed.
       for (int round = 0; round <= rounds; round++) {
         long cpu0 = threads.getCurrentThreadCpuTime();
+        long all0 = process.getProcessCpuTime();
         long bytes0 = threads.getCurrentThreadAllocatedBytes();
         for (int i = 0; i < perRound; i++) {
           samples += collectors.get(i % nodes).poll().size();
         }
         long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+        long all = process.getProcessCpuTime() - all0;
         long bytes = threads.getCurrentThreadAllocatedBytes() - bytes0;
         if (round > 0) {
           System.out.printf(
-              "round %d: %.1f CPU-us per scrape, %.1f KB allocated per scrape (%d scrapes of 8"
-                  + " GPUs)%n",
-              round, cpu / 1e3 / perRound, bytes / 1024.0 / perRound, perRound);
+              "round %d: %.1f CPU-us per scrape, %.1f KB allocated per scrape, process %.1f CPU-us"
+                  + " per scrape with the exporters (%d scrapes of 8 GPUs)%n",
+              round,
+              cpu / 1e3 / perRound,
+              bytes / 1024.0 / perRound,
+              all / 1e3 / perRound,
+              perRound);
         }
       }
       System.out.println("samples " + samples);

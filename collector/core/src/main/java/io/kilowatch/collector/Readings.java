@@ -3,6 +3,7 @@ package io.kilowatch.collector;
 import io.kilowatch.config.Device;
 import io.kilowatch.config.Profile;
 import io.kilowatch.config.SiteConfig;
+import io.kilowatch.store.FieldMap;
 import io.kilowatch.store.Quality;
 import io.kilowatch.store.Sample;
 import io.kilowatch.store.TagSet;
@@ -131,9 +132,7 @@ public final class Readings {
     Quality q = Double.isFinite(value) ? quality : Quality.BAD;
     double v = q == Quality.BAD ? Double.NaN : value;
     TagSet allTags = allTags(tags);
-    groups
-        .computeIfAbsent(new GroupKey(measurement, allTags, q), k -> new TreeMap<>())
-        .put(field, v);
+    group(new GroupKey(measurement, allTags, q)).put(field, v);
   }
 
   /**
@@ -144,16 +143,16 @@ public final class Readings {
   public void addAll(
       String measurement, Map<String, String> tags, Map<String, Double> fields, Quality quality) {
     TagSet allTags = allTags(tags);
-    if (quality != Quality.BAD
-        && fields instanceof SortedMap<String, Double> sorted
-        && sorted.comparator() == null
-        && !sorted.isEmpty()
-        && allFinite(sorted)) {
+    boolean inOrder =
+        fields instanceof FieldMap
+            || (fields instanceof SortedMap<String, Double> sorted && sorted.comparator() == null);
+    if (quality != Quality.BAD && inOrder && !fields.isEmpty() && allFinite(fields)) {
       var key = new GroupKey(measurement, allTags, quality);
       if (!groups.containsKey(key)) {
-        // A whole GPU at once, the usual case: a copy of a sorted map is built in one pass, with
-        // the same boxed values, where putting field by field compares names and boxes again.
-        groups.put(key, new TreeMap<>(sorted));
+        // A whole GPU at once, the usual case: its field map is kept as it came (a collector's
+        // own, made per scrape) or copied in one pass from a sorted map, with the same boxes,
+        // where putting field by field compares names and boxes again.
+        groups.put(key, FieldMap.of(fields));
         return;
       }
     }
@@ -165,20 +164,33 @@ public final class Readings {
       Quality q = Double.isFinite(value) ? quality : Quality.BAD;
       if (q == Quality.BAD) {
         if (bad == null) {
-          bad = groups.computeIfAbsent(new GroupKey(measurement, allTags, q), k -> new TreeMap<>());
+          bad = group(new GroupKey(measurement, allTags, q));
         }
         bad.put(field, Double.NaN);
       } else {
         if (given == null) {
-          given =
-              groups.computeIfAbsent(new GroupKey(measurement, allTags, q), k -> new TreeMap<>());
+          given = group(new GroupKey(measurement, allTags, q));
         }
         given.put(field, value);
       }
     }
   }
 
+  /** The fields of {@code key} so far, as a map that takes more (a kept field map is copied). */
+  private SortedMap<String, Double> group(GroupKey key) {
+    SortedMap<String, Double> fields = groups.get(key);
+    if (fields instanceof TreeMap<String, Double> open) {
+      return open;
+    }
+    var open = fields == null ? new TreeMap<String, Double>() : new TreeMap<>(fields);
+    groups.put(key, open); // a replaced group keeps its place in the order
+    return open;
+  }
+
   private static boolean allFinite(Map<String, Double> fields) {
+    if (fields instanceof FieldMap f) {
+      return f.allFinite();
+    }
     for (var f : fields.entrySet()) {
       if (f.getKey() == null || f.getValue() == null || !Double.isFinite(f.getValue())) {
         return false;

@@ -13,7 +13,9 @@ import io.kilowatch.config.Profile.RegisterType;
 import io.kilowatch.config.Profile.WordOrder;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.config.Source;
+import io.kilowatch.store.FieldMap;
 import io.kilowatch.store.Quality;
+import io.kilowatch.store.Sample;
 import io.kilowatch.store.Vocabulary;
 import io.kilowatch.testkit.TestSites;
 import java.time.Duration;
@@ -163,6 +165,38 @@ class ReadingsTest {
     var none = new Readings(site, pdu, T);
     none.addAll("gpu", gpu0, new java.util.TreeMap<>(), Quality.GOOD);
     assertThat(none.samples()).isEmpty();
+  }
+
+  /**
+   * A collector's field map reaches the sample as it is; a later reading of the same group, or a
+   * field that is not finite, takes the field-by-field path and gives what adding each field gives.
+   */
+  @Test
+  void aFieldMapIsKeptAsItIsAndLaterReadingsOfItsGroupStillJoinIt() {
+    var site = TestSites.site(List.of(), List.of(pdu));
+    var gpu0 = Map.of("gpu", "0");
+    var gpu1 = Map.of("gpu", "1");
+    FieldMap whole = FieldMap.of(Map.of("power_w", 310.5, "temp_c", 61.0));
+    FieldMap broken = FieldMap.of(Map.of("power_w", Double.NaN, "temp_c", 58.0));
+    var one = new Readings(site, pdu, T);
+    var all = new Readings(site, pdu, T);
+    whole.forEach((f, v) -> one.add("gpu", gpu0, f, v, Quality.GOOD));
+    all.addAll("gpu", gpu0, whole, Quality.GOOD);
+    List<Sample> alone = all.samples();
+    broken.forEach((f, v) -> one.add("gpu", gpu1, f, v, Quality.GOOD));
+    all.addAll("gpu", gpu1, broken, Quality.GOOD);
+    // A second field map into the group that holds the first as it is, then a single field.
+    all.addAll("gpu", gpu0, FieldMap.of(Map.of("temp_c", 62.0)), Quality.GOOD);
+    one.add("gpu", gpu0, "temp_c", 62.0, Quality.GOOD);
+    one.add("gpu", gpu0, "util_pct", 97.0, Quality.GOOD);
+    all.add("gpu", gpu0, "util_pct", 97.0, Quality.GOOD);
+
+    assertThat(alone.getFirst().fields()).isSameAs(whole);
+    assertThat(all.samples()).isEqualTo(one.samples()).hasSize(3);
+    assertThat(all.samples().getFirst().fields())
+        .containsExactlyEntriesOf(
+            new java.util.TreeMap<>(Map.of("power_w", 310.5, "temp_c", 62.0, "util_pct", 97.0)));
+    assertThat(whole).containsExactlyEntriesOf(Map.of("power_w", 310.5, "temp_c", 61.0));
   }
 
   /**

@@ -25,12 +25,13 @@ public record Sample(
     Objects.requireNonNull(quality, "quality");
     // A tag set is kept as it is (it is immutable): the collector's own instance reaches the store.
     tags = TagSet.of(tags);
-    fields = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(fields));
+    // Likewise a field map: the readings of a poll reach the store without another copy.
+    fields = FieldMap.of(fields);
   }
 
   public static Sample of(
       Instant time, String measurement, Map<String, String> tags, Map<String, Double> fields) {
-    return new Sample(time, measurement, new TreeMap<>(tags), new TreeMap<>(fields), Quality.GOOD);
+    return new Sample(time, measurement, new TreeMap<>(tags), FieldMap.of(fields), Quality.GOOD);
   }
 
   /** The series each field of this sample belongs to. */

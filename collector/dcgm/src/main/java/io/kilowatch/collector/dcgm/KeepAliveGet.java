@@ -1,16 +1,20 @@
 package io.kilowatch.collector.dcgm;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A plain-HTTP/1.1 GET of one URL over one kept-alive connection, for scraping an exporter every
@@ -31,6 +35,36 @@ final class KeepAliveGet {
   static final int MAX_BODY = 64 * 1024 * 1024;
 
   private static final int MAX_HEADER_LINE = 16 * 1024;
+
+  /** The size of the arrays the read loop fills and the parse reads. */
+  private static final int BUFFER = 16 * 1024;
+
+  private static final byte[] NONE = new byte[0];
+
+  /**
+   * Arrays of {@link #BUFFER} bytes that no connection holds, for the next bytes the loop reads: a
+   * connection holds one only while an answer is on its way, so 3,125 exporters need a handful, not
+   * 3,125 (50 MiB).
+   */
+  private static final java.util.Queue<byte[]> SPARE =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  private static final java.util.concurrent.atomic.AtomicInteger SPARES =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private static final int MAX_SPARES = 256;
+
+  /**
+   * Bytes the read loop takes from one connection before the parse has read them; past this it
+   * stops reading that connection until the parse catches up, so a server that floods cannot fill
+   * the heap (one read past it at most: 64 KiB more, in an array of up to 512 KiB).
+   */
+  static final int MAX_UNREAD = 256 * 1024;
+
+  /** Times the loop stopped reading a connection at {@link #MAX_UNREAD}; for tests. */
+  static final java.util.concurrent.atomic.AtomicLong PAUSES =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private static final int MAX_HEADERS = 200;
 
   /** A response: its status and body bytes. */
@@ -44,9 +78,14 @@ final class KeepAliveGet {
   private final String host;
   private final int port;
   private final byte[] request;
-  private volatile Socket socket;
-  private InputStream in;
-  private final byte[] buf = new byte[16 * 1024];
+  private volatile Connection connection;
+
+  /**
+   * The answer's bytes the parse has in hand: {@code buf[pos, lim)} are not read yet. Between
+   * scrapes none: the array goes back to {@link #SPARE}.
+   */
+  private byte[] buf = NONE;
+
   private int pos;
   private int lim;
   private volatile long deadline;
@@ -81,13 +120,15 @@ final class KeepAliveGet {
    * the server closed while idle is replaced once, before any byte of an answer was read.
    */
   Response get(Duration timeout) throws IOException {
-    aborted = false;
     deadline = System.nanoTime() + timeout.toNanos();
     ScrapeDeadlines.enter(this);
     try {
       return exchangeOnce();
     } finally {
       ScrapeDeadlines.leave(this);
+      recycle(buf);
+      buf = NONE;
+      pos = lim = 0;
     }
   }
 
@@ -103,7 +144,12 @@ final class KeepAliveGet {
   }
 
   private Response exchangeOnce() throws IOException {
-    boolean reused = socket != null;
+    Connection c = connection;
+    if (c != null && c.ended()) {
+      // The server closed it while it was idle (the read loop saw the end): a new one at once.
+      close();
+    }
+    boolean reused = connection != null;
     try {
       return exchange();
     } catch (StaleConnection e) {
@@ -138,7 +184,11 @@ final class KeepAliveGet {
     return e instanceof IOException io ? io : new IOException("GET " + url + ": " + e, e);
   }
 
-  /** Ends a scrape in progress (from another thread) and the connection with it. */
+  /**
+   * Ends a scrape in progress (from another thread), the connection with it, and every later
+   * scrape: the collector is closed. For good, so that a scrape starting just as it closes cannot
+   * open a connection that no one would close (the read loop would hold it open).
+   */
   void abort() {
     aborted = true;
     close();
@@ -146,33 +196,29 @@ final class KeepAliveGet {
 
   /** Closes the connection; the next {@link #get} opens a new one. */
   void close() {
-    Socket s = socket;
-    socket = null;
-    in = null;
-    pos = lim = 0;
-    if (s != null) {
-      try {
-        s.close();
-      } catch (IOException ignored) {
-        // Closing is all that is left to do with it.
-      }
+    Connection c = connection;
+    connection = null;
+    // Not pos and lim: this runs on other threads too, and a parse that finds the connection gone
+    // fails at its next fill.
+    if (c != null) {
+      c.close();
     }
   }
 
   private Response exchange() throws IOException {
-    Socket s = socket;
-    if (s == null) {
-      s = new Socket();
-      s.setTcpNoDelay(true);
-      socket = s;
-      if (aborted) {
-        throw new IOException("aborted");
-      }
-      s.connect(new InetSocketAddress(host, port), (int) Math.max(1, remainingMillis()));
-      in = s.getInputStream();
-      pos = lim = 0;
+    Connection c = connection;
+    if (c == null) {
+      c = connect();
     }
-    s.getOutputStream().write(request);
+    try {
+      c.send(request);
+    } catch (IOException e) {
+      if (c.ended()) {
+        // The server closed the kept-alive connection just before the request went out.
+        throw new StaleConnection();
+      }
+      throw e;
+    }
     if (!fill()) {
       throw new StaleConnection();
     }
@@ -366,24 +412,259 @@ final class KeepAliveGet {
     }
   }
 
-  /** Reads more bytes; false at the end of the stream. A read waits at most until the deadline. */
+  /**
+   * Opens a connection (waiting at most until the deadline) and registers it with the read loop;
+   * the loop reads it from then on.
+   */
+  private Connection connect() throws IOException {
+    SocketChannel channel = SocketChannel.open();
+    var c = new Connection(channel);
+    connection = c;
+    try {
+      if (aborted) {
+        throw new IOException("aborted");
+      }
+      channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      // Blocking for the connect (the virtual thread parks, once per connection), then
+      // non-blocking, as a channel on a selector must be.
+      channel
+          .socket()
+          .connect(new InetSocketAddress(host, port), (int) Math.max(1, remainingMillis()));
+      channel.configureBlocking(false);
+      c.registered(ReadLoop.shared());
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
+    pos = lim = 0;
+    return c;
+  }
+
+  /** Reads more bytes; false at the end of the stream. Waits at most until the deadline. */
   private boolean fill() throws IOException {
     long left = remainingMillis();
     if (left <= 0) {
       throw new SocketTimeoutException("scrape timeout");
     }
-    Socket s = socket;
-    if (s == null || in == null) {
+    Connection c = connection;
+    if (c == null) {
       throw new IOException("aborted");
     }
-    // No socket timeout: ScrapeDeadlines closes the connection at the deadline.
-    int n = in.read(buf, 0, buf.length);
-    if (n < 0) {
+    // No timed wait: ScrapeDeadlines closes the connection at the deadline, which ends it.
+    recycle(buf);
+    buf = NONE;
+    byte[] full = c.take();
+    if (full == null) {
       return false;
     }
+    buf = full;
     pos = 0;
-    lim = n;
+    lim = c.taken;
     return true;
+  }
+
+  /**
+   * One connection: its channel, and what the read loop took from it that the parse has not. The
+   * loop appends to an array; the parse takes that array whole and gives its own, read, in
+   * exchange, so the bytes are copied once, from the loop's buffer.
+   */
+  private static final class Connection implements ReadLoop.Reader {
+    private final SocketChannel channel;
+    private ReadLoop loop;
+    private volatile SelectionKey key;
+
+    // Guarded by this.
+    private byte[] unread = NONE;
+    private int count;
+    private boolean ended;
+    private IOException failed;
+    private boolean closed;
+    private boolean paused;
+
+    /** How many bytes the last {@link #take} gave; read by the taking thread only. */
+    int taken;
+
+    /** The scrape waiting in {@link #take}, to be unparked when bytes come. */
+    private volatile Thread waiter;
+
+    Connection(SocketChannel channel) {
+      this.channel = channel;
+    }
+
+    void registered(ReadLoop loop) throws IOException {
+      this.loop = loop;
+      key = loop.register(channel, this);
+      synchronized (this) {
+        if (closed) {
+          // Closed while it registered: release what the registration holds.
+          loop.release(key);
+        }
+      }
+    }
+
+    /** Whether the server ended the connection, or reading it failed. */
+    synchronized boolean ended() {
+      return ended || failed != null || closed;
+    }
+
+    /** Writes all of {@code request}; the socket's send buffer takes a request at once. */
+    void send(byte[] request) throws IOException {
+      ByteBuffer b = ByteBuffer.wrap(request);
+      while (b.hasRemaining()) {
+        if (channel.write(b) == 0) {
+          // A send buffer full with a request of a few dozen bytes: a peer not reading at all.
+          // Rare enough to wait for in small steps; the deadline still closes the connection.
+          LockSupport.parkNanos(1_000_000);
+          if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedIOException("interrupted");
+          }
+        }
+      }
+    }
+
+    @Override
+    public void readable(SocketChannel ch, ByteBuffer scratch) {
+      int n;
+      try {
+        n = ch.read(scratch);
+      } catch (IOException e) {
+        synchronized (this) {
+          failed = e;
+        }
+        end();
+        return;
+      }
+      if (n == 0) {
+        return;
+      }
+      if (n < 0) {
+        synchronized (this) {
+          ended = true;
+        }
+        end();
+        return;
+      }
+      scratch.flip();
+      synchronized (this) {
+        if (closed) {
+          return;
+        }
+        if (count + n > unread.length) {
+          unread =
+              count == 0 && n <= BUFFER
+                  ? spare()
+                  : Arrays.copyOf(unread, Math.max(count + n, 2 * unread.length));
+        }
+        scratch.get(unread, count, n);
+        count += n;
+        if (count >= MAX_UNREAD) {
+          paused = true;
+          PAUSES.incrementAndGet();
+          ReadLoop.pause(key);
+        }
+      }
+      LockSupport.unpark(waiter);
+    }
+
+    /**
+     * The server ended the connection or reading failed: reading stops and the waiting scrape hears
+     * of it. The channel stays open for its owner to close, so that a request written meanwhile
+     * still goes out and the answer's end tells it the connection went stale, as a socket would.
+     */
+    private void end() {
+      SelectionKey k = key;
+      if (k != null) {
+        k.cancel();
+      }
+      LockSupport.unpark(waiter);
+    }
+
+    @Override
+    public void failed(Throwable t) {
+      synchronized (this) {
+        failed = new IOException("reading the answer failed: " + t, t);
+      }
+      end();
+    }
+
+    /**
+     * Waits for bytes and takes them; {@link #taken} says how many. Null when the server ended the
+     * connection and every byte was taken.
+     */
+    byte[] take() throws IOException {
+      waiter = Thread.currentThread();
+      try {
+        while (true) {
+          boolean resume = false;
+          byte[] full = null;
+          synchronized (this) {
+            if (count > 0) {
+              full = unread;
+              taken = count;
+              unread = NONE;
+              count = 0;
+              resume = paused;
+              paused = false;
+            } else if (closed) {
+              throw new IOException("the connection was closed");
+            } else if (failed != null) {
+              throw failed;
+            } else if (ended) {
+              return null;
+            }
+          }
+          if (full != null) {
+            if (resume) {
+              loop.resume(key);
+            }
+            return full;
+          }
+          if (Thread.currentThread().isInterrupted()) {
+            throw new InterruptedIOException("interrupted");
+          }
+          LockSupport.park(this);
+        }
+      } finally {
+        waiter = null;
+      }
+    }
+
+    /** Closes the connection from any thread; a scrape waiting in {@link #take} ends at once. */
+    void close() {
+      SelectionKey k;
+      synchronized (this) {
+        closed = true;
+        k = key;
+      }
+      if (k != null) {
+        loop.release(k);
+      }
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // Closing is all that is left to do with it.
+      }
+      LockSupport.unpark(waiter);
+    }
+  }
+
+  /** An array of {@link #BUFFER} bytes: a spare one, or a new one. */
+  private static byte[] spare() {
+    byte[] b = SPARE.poll();
+    if (b == null) {
+      return new byte[BUFFER];
+    }
+    SPARES.decrementAndGet();
+    return b;
+  }
+
+  /** Keeps an array the parse has read for the next answer, if it is of the usual size. */
+  private static void recycle(byte[] b) {
+    if (b.length == BUFFER && SPARES.incrementAndGet() <= MAX_SPARES) {
+      SPARE.offer(b);
+    } else if (b.length == BUFFER) {
+      SPARES.decrementAndGet();
+    }
   }
 
   private long remainingMillis() {

@@ -1,5 +1,6 @@
 package io.kilowatch.collector.dcgm;
 
+import io.kilowatch.store.FieldMap;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -33,6 +34,13 @@ final class ScrapeCache {
   private static final List<String> FIELD_NAMES =
       List.copyOf(new java.util.TreeSet<>(DcgmGpuMapper.FIELDS.values()));
 
+  static {
+    // Below 64: with all 64 present the mask would be -1, the slot's "no map yet".
+    if (FIELD_NAMES.size() >= Long.SIZE) {
+      throw new ExceptionInInitializerError("a GPU's present fields are one bit each of a long");
+    }
+  }
+
   private static final List<String> DCGM_NAMES = List.copyOf(DcgmGpuMapper.FIELDS.keySet());
 
   /** One GPU, with the tag map its samples carry on every scrape and this scrape's candidates. */
@@ -41,6 +49,11 @@ final class ScrapeCache {
     int scrape = -1;
     final double[] value = new double[FIELD_NAMES.size()];
     final Entry[] best = new Entry[FIELD_NAMES.size()];
+
+    /** The fields of the last scrape that had these ({@link #present}), for their names. */
+    FieldMap last;
+
+    long present = -1;
 
     GpuSlot(DcgmGpuMapper.Gpu gpu) {
       this.tags = java.util.Collections.unmodifiableMap(gpu.tags());
@@ -205,13 +218,36 @@ final class ScrapeCache {
     }
     var gpus = new ArrayList<Map.Entry<Map<String, String>, Map<String, Double>>>(touched.size());
     for (GpuSlot g : touched) {
-      var values = new TreeMap<String, Double>();
+      // The same fields as last time, nearly always: the new values under the names already
+      // sorted, with no map built.
+      long present = 0;
+      int n = 0;
       for (int f = 0; f < g.best.length; f++) {
         if (g.best[f] != null) {
-          values.put(FIELD_NAMES.get(f), g.value[f]);
+          present |= 1L << f;
+          n++;
         }
       }
-      gpus.add(Map.entry(g.tags, values));
+      if (present != g.present) {
+        var named = new TreeMap<String, Double>();
+        for (int f = 0; f < g.best.length; f++) {
+          if (g.best[f] != null) {
+            named.put(FIELD_NAMES.get(f), g.value[f]);
+          }
+        }
+        g.last = FieldMap.of(named);
+        g.present = present;
+      } else {
+        var values = new double[n];
+        int i = 0;
+        for (int f = 0; f < g.best.length; f++) {
+          if (g.best[f] != null) {
+            values[i++] = g.value[f];
+          }
+        }
+        g.last = g.last.withValues(values);
+      }
+      gpus.add(Map.entry(g.tags, g.last));
     }
     return new Read(gpus, anyDcgm, skipped, firstSkipped);
   }

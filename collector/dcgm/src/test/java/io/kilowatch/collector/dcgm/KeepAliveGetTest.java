@@ -215,6 +215,134 @@ class KeepAliveGetTest {
     }
   }
 
+  /**
+   * A body several times what the read loop holds for one connection, sent before the scrape asks
+   * for it (nothing takes it meanwhile): the loop stops reading that connection at its limit, and
+   * reads on once the scrape takes what it holds; every byte arrives, in order.
+   */
+  @Test
+  void theLoopStopsReadingAtTheUnreadLimitAndTheBodyStillArrivesWhole() throws Exception {
+    var random = new java.util.Random(7);
+    byte[] body = new byte[5 * KeepAliveGet.MAX_UNREAD + 123];
+    random.nextBytes(body);
+    var wire = new ByteArrayOutputStream();
+    wire.writeBytes(ascii("HTTP/1.1 200 OK\r\nContent-Length: " + body.length + "\r\n\r\n"));
+    wire.writeBytes(body);
+    byte[] big = wire.toByteArray();
+    byte[] small = ascii("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    try (var listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      var done = new java.util.concurrent.CountDownLatch(1);
+      Thread.ofVirtual()
+          .start(
+              () -> {
+                try (Socket c = listener.accept()) {
+                  ScriptedServer.readRequest(c.getInputStream());
+                  c.getOutputStream().write(small);
+                  c.getOutputStream().flush();
+                  // The next answer before its request, while no scrape waits: the loop holds it.
+                  Thread.sleep(300);
+                  c.getOutputStream().write(big);
+                  c.getOutputStream().flush();
+                  done.await();
+                } catch (IOException | InterruptedException e) {
+                  // the test has ended
+                }
+              });
+      var get = new KeepAliveGet(URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/m"));
+      long pausesBefore = KeepAliveGet.PAUSES.get();
+      assertThat(get.get(Duration.ofSeconds(5)).text()).isEqualTo("ok");
+      await().atMost(Duration.ofSeconds(10)).until(() -> KeepAliveGet.PAUSES.get() > pausesBefore);
+
+      var r = get.get(Duration.ofSeconds(20));
+
+      assertThat(r.length()).isEqualTo(body.length);
+      assertThat(java.util.Arrays.equals(r.body(), 0, r.length(), body, 0, body.length)).isTrue();
+      done.countDown();
+      get.close();
+    }
+  }
+
+  /** An interrupt ends a scrape that waits for an answer, as it ends any blocking read. */
+  @Test
+  void anInterruptEndsAScrapeWaitingForItsAnswer() throws Exception {
+    try (var silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      var get = new KeepAliveGet(URI.create("http://127.0.0.1:" + silent.getLocalPort() + "/m"));
+      var failure = new java.util.concurrent.CompletableFuture<Throwable>();
+      Thread scrape =
+          Thread.ofVirtual()
+              .start(
+                  () -> {
+                    try {
+                      get.get(Duration.ofMinutes(5));
+                      failure.complete(null);
+                    } catch (Throwable t) {
+                      failure.complete(t);
+                    }
+                  });
+      try (Socket accepted = silent.accept()) {
+        ScriptedServer.readRequest(accepted.getInputStream());
+        // The request is out; the scrape parks for the answer, and only then is interrupted.
+        await()
+            .atMost(Duration.ofSeconds(5))
+            .until(() -> scrape.getState() == Thread.State.WAITING);
+        scrape.interrupt();
+        assertThat(failure.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class);
+      }
+    }
+  }
+
+  /**
+   * Many connections on the one read loop, each answered with its own bytes: every scrape gets its
+   * own connection's answer, on the same connection every time.
+   */
+  @Test
+  void manyConnectionsScrapedAtOnceEachGetTheirOwnAnswers() throws Exception {
+    int exporters = 40;
+    int rounds = 5;
+    // The scripted server answers its connections in the order it accepts them, one at a time;
+    // one server per exporter, so that all of them answer at once.
+    var servers = new ArrayList<ScriptedServer>();
+    try {
+      for (int e = 0; e < exporters; e++) {
+        var answers = new ArrayList<byte[]>();
+        for (int r = 0; r < rounds; r++) {
+          String text = ("exporter " + e + " round " + r + "\n").repeat(200 + 37 * e);
+          answers.add(
+              ascii("HTTP/1.1 200 OK\r\nContent-Length: " + text.length() + "\r\n\r\n" + text));
+        }
+        servers.add(new ScriptedServer(List.of(answers)));
+      }
+      try (var exec = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+        var results = new ArrayList<java.util.concurrent.Future<List<String>>>();
+        for (int e = 0; e < exporters; e++) {
+          var get = new KeepAliveGet(servers.get(e).url("/m"));
+          results.add(
+              exec.submit(
+                  () -> {
+                    var texts = new ArrayList<String>();
+                    for (int r = 0; r < rounds; r++) {
+                      texts.add(get.get(Duration.ofSeconds(20)).text());
+                    }
+                    get.close();
+                    return texts;
+                  }));
+        }
+        for (int e = 0; e < exporters; e++) {
+          var texts = results.get(e).get(60, TimeUnit.SECONDS);
+          for (int r = 0; r < rounds; r++) {
+            assertThat(texts.get(r))
+                .isEqualTo(("exporter " + e + " round " + r + "\n").repeat(200 + 37 * e));
+          }
+          assertThat(servers.get(e).accepted.get()).isEqualTo(1);
+        }
+      }
+    } finally {
+      for (var s : servers) {
+        s.close();
+      }
+    }
+  }
+
   /** Any body, cut into any chunks, reads back as the body (RFC 9112 §7.1). */
   @Property(tries = 60)
   void chunksOfAnySizeReassembleTheBody(
