@@ -213,7 +213,7 @@ final class KeepAliveGet {
     try {
       c.send(request);
     } catch (IOException e) {
-      if (c.ended()) {
+      if (c.endedByServer()) {
         // The server closed the kept-alive connection just before the request went out.
         throw new StaleConnection();
       }
@@ -505,6 +505,14 @@ final class KeepAliveGet {
     /** Whether the server ended the connection, or reading it failed. */
     synchronized boolean ended() {
       return ended || failed != null || closed;
+    }
+
+    /**
+     * Whether the server ended the connection (an idle timeout, usually), not this side: a
+     * connection closed at the scrape's deadline or by {@code abort()} is not worth a retry.
+     */
+    synchronized boolean endedByServer() {
+      return (ended || failed != null) && !closed;
     }
 
     /** Writes all of {@code request}; the socket's send buffer takes a request at once. */
