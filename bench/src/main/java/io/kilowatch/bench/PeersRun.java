@@ -660,6 +660,9 @@ public final class PeersRun {
   /** The kilowatch jar the benches start; another build's, to measure before against after. */
   static final String JAR_PROPERTY = "peers.kilowatch.jar";
 
+  /** The launcher's JVM options (see {@code ./kilowatch}), from the repository root. */
+  static final Path JVM_OPTIONS = Path.of("app", "jvm.options");
+
   static Process startKilowatch(
       Path dir, Path config, int port, List<String> jvmOptions, String... args) throws IOException {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -672,7 +675,9 @@ public final class PeersRun {
     if (!xmx.isEmpty()) {
       cmd.add("-Xmx" + xmx);
     }
-    // -Dpeers.kilowatch.jvm="-XX:+UseParallelGC …": JVM options to compare.
+    // The JVM options ./kilowatch starts every process with (an argument file), before any given
+    // here, which override them: -Dpeers.kilowatch.jvm="-XX:+UseParallelGC …" to compare.
+    cmd.add("@" + JVM_OPTIONS.toAbsolutePath());
     String extra = System.getProperty("peers.kilowatch.jvm", "").strip();
     if (!extra.isEmpty()) {
       cmd.addAll(List.of(extra.split("\\s+")));
@@ -680,8 +685,6 @@ public final class PeersRun {
     cmd.addAll(jvmOptions);
     cmd.addAll(
         List.of(
-            "--enable-native-access=ALL-UNNAMED",
-            "--sun-misc-unsafe-memory-access=allow",
             "-jar",
             Path.of(System.getProperty(JAR_PROPERTY, "app/target/kilowatch.jar"))
                 .toAbsolutePath()
