@@ -656,18 +656,31 @@ public final class PeersRun {
     return startKilowatch(dir, config, port, List.of());
   }
 
-  /** {@code java -jar app/target/kilowatch.jar run}, with extra JVM options (a JFR recording). */
   /** The kilowatch jar the benches start; another build's, to measure before against after. */
   static final String JAR_PROPERTY = "peers.kilowatch.jar";
 
   /** The launcher's JVM options (see {@code ./kilowatch}), from the repository root. */
   static final Path JVM_OPTIONS = Path.of("app", "jvm.options");
 
+  /**
+   * {@code java @app/jvm.options -jar app/target/kilowatch.jar run}, as {@code ./kilowatch} starts
+   * it, with extra JVM options after the file's (which they override): a JFR recording, an -Xmx.
+   */
   static Process startKilowatch(
       Path dir, Path config, int port, List<String> jvmOptions, String... args) throws IOException {
+    if (!Files.isRegularFile(JVM_OPTIONS)) {
+      throw new IOException(
+          "no "
+              + JVM_OPTIONS.toAbsolutePath()
+              + ": the benches start kilowatch from the repository root, with the launcher's"
+              + " JVM options");
+    }
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
+    // The JVM options ./kilowatch starts every process with (an argument file), first, so that
+    // those given here override them: -Dpeers.kilowatch.jvm="-XX:+UseParallelGC …" to compare.
+    cmd.add("@" + JVM_OPTIONS.toAbsolutePath());
     // No -Xmx unless asked: kilowatch runs as ./kilowatch starts it (the JVM's default heap, a
     // quarter of memory), as the peers run with no memory limit. A 1 GiB cap at 25,000 GPUs kept
     // G1 in back-to-back concurrent marking (13 % of the process's CPU in perf).
@@ -675,9 +688,6 @@ public final class PeersRun {
     if (!xmx.isEmpty()) {
       cmd.add("-Xmx" + xmx);
     }
-    // The JVM options ./kilowatch starts every process with (an argument file), before any given
-    // here, which override them: -Dpeers.kilowatch.jvm="-XX:+UseParallelGC …" to compare.
-    cmd.add("@" + JVM_OPTIONS.toAbsolutePath());
     String extra = System.getProperty("peers.kilowatch.jvm", "").strip();
     if (!extra.isEmpty()) {
       cmd.addAll(List.of(extra.split("\\s+")));

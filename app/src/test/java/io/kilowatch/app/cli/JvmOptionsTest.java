@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code app/jvm.options}, the argument file that {@code ./kilowatch} starts every process with: a
@@ -19,59 +20,76 @@ import org.junit.jupiter.api.Test;
 class JvmOptionsTest {
   private static final Path OPTIONS = Path.of("jvm.options");
   private static final Path LAUNCHER = Path.of("..", "kilowatch");
+  private static final String RESTRICTED = "WARNING: A restricted method";
+  private static final String UNSAFE = "WARNING: A terminally deprecated method in sun.misc.Unsafe";
+
+  @TempDir Path dir;
+
+  private record Run(int exit, String output) {}
+
+  /** java with the given arguments, output to a file, killed if it is not done in 60 s. */
+  private Run java(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile(dir, "java", ".out");
+    Process p =
+        new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("still running after 60 s: " + cmd);
+    }
+    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+  }
+
+  private static String options() {
+    return "@" + OPTIONS.toAbsolutePath();
+  }
 
   @Test
-  void theJavaLauncherTakesTheFileAndKilowatchRunsWithIt() throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    List<String> cmd = new ArrayList<>();
-    cmd.add(java);
-    cmd.add("@" + OPTIONS.toAbsolutePath());
-    cmd.addAll(
-        List.of(
+  void kilowatchRunsWithTheFileAndTheFlagComesFromIt() throws Exception {
+    Run run =
+        java(
+            options(),
             "-XX:+PrintFlagsFinal",
             "-cp",
             System.getProperty("java.class.path"),
             Main.class.getName(),
             "validate",
             "--config",
-            "../config/examples/site.yaml"));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            "../config/examples/site.yaml");
 
-    assertThat(p.exitValue()).as(out).isEqualTo(Main.EXIT_OK);
-    assertThat(out).contains("OK");
+    assertThat(run.exit()).as(run.output()).isEqualTo(Main.EXIT_OK);
+    assertThat(run.output()).contains("OK");
     // Set from the file, not left to the JVM's ergonomics (2 threads on 2 cores).
-    assertThat(out)
+    assertThat(run.output())
         .containsPattern("uint G1ConcRefinementThreads\\s+= 0\\s+\\{product\\} \\{command line\\}");
-    assertThat(out)
-        .doesNotContain("WARNING: A restricted method")
-        .doesNotContain("sun.misc.Unsafe");
+  }
+
+  @Test
+  void theFileAllowsNativeAndUnsafeAccessThatTheJdkOtherwiseWarnsAbout() throws Exception {
+    String cp = System.getProperty("java.class.path");
+    Run without = java("-cp", cp, RestrictedCalls.class.getName());
+    Run with = java(options(), "-cp", cp, RestrictedCalls.class.getName());
+
+    // Without the file the same calls draw both warnings: the check below can fail.
+    assertThat(without.exit()).as(without.output()).isZero();
+    assertThat(without.output()).contains(RESTRICTED).contains(UNSAFE);
+    assertThat(with.exit()).as(with.output()).isZero();
+    assertThat(with.output()).contains(" true").doesNotContain(RESTRICTED).doesNotContain(UNSAFE);
   }
 
   @Test
   void anOptionOnTheCommandLineAfterTheFileOverridesIt() throws Exception {
-    String java = ProcessHandle.current().info().command().orElse("java");
-    Process p =
-        new ProcessBuilder(
-                java,
-                "@" + OPTIONS.toAbsolutePath(),
-                "-XX:G1ConcRefinementThreads=1",
-                "-XX:+PrintFlagsFinal",
-                "-version")
-            .redirectErrorStream(true)
-            .start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
-    assertThat(out).containsPattern("uint G1ConcRefinementThreads\\s+= 1\\s+");
+    Run run = java(options(), "-XX:G1ConcRefinementThreads=1", "-XX:+PrintFlagsFinal", "-version");
+    assertThat(run.exit()).as(run.output()).isZero();
+    assertThat(run.output()).containsPattern("uint G1ConcRefinementThreads\\s+= 1\\s+");
   }
 
   @Test
   void theLauncherStartsJavaWithTheFile() throws IOException {
-    String launcher = Files.readString(LAUNCHER);
     String exec =
-        launcher
+        Files.readString(LAUNCHER)
             .lines()
             .filter(l -> l.startsWith("exec "))
             .reduce((a, b) -> b)
