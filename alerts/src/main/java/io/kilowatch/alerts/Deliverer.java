@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Deliverer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Deliverer.class);
-  private static final Duration IDLE_WAIT = Duration.ofSeconds(1);
+  private static final Duration RECHECK_WAIT = Duration.ofSeconds(1);
   private static final Duration STOP_WAIT = Duration.ofSeconds(5);
 
   private final Outbox outbox;
@@ -36,7 +36,10 @@ final class Deliverer implements AutoCloseable {
   private final DeliveryOptions options;
   private final Clock clock;
   private final Sleeper sleeper;
-  private final HttpClient http;
+  // Made at the first webhook: the client's selector thread wakes every few seconds for as long as
+  // it exists, which a site with no webhook receiver (or no alert yet) need not pay for.
+  private HttpClient http;
+  private boolean httpClosed;
   private final Map<String, CircuitBreaker> breakers = new java.util.HashMap<>();
   private final Map<String, Tally> results = new java.util.HashMap<>();
 
@@ -63,12 +66,34 @@ final class Deliverer implements AutoCloseable {
       breakers.put(name, new CircuitBreaker(options.breakerFailures(), options.breakerCoolDown()));
       results.put(name, new Tally(new AtomicLong(), new AtomicLong()));
     }
-    this.http =
-        HttpClient.newBuilder()
-            .connectTimeout(Duration.ofSeconds(5))
-            .version(HttpClient.Version.HTTP_1_1)
-            .followRedirects(HttpClient.Redirect.NEVER)
-            .build();
+  }
+
+  private synchronized HttpClient http() {
+    if (http == null) {
+      http =
+          HttpClient.newBuilder()
+              .connectTimeout(Duration.ofSeconds(5))
+              .version(HttpClient.Version.HTTP_1_1)
+              .followRedirects(HttpClient.Redirect.NEVER)
+              .build();
+      if (httpClosed) {
+        // An attempt after close(): it fails as it did on the closed client, and leaves no thread.
+        http.close();
+      }
+    }
+    return http;
+  }
+
+  /** Whether the HTTP client exists yet (for tests: only a webhook makes it). */
+  synchronized boolean httpClientMade() {
+    return http != null;
+  }
+
+  private synchronized void closeHttp() {
+    httpClosed = true;
+    if (http != null) {
+      http.close();
+    }
   }
 
   synchronized void start() {
@@ -89,7 +114,8 @@ final class Deliverer implements AutoCloseable {
 
   private void loop() {
     while (running) {
-      Instant next = clock.instant().plus(IDLE_WAIT);
+      // When the next message is due; null while none waits, when only a poke ends the wait.
+      Instant next = null;
       try {
         for (OutboxMessage m : outbox.pending()) {
           if (!running) {
@@ -97,7 +123,7 @@ final class Deliverer implements AutoCloseable {
           }
           Instant now = clock.instant();
           if (m.nextAttemptAt().isAfter(now)) {
-            next = m.nextAttemptAt().isBefore(next) ? m.nextAttemptAt() : next;
+            next = earlier(next, m.nextAttemptAt());
             continue;
           }
           if (!outbox.isWaiting(m.id())) {
@@ -106,7 +132,8 @@ final class Deliverer implements AutoCloseable {
           CircuitBreaker breaker = breakers.get(m.receiver());
           if (breaker != null && !breaker.allows(now)) {
             Instant until = breaker.openUntil();
-            next = until.isAfter(now) && until.isBefore(next) ? until : next;
+            // A half-open breaker waits for its probe's answer: look again in a while.
+            next = earlier(next, until.isAfter(now) ? until : now.plus(RECHECK_WAIT));
             continue;
           }
           OutboxMessage after = attempt(m);
@@ -114,12 +141,13 @@ final class Deliverer implements AutoCloseable {
             // The receiver may just have recovered and its other messages been made due.
             next = clock.instant();
           }
-          if (after != null && after.nextAttemptAt().isBefore(next)) {
-            next = after.nextAttemptAt();
+          if (after != null) {
+            next = earlier(next, after.nextAttemptAt());
           }
         }
       } catch (RuntimeException e) {
-        log.error("alert delivery loop failed; retrying", e);
+        log.error("alert delivery loop failed; retrying in {}", RECHECK_WAIT, e);
+        next = clock.instant().plus(RECHECK_WAIT);
       }
       if (!sleepUntil(next)) {
         return;
@@ -127,12 +155,26 @@ final class Deliverer implements AutoCloseable {
     }
   }
 
+  private static Instant earlier(Instant a, Instant b) {
+    return a == null || b.isBefore(a) ? b : a;
+  }
+
+  /**
+   * Waits until {@code next}, or until poked; with nothing waiting ({@code next} null) only a poke
+   * ends the wait. An idle loop then wakes for nothing: every message enters the outbox with a
+   * poke, and a timed wake with nothing to send is CPU spent for nothing (bench/README.md,
+   * "Wake-ups").
+   */
   private boolean sleepUntil(Instant next) {
+    if (next == null) {
+      return awaitPoke(null);
+    }
     Duration wait = Duration.between(clock.instant(), next);
     if (!wait.isPositive()) {
       return true;
     }
-    Duration nap = wait.compareTo(IDLE_WAIT) < 0 ? wait : IDLE_WAIT;
+    // A message waiting is looked at again at least every RECHECK_WAIT, as before.
+    Duration nap = wait.compareTo(RECHECK_WAIT) < 0 ? wait : RECHECK_WAIT;
     // A sleeper cannot be woken early, so it sleeps on a thread of its own and pokes when done:
     // whichever comes first, that or a new message, ends the wait.
     Thread timer =
@@ -147,6 +189,11 @@ final class Deliverer implements AutoCloseable {
                     // the wait ended first
                   }
                 });
+    return awaitPoke(timer);
+  }
+
+  /** Waits for a poke (a new message, or {@code timer}'s, which is stopped after). */
+  private boolean awaitPoke(Thread timer) {
     lock.lock();
     try {
       while (!poked) {
@@ -159,7 +206,9 @@ final class Deliverer implements AutoCloseable {
       return false;
     } finally {
       lock.unlock();
-      timer.interrupt();
+      if (timer != null) {
+        timer.interrupt();
+      }
     }
   }
 
@@ -182,7 +231,7 @@ final class Deliverer implements AutoCloseable {
     String error;
     try {
       HttpResponse<String> r =
-          http.send(request(receiver, m), HttpResponse.BodyHandlers.ofString());
+          http().send(request(receiver, m), HttpResponse.BodyHandlers.ofString());
       int status = r.statusCode();
       if (status < 500 && status != 408 && status != 429) {
         answered(receiver.name());
@@ -309,7 +358,7 @@ final class Deliverer implements AutoCloseable {
       t = thread;
     }
     if (t == null) {
-      http.close();
+      closeHttp();
       return;
     }
     t.interrupt();
@@ -320,6 +369,6 @@ final class Deliverer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    http.close();
+    closeHttp();
   }
 }

@@ -206,7 +206,13 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
     var batch = new ArrayList<Object>(maxBatch);
     while (!closing || !queue.isEmpty()) {
       try {
-        Object first = queue.poll(flushEvery.toMillis(), TimeUnit.MILLISECONDS);
+        // Idle with nothing held, it sleeps until something comes: a timed wake-up a second with
+        // nothing to write is CPU for nothing (bench/README.md, "Wake-ups"). Held samples are
+        // retried on the clock.
+        Object first =
+            held.isEmpty()
+                ? queue.take()
+                : queue.poll(flushEvery.toMillis(), TimeUnit.MILLISECONDS);
         if (first == null || first == WAKE) {
           if (!held.isEmpty() && System.nanoTime() - nextHeldRetry >= 0) {
             flush(batch); // try the held samples again
@@ -402,6 +408,11 @@ public final class BatchingWriter implements Consumer<List<Sample>>, AutoCloseab
    */
   public Duration backlog() {
     return Duration.ofNanos((long) (nanosPerSample * queue.size()));
+  }
+
+  /** What the flusher thread is doing now (for tests: an idle writer waits without a timeout). */
+  Thread.State flusherState() {
+    return flusher.getState();
   }
 
   /** Samples the queue can take now without waiting (for callers that prefer to refuse). */

@@ -3,6 +3,7 @@ package io.kilowatch.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.lang.Thread.State;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -115,6 +116,32 @@ class BatchingWriterTest {
     assertThat(store.batches)
         .hasSize(producers * perProducer / 100)
         .allSatisfy(b -> assertThat(b).hasSize(100));
+  }
+
+  @Test
+  void anIdleWriterWaitsForASampleWithoutATimeoutAndRetriesHeldSamplesOnTheClock() {
+    var store = new RecordingStore();
+    var writer = new BatchingWriter(store, 1_000, 100, Duration.ofMillis(50));
+    try {
+      // Nothing queued and nothing held: an untimed wait, where a timed one woke the thread every
+      // flush period to find nothing.
+      await().atMost(Duration.ofSeconds(5)).until(() -> writer.flusherState() == State.WAITING);
+
+      store.failing.set(true);
+      writer.accept(List.of(sample(1, 1)));
+      await().atMost(Duration.ofSeconds(5)).until(() -> writer.held() == 1);
+      // Held samples are retried on the clock, with no new sample to wake the writer.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> writer.flusherState() == State.TIMED_WAITING);
+      store.failing.set(false);
+      await().atMost(Duration.ofSeconds(5)).until(() -> store.samples() == 1);
+      assertThat(writer.held()).isZero();
+      assertThat(writer.dropped()).isZero();
+      await().atMost(Duration.ofSeconds(5)).until(() -> writer.flusherState() == State.WAITING);
+    } finally {
+      writer.close();
+    }
   }
 
   @Test

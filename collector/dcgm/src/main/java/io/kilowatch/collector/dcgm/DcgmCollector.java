@@ -78,9 +78,9 @@ public final class DcgmCollector implements DeviceCollector {
         device.timeout() != null && device.timeout().isPositive()
             ? device.timeout()
             : DEFAULT_TIMEOUT;
-    this.http = SHARED_CLIENT;
-    this.plain =
-        "http".equalsIgnoreCase(source.url().getScheme()) ? new KeepAliveGet(source.url()) : null;
+    boolean plainHttp = "http".equalsIgnoreCase(source.url().getScheme());
+    this.http = plainHttp ? null : SharedClient.CLIENT;
+    this.plain = plainHttp ? new KeepAliveGet(source.url()) : null;
   }
 
   private static String clusterOf(SiteConfig site, Device device) {
@@ -105,14 +105,18 @@ public final class DcgmCollector implements DeviceCollector {
     return "";
   }
 
-  // One client for every scrape: each HttpClient owns a selector thread and a connection pool, and
-  // with one client per exporter a 3,000-node site spent more CPU in thousands of selectors (and
-  // in the JDK's per-client bookkeeping) than in scraping. The request timeout bounds each scrape.
-  private static final HttpClient SHARED_CLIENT =
-      HttpClient.newBuilder()
-          .connectTimeout(DEFAULT_TIMEOUT)
-          .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
-          .build();
+  // One client for every https scrape: each HttpClient owns a selector thread and a connection
+  // pool, and with one client per exporter a 3,000-node site spent more CPU in thousands of
+  // selectors (and in the JDK's per-client bookkeeping) than in scraping. The request timeout
+  // bounds each scrape. Made with the first https collector: its selector thread wakes every few
+  // seconds for as long as it exists, which a site of plain http exporters need not pay for.
+  private static final class SharedClient {
+    static final HttpClient CLIENT =
+        HttpClient.newBuilder()
+            .connectTimeout(DEFAULT_TIMEOUT)
+            .executor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor())
+            .build();
+  }
 
   @Override
   public Device device() {

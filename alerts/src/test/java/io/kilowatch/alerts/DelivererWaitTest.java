@@ -1,0 +1,150 @@
+package io.kilowatch.alerts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.kilowatch.config.AlertsConfig;
+import io.kilowatch.time.Sleeper;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * How the delivery loop waits: with nothing in the outbox it sleeps until a message is added (no
+ * timed wake-ups while idle), and a message that is not due yet still goes when it is due. The HTTP
+ * client (and its selector thread) is made at the first webhook only.
+ */
+class DelivererWaitTest {
+  @TempDir Path dir;
+
+  private final ObjectMapper json =
+      new ObjectMapper()
+          .registerModule(new JavaTimeModule())
+          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+  private static final AlertsConfig.Receiver LOG_RECEIVER =
+      new AlertsConfig.Receiver(
+          "oncall", AlertsConfig.ReceiverKind.LOG, null, null, Duration.ofSeconds(1));
+
+  /** Real sleeping that counts how often the loop asked for a timed wait. */
+  private final AtomicInteger timedWaits = new AtomicInteger();
+
+  private final Sleeper counting =
+      d -> {
+        timedWaits.incrementAndGet();
+        Sleeper.SYSTEM.sleep(d);
+      };
+
+  private static OutboxMessage message(String id, Instant created, Instant due) {
+    return new OutboxMessage(id, "oncall", "group-" + id, "{}", created, 0, due, null);
+  }
+
+  private Deliverer deliverer(Outbox outbox) {
+    return new Deliverer(
+        outbox,
+        Map.of("oncall", LOG_RECEIVER),
+        DeliveryOptions.DEFAULT,
+        Clock.systemUTC(),
+        counting);
+  }
+
+  @Test
+  void anIdleLoopMakesNoTimedWaitAndAMessageAddedWakesIt() throws Exception {
+    try (var outbox = new Outbox(dir, json);
+        var deliverer = deliverer(outbox)) {
+      deliverer.start();
+      // The loop used to nap a second at a time while idle: a timed wait at once, then every
+      // second. Now nothing wakes it but a message.
+      await()
+          .during(Duration.ofMillis(1500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> timedWaits.get() == 0);
+
+      Instant now = Instant.now();
+      outbox.put(message("a", now, now));
+      deliverer.poke();
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> outbox.pending().isEmpty());
+      assertThat(outbox.counts().delivered()).isEqualTo(1);
+      assertThat(timedWaits).hasValue(0);
+      // A log receiver needs no HTTP client, nor its selector thread.
+      assertThat(deliverer.httpClientMade()).isFalse();
+    }
+  }
+
+  @Test
+  void aMessageNotYetDueGoesWhenDueWithoutAnotherPoke() throws Exception {
+    try (var outbox = new Outbox(dir, json);
+        var deliverer = deliverer(outbox)) {
+      Instant now = Instant.now();
+      outbox.put(message("later", now, now.plusMillis(600)));
+      deliverer.start();
+
+      await().atMost(Duration.ofSeconds(5)).until(() -> outbox.pending().isEmpty());
+      assertThat(Instant.now()).isAfterOrEqualTo(now.plusMillis(600));
+      assertThat(outbox.counts().delivered()).isEqualTo(1);
+      assertThat(timedWaits.get()).isPositive();
+
+      // Delivered, the loop is idle again: no more timed waits.
+      int after = timedWaits.get();
+      await()
+          .during(Duration.ofMillis(1500))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> timedWaits.get() == after);
+    }
+  }
+
+  @Test
+  void aLoopThatFailedLooksAgainWithoutAPoke() throws Exception {
+    // A receiver whose URL the JDK client refuses: each attempt throws out of the loop.
+    var bad =
+        new AlertsConfig.Receiver(
+            "oncall",
+            AlertsConfig.ReceiverKind.WEBHOOK,
+            URI.create("mailto:oncall@example.com"),
+            null,
+            Duration.ofSeconds(1));
+    try (var outbox = new Outbox(dir, json);
+        var deliverer =
+            new Deliverer(
+                outbox,
+                Map.of("oncall", bad),
+                DeliveryOptions.DEFAULT,
+                Clock.systemUTC(),
+                counting)) {
+      Instant now = Instant.now();
+      outbox.put(message("a", now, now));
+      deliverer.start();
+      // Not idle: the message still waits, so the loop tries again on the clock, poke or none.
+      await().atMost(Duration.ofSeconds(10)).until(() -> timedWaits.get() >= 2);
+      assertThat(outbox.pending()).extracting(OutboxMessage::id).containsExactly("a");
+    }
+  }
+
+  @Test
+  void closingAnIdleLoopEndsItAtOnce() throws Exception {
+    try (var outbox = new Outbox(dir, json)) {
+      var deliverer = deliverer(outbox);
+      deliverer.start();
+      await()
+          .during(Duration.ofMillis(300))
+          .atMost(Duration.ofSeconds(5))
+          .until(() -> timedWaits.get() == 0);
+      long start = System.nanoTime();
+      deliverer.close();
+      // close() waits up to five seconds for the loop; an idle loop ends on its interrupt.
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    }
+  }
+}
