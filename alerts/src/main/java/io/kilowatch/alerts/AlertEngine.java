@@ -76,11 +76,7 @@ public final class AlertEngine implements AutoCloseable {
     this.config = site.alerts();
     this.clock = clock;
     this.sleeper = sleeper;
-    ObjectMapper json =
-        new ObjectMapper()
-            .registerModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    ObjectMapper json = stateJson();
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -447,5 +443,13 @@ public final class AlertEngine implements AutoCloseable {
     }
     deliverer.close();
     outbox.close();
+  }
+
+  /** How the outbox and the state file read and write JSON (ISO times, unknown fields ignored). */
+  static ObjectMapper stateJson() {
+    return new ObjectMapper()
+        .registerModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   }
 }

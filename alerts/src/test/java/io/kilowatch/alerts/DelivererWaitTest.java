@@ -3,10 +3,7 @@ package io.kilowatch.alerts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.kilowatch.config.AlertsConfig;
 import io.kilowatch.time.Sleeper;
 import java.net.URI;
@@ -27,11 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DelivererWaitTest {
   @TempDir Path dir;
 
-  private final ObjectMapper json =
-      new ObjectMapper()
-          .registerModule(new JavaTimeModule())
-          .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private final ObjectMapper json = AlertEngine.stateJson();
 
   private static final AlertsConfig.Receiver LOG_RECEIVER =
       new AlertsConfig.Receiver(
