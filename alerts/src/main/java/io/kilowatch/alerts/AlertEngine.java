@@ -266,10 +266,12 @@ public final class AlertEngine implements AutoCloseable {
         log.error("alert notification {} not queued: {}", m.id(), e.getMessage());
       }
     }
-    save(now);
+    // Before the save, which may throw: the queued notifications are on disk already, and an idle
+    // delivery loop wakes for nothing but a poke.
     if (!due.isEmpty()) {
       deliverer.poke();
     }
+    save(now);
     return alerts();
   }
 

@@ -132,7 +132,7 @@ final class Deliverer implements AutoCloseable {
           CircuitBreaker breaker = breakers.get(m.receiver());
           if (breaker != null && !breaker.allows(now)) {
             Instant until = breaker.openUntil();
-            // A half-open breaker waits for its probe's answer: look again in a while.
+            // Half-open only while its probe is out, which this thread sends: look again later.
             next = earlier(next, until.isAfter(now) ? until : now.plus(RECHECK_WAIT));
             continue;
           }
@@ -265,6 +265,12 @@ final class Deliverer implements AutoCloseable {
       error = "timeout after " + Wording.duration(receiver.timeout());
       results.get(receiver.name()).failed().incrementAndGet();
     } catch (IOException e) {
+      error = e.toString();
+      results.get(receiver.name()).failed().incrementAndGet();
+    } catch (RuntimeException e) {
+      // The request could not be made (a URL the client refuses, no client for want of file
+      // descriptors): a failed attempt like any other, so that the breaker, if this was its probe,
+      // opens again rather than stay half-open with no answer to wait for.
       error = e.toString();
       results.get(receiver.name()).failed().incrementAndGet();
     } catch (InterruptedException e) {

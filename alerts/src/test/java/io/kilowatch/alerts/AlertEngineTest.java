@@ -2,6 +2,7 @@ package io.kilowatch.alerts;
 
 import static io.kilowatch.alerts.AlertSites.supply;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.kilowatch.config.SiteConfig;
 import io.kilowatch.store.embedded.EmbeddedStore;
 import io.kilowatch.testkit.http.WebhookReceiver;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -105,6 +108,29 @@ class AlertEngineTest {
     assertThat(engine.history())
         .extracting(AlertEvent::to)
         .containsExactly(AlertState.RESOLVED, AlertState.FIRING, AlertState.PENDING);
+  }
+
+  @Test
+  void aNotificationQueuedWhenTheStateCannotBeSavedIsStillSent() throws Exception {
+    receiver = new WebhookReceiver(0);
+    engine = engine(AlertSites.site(dir, AlertSites.supplyRule(receiver.url(), "0s")));
+    supply(store, t0, "cdu-1", "c1", 45);
+    engine.evaluate(t0);
+    supply(store, t0.plusSeconds(20), "cdu-1", "c1", 46);
+    engine.evaluate(t0.plusSeconds(20));
+    // The state file cannot be replaced: a directory with something in it stands in its place.
+    Path state = dir.resolve("alerts").resolve("state.json");
+    Files.deleteIfExists(state);
+    Path blocker = Files.createDirectories(state.resolve("blocker"));
+    supply(store, t0.plusSeconds(30), "cdu-1", "c1", 47);
+    assertThatThrownBy(() -> engine.evaluate(t0.plusSeconds(30)))
+        .isInstanceOf(UncheckedIOException.class);
+    // The firing notification was queued before the save failed, and the delivery loop, idle
+    // until poked, was poked for it.
+    JsonNode fired = json(receiver.await(r -> r.size() == 1, WAIT).getFirst());
+    assertThat(fired.get("status").asText()).isEqualTo("firing");
+    Files.delete(blocker);
+    Files.delete(state);
   }
 
   @Test

@@ -99,8 +99,8 @@ class DelivererWaitTest {
   }
 
   @Test
-  void aLoopThatFailedLooksAgainWithoutAPoke() throws Exception {
-    // A receiver whose URL the JDK client refuses: each attempt throws out of the loop.
+  void aRequestThatCannotBeMadeIsAFailedAttemptRetriedOnTheClock() throws Exception {
+    // A receiver whose URL the JDK client refuses: the attempt throws before anything is sent.
     var bad =
         new AlertsConfig.Receiver(
             "oncall",
@@ -119,9 +119,14 @@ class DelivererWaitTest {
       Instant now = Instant.now();
       outbox.put(message("a", now, now));
       deliverer.start();
-      // Not idle: the message still waits, so the loop tries again on the clock, poke or none.
-      await().atMost(Duration.ofSeconds(10)).until(() -> timedWaits.get() >= 2);
-      assertThat(outbox.pending()).extracting(OutboxMessage::id).containsExactly("a");
+      // Counted and rescheduled with the backoff (2 s, then 4 s), and tried again when due with no
+      // poke: it escaped the attempt before, which counted nothing and left a breaker's probe
+      // half-open for good.
+      await()
+          .atMost(Duration.ofSeconds(15))
+          .until(() -> !outbox.pending().isEmpty() && outbox.pending().getFirst().attempts() >= 2);
+      assertThat(outbox.pending().getFirst().lastError()).contains("mailto");
+      assertThat(timedWaits.get()).isPositive();
     }
   }
 
