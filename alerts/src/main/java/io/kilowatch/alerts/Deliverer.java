@@ -36,10 +36,10 @@ final class Deliverer implements AutoCloseable {
   private final DeliveryOptions options;
   private final Clock clock;
   private final Sleeper sleeper;
-  // Made at the first webhook: the client's selector thread wakes every few seconds for as long as
-  // it exists, which a site with no webhook receiver (or no alert yet) need not pay for.
-  private HttpClient http;
-  private boolean httpClosed;
+  // Only where a receiver sends over HTTP: the client's selector thread wakes every few seconds for
+  // as long as it exists, which a site without webhook receivers need not pay for. Made up front,
+  // not at the first send, so that a first attempt is not slowed by it.
+  private final HttpClient http;
   private final Map<String, CircuitBreaker> breakers = new java.util.HashMap<>();
   private final Map<String, Tally> results = new java.util.HashMap<>();
 
@@ -66,31 +66,24 @@ final class Deliverer implements AutoCloseable {
       breakers.put(name, new CircuitBreaker(options.breakerFailures(), options.breakerCoolDown()));
       results.put(name, new Tally(new AtomicLong(), new AtomicLong()));
     }
+    boolean sendsOverHttp =
+        this.receivers.values().stream().anyMatch(r -> r.kind() != AlertsConfig.ReceiverKind.LOG);
+    this.http =
+        sendsOverHttp
+            ? HttpClient.newBuilder()
+                .connectTimeout(Duration.ofSeconds(5))
+                .version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build()
+            : null;
   }
 
-  private synchronized HttpClient http() {
-    if (http == null) {
-      http =
-          HttpClient.newBuilder()
-              .connectTimeout(Duration.ofSeconds(5))
-              .version(HttpClient.Version.HTTP_1_1)
-              .followRedirects(HttpClient.Redirect.NEVER)
-              .build();
-      if (httpClosed) {
-        // An attempt after close(): it fails as it did on the closed client, and leaves no thread.
-        http.close();
-      }
-    }
-    return http;
-  }
-
-  /** Whether the HTTP client exists yet (for tests: only a webhook makes it). */
-  synchronized boolean httpClientMade() {
+  /** Whether there is an HTTP client (for tests: only webhook receivers make one). */
+  boolean httpClientMade() {
     return http != null;
   }
 
-  private synchronized void closeHttp() {
-    httpClosed = true;
+  private void closeHttp() {
     if (http != null) {
       http.close();
     }
@@ -231,7 +224,7 @@ final class Deliverer implements AutoCloseable {
     String error;
     try {
       HttpResponse<String> r =
-          http().send(request(receiver, m), HttpResponse.BodyHandlers.ofString());
+          http.send(request(receiver, m), HttpResponse.BodyHandlers.ofString());
       int status = r.statusCode();
       if (status < 500 && status != 408 && status != 429) {
         answered(receiver.name());
@@ -268,8 +261,8 @@ final class Deliverer implements AutoCloseable {
       error = e.toString();
       results.get(receiver.name()).failed().incrementAndGet();
     } catch (RuntimeException e) {
-      // The request could not be made (a URL the client refuses, no client for want of file
-      // descriptors): a failed attempt like any other, so that the breaker, if this was its probe,
+      // The request could not be made (a URL the client refuses): a failed attempt like any other,
+      // so that the breaker, if this was its probe,
       // opens again rather than stay half-open with no answer to wait for.
       error = e.toString();
       results.get(receiver.name()).failed().incrementAndGet();

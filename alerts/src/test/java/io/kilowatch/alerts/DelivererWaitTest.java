@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How the delivery loop waits: with nothing in the outbox it sleeps until a message is added (no
- * timed wake-ups while idle), and a message that is not due yet still goes when it is due. The HTTP
- * client (and its selector thread) is made at the first webhook only.
+ * timed wake-ups while idle), and a message that is not due yet still goes when it is due. An HTTP
+ * client (and its selector thread) exists only where a receiver sends over HTTP.
  */
 class DelivererWaitTest {
   @TempDir Path dir;
