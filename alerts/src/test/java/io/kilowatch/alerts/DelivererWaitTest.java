@@ -44,12 +44,17 @@ class DelivererWaitTest {
   }
 
   private Deliverer deliverer(Outbox outbox) {
+    return deliverer(outbox, LOG_RECEIVER);
+  }
+
+  private Deliverer deliverer(Outbox outbox, AlertsConfig.Receiver receiver) {
     return new Deliverer(
-        outbox,
-        Map.of("oncall", LOG_RECEIVER),
-        DeliveryOptions.DEFAULT,
-        Clock.systemUTC(),
-        counting);
+        outbox, Map.of("oncall", receiver), DeliveryOptions.DEFAULT, Clock.systemUTC(), counting);
+  }
+
+  /** Holds while the loop asks for no timed wait during {@code quiet}. */
+  private void awaitNoTimedWaitFor(Duration quiet) {
+    await().during(quiet).atMost(Duration.ofSeconds(5)).until(() -> timedWaits.get() == 0);
   }
 
   @Test
@@ -59,10 +64,7 @@ class DelivererWaitTest {
       deliverer.start();
       // The loop used to nap a second at a time while idle: a timed wait at once, then every
       // second. Now nothing wakes it but a message.
-      await()
-          .during(Duration.ofMillis(1500))
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> timedWaits.get() == 0);
+      awaitNoTimedWaitFor(Duration.ofMillis(1500));
 
       Instant now = Instant.now();
       outbox.put(message("a", now, now));
@@ -109,13 +111,7 @@ class DelivererWaitTest {
             null,
             Duration.ofSeconds(1));
     try (var outbox = new Outbox(dir, json);
-        var deliverer =
-            new Deliverer(
-                outbox,
-                Map.of("oncall", bad),
-                DeliveryOptions.DEFAULT,
-                Clock.systemUTC(),
-                counting)) {
+        var deliverer = deliverer(outbox, bad)) {
       Instant now = Instant.now();
       outbox.put(message("a", now, now));
       deliverer.start();
@@ -135,10 +131,7 @@ class DelivererWaitTest {
     try (var outbox = new Outbox(dir, json)) {
       var deliverer = deliverer(outbox);
       deliverer.start();
-      await()
-          .during(Duration.ofMillis(300))
-          .atMost(Duration.ofSeconds(5))
-          .until(() -> timedWaits.get() == 0);
+      awaitNoTimedWaitFor(Duration.ofMillis(300));
       long start = System.nanoTime();
       deliverer.close();
       // close() waits up to five seconds for the loop; an idle loop ends on its interrupt.
