@@ -127,6 +127,15 @@ class ShardedPollingTest {
         .isEqualTo(24);
     assertThat(schedulers.get(0).statuses()).isNotEmpty();
     assertThat(schedulers.get(1).statuses()).isNotEmpty();
+    // Every sample reached InfluxDB: a writer that dropped some (a write that failed, a close that
+    // timed out behind a slow write) says why here, not as series missing below.
+    for (int i = 0; i < writers.size(); i++) {
+      BatchingWriter w = writers.get(i);
+      assertThat(w.dropped())
+          .as("samples collector-%d's writer dropped (last failure: %s)", i, w.failure())
+          .isZero();
+      assertThat(w.held()).as("samples collector-%d's writer still holds", i).isZero();
+    }
     // Any instance reading the shared database sees every device, each from one collector.
     Map<String, List<String>> byDevice =
         stores.get(1).listSeries(SeriesQuery.of("gpu", "power_w")).stream()

@@ -173,7 +173,10 @@ public final class ModbusEndpoints {
           connection = c;
         }
         try {
-          int[] values = c.read(unit, type, start, count, deadline);
+          // Another unit waiting for its turn on this connection: the answer is taken as soon as
+          // it comes, not at a shared instant (ModbusTcpConnection#awaitAnswer), which would hold
+          // the line for the others.
+          int[] values = c.read(unit, type, start, count, deadline, !lock.hasQueuedThreads());
           silent.remove(unit);
           return values;
         } catch (ModbusExceptionResponse e) {

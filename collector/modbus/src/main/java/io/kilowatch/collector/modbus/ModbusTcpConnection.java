@@ -37,6 +37,17 @@ final class ModbusTcpConnection implements AutoCloseable {
   private final Deque<Integer> abandoned = new ArrayDeque<>();
 
   private boolean inStep = true;
+
+  private static final long GATHER_NANOS = 5_000_000;
+  private static final int DIRECT_AFTER_MISS = 8;
+
+  /** Requests still to be read at once after an answer missed the shared instant. */
+  private int direct;
+
+  /** Answers awaited at the shared instant, and those of them not there by then (for tests). */
+  private long gathered;
+
+  private long missed;
   private final byte[] buffer = new byte[MBAP + 256];
 
   ModbusTcpConnection(String host, int port) {
@@ -86,9 +97,19 @@ final class ModbusTcpConnection implements AutoCloseable {
    * @throws ModbusExceptionResponse when the device refuses the request
    * @throws ModbusFrameException when the answer is not a valid frame for this request
    * @throws IOException on timeout or a broken connection
+   * @throws InterruptedException when interrupted while the answer is awaited
    */
   int[] read(int unit, RegisterType type, int start, int count, long deadline)
-      throws IOException, ModbusExceptionResponse {
+      throws IOException, ModbusExceptionResponse, InterruptedException {
+    return read(unit, type, start, count, deadline, true);
+  }
+
+  /**
+   * As {@link #read(int, RegisterType, int, int, long)}; with {@code gather} false the answer is
+   * looked for at once, never at the shared instant of {@link #awaitAnswer}.
+   */
+  int[] read(int unit, RegisterType type, int start, int count, long deadline, boolean gather)
+      throws IOException, ModbusExceptionResponse, InterruptedException {
     int fc = functionCode(type);
     transaction = (transaction + 1) & 0xFFFF;
     byte[] req = {
@@ -108,12 +129,7 @@ final class ModbusTcpConnection implements AutoCloseable {
     out.write(req);
     out.flush();
     if (Thread.currentThread().isVirtual()) {
-      // Let the other polls of this tick send their requests before this one looks for its answer:
-      // by then it is often there, and the read takes it at once, where a read that finds nothing
-      // parks the thread through the JDK's poller (two epoll_ctl calls and a hand-off to wake it),
-      // and a carrier with nothing else to run parks itself. Measured per thread with 1,536 PDUs:
-      // the carriers' context switches per read 1.66 -> 1.10 (bench/README.md, "Wake-ups").
-      Thread.yield();
+      awaitAnswer(deadline, gather);
     }
 
     int length;
@@ -168,6 +184,55 @@ final class ModbusTcpConnection implements AutoCloseable {
       values[i] = bits ? (buffer[data + i / 8] >>> (i % 8)) & 1 : u16(buffer, data + 2 * i);
     }
     return values;
+  }
+
+  /**
+   * Lets the answer come before looking for it. A read that finds nothing parks its thread through
+   * the JDK's poller, which wakes a carrier for each answer as it arrives: at a tick of a thousand
+   * PDUs that is a thousand wake-ups, and on a virtual machine a wake-up costs more CPU than the
+   * read. So the requests of one tick all sleep until one shared instant, a little after they were
+   * sent (the next boundary but one of {@value #GATHER_NANOS} ns of the monotonic clock): one timer
+   * wakes them together, and each finds its answer there and takes it without parking. A device
+   * whose answer was not there by then (a slow device, a far network) is read at once for its next
+   * {@value #DIRECT_AFTER_MISS} requests, after a yield that lets the other polls of the tick send
+   * theirs first, and then given the shared instant again.
+   */
+  private void awaitAnswer(long deadline, boolean gather) throws InterruptedException {
+    long now = System.nanoTime();
+    long wake = Math.floorDiv(now, GATHER_NANOS) * GATHER_NANOS + 2 * GATHER_NANOS;
+    if (!gather || direct > 0 || wake - deadline >= 0) {
+      if (direct > 0) {
+        direct--;
+      }
+      Thread.yield();
+      return;
+    }
+    try {
+      Thread.sleep(Duration.ofNanos(wake - now));
+    } catch (InterruptedException e) {
+      // The poll is given up: an answer that comes later belongs to no request.
+      abandon(transaction);
+      throw e;
+    }
+    gathered++;
+    try {
+      if (in.available() == 0) {
+        missed++;
+        direct = DIRECT_AFTER_MISS;
+      }
+    } catch (IOException e) {
+      // The read that follows reports the broken connection.
+    }
+  }
+
+  /** Answers awaited at the shared instant so far. */
+  long gathered() {
+    return gathered;
+  }
+
+  /** Of {@link #gathered()}, the answers that were not there by the shared instant. */
+  long missed() {
+    return missed;
   }
 
   private void abandon(int tid) {

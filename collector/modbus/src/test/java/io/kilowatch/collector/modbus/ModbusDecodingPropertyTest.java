@@ -255,7 +255,7 @@ class ModbusDecodingPropertyTest {
       @ForAll("answers") Answer answer,
       @ForAll RegisterType type,
       @ForAll @IntRange(min = 1, max = 125) int count)
-      throws IOException {
+      throws IOException, InterruptedException {
     ANSWER.set(answer);
     try (var c = new ModbusTcpConnection("127.0.0.1", server.getLocalPort())) {
       c.connect(Duration.ofSeconds(2));
