@@ -64,10 +64,6 @@ class JvmOptionsTest {
     // Set from the file, not left to the JVM's ergonomics (2 threads on 2 cores).
     assertThat(run.output())
         .containsPattern("uint G1ConcRefinementThreads\\s+= 0\\s+\\{product\\} \\{command line\\}");
-    // A diagnostic flag: the file unlocks it, or the JVM would refuse to start.
-    assertThat(run.output())
-        .containsPattern(
-            "intx AsyncDeflationInterval\\s+= 10000\\s+\\{diagnostic\\} \\{command line\\}");
   }
 
   @Test

@@ -131,10 +131,12 @@ class ShardedPollingTest {
     // timed out behind a slow write) says why here, not as series missing below.
     for (int i = 0; i < writers.size(); i++) {
       BatchingWriter w = writers.get(i);
+      // close() counts samples still held after failed writes as dropped.
       assertThat(w.dropped())
-          .as("samples collector-%d's writer dropped (last failure: %s)", i, w.failure())
+          .as(
+              "samples collector-%d's writer dropped (last failure: %s)",
+              i, w.failure().orElse(null))
           .isZero();
-      assertThat(w.held()).as("samples collector-%d's writer still holds", i).isZero();
     }
     // Any instance reading the shared database sees every device, each from one collector.
     Map<String, List<String>> byDevice =

@@ -57,6 +57,7 @@ public final class ModbusEndpoints {
     Endpoint e = endpoints.computeIfAbsent(key, k -> new Endpoint(this, key, host, port));
     e.users++;
     e.units.merge(unit, 1, Integer::sum);
+    e.shared = e.units.size() > 1;
     return e;
   }
 
@@ -67,14 +68,11 @@ public final class ModbusEndpoints {
 
   private synchronized void release(Endpoint e, int unit) {
     e.units.computeIfPresent(unit, (u, n) -> n == 1 ? null : n - 1);
+    e.shared = e.units.size() > 1;
     if (--e.users == 0) {
       endpoints.remove(e.key);
       e.abort();
     }
-  }
-
-  private synchronized boolean sharedByUnits(Endpoint e) {
-    return e.units.size() > 1;
   }
 
   /** One host:port, with its connection and the lock that serialises requests over it. */
@@ -88,6 +86,10 @@ public final class ModbusEndpoints {
     private final Set<Integer> silent = ConcurrentHashMap.newKeySet();
     private final AtomicLong drops = new AtomicLong();
     private int users;
+
+    /** Whether several unit ids use this endpoint: kept as they come and go, read per request. */
+    private volatile boolean shared;
+
     private volatile ModbusTcpConnection connection;
     private volatile Object owner;
     private volatile int ownerUnit = -1;
@@ -109,7 +111,7 @@ public final class ModbusEndpoints {
 
     /** Whether several unit ids take turns on this connection (an RTU gateway). */
     public boolean sharedByUnits() {
-      return registry.sharedByUnits(this);
+      return shared;
     }
 
     /**
@@ -173,12 +175,18 @@ public final class ModbusEndpoints {
           connection = c;
         }
         try {
-          // Another unit waiting for its turn on this connection: the answer is taken as soon as
-          // it comes, not at a shared instant (ModbusTcpConnection#awaitAnswer), which would hold
-          // the line for the others.
-          int[] values = c.read(unit, type, start, count, deadline, !lock.hasQueuedThreads());
+          // On a line that other unit ids share, or with another request waiting for its turn,
+          // the answer is taken as soon as it comes, not at the shared instant of
+          // ModbusTcpConnection#awaitAnswer, which would hold the line for the others.
+          boolean gather = !shared && !lock.hasQueuedThreads();
+          int[] values = c.read(unit, type, start, count, deadline, gather);
           silent.remove(unit);
           return values;
+        } catch (InterruptedException e) {
+          // Given up while awaiting the answer: no pause after it (the flag cuts the pause short,
+          // as it did when an interrupt came in the socket read).
+          Thread.currentThread().interrupt();
+          throw e;
         } catch (ModbusExceptionResponse e) {
           // It answered: alive, whatever it said.
           silent.remove(unit);

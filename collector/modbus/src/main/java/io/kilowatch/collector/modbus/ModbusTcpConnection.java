@@ -38,8 +38,17 @@ final class ModbusTcpConnection implements AutoCloseable {
 
   private boolean inStep = true;
 
-  private static final long GATHER_NANOS = 5_000_000;
+  /** The period of the shared instants (see {@link #awaitAnswer}). */
+  private static final long GATHER_PERIOD_NANOS = 5_000_000;
+
   private static final int DIRECT_AFTER_MISS = 8;
+
+  private final long gatherPeriod;
+
+  /**
+   * The least wait for an answer before the shared instant that ends it: two fifths of a period.
+   */
+  private final long gatherLeast;
 
   /** Requests still to be read at once after an answer missed the shared instant. */
   private int direct;
@@ -51,8 +60,15 @@ final class ModbusTcpConnection implements AutoCloseable {
   private final byte[] buffer = new byte[MBAP + 256];
 
   ModbusTcpConnection(String host, int port) {
+    this(host, port, Duration.ofNanos(GATHER_PERIOD_NANOS));
+  }
+
+  /** With another period of the shared instants (tests use a long one, so no timing is close). */
+  ModbusTcpConnection(String host, int port, Duration gatherPeriod) {
     this.host = host;
     this.port = port;
+    this.gatherPeriod = gatherPeriod.toNanos();
+    this.gatherLeast = this.gatherPeriod * 2 / 5;
   }
 
   void connect(Duration timeout) throws IOException {
@@ -190,17 +206,20 @@ final class ModbusTcpConnection implements AutoCloseable {
    * Lets the answer come before looking for it. A read that finds nothing parks its thread through
    * the JDK's poller, which wakes a carrier for each answer as it arrives: at a tick of a thousand
    * PDUs that is a thousand wake-ups, and on a virtual machine a wake-up costs more CPU than the
-   * read. So the requests of one tick all sleep until one shared instant, a little after they were
-   * sent (the next boundary but one of {@value #GATHER_NANOS} ns of the monotonic clock): one timer
-   * wakes them together, and each finds its answer there and takes it without parking. A device
-   * whose answer was not there by then (a slow device, a far network) is read at once for its next
-   * {@value #DIRECT_AFTER_MISS} requests, after a yield that lets the other polls of the tick send
-   * theirs first, and then given the shared instant again.
+   * read. So a request waits until the first instant on a grid of the monotonic clock (a period of
+   * 5 ms) at least two fifths of a period after it was sent: the requests of one tick wait until
+   * the same instant, their timers expire together, and each then finds its answer there and takes
+   * it without parking. A second request of a poll, sent just after such an instant, waits one
+   * period. A request whose answer was not there by then (a slow device, a far network) makes the
+   * next {@value #DIRECT_AFTER_MISS} requests of this connection read at once, after a yield that
+   * lets the other polls of the tick send theirs first; so is a request told not to {@code gather},
+   * and one whose deadline is less than ten waits away, so that waiting never takes more than a
+   * tenth of what is left of a poll.
    */
   private void awaitAnswer(long deadline, boolean gather) throws InterruptedException {
     long now = System.nanoTime();
-    long wake = Math.floorDiv(now, GATHER_NANOS) * GATHER_NANOS + 2 * GATHER_NANOS;
-    if (!gather || direct > 0 || wake - deadline >= 0) {
+    long wake = Math.ceilDiv(now + gatherLeast, gatherPeriod) * gatherPeriod;
+    if (!gather || direct > 0 || deadline - now < 10 * (wake - now)) {
       if (direct > 0) {
         direct--;
       }

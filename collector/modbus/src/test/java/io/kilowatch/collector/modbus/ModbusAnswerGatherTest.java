@@ -1,6 +1,7 @@
 package io.kilowatch.collector.modbus;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.kilowatch.config.Profile.RegisterType;
 import io.kilowatch.testkit.modbus.ModbusAnswer;
@@ -14,12 +15,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * On a virtual thread a request's answer is awaited at an instant shared by the requests of the
- * same moment, unless it missed that instant lately or another unit waits for the connection
+ * same moment, unless it missed that instant lately or the caller says not to
  * (ModbusTcpConnection#awaitAnswer). Each answer here carries its own transaction id as the first
- * register, so a read that took another request's answer shows it.
+ * register, so a read that took another request's answer shows it. The shared instants are 200 ms
+ * apart here (5 ms in use), so a fake that answers at once is never close to missing one.
  */
 class ModbusAnswerGatherTest {
   private static final long FIVE_SECONDS = 5_000_000_000L;
+  private static final Duration PERIOD = Duration.ofMillis(200);
+
+  private static ModbusTcpConnection connection(ModbusTcpFake fake, Duration period)
+      throws Exception {
+    var c = new ModbusTcpConnection("127.0.0.1", fake.port(), period);
+    c.connect(Duration.ofSeconds(2));
+    return c;
+  }
 
   /** Runs {@code body} on a virtual thread, as the poll scheduler runs every poll. */
   private static <T> T onVirtualThread(Callable<T> body) throws Exception {
@@ -48,21 +58,20 @@ class ModbusAnswerGatherTest {
   @Test
   void answersOfAFastDeviceAreTakenAtTheSharedInstantEachItsOwn() throws Exception {
     try (var fake = ModbusTcpFake.start(r -> echo(r.transaction()));
-        var c = new ModbusTcpConnection("127.0.0.1", fake.port())) {
-      c.connect(Duration.ofSeconds(2));
+        var c = connection(fake, PERIOD)) {
       List<int[]> answers =
           onVirtualThread(
               () -> {
                 var all = new ArrayList<int[]>();
-                for (int i = 0; i < 20; i++) {
+                for (int i = 0; i < 5; i++) {
                   all.add(c.read(1, RegisterType.HOLDING, 0, 3, System.nanoTime() + FIVE_SECONDS));
                 }
                 return all;
               });
-      for (int i = 0; i < 20; i++) {
+      for (int i = 0; i < 5; i++) {
         assertThat(answers.get(i)).containsExactly(i + 1, 230, 16);
       }
-      assertThat(c.gathered()).isEqualTo(20);
+      assertThat(c.gathered()).isEqualTo(5);
       assertThat(c.missed()).isZero();
     }
   }
@@ -70,12 +79,12 @@ class ModbusAnswerGatherTest {
   @Test
   void aSlowAnswerIsStillReadAndTheNextEightRequestsAreReadAtOnceThenGatheredAgain()
       throws Exception {
-    // 40 ms: past the shared instant, which is at most 10 ms after the request.
+    // Answers 150 ms late, where the shared instants are 20 ms apart: each comes after the instant
+    // its request waits for, at most 28 ms after it was sent.
     try (var fake =
             ModbusTcpFake.start(
-                r -> new ModbusAnswer.Late(Duration.ofMillis(40), echo(r.transaction())));
-        var c = new ModbusTcpConnection("127.0.0.1", fake.port())) {
-      c.connect(Duration.ofSeconds(2));
+                r -> new ModbusAnswer.Late(Duration.ofMillis(150), echo(r.transaction())));
+        var c = connection(fake, Duration.ofMillis(20))) {
       var counts = new ArrayList<long[]>();
       List<int[]> answers =
           onVirtualThread(
@@ -100,8 +109,7 @@ class ModbusAnswerGatherTest {
   @Test
   void aReadAskedNotToGatherNeverWaitsForTheSharedInstant() throws Exception {
     try (var fake = ModbusTcpFake.start(r -> echo(r.transaction()));
-        var c = new ModbusTcpConnection("127.0.0.1", fake.port())) {
-      c.connect(Duration.ofSeconds(2));
+        var c = connection(fake, PERIOD)) {
       int[] answer =
           onVirtualThread(
               () -> c.read(1, RegisterType.HOLDING, 0, 3, System.nanoTime() + FIVE_SECONDS, false));
@@ -113,8 +121,7 @@ class ModbusAnswerGatherTest {
   @Test
   void aPlatformThreadReadsAtOnce() throws Exception {
     try (var fake = ModbusTcpFake.start(r -> echo(r.transaction()));
-        var c = new ModbusTcpConnection("127.0.0.1", fake.port())) {
-      c.connect(Duration.ofSeconds(2));
+        var c = connection(fake, PERIOD)) {
       assertThat(c.read(1, RegisterType.HOLDING, 0, 3, System.nanoTime() + FIVE_SECONDS))
           .containsExactly(1, 230, 16);
       assertThat(c.gathered()).isZero();
@@ -122,39 +129,47 @@ class ModbusAnswerGatherTest {
   }
 
   @Test
+  void aDeadlineCloserThanTenWaitsIsReadAtOnce() throws Exception {
+    try (var fake = ModbusTcpFake.start(r -> echo(r.transaction()));
+        var c = connection(fake, PERIOD)) {
+      // The wait would be 80-280 ms; one second left is less than ten of them.
+      int[] answer =
+          onVirtualThread(
+              () -> c.read(1, RegisterType.HOLDING, 0, 3, System.nanoTime() + 1_000_000_000L));
+      assertThat(answer).containsExactly(1, 230, 16);
+      assertThat(c.gathered()).isZero();
+    }
+  }
+
+  @Test
   void aReadInterruptedWhileItsAnswerIsAwaitedLeavesTheConnectionInStepForTheNext()
       throws Exception {
-    var reader = new AtomicReference<Thread>();
-    // The reader is interrupted as its first request arrives, before the answer is sent: so while
-    // it waits for the shared instant (or as it starts to). The fake answers each request in
-    // order on one thread, so that answer is on the wire before the second request is read.
-    try (var fake =
-            ModbusTcpFake.start(
-                r -> {
-                  if (r.transaction() == 1) {
-                    reader.get().interrupt();
-                  }
-                  return echo(r.transaction());
-                });
-        var c = new ModbusTcpConnection("127.0.0.1", fake.port())) {
-      c.connect(Duration.ofSeconds(2));
+    try (var fake = ModbusTcpFake.start(r -> echo(r.transaction()));
+        var c = connection(fake, PERIOD)) {
       var thrown = new AtomicReference<Throwable>();
-      reader.set(
+      Thread reader =
           Thread.ofVirtual()
-              .unstarted(
+              .start(
                   () -> {
                     try {
                       c.read(1, RegisterType.HOLDING, 0, 3, System.nanoTime() + FIVE_SECONDS);
                     } catch (Throwable t) {
                       thrown.set(t);
                     }
-                  }));
-      reader.get().start();
-      reader.get().join();
+                  });
+      // Asked, answered at once, and waiting for the shared instant (at least 80 ms away): the
+      // only timed wait of a read whose answer is already there.
+      await()
+          .atMost(Duration.ofSeconds(5))
+          .pollInterval(Duration.ofMillis(1))
+          .until(() -> fake.requests() == 1 && reader.getState() == Thread.State.TIMED_WAITING);
+      reader.interrupt();
+      reader.join();
       assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
       assertThat(c.inStep()).isTrue();
       assertThat(c.isOpen()).isTrue();
-      // Transaction 1's answer comes first: it is read past, not taken.
+      // Transaction 1's answer is in the socket before transaction 2 is asked: read past, not
+      // taken.
       int[] next =
           onVirtualThread(
               () -> c.read(1, RegisterType.HOLDING, 0, 3, System.nanoTime() + FIVE_SECONDS));
