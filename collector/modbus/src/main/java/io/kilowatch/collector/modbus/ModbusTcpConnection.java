@@ -41,22 +41,14 @@ final class ModbusTcpConnection implements AutoCloseable {
   /** The period of the shared instants (see {@link #awaitAnswer}). */
   private static final long GATHER_PERIOD_NANOS = 5_000_000;
 
-  private static final int DIRECT_AFTER_MISS = 8;
-
   private final long gatherPeriod;
 
-  /**
-   * The least wait for an answer before the shared instant that ends it: two fifths of a period.
-   */
+  /** The least wait for an answer before the shared instant that ends it: 4/5 of a period. */
   private final long gatherLeast;
 
-  /** Requests still to be read at once after an answer missed the shared instant. */
-  private int direct;
-
-  /** Answers awaited at the shared instant, and those of them not there by then (for tests). */
+  /** Answers awaited at the shared instant (for tests). */
   private long gathered;
 
-  private long missed;
   private final byte[] buffer = new byte[MBAP + 256];
 
   ModbusTcpConnection(String host, int port) {
@@ -68,7 +60,7 @@ final class ModbusTcpConnection implements AutoCloseable {
     this.host = host;
     this.port = port;
     this.gatherPeriod = gatherPeriod.toNanos();
-    this.gatherLeast = this.gatherPeriod * 2 / 5;
+    this.gatherLeast = this.gatherPeriod * 4 / 5;
   }
 
   void connect(Duration timeout) throws IOException {
@@ -207,22 +199,19 @@ final class ModbusTcpConnection implements AutoCloseable {
    * the JDK's poller, which wakes a carrier for each answer as it arrives: at a tick of a thousand
    * PDUs that is a thousand wake-ups, and on a virtual machine a wake-up costs more CPU than the
    * read. So a request waits until the first instant on a grid of the monotonic clock (a period of
-   * 5 ms) at least two fifths of a period after it was sent: the requests of one tick wait until
-   * the same instant, their timers expire together, and each then finds its answer there and takes
-   * it without parking. A second request of a poll, sent just after such an instant, waits one
-   * period. A request whose answer was not there by then (a slow device, a far network) makes the
-   * next {@value #DIRECT_AFTER_MISS} requests of this connection read at once, after a yield that
-   * lets the other polls of the tick send theirs first; so is a request told not to {@code gather},
-   * and one whose deadline is less than ten waits away, so that waiting never takes more than a
+   * 5 ms) at least 4 ms after it was sent: the requests of one tick wait until the same instant,
+   * their timers expire together, and each then finds its answer there and takes it without
+   * parking. A later request of a poll, sent just after such an instant, waits one period. An
+   * answer that is not there by then (a slow device, a far network) is read when it comes, as
+   * without the wait, so a slow device is not answered later for it. A request told not to {@code
+   * gather} reads at once, after a yield that lets the other polls of the tick send theirs first;
+   * so does one whose deadline is less than ten waits away, so that waiting never takes more than a
    * tenth of what is left of a poll.
    */
   private void awaitAnswer(long deadline, boolean gather) throws InterruptedException {
     long now = System.nanoTime();
     long wake = Math.ceilDiv(now + gatherLeast, gatherPeriod) * gatherPeriod;
-    if (!gather || direct > 0 || deadline - now < 10 * (wake - now)) {
-      if (direct > 0) {
-        direct--;
-      }
+    if (!gather || deadline - now < 10 * (wake - now)) {
       Thread.yield();
       return;
     }
@@ -234,24 +223,11 @@ final class ModbusTcpConnection implements AutoCloseable {
       throw e;
     }
     gathered++;
-    try {
-      if (in.available() == 0) {
-        missed++;
-        direct = DIRECT_AFTER_MISS;
-      }
-    } catch (IOException e) {
-      // The read that follows reports the broken connection.
-    }
   }
 
   /** Answers awaited at the shared instant so far. */
   long gathered() {
     return gathered;
-  }
-
-  /** Of {@link #gathered()}, the answers that were not there by the shared instant. */
-  long missed() {
-    return missed;
   }
 
   private void abandon(int tid) {
