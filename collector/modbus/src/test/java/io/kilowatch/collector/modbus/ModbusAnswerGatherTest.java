@@ -55,22 +55,27 @@ class ModbusAnswerGatherTest {
     return ModbusAnswer.values(transaction, 230, 16);
   }
 
+  /** {@code n} reads in a row on one virtual thread; each must get its own request's answer. */
+  private static void readInTurn(ModbusTcpConnection c, int n) throws Exception {
+    List<int[]> answers =
+        onVirtualThread(
+            () -> {
+              var all = new ArrayList<int[]>();
+              for (int i = 0; i < n; i++) {
+                all.add(c.read(1, RegisterType.HOLDING, 0, 3, System.nanoTime() + FIVE_SECONDS));
+              }
+              return all;
+            });
+    for (int i = 0; i < n; i++) {
+      assertThat(answers.get(i)).containsExactly(i + 1, 230, 16);
+    }
+  }
+
   @Test
   void answersOfAFastDeviceAreTakenAtTheSharedInstantEachItsOwn() throws Exception {
     try (var fake = ModbusTcpFake.start(r -> echo(r.transaction()));
         var c = connection(fake, PERIOD)) {
-      List<int[]> answers =
-          onVirtualThread(
-              () -> {
-                var all = new ArrayList<int[]>();
-                for (int i = 0; i < 5; i++) {
-                  all.add(c.read(1, RegisterType.HOLDING, 0, 3, System.nanoTime() + FIVE_SECONDS));
-                }
-                return all;
-              });
-      for (int i = 0; i < 5; i++) {
-        assertThat(answers.get(i)).containsExactly(i + 1, 230, 16);
-      }
+      readInTurn(c, 5);
       assertThat(c.gathered()).isEqualTo(5);
     }
   }
@@ -84,18 +89,7 @@ class ModbusAnswerGatherTest {
             ModbusTcpFake.start(
                 r -> new ModbusAnswer.Late(Duration.ofMillis(150), echo(r.transaction())));
         var c = connection(fake, Duration.ofMillis(20))) {
-      List<int[]> answers =
-          onVirtualThread(
-              () -> {
-                var all = new ArrayList<int[]>();
-                for (int i = 0; i < 3; i++) {
-                  all.add(c.read(1, RegisterType.HOLDING, 0, 3, System.nanoTime() + FIVE_SECONDS));
-                }
-                return all;
-              });
-      for (int i = 0; i < 3; i++) {
-        assertThat(answers.get(i)).containsExactly(i + 1, 230, 16);
-      }
+      readInTurn(c, 3);
       assertThat(c.gathered()).isEqualTo(3);
     }
   }
