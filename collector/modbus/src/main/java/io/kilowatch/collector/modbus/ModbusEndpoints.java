@@ -174,18 +174,19 @@ public final class ModbusEndpoints {
           }
           connection = c;
         }
+        boolean givenUp = false;
         try {
-          // On a line that other unit ids share, or with another request waiting for its turn,
-          // the answer is taken as soon as it comes, not at the shared instant of
-          // ModbusTcpConnection#awaitAnswer, which would hold the line for the others.
+          // On a line that other unit ids share, or with another request waiting for its turn
+          // as this one is sent, the answer is taken as soon as it comes, not at the shared
+          // instant of ModbusTcpConnection#awaitAnswer, which would hold the line for the others.
           boolean gather = !shared && !lock.hasQueuedThreads();
           int[] values = c.read(unit, type, start, count, deadline, gather);
           silent.remove(unit);
           return values;
         } catch (InterruptedException e) {
-          // Given up while awaiting the answer: no pause after it (the flag cuts the pause short,
-          // as it did when an interrupt came in the socket read).
-          Thread.currentThread().interrupt();
+          // Given up while awaiting the answer: no pause after it, as after an interrupt that
+          // came in the socket read.
+          givenUp = true;
           throw e;
         } catch (ModbusExceptionResponse e) {
           // It answered: alive, whatever it said.
@@ -203,7 +204,9 @@ public final class ModbusEndpoints {
           }
           throw e;
         } finally {
-          pause(pause);
+          if (!givenUp) {
+            pause(pause);
+          }
         }
       } finally {
         owner = null;

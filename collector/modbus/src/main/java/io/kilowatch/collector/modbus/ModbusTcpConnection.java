@@ -59,6 +59,9 @@ final class ModbusTcpConnection implements AutoCloseable {
   ModbusTcpConnection(String host, int port, Duration gatherPeriod) {
     this.host = host;
     this.port = port;
+    if (!gatherPeriod.isPositive()) {
+      throw new IllegalArgumentException("period of the shared instants must be positive");
+    }
     this.gatherPeriod = gatherPeriod.toNanos();
     this.gatherLeast = this.gatherPeriod * 4 / 5;
   }
@@ -206,7 +209,7 @@ final class ModbusTcpConnection implements AutoCloseable {
    * without the wait, so a slow device is not answered later for it. A request told not to {@code
    * gather} reads at once, after a yield that lets the other polls of the tick send theirs first;
    * so does one whose deadline is less than ten waits away, so that waiting never takes more than a
-   * tenth of what is left of a poll.
+   * tenth of the time the request has left.
    */
   private void awaitAnswer(long deadline, boolean gather) throws InterruptedException {
     long now = System.nanoTime();
