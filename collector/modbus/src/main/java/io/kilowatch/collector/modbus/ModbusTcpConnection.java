@@ -219,7 +219,8 @@ final class ModbusTcpConnection implements AutoCloseable {
       return;
     }
     try {
-      Thread.sleep(Duration.ofNanos(wake - now));
+      long wait = wake - now;
+      Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
     } catch (InterruptedException e) {
       // The poll is given up: an answer that comes later belongs to no request.
       abandon(transaction);

@@ -9,6 +9,7 @@ import io.kilowatch.testkit.modbus.ModbusTcpFake;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -49,10 +50,6 @@ class ModbusAnswerGatherTest {
             })
         .join();
     return result.getNow(null);
-  }
-
-  private interface Callable<T> {
-    T call() throws Exception;
   }
 
   private static ModbusAnswer echo(int transaction) {
